@@ -1,0 +1,56 @@
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The strongest kind of evidence a sample line reaches against the index. Each parsed line
+/// counts in exactly one class; the derive order is weakest first so `max` picks the strongest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceClass {
+    /// No field matched any indexed record.
+    None,
+    /// Some fields match one record.
+    Partial,
+    /// All the line's personal fields (at least two) match one record after normalization.
+    FullRecord,
+    /// A full-record match that also reproduces how the source stored at least one value.
+    QuirkFullRecord,
+    /// A system's own identifier matched, together with at least one personal field.
+    InternalId,
+    /// A planted canary record matched.
+    Canary,
+}
+
+impl EvidenceClass {
+    /// Strongest first, as reports list them.
+    pub const STRONGEST_FIRST: [EvidenceClass; 6] = [
+        EvidenceClass::Canary,
+        EvidenceClass::InternalId,
+        EvidenceClass::QuirkFullRecord,
+        EvidenceClass::FullRecord,
+        EvidenceClass::Partial,
+        EvidenceClass::None,
+    ];
+
+    /// Contract name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceClass::Canary => "canary",
+            EvidenceClass::InternalId => "internal_id",
+            EvidenceClass::QuirkFullRecord => "quirk_full_record",
+            EvidenceClass::FullRecord => "full_record",
+            EvidenceClass::Partial => "partial",
+            EvidenceClass::None => "none",
+        }
+    }
+
+    /// Whether this class, on its own, says the line was copied from the company.
+    pub fn is_genuine(self) -> bool {
+        self >= EvidenceClass::FullRecord
+    }
+}
+
+impl fmt::Display for EvidenceClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

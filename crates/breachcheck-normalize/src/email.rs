@@ -1,0 +1,124 @@
+//! E-mail addresses: trimmed, lower-cased, IDN domains in ASCII (punycode), and the
+//! provider rules of mailbox providers that ignore dots or sub-address tags.
+
+/// Providers whose mailboxes ignore dots in the local part and `+tag` suffixes.
+const DOTS_AND_PLUS: &[&str] = &["gmail.com", "googlemail.com"];
+/// Providers that ignore `+tag` suffixes but not dots.
+const PLUS_ONLY: &[&str] = &[
+    "outlook.com", "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "hotmail.it",
+    "hotmail.es", "live.com", "live.de", "live.fr", "live.co.uk", "msn.com", "icloud.com",
+    "me.com", "mac.com", "protonmail.com", "protonmail.ch", "proton.me", "pm.me",
+    "fastmail.com", "fastmail.fm", "gmx.de", "gmx.net", "web.de", "zoho.com",
+];
+/// Providers that treat `.` and `-` in the local part alike and ignore `+tag`.
+const YANDEX: &[&str] = &["yandex.ru", "yandex.com", "ya.ru", "yandex.ua", "yandex.by", "yandex.kz"];
+/// Longest address accepted (RFC 5321 path limit); longer input is not an address.
+const MAX_LEN: usize = 254;
+
+/// The canonical form of an e-mail address, or `None` when the input is not an address.
+pub fn canonical(raw: &str) -> Option<String> {
+    let s = raw.trim();
+    let s = s.trim_start_matches('<').trim_end_matches('>');
+    let s = match s.get(..7) {
+        Some(p) if p.eq_ignore_ascii_case("mailto:") => &s[7..],
+        _ => s,
+    };
+    if s.is_empty() || s.len() > MAX_LEN || s.chars().any(|c| c.is_whitespace()) {
+        return None;
+    }
+    let (local, domain) = s.rsplit_once('@')?;
+    if local.is_empty() || local.len() > 64 || domain.is_empty() {
+        return None;
+    }
+    let mut domain = idna::domain_to_ascii(domain.trim_end_matches('.')).ok()?;
+    if !plausible_domain(&domain) {
+        return None;
+    }
+    let mut local = local.to_lowercase();
+    if DOTS_AND_PLUS.contains(&domain.as_str()) {
+        domain = "gmail.com".to_owned();
+        local = strip_tag(&local, '+').replace('.', "");
+    } else if PLUS_ONLY.contains(&domain.as_str()) {
+        local = strip_tag(&local, '+').to_owned();
+    } else if YANDEX.contains(&domain.as_str()) {
+        domain = "yandex.ru".to_owned();
+        local = strip_tag(&local, '+').replace('.', "-");
+    }
+    if local.is_empty() {
+        return None;
+    }
+    Some(format!("{local}@{domain}"))
+}
+
+fn strip_tag(local: &str, sep: char) -> &str {
+    match local.split_once(sep) {
+        Some((base, _)) if !base.is_empty() => base,
+        _ => local,
+    }
+}
+
+/// A domain that could be registered: at least two labels, letters-only TLD of two or more,
+/// labels of at most 63 characters that neither start nor end with a hyphen.
+fn plausible_domain(d: &str) -> bool {
+    let labels: Vec<&str> = d.split('.').collect();
+    if labels.len() < 2 {
+        return false;
+    }
+    let tld = labels[labels.len() - 1];
+    let tld_ok = tld.len() >= 2
+        && (tld.chars().all(|c| c.is_ascii_alphabetic()) || tld.starts_with("xn--"));
+    tld_ok
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+/// Whether a value looks like an e-mail address, for role inference.
+pub fn looks_like(raw: &str) -> bool {
+    let s = raw.trim();
+    s.len() >= 6 && s.contains('@') && canonical(s).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn provider_rules() {
+        let c = |s| canonical(s);
+        assert_eq!(c("J.Doe+news@gmail.com").as_deref(), Some("jdoe@gmail.com"));
+        assert_eq!(c("jdoe@googlemail.com").as_deref(), Some("jdoe@gmail.com"));
+        assert_eq!(c("j.doe+x@outlook.com").as_deref(), Some("j.doe@outlook.com"));
+        assert_eq!(c("j.doe+x@example.com").as_deref(), Some("j.doe+x@example.com"));
+        assert_eq!(c("ivan.petrov@yandex.com").as_deref(), Some("ivan-petrov@yandex.ru"));
+        assert_eq!(c("<Mailto:x@Example.COM>").as_deref(), Some("x@example.com"));
+        assert_eq!(c("mailto:x@Example.COM").as_deref(), Some("x@example.com"));
+    }
+
+    #[test]
+    fn idn_domains_to_punycode() {
+        assert_eq!(canonical("jürgen@müller.de").as_deref(), Some("jürgen@xn--mller-kva.de"));
+        assert_eq!(canonical("a@MÜLLER.de"), canonical("a@xn--mller-kva.de"));
+    }
+
+    #[test]
+    fn rejects_non_addresses() {
+        for s in ["", "plain", "a@b", "@x.com", "a b@x.com", "a@-x.com", "a@x.c0m", "a@x.c"] {
+            assert_eq!(canonical(s), None, "{s}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn idempotent(s in "[a-zA-Z0-9.+_-]{1,20}@[a-zA-Z0-9-]{1,10}\\.(com|de|org|ru)") {
+            if let Some(c) = canonical(&s) {
+                prop_assert_eq!(canonical(&c), Some(c));
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Phone numbers to E.164 through `rlibphonenumber`, a maintained port of Google's
+//! libphonenumber. The region for national-format numbers comes from the record's country,
+//! else the caller's default.
+
+use rlibphonenumber::{PhoneNumber, PhoneNumberFormat, PhoneNumberType, Region, PHONE_NUMBER_UTIL};
+
+/// Longest input handed to the parser: no phone number is longer, and the cap keeps
+/// pathological cells from costing parse time.
+const MAX_INPUT: usize = 64;
+
+/// A phone number in canonical form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CanonicalPhone {
+    /// E.164 (`+` and up to 15 digits).
+    pub e164: String,
+    /// Whether the number is valid for its region according to the numbering plan.
+    /// Invalid numbers still get a canonical form (a copy reproduces them) but are
+    /// counted: many of them in a sample are a sign of fabrication.
+    pub valid: bool,
+    /// Whether the number is a mobile number (or could be one).
+    pub mobile: bool,
+}
+
+/// Parses and canonicalizes `raw`; `region` is used for numbers written without a
+/// country code. `None` when the text cannot be a phone number.
+pub fn canonical(raw: &str, region: Option<Region>) -> Option<CanonicalPhone> {
+    let s = raw.trim();
+    if s.is_empty() || s.len() > MAX_INPUT {
+        return None;
+    }
+    let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+    if !(4..=17).contains(&digits) {
+        return None;
+    }
+    // "0049 30 …" without a known region: the 00 international prefix is the most common.
+    let owned;
+    let s = if region.is_none() && s.starts_with("00") {
+        owned = format!("+{}", &s[2..]);
+        owned.as_str()
+    } else {
+        s
+    };
+    let number: PhoneNumber = PHONE_NUMBER_UTIL.parse(s, region).ok()?;
+    let e164 = number.format_as(PhoneNumberFormat::E164).into_owned();
+    let valid = number.is_valid();
+    let mobile = matches!(
+        number.get_type(),
+        PhoneNumberType::Mobile | PhoneNumberType::FixedLineOrMobile
+    );
+    Some(CanonicalPhone { e164, valid, mobile })
+}
+
+/// Whether a value looks like a phone number, for role inference: phone punctuation only,
+/// 7 to 15 digits, not shaped like a date.
+pub fn looks_like(raw: &str) -> bool {
+    let s = raw.trim();
+    if s.len() > MAX_INPUT || crate::date::looks_like(s) {
+        return false;
+    }
+    let mut digits = 0;
+    for c in s.chars() {
+        match c {
+            '0'..='9' => digits += 1,
+            '+' | '(' | ')' | '-' | '.' | ' ' | '/' => {}
+            _ => return false,
+        }
+    }
+    (7..=15).contains(&digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e164(raw: &str, region: Option<&str>) -> Option<String> {
+        canonical(raw, region.and_then(|r| Region::from_code(r).ok())).map(|p| p.e164)
+    }
+
+    #[test]
+    fn formats_agree() {
+        let want = Some("+4915123456789".to_owned());
+        assert_eq!(e164("+49 151 23456789", None), want);
+        assert_eq!(e164("0151 23456789", Some("DE")), want);
+        assert_eq!(e164("0049 (151) 234-567-89", None), want);
+        assert_eq!(e164("0151/23456789", Some("DE")), want);
+        assert_eq!(e164("(201) 555-0123", Some("US")), Some("+12015550123".to_owned()));
+        assert_eq!(e164("06 12 34 56 78", Some("FR")), Some("+33612345678".to_owned()));
+    }
+
+    #[test]
+    fn validity_and_type() {
+        let p = canonical("+49 151 23456789", None).expect("parses");
+        assert!(p.valid && p.mobile);
+        let bad = canonical("+49 0000 1", None);
+        assert!(bad.map_or(true, |p| !p.valid));
+        assert_eq!(canonical("hello", None), None);
+        assert_eq!(canonical(&"9".repeat(200), None), None);
+    }
+
+    #[test]
+    fn looks_like_phone_not_date() {
+        assert!(looks_like("+33 6 12 34 56 78"));
+        assert!(!looks_like("1985-03-02"));
+        assert!(!looks_like("12.03.1985"));
+        assert!(!looks_like("alice"));
+    }
+}

@@ -1,0 +1,291 @@
+//! One record's cells → keyed tags. This is the only place where canonical plaintext
+//! exists, and it never leaves: the returned [`TaggedRecord`] holds tags only.
+
+use crate::{address, country, date, email, name, phone};
+use breachcheck_core::{BlockKind, FieldRole, MatchField, Tag, TagDomain, Tagger};
+use rlibphonenumber::Region;
+
+/// Tags of one field of one record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldTags {
+    /// Tag of the canonical value.
+    pub canonical: Tag,
+    /// Tag of the raw representation (trimmed cell text, parts joined).
+    pub raw: Tag,
+    /// Whether the raw representation differs from the canonical one in a way that is a
+    /// system's habit (see [`MatchField::carries_quirks`]); only then does reproducing the
+    /// raw form count as evidence of copying.
+    pub quirky: bool,
+}
+
+/// Data-quality signals of one record, counted per sample to recognise generated data.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Signals {
+    /// A phone cell was present but is not a valid number for its region.
+    pub phone_invalid: bool,
+    /// An e-mail cell was present but is not an address with a registrable domain.
+    pub email_invalid: bool,
+    /// A date-of-birth cell was present but is not a calendar date.
+    pub birth_date_invalid: bool,
+}
+
+/// A record reduced to keyed tags: per-field tags for comparison, and the blocking tags
+/// that find candidate records. Holds no plaintext.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaggedRecord {
+    fields: [Option<FieldTags>; MatchField::COUNT],
+    /// Candidate-generating tags.
+    pub blocks: Vec<(BlockKind, Tag)>,
+    /// Data-quality signals.
+    pub signals: Signals,
+}
+
+impl TaggedRecord {
+    /// Tags of `field`, if the record has it.
+    pub fn field(&self, field: MatchField) -> Option<FieldTags> {
+        self.fields[field.index()]
+    }
+
+    /// All present fields.
+    pub fn fields(&self) -> impl Iterator<Item = (MatchField, FieldTags)> + '_ {
+        MatchField::ALL
+            .into_iter()
+            .filter_map(|f| self.fields[f.index()].map(|t| (f, t)))
+    }
+
+    /// Bit mask of present fields.
+    pub fn present_mask(&self) -> u16 {
+        self.fields().fold(0, |m, (f, _)| m | f.bit())
+    }
+
+    /// Whether the record has no field at all (nothing to index or look up).
+    pub fn is_empty(&self) -> bool {
+        self.fields.iter().all(Option::is_none)
+    }
+}
+
+/// Normalizes records under one key and one default region.
+#[derive(Clone, Debug)]
+pub struct Normalizer {
+    tagger: Tagger,
+    default_region: Option<Region>,
+}
+
+/// Cells of one record gathered by role (first non-empty cell of each role wins).
+#[derive(Default)]
+struct Cells<'a> {
+    by_role: [Option<&'a str>; FieldRole::ALL.len()],
+}
+
+impl<'a> Cells<'a> {
+    fn get(&self, r: FieldRole) -> Option<&'a str> {
+        self.by_role[r as usize]
+    }
+}
+
+impl Normalizer {
+    /// A normalizer tagging with `tagger`; `default_region` (ISO alpha-2 via
+    /// [`country::region`]) is used for phone numbers of records without a country.
+    pub fn new(tagger: Tagger, default_region: Option<Region>) -> Self {
+        Normalizer {
+            tagger,
+            default_region,
+        }
+    }
+
+    /// Normalizes and tags one record. `roles[i]` is the role of `cells[i]`; extra cells
+    /// without a role are ignored.
+    pub fn tag_record<S: AsRef<str>>(&self, roles: &[FieldRole], cells: &[S]) -> TaggedRecord {
+        let mut c = Cells::default();
+        for (role, cell) in roles.iter().zip(cells) {
+            let v = cell.as_ref().trim();
+            if !v.is_empty() && c.by_role[*role as usize].is_none() {
+                c.by_role[*role as usize] = Some(v);
+            }
+        }
+        let mut out = TaggedRecord::default();
+        let country = c.get(FieldRole::Country).and_then(country::iso2);
+        let set = |out: &mut TaggedRecord, f: MatchField, canonical: &str, raw: &str, quirky: bool| {
+            out.fields[f.index()] = Some(FieldTags {
+                canonical: self.tagger.field(f, canonical),
+                raw: self.tagger.tag(TagDomain::Raw(f), raw),
+                quirky: quirky && f.carries_quirks(),
+            });
+        };
+
+        if let Some(raw) = c.get(FieldRole::Email) {
+            match email::canonical(raw) {
+                Some(e) => set(&mut out, MatchField::Email, &e, raw, raw.chars().any(char::is_uppercase)),
+                None => out.signals.email_invalid = true,
+            }
+        }
+        if let Some(raw) = c.get(FieldRole::Phone) {
+            let region = country.and_then(country::region).or(self.default_region);
+            match phone::canonical(raw, region) {
+                Some(p) => {
+                    out.signals.phone_invalid = !p.valid;
+                    set(&mut out, MatchField::Phone, &p.e164, raw, raw != p.e164);
+                }
+                None => out.signals.phone_invalid = true,
+            }
+        }
+        let (first, last, full) = (
+            c.get(FieldRole::FirstName),
+            c.get(FieldRole::LastName),
+            c.get(FieldRole::FullName),
+        );
+        if let Some(n) = name::canonical(first, last, full) {
+            let raw = join_raw(&[full, first, last]);
+            set(&mut out, MatchField::Name, &n, &raw, false);
+        }
+        let (street, number, line) = (
+            c.get(FieldRole::Street),
+            c.get(FieldRole::HouseNumber),
+            c.get(FieldRole::Address),
+        );
+        let addr = match line {
+            Some(l) => address::canonical(Some(l), None).map(|a| (a, l.to_owned())),
+            None => address::canonical(street, number).map(|a| (a, join_raw(&[street, number]))),
+        };
+        if let Some((a, raw)) = addr {
+            set(&mut out, MatchField::Address, &a, &raw, raw != a);
+        }
+        if let Some(raw) = c.get(FieldRole::City) {
+            if let Some(v) = address::city(raw) {
+                set(&mut out, MatchField::City, &v, raw, false);
+            }
+        }
+        if let Some(raw) = c.get(FieldRole::PostalCode) {
+            if let Some(v) = address::postal_code(raw, country) {
+                set(&mut out, MatchField::PostalCode, &v, raw, raw != v);
+            }
+        }
+        if let (Some(raw), Some(iso)) = (c.get(FieldRole::Country), country) {
+            set(&mut out, MatchField::Country, iso, raw, false);
+        }
+        if let Some(raw) = c.get(FieldRole::BirthDate) {
+            match date::canonical(raw, country == Some("US")) {
+                Some(d) => set(&mut out, MatchField::BirthDate, &d, raw, raw != d),
+                None => out.signals.birth_date_invalid = true,
+            }
+        }
+        for (role, field) in [
+            (FieldRole::Username, MatchField::Username),
+            (FieldRole::CustomerId, MatchField::CustomerId),
+            (FieldRole::OrderId, MatchField::OrderId),
+        ] {
+            if let Some(raw) = c.get(role) {
+                let v = identifier(raw);
+                if !v.is_empty() {
+                    set(&mut out, field, &v, raw, false);
+                }
+            }
+        }
+        self.add_blocks(&mut out);
+        out
+    }
+
+    /// Blocking tags: selective fields alone, and the name combined with a second field.
+    /// Combination tags are derived from the two fields' tags, so no canonical string is
+    /// needed again.
+    fn add_blocks(&self, out: &mut TaggedRecord) {
+        for f in [
+            MatchField::Email,
+            MatchField::Phone,
+            MatchField::Username,
+            MatchField::CustomerId,
+            MatchField::OrderId,
+        ] {
+            if let Some(t) = out.field(f) {
+                out.blocks.push((BlockKind::Field(f), t.canonical));
+            }
+        }
+        if let Some(name) = out.field(MatchField::Name) {
+            for (kind, other) in [
+                (BlockKind::NameBirthDate, MatchField::BirthDate),
+                (BlockKind::NamePostalCode, MatchField::PostalCode),
+                (BlockKind::NameAddress, MatchField::Address),
+            ] {
+                if let Some(o) = out.field(other) {
+                    let mut buf = [0u8; 16];
+                    buf[..8].copy_from_slice(&name.canonical.0.to_le_bytes());
+                    buf[8..].copy_from_slice(&o.canonical.0.to_le_bytes());
+                    let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
+                    let t = self.tagger.tag(TagDomain::Combo(MatchField::Name, other), &hex);
+                    out.blocks.push((kind, t));
+                }
+            }
+        }
+    }
+}
+
+/// Identifiers compare case-insensitively without surrounding space or leading zeros
+/// (spreadsheets drop them, systems pad them).
+fn identifier(raw: &str) -> String {
+    let t = raw.trim().to_lowercase();
+    let stripped = t.trim_start_matches('0');
+    if stripped.is_empty() && !t.is_empty() {
+        "0".to_owned()
+    } else {
+        stripped.to_owned()
+    }
+}
+
+fn join_raw(parts: &[Option<&str>]) -> String {
+    parts.iter().flatten().copied().collect::<Vec<_>>().join("\u{1f}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use breachcheck_core::SecretKey;
+
+    fn n() -> Normalizer {
+        Normalizer::new(Tagger::new(&SecretKey::from_bytes([3; 32])), country::region("DE"))
+    }
+
+    #[test]
+    fn split_and_joined_columns_agree() {
+        let a = n().tag_record(
+            &[FieldRole::FirstName, FieldRole::LastName, FieldRole::Street, FieldRole::HouseNumber],
+            &["Jürgen", "Müller", "Hauptstraße", "5"],
+        );
+        let b = n().tag_record(&[FieldRole::FullName, FieldRole::Address], &["MÜLLER Jürgen", "Hauptstr. 5"]);
+        for f in [MatchField::Name, MatchField::Address] {
+            assert_eq!(a.field(f).map(|t| t.canonical), b.field(f).map(|t| t.canonical), "{f}");
+            assert_ne!(a.field(f).map(|t| t.raw), b.field(f).map(|t| t.raw), "{f}");
+        }
+        assert!(a.blocks.iter().any(|(k, _)| *k == BlockKind::NameAddress));
+        assert_eq!(
+            a.blocks.iter().find(|(k, _)| *k == BlockKind::NameAddress),
+            b.blocks.iter().find(|(k, _)| *k == BlockKind::NameAddress)
+        );
+    }
+
+    #[test]
+    fn quirks_and_signals() {
+        let r = n().tag_record(
+            &[FieldRole::Email, FieldRole::Phone, FieldRole::BirthDate],
+            &["Ana@Example.com", "0151 23456789", "02.03.1985"],
+        );
+        assert!(r.field(MatchField::Email).is_some_and(|t| t.quirky));
+        assert!(r.field(MatchField::Phone).is_some_and(|t| t.quirky));
+        assert!(r.field(MatchField::BirthDate).is_some_and(|t| t.quirky));
+        let r = n().tag_record(&[FieldRole::Phone, FieldRole::Email], &["+4915123456789", "nope"]);
+        assert!(r.field(MatchField::Phone).is_some_and(|t| !t.quirky));
+        assert!(r.signals.email_invalid && !r.signals.phone_invalid);
+    }
+
+    #[test]
+    fn ids_ignore_case_and_padding() {
+        let a = n().tag_record(&[FieldRole::CustomerId], &["000123AB"]);
+        let b = n().tag_record(&[FieldRole::CustomerId], &["123ab"]);
+        assert_eq!(a.field(MatchField::CustomerId).map(|t| t.canonical), b.field(MatchField::CustomerId).map(|t| t.canonical));
+    }
+
+    #[test]
+    fn empty_cells_make_an_empty_record() {
+        let r = n().tag_record(&[FieldRole::Email, FieldRole::Ignore], &["  ", "x"]);
+        assert!(r.is_empty() && r.blocks.is_empty());
+    }
+}

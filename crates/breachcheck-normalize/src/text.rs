@@ -1,0 +1,46 @@
+//! Folding shared by names, cities and addresses.
+use unicode_normalization::UnicodeNormalization;
+
+/// NFKC, transliteration of any script to Latin (`deunicode`, which also drops
+/// diacritics), lower case, and every run of non-alphanumeric characters to one space.
+pub(crate) fn fold(s: &str) -> String {
+    let nfkc: String = s.nfkc().collect();
+    let latin = deunicode::deunicode(&nfkc);
+    let mut out = String::with_capacity(latin.len());
+    let mut pending_space = false;
+    for c in latin.chars() {
+        if c.is_ascii_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c.to_ascii_lowercase());
+        } else if c == '\'' || c == '`' {
+            // O'Brien and OBrien are the same name.
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// Whether the text holds characters of a script written without spaces between
+/// syllables (Han, kana, Hangul), whose transliteration must not be split into tokens.
+pub(crate) fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF
+        | 0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F | 0x20000..=0x2FA1F)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_case_diacritics_and_scripts() {
+        assert_eq!(fold("  Ángel  GARCÍA-López "), "angel garcia lopez");
+        assert_eq!(fold("O'Brien"), "obrien");
+        assert_eq!(fold("Иван"), "ivan");
+        assert_eq!(fold("ｆｕｌｌｗｉｄｔｈ"), "fullwidth");
+    }
+}
