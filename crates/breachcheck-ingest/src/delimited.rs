@@ -1,0 +1,151 @@
+//! Delimited text: delimiter sniffing and quote-aware field splitting (through `csv-core`).
+//! Records are parsed one physical line at a time (joined with the following lines only
+//! while a quoted field is open), so a broken quote costs one line, not the rest of the
+//! file as a whole-file CSV reader would.
+
+/// Candidate delimiters, most common in leaks first.
+const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Picks the delimiter whose field count is most consistent (and above one) over the
+/// sniffed lines.
+pub(crate) fn sniff(lines: &[&str]) -> u8 {
+    let sample: Vec<&str> = lines.iter().copied().filter(|l| !l.trim().is_empty()).take(200).collect();
+    let mut best = (0.0f64, 0usize, b',');
+    for d in CANDIDATES {
+        let counts: Vec<usize> = sample.iter().map(|l| split(l, d, b'"').len()).collect();
+        let Some(mode) = mode(&counts) else { continue };
+        if mode < 2 {
+            continue;
+        }
+        let share = counts.iter().filter(|c| **c == mode).count() as f64 / counts.len() as f64;
+        if (share, mode) > (best.0, best.1) {
+            best = (share, mode, d);
+        }
+    }
+    best.2
+}
+
+fn mode(v: &[usize]) -> Option<usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for x in v {
+        *counts.entry(*x).or_insert(0usize) += 1;
+    }
+    counts.into_iter().max_by_key(|(k, n)| (*n, *k)).map(|(k, _)| k)
+}
+
+/// The most common number of fields among `rows` (0 for none).
+pub(crate) fn modal_width(rows: &[Vec<String>]) -> usize {
+    mode(&rows.iter().map(Vec::len).collect::<Vec<_>>()).unwrap_or(0)
+}
+
+/// Parsed rows of the sniffed lines (for header and role inference).
+pub(crate) fn sample_rows(lines: &[&str], delimiter: u8) -> Vec<Vec<String>> {
+    lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .take(1000)
+        .map(|l| split(l, delimiter, b'"'))
+        .collect()
+}
+
+/// Splits one record into fields, unquoting.
+pub(crate) fn split(record: &str, delimiter: u8, quote: u8) -> Vec<String> {
+    let mut rdr = csv_core::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quote(quote)
+        .build();
+    let mut input = record.as_bytes();
+    let mut out = vec![0u8; record.len() + 16];
+    let mut ends = vec![0usize; 64];
+    let mut fields = Vec::new();
+    let (mut outlen, mut endlen) = (0, 0);
+    loop {
+        let (res, nin, nout, nend) = rdr.read_record(input, &mut out[outlen..], &mut ends[endlen..]);
+        input = &input[nin..];
+        outlen += nout;
+        endlen += nend;
+        match res {
+            csv_core::ReadRecordResult::InputEmpty => {
+                if input.is_empty() {
+                    // Signal end of input so the last field is emitted.
+                    let (res2, _, nout2, nend2) = rdr.read_record(&[], &mut out[outlen..], &mut ends[endlen..]);
+                    outlen += nout2;
+                    endlen += nend2;
+                    if matches!(res2, csv_core::ReadRecordResult::OutputEndsFull) {
+                        ends.resize(ends.len() * 2, 0);
+                        continue;
+                    }
+                    break;
+                }
+            }
+            csv_core::ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
+            csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+            csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
+        }
+    }
+    let mut start = 0;
+    for &end in &ends[..endlen] {
+        // csv-core copies UTF-8 input bytes unchanged apart from quotes, so each field is
+        // valid UTF-8; lossy conversion only guards the invariant.
+        fields.push(String::from_utf8_lossy(&out[start..end]).into_owned());
+        start = end;
+    }
+    fields
+}
+
+/// Whether `text` ends inside an open quoted field (so the record continues on the next
+/// line). Hand-written: `csv-core` does not expose its quote state.
+pub(crate) fn ends_in_quote(text: &str, delimiter: u8, quote: u8) -> bool {
+    let b = text.as_bytes();
+    let mut in_quotes = false;
+    let mut field_start = true;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if in_quotes {
+            if c == quote {
+                if b.get(i + 1) == Some(&quote) {
+                    i += 1; // escaped quote
+                } else {
+                    in_quotes = false;
+                }
+            }
+        } else if c == quote && field_start {
+            in_quotes = true;
+        }
+        field_start = !in_quotes && (c == delimiter || c == b'\n');
+        i += 1;
+    }
+    in_quotes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_delimiters() {
+        assert_eq!(sniff(&["a;b;c", "1;2,5;3", "4;5;6"]), b';');
+        assert_eq!(sniff(&["a\tb", "1\t2"]), b'\t');
+        assert_eq!(sniff(&["a|b|c", "x|y|z"]), b'|');
+        assert_eq!(sniff(&["a,b", "\"x,y\",z"]), b',');
+    }
+
+    #[test]
+    fn splits_with_quotes() {
+        assert_eq!(split("a,\"b,c\",\"d \"\"q\"\"\"", b',', b'"'), ["a", "b,c", "d \"q\""]);
+        assert!(split("", b',', b'"').is_empty());
+        assert_eq!(split("a,", b',', b'"'), ["a", ""]);
+        let many = vec!["x"; 200].join(";");
+        assert_eq!(split(&many, b';', b'"').len(), 200);
+    }
+
+    #[test]
+    fn quote_state() {
+        assert!(ends_in_quote("a,\"b", b',', b'"'));
+        assert!(!ends_in_quote("a,\"b\"", b',', b'"'));
+        assert!(!ends_in_quote("a,b\"c", b',', b'"'));
+        assert!(!ends_in_quote("a,\"b\"\"\"", b',', b'"'));
+        assert!(ends_in_quote("a,\"b\nc", b',', b'"'));
+    }
+}
