@@ -1,0 +1,98 @@
+//! The index commitment: a Merkle root the company can publish before any claim, binding
+//! it to exactly these tags and counts.
+//!
+//! Trees follow RFC 6962 §2.1 (SHA-256; leaf = H(0x00 ‖ data), node = H(0x01 ‖ left ‖
+//! right); an unbalanced tree splits at the largest power of two below its size), so
+//! inclusion and consistency proofs can be added without changing roots.
+use crate::manifest::{SegmentKind, SegmentMeta};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Commitment over a whole index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commitment {
+    /// Merkle root over the segment leaves, hex.
+    pub root: String,
+    /// Records over all system segments (canaries excluded).
+    pub records: u64,
+    /// Canary records.
+    pub canaries: u64,
+    /// Number of segments.
+    pub segments: u64,
+}
+
+impl Commitment {
+    /// Computes the commitment over `segments`. Each leaf binds a segment's system,
+    /// snapshot, kind, record count and root; the key fingerprint and rule version are
+    /// bound into the first leaf so a commitment names the key and rules it holds for.
+    pub fn compute(segments: &[SegmentMeta], key_fingerprint: &str) -> Self {
+        let mut leaves: Vec<[u8; 32]> = Vec::with_capacity(segments.len() + 1);
+        let head = format!(
+            "breachcheck.commitment/v1\0rules={}\0key={key_fingerprint}",
+            breachcheck_core::RULES_VERSION
+        );
+        leaves.push(leaf_hash(head.as_bytes()));
+        for s in segments {
+            let kind = match s.kind {
+                SegmentKind::System => "system",
+                SegmentKind::Canary => "canary",
+            };
+            let leaf = format!("{}\0{}\0{kind}\0{}\0{}", s.system, s.snapshot, s.records, s.root);
+            leaves.push(leaf_hash(leaf.as_bytes()));
+        }
+        let count = |k| segments.iter().filter(|s| s.kind == k).map(|s| s.records).sum();
+        Commitment {
+            root: hex(&merkle_root(&leaves)),
+            records: count(SegmentKind::System),
+            canaries: count(SegmentKind::Canary),
+            segments: segments.len() as u64,
+        }
+    }
+}
+
+/// RFC 6962 leaf hash.
+pub(crate) fn leaf_hash(data: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update([0u8]);
+    h.update(data);
+    h.finalize().into()
+}
+
+/// RFC 6962 Merkle tree hash over leaf hashes (the empty tree hashes to SHA-256 of nothing).
+pub fn merkle_root(leaves: &[[u8; 32]]) -> [u8; 32] {
+    match leaves.len() {
+        0 => Sha256::digest([]).into(),
+        1 => leaves[0],
+        n => {
+            let k = n.next_power_of_two() / 2;
+            let mut h = Sha256::new();
+            h.update([1u8]);
+            h.update(merkle_root(&leaves[..k]));
+            h.update(merkle_root(&leaves[k..]));
+            h.finalize().into()
+        }
+    }
+}
+
+pub(crate) fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc6962_shape() {
+        let l: Vec<[u8; 32]> = (0..3u8).map(|i| leaf_hash(&[i])).collect();
+        let node = |a: [u8; 32], b: [u8; 32]| -> [u8; 32] {
+            let mut h = Sha256::new();
+            h.update([1u8]);
+            h.update(a);
+            h.update(b);
+            h.finalize().into()
+        };
+        assert_eq!(merkle_root(&l), node(node(l[0], l[1]), l[2]));
+        assert_eq!(merkle_root(&l[..1]), l[0]);
+    }
+}

@@ -1,0 +1,229 @@
+//! The blind index: what the company's systems hold, as keyed tags only.
+//!
+//! An index directory holds immutable segment files — one per (system, snapshot) and one
+//! per canary registration — and a `manifest.json` naming them. Each segment has a record
+//! table (per record: where it came from, and 32-bit check values of each field's
+//! canonical and raw tags) and postings (64-bit blocking tags, sorted, for binary search
+//! in a memory map). Segments and manifest are written to a temporary file and renamed,
+//! so a reader never sees half an index and a killed build leaves the previous state
+//! whole; a `LOCK` file refuses two concurrent builds.
+//!
+//! This crate takes [`TaggedRecord`]s, never plaintext: the only way to make one is
+//! `breachcheck-normalize`, which drops every canonical string before it returns.
+//!
+//! ```
+//! use breachcheck_core::{FieldRole, SecretKey, Tagger, BlockKind, MatchField};
+//! use breachcheck_normalize::Normalizer;
+//! use breachcheck_index::{Index, SegmentBuilder, SegmentKind, SourceFile};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
+//! let key = SecretKey::from_bytes([9; 32]);
+//! let n = Normalizer::new(Tagger::new(&key), None);
+//! let mut b = SegmentBuilder::new("accounts", "2026-01-31", SegmentKind::System)?;
+//! let src = b.add_source(SourceFile { name: "accounts.csv".into(), sha256: "00".into(), rows: 1 });
+//! b.add(src, 2, &n.tag_record(&[FieldRole::Email], &["ana@example.es"]));
+//! b.commit(dir.path(), &key)?;
+//! let index = Index::open(dir.path())?;
+//! assert_eq!(index.manifest().segments.len(), 1);
+//! let probe = n.tag_record(&[FieldRole::Email], &["ANA@example.es"]);
+//! let (_, tag) = probe.blocks[0];
+//! assert_eq!(index.lookup(tag).len(), 1);
+//! # Ok(()) }
+//! ```
+
+mod commitment;
+mod lock;
+mod manifest;
+mod segment;
+
+pub use commitment::{merkle_root, Commitment};
+pub use manifest::{Manifest, SegmentKind, SegmentMeta, SourceFile, MANIFEST_FORMAT};
+pub use segment::{Hit, RecordRow, Segment, SegmentBuilder};
+
+use std::path::{Path, PathBuf};
+
+/// Errors of index building and reading.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// File-system failure.
+    #[error("{path}: {source}")]
+    Io {
+        /// Path involved.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The directory is not an index (no manifest).
+    #[error("{0} is not a breachcheck index (no manifest.json); create one with `breachcheck index build`")]
+    NotAnIndex(PathBuf),
+    /// The manifest cannot be parsed.
+    #[error("{path}: manifest is unreadable ({reason}); restore it from backup or rebuild the index")]
+    BadManifest {
+        /// Manifest path.
+        path: PathBuf,
+        /// Parser message (holds no values: the manifest has none).
+        reason: String,
+    },
+    /// Built under other normalization rules.
+    #[error("index uses normalize rules v{index}, this binary v{binary}; rebuild it with `breachcheck index build`")]
+    RulesMismatch {
+        /// The index's rule version.
+        index: u32,
+        /// This binary's.
+        binary: u32,
+    },
+    /// Built under another key.
+    #[error("index was built with key fingerprint {index}, the given key has {given}; use the key the index was built with")]
+    KeyMismatch {
+        /// Fingerprint recorded in the index.
+        index: String,
+        /// Fingerprint of the given key.
+        given: String,
+    },
+    /// A segment file is damaged.
+    #[error("segment {file} is damaged: {what}; run `breachcheck index check` and rebuild the affected snapshot")]
+    Corrupt {
+        /// Segment file name.
+        file: String,
+        /// What is wrong.
+        what: String,
+    },
+    /// Another build holds the lock.
+    #[error("another build is writing to this index (lock {0} held by a running process); wait for it to finish")]
+    Locked(PathBuf),
+    /// The snapshot is already indexed.
+    #[error("{system} snapshot {snapshot} is already in the index; snapshots are immutable, index the next one under its own date")]
+    DuplicateSnapshot {
+        /// System name.
+        system: String,
+        /// Snapshot date.
+        snapshot: String,
+    },
+    /// A system name or snapshot date is not acceptable.
+    #[error("{0}")]
+    InvalidName(String),
+}
+
+/// Result alias of this crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// An opened index: manifest plus memory-mapped segments.
+#[derive(Debug)]
+pub struct Index {
+    dir: PathBuf,
+    manifest: Manifest,
+    segments: Vec<Segment>,
+}
+
+impl Index {
+    /// Opens the index in `dir`, mapping every live segment (headers checked; full
+    /// checksums are [`Index::check`]'s job).
+    pub fn open(dir: &Path) -> Result<Self> {
+        let manifest = Manifest::load(dir)?;
+        if manifest.rules_version != breachcheck_core::RULES_VERSION {
+            return Err(Error::RulesMismatch {
+                index: manifest.rules_version,
+                binary: breachcheck_core::RULES_VERSION,
+            });
+        }
+        let segments = manifest
+            .segments
+            .iter()
+            .map(|m| Segment::open(&dir.join(manifest::SEGMENT_DIR).join(&m.file)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Index {
+            dir: dir.to_owned(),
+            manifest,
+            segments,
+        })
+    }
+
+    /// Fails unless the index was built with `key`.
+    pub fn require_key(&self, key: &breachcheck_core::SecretKey) -> Result<()> {
+        let given = key.fingerprint();
+        if self.manifest.key_fingerprint != given {
+            return Err(Error::KeyMismatch {
+                index: self.manifest.key_fingerprint.clone(),
+                given,
+            });
+        }
+        Ok(())
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Segment `i` (in manifest order).
+    pub fn segment(&self, i: usize) -> &Segment {
+        &self.segments[i]
+    }
+
+    /// Every posting with `tag`, across segments.
+    pub fn lookup(&self, tag: breachcheck_core::Tag) -> Vec<Hit> {
+        let mut out = Vec::new();
+        for (i, s) in self.segments.iter().enumerate() {
+            s.lookup(tag, i as u32, &mut out);
+        }
+        out
+    }
+
+    /// Verifies every segment's checksum and Merkle root against the manifest, and the
+    /// commitment against the segments. Returns the number of segments checked.
+    pub fn check(&self) -> Result<usize> {
+        for (meta, seg) in self.manifest.segments.iter().zip(&self.segments) {
+            seg.verify(meta)?;
+        }
+        let recomputed = Commitment::compute(&self.manifest.segments, &self.manifest.key_fingerprint);
+        if recomputed.root != self.manifest.commitment.root {
+            return Err(Error::Corrupt {
+                file: manifest::MANIFEST_FILE.into(),
+                what: "commitment does not match the segments".into(),
+            });
+        }
+        Ok(self.segments.len())
+    }
+
+    /// The index directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// Checks a system name: letters, digits, `-`, `_`, `.`, 1 to 64 characters.
+pub fn validate_system(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !name.starts_with('.');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidName(
+            "a system name is 1 to 64 letters, digits, '-', '_' or '.' (e.g. accounts)".into(),
+        ))
+    }
+}
+
+/// Checks a snapshot date: `YYYY-MM-DD`, a real calendar date.
+pub fn validate_snapshot(date: &str) -> Result<()> {
+    let iso = date.len() == 10
+        && date.as_bytes()[4] == b'-'
+        && breachcheck_normalize::date::canonical(date, false).as_deref() == Some(date);
+    if iso {
+        Ok(())
+    } else {
+        Err(Error::InvalidName(
+            "a snapshot is a date written YYYY-MM-DD (e.g. 2026-03-31)".into(),
+        ))
+    }
+}

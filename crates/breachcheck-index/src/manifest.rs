@@ -1,0 +1,147 @@
+//! The manifest: which segments are live, what they hold, and the commitment over them.
+use crate::{io_err, Commitment, Error, Result};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::Path;
+
+/// Format tag of the manifest; bump on incompatible changes.
+pub const MANIFEST_FORMAT: &str = "breachcheck.index/v1";
+pub(crate) const MANIFEST_FILE: &str = "manifest.json";
+pub(crate) const SEGMENT_DIR: &str = "segments";
+
+/// What a segment holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SegmentKind {
+    /// One snapshot of one internal system.
+    System,
+    /// Planted canary records (the segment's `system` says where they were planted).
+    Canary,
+}
+
+/// An input file a segment was built from (name and hash only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceFile {
+    /// File name without directories.
+    pub name: String,
+    /// SHA-256 of its bytes as read.
+    pub sha256: String,
+    /// Records indexed from it.
+    pub rows: u64,
+}
+
+/// One live segment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentMeta {
+    /// File name under `segments/`.
+    pub file: String,
+    /// System name.
+    pub system: String,
+    /// Snapshot date `YYYY-MM-DD`.
+    pub snapshot: String,
+    /// System export or canaries.
+    pub kind: SegmentKind,
+    /// Records in the segment.
+    pub records: u64,
+    /// Blocking postings in the segment.
+    pub postings: u64,
+    /// Size of the segment file in bytes.
+    pub bytes: u64,
+    /// Merkle root (SHA-256, RFC 6962 shape) over the segment's tables, hex.
+    pub root: String,
+    /// BLAKE3 checksum of the file, hex.
+    pub checksum: String,
+    /// Inputs it was built from.
+    pub sources: Vec<SourceFile>,
+}
+
+/// The index manifest (`manifest.json`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`MANIFEST_FORMAT`].
+    pub format: String,
+    /// Normalization rules the tags were made with.
+    pub rules_version: u32,
+    /// Fingerprint of the key the tags were made with (reveals nothing about the key).
+    pub key_fingerprint: String,
+    /// Live segments, in the order they were added.
+    pub segments: Vec<SegmentMeta>,
+    /// Commitment over all segments.
+    pub commitment: Commitment,
+}
+
+impl Manifest {
+    pub(crate) fn empty(key_fingerprint: String) -> Self {
+        let commitment = Commitment::compute(&[], &key_fingerprint);
+        Manifest {
+            format: MANIFEST_FORMAT.into(),
+            rules_version: breachcheck_core::RULES_VERSION,
+            key_fingerprint,
+            segments: Vec::new(),
+            commitment,
+        }
+    }
+
+    /// Loads `dir/manifest.json`.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let path = dir.join(MANIFEST_FILE);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotAnIndex(dir.to_owned()))
+            }
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| Error::BadManifest {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        if m.format != MANIFEST_FORMAT {
+            return Err(Error::BadManifest {
+                path,
+                reason: format!("format {:?}, this binary reads {MANIFEST_FORMAT}", m.format),
+            });
+        }
+        Ok(m)
+    }
+
+    /// Writes the manifest atomically: temporary file, fsync, rename, fsync of the directory.
+    pub(crate) fn store(&self, dir: &Path) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::BadManifest {
+            path: dir.join(MANIFEST_FILE),
+            reason: e.to_string(),
+        })?;
+        write_atomic(dir, MANIFEST_FILE, &json)
+    }
+
+    /// Distinct system names, in first-seen order.
+    pub fn systems(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = Vec::new();
+        for s in &self.segments {
+            if s.kind == SegmentKind::System && !v.contains(&s.system.as_str()) {
+                v.push(&s.system);
+            }
+        }
+        v
+    }
+}
+
+/// Writes `name` in `dir` so that readers see either the old or the new content, never a
+/// mix: a temporary file in the same directory, fsync, rename, fsync of the directory.
+pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(io_err(dir))?;
+    tmp.write_all(bytes).map_err(io_err(dir))?;
+    tmp.as_file().sync_all().map_err(io_err(dir))?;
+    let dest = dir.join(name);
+    tmp.persist(&dest).map_err(|e| io_err(&dest)(e.error))?;
+    sync_dir(dir)
+}
+
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(dir))
+}
