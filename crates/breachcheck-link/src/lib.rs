@@ -1,0 +1,121 @@
+//! Probe and linkage: for one sample line (as a [`TaggedRecord`]), find candidate records
+//! through its blocking tags, compare every field against each candidate's check values,
+//! and classify the line by the strongest evidence it reaches ([`EvidenceClass`]).
+//!
+//! ```
+//! use breachcheck_core::{EvidenceClass, FieldRole, SecretKey, Tagger};
+//! use breachcheck_index::{Index, SegmentBuilder, SegmentKind, SourceFile};
+//! use breachcheck_link::Prober;
+//! use breachcheck_normalize::Normalizer;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
+//! let key = SecretKey::from_bytes([5; 32]);
+//! let n = Normalizer::new(Tagger::new(&key), None);
+//! let roles = [FieldRole::Email, FieldRole::FullName, FieldRole::Phone];
+//! let mut b = SegmentBuilder::new("accounts", "2026-01-31", SegmentKind::System)?;
+//! let src = b.add_source(SourceFile { name: "a.csv".into(), sha256: String::new(), rows: 0 });
+//! b.add(src, 2, &n.tag_record(&roles, &["ana@example.es", "Ana López", "+34 612 34 56 78"]));
+//! b.commit(dir.path(), &key)?;
+//! let index = Index::open(dir.path())?;
+//! let prober = Prober::new(&index);
+//! let copy = prober.probe(&n.tag_record(&roles, &["ana@example.es", "Ana López", "+34 612 34 56 78"]));
+//! assert_eq!(copy.evidence, EvidenceClass::QuirkFullRecord);
+//! let other = prober.probe(&n.tag_record(&roles, &["ana@example.es", "Ana López", "+34612345678"]));
+//! assert_eq!(other.evidence, EvidenceClass::FullRecord);
+//! let partial = prober.probe(&n.tag_record(&roles, &["ana@example.es", "Bob Li", ""]));
+//! assert_eq!(partial.evidence, EvidenceClass::Partial);
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+mod compare;
+
+pub use compare::{Candidate, FieldWeights};
+
+use breachcheck_core::{EvidenceClass, MatchField};
+use breachcheck_index::{Index, SegmentKind};
+use breachcheck_normalize::TaggedRecord;
+
+/// The outcome of probing one line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LineMatch {
+    /// Strongest evidence reached.
+    pub evidence: EvidenceClass,
+    /// The best candidate, if any field matched anything.
+    pub best: Option<Candidate>,
+    /// For each segment where the line reached at least a partial match, the strongest
+    /// class reached there (segment index, class). Dates a copy: which snapshots the
+    /// matching records were present in.
+    pub per_segment: Vec<(u32, EvidenceClass)>,
+}
+
+/// Probes sample lines against one index.
+#[derive(Debug)]
+pub struct Prober<'a> {
+    index: &'a Index,
+    canary: Vec<bool>,
+    weights: FieldWeights,
+}
+
+impl<'a> Prober<'a> {
+    /// A prober over `index` with the default field weights.
+    pub fn new(index: &'a Index) -> Self {
+        let canary = index
+            .manifest()
+            .segments
+            .iter()
+            .map(|s| s.kind == SegmentKind::Canary)
+            .collect();
+        Prober {
+            index,
+            canary,
+            weights: FieldWeights::default(),
+        }
+    }
+
+    /// Probes one line.
+    pub fn probe(&self, rec: &TaggedRecord) -> LineMatch {
+        let mut hits = Vec::new();
+        for (_, tag) in &rec.blocks {
+            hits.extend(self.index.lookup(*tag).into_iter().map(|h| (h.segment, h.record)));
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        let mut best: Option<Candidate> = None;
+        let mut per_segment: Vec<(u32, EvidenceClass)> = Vec::new();
+        for (segment, record) in hits {
+            let Some(row) = self.index.segment(segment as usize).record(record) else {
+                continue;
+            };
+            let is_canary = self.canary.get(segment as usize).copied().unwrap_or(false);
+            let c = compare::compare(rec, &row, segment, record, is_canary, &self.weights);
+            if c.evidence == EvidenceClass::None {
+                continue;
+            }
+            match per_segment.iter_mut().find(|(s, _)| *s == segment) {
+                Some((_, e)) => *e = (*e).max(c.evidence),
+                None => per_segment.push((segment, c.evidence)),
+            }
+            if best.as_ref().is_none_or(|b| (c.evidence, c.score) > (b.evidence, b.score)) {
+                best = Some(c);
+            }
+        }
+        LineMatch {
+            evidence: best.as_ref().map_or(EvidenceClass::None, |b| b.evidence),
+            best,
+            per_segment,
+        }
+    }
+}
+
+/// Mask of the personal (non-identifier) fields present in a record.
+pub fn pii_mask(rec: &TaggedRecord) -> u16 {
+    rec.fields()
+        .filter(|(f, _)| f.is_pii())
+        .fold(0, |m, (f, _)| m | f.bit())
+}
+
+/// Fields named in a mask, in field order.
+pub fn fields_in(mask: u16) -> impl Iterator<Item = MatchField> {
+    MatchField::ALL.into_iter().filter(move |f| mask & f.bit() != 0)
+}

@@ -1,0 +1,151 @@
+//! Accumulates per-line probe results into the counts a verdict needs.
+use breachcheck_core::{EvidenceClass, MatchField};
+use breachcheck_index::Manifest;
+use breachcheck_link::LineMatch;
+use breachcheck_normalize::TaggedRecord;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Lines per segment that reached a genuine class (full record or stronger) there.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SegmentCount {
+    /// System name.
+    pub system: String,
+    /// Snapshot date.
+    pub snapshot: String,
+    /// Whether the segment holds canaries.
+    pub canary: bool,
+    /// Lines reaching at least a full-record match in this segment.
+    pub full_or_better: u64,
+    /// Lines reaching at least a partial match in this segment.
+    pub any_match: u64,
+}
+
+/// Counts over a whole sample.
+#[derive(Clone, Debug)]
+pub struct Tally {
+    /// Records probed.
+    pub records: u64,
+    /// Lines per evidence class.
+    pub by_evidence: BTreeMap<EvidenceClass, u64>,
+    /// Per segment of the index, in manifest order.
+    pub segments: Vec<SegmentCount>,
+    /// Lines that have each field.
+    pub field_present: [u64; MatchField::COUNT],
+    /// Lines whose best candidate agrees on each field.
+    pub field_agree: [u64; MatchField::COUNT],
+    /// Lines with an invalid phone number.
+    pub phone_invalid: u64,
+    /// Lines with an invalid e-mail address.
+    pub email_invalid: u64,
+    /// Lines with an impossible birth date.
+    pub birth_date_invalid: u64,
+    /// Lines with no usable field.
+    pub empty: u64,
+    /// Lines whose genuine match reproduces a stored quirk (subset of genuine lines).
+    pub quirk_lines: u64,
+    /// Histogram of best-candidate scores, buckets of 5 from -10 up.
+    pub score_histogram: BTreeMap<i64, u64>,
+}
+
+impl Tally {
+    /// An empty tally for an index with this manifest.
+    pub fn new(manifest: &Manifest) -> Self {
+        Tally {
+            records: 0,
+            by_evidence: EvidenceClass::STRONGEST_FIRST.iter().map(|c| (*c, 0)).collect(),
+            segments: manifest
+                .segments
+                .iter()
+                .map(|s| SegmentCount {
+                    system: s.system.clone(),
+                    snapshot: s.snapshot.clone(),
+                    canary: s.kind == breachcheck_index::SegmentKind::Canary,
+                    full_or_better: 0,
+                    any_match: 0,
+                })
+                .collect(),
+            field_present: [0; MatchField::COUNT],
+            field_agree: [0; MatchField::COUNT],
+            phone_invalid: 0,
+            email_invalid: 0,
+            birth_date_invalid: 0,
+            empty: 0,
+            quirk_lines: 0,
+            score_histogram: BTreeMap::new(),
+        }
+    }
+
+    /// Adds one probed line.
+    pub fn add(&mut self, rec: &TaggedRecord, m: &LineMatch) {
+        self.records += 1;
+        *self.by_evidence.entry(m.evidence).or_insert(0) += 1;
+        if rec.is_empty() {
+            self.empty += 1;
+        }
+        for (f, _) in rec.fields() {
+            self.field_present[f.index()] += 1;
+        }
+        if let Some(b) = &m.best {
+            for f in MatchField::ALL {
+                if b.agree & f.bit() != 0 {
+                    self.field_agree[f.index()] += 1;
+                }
+            }
+            if b.raw_agree != 0 && m.evidence.is_genuine() {
+                self.quirk_lines += 1;
+            }
+            let bucket = ((b.score / 5.0).floor() as i64 * 5).max(-10);
+            *self.score_histogram.entry(bucket).or_insert(0) += 1;
+        }
+        self.phone_invalid += u64::from(rec.signals.phone_invalid);
+        self.email_invalid += u64::from(rec.signals.email_invalid);
+        self.birth_date_invalid += u64::from(rec.signals.birth_date_invalid);
+        for (seg, class) in &m.per_segment {
+            if let Some(s) = self.segments.get_mut(*seg as usize) {
+                s.any_match += 1;
+                if class.is_genuine() {
+                    s.full_or_better += 1;
+                }
+            }
+        }
+    }
+
+    /// Merges another tally over the same index (for parallel probing).
+    pub fn merge(&mut self, other: Tally) {
+        self.records += other.records;
+        for (k, v) in other.by_evidence {
+            *self.by_evidence.entry(k).or_insert(0) += v;
+        }
+        for (a, b) in self.segments.iter_mut().zip(other.segments) {
+            a.full_or_better += b.full_or_better;
+            a.any_match += b.any_match;
+        }
+        for i in 0..MatchField::COUNT {
+            self.field_present[i] += other.field_present[i];
+            self.field_agree[i] += other.field_agree[i];
+        }
+        self.phone_invalid += other.phone_invalid;
+        self.email_invalid += other.email_invalid;
+        self.birth_date_invalid += other.birth_date_invalid;
+        self.empty += other.empty;
+        self.quirk_lines += other.quirk_lines;
+        for (k, v) in other.score_histogram {
+            *self.score_histogram.entry(k).or_insert(0) += v;
+        }
+    }
+
+    /// Lines in `class`.
+    pub fn count(&self, class: EvidenceClass) -> u64 {
+        self.by_evidence.get(&class).copied().unwrap_or(0)
+    }
+
+    /// Lines whose evidence alone says "copied" (full record or stronger).
+    pub fn genuine_lines(&self) -> u64 {
+        self.by_evidence
+            .iter()
+            .filter(|(c, _)| c.is_genuine())
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
