@@ -55,7 +55,13 @@ const SYNONYMS: &[(&str, FieldRole)] = &[
     ("password", FieldRole::PasswordHash), ("passwordhash", FieldRole::PasswordHash), ("pass", FieldRole::PasswordHash),
     ("pwd", FieldRole::PasswordHash), ("hash", FieldRole::PasswordHash), ("passwd", FieldRole::PasswordHash),
     ("pwhash", FieldRole::PasswordHash), ("salt", FieldRole::Ignore),
+    // Last components of nested keys: "name.first", "contact.phone".
+    ("first", FieldRole::FirstName), ("given", FieldRole::FirstName), ("last", FieldRole::LastName),
+    ("family", FieldRole::LastName),
 ];
+
+/// Words that name a role only on their own: "first_order_date" is not a first name.
+const EXACT_ONLY: &[&str] = &["first", "given", "last", "family", "land", "user", "pass", "hash", "state", "login"];
 
 /// Header name folded for lookup: lower case, ASCII letters and digits only.
 pub(crate) fn fold(name: &str) -> String {
@@ -65,8 +71,14 @@ pub(crate) fn fold(name: &str) -> String {
         .collect()
 }
 
-/// The role a header name suggests.
+/// The role a header name suggests. A dotted name (a flattened JSON key) is judged by its
+/// last component first: `name.first` is a first name, not a full name.
 pub(crate) fn role_of(name: &str) -> Option<FieldRole> {
+    if let Some((_, last)) = name.rsplit_once('.') {
+        if let Some(r) = role_of(last) {
+            return Some(r);
+        }
+    }
     let f = fold(name);
     if let Some((_, r)) = SYNONYMS.iter().find(|(k, _)| *k == f) {
         return Some(*r);
@@ -74,7 +86,7 @@ pub(crate) fn role_of(name: &str) -> Option<FieldRole> {
     // Prefixed or suffixed names: "billing_email", "customer_phone_number".
     SYNONYMS
         .iter()
-        .filter(|(k, _)| k.len() >= 4 && f.contains(k))
+        .filter(|(k, _)| k.len() >= 4 && !EXACT_ONLY.contains(k) && f.contains(k))
         .max_by_key(|(k, _)| k.len())
         .map(|(_, r)| *r)
 }
@@ -125,6 +137,9 @@ mod tests {
         assert_eq!(role_of("billing_email_address"), Some(FieldRole::Email));
         assert_eq!(role_of("PLZ"), Some(FieldRole::PostalCode));
         assert_eq!(role_of("xyz"), None);
+        assert_eq!(role_of("name.first"), Some(FieldRole::FirstName));
+        assert_eq!(role_of("contact.mobile"), Some(FieldRole::Phone));
+        assert_eq!(role_of("last_login"), None);
     }
 
     #[test]

@@ -1,0 +1,344 @@
+//! The evidence report: `breachcheck.report/v1` JSON for machines and Markdown for people.
+//!
+//! A report holds counts, rates, line numbers, hashes and names of systems — never an
+//! input value. The types here have no field that could carry one: column headers are
+//! left out (a headerless file's first row is data), and quarantined lines appear by
+//! number and reason only.
+//!
+//! ```
+//! use breachcheck_report::EvidenceCounts;
+//! let c = EvidenceCounts { canary: 0, internal_id: 1, quirk_full_record: 2, full_record: 3, partial: 4, none: 5 };
+//! assert_eq!(c.total(), 15);
+//! ```
+#![forbid(unsafe_code)]
+
+mod markdown;
+
+use breachcheck_core::{EvidenceClass, MatchField};
+use breachcheck_index::{Commitment, Manifest, SegmentKind};
+use breachcheck_ingest::{Column, Layout, LineStats, Quarantined};
+use breachcheck_verdict::{SegmentCount, Tally, Verdict};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Schema name of the JSON report.
+pub const SCHEMA: &str = "breachcheck.report/v1";
+/// How many quarantined lines are listed individually (all are counted).
+pub const QUARANTINE_LISTED: usize = 1000;
+
+/// Report errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Writing failed.
+    #[error("cannot write report {path}: {source}")]
+    Io {
+        /// Destination.
+        path: std::path::PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// Serialization failed (a bug: report types always serialize).
+    #[error("cannot serialize report (bug, please report): {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Result alias of this crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Tool and rule versions.
+#[derive(Clone, Debug, Serialize)]
+pub struct ToolInfo {
+    /// Always "breachcheck".
+    pub name: &'static str,
+    /// Tool version.
+    pub version: &'static str,
+    /// Normalization rule version.
+    pub rules_version: u32,
+}
+
+/// What was read from the sample.
+#[derive(Clone, Debug, Serialize)]
+pub struct SampleSection {
+    /// SHA-256 of the sample file as received.
+    pub sha256: String,
+    /// File name without directories.
+    pub file_name: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Sniffed layout (structure only).
+    pub layout: Layout,
+    /// Physical lines.
+    pub lines_total: u64,
+    /// Records read.
+    pub records_parsed: u64,
+    /// Lines quarantined.
+    pub quarantined: u64,
+    /// Header lines.
+    pub header_lines: u64,
+    /// Blank lines.
+    pub blank_lines: u64,
+    /// Extra lines of multi-line records.
+    pub continuation_lines: u64,
+    /// Quarantined lines by number and reason (first [`QUARANTINE_LISTED`]).
+    pub quarantine: Vec<Quarantined>,
+    /// Quarantined lines by reason.
+    pub quarantine_by_reason: BTreeMap<String, u64>,
+}
+
+impl SampleSection {
+    /// Assembles the section.
+    pub fn new(
+        sha256: String,
+        file_name: String,
+        bytes: u64,
+        layout: Layout,
+        stats: LineStats,
+        quarantine: Vec<Quarantined>,
+        quarantine_by_reason: BTreeMap<String, u64>,
+    ) -> Self {
+        SampleSection {
+            sha256,
+            file_name,
+            bytes,
+            layout,
+            lines_total: stats.lines_total,
+            records_parsed: stats.records,
+            quarantined: stats.quarantined,
+            header_lines: stats.header_lines,
+            blank_lines: stats.blank_lines,
+            continuation_lines: stats.continuation_lines,
+            quarantine,
+            quarantine_by_reason,
+        }
+    }
+
+    /// The sniffed columns.
+    pub fn columns(&self) -> &[Column] {
+        &self.layout.columns
+    }
+}
+
+/// One system in the index.
+#[derive(Clone, Debug, Serialize)]
+pub struct SystemSummary {
+    /// Name.
+    pub name: String,
+    /// Snapshot dates, ascending.
+    pub snapshots: Vec<String>,
+}
+
+/// The index the sample was checked against.
+#[derive(Clone, Debug, Serialize)]
+pub struct IndexSection {
+    /// Commitment (publishable).
+    pub commitment: Commitment,
+    /// Key fingerprint.
+    pub key_fingerprint: String,
+    /// Rule version.
+    pub rules_version: u32,
+    /// Systems and their snapshots.
+    pub systems: Vec<SystemSummary>,
+}
+
+impl IndexSection {
+    /// Summarizes a manifest.
+    pub fn from_manifest(m: &Manifest) -> Self {
+        let systems = m
+            .systems()
+            .into_iter()
+            .map(|name| {
+                let mut snapshots: Vec<String> = m
+                    .segments
+                    .iter()
+                    .filter(|s| s.kind == SegmentKind::System && s.system == name)
+                    .map(|s| s.snapshot.clone())
+                    .collect();
+                snapshots.sort();
+                SystemSummary {
+                    name: name.to_owned(),
+                    snapshots,
+                }
+            })
+            .collect();
+        IndexSection {
+            commitment: m.commitment.clone(),
+            key_fingerprint: m.key_fingerprint.clone(),
+            rules_version: m.rules_version,
+            systems,
+        }
+    }
+}
+
+/// Lines per evidence class (the contract's `matches.by_evidence`).
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct EvidenceCounts {
+    /// Canary matches.
+    pub canary: u64,
+    /// Internal identifier matches.
+    pub internal_id: u64,
+    /// Full-record matches reproducing a stored quirk.
+    pub quirk_full_record: u64,
+    /// Full-record matches after normalization.
+    pub full_record: u64,
+    /// Some fields match one record.
+    pub partial: u64,
+    /// Nothing matches.
+    pub none: u64,
+}
+
+impl EvidenceCounts {
+    /// From a tally.
+    pub fn from_tally(t: &Tally) -> Self {
+        EvidenceCounts {
+            canary: t.count(EvidenceClass::Canary),
+            internal_id: t.count(EvidenceClass::InternalId),
+            quirk_full_record: t.count(EvidenceClass::QuirkFullRecord),
+            full_record: t.count(EvidenceClass::FullRecord),
+            partial: t.count(EvidenceClass::Partial),
+            none: t.count(EvidenceClass::None),
+        }
+    }
+
+    /// Sum over classes (equals the records parsed).
+    pub fn total(&self) -> u64 {
+        self.canary + self.internal_id + self.quirk_full_record + self.full_record + self.partial + self.none
+    }
+}
+
+/// Agreement on one field.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct FieldAgreement {
+    /// Lines that have the field.
+    pub present: u64,
+    /// Lines whose best candidate agrees on it.
+    pub agree: u64,
+    /// agree / present.
+    pub rate: f64,
+}
+
+/// What matched.
+#[derive(Clone, Debug, Serialize)]
+pub struct MatchesSection {
+    /// Lines per evidence class.
+    pub by_evidence: EvidenceCounts,
+    /// Per segment (system, snapshot): lines matching there.
+    pub by_segment: Vec<SegmentCount>,
+    /// Per field agreement with the best candidate.
+    pub field_agreement: BTreeMap<&'static str, FieldAgreement>,
+    /// Best-candidate score histogram (bucket lower bound → lines).
+    pub score_histogram: BTreeMap<i64, u64>,
+}
+
+/// Data-quality signals.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Signals {
+    /// Lines with a phone number impossible for its region.
+    pub phone_invalid: u64,
+    /// Lines with an e-mail that has no registrable domain.
+    pub email_invalid: u64,
+    /// Lines with an impossible date of birth.
+    pub birth_date_invalid: u64,
+    /// Lines with no usable field.
+    pub empty_records: u64,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// Versions.
+    pub tool: ToolInfo,
+    /// When the report was made (UTC, RFC 3339).
+    pub generated_at: String,
+    /// The sample.
+    pub sample: SampleSection,
+    /// The index.
+    pub index: IndexSection,
+    /// Matches.
+    pub matches: MatchesSection,
+    /// Signals.
+    pub signals: Signals,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+impl Report {
+    /// Assembles a report from its parts.
+    pub fn new(generated_at: String, sample: SampleSection, manifest: &Manifest, tally: &Tally) -> Self {
+        let field_agreement = MatchField::ALL
+            .into_iter()
+            .filter(|f| tally.field_present[f.index()] > 0)
+            .map(|f| {
+                let present = tally.field_present[f.index()];
+                let agree = tally.field_agree[f.index()];
+                (
+                    f.as_str(),
+                    FieldAgreement {
+                        present,
+                        agree,
+                        rate: agree as f64 / present as f64,
+                    },
+                )
+            })
+            .collect();
+        Report {
+            schema: SCHEMA,
+            tool: ToolInfo {
+                name: "breachcheck",
+                version: breachcheck_core::TOOL_VERSION,
+                rules_version: breachcheck_core::RULES_VERSION,
+            },
+            generated_at,
+            sample,
+            index: IndexSection::from_manifest(manifest),
+            matches: MatchesSection {
+                by_evidence: EvidenceCounts::from_tally(tally),
+                by_segment: tally.segments.clone(),
+                field_agreement,
+                score_histogram: tally.score_histogram.clone(),
+            },
+            signals: Signals {
+                phone_invalid: tally.phone_invalid,
+                email_invalid: tally.email_invalid,
+                birth_date_invalid: tally.birth_date_invalid,
+                empty_records: tally.empty,
+            },
+            verdict: tally.verdict(),
+        }
+    }
+
+    /// Pretty JSON.
+    pub fn to_json(&self) -> Result<String> {
+        Ok(serde_json::to_string_pretty(self)?)
+    }
+
+    /// Markdown for people: verdict first, then evidence, reasons, next steps, details.
+    pub fn to_markdown(&self) -> String {
+        markdown::render(self)
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temporary file beside it, then rename), so a
+/// reader never sees half a report.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let err = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}

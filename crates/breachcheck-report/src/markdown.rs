@@ -1,0 +1,118 @@
+//! Markdown rendering of a report.
+use crate::Report;
+use std::fmt::Write;
+
+pub(crate) fn render(r: &Report) -> String {
+    let mut s = String::new();
+    let v = &r.verdict;
+    let _ = writeln!(s, "# breachcheck report\n");
+    let _ = writeln!(s, "## Verdict: **{}**\n", v.class.as_str());
+    match (&v.system, &v.snapshot) {
+        (Some(sys), Some(snap)) => {
+            let _ = write!(s, "Most likely source: system **{sys}**, snapshot **{snap}**");
+            if let Some([a, b]) = &v.snapshot_window {
+                if a != b {
+                    let _ = write!(s, " (equally consistent with snapshots {a} to {b})");
+                }
+            }
+            let _ = writeln!(s, ".\n");
+        }
+        (Some(sys), None) => {
+            let _ = writeln!(s, "Most likely source: system **{sys}**.\n");
+        }
+        _ => {}
+    }
+    let gf = &v.genuine_fraction;
+    let _ = writeln!(
+        s,
+        "Estimated genuine fraction: **{:.1}%** (95% interval {:.1}% – {:.1}%) of {} records read.\n",
+        100.0 * gf.estimate,
+        100.0 * gf.ci95[0],
+        100.0 * gf.ci95[1],
+        r.sample.records_parsed
+    );
+    let _ = writeln!(s, "## Evidence\n");
+    let _ = writeln!(s, "| evidence class | lines | share |\n|---|---:|---:|");
+    let e = &r.matches.by_evidence;
+    let total = e.total().max(1) as f64;
+    for (name, n) in [
+        ("canary", e.canary),
+        ("internal_id", e.internal_id),
+        ("quirk_full_record", e.quirk_full_record),
+        ("full_record", e.full_record),
+        ("partial", e.partial),
+        ("none", e.none),
+    ] {
+        let _ = writeln!(s, "| {name} | {n} | {:.1}% |", 100.0 * n as f64 / total);
+    }
+    let _ = writeln!(s, "\n## Reasons\n");
+    for reason in &v.reasons {
+        let _ = writeln!(s, "- {reason}");
+    }
+    let _ = writeln!(s, "\n## What to do next\n");
+    for step in &v.next_steps {
+        let _ = writeln!(s, "- {step}");
+    }
+    let _ = writeln!(s, "\n## Matches per system and snapshot\n");
+    let _ = writeln!(s, "| system | snapshot | kind | full record or better | any match |\n|---|---|---|---:|---:|");
+    for seg in &r.matches.by_segment {
+        let kind = if seg.canary { "canary" } else { "system" };
+        let _ = writeln!(s, "| {} | {} | {kind} | {} | {} |", seg.system, seg.snapshot, seg.full_or_better, seg.any_match);
+    }
+    if !r.matches.field_agreement.is_empty() {
+        let _ = writeln!(s, "\n## Field agreement with the best candidate\n");
+        let _ = writeln!(s, "| field | lines with it | agree | rate |\n|---|---:|---:|---:|");
+        for (f, a) in &r.matches.field_agreement {
+            let _ = writeln!(s, "| {f} | {} | {} | {:.1}% |", a.present, a.agree, 100.0 * a.rate);
+        }
+    }
+    let sm = &r.sample;
+    let _ = writeln!(s, "\n## Sample\n");
+    let _ = writeln!(s, "- file: `{}` ({} bytes), SHA-256 `{}`", sm.file_name, sm.bytes, sm.sha256);
+    let _ = writeln!(
+        s,
+        "- lines: {} total = {} records + {} quarantined + {} header + {} blank + {} continuation",
+        sm.lines_total, sm.records_parsed, sm.quarantined, sm.header_lines, sm.blank_lines, sm.continuation_lines
+    );
+    let _ = writeln!(s, "- encoding: {} (confidence {:.2})", sm.layout.encoding, sm.layout.encoding_confidence);
+    let _ = writeln!(s, "- columns:");
+    for c in sm.columns() {
+        let _ = writeln!(
+            s,
+            "  - column {}: {} (confidence {:.2}, from {:?}, filled {:.0}%)",
+            c.position,
+            c.role,
+            c.confidence,
+            c.source,
+            100.0 * c.fill_rate
+        );
+    }
+    if sm.quarantined > 0 {
+        let _ = writeln!(s, "\n### Quarantined lines\n");
+        for (reason, n) in &sm.quarantine_by_reason {
+            let _ = writeln!(s, "- {reason}: {n}");
+        }
+        let lines: Vec<String> = sm.quarantine.iter().take(50).map(|q| q.line.to_string()).collect();
+        let more = if sm.quarantined as usize > lines.len() { ", …" } else { "" };
+        let _ = writeln!(s, "\nLine numbers: {}{more}", lines.join(", "));
+    }
+    let sig = &r.signals;
+    let _ = writeln!(s, "\n## Data-quality signals\n");
+    let _ = writeln!(
+        s,
+        "- impossible phone numbers: {}\n- e-mails without a registrable domain: {}\n- impossible birth dates: {}\n- records without any usable field: {}",
+        sig.phone_invalid, sig.email_invalid, sig.birth_date_invalid, sig.empty_records
+    );
+    let _ = writeln!(s, "\n## Reproducibility\n");
+    let _ = writeln!(
+        s,
+        "- breachcheck {} (normalize rules v{}), generated {}",
+        r.tool.version, r.tool.rules_version, r.generated_at
+    );
+    let _ = writeln!(
+        s,
+        "- index commitment `{}` over {} records in {} segments (key fingerprint `{}`)",
+        r.index.commitment.root, r.index.commitment.records, r.index.commitment.segments, r.index.key_fingerprint
+    );
+    s
+}

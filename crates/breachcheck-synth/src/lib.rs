@@ -1,0 +1,57 @@
+//! Synthetic data for the demo, the tests and the benchmarks: an international customer
+//! population that evolves across snapshots (customers join, move, change phones and
+//! leave), the exports of several internal systems — each with its own columns and its
+//! own habits of writing values — and leak samples of known composition. Everything is
+//! generated from a seed; no value is real.
+//!
+//! ```
+//! use breachcheck_synth::{Population, SYSTEMS};
+//! let pop = Population::generate(7, 200);
+//! let rows = pop.export(&SYSTEMS[0], 0);
+//! assert!(rows.rows.len() > 100);
+//! ```
+#![forbid(unsafe_code)]
+
+mod people;
+mod write;
+
+pub use people::{leak_sample, Person, Population};
+pub use write::{write_table, Table, TableFormat};
+
+/// How an internal system stores its customers: its columns and its formatting habits.
+#[derive(Clone, Copy, Debug)]
+pub struct SystemSpec {
+    /// System name.
+    pub name: &'static str,
+    /// Share of customers the system holds (per mille, stable per person).
+    pub share_permille: u32,
+    /// Export format.
+    pub format: TableFormat,
+    /// Columns (header names).
+    pub columns: &'static [&'static str],
+}
+
+/// The demo company's systems.
+pub const SYSTEMS: [SystemSpec; 3] = [
+    SystemSpec {
+        name: "accounts",
+        share_permille: 1000,
+        format: TableFormat::Csv(b','),
+        columns: &["customer_id", "email", "first_name", "last_name", "phone", "birth_date", "country"],
+    },
+    SystemSpec {
+        name: "orders",
+        share_permille: 600,
+        format: TableFormat::Csv(b';'),
+        columns: &["order_id", "customer_id", "full_name", "street", "postal_code", "city", "country", "phone"],
+    },
+    SystemSpec {
+        name: "marketing",
+        share_permille: 450,
+        format: TableFormat::Ndjson,
+        columns: &["email", "name.first", "name.last", "country", "consent"],
+    },
+];
+
+/// Snapshot dates of the demo company, oldest first.
+pub const SNAPSHOTS: [&str; 3] = ["2026-01-31", "2026-04-30", "2026-07-31"];
