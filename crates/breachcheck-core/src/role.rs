@@ -182,6 +182,20 @@ impl MatchField {
         matches!(self, MatchField::CustomerId | MatchField::OrderId)
     }
 
+    /// Whether agreement on this field alone points at one person: country and city are
+    /// shared by millions, so they never make a match on their own or with an identifier.
+    pub fn is_identifying(self) -> bool {
+        matches!(
+            self,
+            MatchField::Email
+                | MatchField::Phone
+                | MatchField::Name
+                | MatchField::Address
+                | MatchField::BirthDate
+                | MatchField::Username
+        )
+    }
+
     /// Whether reproducing the raw representation of this field is evidence of copying.
     /// Capitalisation of names or cities is what any list has, so those do not count;
     /// how a phone, an e-mail, an address or a date was written is a system's own habit.

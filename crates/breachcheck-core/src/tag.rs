@@ -159,7 +159,10 @@ impl BlockKind {
             32 => Some(BlockKind::NameBirthDate),
             33 => Some(BlockKind::NamePostalCode),
             34 => Some(BlockKind::NameAddress),
-            c => MatchField::ALL.get(c as usize).copied().map(BlockKind::Field),
+            c => MatchField::ALL
+                .get(c as usize)
+                .copied()
+                .map(BlockKind::Field),
         }
     }
 }
@@ -179,9 +182,18 @@ mod tests {
         let t1 = Tagger::new(&SecretKey::from_bytes([1; 32]));
         let t2 = Tagger::new(&SecretKey::from_bytes([2; 32]));
         let v = "+4915123456789";
-        assert_eq!(t1.field(MatchField::Phone, v), t1.field(MatchField::Phone, v));
-        assert_ne!(t1.field(MatchField::Phone, v), t2.field(MatchField::Phone, v));
-        assert_ne!(t1.field(MatchField::Phone, v), t1.field(MatchField::Email, v));
+        assert_eq!(
+            t1.field(MatchField::Phone, v),
+            t1.field(MatchField::Phone, v)
+        );
+        assert_ne!(
+            t1.field(MatchField::Phone, v),
+            t2.field(MatchField::Phone, v)
+        );
+        assert_ne!(
+            t1.field(MatchField::Phone, v),
+            t1.field(MatchField::Email, v)
+        );
         assert_ne!(
             t1.field(MatchField::Phone, v),
             t1.tag(TagDomain::Raw(MatchField::Phone), v)

@@ -37,10 +37,19 @@ impl Commitment {
                 SegmentKind::System => "system",
                 SegmentKind::Canary => "canary",
             };
-            let leaf = format!("{}\0{}\0{kind}\0{}\0{}", s.system, s.snapshot, s.records, s.root);
+            let leaf = format!(
+                "{}\0{}\0{kind}\0{}\0{}",
+                s.system, s.snapshot, s.records, s.root
+            );
             leaves.push(leaf_hash(leaf.as_bytes()));
         }
-        let count = |k| segments.iter().filter(|s| s.kind == k).map(|s| s.records).sum();
+        let count = |k| {
+            segments
+                .iter()
+                .filter(|s| s.kind == k)
+                .map(|s| s.records)
+                .sum()
+        };
         Commitment {
             root: hex(&merkle_root(&leaves)),
             records: count(SegmentKind::System),

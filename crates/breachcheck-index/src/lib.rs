@@ -58,7 +58,9 @@ pub enum Error {
     #[error("{0} is not a breachcheck index (no manifest.json); create one with `breachcheck index build`")]
     NotAnIndex(PathBuf),
     /// The manifest cannot be parsed.
-    #[error("{path}: manifest is unreadable ({reason}); restore it from backup or rebuild the index")]
+    #[error(
+        "{path}: manifest is unreadable ({reason}); restore it from backup or rebuild the index"
+    )]
     BadManifest {
         /// Manifest path.
         path: PathBuf,
@@ -183,7 +185,8 @@ impl Index {
         for (meta, seg) in self.manifest.segments.iter().zip(&self.segments) {
             seg.verify(meta)?;
         }
-        let recomputed = Commitment::compute(&self.manifest.segments, &self.manifest.key_fingerprint);
+        let recomputed =
+            Commitment::compute(&self.manifest.segments, &self.manifest.key_fingerprint);
         if recomputed.root != self.manifest.commitment.root {
             return Err(Error::Corrupt {
                 file: manifest::MANIFEST_FILE.into(),
@@ -203,7 +206,9 @@ impl Index {
 pub fn validate_system(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && !name.starts_with('.');
     if ok {
         Ok(())

@@ -14,7 +14,11 @@ impl BuildLock {
     pub(crate) fn acquire(dir: &Path) -> Result<Self> {
         let path = dir.join(LOCK_FILE);
         for _ in 0..2 {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
                 Ok(mut f) => {
                     let _ = writeln!(f, "{}", std::process::id());
                     return Ok(BuildLock { path });
@@ -23,7 +27,9 @@ impl BuildLock {
                     if holder_alive(&path) {
                         return Err(Error::Locked(path));
                     }
-                    tracing::warn!("taking over a stale index lock left by a build that is no longer running");
+                    tracing::warn!(
+                        "taking over a stale index lock left by a build that is no longer running"
+                    );
                     std::fs::remove_file(&path).map_err(io_err(&path))?;
                 }
                 Err(e) => return Err(io_err(&path)(e)),
@@ -36,7 +42,9 @@ impl BuildLock {
 /// Whether the process named in the lock file still runs (Linux: /proc). When the holder
 /// cannot be determined the lock is respected.
 fn holder_alive(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else { return true };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return true;
+    };
     let Ok(pid) = text.trim().parse::<u32>() else {
         // A lock being written right now has no pid yet.
         return true;

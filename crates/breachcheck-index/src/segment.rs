@@ -161,7 +161,8 @@ impl SegmentBuilder {
             return false;
         }
         let id = self.rows.len() as u32;
-        self.rows.push(RecordRow::from_tagged(rec, source, source_row).encode());
+        self.rows
+            .push(RecordRow::from_tagged(rec, source, source_row).encode());
         for (kind, tag) in &rec.blocks {
             self.postings.push((tag.0, id, kind.code()));
         }
@@ -206,10 +207,11 @@ impl SegmentBuilder {
             });
         }
         if self.kind == SegmentKind::System
-            && manifest
-                .segments
-                .iter()
-                .any(|s| s.kind == SegmentKind::System && s.system == self.system && s.snapshot == self.snapshot)
+            && manifest.segments.iter().any(|s| {
+                s.kind == SegmentKind::System
+                    && s.system == self.system
+                    && s.snapshot == self.snapshot
+            })
         {
             return Err(Error::DuplicateSnapshot {
                 system: self.system,
@@ -253,7 +255,10 @@ impl SegmentBuilder {
             .prefix(".tmp-")
             .tempfile_in(seg_dir)
             .map_err(io_err(seg_dir))?;
-        let mut out = HashingWriter::new(std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut()));
+        let mut out = HashingWriter::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            tmp.as_file_mut(),
+        ));
         let mut header = [0u8; HEADER];
         header[..8].copy_from_slice(MAGIC);
         header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -273,14 +278,20 @@ impl SegmentBuilder {
             out.write_all(&p).map_err(io_err(seg_dir))?;
         }
         let (mut inner, checksum, root, len) = out.finish();
-        inner.write_all(checksum.as_bytes()).map_err(io_err(seg_dir))?;
+        inner
+            .write_all(checksum.as_bytes())
+            .map_err(io_err(seg_dir))?;
         inner.flush().map_err(io_err(seg_dir))?;
         drop(inner);
         tmp.as_file().sync_all().map_err(io_err(seg_dir))?;
         let dest = seg_dir.join(file);
         tmp.persist(&dest).map_err(|e| io_err(&dest)(e.error))?;
         sync_dir(seg_dir)?;
-        Ok((len + FOOTER as u64, hex(&root), checksum.to_hex().to_string()))
+        Ok((
+            len + FOOTER as u64,
+            hex(&root),
+            checksum.to_hex().to_string(),
+        ))
     }
 }
 
@@ -308,7 +319,12 @@ impl<W: Write> HashingWriter<W> {
         if !self.chunk.is_empty() {
             self.leaves.push(leaf_hash(&self.chunk));
         }
-        (self.inner, self.blake.finalize(), merkle_root(&self.leaves), self.len)
+        (
+            self.inner,
+            self.blake.finalize(),
+            merkle_root(&self.leaves),
+            self.len,
+        )
     }
 }
 
@@ -429,7 +445,12 @@ impl Segment {
         let mut i = lo;
         while i < self.postings && i - lo < MAX_HITS_PER_TAG && self.posting_tag(i) == tag.0 {
             let o = self.postings_base() + i * POSTING;
-            let record = u32::from_le_bytes([self.map[o + 8], self.map[o + 9], self.map[o + 10], self.map[o + 11]]);
+            let record = u32::from_le_bytes([
+                self.map[o + 8],
+                self.map[o + 9],
+                self.map[o + 10],
+                self.map[o + 11],
+            ]);
             out.push(Hit {
                 segment,
                 record,

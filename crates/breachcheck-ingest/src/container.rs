@@ -12,7 +12,10 @@ pub(crate) fn open(path: &Path) -> std::io::Result<(Container, Box<dyn Read + Se
     drop(f);
     let f = BufReader::with_capacity(256 * 1024, File::open(path)?);
     if n == 2 && magic == [0x1f, 0x8b] {
-        Ok((Container::Gzip, Box::new(flate2::read::MultiGzDecoder::new(f))))
+        Ok((
+            Container::Gzip,
+            Box::new(flate2::read::MultiGzDecoder::new(f)),
+        ))
     } else {
         Ok((Container::Plain, Box::new(f)))
     }

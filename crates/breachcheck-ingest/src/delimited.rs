@@ -9,7 +9,12 @@ const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// Picks the delimiter whose field count is most consistent (and above one) over the
 /// sniffed lines.
 pub(crate) fn sniff(lines: &[&str]) -> u8 {
-    let sample: Vec<&str> = lines.iter().copied().filter(|l| !l.trim().is_empty()).take(200).collect();
+    let sample: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty())
+        .take(200)
+        .collect();
     let mut best = (0.0f64, 0usize, b',');
     for d in CANDIDATES {
         let counts: Vec<usize> = sample.iter().map(|l| split(l, d, b'"').len()).collect();
@@ -30,7 +35,10 @@ fn mode(v: &[usize]) -> Option<usize> {
     for x in v {
         *counts.entry(*x).or_insert(0usize) += 1;
     }
-    counts.into_iter().max_by_key(|(k, n)| (*n, *k)).map(|(k, _)| k)
+    counts
+        .into_iter()
+        .max_by_key(|(k, n)| (*n, *k))
+        .map(|(k, _)| k)
 }
 
 /// The most common number of fields among `rows` (0 for none).
@@ -60,7 +68,8 @@ pub(crate) fn split(record: &str, delimiter: u8, quote: u8) -> Vec<String> {
     let mut fields = Vec::new();
     let (mut outlen, mut endlen) = (0, 0);
     loop {
-        let (res, nin, nout, nend) = rdr.read_record(input, &mut out[outlen..], &mut ends[endlen..]);
+        let (res, nin, nout, nend) =
+            rdr.read_record(input, &mut out[outlen..], &mut ends[endlen..]);
         input = &input[nin..];
         outlen += nout;
         endlen += nend;
@@ -68,7 +77,8 @@ pub(crate) fn split(record: &str, delimiter: u8, quote: u8) -> Vec<String> {
             csv_core::ReadRecordResult::InputEmpty => {
                 if input.is_empty() {
                     // Signal end of input so the last field is emitted.
-                    let (res2, _, nout2, nend2) = rdr.read_record(&[], &mut out[outlen..], &mut ends[endlen..]);
+                    let (res2, _, nout2, nend2) =
+                        rdr.read_record(&[], &mut out[outlen..], &mut ends[endlen..]);
                     outlen += nout2;
                     endlen += nend2;
                     if matches!(res2, csv_core::ReadRecordResult::OutputEndsFull) {
@@ -133,7 +143,10 @@ mod tests {
 
     #[test]
     fn splits_with_quotes() {
-        assert_eq!(split("a,\"b,c\",\"d \"\"q\"\"\"", b',', b'"'), ["a", "b,c", "d \"q\""]);
+        assert_eq!(
+            split("a,\"b,c\",\"d \"\"q\"\"\"", b',', b'"'),
+            ["a", "b,c", "d \"q\""]
+        );
         assert!(split("", b',', b'"').is_empty());
         assert_eq!(split("a,", b',', b'"'), ["a", ""]);
         let many = vec!["x"; 200].join(";");

@@ -82,9 +82,13 @@ mod tests {
         assert_eq!(detect(b"\xef\xbb\xbfa,b\n").0, UTF_8);
         assert_eq!(detect(b"\xff\xfea\x00,\x00").0, UTF_16LE);
         assert_eq!(detect("name\nJürgen Müller\n".as_bytes()).0, UTF_8);
-        let (w1252, _, _) = encoding_rs::WINDOWS_1252.encode("name,city\nJürgen Müller,Köln\nFrançois,Besançon\nJosé,Málaga\n");
+        let (w1252, _, _) = encoding_rs::WINDOWS_1252
+            .encode("name,city\nJürgen Müller,Köln\nFrançois,Besançon\nJosé,Málaga\n");
         assert_eq!(detect(&w1252).0, encoding_rs::WINDOWS_1252);
-        let utf16: Vec<u8> = "email,phone\nana@example.es,123\n".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let utf16: Vec<u8> = "email,phone\nana@example.es,123\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
         assert_eq!(detect(&utf16).0, UTF_16LE);
     }
 

@@ -5,63 +5,157 @@ use breachcheck_normalize::{date, email, phone};
 /// Header words (lower case, letters and digits only) and the role they name, in the
 /// languages most common in customer data.
 const SYNONYMS: &[(&str, FieldRole)] = &[
-    ("email", FieldRole::Email), ("emailaddress", FieldRole::Email), ("mail", FieldRole::Email),
-    ("email1", FieldRole::Email), ("courriel", FieldRole::Email), ("correo", FieldRole::Email),
-    ("correoelectronico", FieldRole::Email), ("emailadresse", FieldRole::Email), ("useremail", FieldRole::Email),
-    ("phone", FieldRole::Phone), ("phonenumber", FieldRole::Phone), ("tel", FieldRole::Phone),
-    ("telephone", FieldRole::Phone), ("telefon", FieldRole::Phone), ("telefono", FieldRole::Phone),
-    ("mobile", FieldRole::Phone), ("mobilephone", FieldRole::Phone), ("cell", FieldRole::Phone),
-    ("cellphone", FieldRole::Phone), ("handy", FieldRole::Phone), ("msisdn", FieldRole::Phone),
-    ("phone1", FieldRole::Phone), ("telefonnummer", FieldRole::Phone), ("portable", FieldRole::Phone),
-    ("firstname", FieldRole::FirstName), ("givenname", FieldRole::FirstName), ("forename", FieldRole::FirstName),
-    ("fname", FieldRole::FirstName), ("vorname", FieldRole::FirstName), ("prenom", FieldRole::FirstName),
-    ("nombre", FieldRole::FirstName), ("nome", FieldRole::FirstName), ("imya", FieldRole::FirstName),
-    ("lastname", FieldRole::LastName), ("surname", FieldRole::LastName), ("familyname", FieldRole::LastName),
-    ("lname", FieldRole::LastName), ("nachname", FieldRole::LastName), ("nom", FieldRole::LastName),
-    ("apellido", FieldRole::LastName), ("apellidos", FieldRole::LastName), ("cognome", FieldRole::LastName),
+    ("email", FieldRole::Email),
+    ("emailaddress", FieldRole::Email),
+    ("mail", FieldRole::Email),
+    ("email1", FieldRole::Email),
+    ("courriel", FieldRole::Email),
+    ("correo", FieldRole::Email),
+    ("correoelectronico", FieldRole::Email),
+    ("emailadresse", FieldRole::Email),
+    ("useremail", FieldRole::Email),
+    ("phone", FieldRole::Phone),
+    ("phonenumber", FieldRole::Phone),
+    ("tel", FieldRole::Phone),
+    ("telephone", FieldRole::Phone),
+    ("telefon", FieldRole::Phone),
+    ("telefono", FieldRole::Phone),
+    ("mobile", FieldRole::Phone),
+    ("mobilephone", FieldRole::Phone),
+    ("cell", FieldRole::Phone),
+    ("cellphone", FieldRole::Phone),
+    ("handy", FieldRole::Phone),
+    ("msisdn", FieldRole::Phone),
+    ("phone1", FieldRole::Phone),
+    ("telefonnummer", FieldRole::Phone),
+    ("portable", FieldRole::Phone),
+    ("firstname", FieldRole::FirstName),
+    ("givenname", FieldRole::FirstName),
+    ("forename", FieldRole::FirstName),
+    ("fname", FieldRole::FirstName),
+    ("vorname", FieldRole::FirstName),
+    ("prenom", FieldRole::FirstName),
+    ("nombre", FieldRole::FirstName),
+    ("nome", FieldRole::FirstName),
+    ("imya", FieldRole::FirstName),
+    ("lastname", FieldRole::LastName),
+    ("surname", FieldRole::LastName),
+    ("familyname", FieldRole::LastName),
+    ("lname", FieldRole::LastName),
+    ("nachname", FieldRole::LastName),
+    ("nom", FieldRole::LastName),
+    ("apellido", FieldRole::LastName),
+    ("apellidos", FieldRole::LastName),
+    ("cognome", FieldRole::LastName),
     ("familiya", FieldRole::LastName),
-    ("name", FieldRole::FullName), ("fullname", FieldRole::FullName), ("customername", FieldRole::FullName),
-    ("displayname", FieldRole::FullName), ("contactname", FieldRole::FullName), ("nomcomplet", FieldRole::FullName),
-    ("street", FieldRole::Street), ("streetname", FieldRole::Street), ("strasse", FieldRole::Street),
-    ("rue", FieldRole::Street), ("calle", FieldRole::Street), ("via", FieldRole::Street),
-    ("streetaddress", FieldRole::Address), ("address", FieldRole::Address), ("address1", FieldRole::Address),
-    ("addressline1", FieldRole::Address), ("adresse", FieldRole::Address), ("direccion", FieldRole::Address),
-    ("indirizzo", FieldRole::Address), ("shippingaddress", FieldRole::Address), ("billingaddress", FieldRole::Address),
-    ("housenumber", FieldRole::HouseNumber), ("hausnummer", FieldRole::HouseNumber), ("hnr", FieldRole::HouseNumber),
-    ("streetnumber", FieldRole::HouseNumber), ("numero", FieldRole::HouseNumber),
-    ("city", FieldRole::City), ("town", FieldRole::City), ("ort", FieldRole::City), ("stadt", FieldRole::City),
-    ("ville", FieldRole::City), ("ciudad", FieldRole::City), ("citta", FieldRole::City), ("gorod", FieldRole::City),
+    ("name", FieldRole::FullName),
+    ("fullname", FieldRole::FullName),
+    ("customername", FieldRole::FullName),
+    ("displayname", FieldRole::FullName),
+    ("contactname", FieldRole::FullName),
+    ("nomcomplet", FieldRole::FullName),
+    ("street", FieldRole::Street),
+    ("streetname", FieldRole::Street),
+    ("strasse", FieldRole::Street),
+    ("rue", FieldRole::Street),
+    ("calle", FieldRole::Street),
+    ("via", FieldRole::Street),
+    ("streetaddress", FieldRole::Address),
+    ("address", FieldRole::Address),
+    ("address1", FieldRole::Address),
+    ("addressline1", FieldRole::Address),
+    ("adresse", FieldRole::Address),
+    ("direccion", FieldRole::Address),
+    ("indirizzo", FieldRole::Address),
+    ("shippingaddress", FieldRole::Address),
+    ("billingaddress", FieldRole::Address),
+    ("housenumber", FieldRole::HouseNumber),
+    ("hausnummer", FieldRole::HouseNumber),
+    ("hnr", FieldRole::HouseNumber),
+    ("streetnumber", FieldRole::HouseNumber),
+    ("numero", FieldRole::HouseNumber),
+    ("city", FieldRole::City),
+    ("town", FieldRole::City),
+    ("ort", FieldRole::City),
+    ("stadt", FieldRole::City),
+    ("ville", FieldRole::City),
+    ("ciudad", FieldRole::City),
+    ("citta", FieldRole::City),
+    ("gorod", FieldRole::City),
     ("locality", FieldRole::City),
-    ("zip", FieldRole::PostalCode), ("zipcode", FieldRole::PostalCode), ("postalcode", FieldRole::PostalCode),
-    ("postcode", FieldRole::PostalCode), ("plz", FieldRole::PostalCode), ("cp", FieldRole::PostalCode),
-    ("codepostal", FieldRole::PostalCode), ("codigopostal", FieldRole::PostalCode), ("cap", FieldRole::PostalCode),
+    ("zip", FieldRole::PostalCode),
+    ("zipcode", FieldRole::PostalCode),
+    ("postalcode", FieldRole::PostalCode),
+    ("postcode", FieldRole::PostalCode),
+    ("plz", FieldRole::PostalCode),
+    ("cp", FieldRole::PostalCode),
+    ("codepostal", FieldRole::PostalCode),
+    ("codigopostal", FieldRole::PostalCode),
+    ("cap", FieldRole::PostalCode),
     ("postleitzahl", FieldRole::PostalCode),
-    ("state", FieldRole::Region), ("region", FieldRole::Region), ("province", FieldRole::Region),
-    ("bundesland", FieldRole::Region), ("county", FieldRole::Region),
-    ("country", FieldRole::Country), ("countrycode", FieldRole::Country), ("land", FieldRole::Country),
-    ("pays", FieldRole::Country), ("pais", FieldRole::Country), ("nationality", FieldRole::Country),
-    ("dob", FieldRole::BirthDate), ("birthdate", FieldRole::BirthDate), ("dateofbirth", FieldRole::BirthDate),
-    ("birthday", FieldRole::BirthDate), ("geburtsdatum", FieldRole::BirthDate), ("datenaissance", FieldRole::BirthDate),
-    ("fechanacimiento", FieldRole::BirthDate), ("bday", FieldRole::BirthDate),
-    ("customerid", FieldRole::CustomerId), ("custid", FieldRole::CustomerId), ("clientid", FieldRole::CustomerId),
-    ("userid", FieldRole::CustomerId), ("customerno", FieldRole::CustomerId), ("customernumber", FieldRole::CustomerId),
-    ("kundennummer", FieldRole::CustomerId), ("kundennr", FieldRole::CustomerId), ("accountid", FieldRole::CustomerId),
-    ("memberid", FieldRole::CustomerId), ("id", FieldRole::CustomerId), ("uid", FieldRole::CustomerId),
-    ("orderid", FieldRole::OrderId), ("ordernumber", FieldRole::OrderId), ("orderno", FieldRole::OrderId),
-    ("bestellnummer", FieldRole::OrderId), ("invoiceid", FieldRole::OrderId), ("transactionid", FieldRole::OrderId),
-    ("username", FieldRole::Username), ("user", FieldRole::Username), ("login", FieldRole::Username),
-    ("nickname", FieldRole::Username), ("nick", FieldRole::Username), ("handle", FieldRole::Username),
+    ("state", FieldRole::Region),
+    ("region", FieldRole::Region),
+    ("province", FieldRole::Region),
+    ("bundesland", FieldRole::Region),
+    ("county", FieldRole::Region),
+    ("country", FieldRole::Country),
+    ("countrycode", FieldRole::Country),
+    ("land", FieldRole::Country),
+    ("pays", FieldRole::Country),
+    ("pais", FieldRole::Country),
+    ("nationality", FieldRole::Country),
+    ("dob", FieldRole::BirthDate),
+    ("birthdate", FieldRole::BirthDate),
+    ("dateofbirth", FieldRole::BirthDate),
+    ("birthday", FieldRole::BirthDate),
+    ("geburtsdatum", FieldRole::BirthDate),
+    ("datenaissance", FieldRole::BirthDate),
+    ("fechanacimiento", FieldRole::BirthDate),
+    ("bday", FieldRole::BirthDate),
+    ("customerid", FieldRole::CustomerId),
+    ("custid", FieldRole::CustomerId),
+    ("clientid", FieldRole::CustomerId),
+    ("userid", FieldRole::CustomerId),
+    ("customerno", FieldRole::CustomerId),
+    ("customernumber", FieldRole::CustomerId),
+    ("kundennummer", FieldRole::CustomerId),
+    ("kundennr", FieldRole::CustomerId),
+    ("accountid", FieldRole::CustomerId),
+    ("memberid", FieldRole::CustomerId),
+    ("id", FieldRole::CustomerId),
+    ("uid", FieldRole::CustomerId),
+    ("orderid", FieldRole::OrderId),
+    ("ordernumber", FieldRole::OrderId),
+    ("orderno", FieldRole::OrderId),
+    ("bestellnummer", FieldRole::OrderId),
+    ("invoiceid", FieldRole::OrderId),
+    ("transactionid", FieldRole::OrderId),
+    ("username", FieldRole::Username),
+    ("user", FieldRole::Username),
+    ("login", FieldRole::Username),
+    ("nickname", FieldRole::Username),
+    ("nick", FieldRole::Username),
+    ("handle", FieldRole::Username),
     ("screenname", FieldRole::Username),
-    ("password", FieldRole::PasswordHash), ("passwordhash", FieldRole::PasswordHash), ("pass", FieldRole::PasswordHash),
-    ("pwd", FieldRole::PasswordHash), ("hash", FieldRole::PasswordHash), ("passwd", FieldRole::PasswordHash),
-    ("pwhash", FieldRole::PasswordHash), ("salt", FieldRole::Ignore),
+    ("password", FieldRole::PasswordHash),
+    ("passwordhash", FieldRole::PasswordHash),
+    ("pass", FieldRole::PasswordHash),
+    ("pwd", FieldRole::PasswordHash),
+    ("hash", FieldRole::PasswordHash),
+    ("passwd", FieldRole::PasswordHash),
+    ("pwhash", FieldRole::PasswordHash),
+    ("salt", FieldRole::Ignore),
     // Last components of nested keys: "name.first", "contact.phone".
-    ("first", FieldRole::FirstName), ("given", FieldRole::FirstName), ("last", FieldRole::LastName),
+    ("first", FieldRole::FirstName),
+    ("given", FieldRole::FirstName),
+    ("last", FieldRole::LastName),
     ("family", FieldRole::LastName),
 ];
 
 /// Words that name a role only on their own: "first_order_date" is not a first name.
-const EXACT_ONLY: &[&str] = &["first", "given", "last", "family", "land", "user", "pass", "hash", "state", "login"];
+const EXACT_ONLY: &[&str] = &[
+    "first", "given", "last", "family", "land", "user", "pass", "hash", "state", "login",
+];
 
 /// Header name folded for lookup: lower case, ASCII letters and digits only.
 pub(crate) fn fold(name: &str) -> String {
@@ -93,13 +187,18 @@ pub(crate) fn role_of(name: &str) -> Option<FieldRole> {
 
 fn looks_like_value(cell: &str) -> bool {
     let c = cell.trim();
-    email::looks_like(c) || phone::looks_like(c) || date::looks_like(c) || c.chars().any(|ch| ch.is_ascii_digit())
+    email::looks_like(c)
+        || phone::looks_like(c)
+        || date::looks_like(c)
+        || c.chars().any(|ch| ch.is_ascii_digit())
 }
 
 /// Whether the first of `rows` is a header: some cell is a known header word, or no cell
 /// looks like a value while the rows below hold values in those columns.
 pub(crate) fn is_header(rows: &[Vec<String>]) -> bool {
-    let Some(first) = rows.first() else { return false };
+    let Some(first) = rows.first() else {
+        return false;
+    };
     if first.iter().any(|c| looks_like_value(c)) {
         return false;
     }
@@ -112,7 +211,10 @@ pub(crate) fn is_header(rows: &[Vec<String>]) -> bool {
     }
     // A column whose body is mostly values but whose first cell is not: a header.
     (0..first.len()).any(|i| {
-        let vals = rest.iter().filter_map(|r| r.get(i)).filter(|c| !c.trim().is_empty());
+        let vals = rest
+            .iter()
+            .filter_map(|r| r.get(i))
+            .filter(|c| !c.trim().is_empty());
         let (mut n, mut v) = (0, 0);
         for c in vals {
             n += 1;
@@ -127,7 +229,9 @@ mod tests {
     use super::*;
 
     fn rows(v: &[&[&str]]) -> Vec<Vec<String>> {
-        v.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()
+        v.iter()
+            .map(|r| r.iter().map(|s| s.to_string()).collect())
+            .collect()
     }
 
     #[test]
@@ -144,9 +248,18 @@ mod tests {
 
     #[test]
     fn detects_header_rows() {
-        assert!(is_header(&rows(&[&["mail", "tel"], &["a@example.org", "+491511234567"]])));
-        assert!(is_header(&rows(&[&["kolumna", "b"], &["a@example.org", "+491511234567"]])));
-        assert!(!is_header(&rows(&[&["a@example.org", "Ana"], &["b@example.org", "Bo"]])));
+        assert!(is_header(&rows(&[
+            &["mail", "tel"],
+            &["a@example.org", "+491511234567"]
+        ])));
+        assert!(is_header(&rows(&[
+            &["kolumna", "b"],
+            &["a@example.org", "+491511234567"]
+        ])));
+        assert!(!is_header(&rows(&[
+            &["a@example.org", "Ana"],
+            &["b@example.org", "Bo"]
+        ])));
         assert!(!is_header(&rows(&[&["Ana", "Lopez"], &["Bo", "Li"]])));
     }
 }

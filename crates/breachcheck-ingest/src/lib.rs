@@ -36,7 +36,7 @@ mod ndjson;
 mod reader;
 mod roles;
 
-pub use reader::{Event, LineStats, Quarantined, QuarantineReason, RawRecord, Records};
+pub use reader::{Event, LineStats, QuarantineReason, Quarantined, RawRecord, Records};
 pub use roles::{Column, RoleSource};
 
 use breachcheck_core::FieldRole;
@@ -71,7 +71,9 @@ pub enum Error {
         path: PathBuf,
     },
     /// An encoding name given with `--encoding` is not known.
-    #[error("unknown encoding label {0:?} (use a WHATWG label such as utf-8, utf-16le, windows-1252)")]
+    #[error(
+        "unknown encoding label {0:?} (use a WHATWG label such as utf-8, utf-16le, windows-1252)"
+    )]
     UnknownEncoding(String),
 }
 
@@ -170,10 +172,7 @@ impl Sample {
             None => encoding::detect(&head),
         };
         let text = encoding::decode_head(&head, encoding);
-        let head_lines: Vec<&str> = text
-            .lines()
-            .take(2000)
-            .collect::<Vec<_>>();
+        let head_lines: Vec<&str> = text.lines().take(2000).collect::<Vec<_>>();
         // The last line of the head may be cut short.
         let head_lines = if head.len() >= SNIFF_BYTES && head_lines.len() > 1 {
             &head_lines[..head_lines.len() - 1]

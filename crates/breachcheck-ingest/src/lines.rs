@@ -123,9 +123,18 @@ mod tests {
 
     #[test]
     fn splits_strips_and_flags() {
-        assert_eq!(lines(b"\xef\xbb\xbfa\r\nb\n\nc", UTF_8), ["a", "b", "", "c"]);
-        assert_eq!(lines(b"ok\nbad\xff\nok\n", UTF_8), ["ok", "<undecodable>", "ok"]);
-        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("x\ny\n".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        assert_eq!(
+            lines(b"\xef\xbb\xbfa\r\nb\n\nc", UTF_8),
+            ["a", "b", "", "c"]
+        );
+        assert_eq!(
+            lines(b"ok\nbad\xff\nok\n", UTF_8),
+            ["ok", "<undecodable>", "ok"]
+        );
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("x\ny\n".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
         assert_eq!(lines(&utf16, encoding_rs::UTF_16LE), ["x", "y"]);
         assert_eq!(lines(b"K\xf6ln\n", encoding_rs::WINDOWS_1252), ["Köln"]);
         let mut long = vec![b'a'; MAX_LINE + 10];

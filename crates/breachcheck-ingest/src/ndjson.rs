@@ -18,7 +18,11 @@ fn flatten(v: &Value, prefix: String, out: &mut Vec<(String, String)>, depth: us
     match v {
         Value::Object(m) if depth < MAX_DEPTH => {
             for (k, val) in m {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 flatten(val, key, out, depth + 1);
             }
         }
@@ -51,7 +55,13 @@ pub(crate) fn sniff(lines: &[&str]) -> (Vec<String>, Vec<Vec<String>>) {
 /// Cells of `pairs` in the order of `keys`; keys the record lacks are empty.
 pub(crate) fn align(pairs: &[(String, String)], keys: &[String]) -> Vec<String> {
     keys.iter()
-        .map(|k| pairs.iter().find(|(pk, _)| pk == k).map(|(_, v)| v.clone()).unwrap_or_default())
+        .map(|k| {
+            pairs
+                .iter()
+                .find(|(pk, _)| pk == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        })
         .collect()
 }
 
@@ -61,7 +71,10 @@ mod tests {
 
     #[test]
     fn flattens_nested_objects() {
-        let p = flatten_line(r#"{"email":"a@b.org","address":{"city":"Köln","zip":50667},"vip":true,"x":null}"#).expect("object");
+        let p = flatten_line(
+            r#"{"email":"a@b.org","address":{"city":"Köln","zip":50667},"vip":true,"x":null}"#,
+        )
+        .expect("object");
         assert_eq!(
             p,
             [

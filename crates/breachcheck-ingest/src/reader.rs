@@ -40,13 +40,28 @@ pub enum QuarantineReason {
     InvalidJson,
 }
 
+impl QuarantineReason {
+    /// Short stable code, for counting by reason.
+    pub fn code(&self) -> &'static str {
+        match self {
+            QuarantineReason::WrongFieldCount { .. } => "wrong_field_count",
+            QuarantineReason::BrokenQuoting => "broken_quoting",
+            QuarantineReason::UndecodableBytes => "undecodable_bytes",
+            QuarantineReason::LineTooLong => "line_too_long",
+            QuarantineReason::InvalidJson => "invalid_json",
+        }
+    }
+}
+
 impl std::fmt::Display for QuarantineReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             QuarantineReason::WrongFieldCount { expected, found } => {
                 write!(f, "wrong field count (expected {expected}, found {found})")
             }
-            QuarantineReason::BrokenQuoting => f.write_str("broken quoting (a quoted field is never closed)"),
+            QuarantineReason::BrokenQuoting => {
+                f.write_str("broken quoting (a quoted field is never closed)")
+            }
             QuarantineReason::UndecodableBytes => f.write_str("undecodable bytes"),
             QuarantineReason::LineTooLong => f.write_str("line longer than 1 MiB"),
             QuarantineReason::InvalidJson => f.write_str("not a JSON object"),
@@ -111,7 +126,13 @@ pub struct Records {
 }
 
 impl Records {
-    pub(crate) fn new(lines: LineReader, format: Format, has_header: bool, width: usize, json_keys: Vec<String>) -> Self {
+    pub(crate) fn new(
+        lines: LineReader,
+        format: Format,
+        has_header: bool,
+        width: usize,
+        json_keys: Vec<String>,
+    ) -> Self {
         Records {
             lines,
             pending: VecDeque::new(),
@@ -230,7 +251,9 @@ impl Iterator for Records {
             };
             let text = match line {
                 Line::Text(t) => t,
-                Line::Undecodable => return Some(self.quarantine(no, QuarantineReason::UndecodableBytes)),
+                Line::Undecodable => {
+                    return Some(self.quarantine(no, QuarantineReason::UndecodableBytes))
+                }
                 Line::TooLong => return Some(self.quarantine(no, QuarantineReason::LineTooLong)),
             };
             if text.trim().is_empty() {
@@ -243,7 +266,9 @@ impl Iterator for Records {
                 continue;
             }
             return Some(match self.format {
-                Format::Delimited { delimiter, quote } => self.delimited(no, text, delimiter, quote),
+                Format::Delimited { delimiter, quote } => {
+                    self.delimited(no, text, delimiter, quote)
+                }
                 Format::Ndjson => match ndjson::flatten_line(&text) {
                     Some(pairs) => {
                         let cells = ndjson::align(&pairs, &self.json_keys);

@@ -60,14 +60,23 @@ impl Stats {
 }
 
 fn looks_like_hash(v: &str) -> bool {
-    let hex = v.len() >= 32 && v.bytes().all(|b| b.is_ascii_hexdigit()) && matches!(v.len(), 32 | 40 | 56 | 64 | 96 | 128);
-    hex || v.starts_with("$2a$") || v.starts_with("$2b$") || v.starts_with("$2y$") || v.starts_with("$argon2") || v.starts_with("$6$") || v.starts_with("$5$") || v.starts_with("$1$")
+    let hex = v.len() >= 32
+        && v.bytes().all(|b| b.is_ascii_hexdigit())
+        && matches!(v.len(), 32 | 40 | 56 | 64 | 96 | 128);
+    hex || v.starts_with("$2a$")
+        || v.starts_with("$2b$")
+        || v.starts_with("$2y$")
+        || v.starts_with("$argon2")
+        || v.starts_with("$6$")
+        || v.starts_with("$5$")
+        || v.starts_with("$1$")
 }
 
 fn looks_like_id(v: &str) -> bool {
     (1..=40).contains(&v.len())
         && v.bytes().any(|b| b.is_ascii_digit())
-        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn looks_like_street(v: &str) -> bool {
@@ -80,12 +89,21 @@ fn looks_like_street(v: &str) -> bool {
 fn stats(rows: &[Vec<String>], i: usize) -> Stats {
     let mut s = Stats::default();
     let mut seen = std::collections::HashSet::new();
-    for v in rows.iter().filter_map(|r| r.get(i)).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+    for v in rows
+        .iter()
+        .filter_map(|r| r.get(i))
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    {
         s.n += 1;
         s.email += usize::from(email::looks_like(v));
         let ph = phone::looks_like(v);
         s.phone += usize::from(ph);
-        s.phone_marked += usize::from(ph && (v.starts_with('+') || v.starts_with('0') || v.contains([' ', '-', '(', '/', '.'])));
+        s.phone_marked += usize::from(
+            ph && (v.starts_with('+')
+                || v.starts_with('0')
+                || v.contains([' ', '-', '(', '/', '.'])),
+        );
         s.date += usize::from(date::looks_like(v));
         s.country += usize::from(country::looks_like(v));
         s.hash += usize::from(looks_like_hash(v));
@@ -125,7 +143,11 @@ pub(crate) fn infer(names: &[String], rows: &[Vec<String>], width: usize) -> Vec
     let mut name_like = Vec::new();
     for i in 0..width {
         let s = stats(rows, i);
-        let fill_rate = if rows.is_empty() { 0.0 } else { s.n as f32 / rows.len() as f32 };
+        let fill_rate = if rows.is_empty() {
+            0.0
+        } else {
+            s.n as f32 / rows.len() as f32
+        };
         let hint = names.get(i).and_then(|n| header::role_of(n));
         let col = |role, confidence, source| Column {
             position: i + 1,
@@ -135,7 +157,11 @@ pub(crate) fn infer(names: &[String], rows: &[Vec<String>], width: usize) -> Vec
             fill_rate,
         };
         if let Some(h) = hint.filter(|h| compatible(*h, &s)) {
-            cols.push(col(h, if s.n == 0 { 0.5 } else { 0.95 }, RoleSource::Header));
+            cols.push(col(
+                h,
+                if s.n == 0 { 0.5 } else { 0.95 },
+                RoleSource::Header,
+            ));
             continue;
         }
         let sh = |k| s.share(k);
@@ -173,7 +199,9 @@ pub(crate) fn infer(names: &[String], rows: &[Vec<String>], width: usize) -> Vec
 fn resolve_names(cols: &mut [Column], name_like: &[(usize, f32)]) {
     let have = |cols: &[Column], r| cols.iter().any(|c| c.role == r);
     for &(i, mean_tokens) in name_like {
-        let after_address = cols[..i].iter().any(|c| matches!(c.role, FieldRole::Address | FieldRole::Street));
+        let after_address = cols[..i]
+            .iter()
+            .any(|c| matches!(c.role, FieldRole::Address | FieldRole::Street));
         let role = if after_address && !have(cols, FieldRole::City) {
             FieldRole::City
         } else if mean_tokens >= 1.7 && !have(cols, FieldRole::FullName) {
@@ -202,7 +230,11 @@ pub(crate) fn apply_overrides(
         let by_name = names
             .iter()
             .position(|n| n.trim().eq_ignore_ascii_case(reference.trim()))
-            .or_else(|| names.iter().position(|n| header::fold(n) == header::fold(reference)));
+            .or_else(|| {
+                names
+                    .iter()
+                    .position(|n| header::fold(n) == header::fold(reference))
+            });
         let idx = match by_name {
             Some(i) => i,
             None => match reference.trim().parse::<usize>() {
@@ -232,15 +264,44 @@ mod tests {
     use super::*;
 
     fn rows(v: &[&[&str]]) -> Vec<Vec<String>> {
-        v.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()
+        v.iter()
+            .map(|r| r.iter().map(|s| s.to_string()).collect())
+            .collect()
     }
 
     #[test]
     fn infers_from_values_without_header() {
         let body = rows(&[
-            &["1001", "Ana", "Lopez", "ana@example.es", "+34 612 345 678", "Calle Mayor 5", "Madrid", "ES"],
-            &["1002", "Bo", "Li", "bo@example.cn", "+86 139 1234 5678", "Nanjing Road 12", "Shanghai", "CN"],
-            &["1003", "Jürgen", "Müller", "jm@example.de", "0151 23456789", "Hauptstr. 5", "Köln", "DE"],
+            &[
+                "1001",
+                "Ana",
+                "Lopez",
+                "ana@example.es",
+                "+34 612 345 678",
+                "Calle Mayor 5",
+                "Madrid",
+                "ES",
+            ],
+            &[
+                "1002",
+                "Bo",
+                "Li",
+                "bo@example.cn",
+                "+86 139 1234 5678",
+                "Nanjing Road 12",
+                "Shanghai",
+                "CN",
+            ],
+            &[
+                "1003",
+                "Jürgen",
+                "Müller",
+                "jm@example.de",
+                "0151 23456789",
+                "Hauptstr. 5",
+                "Köln",
+                "DE",
+            ],
         ]);
         let roles: Vec<FieldRole> = infer(&[], &body, 8).iter().map(|c| c.role).collect();
         assert_eq!(
@@ -270,8 +331,19 @@ mod tests {
     fn overrides_by_name_or_position() {
         let names = vec!["a".to_owned(), "b".to_owned()];
         let mut cols = infer(&names, &[], 2);
-        apply_overrides(&mut cols, &names, &[("B".into(), FieldRole::City), ("1".into(), FieldRole::Email)]).expect("known columns");
-        assert_eq!((cols[0].role, cols[1].role), (FieldRole::Email, FieldRole::City));
+        apply_overrides(
+            &mut cols,
+            &names,
+            &[
+                ("B".into(), FieldRole::City),
+                ("1".into(), FieldRole::Email),
+            ],
+        )
+        .expect("known columns");
+        assert_eq!(
+            (cols[0].role, cols[1].role),
+            (FieldRole::Email, FieldRole::City)
+        );
         assert!(apply_overrides(&mut cols, &names, &[("zz".into(), FieldRole::City)]).is_err());
     }
 }

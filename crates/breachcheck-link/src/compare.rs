@@ -92,16 +92,22 @@ pub(crate) fn compare(
     let pii = pii_mask(rec);
     let agree_pii = agree & pii;
     let ids = MatchField::CustomerId.bit() | MatchField::OrderId.bit();
-    let selective = MatchField::Email.bit() | MatchField::Phone.bit() | MatchField::Username.bit() | ids;
+    let selective =
+        MatchField::Email.bit() | MatchField::Phone.bit() | MatchField::Username.bit() | ids;
+    let identifying = MatchField::ALL
+        .into_iter()
+        .filter(|f| f.is_identifying())
+        .fold(0u16, |m, f| m | f.bit());
+    let agree_identifying = agree & identifying;
     let evidence = if agree == 0 {
         EvidenceClass::None
     } else if is_canary && (agree & selective != 0 || agree_pii.count_ones() >= 2) {
         EvidenceClass::Canary
     } else if is_canary {
         EvidenceClass::Partial
-    } else if agree & ids != 0 && agree_pii != 0 {
+    } else if agree & ids != 0 && agree_identifying != 0 {
         EvidenceClass::InternalId
-    } else if pii.count_ones() >= 2 && agree_pii == pii {
+    } else if pii.count_ones() >= 2 && agree_pii == pii && agree_identifying != 0 {
         if raw_agree != 0 {
             EvidenceClass::QuirkFullRecord
         } else {

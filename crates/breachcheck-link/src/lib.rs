@@ -44,9 +44,21 @@ pub struct LineMatch {
     /// The best candidate, if any field matched anything.
     pub best: Option<Candidate>,
     /// For each segment where the line reached at least a partial match, the strongest
-    /// class reached there (segment index, class). Dates a copy: which snapshots the
-    /// matching records were present in.
-    pub per_segment: Vec<(u32, EvidenceClass)>,
+    /// match there. Dates a copy (which snapshots the matching records were present in)
+    /// and names its source (which system's records agree on every column).
+    pub per_segment: Vec<SegmentMatch>,
+}
+
+/// The strongest match of one line within one segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SegmentMatch {
+    /// Segment index.
+    pub segment: u32,
+    /// Strongest class reached there.
+    pub evidence: EvidenceClass,
+    /// Whether a record there agrees on *every* field the line carries, identifiers
+    /// included: the line is that system's projection of the record.
+    pub complete: bool,
 }
 
 /// Probes sample lines against one index.
@@ -77,12 +89,18 @@ impl<'a> Prober<'a> {
     pub fn probe(&self, rec: &TaggedRecord) -> LineMatch {
         let mut hits = Vec::new();
         for (_, tag) in &rec.blocks {
-            hits.extend(self.index.lookup(*tag).into_iter().map(|h| (h.segment, h.record)));
+            hits.extend(
+                self.index
+                    .lookup(*tag)
+                    .into_iter()
+                    .map(|h| (h.segment, h.record)),
+            );
         }
         hits.sort_unstable();
         hits.dedup();
         let mut best: Option<Candidate> = None;
-        let mut per_segment: Vec<(u32, EvidenceClass)> = Vec::new();
+        let mut per_segment: Vec<SegmentMatch> = Vec::new();
+        let present = rec.present_mask();
         for (segment, record) in hits {
             let Some(row) = self.index.segment(segment as usize).record(record) else {
                 continue;
@@ -92,11 +110,22 @@ impl<'a> Prober<'a> {
             if c.evidence == EvidenceClass::None {
                 continue;
             }
-            match per_segment.iter_mut().find(|(s, _)| *s == segment) {
-                Some((_, e)) => *e = (*e).max(c.evidence),
-                None => per_segment.push((segment, c.evidence)),
+            let complete = c.agree == present;
+            match per_segment.iter_mut().find(|m| m.segment == segment) {
+                Some(m) => {
+                    m.evidence = m.evidence.max(c.evidence);
+                    m.complete |= complete;
+                }
+                None => per_segment.push(SegmentMatch {
+                    segment,
+                    evidence: c.evidence,
+                    complete,
+                }),
             }
-            if best.as_ref().is_none_or(|b| (c.evidence, c.score) > (b.evidence, b.score)) {
+            if best
+                .as_ref()
+                .is_none_or(|b| (c.evidence, c.score) > (b.evidence, b.score))
+            {
                 best = Some(c);
             }
         }
@@ -117,5 +146,7 @@ pub fn pii_mask(rec: &TaggedRecord) -> u16 {
 
 /// Fields named in a mask, in field order.
 pub fn fields_in(mask: u16) -> impl Iterator<Item = MatchField> {
-    MatchField::ALL.into_iter().filter(move |f| mask & f.bit() != 0)
+    MatchField::ALL
+        .into_iter()
+        .filter(move |f| mask & f.bit() != 0)
 }

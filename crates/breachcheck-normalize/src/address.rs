@@ -7,22 +7,75 @@ use crate::text::fold;
 /// Street-type words and their canonical abbreviation, across the languages of the
 /// countries most represented in customer data.
 const ABBREVIATIONS: &[(&str, &str)] = &[
-    ("street", "st"), ("str", "st"), ("strasse", "st"), ("strase", "st"), ("st", "st"),
-    ("avenue", "ave"), ("av", "ave"), ("ave", "ave"), ("avda", "ave"), ("avenida", "ave"),
-    ("road", "rd"), ("rd", "rd"), ("boulevard", "blvd"), ("blvd", "blvd"), ("bd", "blvd"),
-    ("drive", "dr"), ("dr", "dr"), ("lane", "ln"), ("ln", "ln"), ("place", "pl"),
-    ("pl", "pl"), ("platz", "pl"), ("plaza", "pl"), ("piazza", "pl"), ("court", "ct"),
-    ("ct", "ct"), ("square", "sq"), ("sq", "sq"), ("terrace", "ter"), ("highway", "hwy"),
-    ("parkway", "pkwy"), ("circle", "cir"), ("gasse", "g"), ("weg", "weg"), ("allee", "allee"),
-    ("calle", "c"), ("c", "c"), ("rua", "r"), ("rue", "r"), ("r", "r"), ("via", "via"),
-    ("viale", "vle"), ("ulitsa", "ul"), ("ul", "ul"), ("ulica", "ul"), ("chemin", "ch"),
-    ("north", "n"), ("south", "s"), ("east", "e"), ("west", "w"),
-    ("apartment", "apt"), ("apt", "apt"), ("unit", "apt"), ("suite", "apt"), ("ste", "apt"),
-    ("wohnung", "apt"), ("whg", "apt"),
+    ("street", "st"),
+    ("str", "st"),
+    ("strasse", "st"),
+    ("strase", "st"),
+    ("st", "st"),
+    ("avenue", "ave"),
+    ("av", "ave"),
+    ("ave", "ave"),
+    ("avda", "ave"),
+    ("avenida", "ave"),
+    ("road", "rd"),
+    ("rd", "rd"),
+    ("boulevard", "blvd"),
+    ("blvd", "blvd"),
+    ("bd", "blvd"),
+    ("drive", "dr"),
+    ("dr", "dr"),
+    ("lane", "ln"),
+    ("ln", "ln"),
+    ("place", "pl"),
+    ("pl", "pl"),
+    ("platz", "pl"),
+    ("plaza", "pl"),
+    ("piazza", "pl"),
+    ("court", "ct"),
+    ("ct", "ct"),
+    ("square", "sq"),
+    ("sq", "sq"),
+    ("terrace", "ter"),
+    ("highway", "hwy"),
+    ("parkway", "pkwy"),
+    ("circle", "cir"),
+    ("gasse", "g"),
+    ("weg", "weg"),
+    ("allee", "allee"),
+    ("calle", "c"),
+    ("c", "c"),
+    ("rua", "r"),
+    ("rue", "r"),
+    ("r", "r"),
+    ("via", "via"),
+    ("viale", "vle"),
+    ("ulitsa", "ul"),
+    ("ul", "ul"),
+    ("ulica", "ul"),
+    ("chemin", "ch"),
+    ("north", "n"),
+    ("south", "s"),
+    ("east", "e"),
+    ("west", "w"),
+    ("apartment", "apt"),
+    ("apt", "apt"),
+    ("unit", "apt"),
+    ("suite", "apt"),
+    ("ste", "apt"),
+    ("wohnung", "apt"),
+    ("whg", "apt"),
 ];
 
 /// Compound suffixes written glued to the street name ("Hauptstraße", "Hauptstr.").
-const GLUED_SUFFIXES: &[(&str, &str)] = &[("strasse", "st"), ("strase", "st"), ("str", "st"), ("gasse", "g"), ("platz", "pl"), ("weg", "weg"), ("allee", "allee")];
+const GLUED_SUFFIXES: &[(&str, &str)] = &[
+    ("strasse", "st"),
+    ("strase", "st"),
+    ("str", "st"),
+    ("gasse", "g"),
+    ("platz", "pl"),
+    ("weg", "weg"),
+    ("allee", "allee"),
+];
 
 /// Canonical address key from a street (possibly with number), a separate house number,
 /// or a whole address line. `None` when nothing remains.
@@ -36,8 +89,12 @@ pub fn canonical(street: Option<&str>, house_number: Option<&str>) -> Option<Str
             let w = words[i];
             // "12 a" → "12a": a house-number letter written apart.
             if w.bytes().all(|b| b.is_ascii_digit())
-                && words.get(i + 1).is_some_and(|n| n.len() == 1 && n.bytes().all(|b| b.is_ascii_alphabetic()))
-                && !ABBREVIATIONS.iter().any(|(k, _)| *k == words[i + 1] && words[i + 1].len() > 1)
+                && words
+                    .get(i + 1)
+                    .is_some_and(|n| n.len() == 1 && n.bytes().all(|b| b.is_ascii_alphabetic()))
+                && !ABBREVIATIONS
+                    .iter()
+                    .any(|(k, _)| *k == words[i + 1] && words[i + 1].len() > 1)
             {
                 toks.push(format!("{w}{}", words[i + 1]));
                 i += 2;
@@ -61,7 +118,13 @@ fn word(w: &str) -> String {
     }
     // Ordinals: "1st", "2nd", "3rd", "4th" → the number.
     let digits = w.bytes().take_while(u8::is_ascii_digit).count();
-    if digits > 0 && matches!(&w[digits..], "st" | "nd" | "rd" | "th" | "e" | "er" | "o" | "a") && w.len() > digits + 1 {
+    if digits > 0
+        && matches!(
+            &w[digits..],
+            "st" | "nd" | "rd" | "th" | "e" | "er" | "o" | "a"
+        )
+        && w.len() > digits + 1
+    {
         return w[..digits].to_owned();
     }
     for (suffix, abbr) in GLUED_SUFFIXES {
@@ -134,15 +197,24 @@ mod tests {
         assert_eq!(a.as_deref(), Some("5a haupt st"));
         let b = canonical(Some("12 Main Street"), None);
         assert_eq!(b, canonical(Some("Main St."), Some("12")));
-        assert_eq!(canonical(Some("5th Avenue 10"), None), canonical(Some("10 5 Ave"), None));
+        assert_eq!(
+            canonical(Some("5th Avenue 10"), None),
+            canonical(Some("10 5 Ave"), None)
+        );
         assert_eq!(canonical(Some("  "), None), None);
     }
 
     #[test]
     fn postal_codes() {
-        assert_eq!(postal_code("sw1a 1aa", Some("GB")).as_deref(), Some("SW1A1AA"));
+        assert_eq!(
+            postal_code("sw1a 1aa", Some("GB")).as_deref(),
+            Some("SW1A1AA")
+        );
         assert_eq!(postal_code("1067", Some("DE")).as_deref(), Some("01067"));
-        assert_eq!(postal_code("02134-1234", Some("US")).as_deref(), Some("02134"));
+        assert_eq!(
+            postal_code("02134-1234", Some("US")).as_deref(),
+            Some("02134")
+        );
         assert_eq!(postal_code("75001", None).as_deref(), Some("75001"));
         assert_eq!(postal_code("", None), None);
     }

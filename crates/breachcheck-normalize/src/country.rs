@@ -5,30 +5,106 @@
 //! metadata's region list).
 
 use crate::text::fold;
-use rlibphonenumber::Region;
+pub use rlibphonenumber::Region;
 
 /// (alpha-2, alpha-3, names folded to lower-case ASCII)
 const TABLE: &[(&str, &str, &[&str])] = &[
-    ("US", "USA", &["united states", "united states of america", "usa", "u s a", "u s", "america"]),
-    ("GB", "GBR", &["united kingdom", "great britain", "england", "scotland", "wales", "uk", "u k", "northern ireland"]),
-    ("DE", "DEU", &["germany", "deutschland", "allemagne", "alemania", "germania"]),
+    (
+        "US",
+        "USA",
+        &[
+            "united states",
+            "united states of america",
+            "usa",
+            "u s a",
+            "u s",
+            "america",
+        ],
+    ),
+    (
+        "GB",
+        "GBR",
+        &[
+            "united kingdom",
+            "great britain",
+            "england",
+            "scotland",
+            "wales",
+            "uk",
+            "u k",
+            "northern ireland",
+        ],
+    ),
+    (
+        "DE",
+        "DEU",
+        &[
+            "germany",
+            "deutschland",
+            "allemagne",
+            "alemania",
+            "germania",
+        ],
+    ),
     ("FR", "FRA", &["france", "frankreich", "francia"]),
     ("ES", "ESP", &["spain", "espana", "spanien", "espagne"]),
     ("IT", "ITA", &["italy", "italia", "italien", "italie"]),
     ("PT", "PRT", &["portugal"]),
-    ("NL", "NLD", &["netherlands", "the netherlands", "nederland", "holland", "niederlande"]),
+    (
+        "NL",
+        "NLD",
+        &[
+            "netherlands",
+            "the netherlands",
+            "nederland",
+            "holland",
+            "niederlande",
+        ],
+    ),
     ("BE", "BEL", &["belgium", "belgie", "belgique", "belgien"]),
-    ("AT", "AUT", &["austria", "osterreich", "oesterreich", "autriche"]),
-    ("CH", "CHE", &["switzerland", "schweiz", "suisse", "svizzera"]),
+    (
+        "AT",
+        "AUT",
+        &["austria", "osterreich", "oesterreich", "autriche"],
+    ),
+    (
+        "CH",
+        "CHE",
+        &["switzerland", "schweiz", "suisse", "svizzera"],
+    ),
     ("PL", "POL", &["poland", "polska", "polen", "pologne"]),
-    ("CZ", "CZE", &["czech republic", "czechia", "cesko", "ceska republika", "tschechien"]),
+    (
+        "CZ",
+        "CZE",
+        &[
+            "czech republic",
+            "czechia",
+            "cesko",
+            "ceska republika",
+            "tschechien",
+        ],
+    ),
     ("SK", "SVK", &["slovakia", "slovensko"]),
     ("HU", "HUN", &["hungary", "magyarorszag", "ungarn"]),
     ("RO", "ROU", &["romania", "rumanien"]),
     ("BG", "BGR", &["bulgaria", "balgariia", "bulgarien"]),
-    ("GR", "GRC", &["greece", "ellada", "ellas", "griechenland", "grece"]),
+    (
+        "GR",
+        "GRC",
+        &["greece", "ellada", "ellas", "griechenland", "grece"],
+    ),
     ("TR", "TUR", &["turkey", "turkiye", "turkei", "turquie"]),
-    ("RU", "RUS", &["russia", "russian federation", "rossiia", "rossiya", "russland"]),
+    (
+        "RU",
+        "RUS",
+        &[
+            "russia",
+            "russian federation",
+            "rossiia",
+            "rossiya",
+            "russland",
+        ],
+    ),
     ("UA", "UKR", &["ukraine", "ukraina"]),
     ("BY", "BLR", &["belarus", "belarus'"]),
     ("SE", "SWE", &["sweden", "sverige", "schweden"]),
@@ -43,9 +119,33 @@ const TABLE: &[(&str, &str, &[&str])] = &[
     ("LT", "LTU", &["lithuania", "lietuva"]),
     ("LV", "LVA", &["latvia", "latvija"]),
     ("EE", "EST", &["estonia", "eesti"]),
-    ("CN", "CHN", &["china", "zhong guo", "zhongguo", "people's republic of china", "prc"]),
-    ("JP", "JPN", &["japan", "ri ben", "nippon", "nihon", "japon"]),
-    ("KR", "KOR", &["south korea", "korea", "republic of korea", "daehanmingug", "hanguk"]),
+    (
+        "CN",
+        "CHN",
+        &[
+            "china",
+            "zhong guo",
+            "zhongguo",
+            "people's republic of china",
+            "prc",
+        ],
+    ),
+    (
+        "JP",
+        "JPN",
+        &["japan", "ri ben", "nippon", "nihon", "japon"],
+    ),
+    (
+        "KR",
+        "KOR",
+        &[
+            "south korea",
+            "korea",
+            "republic of korea",
+            "daehanmingug",
+            "hanguk",
+        ],
+    ),
     ("TW", "TWN", &["taiwan"]),
     ("HK", "HKG", &["hong kong"]),
     ("IN", "IND", &["india", "bharat", "indien", "inde"]),
@@ -103,7 +203,9 @@ pub fn iso2(raw: &str) -> Option<&'static str> {
             return None; // placeholders, not countries
         }
         // Any other code the phone metadata knows is a real region.
-        return Region::from_code(&up).ok().map(|r| leak_code(r.as_region_str().as_str()));
+        return Region::from_code(&up)
+            .ok()
+            .map(|r| leak_code(r.as_region_str().as_str()));
     }
     if t.len() == 3 && t.is_ascii() {
         let up = t.to_ascii_uppercase();
@@ -112,7 +214,10 @@ pub fn iso2(raw: &str) -> Option<&'static str> {
         }
     }
     let f = fold(t);
-    TABLE.iter().find(|e| e.2.contains(&f.as_str())).map(|e| e.0)
+    TABLE
+        .iter()
+        .find(|e| e.2.contains(&f.as_str()))
+        .map(|e| e.0)
 }
 
 /// Interns a region code as `&'static str` by looking it up among the regions the phone

@@ -20,7 +20,11 @@ fn parse(s: &str, month_first: bool) -> Option<(u32, u32, u32)> {
     }
     let sep = s.chars().find(|c| matches!(c, '-' | '/' | '.'))?;
     let parts: Vec<&str> = s.split(sep).collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     let n: Vec<u32> = parts.iter().filter_map(|p| p.parse().ok()).collect();
@@ -83,9 +87,19 @@ mod tests {
 
     #[test]
     fn rejects_impossible() {
-        for s in ["1985-02-30", "1985-13-01", "02.03.85", "abc", "", "2001-02-29"] {
+        for s in [
+            "1985-02-30",
+            "1985-13-01",
+            "02.03.85",
+            "abc",
+            "",
+            "2001-02-29",
+        ] {
             assert_eq!(canonical(s, false), None, "{s}");
         }
-        assert_eq!(canonical("2000-02-29", false).as_deref(), Some("2000-02-29"));
+        assert_eq!(
+            canonical("2000-02-29", false).as_deref(),
+            Some("2000-02-29")
+        );
     }
 }

@@ -5,13 +5,41 @@
 const DOTS_AND_PLUS: &[&str] = &["gmail.com", "googlemail.com"];
 /// Providers that ignore `+tag` suffixes but not dots.
 const PLUS_ONLY: &[&str] = &[
-    "outlook.com", "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "hotmail.it",
-    "hotmail.es", "live.com", "live.de", "live.fr", "live.co.uk", "msn.com", "icloud.com",
-    "me.com", "mac.com", "protonmail.com", "protonmail.ch", "proton.me", "pm.me",
-    "fastmail.com", "fastmail.fm", "gmx.de", "gmx.net", "web.de", "zoho.com",
+    "outlook.com",
+    "hotmail.com",
+    "hotmail.co.uk",
+    "hotmail.fr",
+    "hotmail.de",
+    "hotmail.it",
+    "hotmail.es",
+    "live.com",
+    "live.de",
+    "live.fr",
+    "live.co.uk",
+    "msn.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "protonmail.com",
+    "protonmail.ch",
+    "proton.me",
+    "pm.me",
+    "fastmail.com",
+    "fastmail.fm",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "zoho.com",
 ];
 /// Providers that treat `.` and `-` in the local part alike and ignore `+tag`.
-const YANDEX: &[&str] = &["yandex.ru", "yandex.com", "ya.ru", "yandex.ua", "yandex.by", "yandex.kz"];
+const YANDEX: &[&str] = &[
+    "yandex.ru",
+    "yandex.com",
+    "ya.ru",
+    "yandex.ua",
+    "yandex.by",
+    "yandex.kz",
+];
 /// Longest address accepted (RFC 5321 path limit); longer input is not an address.
 const MAX_LEN: usize = 254;
 
@@ -65,8 +93,8 @@ fn plausible_domain(d: &str) -> bool {
         return false;
     }
     let tld = labels[labels.len() - 1];
-    let tld_ok = tld.len() >= 2
-        && (tld.chars().all(|c| c.is_ascii_alphabetic()) || tld.starts_with("xn--"));
+    let tld_ok =
+        tld.len() >= 2 && (tld.chars().all(|c| c.is_ascii_alphabetic()) || tld.starts_with("xn--"));
     tld_ok
         && labels.iter().all(|l| {
             !l.is_empty()
@@ -93,22 +121,46 @@ mod tests {
         let c = |s| canonical(s);
         assert_eq!(c("J.Doe+news@gmail.com").as_deref(), Some("jdoe@gmail.com"));
         assert_eq!(c("jdoe@googlemail.com").as_deref(), Some("jdoe@gmail.com"));
-        assert_eq!(c("j.doe+x@outlook.com").as_deref(), Some("j.doe@outlook.com"));
-        assert_eq!(c("j.doe+x@example.com").as_deref(), Some("j.doe+x@example.com"));
-        assert_eq!(c("ivan.petrov@yandex.com").as_deref(), Some("ivan-petrov@yandex.ru"));
-        assert_eq!(c("<Mailto:x@Example.COM>").as_deref(), Some("x@example.com"));
+        assert_eq!(
+            c("j.doe+x@outlook.com").as_deref(),
+            Some("j.doe@outlook.com")
+        );
+        assert_eq!(
+            c("j.doe+x@example.com").as_deref(),
+            Some("j.doe+x@example.com")
+        );
+        assert_eq!(
+            c("ivan.petrov@yandex.com").as_deref(),
+            Some("ivan-petrov@yandex.ru")
+        );
+        assert_eq!(
+            c("<Mailto:x@Example.COM>").as_deref(),
+            Some("x@example.com")
+        );
         assert_eq!(c("mailto:x@Example.COM").as_deref(), Some("x@example.com"));
     }
 
     #[test]
     fn idn_domains_to_punycode() {
-        assert_eq!(canonical("jürgen@müller.de").as_deref(), Some("jürgen@xn--mller-kva.de"));
+        assert_eq!(
+            canonical("jürgen@müller.de").as_deref(),
+            Some("jürgen@xn--mller-kva.de")
+        );
         assert_eq!(canonical("a@MÜLLER.de"), canonical("a@xn--mller-kva.de"));
     }
 
     #[test]
     fn rejects_non_addresses() {
-        for s in ["", "plain", "a@b", "@x.com", "a b@x.com", "a@-x.com", "a@x.c0m", "a@x.c"] {
+        for s in [
+            "",
+            "plain",
+            "a@b",
+            "@x.com",
+            "a b@x.com",
+            "a@-x.com",
+            "a@x.c0m",
+            "a@x.c",
+        ] {
             assert_eq!(canonical(s), None, "{s}");
         }
     }

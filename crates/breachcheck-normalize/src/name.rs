@@ -6,9 +6,9 @@ use crate::text::{fold, is_cjk};
 
 /// Titles and honorifics that are not part of a person's name.
 const HONORIFICS: &[&str] = &[
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "herr", "frau", "mme",
-    "mlle", "monsieur", "madame", "sr", "sra", "srta", "dona", "sig", "sigra", "pan", "pani",
-    "dipl", "ing", "phd", "md", "jr", "sr", "ii", "iii",
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "herr", "frau", "mme", "mlle",
+    "monsieur", "madame", "sr", "sra", "srta", "dona", "sig", "sigra", "pan", "pani", "dipl",
+    "ing", "phd", "md", "jr", "sr", "ii", "iii",
 ];
 
 /// Tokens of one name part (a first name, a last name or a whole name). A part written in
@@ -19,7 +19,8 @@ const HONORIFICS: &[&str] = &[
 pub fn tokens(part: &str, whole_name: bool) -> Vec<String> {
     let mut out = Vec::new();
     let runs: Vec<&str> = part.split_whitespace().collect();
-    if whole_name && runs.len() == 1 && runs[0].chars().all(is_cjk) && runs[0].chars().count() >= 2 {
+    if whole_name && runs.len() == 1 && runs[0].chars().all(is_cjk) && runs[0].chars().count() >= 2
+    {
         let first_len = runs[0].chars().next().map_or(0, char::len_utf8);
         let (family, given) = runs[0].split_at(first_len);
         push_run(family, &mut out);
@@ -73,7 +74,8 @@ pub fn looks_like(raw: &str) -> bool {
     !s.is_empty()
         && s.chars().count() <= 60
         && s.chars().any(char::is_alphabetic)
-        && s.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.' | '’'))
+        && s.chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.' | '’'))
         && s.split_whitespace().count() <= 5
 }
 
@@ -94,12 +96,27 @@ mod tests {
 
     #[test]
     fn scripts() {
-        assert_eq!(canonical(None, None, Some("Иван Петров")).as_deref(), Some("ivan petrov"));
-        assert_eq!(canonical(Some("Ivan"), Some("Petrov"), None), canonical(None, None, Some("Петров Иван")));
+        assert_eq!(
+            canonical(None, None, Some("Иван Петров")).as_deref(),
+            Some("ivan petrov")
+        );
+        assert_eq!(
+            canonical(Some("Ivan"), Some("Petrov"), None),
+            canonical(None, None, Some("Петров Иван"))
+        );
         // Han without spaces: family name is the first character, the given name stays one token.
-        assert_eq!(canonical(None, None, Some("王小明")).as_deref(), Some("wang xiaoming"));
-        assert_eq!(canonical(Some("小明"), Some("王"), None).as_deref(), Some("wang xiaoming"));
-        assert_eq!(canonical(None, None, Some("김민준")), canonical(Some("민준"), Some("김"), None));
+        assert_eq!(
+            canonical(None, None, Some("王小明")).as_deref(),
+            Some("wang xiaoming")
+        );
+        assert_eq!(
+            canonical(Some("小明"), Some("王"), None).as_deref(),
+            Some("wang xiaoming")
+        );
+        assert_eq!(
+            canonical(None, None, Some("김민준")),
+            canonical(Some("민준"), Some("김"), None)
+        );
     }
 
     #[test]

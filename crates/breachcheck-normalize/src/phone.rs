@@ -47,7 +47,11 @@ pub fn canonical(raw: &str, region: Option<Region>) -> Option<CanonicalPhone> {
         number.get_type(),
         PhoneNumberType::Mobile | PhoneNumberType::FixedLineOrMobile
     );
-    Some(CanonicalPhone { e164, valid, mobile })
+    Some(CanonicalPhone {
+        e164,
+        valid,
+        mobile,
+    })
 }
 
 /// Whether a value looks like a phone number, for role inference: phone punctuation only,
@@ -83,8 +87,14 @@ mod tests {
         assert_eq!(e164("0151 23456789", Some("DE")), want);
         assert_eq!(e164("0049 (151) 234-567-89", None), want);
         assert_eq!(e164("0151/23456789", Some("DE")), want);
-        assert_eq!(e164("(201) 555-0123", Some("US")), Some("+12015550123".to_owned()));
-        assert_eq!(e164("06 12 34 56 78", Some("FR")), Some("+33612345678".to_owned()));
+        assert_eq!(
+            e164("(201) 555-0123", Some("US")),
+            Some("+12015550123".to_owned())
+        );
+        assert_eq!(
+            e164("06 12 34 56 78", Some("FR")),
+            Some("+33612345678".to_owned())
+        );
     }
 
     #[test]

@@ -105,17 +105,24 @@ impl Normalizer {
         }
         let mut out = TaggedRecord::default();
         let country = c.get(FieldRole::Country).and_then(country::iso2);
-        let set = |out: &mut TaggedRecord, f: MatchField, canonical: &str, raw: &str, quirky: bool| {
-            out.fields[f.index()] = Some(FieldTags {
-                canonical: self.tagger.field(f, canonical),
-                raw: self.tagger.tag(TagDomain::Raw(f), raw),
-                quirky: quirky && f.carries_quirks(),
-            });
-        };
+        let set =
+            |out: &mut TaggedRecord, f: MatchField, canonical: &str, raw: &str, quirky: bool| {
+                out.fields[f.index()] = Some(FieldTags {
+                    canonical: self.tagger.field(f, canonical),
+                    raw: self.tagger.tag(TagDomain::Raw(f), raw),
+                    quirky: quirky && f.carries_quirks(),
+                });
+            };
 
         if let Some(raw) = c.get(FieldRole::Email) {
             match email::canonical(raw) {
-                Some(e) => set(&mut out, MatchField::Email, &e, raw, raw.chars().any(char::is_uppercase)),
+                Some(e) => set(
+                    &mut out,
+                    MatchField::Email,
+                    &e,
+                    raw,
+                    raw.chars().any(char::is_uppercase),
+                ),
                 None => out.signals.email_invalid = true,
             }
         }
@@ -211,7 +218,9 @@ impl Normalizer {
                     buf[..8].copy_from_slice(&name.canonical.0.to_le_bytes());
                     buf[8..].copy_from_slice(&o.canonical.0.to_le_bytes());
                     let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
-                    let t = self.tagger.tag(TagDomain::Combo(MatchField::Name, other), &hex);
+                    let t = self
+                        .tagger
+                        .tag(TagDomain::Combo(MatchField::Name, other), &hex);
                     out.blocks.push((kind, t));
                 }
             }
@@ -232,7 +241,12 @@ fn identifier(raw: &str) -> String {
 }
 
 fn join_raw(parts: &[Option<&str>]) -> String {
-    parts.iter().flatten().copied().collect::<Vec<_>>().join("\u{1f}")
+    parts
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
 }
 
 #[cfg(test)]
@@ -241,18 +255,33 @@ mod tests {
     use breachcheck_core::SecretKey;
 
     fn n() -> Normalizer {
-        Normalizer::new(Tagger::new(&SecretKey::from_bytes([3; 32])), country::region("DE"))
+        Normalizer::new(
+            Tagger::new(&SecretKey::from_bytes([3; 32])),
+            country::region("DE"),
+        )
     }
 
     #[test]
     fn split_and_joined_columns_agree() {
         let a = n().tag_record(
-            &[FieldRole::FirstName, FieldRole::LastName, FieldRole::Street, FieldRole::HouseNumber],
+            &[
+                FieldRole::FirstName,
+                FieldRole::LastName,
+                FieldRole::Street,
+                FieldRole::HouseNumber,
+            ],
             &["Jürgen", "Müller", "Hauptstraße", "5"],
         );
-        let b = n().tag_record(&[FieldRole::FullName, FieldRole::Address], &["MÜLLER Jürgen", "Hauptstr. 5"]);
+        let b = n().tag_record(
+            &[FieldRole::FullName, FieldRole::Address],
+            &["MÜLLER Jürgen", "Hauptstr. 5"],
+        );
         for f in [MatchField::Name, MatchField::Address] {
-            assert_eq!(a.field(f).map(|t| t.canonical), b.field(f).map(|t| t.canonical), "{f}");
+            assert_eq!(
+                a.field(f).map(|t| t.canonical),
+                b.field(f).map(|t| t.canonical),
+                "{f}"
+            );
             assert_ne!(a.field(f).map(|t| t.raw), b.field(f).map(|t| t.raw), "{f}");
         }
         assert!(a.blocks.iter().any(|(k, _)| *k == BlockKind::NameAddress));
@@ -271,7 +300,10 @@ mod tests {
         assert!(r.field(MatchField::Email).is_some_and(|t| t.quirky));
         assert!(r.field(MatchField::Phone).is_some_and(|t| t.quirky));
         assert!(r.field(MatchField::BirthDate).is_some_and(|t| t.quirky));
-        let r = n().tag_record(&[FieldRole::Phone, FieldRole::Email], &["+4915123456789", "nope"]);
+        let r = n().tag_record(
+            &[FieldRole::Phone, FieldRole::Email],
+            &["+4915123456789", "nope"],
+        );
         assert!(r.field(MatchField::Phone).is_some_and(|t| !t.quirky));
         assert!(r.signals.email_invalid && !r.signals.phone_invalid);
     }
@@ -280,7 +312,10 @@ mod tests {
     fn ids_ignore_case_and_padding() {
         let a = n().tag_record(&[FieldRole::CustomerId], &["000123AB"]);
         let b = n().tag_record(&[FieldRole::CustomerId], &["123ab"]);
-        assert_eq!(a.field(MatchField::CustomerId).map(|t| t.canonical), b.field(MatchField::CustomerId).map(|t| t.canonical));
+        assert_eq!(
+            a.field(MatchField::CustomerId).map(|t| t.canonical),
+            b.field(MatchField::CustomerId).map(|t| t.canonical)
+        );
     }
 
     #[test]

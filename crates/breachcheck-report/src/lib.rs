@@ -203,7 +203,12 @@ impl EvidenceCounts {
 
     /// Sum over classes (equals the records parsed).
     pub fn total(&self) -> u64 {
-        self.canary + self.internal_id + self.quirk_full_record + self.full_record + self.partial + self.none
+        self.canary
+            + self.internal_id
+            + self.quirk_full_record
+            + self.full_record
+            + self.partial
+            + self.none
     }
 }
 
@@ -267,7 +272,12 @@ pub struct Report {
 
 impl Report {
     /// Assembles a report from its parts.
-    pub fn new(generated_at: String, sample: SampleSection, manifest: &Manifest, tally: &Tally) -> Self {
+    pub fn new(
+        generated_at: String,
+        sample: SampleSection,
+        manifest: &Manifest,
+        tally: &Tally,
+    ) -> Self {
         let field_agreement = MatchField::ALL
             .into_iter()
             .filter(|f| tally.field_present[f.index()] > 0)

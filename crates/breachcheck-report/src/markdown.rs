@@ -9,7 +9,10 @@ pub(crate) fn render(r: &Report) -> String {
     let _ = writeln!(s, "## Verdict: **{}**\n", v.class.as_str());
     match (&v.system, &v.snapshot) {
         (Some(sys), Some(snap)) => {
-            let _ = write!(s, "Most likely source: system **{sys}**, snapshot **{snap}**");
+            let _ = write!(
+                s,
+                "Most likely source: system **{sys}**, snapshot **{snap}**"
+            );
             if let Some([a, b]) = &v.snapshot_window {
                 if a != b {
                     let _ = write!(s, " (equally consistent with snapshots {a} to {b})");
@@ -54,27 +57,56 @@ pub(crate) fn render(r: &Report) -> String {
         let _ = writeln!(s, "- {step}");
     }
     let _ = writeln!(s, "\n## Matches per system and snapshot\n");
-    let _ = writeln!(s, "| system | snapshot | kind | full record or better | any match |\n|---|---|---|---:|---:|");
+    let _ = writeln!(
+        s,
+        "| system | snapshot | kind | full record or better | any match |\n|---|---|---|---:|---:|"
+    );
     for seg in &r.matches.by_segment {
         let kind = if seg.canary { "canary" } else { "system" };
-        let _ = writeln!(s, "| {} | {} | {kind} | {} | {} |", seg.system, seg.snapshot, seg.full_or_better, seg.any_match);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {kind} | {} | {} |",
+            seg.system, seg.snapshot, seg.full_or_better, seg.any_match
+        );
     }
     if !r.matches.field_agreement.is_empty() {
         let _ = writeln!(s, "\n## Field agreement with the best candidate\n");
-        let _ = writeln!(s, "| field | lines with it | agree | rate |\n|---|---:|---:|---:|");
+        let _ = writeln!(
+            s,
+            "| field | lines with it | agree | rate |\n|---|---:|---:|---:|"
+        );
         for (f, a) in &r.matches.field_agreement {
-            let _ = writeln!(s, "| {f} | {} | {} | {:.1}% |", a.present, a.agree, 100.0 * a.rate);
+            let _ = writeln!(
+                s,
+                "| {f} | {} | {} | {:.1}% |",
+                a.present,
+                a.agree,
+                100.0 * a.rate
+            );
         }
     }
     let sm = &r.sample;
     let _ = writeln!(s, "\n## Sample\n");
-    let _ = writeln!(s, "- file: `{}` ({} bytes), SHA-256 `{}`", sm.file_name, sm.bytes, sm.sha256);
+    let _ = writeln!(
+        s,
+        "- file: `{}` ({} bytes), SHA-256 `{}`",
+        sm.file_name, sm.bytes, sm.sha256
+    );
     let _ = writeln!(
         s,
         "- lines: {} total = {} records + {} quarantined + {} header + {} blank + {} continuation",
-        sm.lines_total, sm.records_parsed, sm.quarantined, sm.header_lines, sm.blank_lines, sm.continuation_lines
+        sm.lines_total,
+        sm.records_parsed,
+        sm.quarantined,
+        sm.header_lines,
+        sm.blank_lines,
+        sm.continuation_lines
     );
-    let _ = writeln!(s, "- encoding: {} (confidence {:.2})", sm.layout.encoding, sm.layout.encoding_confidence);
+    let _ = writeln!(
+        s,
+        "- encoding: {} (confidence {:.2})",
+        sm.layout.encoding, sm.layout.encoding_confidence
+    );
     let _ = writeln!(s, "- columns:");
     for c in sm.columns() {
         let _ = writeln!(
@@ -92,8 +124,17 @@ pub(crate) fn render(r: &Report) -> String {
         for (reason, n) in &sm.quarantine_by_reason {
             let _ = writeln!(s, "- {reason}: {n}");
         }
-        let lines: Vec<String> = sm.quarantine.iter().take(50).map(|q| q.line.to_string()).collect();
-        let more = if sm.quarantined as usize > lines.len() { ", …" } else { "" };
+        let lines: Vec<String> = sm
+            .quarantine
+            .iter()
+            .take(50)
+            .map(|q| q.line.to_string())
+            .collect();
+        let more = if sm.quarantined as usize > lines.len() {
+            ", …"
+        } else {
+            ""
+        };
         let _ = writeln!(s, "\nLine numbers: {}{more}", lines.join(", "));
     }
     let sig = &r.signals;
@@ -112,7 +153,10 @@ pub(crate) fn render(r: &Report) -> String {
     let _ = writeln!(
         s,
         "- index commitment `{}` over {} records in {} segments (key fingerprint `{}`)",
-        r.index.commitment.root, r.index.commitment.records, r.index.commitment.segments, r.index.key_fingerprint
+        r.index.commitment.root,
+        r.index.commitment.records,
+        r.index.commitment.segments,
+        r.index.key_fingerprint
     );
     s
 }

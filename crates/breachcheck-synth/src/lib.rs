@@ -15,7 +15,7 @@
 mod people;
 mod write;
 
-pub use people::{leak_sample, Person, Population};
+pub use people::{leak_sample, people_stream, Person, Population};
 pub use write::{write_table, Table, TableFormat};
 
 /// How an internal system stores its customers: its columns and its formatting habits.
@@ -37,13 +37,30 @@ pub const SYSTEMS: [SystemSpec; 3] = [
         name: "accounts",
         share_permille: 1000,
         format: TableFormat::Csv(b','),
-        columns: &["customer_id", "email", "first_name", "last_name", "phone", "birth_date", "country"],
+        columns: &[
+            "customer_id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "birth_date",
+            "country",
+        ],
     },
     SystemSpec {
         name: "orders",
         share_permille: 600,
         format: TableFormat::Csv(b';'),
-        columns: &["order_id", "customer_id", "full_name", "street", "postal_code", "city", "country", "phone"],
+        columns: &[
+            "order_id",
+            "customer_id",
+            "full_name",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "phone",
+        ],
     },
     SystemSpec {
         name: "marketing",

@@ -23,11 +23,15 @@ struct Country {
 }
 
 fn digits(r: &mut StdRng, n: usize) -> String {
-    (0..n).map(|_| char::from(b'0' + r.random_range(0..10u8))).collect()
+    (0..n)
+        .map(|_| char::from(b'0' + r.random_range(0..10u8)))
+        .collect()
 }
 
 fn letters(r: &mut StdRng, n: usize) -> String {
-    (0..n).map(|_| char::from(b'A' + r.random_range(0..26u8))).collect()
+    (0..n)
+        .map(|_| char::from(b'A' + r.random_range(0..26u8)))
+        .collect()
 }
 
 macro_rules! latin {
@@ -35,103 +39,491 @@ macro_rules! latin {
 }
 
 static COUNTRIES: &[Country] = &[
-    Country { iso: "DE", display: "Germany", domains: &["web.de", "gmx.de", "t-online.de", "gmail.com"],
-        first: latin!["Jürgen", "Anna", "Lukas", "Sophie", "Maximilian", "Marie", "Felix", "Lena", "Jonas", "Emma", "Günther", "Käthe"],
-        last: latin!["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Schäfer", "Koch"],
-        streets: &["Hauptstraße", "Bahnhofstr.", "Gartenweg", "Schillerstraße", "Lindenallee", "Goethestr.", "Am Markt", "Kirchplatz"],
-        cities: &["Berlin", "München", "Köln", "Hamburg", "Düsseldorf", "Leipzig", "Dresden", "Nürnberg"],
-        family_first: false, number_first: false, postal: |r| digits(r, 5) },
-    Country { iso: "FR", display: "France", domains: &["orange.fr", "free.fr", "laposte.net", "gmail.com"],
-        first: latin!["Jean", "Marie", "Camille", "Léa", "François", "Chloé", "Théo", "Inès", "Hélène", "Noël"],
-        last: latin!["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Lefèvre", "Moreau"],
-        streets: &["rue de la Paix", "avenue Victor Hugo", "boulevard Saint-Michel", "rue du Moulin", "chemin des Vignes"],
-        cities: &["Paris", "Lyon", "Marseille", "Toulouse", "Nantes", "Besançon", "Saint-Étienne"],
-        family_first: false, number_first: true, postal: |r| digits(r, 5) },
-    Country { iso: "ES", display: "Spain", domains: &["telefonica.es", "gmail.com", "hotmail.es"],
-        first: latin!["José", "María", "Lucía", "Javier", "Álvaro", "Sofía", "Iñigo", "Nuria"],
-        last: latin!["García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez", "Pérez"],
-        streets: &["Calle Mayor", "Avenida de la Constitución", "Calle de Alcalá", "Paseo del Prado"],
-        cities: &["Madrid", "Barcelona", "Sevilla", "Valencia", "Málaga", "Zaragoza"],
-        family_first: false, number_first: false, postal: |r| digits(r, 5) },
-    Country { iso: "IT", display: "Italy", domains: &["libero.it", "tiscali.it", "gmail.com"],
-        first: latin!["Giuseppe", "Francesca", "Luca", "Giulia", "Marco", "Chiara", "Niccolò"],
-        last: latin!["Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "De Luca"],
-        streets: &["Via Roma", "Via Garibaldi", "Piazza Dante", "Viale Mazzini", "Corso Italia"],
+    Country {
+        iso: "DE",
+        display: "Germany",
+        domains: &["web.de", "gmx.de", "t-online.de", "gmail.com"],
+        first: latin![
+            "Jürgen",
+            "Anna",
+            "Lukas",
+            "Sophie",
+            "Maximilian",
+            "Marie",
+            "Felix",
+            "Lena",
+            "Jonas",
+            "Emma",
+            "Günther",
+            "Käthe"
+        ],
+        last: latin![
+            "Müller",
+            "Schmidt",
+            "Schneider",
+            "Fischer",
+            "Weber",
+            "Meyer",
+            "Wagner",
+            "Becker",
+            "Schulz",
+            "Hoffmann",
+            "Schäfer",
+            "Koch"
+        ],
+        streets: &[
+            "Hauptstraße",
+            "Bahnhofstr.",
+            "Gartenweg",
+            "Schillerstraße",
+            "Lindenallee",
+            "Goethestr.",
+            "Am Markt",
+            "Kirchplatz",
+        ],
+        cities: &[
+            "Berlin",
+            "München",
+            "Köln",
+            "Hamburg",
+            "Düsseldorf",
+            "Leipzig",
+            "Dresden",
+            "Nürnberg",
+        ],
+        family_first: false,
+        number_first: false,
+        postal: |r| digits(r, 5),
+    },
+    Country {
+        iso: "FR",
+        display: "France",
+        domains: &["orange.fr", "free.fr", "laposte.net", "gmail.com"],
+        first: latin![
+            "Jean",
+            "Marie",
+            "Camille",
+            "Léa",
+            "François",
+            "Chloé",
+            "Théo",
+            "Inès",
+            "Hélène",
+            "Noël"
+        ],
+        last: latin![
+            "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
+            "Lefèvre", "Moreau"
+        ],
+        streets: &[
+            "rue de la Paix",
+            "avenue Victor Hugo",
+            "boulevard Saint-Michel",
+            "rue du Moulin",
+            "chemin des Vignes",
+        ],
+        cities: &[
+            "Paris",
+            "Lyon",
+            "Marseille",
+            "Toulouse",
+            "Nantes",
+            "Besançon",
+            "Saint-Étienne",
+        ],
+        family_first: false,
+        number_first: true,
+        postal: |r| digits(r, 5),
+    },
+    Country {
+        iso: "ES",
+        display: "Spain",
+        domains: &["telefonica.es", "gmail.com", "hotmail.es"],
+        first: latin![
+            "José", "María", "Lucía", "Javier", "Álvaro", "Sofía", "Iñigo", "Nuria"
+        ],
+        last: latin![
+            "García",
+            "Fernández",
+            "González",
+            "Rodríguez",
+            "López",
+            "Martínez",
+            "Sánchez",
+            "Pérez"
+        ],
+        streets: &[
+            "Calle Mayor",
+            "Avenida de la Constitución",
+            "Calle de Alcalá",
+            "Paseo del Prado",
+        ],
+        cities: &[
+            "Madrid",
+            "Barcelona",
+            "Sevilla",
+            "Valencia",
+            "Málaga",
+            "Zaragoza",
+        ],
+        family_first: false,
+        number_first: false,
+        postal: |r| digits(r, 5),
+    },
+    Country {
+        iso: "IT",
+        display: "Italy",
+        domains: &["libero.it", "tiscali.it", "gmail.com"],
+        first: latin![
+            "Giuseppe",
+            "Francesca",
+            "Luca",
+            "Giulia",
+            "Marco",
+            "Chiara",
+            "Niccolò"
+        ],
+        last: latin![
+            "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "De Luca"
+        ],
+        streets: &[
+            "Via Roma",
+            "Via Garibaldi",
+            "Piazza Dante",
+            "Viale Mazzini",
+            "Corso Italia",
+        ],
         cities: &["Roma", "Milano", "Napoli", "Torino", "Firenze", "Bologna"],
-        family_first: false, number_first: false, postal: |r| digits(r, 5) },
-    Country { iso: "GB", display: "United Kingdom", domains: &["btinternet.com", "outlook.com", "gmail.com", "sky.com"],
+        family_first: false,
+        number_first: false,
+        postal: |r| digits(r, 5),
+    },
+    Country {
+        iso: "GB",
+        display: "United Kingdom",
+        domains: &["btinternet.com", "outlook.com", "gmail.com", "sky.com"],
         first: latin!["Oliver", "Amelia", "Harry", "Isla", "George", "Ava", "Siobhan", "Rhys"],
         last: latin!["Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "O'Brien", "Evans"],
-        streets: &["High Street", "Station Road", "Church Lane", "Victoria Road", "Park Avenue"],
-        cities: &["London", "Manchester", "Birmingham", "Leeds", "Glasgow", "Cardiff"],
-        family_first: false, number_first: true,
-        postal: |r| format!("{}{} {}{}", letters(r, 2), digits(r, 1), digits(r, 1), letters(r, 2)) },
-    Country { iso: "US", display: "United States", domains: &["gmail.com", "yahoo.com", "aol.com", "comcast.net", "icloud.com"],
+        streets: &[
+            "High Street",
+            "Station Road",
+            "Church Lane",
+            "Victoria Road",
+            "Park Avenue",
+        ],
+        cities: &[
+            "London",
+            "Manchester",
+            "Birmingham",
+            "Leeds",
+            "Glasgow",
+            "Cardiff",
+        ],
+        family_first: false,
+        number_first: true,
+        postal: |r| {
+            format!(
+                "{}{} {}{}",
+                letters(r, 2),
+                digits(r, 1),
+                digits(r, 1),
+                letters(r, 2)
+            )
+        },
+    },
+    Country {
+        iso: "US",
+        display: "United States",
+        domains: &[
+            "gmail.com",
+            "yahoo.com",
+            "aol.com",
+            "comcast.net",
+            "icloud.com",
+        ],
         first: latin!["James", "Mary", "Michael", "Jennifer", "David", "Linda", "DeShawn", "Emily"],
-        last: latin!["Johnson", "Williams", "Miller", "Davis", "Garcia", "Wilson", "Anderson", "Nguyen"],
-        streets: &["Main Street", "Oak Avenue", "Maple Drive", "Washington Boulevard", "Elm Street", "5th Avenue"],
-        cities: &["Springfield", "Austin", "Denver", "Portland", "Columbus", "Boston"],
-        family_first: false, number_first: true, postal: |r| digits(r, 5) },
-    Country { iso: "PL", display: "Poland", domains: &["wp.pl", "onet.pl", "gmail.com"],
-        first: latin!["Łukasz", "Agnieszka", "Piotr", "Małgorzata", "Krzysztof", "Zofia"],
-        last: latin!["Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kamiński", "Lewandowski"],
-        streets: &["ulica Długa", "ulica Piękna", "aleja Jana Pawła", "ulica Mickiewicza"],
+        last: latin![
+            "Johnson", "Williams", "Miller", "Davis", "Garcia", "Wilson", "Anderson", "Nguyen"
+        ],
+        streets: &[
+            "Main Street",
+            "Oak Avenue",
+            "Maple Drive",
+            "Washington Boulevard",
+            "Elm Street",
+            "5th Avenue",
+        ],
+        cities: &[
+            "Springfield",
+            "Austin",
+            "Denver",
+            "Portland",
+            "Columbus",
+            "Boston",
+        ],
+        family_first: false,
+        number_first: true,
+        postal: |r| digits(r, 5),
+    },
+    Country {
+        iso: "PL",
+        display: "Poland",
+        domains: &["wp.pl", "onet.pl", "gmail.com"],
+        first: latin![
+            "Łukasz",
+            "Agnieszka",
+            "Piotr",
+            "Małgorzata",
+            "Krzysztof",
+            "Zofia"
+        ],
+        last: latin![
+            "Nowak",
+            "Kowalski",
+            "Wiśniewski",
+            "Wójcik",
+            "Kamiński",
+            "Lewandowski"
+        ],
+        streets: &[
+            "ulica Długa",
+            "ulica Piękna",
+            "aleja Jana Pawła",
+            "ulica Mickiewicza",
+        ],
         cities: &["Warszawa", "Kraków", "Łódź", "Wrocław", "Gdańsk"],
-        family_first: false, number_first: false, postal: |r| format!("{}-{}", digits(r, 2), digits(r, 3)) },
-    Country { iso: "TR", display: "Turkey", domains: &["hotmail.com", "gmail.com", "yandex.com"],
+        family_first: false,
+        number_first: false,
+        postal: |r| format!("{}-{}", digits(r, 2), digits(r, 3)),
+    },
+    Country {
+        iso: "TR",
+        display: "Turkey",
+        domains: &["hotmail.com", "gmail.com", "yandex.com"],
         first: latin!["Mehmet", "Ayşe", "Mustafa", "Fatma", "Emre", "Zeynep", "Çağlar"],
         last: latin!["Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Öztürk"],
-        streets: &["Atatürk Caddesi", "İstiklal Caddesi", "Cumhuriyet Sokak", "Bağdat Caddesi"],
+        streets: &[
+            "Atatürk Caddesi",
+            "İstiklal Caddesi",
+            "Cumhuriyet Sokak",
+            "Bağdat Caddesi",
+        ],
         cities: &["İstanbul", "Ankara", "İzmir", "Bursa", "Antalya"],
-        family_first: false, number_first: false, postal: |r| digits(r, 5) },
-    Country { iso: "RU", display: "Russia", domains: &["yandex.ru", "mail.ru", "gmail.com"],
-        first: &[("Иван", "Ivan"), ("Анна", "Anna"), ("Дмитрий", "Dmitry"), ("Ольга", "Olga"), ("Сергей", "Sergey"), ("Наталья", "Natalya")],
-        last: &[("Иванов", "Ivanov"), ("Смирнова", "Smirnova"), ("Кузнецов", "Kuznetsov"), ("Попова", "Popova"), ("Соколов", "Sokolov"), ("Лебедева", "Lebedeva")],
-        streets: &["улица Ленина", "Тверская улица", "проспект Мира", "улица Гагарина"],
+        family_first: false,
+        number_first: false,
+        postal: |r| digits(r, 5),
+    },
+    Country {
+        iso: "RU",
+        display: "Russia",
+        domains: &["yandex.ru", "mail.ru", "gmail.com"],
+        first: &[
+            ("Иван", "Ivan"),
+            ("Анна", "Anna"),
+            ("Дмитрий", "Dmitry"),
+            ("Ольга", "Olga"),
+            ("Сергей", "Sergey"),
+            ("Наталья", "Natalya"),
+        ],
+        last: &[
+            ("Иванов", "Ivanov"),
+            ("Смирнова", "Smirnova"),
+            ("Кузнецов", "Kuznetsov"),
+            ("Попова", "Popova"),
+            ("Соколов", "Sokolov"),
+            ("Лебедева", "Lebedeva"),
+        ],
+        streets: &[
+            "улица Ленина",
+            "Тверская улица",
+            "проспект Мира",
+            "улица Гагарина",
+        ],
         cities: &["Москва", "Санкт-Петербург", "Казань", "Новосибирск"],
-        family_first: false, number_first: false, postal: |r| digits(r, 6) },
-    Country { iso: "GR", display: "Greece", domains: &["otenet.gr", "gmail.com", "yahoo.gr"],
-        first: &[("Γιώργος", "Giorgos"), ("Μαρία", "Maria"), ("Νίκος", "Nikos"), ("Ελένη", "Eleni"), ("Δημήτρης", "Dimitris")],
-        last: &[("Παπαδόπουλος", "Papadopoulos"), ("Οικονόμου", "Oikonomou"), ("Γεωργίου", "Georgiou"), ("Νικολάου", "Nikolaou")],
+        family_first: false,
+        number_first: false,
+        postal: |r| digits(r, 6),
+    },
+    Country {
+        iso: "GR",
+        display: "Greece",
+        domains: &["otenet.gr", "gmail.com", "yahoo.gr"],
+        first: &[
+            ("Γιώργος", "Giorgos"),
+            ("Μαρία", "Maria"),
+            ("Νίκος", "Nikos"),
+            ("Ελένη", "Eleni"),
+            ("Δημήτρης", "Dimitris"),
+        ],
+        last: &[
+            ("Παπαδόπουλος", "Papadopoulos"),
+            ("Οικονόμου", "Oikonomou"),
+            ("Γεωργίου", "Georgiou"),
+            ("Νικολάου", "Nikolaou"),
+        ],
         streets: &["Οδός Ερμού", "Λεωφόρος Κηφισίας", "Οδός Αθηνάς"],
         cities: &["Αθήνα", "Θεσσαλονίκη", "Πάτρα"],
-        family_first: false, number_first: false, postal: |r| format!("{} {}", digits(r, 3), digits(r, 2)) },
-    Country { iso: "JP", display: "Japan", domains: &["docomo.ne.jp", "yahoo.co.jp", "gmail.com"],
-        first: &[("さくら", "Sakura"), ("ひろし", "Hiroshi"), ("ゆき", "Yuki"), ("たろう", "Taro"), ("はなこ", "Hanako"), ("けんじ", "Kenji")],
-        last: &[("佐藤", "Sato"), ("鈴木", "Suzuki"), ("高橋", "Takahashi"), ("田中", "Tanaka"), ("伊藤", "Ito"), ("渡辺", "Watanabe")],
+        family_first: false,
+        number_first: false,
+        postal: |r| format!("{} {}", digits(r, 3), digits(r, 2)),
+    },
+    Country {
+        iso: "JP",
+        display: "Japan",
+        domains: &["docomo.ne.jp", "yahoo.co.jp", "gmail.com"],
+        first: &[
+            ("さくら", "Sakura"),
+            ("ひろし", "Hiroshi"),
+            ("ゆき", "Yuki"),
+            ("たろう", "Taro"),
+            ("はなこ", "Hanako"),
+            ("けんじ", "Kenji"),
+        ],
+        last: &[
+            ("佐藤", "Sato"),
+            ("鈴木", "Suzuki"),
+            ("高橋", "Takahashi"),
+            ("田中", "Tanaka"),
+            ("伊藤", "Ito"),
+            ("渡辺", "Watanabe"),
+        ],
         streets: &["銀座", "中央通り", "本町", "栄町"],
         cities: &["東京", "大阪", "名古屋", "札幌", "福岡"],
-        family_first: true, number_first: false, postal: |r| format!("{}-{}", digits(r, 3), digits(r, 4)) },
-    Country { iso: "CN", display: "China", domains: &["qq.com", "163.com", "126.com"],
-        first: &[("伟", "Wei"), ("芳", "Fang"), ("小明", "Xiaoming"), ("丽", "Li"), ("强", "Qiang"), ("静", "Jing")],
-        last: &[("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"), ("杨", "Yang")],
+        family_first: true,
+        number_first: false,
+        postal: |r| format!("{}-{}", digits(r, 3), digits(r, 4)),
+    },
+    Country {
+        iso: "CN",
+        display: "China",
+        domains: &["qq.com", "163.com", "126.com"],
+        first: &[
+            ("伟", "Wei"),
+            ("芳", "Fang"),
+            ("小明", "Xiaoming"),
+            ("丽", "Li"),
+            ("强", "Qiang"),
+            ("静", "Jing"),
+        ],
+        last: &[
+            ("王", "Wang"),
+            ("李", "Li"),
+            ("张", "Zhang"),
+            ("刘", "Liu"),
+            ("陈", "Chen"),
+            ("杨", "Yang"),
+        ],
         streets: &["南京路", "长安街", "人民路", "中山路"],
         cities: &["北京", "上海", "广州", "深圳", "成都"],
-        family_first: true, number_first: false, postal: |r| digits(r, 6) },
-    Country { iso: "KR", display: "South Korea", domains: &["naver.com", "daum.net", "gmail.com"],
-        first: &[("민준", "Minjun"), ("서연", "Seoyeon"), ("지훈", "Jihun"), ("하은", "Haeun"), ("도윤", "Doyun")],
-        last: &[("김", "Kim"), ("이", "Lee"), ("박", "Park"), ("최", "Choi"), ("정", "Jung")],
+        family_first: true,
+        number_first: false,
+        postal: |r| digits(r, 6),
+    },
+    Country {
+        iso: "KR",
+        display: "South Korea",
+        domains: &["naver.com", "daum.net", "gmail.com"],
+        first: &[
+            ("민준", "Minjun"),
+            ("서연", "Seoyeon"),
+            ("지훈", "Jihun"),
+            ("하은", "Haeun"),
+            ("도윤", "Doyun"),
+        ],
+        last: &[
+            ("김", "Kim"),
+            ("이", "Lee"),
+            ("박", "Park"),
+            ("최", "Choi"),
+            ("정", "Jung"),
+        ],
         streets: &["세종대로", "테헤란로", "강남대로"],
         cities: &["서울", "부산", "인천", "대구"],
-        family_first: true, number_first: false, postal: |r| digits(r, 5) },
-    Country { iso: "IN", display: "India", domains: &["gmail.com", "rediffmail.com", "yahoo.co.in"],
-        first: &[("राहुल", "Rahul"), ("प्रिया", "Priya"), ("अमित", "Amit"), ("अनीता", "Anita"), ("विक्रम", "Vikram")],
-        last: &[("शर्मा", "Sharma"), ("वर्मा", "Verma"), ("गुप्ता", "Gupta"), ("सिंह", "Singh"), ("पटेल", "Patel")],
+        family_first: true,
+        number_first: false,
+        postal: |r| digits(r, 5),
+    },
+    Country {
+        iso: "IN",
+        display: "India",
+        domains: &["gmail.com", "rediffmail.com", "yahoo.co.in"],
+        first: &[
+            ("राहुल", "Rahul"),
+            ("प्रिया", "Priya"),
+            ("अमित", "Amit"),
+            ("अनीता", "Anita"),
+            ("विक्रम", "Vikram"),
+        ],
+        last: &[
+            ("शर्मा", "Sharma"),
+            ("वर्मा", "Verma"),
+            ("गुप्ता", "Gupta"),
+            ("सिंह", "Singh"),
+            ("पटेल", "Patel"),
+        ],
         streets: &["MG Road", "Nehru Marg", "Station Road", "Gandhi Nagar"],
         cities: &["Mumbai", "Delhi", "Bengaluru", "Pune", "Chennai"],
-        family_first: false, number_first: true, postal: |r| digits(r, 6) },
-    Country { iso: "BR", display: "Brazil", domains: &["uol.com.br", "bol.com.br", "gmail.com"],
-        first: latin!["João", "Ana", "Gabriel", "Júlia", "Matheus", "Beatriz", "Conceição"],
-        last: latin!["Silva", "Santos", "Oliveira", "Souza", "Pereira", "Lima", "Conceição"],
-        streets: &["Rua das Flores", "Avenida Paulista", "Rua Augusta", "Avenida Atlântica"],
+        family_first: false,
+        number_first: true,
+        postal: |r| digits(r, 6),
+    },
+    Country {
+        iso: "BR",
+        display: "Brazil",
+        domains: &["uol.com.br", "bol.com.br", "gmail.com"],
+        first: latin![
+            "João",
+            "Ana",
+            "Gabriel",
+            "Júlia",
+            "Matheus",
+            "Beatriz",
+            "Conceição"
+        ],
+        last: latin![
+            "Silva",
+            "Santos",
+            "Oliveira",
+            "Souza",
+            "Pereira",
+            "Lima",
+            "Conceição"
+        ],
+        streets: &[
+            "Rua das Flores",
+            "Avenida Paulista",
+            "Rua Augusta",
+            "Avenida Atlântica",
+        ],
         cities: &["São Paulo", "Rio de Janeiro", "Belo Horizonte", "Salvador"],
-        family_first: false, number_first: false, postal: |r| format!("{}-{}", digits(r, 5), digits(r, 3)) },
-    Country { iso: "EG", display: "Egypt", domains: &["gmail.com", "yahoo.com", "hotmail.com"],
-        first: &[("محمد", "Mohamed"), ("فاطمة", "Fatma"), ("أحمد", "Ahmed"), ("مريم", "Mariam"), ("يوسف", "Youssef")],
-        last: &[("حسن", "Hassan"), ("علي", "Ali"), ("إبراهيم", "Ibrahim"), ("محمود", "Mahmoud"), ("سعيد", "Said")],
+        family_first: false,
+        number_first: false,
+        postal: |r| format!("{}-{}", digits(r, 5), digits(r, 3)),
+    },
+    Country {
+        iso: "EG",
+        display: "Egypt",
+        domains: &["gmail.com", "yahoo.com", "hotmail.com"],
+        first: &[
+            ("محمد", "Mohamed"),
+            ("فاطمة", "Fatma"),
+            ("أحمد", "Ahmed"),
+            ("مريم", "Mariam"),
+            ("يوسف", "Youssef"),
+        ],
+        last: &[
+            ("حسن", "Hassan"),
+            ("علي", "Ali"),
+            ("إبراهيم", "Ibrahim"),
+            ("محمود", "Mahmoud"),
+            ("سعيد", "Said"),
+        ],
         streets: &["Tahrir Street", "Corniche El Nil", "Ramses Street"],
         cities: &["Cairo", "Alexandria", "Giza"],
-        family_first: false, number_first: true, postal: |r| digits(r, 5) },
+        family_first: false,
+        number_first: true,
+        postal: |r| digits(r, 5),
+    },
 ];
 
 /// Contact data that can change between snapshots.
@@ -169,7 +561,9 @@ pub struct Person {
 }
 
 fn random_phone(r: &mut StdRng, iso: &str) -> String {
-    let Ok(region) = Region::from_code(iso) else { return format!("+1555{}", digits(r, 7)) };
+    let Ok(region) = Region::from_code(iso) else {
+        return format!("+1555{}", digits(r, 7));
+    };
     let example = PHONE_NUMBER_UTIL
         .get_example_number_for_type_and_region(region, PhoneNumberType::Mobile)
         .map(|p| p.format_as(PhoneNumberFormat::E164).into_owned())
@@ -177,7 +571,10 @@ fn random_phone(r: &mut StdRng, iso: &str) -> String {
     for _ in 0..30 {
         let keep = example.len().saturating_sub(6);
         let candidate = format!("{}{}", &example[..keep], digits(r, example.len() - keep));
-        if PHONE_NUMBER_UTIL.parse(&candidate, None).is_ok_and(|p| p.is_valid()) {
+        if PHONE_NUMBER_UTIL
+            .parse(&candidate, None)
+            .is_ok_and(|p| p.is_valid())
+        {
             return candidate;
         }
     }
@@ -203,7 +600,11 @@ impl Person {
             first,
             last,
             native: first.0 != first.1 && r.random_bool(0.7),
-            birth: (r.random_range(1945..2007), r.random_range(1..13), r.random_range(1..29)),
+            birth: (
+                r.random_range(1945..2007),
+                r.random_range(1..13),
+                r.random_range(1..29),
+            ),
             joined,
             left: None,
             history: Vec::new(),
@@ -218,24 +619,40 @@ impl Person {
 
     fn new_contact(&self, r: &mut StdRng, from: usize) -> Contact {
         let c = &COUNTRIES[self.country];
-        let local = deunicode::deunicode(&format!("{}.{}", self.first.1, self.last.1))
+        let first = deunicode::deunicode(self.first.1)
             .to_lowercase()
             .replace([' ', '\''], "");
-        let suffix = if r.random_bool(0.6) {
-            let n = r.random_range(2..5);
-            digits(r, n)
-        } else {
-            String::new()
+        let last = deunicode::deunicode(self.last.1)
+            .to_lowercase()
+            .replace([' ', '\''], "");
+        // Mailbox names as people pick them: several styles, nearly always with digits.
+        let n = r.random_range(2..5);
+        let num = digits(r, n);
+        let local = match r.random_range(0..4) {
+            0 => format!("{first}.{last}{num}"),
+            1 => format!("{}{last}{num}", &first[..first.len().min(1)]),
+            2 => format!("{first}_{num}"),
+            _ => format!("{last}.{first}{num}"),
         };
         let domain = c.domains.choose(r).copied().unwrap_or("example.com");
         Contact {
             from,
-            email: format!("{local}{suffix}@{domain}"),
+            email: format!("{local}@{domain}"),
             phone: random_phone(r, c.iso),
-            street: c.streets.choose(r).copied().unwrap_or("Main Street").to_owned(),
+            street: c
+                .streets
+                .choose(r)
+                .copied()
+                .unwrap_or("Main Street")
+                .to_owned(),
             house: r.random_range(1..240),
             postal: (c.postal)(r),
-            city: c.cities.choose(r).copied().unwrap_or("Springfield").to_owned(),
+            city: c
+                .cities
+                .choose(r)
+                .copied()
+                .unwrap_or("Springfield")
+                .to_owned(),
         }
     }
 
@@ -265,7 +682,10 @@ impl Person {
     }
 
     fn order_id(&self) -> String {
-        format!("O-{:08}", (self.serial * 104_729 + self.id_salt * 13) % 100_000_000)
+        format!(
+            "O-{:08}",
+            (self.serial * 104_729 + self.id_salt * 13) % 100_000_000
+        )
     }
 
     /// The person as `system` stores them at `snapshot`, in the system's column order and
@@ -307,7 +727,9 @@ impl Person {
                 "first_name" | "name.first" => first.to_owned(),
                 "last_name" | "name.last" => last.to_owned(),
                 "full_name" => full.clone(),
-                "phone" if system.name == "orders" => format_phone(&k.phone, PhoneNumberFormat::National),
+                "phone" if system.name == "orders" => {
+                    format_phone(&k.phone, PhoneNumberFormat::National)
+                }
                 "phone" => format_phone(&k.phone, PhoneNumberFormat::International),
                 "birth_date" => format!("{y:04}-{m:02}-{d:02}"),
                 "country" if system.name == "orders" => c.display.to_owned(),
@@ -339,9 +761,13 @@ impl Population {
     /// change an address, phone or e-mail, and 3% leave.
     pub fn generate(seed: u64, initial: usize) -> Self {
         let mut r = StdRng::seed_from_u64(seed);
-        let mut people: Vec<Person> = (0..initial as u64).map(|i| Person::new(&mut r, i, 0)).collect();
+        let mut people: Vec<Person> = (0..initial as u64)
+            .map(|i| Person::new(&mut r, i, 0))
+            .collect();
         for s in 1..crate::SNAPSHOTS.len() {
-            let active: Vec<usize> = (0..people.len()).filter(|i| people[*i].active_at(s - 1)).collect();
+            let active: Vec<usize> = (0..people.len())
+                .filter(|i| people[*i].active_at(s - 1))
+                .collect();
             for &i in &active {
                 let roll: f64 = r.random();
                 if roll < 0.03 {
@@ -357,11 +783,13 @@ impl Population {
                         }
                         1 => {
                             c.email = old.email;
-                            (c.street, c.house, c.postal, c.city) = (old.street, old.house, old.postal, old.city);
+                            (c.street, c.house, c.postal, c.city) =
+                                (old.street, old.house, old.postal, old.city);
                         }
                         _ => {
                             c.phone = old.phone;
-                            (c.street, c.house, c.postal, c.city) = (old.street, old.house, old.postal, old.city);
+                            (c.street, c.house, c.postal, c.city) =
+                                (old.street, old.house, old.postal, old.city);
                         }
                     }
                     people[i].history.push(c);
@@ -379,7 +807,9 @@ impl Population {
     /// People invented from another seed: realistic, but no customer's data.
     pub fn fabricate(seed: u64, n: usize) -> Vec<Person> {
         let mut r = StdRng::seed_from_u64(seed ^ 0x5eed_f00d);
-        (0..n as u64).map(|i| Person::new(&mut r, 1_000_000_000 + i, 0)).collect()
+        (0..n as u64)
+            .map(|i| Person::new(&mut r, 1_000_000_000 + i, 0))
+            .collect()
     }
 
     /// The export of `system` at snapshot index `snapshot`.
@@ -396,23 +826,22 @@ impl Population {
     }
 }
 
-/// A leak sample of known composition: `genuine` rows copied verbatim from `system`'s
-/// export at `snapshot`, the rest fabricated people written in the same columns; shuffled.
-/// Fabricated phones are invalid for their region in `invalid_phone_share` of the rows, as
-/// sloppy generators make them.
+/// A leak sample of known composition: `genuine` rows copied verbatim from `export` (a
+/// system's export table), then `fabricated` invented people written in `system`'s
+/// columns; shuffled. Fabricated phones are invalid for their region in
+/// `invalid_phone_share` of the rows, as sloppy generators make them.
 pub fn leak_sample(
-    pop: &Population,
+    export: &Table,
     system: &SystemSpec,
-    snapshot: usize,
     genuine: usize,
     fabricated: usize,
     invalid_phone_share: f64,
     seed: u64,
 ) -> Table {
     let mut r = StdRng::seed_from_u64(seed);
-    let mut t = pop.export(system, snapshot);
-    t.rows.shuffle(&mut r);
-    t.rows.truncate(genuine);
+    let mut rows = export.rows.clone();
+    rows.shuffle(&mut r);
+    rows.truncate(genuine);
     let phone_col = system.columns.iter().position(|c| *c == "phone");
     for p in Population::fabricate(seed, fabricated) {
         let mut row = p.row(system, 0);
@@ -421,10 +850,20 @@ pub fn leak_sample(
                 row[i] = format!("+{}", digits(&mut r, 11));
             }
         }
-        t.rows.push(row);
+        rows.push(row);
     }
-    t.rows.shuffle(&mut r);
-    t
+    rows.shuffle(&mut r);
+    Table {
+        header: export.header.clone(),
+        rows,
+    }
+}
+
+/// An endless stream of customers (first snapshot only), generated one at a time so a
+/// benchmark can write millions of rows without holding them.
+pub fn people_stream(seed: u64) -> impl Iterator<Item = Person> {
+    let mut r = StdRng::seed_from_u64(seed);
+    (0u64..).map(move |i| Person::new(&mut r, i, 0))
 }
 
 #[cfg(test)]
@@ -435,7 +874,9 @@ mod tests {
     #[test]
     fn population_evolves() {
         let p = Population::generate(1, 500);
-        let sizes: Vec<usize> = (0..3).map(|s| p.export(&SYSTEMS[0], s).rows.len()).collect();
+        let sizes: Vec<usize> = (0..3)
+            .map(|s| p.export(&SYSTEMS[0], s).rows.len())
+            .collect();
         assert_eq!(sizes[0], 500);
         assert!(sizes[1] > sizes[0] && sizes[2] > sizes[1], "{sizes:?}");
         assert!(p.people.iter().any(|x| x.history.len() > 1));
@@ -449,7 +890,11 @@ mod tests {
         let valid = p
             .people
             .iter()
-            .filter(|x| PHONE_NUMBER_UTIL.parse(&x.history[0].phone, None).is_ok_and(|n| n.is_valid()))
+            .filter(|x| {
+                PHONE_NUMBER_UTIL
+                    .parse(&x.history[0].phone, None)
+                    .is_ok_and(|n| n.is_valid())
+            })
             .count();
         assert!(valid >= 195, "{valid}");
     }

@@ -21,7 +21,9 @@ pub enum TableFormat {
 }
 
 fn csv_cell(v: &str, d: u8) -> String {
-    if v.bytes().any(|b| b == d || b == b'"' || b == b'\n' || b == b'\r') {
+    if v.bytes()
+        .any(|b| b == d || b == b'"' || b == b'\n' || b == b'\r')
+    {
         format!("\"{}\"", v.replace('"', "\"\""))
     } else {
         v.to_owned()
@@ -34,7 +36,13 @@ pub fn write_table(path: &Path, t: &Table, format: TableFormat) -> std::io::Resu
     match format {
         TableFormat::Csv(d) => {
             let sep = (d as char).to_string();
-            let line = |cells: &[String]| cells.iter().map(|c| csv_cell(c, d)).collect::<Vec<_>>().join(&sep);
+            let line = |cells: &[String]| {
+                cells
+                    .iter()
+                    .map(|c| csv_cell(c, d))
+                    .collect::<Vec<_>>()
+                    .join(&sep)
+            };
             writeln!(w, "{}", line(&t.header))?;
             for r in &t.rows {
                 writeln!(w, "{}", line(r))?;

@@ -149,7 +149,12 @@ impl Tally {
                 .segments
                 .iter()
                 .filter(|s| !s.canary && &s.system == sys)
-                .map(|s| format!("{} at {}", s.full_or_better, s.snapshot))
+                .map(|s| {
+                    format!(
+                        "{} at {} ({} with every column agreeing)",
+                        s.full_or_better, s.snapshot, s.complete
+                    )
+                })
                 .collect();
             reasons.push(format!(
                 "the matching lines agree best with system {sys} at snapshot {snap} (full-record matches per snapshot of {sys}: {})",
@@ -163,7 +168,10 @@ impl Tally {
             ));
         }
         if none > 0 {
-            reasons.push(format!("{none} line(s) ({}) match nothing in the index", pct(none, n)));
+            reasons.push(format!(
+                "{none} line(s) ({}) match nothing in the index",
+                pct(none, n)
+            ));
         }
         let significant = g >= 3 && lo > COINCIDENCE_RATE;
         let class = if n == 0 {
@@ -196,9 +204,21 @@ impl Tally {
                 reasons.push(format!("{k} line(s) ({}) carry {what}", pct(k, n)));
             }
         };
-        signal(self.phone_invalid, "a phone number impossible for its region (typical of generated data)", &mut reasons);
-        signal(self.email_invalid, "an e-mail address with no registrable domain", &mut reasons);
-        signal(self.birth_date_invalid, "an impossible date of birth", &mut reasons);
+        signal(
+            self.phone_invalid,
+            "a phone number impossible for its region (typical of generated data)",
+            &mut reasons,
+        );
+        signal(
+            self.email_invalid,
+            "an e-mail address with no registrable domain",
+            &mut reasons,
+        );
+        signal(
+            self.birth_date_invalid,
+            "an impossible date of birth",
+            &mut reasons,
+        );
 
         match class {
             VerdictClass::Genuine | VerdictClass::Mixed => {
@@ -219,15 +239,16 @@ impl Tally {
                 next_steps.push("obtain a larger sample or the full dump, check the column roles (`--map`), and index any system not yet indexed".into());
             }
         }
-        let (system, snapshot, window) = if matches!(class, VerdictClass::Genuine | VerdictClass::Mixed) {
-            (
-                system.or_else(|| canary_systems.first().map(|s| s.to_string())),
-                snapshot,
-                window,
-            )
-        } else {
-            (None, None, None)
-        };
+        let (system, snapshot, window) =
+            if matches!(class, VerdictClass::Genuine | VerdictClass::Mixed) {
+                (
+                    system.or_else(|| canary_systems.first().map(|s| s.to_string())),
+                    snapshot,
+                    window,
+                )
+            } else {
+                (None, None, None)
+            };
         Verdict {
             class,
             system,
@@ -244,12 +265,19 @@ impl Tally {
     }
 
     /// The system whose best snapshot explains the most genuine lines, that snapshot, and
-    /// the window of snapshots tied with it.
+    /// the window of snapshots tied with it. Lines whose every column agrees with a
+    /// system's record count first: a sample with order ids and addresses is the orders
+    /// system's projection even when its names and phones also match the accounts system.
     fn attribution(&self) -> (Option<String>, Option<String>, Option<[String; 2]>) {
-        let mut best: Option<(&str, u64)> = None;
-        for s in self.segments.iter().filter(|s| !s.canary && s.full_or_better > 0) {
-            if best.is_none_or(|(_, n)| s.full_or_better > n) {
-                best = Some((&s.system, s.full_or_better));
+        let rank = |s: &crate::SegmentCount| (s.complete, s.full_or_better);
+        let mut best: Option<(&str, (u64, u64))> = None;
+        for s in self
+            .segments
+            .iter()
+            .filter(|s| !s.canary && s.full_or_better > 0)
+        {
+            if best.is_none_or(|(_, r)| rank(s) > r) {
+                best = Some((&s.system, rank(s)));
             }
         }
         let Some((system, max)) = best else {
@@ -258,7 +286,7 @@ impl Tally {
         let mut tied: Vec<&str> = self
             .segments
             .iter()
-            .filter(|s| !s.canary && s.system == system && s.full_or_better == max)
+            .filter(|s| !s.canary && s.system == system && rank(s) == max)
             .map(|s| s.snapshot.as_str())
             .collect();
         tied.sort_unstable();

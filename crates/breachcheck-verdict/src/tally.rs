@@ -19,6 +19,9 @@ pub struct SegmentCount {
     pub full_or_better: u64,
     /// Lines reaching at least a partial match in this segment.
     pub any_match: u64,
+    /// Genuine lines of which a record here agrees on every field the line carries: the
+    /// sample has this system's columns.
+    pub complete: u64,
 }
 
 /// Counts over a whole sample.
@@ -53,7 +56,10 @@ impl Tally {
     pub fn new(manifest: &Manifest) -> Self {
         Tally {
             records: 0,
-            by_evidence: EvidenceClass::STRONGEST_FIRST.iter().map(|c| (*c, 0)).collect(),
+            by_evidence: EvidenceClass::STRONGEST_FIRST
+                .iter()
+                .map(|c| (*c, 0))
+                .collect(),
             segments: manifest
                 .segments
                 .iter()
@@ -63,6 +69,7 @@ impl Tally {
                     canary: s.kind == breachcheck_index::SegmentKind::Canary,
                     full_or_better: 0,
                     any_match: 0,
+                    complete: 0,
                 })
                 .collect(),
             field_present: [0; MatchField::COUNT],
@@ -101,11 +108,12 @@ impl Tally {
         self.phone_invalid += u64::from(rec.signals.phone_invalid);
         self.email_invalid += u64::from(rec.signals.email_invalid);
         self.birth_date_invalid += u64::from(rec.signals.birth_date_invalid);
-        for (seg, class) in &m.per_segment {
-            if let Some(s) = self.segments.get_mut(*seg as usize) {
+        for sm in &m.per_segment {
+            if let Some(s) = self.segments.get_mut(sm.segment as usize) {
                 s.any_match += 1;
-                if class.is_genuine() {
+                if sm.evidence.is_genuine() {
                     s.full_or_better += 1;
+                    s.complete += u64::from(sm.complete);
                 }
             }
         }
@@ -120,6 +128,7 @@ impl Tally {
         for (a, b) in self.segments.iter_mut().zip(other.segments) {
             a.full_or_better += b.full_or_better;
             a.any_match += b.any_match;
+            a.complete += b.complete;
         }
         for i in 0..MatchField::COUNT {
             self.field_present[i] += other.field_present[i];

@@ -1,0 +1,361 @@
+//! `breachcheck`: is this leak sample ours? The command-line edge of the pipeline: parses
+//! arguments, wires the stages together (see `pipeline`) and prints results. Library
+//! errors become `anyhow` errors here and nowhere else.
+#![forbid(unsafe_code)]
+
+mod bench;
+mod demo;
+mod keyfile;
+mod pipeline;
+mod progress;
+mod time;
+
+use anyhow::{Context, Result};
+use breachcheck_core::FieldRole;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "breachcheck",
+    version,
+    about = "Is this leak sample ours? Cross-checks a claimed leak against a keyed-hash index of the company's systems.",
+    after_help = "Start with `breachcheck demo`: it builds a synthetic company, indexes it, and verifies three leak samples.\n\nLogging: set BREACHCHECK_LOG=debug for details (never values)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage the secret key of the blind index.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Build and inspect the blind index of the company's systems.
+    #[command(subcommand)]
+    Index(IndexCommand),
+    /// Cross-check a leak sample against the index and write the evidence report.
+    #[command(
+        after_help = "Example:\n  breachcheck verify --key company.key --index idx --json report.json --md report.md sample.csv\n\nExit status is 0 whenever a report was written, whatever the verdict."
+    )]
+    Verify(VerifyArgs),
+    /// Show how a file would be read: container, encoding, format, column roles (never values).
+    #[command(after_help = "Example:\n  breachcheck inspect sample.csv.gz --json")]
+    Inspect(InspectArgs),
+    /// Generate a synthetic company and three leak samples, index and verify them.
+    #[command(after_help = "Example:\n  breachcheck demo --dir /tmp/bc-demo")]
+    Demo(DemoArgs),
+    /// Measure index build and verify throughput and peak memory on synthetic data.
+    #[command(after_help = "Example:\n  breachcheck bench --records 1000000 --sample 100000")]
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create a new 32-byte random key (file mode 0600; never overwrites).
+    #[command(after_help = "Example:\n  breachcheck key generate --out company.key")]
+    Generate {
+        /// Where to write the key.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Args, Clone)]
+struct ReadArgs {
+    /// Column role override, COLUMN=ROLE; COLUMN is a header name or a 1-based position.
+    /// Roles: email, phone, first_name, last_name, full_name, street, house_number, address,
+    /// city, postal_code, region, country, birth_date, customer_id, order_id, username,
+    /// password_hash, ignore.
+    #[arg(long = "map", value_name = "COLUMN=ROLE", value_parser = parse_map)]
+    map: Vec<(String, FieldRole)>,
+    /// Region (ISO 3166 alpha-2) for phone numbers of records without a country.
+    #[arg(long, value_name = "CC")]
+    default_region: Option<String>,
+    /// Force the text encoding (WHATWG label, e.g. windows-1252) instead of detecting it.
+    #[arg(long)]
+    encoding: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Add one snapshot of one internal system to the index (created if missing).
+    #[command(
+        after_help = "Example:\n  breachcheck index build --key company.key --index idx --system accounts --snapshot 2026-03-31 accounts.csv\n  breachcheck index build --key company.key --index idx --system orders --snapshot 2026-03-31 --map kdnr=customer_id orders.tsv.gz"
+    )]
+    Build {
+        /// Secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Index directory.
+        #[arg(long)]
+        index: PathBuf,
+        /// System name (accounts, orders, marketing, ...).
+        #[arg(long)]
+        system: String,
+        /// Snapshot date of the export, YYYY-MM-DD.
+        #[arg(long)]
+        snapshot: String,
+        #[command(flatten)]
+        read: ReadArgs,
+        /// Export files (CSV/TSV/NDJSON with a header; gzip allowed).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Register planted canary records (same columns as a system export).
+    #[command(
+        after_help = "Example:\n  breachcheck index canaries --key company.key --index idx --system accounts canaries.csv"
+    )]
+    Canaries {
+        /// Secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Index directory.
+        #[arg(long)]
+        index: PathBuf,
+        /// System the canaries were planted in.
+        #[arg(long, default_value = "unspecified")]
+        system: String,
+        /// Date the canaries were planted (default: today, UTC).
+        #[arg(long)]
+        snapshot: Option<String>,
+        #[command(flatten)]
+        read: ReadArgs,
+        /// Canary file.
+        file: PathBuf,
+    },
+    /// Systems, snapshots, record counts, rule version and commitment (never a value).
+    #[command(after_help = "Example:\n  breachcheck index info --index idx --json")]
+    Info {
+        /// Index directory.
+        #[arg(long)]
+        index: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify every segment checksum, Merkle root and the commitment.
+    #[command(after_help = "Example:\n  breachcheck index check --index idx")]
+    Check {
+        /// Index directory.
+        #[arg(long)]
+        index: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// Secret key file.
+    #[arg(long)]
+    key: PathBuf,
+    /// Index directory.
+    #[arg(long)]
+    index: PathBuf,
+    /// Where to write the JSON report.
+    #[arg(long, value_name = "OUT.json")]
+    json: PathBuf,
+    /// Where to write the Markdown report.
+    #[arg(long, value_name = "OUT.md")]
+    md: Option<PathBuf>,
+    /// Also write one CSV row per sample line: line,evidence,system,snapshot,source_file,source_row,score.
+    #[arg(long, value_name = "FILE.csv")]
+    matches_out: Option<PathBuf>,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// The leak sample.
+    sample: PathBuf,
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// File to inspect.
+    file: PathBuf,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Working directory for the synthetic company (recreated if it holds an earlier demo).
+    #[arg(long, default_value = "breachcheck-demo")]
+    dir: PathBuf,
+    /// Customers at the first snapshot.
+    #[arg(long, default_value_t = 3000)]
+    customers: usize,
+    /// Machine-readable summary.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_map(s: &str) -> std::result::Result<(String, FieldRole), String> {
+    let (col, role) = s
+        .rsplit_once('=')
+        .ok_or_else(|| "expected COLUMN=ROLE, e.g. --map mail=email".to_owned())?;
+    let role = role.parse::<FieldRole>().map_err(|e| e.to_string())?;
+    if col.trim().is_empty() {
+        return Err("the column before '=' is empty".into());
+    }
+    Ok((col.to_owned(), role))
+}
+
+impl ReadArgs {
+    fn options(&self) -> breachcheck_ingest::IngestOptions {
+        breachcheck_ingest::IngestOptions {
+            map: self.map.clone(),
+            encoding: self.encoding.clone(),
+        }
+    }
+
+    fn region(&self) -> Result<Option<breachcheck_normalize::country::Region>> {
+        self.default_region
+            .as_deref()
+            .map(|r| {
+                breachcheck_normalize::country::region(&r.to_ascii_uppercase()).with_context(|| {
+                    "--default-region takes an ISO 3166 alpha-2 code such as DE or US"
+                })
+            })
+            .transpose()
+    }
+}
+
+fn main() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BREACHCHECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+    let cli = Cli::parse();
+    let result = run(cli);
+    if std::env::var_os(bench::PEAK_RSS_ENV).is_some() {
+        bench::print_own_peak_rss();
+    }
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Key(KeyCommand::Generate { out }) => {
+            keyfile::generate(&out)?;
+            println!(
+                "wrote a new key to {} (mode 0600); keep it secret and backed up",
+                out.display()
+            );
+            Ok(())
+        }
+        Command::Index(cmd) => index_command(cmd),
+        Command::Verify(a) => {
+            let key = keyfile::read(&a.key)?;
+            let out = pipeline::verify(
+                &key,
+                &a.index,
+                &a.sample,
+                &a.read.options(),
+                a.read.region()?,
+                true,
+                a.matches_out.as_deref(),
+            )?;
+            breachcheck_report::write_atomic(&a.json, out.report.to_json()?.as_bytes())?;
+            if let Some(md) = &a.md {
+                breachcheck_report::write_atomic(md, out.report.to_markdown().as_bytes())?;
+            }
+            print_verdict(&out.report);
+            Ok(())
+        }
+        Command::Inspect(a) => pipeline::inspect(&a.file, &a.read.options(), a.json),
+        Command::Demo(a) => demo::run(&a.dir, a.customers, a.json),
+        Command::Bench(a) => bench::run(&a),
+    }
+}
+
+fn index_command(cmd: IndexCommand) -> Result<()> {
+    match cmd {
+        IndexCommand::Build {
+            key,
+            index,
+            system,
+            snapshot,
+            read,
+            files,
+        } => {
+            let key = keyfile::read(&key)?;
+            let s = pipeline::build(
+                &key,
+                &index,
+                &system,
+                &snapshot,
+                breachcheck_index::SegmentKind::System,
+                &files,
+                &read.options(),
+                read.region()?,
+                true,
+            )?;
+            s.print(&system, &snapshot);
+            Ok(())
+        }
+        IndexCommand::Canaries {
+            key,
+            index,
+            system,
+            snapshot,
+            read,
+            file,
+        } => {
+            let key = keyfile::read(&key)?;
+            let snapshot = snapshot.unwrap_or_else(time::today);
+            let s = pipeline::build(
+                &key,
+                &index,
+                &system,
+                &snapshot,
+                breachcheck_index::SegmentKind::Canary,
+                std::slice::from_ref(&file),
+                &read.options(),
+                read.region()?,
+                true,
+            )?;
+            println!(
+                "registered {} canary records planted in {system}",
+                s.records
+            );
+            Ok(())
+        }
+        IndexCommand::Info { index, json } => pipeline::info(&index, json),
+        IndexCommand::Check { index } => {
+            let idx = breachcheck_index::Index::open(&index)?;
+            let n = idx.check()?;
+            println!(
+                "ok: {n} segments verified, commitment {}",
+                idx.manifest().commitment.root
+            );
+            Ok(())
+        }
+    }
+}
+
+fn print_verdict(r: &breachcheck_report::Report) {
+    let v = &r.verdict;
+    let gf = &v.genuine_fraction;
+    let source = match (&v.system, &v.snapshot) {
+        (Some(s), Some(t)) => format!(" — source {s} @ {t}"),
+        (Some(s), None) => format!(" — source {s}"),
+        _ => String::new(),
+    };
+    println!(
+        "verdict: {}{source}; genuine fraction {:.1}% (95% CI {:.1}–{:.1}%) of {} records; {} quarantined",
+        v.class.as_str(),
+        100.0 * gf.estimate,
+        100.0 * gf.ci95[0],
+        100.0 * gf.ci95[1],
+        r.sample.records_parsed,
+        r.sample.quarantined
+    );
+}

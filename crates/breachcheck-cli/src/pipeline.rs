@@ -1,0 +1,443 @@
+//! The pipeline wired end to end: ingest → normalize → index, and ingest → normalize →
+//! probe → tally → verdict → report. Records flow in batches that are normalized and
+//! probed in parallel; memory is bounded by the batch, not the file.
+use crate::{progress, time};
+use anyhow::{bail, Context, Result};
+use breachcheck_core::{EvidenceClass, SecretKey, Tagger};
+use breachcheck_index::{Index, SegmentBuilder, SegmentKind, SegmentMeta, SourceFile};
+use breachcheck_ingest::{Event, IngestOptions, Quarantined, RawRecord, Sample};
+use breachcheck_link::{LineMatch, Prober};
+use breachcheck_normalize::country::Region;
+use breachcheck_normalize::{Normalizer, TaggedRecord};
+use breachcheck_report::{Report, SampleSection, QUARANTINE_LISTED};
+use breachcheck_verdict::Tally;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Records per parallel batch.
+const BATCH: usize = 8192;
+
+/// Streams `sample`'s events, handing records to `on_batch` in batches and quarantine
+/// entries to `on_quarantine`. An I/O failure mid-file is an error: a half-read input must
+/// not look like a whole one.
+fn stream(
+    sample: &Sample,
+    pb: &indicatif::ProgressBar,
+    mut on_batch: impl FnMut(Vec<RawRecord>) -> Result<()>,
+    mut on_quarantine: impl FnMut(Quarantined),
+) -> Result<breachcheck_ingest::LineStats> {
+    let mut records = sample.records()?;
+    let mut batch = Vec::with_capacity(BATCH);
+    for ev in records.by_ref() {
+        match ev {
+            Event::Record(r) => {
+                batch.push(r);
+                if batch.len() == BATCH {
+                    pb.inc(BATCH as u64);
+                    on_batch(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))?;
+                }
+            }
+            Event::Quarantined(q) => on_quarantine(q),
+            Event::Failed { after_line } => {
+                bail!(
+                    "reading {} failed after line {after_line}; nothing was written",
+                    sample.path().display()
+                )
+            }
+        }
+    }
+    pb.inc(batch.len() as u64);
+    if !batch.is_empty() {
+        on_batch(batch)?;
+    }
+    Ok(records.stats())
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// What an index build did.
+pub(crate) struct BuildSummary {
+    pub records: u64,
+    pub skipped_empty: u64,
+    pub quarantined: u64,
+    pub segment: SegmentMeta,
+    pub seconds: f64,
+}
+
+impl BuildSummary {
+    pub(crate) fn print(&self, system: &str, snapshot: &str) {
+        println!(
+            "indexed {} records of {system} @ {snapshot} in {:.1}s ({} postings, {} bytes); {} quarantined, {} without any usable field",
+            self.records, self.seconds, self.segment.postings, self.segment.bytes, self.quarantined, self.skipped_empty
+        );
+        if self.quarantined > 0 {
+            eprintln!("warning: {} export line(s) could not be read and are not indexed; run `breachcheck inspect` on the files to see where", self.quarantined);
+        }
+    }
+}
+
+/// Adds one snapshot of one system (or a canary set) to the index at `dir`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn build(
+    key: &SecretKey,
+    dir: &Path,
+    system: &str,
+    snapshot: &str,
+    kind: SegmentKind,
+    files: &[std::path::PathBuf],
+    opts: &IngestOptions,
+    region: Option<Region>,
+    show_progress: bool,
+) -> Result<BuildSummary> {
+    let start = std::time::Instant::now();
+    let normalizer = Normalizer::new(Tagger::new(key), region);
+    let mut builder = SegmentBuilder::new(system, snapshot, kind)?;
+    let (mut skipped, mut quarantined) = (0u64, 0u64);
+    let pb = progress::lines(show_progress, &format!("indexing {system} @ {snapshot}"));
+    for path in files {
+        let sample = Sample::open(path, opts)?;
+        let roles = sample.layout().roles();
+        if !roles
+            .iter()
+            .any(|r| *r != breachcheck_core::FieldRole::Ignore)
+        {
+            bail!(
+                "no column of {} was recognised; name the columns with --map COLUMN=ROLE",
+                path.display()
+            );
+        }
+        let sha256 = breachcheck_ingest::sha256_file(path)
+            .with_context(|| format!("cannot hash {}", path.display()))?;
+        let src = builder.add_source(SourceFile {
+            name: file_name(path),
+            sha256,
+            rows: 0,
+        });
+        stream(
+            &sample,
+            &pb,
+            |batch| {
+                let tagged: Vec<TaggedRecord> = batch
+                    .par_iter()
+                    .map(|r| normalizer.tag_record(&roles, &r.cells))
+                    .collect();
+                for (r, t) in batch.iter().zip(&tagged) {
+                    if !builder.add(src, r.line, t) {
+                        skipped += 1;
+                    }
+                }
+                Ok(())
+            },
+            |_| quarantined += 1,
+        )?;
+    }
+    pb.finish_and_clear();
+    if builder.is_empty() {
+        bail!("no record could be indexed from the given files; check them with `breachcheck inspect`");
+    }
+    let records = builder.len() as u64;
+    let segment = builder.commit(dir, key)?;
+    Ok(BuildSummary {
+        records,
+        skipped_empty: skipped,
+        quarantined,
+        segment,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// A verified sample.
+pub(crate) struct Verified {
+    pub report: Report,
+}
+
+/// One line of `--matches-out`.
+struct LineOutcome {
+    line: u64,
+    evidence: EvidenceClass,
+    segment: Option<u32>,
+    source_file: u16,
+    source_row: u64,
+    score: f64,
+}
+
+/// Cross-checks `sample_path` against the index at `dir`; also writes one CSV row per
+/// sample line to `matches_out` when given.
+pub(crate) fn verify(
+    key: &SecretKey,
+    dir: &Path,
+    sample_path: &Path,
+    opts: &IngestOptions,
+    region: Option<Region>,
+    show_progress: bool,
+    matches_out: Option<&Path>,
+) -> Result<Verified> {
+    let index = Index::open(dir)?;
+    index.require_key(key)?;
+    let sha256 = breachcheck_ingest::sha256_file(sample_path)
+        .with_context(|| format!("cannot read {}", sample_path.display()))?;
+    let bytes = std::fs::metadata(sample_path).map(|m| m.len()).unwrap_or(0);
+    let sample = Sample::open(sample_path, opts)?;
+    let roles = sample.layout().roles();
+    let normalizer = Normalizer::new(Tagger::new(key), region);
+    let prober = Prober::new(&index);
+    let mut tally = Tally::new(index.manifest());
+    let mut quarantine = Vec::new();
+    let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
+    let mut outcomes: Vec<LineOutcome> = Vec::new();
+    let keep_outcomes = matches_out.is_some();
+    let pb = progress::lines(show_progress, "verifying");
+    let stats = stream(
+        &sample,
+        &pb,
+        |batch| {
+            let results: Vec<(TaggedRecord, LineMatch)> = batch
+                .par_iter()
+                .map(|r| {
+                    let t = normalizer.tag_record(&roles, &r.cells);
+                    let m = prober.probe(&t);
+                    (t, m)
+                })
+                .collect();
+            for (r, (t, m)) in batch.iter().zip(&results) {
+                tally.add(t, m);
+                if keep_outcomes {
+                    outcomes.push(LineOutcome {
+                        line: r.line,
+                        evidence: m.evidence,
+                        segment: m.best.as_ref().map(|b| b.segment),
+                        source_file: m.best.as_ref().map_or(0, |b| b.source_file),
+                        source_row: m.best.as_ref().map_or(0, |b| b.source_row),
+                        score: m.best.as_ref().map_or(0.0, |b| b.score),
+                    });
+                }
+            }
+            Ok(())
+        },
+        |q| {
+            *by_reason.entry(reason_key(&q)).or_insert(0) += 1;
+            if quarantine.len() < QUARANTINE_LISTED {
+                quarantine.push(q);
+            }
+        },
+    )?;
+    pb.finish_and_clear();
+    if let Some(path) = matches_out {
+        write_matches(path, &outcomes, index.manifest())?;
+    }
+    let section = SampleSection::new(
+        sha256,
+        file_name(sample_path),
+        bytes,
+        sample.layout().clone(),
+        stats,
+        quarantine,
+        by_reason,
+    );
+    let report = Report::new(time::now_rfc3339(), section, index.manifest(), &tally);
+    Ok(Verified { report })
+}
+
+fn reason_key(q: &Quarantined) -> String {
+    q.reason.code().to_owned()
+}
+
+/// Writes the per-line CSV (`line,evidence,system,snapshot,source_file,source_row,score`):
+/// locations and classes only, no values.
+fn write_matches(
+    path: &Path,
+    outcomes: &[LineOutcome],
+    m: &breachcheck_index::Manifest,
+) -> Result<()> {
+    let mut out = String::from("line,evidence,system,snapshot,source_file,source_row,score\n");
+    for o in outcomes {
+        let seg = o.segment.and_then(|s| m.segments.get(s as usize));
+        let (system, snapshot, file) = match seg {
+            Some(s) => (
+                s.system.as_str(),
+                s.snapshot.as_str(),
+                s.sources
+                    .get(o.source_file as usize)
+                    .map_or("", |f| f.name.as_str()),
+            ),
+            None => ("", "", ""),
+        };
+        let row = if seg.is_some() {
+            o.source_row.to_string()
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "{},{},{system},{snapshot},{},{row},{:.2}\n",
+            o.line,
+            o.evidence.as_str(),
+            csv_field(file),
+            o.score
+        ));
+    }
+    breachcheck_report::write_atomic(path, out.as_bytes())?;
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// `breachcheck inspect`: layout and line accounting of a file, never values.
+pub(crate) fn inspect(path: &Path, opts: &IngestOptions, json: bool) -> Result<()> {
+    let sample = Sample::open(path, opts)?;
+    let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
+    let mut first_lines: Vec<u64> = Vec::new();
+    let pb = progress::lines(!json, "reading");
+    let stats = stream(
+        &sample,
+        &pb,
+        |_| Ok(()),
+        |q| {
+            *by_reason.entry(reason_key(&q)).or_insert(0) += 1;
+            if first_lines.len() < 20 {
+                first_lines.push(q.line);
+            }
+        },
+    )?;
+    pb.finish_and_clear();
+    if json {
+        let v = serde_json::json!({
+            "schema": "breachcheck.inspect/v1",
+            "file": file_name(path),
+            "layout": sample.layout(),
+            "lines": stats,
+            "quarantine_by_reason": by_reason,
+            "quarantined_lines_first": first_lines,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let l = sample.layout();
+    println!("file:      {}", file_name(path));
+    println!("container: {:?}", l.container);
+    println!(
+        "encoding:  {} (confidence {:.2})",
+        l.encoding, l.encoding_confidence
+    );
+    match l.format {
+        breachcheck_ingest::Format::Delimited { delimiter, .. } => {
+            println!(
+                "format:    delimited, delimiter {:?}, header {}",
+                delimiter as char,
+                if l.has_header { "yes" } else { "no" }
+            )
+        }
+        breachcheck_ingest::Format::Ndjson => println!("format:    NDJSON"),
+    }
+    println!("columns:");
+    for c in &l.columns {
+        let note = if c.confidence < 0.6 {
+            "  (low confidence: confirm with --map)"
+        } else {
+            ""
+        };
+        println!(
+            "  {:>3}  {:<14} confidence {:.2}  from {:<7}  filled {:>5.1}%{note}",
+            c.position,
+            c.role.as_str(),
+            c.confidence,
+            format!("{:?}", c.source).to_lowercase(),
+            100.0 * c.fill_rate
+        );
+    }
+    println!(
+        "lines:     {} total = {} records + {} quarantined + {} header + {} blank + {} continuation",
+        stats.lines_total, stats.records, stats.quarantined, stats.header_lines, stats.blank_lines, stats.continuation_lines
+    );
+    for (r, n) in &by_reason {
+        println!("  quarantined {r}: {n}");
+    }
+    if !first_lines.is_empty() {
+        println!(
+            "  first quarantined lines: {}",
+            first_lines
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// `breachcheck index info`.
+pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
+    let index = Index::open(dir)?;
+    let m = index.manifest();
+    if json {
+        let systems: Vec<_> = m
+            .systems()
+            .into_iter()
+            .map(|name| {
+                let snaps: Vec<_> = m
+                    .segments
+                    .iter()
+                    .filter(|s| s.kind == SegmentKind::System && s.system == name)
+                    .map(|s| serde_json::json!({"snapshot": s.snapshot, "records": s.records, "bytes": s.bytes, "sources": s.sources}))
+                    .collect();
+                serde_json::json!({"name": name, "snapshots": snaps})
+            })
+            .collect();
+        let canaries: Vec<_> = m
+            .segments
+            .iter()
+            .filter(|s| s.kind == SegmentKind::Canary)
+            .map(|s| serde_json::json!({"system": s.system, "planted": s.snapshot, "records": s.records}))
+            .collect();
+        let v = serde_json::json!({
+            "schema": "breachcheck.index-info/v1",
+            "format": m.format,
+            "rules_version": m.rules_version,
+            "key_fingerprint": m.key_fingerprint,
+            "systems": systems,
+            "canaries": canaries,
+            "bytes": m.segments.iter().map(|s| s.bytes).sum::<u64>(),
+            "commitment": m.commitment,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!("index:           {}", dir.display());
+    println!("format:          {}", m.format);
+    println!("rules version:   {}", m.rules_version);
+    println!("key fingerprint: {}", m.key_fingerprint);
+    for name in m.systems() {
+        println!("system {name}:");
+        for s in m
+            .segments
+            .iter()
+            .filter(|s| s.kind == SegmentKind::System && s.system == name)
+        {
+            println!(
+                "  {}  {:>10} records  {:>12} bytes",
+                s.snapshot, s.records, s.bytes
+            );
+        }
+    }
+    for s in m.segments.iter().filter(|s| s.kind == SegmentKind::Canary) {
+        println!(
+            "canaries planted in {} on {}: {} records",
+            s.system, s.snapshot, s.records
+        );
+    }
+    println!(
+        "commitment:      {} ({} records, {} canaries, {} segments)",
+        m.commitment.root, m.commitment.records, m.commitment.canaries, m.commitment.segments
+    );
+    Ok(())
+}
