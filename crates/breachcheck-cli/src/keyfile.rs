@@ -46,6 +46,6 @@ pub(crate) fn read(path: &Path) -> Result<SecretKey> {
     let bytes = Zeroizing::new(
         std::fs::read(path).with_context(|| format!("cannot read key file {}", path.display()))?,
     );
-    Ok(SecretKey::from_slice(&bytes)
-        .with_context(|| format!("{} is not a breachcheck key", path.display()))?)
+    SecretKey::from_slice(&bytes)
+        .with_context(|| format!("{} is not a breachcheck key", path.display()))
 }

@@ -394,7 +394,7 @@ impl Segment {
         }
         let (records, postings) = (u64_at(16), u64_at(24));
         let expect = (HEADER as u64)
-            .checked_add(records.checked_mul(RECORD as u64).unwrap_or(u64::MAX))
+            .checked_add(records.saturating_mul(RECORD as u64))
             .and_then(|x| x.checked_add(postings.checked_mul(POSTING as u64)?))
             .and_then(|x| x.checked_add(FOOTER as u64));
         if expect != Some(map.len() as u64) {

@@ -9,14 +9,14 @@ pub(crate) fn detect(head: &[u8]) -> (&'static Encoding, f32) {
     if let Some(enc) = utf16_without_bom(head) {
         return (enc, 0.9);
     }
-    let (valid_multibyte, invalid_lines) = utf8_evidence(head);
+    let (valid_non_ascii_lines, invalid_lines) = utf8_evidence(head);
     if invalid_lines == 0 {
-        return (UTF_8, if valid_multibyte > 0 { 1.0 } else { 0.99 });
+        return (UTF_8, if valid_non_ascii_lines > 0 { 1.0 } else { 0.99 });
     }
-    // A UTF-8 file with a few corrupt lines still has far more valid multi-byte sequences
-    // than bad lines; legacy text almost never forms valid UTF-8 sequences.
-    if valid_multibyte > 4 * invalid_lines {
-        return (UTF_8, 0.9);
+    // Legacy single- and double-byte text almost never forms valid UTF-8 multi-byte
+    // sequences, so lines that do are strong evidence for UTF-8 with some corrupt lines.
+    if valid_non_ascii_lines >= invalid_lines {
+        return (UTF_8, 0.8);
     }
     let mut det = chardetng::EncodingDetector::new();
     det.feed(head, true);
@@ -50,7 +50,8 @@ fn utf16_without_bom(head: &[u8]) -> Option<&'static Encoding> {
     }
 }
 
-/// Counts valid multi-byte UTF-8 sequences and lines that are not valid UTF-8.
+/// Counts lines that are valid UTF-8 with non-ASCII characters, and lines that are not
+/// valid UTF-8.
 fn utf8_evidence(head: &[u8]) -> (usize, usize) {
     let mut multibyte = 0;
     let mut bad_lines = 0;
@@ -58,7 +59,7 @@ fn utf8_evidence(head: &[u8]) -> (usize, usize) {
     while let Some(line) = lines.next() {
         let last = lines.peek().is_none();
         match std::str::from_utf8(line) {
-            Ok(s) => multibyte += s.chars().filter(|c| !c.is_ascii()).count(),
+            Ok(s) => multibyte += usize::from(!s.is_ascii()),
             // A sequence cut by the end of the head is not an error.
             Err(e) if last && e.error_len().is_none() => {}
             Err(_) => bad_lines += 1,

@@ -38,20 +38,15 @@ fn parse(s: &str, month_first: bool) -> Option<(u32, u32, u32)> {
         return None; // two-digit years are ambiguous by a century
     }
     let (a, b, y) = (n[0], n[1], n[2]);
-    let (m, d) = if a > 12 {
-        (b, a)
-    } else if b > 12 {
-        (a, b)
-    } else if month_first && sep == '/' {
-        (a, b)
-    } else {
-        (b, a)
-    };
+    // A first part above 12 can only be a day; a second above 12 only a day; otherwise
+    // slashes follow the country's habit and dots or dashes are day first.
+    let month_is_first = a <= 12 && (b > 12 || (month_first && sep == '/'));
+    let (m, d) = if month_is_first { (a, b) } else { (b, a) };
     valid(y, m, d)
 }
 
 fn valid(y: u32, m: u32, d: u32) -> Option<(u32, u32, u32)> {
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
     let days = match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,

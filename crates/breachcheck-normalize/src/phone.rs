@@ -102,7 +102,7 @@ mod tests {
         let p = canonical("+49 151 23456789", None).expect("parses");
         assert!(p.valid && p.mobile);
         let bad = canonical("+49 0000 1", None);
-        assert!(bad.map_or(true, |p| !p.valid));
+        assert!(bad.is_none_or(|p| !p.valid));
         assert_eq!(canonical("hello", None), None);
         assert_eq!(canonical(&"9".repeat(200), None), None);
     }

@@ -1,0 +1,319 @@
+//! The command-line and report contracts, on small exports written by the test.
+use crate::{bin, key, p, read_json, run_ok};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+const ACCOUNTS: &str = "\
+customer_id,email,first_name,last_name,phone,birth_date,country
+C1000001,Ana.Lopez@example.es,Ana,López,+34 612 34 56 78,1985-03-02,ES
+C1000002,jurgen.mueller@web.de,Jürgen,Müller,+49 151 23456789,1970-11-30,DE
+C1000003,ivan.petrov@yandex.ru,Иван,Петров,+7 912 345-67-89,1990-01-15,RU
+C1000004,mei.wang@qq.com,美,王,+86 139 1234 5678,1988-08-08,CN
+C1000005,kim.minjun@naver.com,민준,김,+82 10-1234-5678,1995-05-05,KR
+";
+
+const CANARIES: &str = "\
+customer_id,email,first_name,last_name,phone,birth_date,country
+C9000001,canary.one@kundenpost-relay.de,Erika,Mustermann,+49 151 99999901,1960-01-01,DE
+";
+
+fn setup(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let k = key(dir);
+    let idx = dir.join("idx");
+    let exp = dir.join("accounts.csv");
+    std::fs::write(&exp, ACCOUNTS).expect("write export");
+    run_ok(&[
+        "index",
+        "build",
+        "--key",
+        p(&k),
+        "--index",
+        p(&idx),
+        "--system",
+        "accounts",
+        "--snapshot",
+        "2026-03-31",
+        p(&exp),
+    ]);
+    (k, idx)
+}
+
+#[test]
+fn key_generate_is_private_and_never_overwrites() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let k = key(tmp.path());
+    let meta = std::fs::metadata(&k).expect("key exists");
+    assert_eq!(meta.len(), 32);
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let before = std::fs::read(&k).expect("read");
+    let out = bin()
+        .args(["key", "generate", "--out", p(&k)])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never overwritten"));
+    assert_eq!(std::fs::read(&k).expect("read"), before);
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for args in [
+        vec!["key", "generate"],
+        vec!["index", "build"],
+        vec!["index", "canaries"],
+        vec!["index", "info"],
+        vec!["index", "check"],
+        vec!["verify"],
+        vec!["inspect"],
+        vec!["demo"],
+        vec!["bench"],
+    ] {
+        let mut a = args.clone();
+        a.push("--help");
+        let out = run_ok(&a);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Example"), "{args:?} --help has no example");
+    }
+}
+
+#[test]
+fn report_contract_and_evidence_classes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (k, idx) = setup(tmp.path());
+    let can = tmp.path().join("canaries.csv");
+    std::fs::write(&can, CANARIES).expect("write");
+    run_ok(&[
+        "index",
+        "canaries",
+        "--key",
+        p(&k),
+        "--index",
+        p(&idx),
+        "--system",
+        "accounts",
+        "--snapshot",
+        "2026-01-01",
+        p(&can),
+    ]);
+
+    // A seller's sample: other header names and order, semicolons, one line per class.
+    let sample = tmp.path().join("sample.csv");
+    std::fs::write(
+        &sample,
+        "mail;tel;vorname;nachname;geburtstag;land;kdnr\n\
+         Ana.Lopez@example.es;+34 612 34 56 78;Ana;López;1985-03-02;ES;\n\
+         jurgen.mueller@web.de;+4915123456789;Jürgen;Müller;1970-11-30;DE;\n\
+         ivan.petrov@yandex.ru;+7 000 000-00-00;Someone;Else;2001-01-01;RU;\n\
+         nobody@example.org;+33 6 12 34 56 78;Jean;Dupont;1999-09-09;FR;\n\
+         x@example.org;+44 7700 900123;Mei;Wang;1988-08-08;CN;C1000004\n\
+         canary.one@kundenpost-relay.de;;Erika;Mustermann;;DE;\n",
+    )
+    .expect("write sample");
+    let json = tmp.path().join("r.json");
+    let md = tmp.path().join("r.md");
+    let matches = tmp.path().join("m.csv");
+    run_ok(&[
+        "verify",
+        "--key",
+        p(&k),
+        "--index",
+        p(&idx),
+        "--json",
+        p(&json),
+        "--md",
+        p(&md),
+        "--matches-out",
+        p(&matches),
+        "--map",
+        "geburtstag=birth_date",
+        "--map",
+        "kdnr=customer_id",
+        p(&sample),
+    ]);
+    let r = read_json(&json);
+    assert_eq!(r["schema"], "breachcheck.report/v1");
+    assert_eq!(r["sample"]["sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(r["sample"]["lines_total"], 7);
+    assert_eq!(r["sample"]["records_parsed"], 6);
+    assert_eq!(r["sample"]["quarantined"], 0);
+    let e = &r["matches"]["by_evidence"];
+    let n = |k: &str| {
+        e[k].as_u64()
+            .unwrap_or_else(|| panic!("by_evidence.{k} missing"))
+    };
+    assert_eq!(n("canary"), 1, "{e}");
+    assert_eq!(n("internal_id"), 1, "{e}");
+    assert_eq!(n("quirk_full_record"), 1, "{e}");
+    assert_eq!(n("full_record"), 1, "{e}");
+    assert_eq!(n("partial"), 1, "{e}");
+    assert_eq!(n("none"), 1, "{e}");
+    let v = &r["verdict"];
+    assert!([
+        "genuine",
+        "recycled",
+        "fabricated",
+        "compilation",
+        "scraped",
+        "mixed",
+        "inconclusive"
+    ]
+    .contains(&v["class"].as_str().expect("class")));
+    assert_eq!(v["class"], "mixed");
+    assert_eq!(v["system"], "accounts");
+    assert_eq!(v["snapshot"], "2026-03-31");
+    let gf = &v["genuine_fraction"];
+    let (est, lo, hi) = (
+        gf["estimate"].as_f64().expect("e"),
+        gf["ci95"][0].as_f64().expect("lo"),
+        gf["ci95"][1].as_f64().expect("hi"),
+    );
+    assert!((0.0..=1.0).contains(&est) && lo <= est && est <= hi);
+    assert!(v["reasons"].as_array().is_some_and(|a| !a.is_empty()));
+    assert!(r["index"]["commitment"]["root"]
+        .as_str()
+        .is_some_and(|s| s.len() == 64));
+
+    let md = std::fs::read_to_string(&md).expect("md");
+    let verdict_at = md.find("Verdict").expect("verdict heading");
+    let evidence_at = md.find("## Evidence").expect("evidence heading");
+    let reasons_at = md.find("## Reasons").expect("reasons heading");
+    let next_at = md.find("## What to do next").expect("next steps");
+    assert!(verdict_at < evidence_at && evidence_at < reasons_at && reasons_at < next_at);
+
+    let rows = std::fs::read_to_string(&matches).expect("matches");
+    let mut lines = rows.lines();
+    assert_eq!(
+        lines.next(),
+        Some("line,evidence,system,snapshot,source_file,source_row,score")
+    );
+    let body: Vec<&str> = lines.collect();
+    assert_eq!(body.len(), 6);
+    assert!(
+        body[0].starts_with("2,quirk_full_record,accounts,2026-03-31,accounts.csv,2,"),
+        "{}",
+        body[0]
+    );
+    assert!(
+        body[4].starts_with("6,internal_id,accounts,2026-03-31,accounts.csv,5,"),
+        "{}",
+        body[4]
+    );
+    assert!(body[3].starts_with("5,none,,,,,"), "{}", body[3]);
+}
+
+#[test]
+fn index_info_check_and_refusals() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (k, idx) = setup(tmp.path());
+    let out = run_ok(&["index", "info", "--index", p(&idx), "--json"]);
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(info["systems"][0]["name"], "accounts");
+    assert_eq!(info["systems"][0]["snapshots"][0]["records"], 5);
+    assert_eq!(info["rules_version"], 1);
+    assert!(info["commitment"]["root"].is_string());
+    run_ok(&["index", "info", "--index", p(&idx)]);
+    run_ok(&["index", "check", "--index", p(&idx)]);
+
+    // The same snapshot twice is refused; another snapshot is added.
+    let exp = tmp.path().join("accounts.csv");
+    let again = bin()
+        .args([
+            "index",
+            "build",
+            "--key",
+            p(&k),
+            "--index",
+            p(&idx),
+            "--system",
+            "accounts",
+            "--snapshot",
+            "2026-03-31",
+            p(&exp),
+        ])
+        .output()
+        .expect("runs");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already in the index"));
+    run_ok(&[
+        "index",
+        "build",
+        "--key",
+        p(&k),
+        "--index",
+        p(&idx),
+        "--system",
+        "accounts",
+        "--snapshot",
+        "2026-04-30",
+        p(&exp),
+    ]);
+
+    // Another key is refused with a clear message.
+    let other = tmp.path().join("other");
+    std::fs::create_dir(&other).expect("mkdir");
+    let k2 = crate::key(&other);
+    let out = bin()
+        .args([
+            "verify",
+            "--key",
+            p(&k2),
+            "--index",
+            p(&idx),
+            "--json",
+            p(&tmp.path().join("x.json")),
+            p(&exp),
+        ])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("key fingerprint"));
+    let _ = k;
+
+    // A damaged segment is caught by `index check`.
+    let seg = std::fs::read_dir(idx.join("segments"))
+        .expect("segments")
+        .flatten()
+        .next()
+        .expect("a segment")
+        .path();
+    let mut bytes = std::fs::read(&seg).expect("read");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&seg, bytes).expect("write");
+    let out = bin()
+        .args(["index", "check", "--index", p(&idx)])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("damaged"));
+}
+
+#[test]
+fn inspect_reports_layout_without_values() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let exp = tmp.path().join("accounts.csv");
+    std::fs::write(&exp, ACCOUNTS).expect("write");
+    let out = run_ok(&["inspect", "--json", p(&exp)]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let roles: Vec<&str> = v["layout"]["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| c["role"].as_str().expect("role"))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            "customer_id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "birth_date",
+            "country"
+        ]
+    );
+    assert_eq!(v["lines"]["records"], 5);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("example.es") && !text.contains("Müller"));
+}

@@ -1,0 +1,48 @@
+//! The demo's three samples get the verdicts their composition calls for.
+use crate::{p, run_ok};
+
+#[test]
+fn demo_verdicts_match_ground_truth() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("demo");
+    let out = run_ok(&["demo", "--dir", p(&dir), "--json"]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("demo --json prints JSON");
+    let results = v["results"].as_array().expect("results");
+    let get = |name: &str| {
+        results
+            .iter()
+            .find(|r| r["sample"] == name)
+            .expect(name)
+            .clone()
+    };
+
+    let g = get("genuine-accounts.tsv");
+    assert_eq!(g["verdict"], "genuine", "{g}");
+    assert_eq!(g["system"], "accounts");
+    assert_eq!(g["snapshot"], "2026-04-30");
+    assert!(g["genuine_fraction"]["ci95"][0].as_f64().expect("lo") > 0.9);
+
+    let f = get("fabricated.csv");
+    assert_eq!(f["verdict"], "fabricated", "{f}");
+    assert!(f["system"].is_null());
+    assert!(
+        f["genuine_fraction"]["estimate"]
+            .as_f64()
+            .expect("estimate")
+            < 0.01
+    );
+
+    let m = get("mixed-orders.csv");
+    assert_eq!(m["verdict"], "mixed", "{m}");
+    assert_eq!(m["system"], "orders");
+    assert_eq!(m["snapshot"], "2026-07-31");
+    let ci = &m["genuine_fraction"]["ci95"];
+    assert!(
+        ci[0].as_f64().expect("lo") <= 0.1 && 0.1 <= ci[1].as_f64().expect("hi"),
+        "{ci}"
+    );
+
+    // A second run over the same directory replaces the earlier demo.
+    run_ok(&["demo", "--dir", p(&dir), "--json"]);
+}

@@ -1,0 +1,38 @@
+//! End-to-end tests of the `breachcheck` binary on data generated at test time.
+mod contract;
+mod demo;
+mod malformed;
+mod privacy;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub(crate) fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_breachcheck"))
+}
+
+/// Runs the binary with `args`, asserting success; returns its output.
+pub(crate) fn run_ok(args: &[&str]) -> Output {
+    let out = bin().args(args).output().expect("binary runs");
+    assert!(
+        out.status.success(),
+        "breachcheck {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub(crate) fn p(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+pub(crate) fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("report exists")).expect("valid JSON")
+}
+
+/// A fresh key in `dir`.
+pub(crate) fn key(dir: &Path) -> PathBuf {
+    let k = dir.join("test.key");
+    run_ok(&["key", "generate", "--out", p(&k)]);
+    k
+}
