@@ -298,3 +298,100 @@ impl Tally {
         (Some(system.to_owned()), first, window)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{SegmentCount, Tally, VerdictClass};
+    use breachcheck_core::EvidenceClass;
+    use breachcheck_index::{Commitment, Manifest};
+
+    fn tally(counts: &[(EvidenceClass, u64)], segments: &[(&str, &str, u64, u64)]) -> Tally {
+        let m = Manifest {
+            format: breachcheck_index::MANIFEST_FORMAT.into(),
+            rules_version: 1,
+            key_fingerprint: String::new(),
+            segments: Vec::new(),
+            commitment: Commitment::compute(&[], ""),
+        };
+        let mut t = Tally::new(&m);
+        for (c, n) in counts {
+            *t.by_evidence.entry(*c).or_insert(0) += n;
+            t.records += n;
+        }
+        t.segments = segments
+            .iter()
+            .map(|(system, snapshot, full, complete)| SegmentCount {
+                system: (*system).into(),
+                snapshot: (*snapshot).into(),
+                canary: false,
+                full_or_better: *full,
+                any_match: *full,
+                complete: *complete,
+            })
+            .collect();
+        t
+    }
+
+    #[test]
+    fn a_copy_is_genuine_and_dated() {
+        let t = tally(
+            &[
+                (EvidenceClass::QuirkFullRecord, 950),
+                (EvidenceClass::Partial, 50),
+            ],
+            &[
+                ("accounts", "2026-01-31", 800, 800),
+                ("accounts", "2026-04-30", 950, 950),
+                ("accounts", "2026-07-31", 900, 900),
+                ("orders", "2026-04-30", 600, 0),
+            ],
+        );
+        let v = t.verdict();
+        assert_eq!(v.class, VerdictClass::Genuine);
+        assert_eq!(
+            (v.system.as_deref(), v.snapshot.as_deref()),
+            (Some("accounts"), Some("2026-04-30"))
+        );
+    }
+
+    #[test]
+    fn nothing_matching_is_fabricated_with_an_upper_bound() {
+        let v = tally(&[(EvidenceClass::None, 1000)], &[]).verdict();
+        assert_eq!(v.class, VerdictClass::Fabricated);
+        assert_eq!(v.system, None);
+        assert!(v.genuine_fraction.ci95[1] < 0.005);
+    }
+
+    #[test]
+    fn a_few_genuine_lines_make_a_mix_whose_interval_covers_them() {
+        let v = tally(
+            &[(EvidenceClass::InternalId, 50), (EvidenceClass::None, 450)],
+            &[("orders", "2026-07-31", 50, 50)],
+        )
+        .verdict();
+        assert_eq!(v.class, VerdictClass::Mixed);
+        assert!(v.genuine_fraction.ci95[0] <= 0.1 && 0.1 <= v.genuine_fraction.ci95[1]);
+    }
+
+    #[test]
+    fn shared_people_without_whole_records_are_recycled() {
+        let v = tally(
+            &[(EvidenceClass::Partial, 400), (EvidenceClass::None, 600)],
+            &[],
+        )
+        .verdict();
+        assert_eq!(v.class, VerdictClass::Recycled);
+    }
+
+    #[test]
+    fn coincidence_level_matches_are_not_a_mix() {
+        let v = tally(
+            &[(EvidenceClass::FullRecord, 1), (EvidenceClass::None, 999)],
+            &[("a", "2026-01-31", 1, 1)],
+        )
+        .verdict();
+        assert_eq!(v.class, VerdictClass::Fabricated);
+        let v = tally(&[], &[]).verdict();
+        assert_eq!(v.class, VerdictClass::Inconclusive);
+    }
+}
