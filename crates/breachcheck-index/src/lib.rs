@@ -8,7 +8,7 @@
 //! so a reader never sees half an index and a killed build leaves the previous state
 //! whole; a `LOCK` file refuses two concurrent builds.
 //!
-//! This crate takes [`TaggedRecord`]s, never plaintext: the only way to make one is
+//! This crate takes [`TaggedRecord`](breachcheck_normalize::TaggedRecord)s, never plaintext: the only way to make one is
 //! `breachcheck-normalize`, which drops every canonical string before it returns.
 //!
 //! ```
