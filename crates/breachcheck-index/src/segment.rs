@@ -431,6 +431,11 @@ impl Segment {
         u64::from_le_bytes(self.map[o..o + 8].try_into().unwrap_or([0; 8]))
     }
 
+    /// Appends every posting of `tag` in this segment to `out` (segment index 0).
+    pub fn lookup_into(&self, tag: Tag, out: &mut Vec<Hit>) {
+        self.lookup(tag, 0, out);
+    }
+
     pub(crate) fn lookup(&self, tag: Tag, segment: u32, out: &mut Vec<Hit>) {
         // Binary search over the sorted postings in the map.
         let (mut lo, mut hi) = (0usize, self.postings);
