@@ -1,6 +1,6 @@
 //! From counts to a verdict, against explicit baselines.
 use crate::{wilson, Tally};
-use breachcheck_core::EvidenceClass;
+use breachcheck_core::{EvidenceClass, MatchField};
 use serde::Serialize;
 
 /// Assumed rate at which a line of *unrelated* data reaches a full-record match (two or
@@ -174,6 +174,20 @@ impl Tally {
             ));
         }
         let significant = g >= 3 && lo > COINCIDENCE_RATE;
+        // Evidence only a copy of the company's data can carry.
+        let strong = canary
+            + self.count(EvidenceClass::InternalId)
+            + self.count(EvidenceClass::QuirkFullRecord);
+        let private_fields = [
+            MatchField::Email,
+            MatchField::BirthDate,
+            MatchField::Address,
+            MatchField::Username,
+            MatchField::CustomerId,
+            MatchField::OrderId,
+        ]
+        .iter()
+        .any(|f| self.field_present[f.index()] > 0);
         let class = if n == 0 {
             reasons.push("no record could be read from the sample".into());
             VerdictClass::Inconclusive
@@ -183,6 +197,19 @@ impl Tally {
             } else {
                 VerdictClass::Mixed
             }
+        } else if significant && strong * 5 < g && partial * 2 >= g {
+            // Whole-record matches that carry nothing only the company has (no stored quirk,
+            // no internal id, no canary) next to many lines that agree only in part: other
+            // services' records of the same people.
+            reasons.push(format!(
+                "only {strong} of the {g} whole-record matches carry evidence only the company holds (a stored quirk, an internal id or a canary), while {partial} lines agree only in part: the pattern of another service's data about the same people"
+            ));
+            VerdictClass::Recycled
+        } else if significant && strong * 5 < g && !private_fields {
+            reasons.push(
+                "the sample holds only public fields (names, phones, places; no e-mail, birth date, address or id) and its matches carry no stored quirk: the pattern of scraped public data".into(),
+            );
+            VerdictClass::Scraped
         } else if significant {
             VerdictClass::Mixed
         } else if partial as f64 >= RECYCLED_PARTIAL_SHARE * n as f64 {
@@ -192,6 +219,9 @@ impl Tally {
         } else {
             VerdictClass::Inconclusive
         };
+        if class == VerdictClass::Genuine && strong == 0 {
+            reasons.push("no matching line reproduces a stored quirk or an internal id: the copy was re-formatted by the seller, or it is an unusually complete list from elsewhere; weigh the snapshot agreement above".into());
+        }
         reasons.push(format!(
             "baseline: unrelated data would match about {:.1} line(s) of {n} by coincidence (rate {COINCIDENCE_RATE}); a copy of a system would match nearly all; observed {} with 95% interval [{:.4}, {:.4}]",
             baseline.expected_coincidental_lines,
@@ -302,7 +332,7 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use crate::{SegmentCount, Tally, VerdictClass};
-    use breachcheck_core::EvidenceClass;
+    use breachcheck_core::{EvidenceClass, MatchField};
     use breachcheck_index::{Commitment, Manifest};
 
     fn tally(counts: &[(EvidenceClass, u64)], segments: &[(&str, &str, u64, u64)]) -> Tally {
@@ -381,6 +411,44 @@ mod tests {
         )
         .verdict();
         assert_eq!(v.class, VerdictClass::Recycled);
+    }
+
+    #[test]
+    fn canonical_only_matches_with_many_partials_are_recycled() {
+        let v = tally(
+            &[
+                (EvidenceClass::FullRecord, 100),
+                (EvidenceClass::Partial, 300),
+                (EvidenceClass::None, 600),
+            ],
+            &[("accounts", "2026-01-31", 100, 0)],
+        )
+        .verdict();
+        assert_eq!(v.class, VerdictClass::Recycled);
+        // The same counts with the source's quirks are a mix.
+        let v = tally(
+            &[
+                (EvidenceClass::QuirkFullRecord, 100),
+                (EvidenceClass::Partial, 300),
+                (EvidenceClass::None, 600),
+            ],
+            &[("accounts", "2026-01-31", 100, 100)],
+        )
+        .verdict();
+        assert_eq!(v.class, VerdictClass::Mixed);
+    }
+
+    #[test]
+    fn public_fields_only_without_quirks_are_scraped() {
+        let mut t = tally(
+            &[(EvidenceClass::FullRecord, 200), (EvidenceClass::None, 800)],
+            &[("accounts", "2026-01-31", 200, 200)],
+        );
+        t.field_present[MatchField::Name.index()] = 1000;
+        t.field_present[MatchField::Phone.index()] = 1000;
+        assert_eq!(t.verdict().class, VerdictClass::Scraped);
+        t.field_present[MatchField::Email.index()] = 1000;
+        assert_eq!(t.verdict().class, VerdictClass::Mixed);
     }
 
     #[test]
