@@ -1,7 +1,8 @@
 //! The command-line and report contracts, on small exports written by the test.
-use crate::{bin, key, p, read_json, run_ok};
+use crate::{bin, build_args, indexed, key, p, read_json, run_ok};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::path::PathBuf;
 
 const ACCOUNTS: &str = "\
 customer_id,email,first_name,last_name,phone,birth_date,country
@@ -17,24 +18,8 @@ customer_id,email,first_name,last_name,phone,birth_date,country
 C9000001,canary.one@kundenpost-relay.de,Erika,Mustermann,+49 151 99999901,1960-01-01,DE
 ";
 
-fn setup(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let k = key(dir);
-    let idx = dir.join("idx");
-    let exp = dir.join("accounts.csv");
-    std::fs::write(&exp, ACCOUNTS).expect("write export");
-    run_ok(&[
-        "index",
-        "build",
-        "--key",
-        p(&k),
-        "--index",
-        p(&idx),
-        "--system",
-        "accounts",
-        "--snapshot",
-        "2026-03-31",
-        p(&exp),
-    ]);
+fn setup(dir: &Path) -> (PathBuf, PathBuf) {
+    let (k, idx, _) = indexed(dir, "accounts", "2026-03-31", "accounts.csv", ACCOUNTS);
     (k, idx)
 }
 
@@ -217,41 +202,17 @@ fn index_info_check_and_refusals() {
     // The same snapshot twice is refused; another snapshot is added.
     let exp = tmp.path().join("accounts.csv");
     let again = bin()
-        .args([
-            "index",
-            "build",
-            "--key",
-            p(&k),
-            "--index",
-            p(&idx),
-            "--system",
-            "accounts",
-            "--snapshot",
-            "2026-03-31",
-            p(&exp),
-        ])
+        .args(build_args(&k, &idx, "accounts", "2026-03-31", &exp))
         .output()
         .expect("runs");
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already in the index"));
-    run_ok(&[
-        "index",
-        "build",
-        "--key",
-        p(&k),
-        "--index",
-        p(&idx),
-        "--system",
-        "accounts",
-        "--snapshot",
-        "2026-04-30",
-        p(&exp),
-    ]);
+    run_ok(&build_args(&k, &idx, "accounts", "2026-04-30", &exp));
 
     // Another key is refused with a clear message.
     let other = tmp.path().join("other");
     std::fs::create_dir(&other).expect("mkdir");
-    let k2 = crate::key(&other);
+    let k2 = key(&other);
     let out = bin()
         .args([
             "verify",

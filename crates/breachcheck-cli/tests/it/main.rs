@@ -30,6 +30,46 @@ pub(crate) fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).expect("report exists")).expect("valid JSON")
 }
 
+/// Arguments of `index build` for one export.
+pub(crate) fn build_args<'a>(
+    key: &'a Path,
+    idx: &'a Path,
+    system: &'a str,
+    snapshot: &'a str,
+    file: &'a Path,
+) -> Vec<&'a str> {
+    vec![
+        "index",
+        "build",
+        "--key",
+        p(key),
+        "--index",
+        p(idx),
+        "--system",
+        system,
+        "--snapshot",
+        snapshot,
+        p(file),
+    ]
+}
+
+/// A fresh key and an index at `dir/idx` holding `export` (CSV text, written to
+/// `dir/<file_name>`) as `system` at `snapshot`.
+pub(crate) fn indexed(
+    dir: &Path,
+    system: &str,
+    snapshot: &str,
+    file_name: &str,
+    export: &str,
+) -> (PathBuf, PathBuf, PathBuf) {
+    let k = key(dir);
+    let idx = dir.join("idx");
+    let exp = dir.join(file_name);
+    std::fs::write(&exp, export).expect("write export");
+    run_ok(&build_args(&k, &idx, system, snapshot, &exp));
+    (k, idx, exp)
+}
+
 /// A fresh key in `dir`.
 pub(crate) fn key(dir: &Path) -> PathBuf {
     let k = dir.join("test.key");

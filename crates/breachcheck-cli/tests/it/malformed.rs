@@ -1,5 +1,5 @@
 //! Malformed input is quarantined with its line number; nothing is lost; the run completes.
-use crate::{key, p, read_json, run_ok};
+use crate::{indexed, p, read_json, run_ok};
 use std::io::Write;
 use std::path::Path;
 
@@ -10,23 +10,7 @@ bo@example.cn,Bo,Li,+86 139 1234 5678,CN
 ";
 
 fn verify(dir: &Path, sample_bytes: &[u8], name: &str) -> serde_json::Value {
-    let k = key(dir);
-    let idx = dir.join("idx");
-    let exp = dir.join("export.csv");
-    std::fs::write(&exp, EXPORT).expect("write");
-    run_ok(&[
-        "index",
-        "build",
-        "--key",
-        p(&k),
-        "--index",
-        p(&idx),
-        "--system",
-        "crm",
-        "--snapshot",
-        "2026-01-01",
-        p(&exp),
-    ]);
+    let (k, idx, _) = indexed(dir, "crm", "2026-01-01", "export.csv", EXPORT);
     let sample = dir.join(name);
     std::fs::write(&sample, sample_bytes).expect("write sample");
     let json = dir.join("r.json");
