@@ -46,6 +46,21 @@ enum Command {
     /// Generate a synthetic company and three leak samples, index and verify them.
     #[command(after_help = "Example:\n  breachcheck demo --dir /tmp/bc-demo")]
     Demo(DemoArgs),
+    /// Print the canonical form of one raw value per stdin line (or `!invalid: <reason>`).
+    #[command(
+        after_help = "Example:\n  printf '0151 23456789\\n+49 (151) 234-567-89\\n' | breachcheck normalize --role phone --country DE\n\nPrints only what it was given, one line out per line in."
+    )]
+    Normalize {
+        /// Role of the values.
+        #[arg(long)]
+        role: FieldRole,
+        /// Country of the values (ISO alpha-2 or name): phone region, postal and date rules.
+        #[arg(long, value_name = "CC")]
+        country: Option<String>,
+        /// Phone region when --country is not given.
+        #[arg(long, value_name = "CC")]
+        default_region: Option<String>,
+    },
     /// Measure index build and verify throughput and peak memory on synthetic data.
     #[command(after_help = "Example:\n  breachcheck bench --records 1000000 --sample 100000")]
     Bench(bench::BenchArgs),
@@ -272,6 +287,11 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Inspect(a) => pipeline::inspect(&a.file, &a.read.options(), a.json),
         Command::Demo(a) => demo::run(&a.dir, a.customers, a.json),
+        Command::Normalize {
+            role,
+            country,
+            default_region,
+        } => normalize_stdin(role, country.as_deref(), default_region.as_deref()),
         Command::Bench(a) => bench::run(&a),
     }
 }
@@ -339,6 +359,32 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn normalize_stdin(
+    role: FieldRole,
+    country: Option<&str>,
+    default_region: Option<&str>,
+) -> Result<()> {
+    use std::io::{BufRead, Write};
+    let region = match default_region {
+        Some(r) => Some(
+            breachcheck_normalize::country::region(&r.to_ascii_uppercase())
+                .context("--default-region takes an ISO 3166 alpha-2 code such as DE or US")?,
+        ),
+        None => None,
+    };
+    let stdin = std::io::stdin();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in stdin.lock().lines() {
+        let line = line.context("stdin is not UTF-8 text")?;
+        match breachcheck_normalize::canonical_value(role, &line, country, region) {
+            Ok(v) => writeln!(out, "{v}")?,
+            Err(e) => writeln!(out, "!invalid: {e}")?,
+        }
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn print_verdict(r: &breachcheck_report::Report) {

@@ -29,5 +29,7 @@ pub mod name;
 pub mod phone;
 mod record;
 mod text;
+mod value;
 
 pub use record::{FieldTags, Normalizer, Signals, TaggedRecord};
+pub use value::{canonical_value, Invalid};

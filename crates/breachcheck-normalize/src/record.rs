@@ -230,7 +230,7 @@ impl Normalizer {
 
 /// Identifiers compare case-insensitively without surrounding space or leading zeros
 /// (spreadsheets drop them, systems pad them).
-fn identifier(raw: &str) -> String {
+pub(crate) fn identifier(raw: &str) -> String {
     let t = raw.trim().to_lowercase();
     let stripped = t.trim_start_matches('0');
     if stripped.is_empty() && !t.is_empty() {

@@ -51,6 +51,7 @@ fn every_command_has_help_with_an_example() {
         vec!["verify"],
         vec!["inspect"],
         vec!["demo"],
+        vec!["normalize"],
         vec!["bench"],
     ] {
         let mut a = args.clone();
@@ -277,4 +278,27 @@ fn inspect_reports_layout_without_values() {
     assert_eq!(v["lines"]["records"], 5);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("example.es") && !text.contains("Müller"));
+}
+
+#[test]
+fn normalize_prints_one_line_per_input_line() {
+    use std::io::Write;
+    let mut child = bin()
+        .args(["normalize", "--role", "phone", "--country", "DE"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"0151 23456789\n+49 (151) 234-567-89\n\nnot a number\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "+4915123456789\n+4915123456789\n!invalid: empty\n!invalid: not a phone number\n"
+    );
 }
