@@ -3,8 +3,9 @@
 //! while a quoted field is open), so a broken quote costs one line, not the rest of the
 //! file as a whole-file CSV reader would.
 
-/// Candidate delimiters, most common in leaks first.
-const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+/// Candidate delimiters, most common in leaks first. `:` is last: it only wins when nothing
+/// else splits the lines (combolists such as `email:password`).
+const CANDIDATES: [u8; 5] = [b',', b';', b'\t', b'|', b':'];
 
 /// Picks the delimiter whose field count is most consistent (and above one) over the
 /// sniffed lines.
@@ -17,7 +18,10 @@ pub(crate) fn sniff(lines: &[&str]) -> u8 {
         .collect();
     let mut best = (0.0f64, 0usize, b',');
     for d in CANDIDATES {
-        let counts: Vec<usize> = sample.iter().map(|l| split(l, d, b'"').len()).collect();
+        let counts: Vec<usize> = sample
+            .iter()
+            .map(|l| if d == b':' { l.split(':').count().min(3) } else { split(l, d, b'"').len() })
+            .collect();
         let Some(mode) = mode(&counts) else { continue };
         if mode < 2 {
             continue;
@@ -48,12 +52,18 @@ pub(crate) fn modal_width(rows: &[Vec<String>]) -> usize {
 
 /// Parsed rows of the sniffed lines (for header and role inference).
 pub(crate) fn sample_rows(lines: &[&str], delimiter: u8) -> Vec<Vec<String>> {
-    lines
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .take(1000)
-        .map(|l| split(l, delimiter, b'"'))
-        .collect()
+    let rows = lines.iter().filter(|l| !l.trim().is_empty()).take(1000);
+    if delimiter == b':' {
+        let width = modal_width(&rows.clone().map(|l| split_combo(l, usize::MAX)).collect::<Vec<_>>()).min(3);
+        return rows.map(|l| split_combo(l, width)).collect();
+    }
+    rows.map(|l| split(l, delimiter, b'"')).collect()
+}
+
+/// Splits a combolist line on `:` into at most `width` fields, the last taking the rest:
+/// passwords contain colons, and combolists are never quoted.
+pub(crate) fn split_combo(line: &str, width: usize) -> Vec<String> {
+    line.splitn(width.max(1), ':').map(str::to_owned).collect()
 }
 
 /// Splits one record into fields, unquoting.
@@ -139,6 +149,9 @@ mod tests {
         assert_eq!(sniff(&["a\tb", "1\t2"]), b'\t');
         assert_eq!(sniff(&["a|b|c", "x|y|z"]), b'|');
         assert_eq!(sniff(&["a,b", "\"x,y\",z"]), b',');
+        assert_eq!(sniff(&["ana@example.org:pa:ss", "bo@example.org:secret"]), b':');
+        assert_eq!(sniff(&["a,b,12:30", "c,d,13:45"]), b',');
+        assert_eq!(split_combo("a@b.org:pa:ss", 2), ["a@b.org", "pa:ss"]);
     }
 
     #[test]

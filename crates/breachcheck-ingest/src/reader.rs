@@ -172,6 +172,10 @@ impl Records {
     }
 
     fn delimited(&mut self, no: u64, text: String, delimiter: u8, quote: u8) -> Event {
+        if delimiter == b':' {
+            let cells = delimited::split_combo(&text, self.width);
+            return self.finish(no, cells, 0);
+        }
         if !delimited::ends_in_quote(&text, delimiter, quote) {
             let cells = delimited::split(&text, delimiter, quote);
             return self.finish(no, cells, 0);

@@ -190,7 +190,26 @@ pub(crate) fn infer(names: &[String], rows: &[Vec<String>], width: usize) -> Vec
         cols.push(c);
     }
     resolve_names(&mut cols, &name_like);
+    resolve_combolist(&mut cols, &names.iter().map(|n| header::role_of(n)).collect::<Vec<_>>());
     cols
+}
+
+/// Combolists (`email:password`, `email;hash`, `user|email|hash`): in a file of at most
+/// three columns with an e-mail column, a column before it is a user name and one after it
+/// a password or its hash — never a name or an id, which would make false matches.
+fn resolve_combolist(cols: &mut [Column], hints: &[Option<FieldRole>]) {
+    if cols.len() > 3 {
+        return;
+    }
+    let Some(e) = cols.iter().position(|c| c.role == FieldRole::Email) else { return };
+    for (i, c) in cols.iter_mut().enumerate() {
+        if i == e || hints.get(i).copied().flatten().is_some() || c.source == RoleSource::Header {
+            continue;
+        }
+        c.role = if i < e { FieldRole::Username } else { FieldRole::PasswordHash };
+        c.confidence = 0.6;
+        c.source = RoleSource::Content;
+    }
 }
 
 /// Name-like columns without a header: a multi-word column is a full name; single words in
@@ -317,6 +336,16 @@ mod tests {
                 FieldRole::Country
             ]
         );
+    }
+
+    #[test]
+    fn combolist_columns() {
+        let body = rows(&[&["ana@example.org", "qwerty123"], &["bo@example.org", "Sunshine"], &["li@example.cn", "p4ss:w0rd"]]);
+        let roles: Vec<FieldRole> = infer(&[], &body, 2).iter().map(|c| c.role).collect();
+        assert_eq!(roles, [FieldRole::Email, FieldRole::PasswordHash]);
+        let body = rows(&[&["ana77", "ana@example.org", "5f4dcc3b5aa765d61d8327deb882cf99"], &["bo", "bo@example.org", "e10adc3949ba59abbe56e057f20f883e"]]);
+        let roles: Vec<FieldRole> = infer(&[], &body, 3).iter().map(|c| c.role).collect();
+        assert_eq!(roles, [FieldRole::Username, FieldRole::Email, FieldRole::PasswordHash]);
     }
 
     #[test]
