@@ -182,14 +182,15 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
         "verdict": v["class"], "genuine_fraction": v["genuine_fraction"],
     });
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&figures)?);
+        outln!("{}", serde_json::to_string_pretty(&figures)?);
     } else {
-        println!(
+        outln!(
             "breachcheck bench: {} records indexed, {}-line sample (half copied, half fabricated)",
-            a.records, a.sample
+            a.records,
+            a.sample
         );
-        println!("  generate     {gen_s:8.1} s");
-        println!(
+        outln!("  generate     {gen_s:8.1} s");
+        outln!(
             "  index build  {:8.1} s  {:>10.0} records/s  peak RSS {:7.1} MiB  index {:.1} MiB ({:.0} bytes/record)",
             build.seconds,
             a.records as f64 / build.seconds,
@@ -197,7 +198,7 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
             index_bytes as f64 / 1048576.0,
             index_bytes as f64 / a.records.max(1) as f64
         );
-        println!(
+        outln!(
             "  verify       {:8.1} s  {:>10.0} lines/s    peak RSS {:7.1} MiB  verdict {} ({:.1}% genuine)",
             verify.seconds,
             a.sample as f64 / verify.seconds,

@@ -50,7 +50,7 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
     let index = dir.join("index");
     let say = |msg: String| {
         if !json {
-            println!("{msg}");
+            outln!("{msg}");
         }
     };
     say(format!(
@@ -232,18 +232,18 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
         }));
     }
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({"dir": dir, "results": results}))?
         );
     } else {
-        println!();
-        println!(
+        outln!();
+        outln!(
             "reports in {}; read one with: cat {}",
             dir.join("reports").display(),
             dir.join("reports/mixed-orders.md").display()
         );
-        println!("done in {:.1}s", start.elapsed().as_secs_f64());
+        outln!("done in {:.1}s", start.elapsed().as_secs_f64());
     }
     Ok(())
 }

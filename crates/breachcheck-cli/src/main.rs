@@ -3,6 +3,17 @@
 //! errors become `anyhow` errors here and nowhere else.
 #![forbid(unsafe_code)]
 
+/// `println!` that ends the process quietly when stdout is a closed pipe
+/// (`breachcheck inspect x | head`), instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::stdout_failed(e);
+        }
+    }};
+}
+
 mod bench;
 mod demo;
 mod keyfile;
@@ -260,7 +271,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Key(KeyCommand::Generate { out }) => {
             keyfile::generate(&out)?;
-            println!(
+            outln!(
                 "wrote a new key to {} (mode 0600); keep it secret and backed up",
                 out.display()
             );
@@ -342,7 +353,7 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
                 read.region()?,
                 true,
             )?;
-            println!(
+            outln!(
                 "registered {} canary records planted in {system}",
                 s.records
             );
@@ -352,7 +363,7 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
         IndexCommand::Check { index } => {
             let idx = breachcheck_index::Index::open(&index)?;
             let n = idx.check()?;
-            println!(
+            outln!(
                 "ok: {n} segments verified, commitment {}",
                 idx.manifest().commitment.root
             );
@@ -387,6 +398,15 @@ fn normalize_stdin(
     Ok(())
 }
 
+/// Exits on a stdout write error: silently with success on a closed pipe, else with a message.
+pub(crate) fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to stdout: {e}");
+    std::process::exit(1);
+}
+
 fn print_verdict(r: &breachcheck_report::Report) {
     let v = &r.verdict;
     let gf = &v.genuine_fraction;
@@ -395,7 +415,7 @@ fn print_verdict(r: &breachcheck_report::Report) {
         (Some(s), None) => format!(" — source {s}"),
         _ => String::new(),
     };
-    println!(
+    outln!(
         "verdict: {}{source}; genuine fraction {:.1}% (95% CI {:.1}–{:.1}%) of {} records; {} quarantined",
         v.class.as_str(),
         100.0 * gf.estimate,

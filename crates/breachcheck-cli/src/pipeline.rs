@@ -71,7 +71,7 @@ pub(crate) struct BuildSummary {
 
 impl BuildSummary {
     pub(crate) fn print(&self, system: &str, snapshot: &str) {
-        println!(
+        outln!(
             "indexed {} records of {system} @ {snapshot} in {:.1}s ({} postings, {} bytes); {} quarantined, {} without any usable field",
             self.records, self.seconds, self.segment.postings, self.segment.bytes, self.quarantined, self.skipped_empty
         );
@@ -319,34 +319,30 @@ pub(crate) fn inspect(path: &Path, opts: &IngestOptions, json: bool) -> Result<(
             "quarantine_by_reason": by_reason,
             "quarantined_lines_first": first_lines,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     let l = sample.layout();
-    println!("file:      {}", file_name(path));
-    println!("container: {:?}", l.container);
-    println!(
+    outln!("file:      {}", file_name(path));
+    outln!("container: {:?}", l.container);
+    outln!(
         "encoding:  {} (confidence {:.2})",
-        l.encoding, l.encoding_confidence
+        l.encoding,
+        l.encoding_confidence
     );
-    match l.format {
-        breachcheck_ingest::Format::Delimited { delimiter, .. } => {
-            println!(
-                "format:    delimited, delimiter {:?}, header {}",
-                delimiter as char,
-                if l.has_header { "yes" } else { "no" }
-            )
-        }
-        breachcheck_ingest::Format::Ndjson => println!("format:    NDJSON"),
-    }
-    println!("columns:");
+    outln!(
+        "format:    {}, header {}",
+        l.format,
+        if l.has_header { "yes" } else { "no" }
+    );
+    outln!("columns:");
     for c in &l.columns {
         let note = if c.confidence < 0.6 {
             "  (low confidence: confirm with --map)"
         } else {
             ""
         };
-        println!(
+        outln!(
             "  {:>3}  {:<14} confidence {:.2}  from {:<7}  filled {:>5.1}%{note}",
             c.position,
             c.role.as_str(),
@@ -355,15 +351,15 @@ pub(crate) fn inspect(path: &Path, opts: &IngestOptions, json: bool) -> Result<(
             100.0 * c.fill_rate
         );
     }
-    println!(
+    outln!(
         "lines:     {} total = {} records + {} quarantined + {} header + {} blank + {} continuation",
         stats.lines_total, stats.records, stats.quarantined, stats.header_lines, stats.blank_lines, stats.continuation_lines
     );
     for (r, n) in &by_reason {
-        println!("  quarantined {r}: {n}");
+        outln!("  quarantined {r}: {n}");
     }
     if !first_lines.is_empty() {
-        println!(
+        outln!(
             "  first quarantined lines: {}",
             first_lines
                 .iter()
@@ -409,35 +405,42 @@ pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
             "bytes": m.segments.iter().map(|s| s.bytes).sum::<u64>(),
             "commitment": m.commitment,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    println!("index:           {}", dir.display());
-    println!("format:          {}", m.format);
-    println!("rules version:   {}", m.rules_version);
-    println!("key fingerprint: {}", m.key_fingerprint);
+    outln!("index:           {}", dir.display());
+    outln!("format:          {}", m.format);
+    outln!("rules version:   {}", m.rules_version);
+    outln!("key fingerprint: {}", m.key_fingerprint);
     for name in m.systems() {
-        println!("system {name}:");
+        outln!("system {name}:");
         for s in m
             .segments
             .iter()
             .filter(|s| s.kind == SegmentKind::System && s.system == name)
         {
-            println!(
+            outln!(
                 "  {}  {:>10} records  {:>12} bytes",
-                s.snapshot, s.records, s.bytes
+                s.snapshot,
+                s.records,
+                s.bytes
             );
         }
     }
     for s in m.segments.iter().filter(|s| s.kind == SegmentKind::Canary) {
-        println!(
+        outln!(
             "canaries planted in {} on {}: {} records",
-            s.system, s.snapshot, s.records
+            s.system,
+            s.snapshot,
+            s.records
         );
     }
-    println!(
+    outln!(
         "commitment:      {} ({} records, {} canaries, {} segments)",
-        m.commitment.root, m.commitment.records, m.commitment.canaries, m.commitment.segments
+        m.commitment.root,
+        m.commitment.records,
+        m.commitment.canaries,
+        m.commitment.segments
     );
     Ok(())
 }

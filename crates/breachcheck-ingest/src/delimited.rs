@@ -20,7 +20,13 @@ pub(crate) fn sniff(lines: &[&str]) -> u8 {
     for d in CANDIDATES {
         let counts: Vec<usize> = sample
             .iter()
-            .map(|l| if d == b':' { l.split(':').count().min(3) } else { split(l, d, b'"').len() })
+            .map(|l| {
+                if d == b':' {
+                    l.split(':').count().min(3)
+                } else {
+                    split(l, d, b'"').len()
+                }
+            })
             .collect();
         let Some(mode) = mode(&counts) else { continue };
         if mode < 2 {
@@ -54,7 +60,13 @@ pub(crate) fn modal_width(rows: &[Vec<String>]) -> usize {
 pub(crate) fn sample_rows(lines: &[&str], delimiter: u8) -> Vec<Vec<String>> {
     let rows = lines.iter().filter(|l| !l.trim().is_empty()).take(1000);
     if delimiter == b':' {
-        let width = modal_width(&rows.clone().map(|l| split_combo(l, usize::MAX)).collect::<Vec<_>>()).min(3);
+        let width = modal_width(
+            &rows
+                .clone()
+                .map(|l| split_combo(l, usize::MAX))
+                .collect::<Vec<_>>(),
+        )
+        .min(3);
         return rows.map(|l| split_combo(l, width)).collect();
     }
     rows.map(|l| split(l, delimiter, b'"')).collect()
@@ -149,7 +161,10 @@ mod tests {
         assert_eq!(sniff(&["a\tb", "1\t2"]), b'\t');
         assert_eq!(sniff(&["a|b|c", "x|y|z"]), b'|');
         assert_eq!(sniff(&["a,b", "\"x,y\",z"]), b',');
-        assert_eq!(sniff(&["ana@example.org:pa:ss", "bo@example.org:secret"]), b':');
+        assert_eq!(
+            sniff(&["ana@example.org:pa:ss", "bo@example.org:secret"]),
+            b':'
+        );
         assert_eq!(sniff(&["a,b,12:30", "c,d,13:45"]), b',');
         assert_eq!(split_combo("a@b.org:pa:ss", 2), ["a@b.org", "pa:ss"]);
     }

@@ -31,6 +31,7 @@ mod container;
 mod delimited;
 mod encoding;
 mod header;
+mod jsonarray;
 mod lines;
 mod ndjson;
 mod reader;
@@ -112,6 +113,24 @@ pub enum Format {
     },
     /// One JSON object per line; nested objects flattened to dotted columns.
     Ndjson,
+    /// One JSON array of objects, streamed element by element; records are numbered by
+    /// the line their element starts on.
+    JsonArray,
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Format::Delimited {
+                delimiter: b':', ..
+            } => f.write_str("combolist (':'-separated, last field takes the rest)"),
+            Format::Delimited { delimiter, .. } => {
+                write!(f, "delimited, delimiter {:?}", char::from(*delimiter))
+            }
+            Format::Ndjson => f.write_str("NDJSON"),
+            Format::JsonArray => f.write_str("JSON array"),
+        }
+    }
 }
 
 /// What sniffing found out about an input. Holds no values, only structure.
@@ -190,8 +209,12 @@ impl Sample {
             .map(|l| l.trim_start_matches('\u{feff}').trim_start())
             .unwrap_or("");
         let (format, has_header, names, rows, json_keys) = if first.starts_with('{') {
-            let (keys, rows) = ndjson::sniff(head_lines);
+            let (keys, rows) = ndjson::sniff(head_lines.iter().copied());
             (Format::Ndjson, true, keys.clone(), rows, keys)
+        } else if first.starts_with('[') {
+            let elements = jsonarray::head_elements(&text);
+            let (keys, rows) = ndjson::sniff(elements.iter().map(String::as_str));
+            (Format::JsonArray, true, keys.clone(), rows, keys)
         } else {
             let d = delimited::sniff(head_lines);
             let rows = delimited::sample_rows(head_lines, d);
@@ -257,8 +280,13 @@ impl Sample {
         })?;
         let enc = encoding_rs::Encoding::for_label(self.layout.encoding.as_bytes())
             .unwrap_or(encoding_rs::UTF_8);
+        let source = if self.layout.format == Format::JsonArray {
+            reader::Source::Json(jsonarray::ElementReader::new(lines::decoded(raw, enc).0))
+        } else {
+            reader::Source::Lines(lines::LineReader::new(raw, enc))
+        };
         Ok(Records::new(
-            lines::LineReader::new(raw, enc),
+            source,
             self.layout.format,
             self.layout.has_header,
             self.layout.columns.len(),

@@ -17,6 +17,24 @@ pub(crate) enum Line {
     TooLong,
 }
 
+/// The input as UTF-8: UTF-8 passes through (validated line by line later), anything else
+/// is transcoded (and U+FFFD then marks bytes that did not decode). Returns whether it was
+/// transcoded.
+pub(crate) fn decoded(
+    raw: Box<dyn Read + Send>,
+    enc: &'static Encoding,
+) -> (Box<dyn BufRead + Send>, bool) {
+    if enc == UTF_8 {
+        (Box::new(BufReader::with_capacity(64 * 1024, raw)), false)
+    } else {
+        let dec = encoding_rs_io::DecodeReaderBytesBuilder::new()
+            .encoding(Some(enc))
+            .bom_override(true)
+            .build(raw);
+        (Box::new(BufReader::with_capacity(64 * 1024, dec)), true)
+    }
+}
+
 /// Reads physical lines, decoding to UTF-8.
 pub(crate) struct LineReader {
     inner: Box<dyn BufRead + Send>,
@@ -28,15 +46,7 @@ pub(crate) struct LineReader {
 
 impl LineReader {
     pub(crate) fn new(raw: Box<dyn Read + Send>, enc: &'static Encoding) -> Self {
-        let (inner, transcoded): (Box<dyn BufRead + Send>, bool) = if enc == UTF_8 {
-            (Box::new(BufReader::with_capacity(64 * 1024, raw)), false)
-        } else {
-            let dec = encoding_rs_io::DecodeReaderBytesBuilder::new()
-                .encoding(Some(enc))
-                .bom_override(true)
-                .build(raw);
-            (Box::new(BufReader::with_capacity(64 * 1024, dec)), true)
-        };
+        let (inner, transcoded) = decoded(raw, enc);
         LineReader {
             inner,
             transcoded,

@@ -35,10 +35,10 @@ fn flatten(v: &Value, prefix: String, out: &mut Vec<(String, String)>, depth: us
 }
 
 /// Keys (in order of first appearance) and aligned rows of the sniffed lines.
-pub(crate) fn sniff(lines: &[&str]) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn sniff<'a>(lines: impl Iterator<Item = &'a str>) -> (Vec<String>, Vec<Vec<String>>) {
     let mut keys: Vec<String> = Vec::new();
     let mut objs = Vec::new();
-    for l in lines.iter().filter(|l| !l.trim().is_empty()).take(1000) {
+    for l in lines.filter(|l| !l.trim().is_empty()).take(1000) {
         if let Some(pairs) = flatten_line(l) {
             for (k, _) in &pairs {
                 if !keys.contains(k) && keys.len() < 512 {

@@ -1,5 +1,6 @@
 //! The record stream: physical lines → records or quarantine entries, with exact counts.
 use crate::delimited;
+use crate::jsonarray::{Element, ElementReader};
 use crate::lines::{Line, LineReader};
 use crate::ndjson;
 use crate::Format;
@@ -111,9 +112,15 @@ pub struct LineStats {
     pub continuation_lines: u64,
 }
 
+/// Where records come from: physical lines, or the elements of one JSON array.
+pub(crate) enum Source {
+    Lines(LineReader),
+    Json(ElementReader),
+}
+
 /// Streams records of one input. Memory is bounded by the longest record.
 pub struct Records {
-    lines: LineReader,
+    source: Source,
     /// Lines read ahead while looking for a closing quote, to be processed again.
     pending: VecDeque<(u64, Line)>,
     next_line_no: u64,
@@ -127,14 +134,14 @@ pub struct Records {
 
 impl Records {
     pub(crate) fn new(
-        lines: LineReader,
+        source: Source,
         format: Format,
         has_header: bool,
         width: usize,
         json_keys: Vec<String>,
     ) -> Self {
         Records {
-            lines,
+            source,
             pending: VecDeque::new(),
             next_line_no: 1,
             format,
@@ -146,16 +153,26 @@ impl Records {
         }
     }
 
-    /// Counts so far (final once the iterator is exhausted).
+    /// Counts so far (final once the iterator is exhausted). In a JSON array the unit is
+    /// the element, not the physical line (a minified array is one line holding every
+    /// record): `lines_total` counts elements, and each record's `line` says where its
+    /// element starts.
     pub fn stats(&self) -> LineStats {
-        self.stats
+        let mut s = self.stats;
+        if let Source::Json(_) = &self.source {
+            s.lines_total = s.records + s.quarantined;
+        }
+        s
     }
 
     fn read(&mut self) -> Option<Result<(u64, Line), u64>> {
         if let Some(p) = self.pending.pop_front() {
             return Some(Ok(p));
         }
-        match self.lines.next_line()? {
+        let Source::Lines(lines) = &mut self.source else {
+            return None;
+        };
+        match lines.next_line()? {
             Ok(l) => {
                 let n = self.next_line_no;
                 self.next_line_no += 1;
@@ -242,6 +259,31 @@ impl Iterator for Records {
     type Item = Event;
 
     fn next(&mut self) -> Option<Event> {
+        if let Source::Json(r) = &mut self.source {
+            return match r.next_element()? {
+                Ok(Element::Text { line, text }) => Some(match ndjson::flatten_line(&text) {
+                    Some(pairs) => {
+                        let cells = ndjson::align(&pairs, &self.json_keys);
+                        self.finish(line, cells, 0)
+                    }
+                    None => self.quarantine(line, QuarantineReason::InvalidJson),
+                }),
+                Ok(Element::Unreadable { line, too_long }) => Some(self.quarantine(
+                    line,
+                    if too_long {
+                        QuarantineReason::LineTooLong
+                    } else {
+                        QuarantineReason::UndecodableBytes
+                    },
+                )),
+                Err(_) => {
+                    self.failed = true;
+                    Some(Event::Failed {
+                        after_line: r.lines(),
+                    })
+                }
+            };
+        }
         loop {
             if self.failed {
                 return None;
@@ -273,7 +315,7 @@ impl Iterator for Records {
                 Format::Delimited { delimiter, quote } => {
                     self.delimited(no, text, delimiter, quote)
                 }
-                Format::Ndjson => match ndjson::flatten_line(&text) {
+                Format::Ndjson | Format::JsonArray => match ndjson::flatten_line(&text) {
                     Some(pairs) => {
                         let cells = ndjson::align(&pairs, &self.json_keys);
                         self.finish(no, cells, 0)

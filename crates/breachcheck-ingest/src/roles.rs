@@ -190,7 +190,10 @@ pub(crate) fn infer(names: &[String], rows: &[Vec<String>], width: usize) -> Vec
         cols.push(c);
     }
     resolve_names(&mut cols, &name_like);
-    resolve_combolist(&mut cols, &names.iter().map(|n| header::role_of(n)).collect::<Vec<_>>());
+    resolve_combolist(
+        &mut cols,
+        &names.iter().map(|n| header::role_of(n)).collect::<Vec<_>>(),
+    );
     cols
 }
 
@@ -201,12 +204,18 @@ fn resolve_combolist(cols: &mut [Column], hints: &[Option<FieldRole>]) {
     if cols.len() > 3 {
         return;
     }
-    let Some(e) = cols.iter().position(|c| c.role == FieldRole::Email) else { return };
+    let Some(e) = cols.iter().position(|c| c.role == FieldRole::Email) else {
+        return;
+    };
     for (i, c) in cols.iter_mut().enumerate() {
         if i == e || hints.get(i).copied().flatten().is_some() || c.source == RoleSource::Header {
             continue;
         }
-        c.role = if i < e { FieldRole::Username } else { FieldRole::PasswordHash };
+        c.role = if i < e {
+            FieldRole::Username
+        } else {
+            FieldRole::PasswordHash
+        };
         c.confidence = 0.6;
         c.source = RoleSource::Content;
     }
@@ -340,12 +349,30 @@ mod tests {
 
     #[test]
     fn combolist_columns() {
-        let body = rows(&[&["ana@example.org", "qwerty123"], &["bo@example.org", "Sunshine"], &["li@example.cn", "p4ss:w0rd"]]);
+        let body = rows(&[
+            &["ana@example.org", "qwerty123"],
+            &["bo@example.org", "Sunshine"],
+            &["li@example.cn", "p4ss:w0rd"],
+        ]);
         let roles: Vec<FieldRole> = infer(&[], &body, 2).iter().map(|c| c.role).collect();
         assert_eq!(roles, [FieldRole::Email, FieldRole::PasswordHash]);
-        let body = rows(&[&["ana77", "ana@example.org", "5f4dcc3b5aa765d61d8327deb882cf99"], &["bo", "bo@example.org", "e10adc3949ba59abbe56e057f20f883e"]]);
+        let body = rows(&[
+            &[
+                "ana77",
+                "ana@example.org",
+                "5f4dcc3b5aa765d61d8327deb882cf99",
+            ],
+            &["bo", "bo@example.org", "e10adc3949ba59abbe56e057f20f883e"],
+        ]);
         let roles: Vec<FieldRole> = infer(&[], &body, 3).iter().map(|c| c.role).collect();
-        assert_eq!(roles, [FieldRole::Username, FieldRole::Email, FieldRole::PasswordHash]);
+        assert_eq!(
+            roles,
+            [
+                FieldRole::Username,
+                FieldRole::Email,
+                FieldRole::PasswordHash
+            ]
+        );
     }
 
     #[test]

@@ -72,6 +72,29 @@ proptest! {
     }
 
     #[test]
+    fn json_round_trip(
+        rows in proptest::collection::vec(proptest::collection::vec(cell(), 3), 1..30),
+        shape in 0..3u8,
+    ) {
+        let objs: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| serde_json::json!({"email": r[0], "name": {"first": r[1]}, "phone": r[2]}))
+            .collect();
+        let text = match shape {
+            0 => objs.iter().map(|o| o.to_string()).collect::<Vec<_>>().join("\n"),
+            1 => serde_json::Value::Array(objs.clone()).to_string(),
+            _ => serde_json::to_string_pretty(&serde_json::Value::Array(objs.clone())).expect("json"),
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.json");
+        std::fs::write(&path, text).expect("write");
+        let (read, stats, bad) = read_all(&path);
+        prop_assert_eq!(bad, 0);
+        prop_assert_eq!(read, rows);
+        prop_assert_eq!(stats.lines_total, stats.records + stats.quarantined + stats.header_lines + stats.blank_lines + stats.continuation_lines);
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic_and_every_line_is_accounted(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("junk");
