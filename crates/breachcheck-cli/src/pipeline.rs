@@ -3,9 +3,10 @@
 //! probed in parallel; memory is bounded by the batch, not the file.
 use crate::{progress, time};
 use anyhow::{bail, Context, Result};
+use breachcheck_core::FieldRole;
 use breachcheck_core::{EvidenceClass, SecretKey, Tagger};
 use breachcheck_index::{Index, SegmentBuilder, SegmentKind, SegmentMeta, SourceFile};
-use breachcheck_ingest::{Event, IngestOptions, Quarantined, RawRecord, Sample};
+use breachcheck_ingest::{Event, IngestOptions, Part, Quarantined, RawRecord, Sample};
 use breachcheck_link::{LineMatch, Prober};
 use breachcheck_normalize::country::Region;
 use breachcheck_normalize::{Normalizer, TaggedRecord};
@@ -18,24 +19,34 @@ use std::path::Path;
 /// Records per parallel batch.
 const BATCH: usize = 8192;
 
-/// Streams `sample`'s events, handing records to `on_batch` in batches and quarantine
-/// entries to `on_quarantine`. An I/O failure mid-file is an error: a half-read input must
-/// not look like a whole one.
+/// Streams `sample`'s events, handing records to `on_batch` in batches (with the column
+/// roles of every part announced so far, indexed by part) and quarantine entries to
+/// `on_quarantine`. Returns the line accounting and the parts read. An I/O failure
+/// mid-file is an error: a half-read input must not look like a whole one.
 fn stream(
     sample: &Sample,
     pb: &indicatif::ProgressBar,
-    mut on_batch: impl FnMut(Vec<RawRecord>) -> Result<()>,
+    mut on_batch: impl FnMut(Vec<RawRecord>, &[Vec<FieldRole>]) -> Result<()>,
     mut on_quarantine: impl FnMut(Quarantined),
-) -> Result<breachcheck_ingest::LineStats> {
+) -> Result<(breachcheck_ingest::LineStats, Vec<Part>)> {
     let mut records = sample.records()?;
     let mut batch = Vec::with_capacity(BATCH);
+    let mut parts: Vec<Part> = Vec::new();
+    let mut roles: Vec<Vec<FieldRole>> = Vec::new();
     for ev in records.by_ref() {
         match ev {
+            Event::Part(p) => {
+                roles.push(p.layout.roles());
+                parts.push(p);
+            }
             Event::Record(r) => {
                 batch.push(r);
                 if batch.len() == BATCH {
                     pb.inc(BATCH as u64);
-                    on_batch(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))?;
+                    on_batch(
+                        std::mem::replace(&mut batch, Vec::with_capacity(BATCH)),
+                        &roles,
+                    )?;
                 }
             }
             Event::Quarantined(q) => on_quarantine(q),
@@ -49,9 +60,14 @@ fn stream(
     }
     pb.inc(batch.len() as u64);
     if !batch.is_empty() {
-        on_batch(batch)?;
+        on_batch(batch, &roles)?;
     }
-    Ok(records.stats())
+    Ok((records.stats(), parts))
+}
+
+/// Roles of `r`'s part (an empty slice for a part never announced, which cannot happen).
+fn roles_of<'a>(roles: &'a [Vec<FieldRole>], r: &RawRecord) -> &'a [FieldRole] {
+    roles.get(r.part as usize).map_or(&[], Vec::as_slice)
 }
 
 fn file_name(p: &Path) -> String {
@@ -101,16 +117,6 @@ pub(crate) fn build(
     let pb = progress::lines(show_progress, &format!("indexing {system} @ {snapshot}"));
     for path in files {
         let sample = Sample::open(path, opts)?;
-        let roles = sample.layout().roles();
-        if !roles
-            .iter()
-            .any(|r| *r != breachcheck_core::FieldRole::Ignore)
-        {
-            bail!(
-                "no column of {} was recognised; name the columns with --map COLUMN=ROLE",
-                path.display()
-            );
-        }
         let sha256 = breachcheck_ingest::sha256_file(path)
             .with_context(|| format!("cannot hash {}", path.display()))?;
         let src = builder.add_source(SourceFile {
@@ -121,10 +127,10 @@ pub(crate) fn build(
         stream(
             &sample,
             &pb,
-            |batch| {
+            |batch, roles| {
                 let tagged: Vec<TaggedRecord> = batch
                     .par_iter()
-                    .map(|r| normalizer.tag_record(&roles, &r.cells))
+                    .map(|r| normalizer.tag_record(roles_of(roles, r), &r.cells))
                     .collect();
                 for (r, t) in batch.iter().zip(&tagged) {
                     if !builder.add(src, r.line, t) {
@@ -138,7 +144,7 @@ pub(crate) fn build(
     }
     pb.finish_and_clear();
     if builder.is_empty() {
-        bail!("no record could be indexed from the given files; check them with `breachcheck inspect`");
+        bail!("no record could be indexed from the given files: no column was recognised or every line was quarantined; check them with `breachcheck inspect` and name columns with --map COLUMN=ROLE");
     }
     let records = builder.len() as u64;
     let segment = builder.commit(dir, key)?;
@@ -183,7 +189,6 @@ pub(crate) fn verify(
         .with_context(|| format!("cannot read {}", sample_path.display()))?;
     let bytes = std::fs::metadata(sample_path).map(|m| m.len()).unwrap_or(0);
     let sample = Sample::open(sample_path, opts)?;
-    let roles = sample.layout().roles();
     let normalizer = Normalizer::new(Tagger::new(key), region);
     let prober = Prober::new(&index);
     let mut tally = Tally::new(index.manifest());
@@ -192,14 +197,14 @@ pub(crate) fn verify(
     let mut outcomes: Vec<LineOutcome> = Vec::new();
     let keep_outcomes = matches_out.is_some();
     let pb = progress::lines(show_progress, "verifying");
-    let stats = stream(
+    let (stats, parts) = stream(
         &sample,
         &pb,
-        |batch| {
+        |batch, roles| {
             let results: Vec<(TaggedRecord, LineMatch)> = batch
                 .par_iter()
                 .map(|r| {
-                    let t = normalizer.tag_record(&roles, &r.cells);
+                    let t = normalizer.tag_record(roles_of(roles, r), &r.cells);
                     let m = prober.probe(&t);
                     (t, m)
                 })
@@ -234,7 +239,8 @@ pub(crate) fn verify(
         sha256,
         file_name(sample_path),
         bytes,
-        sample.layout().clone(),
+        sample.container(),
+        parts,
         stats,
         quarantine,
         by_reason,
@@ -296,16 +302,16 @@ fn csv_field(s: &str) -> String {
 pub(crate) fn inspect(path: &Path, opts: &IngestOptions, json: bool) -> Result<()> {
     let sample = Sample::open(path, opts)?;
     let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
-    let mut first_lines: Vec<u64> = Vec::new();
+    let mut first_lines: Vec<(u32, u64)> = Vec::new();
     let pb = progress::lines(!json, "reading");
-    let stats = stream(
+    let (stats, parts) = stream(
         &sample,
         &pb,
-        |_| Ok(()),
+        |_, _| Ok(()),
         |q| {
             *by_reason.entry(reason_key(&q)).or_insert(0) += 1;
             if first_lines.len() < 20 {
-                first_lines.push(q.line);
+                first_lines.push((q.part, q.line));
             }
         },
     )?;
@@ -314,42 +320,46 @@ pub(crate) fn inspect(path: &Path, opts: &IngestOptions, json: bool) -> Result<(
         let v = serde_json::json!({
             "schema": "breachcheck.inspect/v1",
             "file": file_name(path),
-            "layout": sample.layout(),
+            "container": sample.container(),
+            "parts": parts,
             "lines": stats,
             "quarantine_by_reason": by_reason,
-            "quarantined_lines_first": first_lines,
+            "quarantined_first": first_lines.iter().map(|(p, l)| serde_json::json!({"part": p, "line": l})).collect::<Vec<_>>(),
         });
         outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    let l = sample.layout();
     outln!("file:      {}", file_name(path));
-    outln!("container: {:?}", l.container);
-    outln!(
-        "encoding:  {} (confidence {:.2})",
-        l.encoding,
-        l.encoding_confidence
-    );
-    outln!(
-        "format:    {}, header {}",
-        l.format,
-        if l.has_header { "yes" } else { "no" }
-    );
-    outln!("columns:");
-    for c in &l.columns {
-        let note = if c.confidence < 0.6 {
-            "  (low confidence: confirm with --map)"
-        } else {
-            ""
-        };
+    outln!("container: {:?}", sample.container());
+    for p in &parts {
+        let l = &p.layout;
+        outln!("part {}: {}", p.index, p.name);
         outln!(
-            "  {:>3}  {:<14} confidence {:.2}  from {:<7}  filled {:>5.1}%{note}",
-            c.position,
-            c.role.as_str(),
-            c.confidence,
-            format!("{:?}", c.source).to_lowercase(),
-            100.0 * c.fill_rate
+            "  encoding: {} (confidence {:.2})",
+            l.encoding,
+            l.encoding_confidence
         );
+        outln!(
+            "  format:   {}, header {}",
+            l.format,
+            if l.has_header { "yes" } else { "no" }
+        );
+        outln!("  columns:");
+        for c in &l.columns {
+            let note = if c.confidence < 0.6 {
+                "  (low confidence: confirm with --map)"
+            } else {
+                ""
+            };
+            outln!(
+                "    {:>3}  {:<14} confidence {:.2}  from {:<7}  filled {:>5.1}%{note}",
+                c.position,
+                c.role.as_str(),
+                c.confidence,
+                format!("{:?}", c.source).to_lowercase(),
+                100.0 * c.fill_rate
+            );
+        }
     }
     outln!(
         "lines:     {} total = {} records + {} quarantined + {} header + {} blank + {} continuation",
@@ -359,14 +369,11 @@ pub(crate) fn inspect(path: &Path, opts: &IngestOptions, json: bool) -> Result<(
         outln!("  quarantined {r}: {n}");
     }
     if !first_lines.is_empty() {
-        outln!(
-            "  first quarantined lines: {}",
-            first_lines
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let list: Vec<String> = first_lines
+            .iter()
+            .map(|(p, l)| format!("{l} (part {p})"))
+            .collect();
+        outln!("  first quarantined lines: {}", list.join(", "));
     }
     Ok(())
 }

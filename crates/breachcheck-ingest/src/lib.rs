@@ -1,10 +1,13 @@
 //! Reads leak samples and system exports in whatever shape they arrive.
 //!
-//! [`Sample::open`] sniffs the container (gzip), the text encoding (UTF-8 with or without
+//! [`Sample::open`] sniffs the container (gzip, zstd, zip — whose members are parts), the
+//! text encoding (UTF-8 with or without
 //! BOM, UTF-16 with BOM or by its zero bytes, legacy single-byte encodings through
-//! `chardetng`), the format (delimited with a sniffed delimiter and header, or NDJSON) and
-//! each column's role from its values. [`Sample::records`] then streams records one at a
-//! time: memory does not grow with the file. A line that cannot be read becomes a
+//! `chardetng`), the format (delimited with a sniffed delimiter and header, combolists,
+//! NDJSON, JSON arrays, SQL dumps) and each column's role from its values.
+//! [`Sample::records`] then streams the parts one after another — an [`Event::Part`] with
+//! the part's layout, then its records — one record at a time: memory does not grow with
+//! the file. A line that cannot be read becomes a
 //! [`Quarantined`] event with its line number and reason — never an error that stops the
 //! run, never a silent drop — so that `lines_total = records + quarantined + header +
 //! blank + continuation` holds exactly ([`LineStats`]).
@@ -17,11 +20,11 @@
 //! let path = dir.path().join("sample.csv");
 //! std::fs::write(&path, "mail;tel\nana@example.es;+34 612 34 56 78\nbroken;line;here\n")?;
 //! let sample = Sample::open(&path, &IngestOptions::default())?;
-//! assert_eq!(sample.layout().columns[0].role, FieldRole::Email);
 //! let mut records = sample.records()?;
 //! let events: Vec<Event> = records.by_ref().collect();
-//! assert!(matches!(&events[0], Event::Record(r) if r.line == 2));
-//! assert!(matches!(&events[1], Event::Quarantined(q) if q.line == 3));
+//! assert!(matches!(&events[0], Event::Part(p) if p.layout.columns[0].role == FieldRole::Email));
+//! assert!(matches!(&events[1], Event::Record(r) if r.line == 2));
+//! assert!(matches!(&events[2], Event::Quarantined(q) if q.line == 3));
 //! assert_eq!(records.stats().lines_total, 3);
 //! # Ok(()) }
 //! ```
@@ -36,8 +39,9 @@ mod lines;
 mod ndjson;
 mod reader;
 mod roles;
+mod sql;
 
-pub use reader::{Event, LineStats, QuarantineReason, Quarantined, RawRecord, Records};
+pub use reader::{Event, LineStats, Part, QuarantineReason, Quarantined, RawRecord, Records};
 pub use roles::{Column, RoleSource};
 
 use breachcheck_core::FieldRole;
@@ -98,6 +102,10 @@ pub enum Container {
     Plain,
     /// gzip (one or more members).
     Gzip,
+    /// Zstandard.
+    Zstd,
+    /// A zip archive; each member is a part.
+    Zip,
 }
 
 /// The record format of the text.
@@ -116,6 +124,8 @@ pub enum Format {
     /// One JSON array of objects, streamed element by element; records are numbered by
     /// the line their element starts on.
     JsonArray,
+    /// One table of an SQL dump (INSERT tuples or COPY rows).
+    Sql,
 }
 
 impl std::fmt::Display for Format {
@@ -129,12 +139,13 @@ impl std::fmt::Display for Format {
             }
             Format::Ndjson => f.write_str("NDJSON"),
             Format::JsonArray => f.write_str("JSON array"),
+            Format::Sql => f.write_str("SQL dump table"),
         }
     }
 }
 
 /// What sniffing found out about an input. Holds no values, only structure.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Layout {
     /// Compression.
     pub container: Container,
@@ -157,99 +168,139 @@ impl Layout {
     }
 }
 
-/// An input whose layout has been sniffed; [`Sample::records`] streams it.
+/// How one readable stream of an input is read.
+#[derive(Debug, Clone)]
+pub(crate) enum Plan {
+    /// Delimited, NDJSON or JSON array text with a known layout.
+    Text {
+        layout: Layout,
+        json_keys: Vec<String>,
+    },
+    /// An SQL dump; each table becomes a part as its first tuples arrive.
+    Sql {
+        container: Container,
+        encoding: &'static encoding_rs::Encoding,
+        encoding_confidence: f32,
+        backslash_escapes: bool,
+    },
+}
+
+/// Where a stream's bytes come from.
+#[derive(Debug, Clone)]
+pub(crate) enum Opener {
+    /// The whole file (decompressed).
+    File,
+    /// A member of the zip archive (decompressed once more if gzip or zstd).
+    ZipMember(usize),
+}
+
+/// One readable stream: the file itself, or one member of an archive.
+#[derive(Debug, Clone)]
+pub(crate) struct Unit {
+    pub(crate) name: String,
+    pub(crate) opener: Opener,
+    pub(crate) plan: Plan,
+}
+
+/// An input whose streams have been sniffed; [`Sample::records`] streams every part.
 #[derive(Debug)]
 pub struct Sample {
     path: PathBuf,
-    layout: Layout,
-    /// NDJSON column keys (dotted paths), in column order.
-    json_keys: Vec<String>,
+    container: Container,
+    units: Vec<Unit>,
+    map: Vec<(String, FieldRole)>,
 }
 
 /// How many bytes of decoded text the sniffer looks at.
 const SNIFF_BYTES: usize = 256 * 1024;
 
-impl Sample {
-    /// Opens `path` and sniffs its layout from the first 256 KiB.
-    pub fn open(path: &Path, opts: &IngestOptions) -> Result<Self> {
-        let io = |source| Error::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let (container, mut raw) = container::open(path).map_err(io)?;
-        let mut head = Vec::with_capacity(SNIFF_BYTES);
-        raw.by_ref()
-            .take(SNIFF_BYTES as u64)
-            .read_to_end(&mut head)
-            .map_err(io)?;
-        let (encoding, encoding_confidence) = match &opts.encoding {
-            Some(label) => (
-                encoding_rs::Encoding::for_label(label.as_bytes())
-                    .ok_or_else(|| Error::UnknownEncoding(label.clone()))?,
-                1.0,
-            ),
-            None => encoding::detect(&head),
-        };
-        let text = encoding::decode_head(&head, encoding);
-        let head_lines: Vec<&str> = text.lines().take(2000).collect::<Vec<_>>();
-        // The last line of the head may be cut short.
-        let head_lines = if head.len() >= SNIFF_BYTES && head_lines.len() > 1 {
-            &head_lines[..head_lines.len() - 1]
+/// Sniffs one stream from its first 256 KiB.
+fn sniff_unit(
+    path: &Path,
+    name: String,
+    opener: Opener,
+    container: Container,
+    mut raw: Box<dyn Read + Send>,
+    opts: &IngestOptions,
+    strict_map: bool,
+) -> Result<Option<Unit>> {
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    raw.by_ref()
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    let (encoding, encoding_confidence) = match &opts.encoding {
+        Some(label) => (
+            encoding_rs::Encoding::for_label(label.as_bytes())
+                .ok_or_else(|| Error::UnknownEncoding(label.clone()))?,
+            1.0,
+        ),
+        None => encoding::detect(&head),
+    };
+    let text = encoding::decode_head(&head, encoding);
+    let head_lines: Vec<&str> = text.lines().take(2000).collect::<Vec<_>>();
+    // The last line of the head may be cut short.
+    let head_lines = if head.len() >= SNIFF_BYTES && head_lines.len() > 1 {
+        &head_lines[..head_lines.len() - 1]
+    } else {
+        &head_lines[..]
+    };
+    if head_lines.iter().all(|l| l.trim().is_empty()) {
+        return Ok(None);
+    }
+    let first = head_lines
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.trim_start_matches('\u{feff}').trim_start())
+        .unwrap_or("");
+    if !first.starts_with('{') && !first.starts_with('[') && sql::looks_like_dump(&text) {
+        return Ok(Some(Unit {
+            name,
+            opener,
+            plan: Plan::Sql {
+                container,
+                encoding,
+                encoding_confidence,
+                backslash_escapes: sql::uses_backslash_escapes(&text),
+            },
+        }));
+    }
+    let (format, has_header, names, rows, json_keys) = if first.starts_with('{') {
+        let (keys, rows) = ndjson::sniff(head_lines.iter().copied());
+        (Format::Ndjson, true, keys.clone(), rows, keys)
+    } else if first.starts_with('[') {
+        let elements = jsonarray::head_elements(&text);
+        let (keys, rows) = ndjson::sniff(elements.iter().map(String::as_str));
+        (Format::JsonArray, true, keys.clone(), rows, keys)
+    } else {
+        let d = delimited::sniff(head_lines);
+        let rows = delimited::sample_rows(head_lines, d);
+        let has_header = header::is_header(&rows);
+        let (names, rows) = if has_header && !rows.is_empty() {
+            (rows[0].clone(), rows[1..].to_vec())
         } else {
-            &head_lines[..]
+            (Vec::new(), rows)
         };
-        if head_lines.iter().all(|l| l.trim().is_empty()) {
-            return Err(Error::Empty {
-                path: path.to_owned(),
-            });
-        }
-        let first = head_lines
-            .iter()
-            .find(|l| !l.trim().is_empty())
-            .map(|l| l.trim_start_matches('\u{feff}').trim_start())
-            .unwrap_or("");
-        let (format, has_header, names, rows, json_keys) = if first.starts_with('{') {
-            let (keys, rows) = ndjson::sniff(head_lines.iter().copied());
-            (Format::Ndjson, true, keys.clone(), rows, keys)
-        } else if first.starts_with('[') {
-            let elements = jsonarray::head_elements(&text);
-            let (keys, rows) = ndjson::sniff(elements.iter().map(String::as_str));
-            (Format::JsonArray, true, keys.clone(), rows, keys)
-        } else {
-            let d = delimited::sniff(head_lines);
-            let rows = delimited::sample_rows(head_lines, d);
-            let has_header = header::is_header(&rows);
-            let (names, rows) = if has_header && !rows.is_empty() {
-                (rows[0].clone(), rows[1..].to_vec())
-            } else {
-                (Vec::new(), rows)
-            };
-            (
-                Format::Delimited {
-                    delimiter: d,
-                    quote: b'"',
-                },
-                has_header,
-                names,
-                rows,
-                Vec::new(),
-            )
-        };
-        // The header fixes the width; without one, the most common row width does.
-        let width = if names.is_empty() {
-            delimited::modal_width(&rows)
-        } else {
-            names.len()
-        };
-        let mut columns = roles::infer(&names, &rows, width);
-        roles::apply_overrides(&mut columns, &names, &opts.map).map_err(|column| {
-            Error::UnknownColumn {
-                column,
-                path: path.to_owned(),
-            }
-        })?;
-        Ok(Sample {
-            path: path.to_owned(),
+        (
+            Format::Delimited {
+                delimiter: d,
+                quote: b'"',
+            },
+            has_header,
+            names,
+            rows,
+            Vec::new(),
+        )
+    };
+    let columns = infer_columns(path, &names, &rows, &opts.map, strict_map)?;
+    Ok(Some(Unit {
+        name,
+        opener,
+        plan: Plan::Text {
             layout: Layout {
                 container,
                 encoding: encoding.name(),
@@ -259,12 +310,100 @@ impl Sample {
                 columns,
             },
             json_keys,
+        },
+    }))
+}
+
+/// Roles of columns named `names` (possibly none) holding `rows`, with the user's
+/// overrides. `strict`: a `--map` naming a column this part lacks is an error (single-part
+/// inputs); in multi-part inputs it applies to the parts that have the column.
+pub(crate) fn infer_columns(
+    path: &Path,
+    names: &[String],
+    rows: &[Vec<String>],
+    map: &[(String, FieldRole)],
+    strict: bool,
+) -> Result<Vec<Column>> {
+    // The header fixes the width; without one, the most common row width does.
+    let width = if names.is_empty() {
+        delimited::modal_width(rows)
+    } else {
+        names.len()
+    };
+    let mut columns = roles::infer(names, rows, width);
+    roles::apply_overrides(&mut columns, names, map, strict).map_err(|column| {
+        Error::UnknownColumn {
+            column,
+            path: path.to_owned(),
+        }
+    })?;
+    Ok(columns)
+}
+
+impl Sample {
+    /// Opens `path` and sniffs each of its streams (the file, or each member of a zip
+    /// archive) from its first 256 KiB.
+    pub fn open(path: &Path, opts: &IngestOptions) -> Result<Self> {
+        let io = |source| Error::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let container = container::sniff_file(path).map_err(io)?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut units = Vec::new();
+        if container == Container::Zip {
+            for (index, member) in container::zip_members(path).map_err(io)? {
+                let (inner, raw) = container::open_zip_member(path, index).map_err(io)?;
+                let name = format!("{file_name}:{member}");
+                if let Some(u) = sniff_unit(
+                    path,
+                    name,
+                    Opener::ZipMember(index),
+                    inner,
+                    raw,
+                    opts,
+                    false,
+                )? {
+                    units.push(u);
+                }
+            }
+        } else {
+            let (c, raw) = container::open(path).map_err(io)?;
+            if let Some(u) = sniff_unit(path, file_name, Opener::File, c, raw, opts, true)? {
+                units.push(u);
+            }
+        }
+        if units.is_empty() {
+            return Err(Error::Empty {
+                path: path.to_owned(),
+            });
+        }
+        Ok(Sample {
+            path: path.to_owned(),
+            container,
+            units,
+            map: opts.map.clone(),
         })
     }
 
-    /// The sniffed layout.
-    pub fn layout(&self) -> &Layout {
-        &self.layout
+    /// The outer container of the file.
+    pub fn container(&self) -> Container {
+        self.container
+    }
+
+    /// Layouts known before reading: every delimited or JSON part. (An SQL dump's tables
+    /// become known as they are read; see [`Event::Part`].)
+    pub fn known_layouts(&self) -> Vec<(&str, &Layout)> {
+        self.units
+            .iter()
+            .filter_map(|u| match &u.plan {
+                Plan::Text { layout, .. } => Some((u.name.as_str(), layout)),
+                Plan::Sql { .. } => None,
+            })
+            .collect()
     }
 
     /// The input's path.
@@ -272,25 +411,12 @@ impl Sample {
         &self.path
     }
 
-    /// Streams the input's records from the start.
+    /// Streams the input's records from the start, part after part.
     pub fn records(&self) -> Result<Records> {
-        let (_, raw) = container::open(&self.path).map_err(|source| Error::Io {
-            path: self.path.clone(),
-            source,
-        })?;
-        let enc = encoding_rs::Encoding::for_label(self.layout.encoding.as_bytes())
-            .unwrap_or(encoding_rs::UTF_8);
-        let source = if self.layout.format == Format::JsonArray {
-            reader::Source::Json(jsonarray::ElementReader::new(lines::decoded(raw, enc).0))
-        } else {
-            reader::Source::Lines(lines::LineReader::new(raw, enc))
-        };
         Ok(Records::new(
-            source,
-            self.layout.format,
-            self.layout.has_header,
-            self.layout.columns.len(),
-            self.json_keys.clone(),
+            self.path.clone(),
+            self.units.clone(),
+            self.map.clone(),
         ))
     }
 }

@@ -5,15 +5,19 @@ use crate::lines::{Line, LineReader};
 use crate::ndjson;
 use crate::Format;
 use serde::Serialize;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 /// How many physical lines a quoted field may span before the opening line is judged
 /// broken.
 const MAX_CONTINUATION: usize = 32;
 
-/// One record: its first physical line (1-based) and its cells in column order.
+/// One record: its part, its first physical line (1-based) and its cells in column order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawRecord {
+    /// Index of the part (see [`Event::Part`]) the record belongs to.
+    pub part: u32,
     /// 1-based physical line number of the record's first line.
     pub line: u64,
     /// Cells, one per column.
@@ -73,6 +77,8 @@ impl std::fmt::Display for QuarantineReason {
 /// A line that could not be read: where and why, never what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Quarantined {
+    /// Index of the part.
+    pub part: u32,
     /// 1-based physical line number.
     pub line: u64,
     /// Why.
@@ -80,9 +86,23 @@ pub struct Quarantined {
     pub reason: QuarantineReason,
 }
 
+/// A part of an input: the file itself, a member of an archive, or a table of an SQL dump.
+/// Announced before its records.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Part {
+    /// Index, counting from 0 in the order parts are read.
+    pub index: u32,
+    /// Name: the file name, `archive.zip:member.csv`, or `dump.sql:table`.
+    pub name: String,
+    /// How it is read.
+    pub layout: crate::Layout,
+}
+
 /// What the stream yields.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Event {
+    /// A new part starts; its records follow.
+    Part(Part),
     /// A record was read.
     Record(RawRecord),
     /// A line was quarantined.
@@ -118,8 +138,8 @@ pub(crate) enum Source {
     Json(ElementReader),
 }
 
-/// Streams records of one input. Memory is bounded by the longest record.
-pub struct Records {
+/// Streams the records of one text part. Memory is bounded by the longest record.
+pub(crate) struct TextRecords {
     source: Source,
     /// Lines read ahead while looking for a closing quote, to be processed again.
     pending: VecDeque<(u64, Line)>,
@@ -132,7 +152,7 @@ pub struct Records {
     failed: bool,
 }
 
-impl Records {
+impl TextRecords {
     pub(crate) fn new(
         source: Source,
         format: Format,
@@ -140,7 +160,7 @@ impl Records {
         width: usize,
         json_keys: Vec<String>,
     ) -> Self {
-        Records {
+        TextRecords {
             source,
             pending: VecDeque::new(),
             next_line_no: 1,
@@ -153,11 +173,11 @@ impl Records {
         }
     }
 
-    /// Counts so far (final once the iterator is exhausted). In a JSON array the unit is
+    /// Counts so far. In a JSON array the unit is
     /// the element, not the physical line (a minified array is one line holding every
     /// record): `lines_total` counts elements, and each record's `line` says where its
     /// element starts.
-    pub fn stats(&self) -> LineStats {
+    pub(crate) fn stats(&self) -> LineStats {
         let mut s = self.stats;
         if let Source::Json(_) = &self.source {
             s.lines_total = s.records + s.quarantined;
@@ -185,7 +205,11 @@ impl Records {
 
     fn quarantine(&mut self, line: u64, reason: QuarantineReason) -> Event {
         self.stats.quarantined += 1;
-        Event::Quarantined(Quarantined { line, reason })
+        Event::Quarantined(Quarantined {
+            part: 0,
+            line,
+            reason,
+        })
     }
 
     fn delimited(&mut self, no: u64, text: String, delimiter: u8, quote: u8) -> Event {
@@ -251,11 +275,15 @@ impl Records {
         }
         self.stats.records += 1;
         self.stats.continuation_lines += continuation;
-        Event::Record(RawRecord { line: no, cells })
+        Event::Record(RawRecord {
+            part: 0,
+            line: no,
+            cells,
+        })
     }
 }
 
-impl Iterator for Records {
+impl Iterator for TextRecords {
     type Item = Event;
 
     fn next(&mut self) -> Option<Event> {
@@ -315,14 +343,352 @@ impl Iterator for Records {
                 Format::Delimited { delimiter, quote } => {
                     self.delimited(no, text, delimiter, quote)
                 }
-                Format::Ndjson | Format::JsonArray => match ndjson::flatten_line(&text) {
-                    Some(pairs) => {
-                        let cells = ndjson::align(&pairs, &self.json_keys);
-                        self.finish(no, cells, 0)
+                Format::Ndjson | Format::JsonArray | Format::Sql => {
+                    match ndjson::flatten_line(&text) {
+                        Some(pairs) => {
+                            let cells = ndjson::align(&pairs, &self.json_keys);
+                            self.finish(no, cells, 0)
+                        }
+                        None => self.quarantine(no, QuarantineReason::InvalidJson),
                     }
-                    None => self.quarantine(no, QuarantineReason::InvalidJson),
-                },
+                }
             });
+        }
+    }
+}
+
+impl LineStats {
+    fn add(&mut self, o: &LineStats) {
+        self.lines_total += o.lines_total;
+        self.records += o.records;
+        self.quarantined += o.quarantined;
+        self.header_lines += o.header_lines;
+        self.blank_lines += o.blank_lines;
+        self.continuation_lines += o.continuation_lines;
+    }
+}
+
+/// SQL tuples of a table seen for the first time are held until this many have arrived (or
+/// another table starts, or the dump ends), so the table's column roles can be inferred
+/// from its values before its records are handed on.
+const SQL_SNIFF_TUPLES: usize = 500;
+
+struct SqlPending {
+    table: Arc<str>,
+    columns: Arc<Vec<String>>,
+    rows: Vec<(u64, Vec<String>)>,
+}
+
+struct SqlState {
+    reader: crate::sql::SqlReader,
+    unit_name: String,
+    container: crate::Container,
+    encoding: &'static encoding_rs::Encoding,
+    encoding_confidence: f32,
+    /// Table → (part index, width).
+    parts: HashMap<Arc<str>, (u32, usize)>,
+    pending: Option<SqlPending>,
+    stats: LineStats,
+}
+
+enum Current {
+    Text { part: u32, inner: TextRecords },
+    Sql(Box<SqlState>),
+}
+
+/// Streams every part of an input, one after another: a [`Event::Part`] announces each
+/// part's layout, then its records and quarantine entries follow. Memory is bounded by
+/// the longest record (plus, for an SQL table's first tuples, a few hundred records).
+pub struct Records {
+    path: PathBuf,
+    units: VecDeque<crate::Unit>,
+    map: Vec<(String, crate::FieldRole)>,
+    current: Option<Current>,
+    queue: VecDeque<Event>,
+    next_part: u32,
+    done: LineStats,
+    failed: bool,
+}
+
+impl Records {
+    pub(crate) fn new(
+        path: PathBuf,
+        units: Vec<crate::Unit>,
+        map: Vec<(String, crate::FieldRole)>,
+    ) -> Self {
+        Records {
+            path,
+            units: units.into(),
+            map,
+            current: None,
+            queue: VecDeque::new(),
+            next_part: 0,
+            done: LineStats::default(),
+            failed: false,
+        }
+    }
+
+    /// Counts over every part so far (final once the iterator is exhausted):
+    /// `lines_total = records + quarantined + header_lines + blank_lines + continuation_lines`.
+    pub fn stats(&self) -> LineStats {
+        let mut s = self.done;
+        match &self.current {
+            Some(Current::Text { inner, .. }) => s.add(&inner.stats()),
+            Some(Current::Sql(st)) => s.add(&st.stats),
+            None => {}
+        }
+        s
+    }
+
+    fn finish_current(&mut self) {
+        match self.current.take() {
+            Some(Current::Text { inner, .. }) => self.done.add(&inner.stats()),
+            Some(Current::Sql(st)) => self.done.add(&st.stats),
+            None => {}
+        }
+    }
+
+    /// Opens the next unit; `false` when none is left.
+    fn open_next(&mut self) -> bool {
+        self.finish_current();
+        let Some(unit) = self.units.pop_front() else {
+            return false;
+        };
+        let opened = match unit.opener {
+            crate::Opener::File => crate::container::open(&self.path),
+            crate::Opener::ZipMember(i) => crate::container::open_zip_member(&self.path, i),
+        };
+        let Ok((_, raw)) = opened else {
+            self.failed = true;
+            self.queue.push_back(Event::Failed { after_line: 0 });
+            return true;
+        };
+        match unit.plan {
+            crate::Plan::Text { layout, json_keys } => {
+                let enc = encoding_rs::Encoding::for_label(layout.encoding.as_bytes())
+                    .unwrap_or(encoding_rs::UTF_8);
+                let source = if layout.format == Format::JsonArray {
+                    Source::Json(ElementReader::new(crate::lines::decoded(raw, enc).0))
+                } else {
+                    Source::Lines(LineReader::new(raw, enc))
+                };
+                let part = self.next_part;
+                self.next_part += 1;
+                let inner = TextRecords::new(
+                    source,
+                    layout.format,
+                    layout.has_header,
+                    layout.columns.len(),
+                    json_keys,
+                );
+                self.queue.push_back(Event::Part(Part {
+                    index: part,
+                    name: unit.name,
+                    layout,
+                }));
+                self.current = Some(Current::Text { part, inner });
+            }
+            crate::Plan::Sql {
+                container,
+                encoding,
+                encoding_confidence,
+                backslash_escapes,
+            } => {
+                let reader = crate::sql::SqlReader::new(
+                    crate::lines::decoded(raw, encoding).0,
+                    backslash_escapes,
+                );
+                self.current = Some(Current::Sql(Box::new(SqlState {
+                    reader,
+                    unit_name: unit.name,
+                    container,
+                    encoding,
+                    encoding_confidence,
+                    parts: HashMap::new(),
+                    pending: None,
+                    stats: LineStats::default(),
+                })));
+            }
+        }
+        true
+    }
+
+    /// Announces a buffered SQL table as a part and queues its buffered records.
+    fn flush_sql(&mut self) {
+        let Some(Current::Sql(st)) = &mut self.current else {
+            return;
+        };
+        let Some(p) = st.pending.take() else { return };
+        let rows: Vec<Vec<String>> = p.rows.iter().map(|(_, c)| c.clone()).collect();
+        let columns = crate::infer_columns(&self.path, &p.columns, &rows, &self.map, false)
+            .unwrap_or_default();
+        let width = columns.len();
+        let part = self.next_part;
+        self.next_part += 1;
+        st.parts.insert(p.table.clone(), (part, width));
+        let layout = crate::Layout {
+            container: st.container,
+            encoding: st.encoding.name(),
+            encoding_confidence: st.encoding_confidence,
+            format: Format::Sql,
+            has_header: !p.columns.is_empty(),
+            columns,
+        };
+        self.queue.push_back(Event::Part(Part {
+            index: part,
+            name: format!("{}:{}", st.unit_name, p.table),
+            layout,
+        }));
+        for (line, cells) in p.rows {
+            let ev = sql_event(&mut st.stats, part, width, line, cells);
+            self.queue.push_back(ev);
+        }
+    }
+
+    /// Advances the SQL reader by one item, queueing what it yields; `false` at the end.
+    fn step_sql(&mut self) -> bool {
+        let Some(Current::Sql(st)) = &mut self.current else {
+            return false;
+        };
+        let item = match st.reader.next_item() {
+            None => {
+                self.flush_sql();
+                return false;
+            }
+            Some(Err(_)) => {
+                let after = st.stats.lines_total;
+                self.flush_sql();
+                self.failed = true;
+                self.queue.push_back(Event::Failed { after_line: after });
+                return true;
+            }
+            Some(Ok(item)) => item,
+        };
+        match item {
+            crate::sql::SqlItem::Tuple {
+                table,
+                columns,
+                line,
+                cells,
+            } => {
+                if let Some(&(part, width)) = st.parts.get(&table) {
+                    let ev = sql_event(&mut st.stats, part, width, line, cells);
+                    self.queue.push_back(ev);
+                    return true;
+                }
+                let same = st.pending.as_ref().is_some_and(|p| p.table == table);
+                if !same {
+                    self.flush_sql();
+                    let Some(Current::Sql(st)) = &mut self.current else {
+                        return false;
+                    };
+                    st.pending = Some(SqlPending {
+                        table,
+                        columns,
+                        rows: Vec::new(),
+                    });
+                }
+                let Some(Current::Sql(st)) = &mut self.current else {
+                    return false;
+                };
+                if let Some(p) = &mut st.pending {
+                    p.rows.push((line, cells));
+                    if p.rows.len() >= SQL_SNIFF_TUPLES {
+                        self.flush_sql();
+                    }
+                }
+            }
+            crate::sql::SqlItem::Malformed { table, line } => {
+                // A broken tuple of a table not yet announced belongs to it once announced;
+                // announce what is buffered so the entry has a part.
+                if !st.parts.contains_key(&table) {
+                    self.flush_sql();
+                }
+                let Some(Current::Sql(st)) = &mut self.current else {
+                    return false;
+                };
+                let part = st.parts.get(&table).map_or(u32::MAX, |p| p.0);
+                st.stats.quarantined += 1;
+                st.stats.lines_total += 1;
+                self.queue.push_back(Event::Quarantined(Quarantined {
+                    part,
+                    line,
+                    reason: QuarantineReason::BrokenQuoting,
+                }));
+            }
+        }
+        true
+    }
+}
+
+fn sql_event(
+    stats: &mut LineStats,
+    part: u32,
+    width: usize,
+    line: u64,
+    cells: Vec<String>,
+) -> Event {
+    stats.lines_total += 1;
+    if width > 0 && cells.len() != width {
+        stats.quarantined += 1;
+        return Event::Quarantined(Quarantined {
+            part,
+            line,
+            reason: QuarantineReason::WrongFieldCount {
+                expected: width,
+                found: cells.len(),
+            },
+        });
+    }
+    stats.records += 1;
+    Event::Record(RawRecord { part, line, cells })
+}
+
+impl Iterator for Records {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(ev) = self.queue.pop_front() {
+                return Some(ev);
+            }
+            if self.failed {
+                return None;
+            }
+            match &mut self.current {
+                Some(Current::Text { part, inner }) => {
+                    let part = *part;
+                    match inner.next() {
+                        Some(Event::Record(mut r)) => {
+                            r.part = part;
+                            return Some(Event::Record(r));
+                        }
+                        Some(Event::Quarantined(mut q)) => {
+                            q.part = part;
+                            return Some(Event::Quarantined(q));
+                        }
+                        Some(Event::Failed { after_line }) => {
+                            self.failed = true;
+                            return Some(Event::Failed { after_line });
+                        }
+                        Some(Event::Part(_)) | None => {
+                            if !self.open_next() {
+                                return None;
+                            }
+                        }
+                    }
+                }
+                Some(Current::Sql(_)) => {
+                    if !self.step_sql() && self.queue.is_empty() && !self.open_next() {
+                        return None;
+                    }
+                }
+                None => {
+                    if !self.open_next() {
+                        return None;
+                    }
+                }
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ pub enum RoleSource {
 }
 
 /// One column of an input and what it holds. Carries no values.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Column {
     /// 1-based position.
     pub position: usize,
@@ -253,6 +253,7 @@ pub(crate) fn apply_overrides(
     cols: &mut Vec<Column>,
     names: &[String],
     map: &[(String, FieldRole)],
+    strict: bool,
 ) -> Result<(), String> {
     for (reference, role) in map {
         let by_name = names
@@ -267,7 +268,8 @@ pub(crate) fn apply_overrides(
             Some(i) => i,
             None => match reference.trim().parse::<usize>() {
                 Ok(n) if n >= 1 => n - 1,
-                _ => return Err(reference.clone()),
+                _ if strict => return Err(reference.clone()),
+                _ => continue,
             },
         };
         while cols.len() <= idx {
@@ -394,12 +396,18 @@ mod tests {
                 ("B".into(), FieldRole::City),
                 ("1".into(), FieldRole::Email),
             ],
+            true,
         )
         .expect("known columns");
         assert_eq!(
             (cols[0].role, cols[1].role),
             (FieldRole::Email, FieldRole::City)
         );
-        assert!(apply_overrides(&mut cols, &names, &[("zz".into(), FieldRole::City)]).is_err());
+        assert!(
+            apply_overrides(&mut cols, &names, &[("zz".into(), FieldRole::City)], true).is_err()
+        );
+        assert!(
+            apply_overrides(&mut cols, &names, &[("zz".into(), FieldRole::City)], false).is_ok()
+        );
     }
 }

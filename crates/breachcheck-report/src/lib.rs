@@ -16,7 +16,7 @@ mod markdown;
 
 use breachcheck_core::{EvidenceClass, MatchField};
 use breachcheck_index::{Commitment, Manifest, SegmentKind};
-use breachcheck_ingest::{Column, Layout, LineStats, Quarantined};
+use breachcheck_ingest::{Column, Container, LineStats, Part, Quarantined};
 use breachcheck_verdict::{SegmentCount, Tally, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -67,8 +67,10 @@ pub struct SampleSection {
     pub file_name: String,
     /// Size in bytes.
     pub bytes: u64,
-    /// Sniffed layout (structure only).
-    pub layout: Layout,
+    /// Outer container of the file.
+    pub container: Container,
+    /// Parts read (the file, archive members, or SQL tables) with their layouts.
+    pub parts: Vec<Part>,
     /// Physical lines.
     pub lines_total: u64,
     /// Records read.
@@ -89,11 +91,13 @@ pub struct SampleSection {
 
 impl SampleSection {
     /// Assembles the section.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         sha256: String,
         file_name: String,
         bytes: u64,
-        layout: Layout,
+        container: Container,
+        parts: Vec<Part>,
         stats: LineStats,
         quarantine: Vec<Quarantined>,
         quarantine_by_reason: BTreeMap<String, u64>,
@@ -102,7 +106,8 @@ impl SampleSection {
             sha256,
             file_name,
             bytes,
-            layout,
+            container,
+            parts,
             lines_total: stats.lines_total,
             records_parsed: stats.records,
             quarantined: stats.quarantined,
@@ -114,9 +119,11 @@ impl SampleSection {
         }
     }
 
-    /// The sniffed columns.
-    pub fn columns(&self) -> &[Column] {
-        &self.layout.columns
+    /// Columns of every part, with the part's index.
+    pub fn columns(&self) -> impl Iterator<Item = (u32, &Column)> {
+        self.parts
+            .iter()
+            .flat_map(|p| p.layout.columns.iter().map(move |c| (p.index, c)))
     }
 }
 

@@ -102,16 +102,18 @@ pub(crate) fn render(r: &Report) -> String {
         sm.blank_lines,
         sm.continuation_lines
     );
-    let _ = writeln!(
-        s,
-        "- encoding: {} (confidence {:.2})",
-        sm.layout.encoding, sm.layout.encoding_confidence
-    );
-    let _ = writeln!(s, "- columns:");
-    for c in sm.columns() {
+    for p in &sm.parts {
         let _ = writeln!(
             s,
-            "  - column {}: {} (confidence {:.2}, from {:?}, filled {:.0}%)",
+            "- part {}: {}, encoding {} (confidence {:.2})",
+            p.index, p.layout.format, p.layout.encoding, p.layout.encoding_confidence
+        );
+    }
+    let _ = writeln!(s, "- columns:");
+    for (part, c) in sm.columns() {
+        let _ = writeln!(
+            s,
+            "  - part {part} column {}: {} (confidence {:.2}, from {:?}, filled {:.0}%)",
             c.position,
             c.role,
             c.confidence,

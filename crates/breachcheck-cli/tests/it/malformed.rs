@@ -140,7 +140,10 @@ fn gzip_utf16_and_windows_1252_read_the_same() {
     ] {
         let tmp = tempfile::tempdir().expect("tempdir");
         let r = verify(tmp.path(), &bytes, name);
-        assert_eq!(r["sample"]["layout"]["encoding"], encoding, "{name}");
+        assert_eq!(
+            r["sample"]["parts"][0]["layout"]["encoding"], encoding,
+            "{name}"
+        );
         assert_eq!(r["sample"]["records_parsed"], 6, "{name}");
         assert_eq!(r["sample"]["quarantined"], 0, "{name}");
         // The name with its accent survived decoding: both lines match whole.

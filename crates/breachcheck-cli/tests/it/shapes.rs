@@ -1,0 +1,125 @@
+//! Leak shapes beyond CSV: SQL dumps (several tables as parts), zip archives with a gzip
+//! member, zstd streams, JSON arrays and combolists all read to the same matches.
+use crate::{indexed, p, read_json, run_ok};
+use std::io::Write;
+use std::path::Path;
+
+const EXPORT: &str = "\
+customer_id,email,first_name,last_name,phone,country
+C1,ana.lopez@example.es,Ana,López,+34 612 34 56 78,ES
+C2,bo.li@example.cn,Bo,Li,+86 139 1234 5678,CN
+C3,jm@example.de,Jürgen,Müller,+49 151 23456789,DE
+";
+
+fn verify(dir: &Path, name: &str, bytes: &[u8]) -> serde_json::Value {
+    let (k, idx, _) = indexed(dir, "accounts", "2026-03-31", "accounts.csv", EXPORT);
+    let sample = dir.join(name);
+    std::fs::write(&sample, bytes).expect("write sample");
+    let json = dir.join("r.json");
+    run_ok(&[
+        "verify",
+        "--key",
+        p(&k),
+        "--index",
+        p(&idx),
+        "--json",
+        p(&json),
+        p(&sample),
+    ]);
+    read_json(&json)
+}
+
+fn genuine(r: &serde_json::Value) -> u64 {
+    let e = &r["matches"]["by_evidence"];
+    ["canary", "internal_id", "quirk_full_record", "full_record"]
+        .iter()
+        .map(|k| e[k].as_u64().unwrap_or(0))
+        .sum()
+}
+
+#[test]
+fn mysql_dump_with_two_tables() {
+    let dump = "-- MySQL dump 10.13\n\
+        CREATE TABLE `customers` (\n  `id` varchar(8) NOT NULL,\n  `mail` varchar(255) DEFAULT NULL,\n  `vorname` varchar(64),\n  `nachname` varchar(64),\n  `tel` varchar(32),\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\
+        INSERT INTO `customers` VALUES ('C1','ana.lopez@example.es','Ana','López','+34 612 34 56 78'),('C2','bo.li@example.cn','Bo','Li','+86 139 1234 5678'),\n('C9','x@example.org','O\\'Neil','Someone','+1 202 555 0100');\n\
+        CREATE TABLE `logins` (`uid` int, `ip` varchar(40), `at` datetime);\n\
+        INSERT INTO `logins` VALUES (1,'10.0.0.1','2026-01-01 10:00:00'),(2,'10.0.0.2','2026-01-02 11:00:00');\n\
+        INSERT INTO `customers` VALUES ('C3','jm@example.de','Jürgen','Müller','+49 151 23456789'),('C4','broken;\n";
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let r = verify(tmp.path(), "dump.sql", dump.as_bytes());
+    let parts = r["sample"]["parts"].as_array().expect("parts");
+    assert_eq!(parts.len(), 2, "{parts:?}");
+    assert_eq!(parts[0]["name"], "dump.sql:customers");
+    assert_eq!(parts[0]["layout"]["format"]["kind"], "sql");
+    let roles: Vec<&str> = parts[0]["layout"]["columns"]
+        .as_array()
+        .expect("cols")
+        .iter()
+        .map(|c| c["role"].as_str().expect("role"))
+        .collect();
+    assert_eq!(
+        roles,
+        ["customer_id", "email", "first_name", "last_name", "phone"]
+    );
+    assert_eq!(r["sample"]["records_parsed"], 6);
+    assert_eq!(r["sample"]["quarantined"], 1);
+    assert_eq!(genuine(&r), 3, "{}", r["matches"]["by_evidence"]);
+}
+
+#[test]
+fn zip_with_a_gzip_member_and_a_zstd_stream() {
+    let csv = "email;vorname;nachname;tel;land\nana.lopez@example.es;Ana;López;+34612345678;ES\nbo.li@example.cn;Bo;Li;+8613912345678;CN\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(csv.as_bytes()).expect("gzip");
+    let gz = gz.finish().expect("gzip");
+    let mut zipped = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut zipped);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("part1.csv.gz", opts).expect("member");
+        z.write_all(&gz).expect("write");
+        z.add_directory("empty/", opts).expect("dir");
+        z.start_file("part2.json", opts).expect("member");
+        z.write_all(br#"[{"email":"jm@example.de","name":{"first":"J\u00fcrgen","last":"M\u00fcller"},"phone":"+49 151 23456789","country":"DE"}]"#).expect("write");
+        z.finish().expect("finish");
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let r = verify(tmp.path(), "leak.zip", zipped.get_ref());
+    let parts = r["sample"]["parts"].as_array().expect("parts");
+    let names: Vec<&str> = parts
+        .iter()
+        .map(|p| p["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["leak.zip:part1.csv.gz", "leak.zip:part2.json"]);
+    assert_eq!(parts[0]["layout"]["container"], "gzip");
+    assert_eq!(r["sample"]["container"], "zip");
+    assert_eq!(r["sample"]["records_parsed"], 3);
+    assert_eq!(genuine(&r), 3, "{}", r["matches"]["by_evidence"]);
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let zst = zstd::encode_all(csv.as_bytes(), 3).expect("zstd");
+    let r = verify(tmp.path(), "leak.csv.zst", &zst);
+    assert_eq!(r["sample"]["container"], "zstd");
+    assert_eq!(genuine(&r), 2);
+}
+
+#[test]
+fn combolist_matches_emails_only_and_never_as_names() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let r = verify(
+        tmp.path(),
+        "combo.txt",
+        b"ana.lopez@example.es:Sunshine1\nbo.li@example.cn:pa:ss:word\nnobody@example.org:qwerty\n",
+    );
+    let roles: Vec<&str> = r["sample"]["parts"][0]["layout"]["columns"]
+        .as_array()
+        .expect("cols")
+        .iter()
+        .map(|c| c["role"].as_str().expect("role"))
+        .collect();
+    assert_eq!(roles, ["email", "password_hash"]);
+    assert_eq!(r["sample"]["records_parsed"], 3);
+    assert_eq!(r["matches"]["by_evidence"]["partial"], 2);
+    assert_eq!(r["matches"]["by_evidence"]["none"], 1);
+}
