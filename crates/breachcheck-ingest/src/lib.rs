@@ -36,6 +36,7 @@ mod encoding;
 mod header;
 mod jsonarray;
 mod lines;
+mod mojibake;
 mod ndjson;
 mod reader;
 mod roles;

@@ -130,6 +130,9 @@ pub struct LineStats {
     pub blank_lines: u64,
     /// Extra physical lines of records whose quoted fields span lines.
     pub continuation_lines: u64,
+    /// Records with at least one cell repaired from mojibake (UTF-8 read as Windows-1252
+    /// somewhere upstream); a subset of `records`.
+    pub mojibake_repaired: u64,
 }
 
 /// Where records come from: physical lines, or the elements of one JSON array.
@@ -365,6 +368,7 @@ impl LineStats {
         self.header_lines += o.header_lines;
         self.blank_lines += o.blank_lines;
         self.continuation_lines += o.continuation_lines;
+        self.mojibake_repaired += o.mojibake_repaired;
     }
 }
 
@@ -648,6 +652,26 @@ impl Iterator for Records {
     type Item = Event;
 
     fn next(&mut self) -> Option<Event> {
+        let ev = self.next_raw()?;
+        Some(match ev {
+            Event::Record(mut r) => {
+                let mut repaired = false;
+                for c in &mut r.cells {
+                    if let Some(fixed) = crate::mojibake::repair(c) {
+                        *c = fixed;
+                        repaired = true;
+                    }
+                }
+                self.done.mojibake_repaired += u64::from(repaired);
+                Event::Record(r)
+            }
+            other => other,
+        })
+    }
+}
+
+impl Records {
+    fn next_raw(&mut self) -> Option<Event> {
         loop {
             if let Some(ev) = self.queue.pop_front() {
                 return Some(ev);

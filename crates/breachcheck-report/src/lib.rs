@@ -83,6 +83,8 @@ pub struct SampleSection {
     pub blank_lines: u64,
     /// Extra lines of multi-line records.
     pub continuation_lines: u64,
+    /// Records with a cell repaired from mojibake.
+    pub mojibake_repaired: u64,
     /// Quarantined lines by number and reason (first [`QUARANTINE_LISTED`]).
     pub quarantine: Vec<Quarantined>,
     /// Quarantined lines by reason.
@@ -114,6 +116,7 @@ impl SampleSection {
             header_lines: stats.header_lines,
             blank_lines: stats.blank_lines,
             continuation_lines: stats.continuation_lines,
+            mojibake_repaired: stats.mojibake_repaired,
             quarantine,
             quarantine_by_reason,
         }

@@ -123,3 +123,12 @@ fn combolist_matches_emails_only_and_never_as_names() {
     assert_eq!(r["matches"]["by_evidence"]["partial"], 2);
     assert_eq!(r["matches"]["by_evidence"]["none"], 1);
 }
+
+#[test]
+fn mojibake_is_repaired_before_matching() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sample = "email,first_name,last_name,phone,country\njm@example.de,JÃ¼rgen,MÃ¼ller,+4915123456789,DE\n";
+    let r = verify(tmp.path(), "moji.csv", sample.as_bytes());
+    assert_eq!(r["sample"]["mojibake_repaired"], 1, "{}", r["sample"]);
+    assert_eq!(genuine(&r), 1, "{}", r["matches"]["by_evidence"]);
+}
