@@ -55,7 +55,7 @@ pub fn canonical(raw: &str) -> Option<String> {
         return None;
     }
     let (local, domain) = s.rsplit_once('@')?;
-    if local.is_empty() || local.len() > 64 || domain.is_empty() {
+    if local.is_empty() || local.len() > 64 || domain.is_empty() || !plausible_local(local) {
         return None;
     }
     let mut domain = idna::domain_to_ascii(domain.trim_end_matches('.')).ok()?;
@@ -76,6 +76,24 @@ pub fn canonical(raw: &str) -> Option<String> {
         return None;
     }
     Some(format!("{local}@{domain}"))
+}
+
+/// An unquoted local part (RFC 5321 dot-atom, with RFC 6531's non-ASCII letters) or a
+/// quoted one.
+fn plausible_local(local: &str) -> bool {
+    if local.len() >= 2 && local.starts_with('"') && local.ends_with('"') {
+        return true;
+    }
+    !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local.chars().all(|c| {
+            !c.is_control()
+                && !matches!(
+                    c,
+                    '@' | '<' | '>' | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '\\' | '"'
+                )
+        })
 }
 
 fn strip_tag(local: &str, sep: char) -> &str {

@@ -29,7 +29,8 @@ pub fn canonical(raw: &str, region: Option<Region>) -> Option<CanonicalPhone> {
         return None;
     }
     let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
-    if !(4..=17).contains(&digits) {
+    // Up to 17 significant digits, plus a country code and an international prefix.
+    if !(4..=22).contains(&digits) {
         return None;
     }
     // "0049 30 …" without a known region: the 00 international prefix is the most common.
