@@ -187,6 +187,10 @@ struct VerifyArgs {
     /// Also write one CSV row per sample line: line,evidence,system,snapshot,source_file,source_row,score.
     #[arg(long, value_name = "FILE.csv")]
     matches_out: Option<PathBuf>,
+    /// Write the raw text of every quarantined line to FILE (part, line, reason, raw).
+    /// This file holds input values: only for the analyst who needs to see them.
+    #[arg(long, value_name = "FILE")]
+    quarantine_out: Option<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,
     /// The leak sample.
@@ -198,6 +202,9 @@ struct InspectArgs {
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
+    /// Write the raw text of every quarantined line to FILE (holds input values).
+    #[arg(long, value_name = "FILE")]
+    quarantine_out: Option<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,
     /// File to inspect.
@@ -288,6 +295,7 @@ fn run(cli: Cli) -> Result<()> {
                 a.read.region()?,
                 true,
                 a.matches_out.as_deref(),
+                a.quarantine_out.as_deref(),
             )?;
             breachcheck_report::write_atomic(&a.json, out.report.to_json()?.as_bytes())?;
             if let Some(md) = &a.md {
@@ -296,7 +304,12 @@ fn run(cli: Cli) -> Result<()> {
             print_verdict(&out.report);
             Ok(())
         }
-        Command::Inspect(a) => pipeline::inspect(&a.file, &a.read.options(), a.json),
+        Command::Inspect(a) => pipeline::inspect(
+            &a.file,
+            &a.read.options(),
+            a.json,
+            a.quarantine_out.as_deref(),
+        ),
         Command::Demo(a) => demo::run(&a.dir, a.customers, a.json),
         Command::Normalize {
             role,

@@ -26,14 +26,20 @@ const BATCH: usize = 8192;
 fn stream(
     sample: &Sample,
     pb: &indicatif::ProgressBar,
+    mut quarantine_out: Option<&mut QuarantineFile>,
     mut on_batch: impl FnMut(Vec<RawRecord>, &[Vec<FieldRole>]) -> Result<()>,
     mut on_quarantine: impl FnMut(Quarantined),
 ) -> Result<(breachcheck_ingest::LineStats, Vec<Part>)> {
     let mut records = sample.records()?;
+    if quarantine_out.is_some() {
+        records.dangerous_keep_quarantined_raw();
+    }
     let mut batch = Vec::with_capacity(BATCH);
     let mut parts: Vec<Part> = Vec::new();
     let mut roles: Vec<Vec<FieldRole>> = Vec::new();
-    for ev in records.by_ref() {
+    // Not a `for` loop: quarantined raw text is taken from `records` inside the loop.
+    #[allow(clippy::while_let_on_iterator)]
+    while let Some(ev) = records.next() {
         match ev {
             Event::Part(p) => {
                 roles.push(p.layout.roles());
@@ -49,7 +55,12 @@ fn stream(
                     )?;
                 }
             }
-            Event::Quarantined(q) => on_quarantine(q),
+            Event::Quarantined(q) => {
+                if let Some(out) = quarantine_out.as_deref_mut() {
+                    out.write(&q, records.take_quarantined_raw().as_deref())?;
+                }
+                on_quarantine(q)
+            }
             Event::Failed { after_line } => {
                 bail!(
                     "reading {} failed after line {after_line}; nothing was written",
@@ -63,6 +74,52 @@ fn stream(
         on_batch(batch, &roles)?;
     }
     Ok((records.stats(), parts))
+}
+
+/// `--quarantine-out`: the raw text of every quarantined line, written only because the
+/// user asked (the one place input values are written). Temporary file, renamed at the end.
+pub(crate) struct QuarantineFile {
+    tmp: std::io::BufWriter<tempfile::NamedTempFile>,
+    dest: std::path::PathBuf,
+}
+
+impl QuarantineFile {
+    pub(crate) fn create(dest: &Path) -> Result<Self> {
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let mut tmp = std::io::BufWriter::new(
+            tempfile::Builder::new()
+                .prefix(".tmp-")
+                .tempfile_in(dir)
+                .with_context(|| format!("cannot create {}", dest.display()))?,
+        );
+        use std::io::Write;
+        writeln!(
+            tmp,
+            "# part\tline\treason\traw line (written because --quarantine-out was given)"
+        )?;
+        Ok(QuarantineFile {
+            tmp,
+            dest: dest.to_owned(),
+        })
+    }
+
+    fn write(&mut self, q: &Quarantined, raw: Option<&[u8]>) -> Result<()> {
+        use std::io::Write;
+        write!(self.tmp, "{}\t{}\t{}\t", q.part, q.line, q.reason.code())?;
+        self.tmp.write_all(raw.unwrap_or(b"<not kept>"))?;
+        self.tmp.write_all(b"\n")?;
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Result<()> {
+        let tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&self.dest).map_err(|e| e.error)?;
+        Ok(())
+    }
 }
 
 /// Roles of `r`'s part (an empty slice for a part never announced, which cannot happen).
@@ -127,6 +184,7 @@ pub(crate) fn build(
         stream(
             &sample,
             &pb,
+            None,
             |batch, roles| {
                 let tagged: Vec<TaggedRecord> = batch
                     .par_iter()
@@ -174,6 +232,7 @@ struct LineOutcome {
 
 /// Cross-checks `sample_path` against the index at `dir`; also writes one CSV row per
 /// sample line to `matches_out` when given.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn verify(
     key: &SecretKey,
     dir: &Path,
@@ -182,6 +241,7 @@ pub(crate) fn verify(
     region: Option<Region>,
     show_progress: bool,
     matches_out: Option<&Path>,
+    quarantine_out: Option<&Path>,
 ) -> Result<Verified> {
     let index = Index::open(dir)?;
     index.require_key(key)?;
@@ -197,9 +257,11 @@ pub(crate) fn verify(
     let mut outcomes: Vec<LineOutcome> = Vec::new();
     let keep_outcomes = matches_out.is_some();
     let pb = progress::lines(show_progress, "verifying");
+    let mut qfile = quarantine_out.map(QuarantineFile::create).transpose()?;
     let (stats, parts) = stream(
         &sample,
         &pb,
+        qfile.as_mut(),
         |batch, roles| {
             let results: Vec<(TaggedRecord, LineMatch)> = batch
                 .par_iter()
@@ -232,6 +294,9 @@ pub(crate) fn verify(
         },
     )?;
     pb.finish_and_clear();
+    if let Some(q) = qfile {
+        q.finish()?;
+    }
     if let Some(path) = matches_out {
         write_matches(path, &outcomes, index.manifest())?;
     }
@@ -299,14 +364,21 @@ fn csv_field(s: &str) -> String {
 }
 
 /// `breachcheck inspect`: layout and line accounting of a file, never values.
-pub(crate) fn inspect(path: &Path, opts: &IngestOptions, json: bool) -> Result<()> {
+pub(crate) fn inspect(
+    path: &Path,
+    opts: &IngestOptions,
+    json: bool,
+    quarantine_out: Option<&Path>,
+) -> Result<()> {
     let sample = Sample::open(path, opts)?;
     let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
     let mut first_lines: Vec<(u32, u64)> = Vec::new();
     let pb = progress::lines(!json, "reading");
+    let mut qfile = quarantine_out.map(QuarantineFile::create).transpose()?;
     let (stats, parts) = stream(
         &sample,
         &pb,
+        qfile.as_mut(),
         |_, _| Ok(()),
         |q| {
             *by_reason.entry(reason_key(&q)).or_insert(0) += 1;
@@ -316,6 +388,9 @@ pub(crate) fn inspect(path: &Path, opts: &IngestOptions, json: bool) -> Result<(
         },
     )?;
     pb.finish_and_clear();
+    if let Some(q) = qfile {
+        q.finish()?;
+    }
     if json {
         let v = serde_json::json!({
             "schema": "breachcheck.inspect/v1",

@@ -55,6 +55,13 @@ impl LineReader {
         }
     }
 
+    /// The bytes of the last line read, as they were in the input (after decompression and,
+    /// for transcoded inputs, decoding), without the line terminator; empty after a line
+    /// that was too long to keep.
+    pub(crate) fn last_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// The next line, `None` at the end of the input.
     pub(crate) fn next_line(&mut self) -> Option<std::io::Result<Line>> {
         self.buf.clear();

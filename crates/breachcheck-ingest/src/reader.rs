@@ -153,6 +153,12 @@ pub(crate) struct TextRecords {
     json_keys: Vec<String>,
     stats: LineStats,
     failed: bool,
+    /// Whether to keep the raw text of quarantined lines (only when a user asks).
+    capture: bool,
+    /// Raw bytes of the line being processed.
+    current_raw: Option<Vec<u8>>,
+    /// Raw bytes of the last quarantined line.
+    quarantined_raw: Option<Vec<u8>>,
 }
 
 impl TextRecords {
@@ -173,6 +179,9 @@ impl TextRecords {
             json_keys,
             stats: LineStats::default(),
             failed: false,
+            capture: false,
+            current_raw: None,
+            quarantined_raw: None,
         }
     }
 
@@ -208,6 +217,9 @@ impl TextRecords {
 
     fn quarantine(&mut self, line: u64, reason: QuarantineReason) -> Event {
         self.stats.quarantined += 1;
+        if self.capture {
+            self.quarantined_raw = self.current_raw.take();
+        }
         Event::Quarantined(Quarantined {
             part: 0,
             line,
@@ -292,12 +304,17 @@ impl Iterator for TextRecords {
     fn next(&mut self) -> Option<Event> {
         if let Source::Json(r) = &mut self.source {
             return match r.next_element()? {
-                Ok(Element::Text { line, text }) => Some(match ndjson::flatten_line(&text) {
-                    Some(pairs) => {
-                        let cells = ndjson::align(&pairs, &self.json_keys);
-                        self.finish(line, cells, 0)
+                Ok(Element::Text { line, text }) => Some({
+                    if self.capture {
+                        self.current_raw = Some(text.as_bytes().to_vec());
                     }
-                    None => self.quarantine(line, QuarantineReason::InvalidJson),
+                    match ndjson::flatten_line(&text) {
+                        Some(pairs) => {
+                            let cells = ndjson::align(&pairs, &self.json_keys);
+                            self.finish(line, cells, 0)
+                        }
+                        None => self.quarantine(line, QuarantineReason::InvalidJson),
+                    }
                 }),
                 Ok(Element::Unreadable { line, too_long }) => Some(self.quarantine(
                     line,
@@ -319,6 +336,7 @@ impl Iterator for TextRecords {
             if self.failed {
                 return None;
             }
+            let fresh = self.pending.is_empty();
             let (no, line) = match self.read()? {
                 Ok(x) => x,
                 Err(after_line) => {
@@ -326,6 +344,13 @@ impl Iterator for TextRecords {
                     return Some(Event::Failed { after_line });
                 }
             };
+            if self.capture {
+                self.current_raw = match (&line, &self.source) {
+                    (Line::Text(t), _) => Some(t.as_bytes().to_vec()),
+                    (Line::Undecodable, Source::Lines(r)) if fresh => Some(r.last_bytes().to_vec()),
+                    _ => None,
+                };
+            }
             let text = match line {
                 Line::Text(t) => t,
                 Line::Undecodable => {
@@ -412,6 +437,7 @@ pub struct Records {
     next_part: u32,
     done: LineStats,
     failed: bool,
+    capture: bool,
 }
 
 impl Records {
@@ -429,6 +455,7 @@ impl Records {
             next_part: 0,
             done: LineStats::default(),
             failed: false,
+            capture: false,
         }
     }
 
@@ -442,6 +469,22 @@ impl Records {
             None => {}
         }
         s
+    }
+
+    /// Keep the raw text of quarantined lines, for [`Records::take_quarantined_raw`]. Only
+    /// for a user who asked to see them (`--quarantine-out`): it is the one path by which
+    /// input values leave the pipeline.
+    pub fn dangerous_keep_quarantined_raw(&mut self) {
+        self.capture = true;
+    }
+
+    /// The raw bytes of the line behind the last [`Event::Quarantined`], when kept and
+    /// available (lines of delimited and JSON text; not SQL tuples).
+    pub fn take_quarantined_raw(&mut self) -> Option<Vec<u8>> {
+        match &mut self.current {
+            Some(Current::Text { inner, .. }) => inner.quarantined_raw.take(),
+            _ => None,
+        }
     }
 
     fn finish_current(&mut self) {
@@ -478,13 +521,14 @@ impl Records {
                 };
                 let part = self.next_part;
                 self.next_part += 1;
-                let inner = TextRecords::new(
+                let mut inner = TextRecords::new(
                     source,
                     layout.format,
                     layout.has_header,
                     layout.columns.len(),
                     json_keys,
                 );
+                inner.capture = self.capture;
                 self.queue.push_back(Event::Part(Part {
                     index: part,
                     name: unit.name,

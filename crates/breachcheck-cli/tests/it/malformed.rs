@@ -155,3 +155,25 @@ fn gzip_utf16_and_windows_1252_read_the_same() {
         );
     }
 }
+
+#[test]
+fn quarantine_out_holds_the_raw_lines_only_when_asked() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let sample = dir.join("s.csv");
+    std::fs::write(&sample, b"email,first_name,last_name,phone,country\nana@example.es,Ana,L\xc3\xb3pez,+34 612 34 56 78,ES\ntoo,few\nbad\xff line,a,b,c,d\n").expect("write");
+    let q = dir.join("quarantine.tsv");
+    run_ok(&["inspect", "--quarantine-out", p(&q), p(&sample)]);
+    let text = std::fs::read(&q).expect("quarantine file");
+    let lines: Vec<&[u8]> = text
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty() && !l.starts_with(b"#"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            &b"0\t3\twrong_field_count\ttoo,few"[..],
+            &b"0\t4\tundecodable_bytes\tbad\xff line,a,b,c,d"[..]
+        ]
+    );
+}
