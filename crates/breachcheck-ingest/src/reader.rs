@@ -421,7 +421,7 @@ struct SqlState {
 }
 
 enum Current {
-    Text { part: u32, inner: TextRecords },
+    Text { part: u32, inner: Box<TextRecords> },
     Sql(Box<SqlState>),
 }
 
@@ -534,7 +534,10 @@ impl Records {
                     name: unit.name,
                     layout,
                 }));
-                self.current = Some(Current::Text { part, inner });
+                self.current = Some(Current::Text {
+                    part,
+                    inner: Box::new(inner),
+                });
             }
             crate::Plan::Sql {
                 container,
