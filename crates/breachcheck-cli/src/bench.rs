@@ -27,6 +27,10 @@ pub(crate) struct BenchArgs {
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
+    /// Measure each stage on its own instead: ingest per format, normalization per role,
+    /// and phones against libphonenumber's Python port (needs `pip install phonenumbers`).
+    #[arg(long)]
+    stages: bool,
 }
 
 /// Prints this process's peak resident set size (Linux `VmHWM`) for a parent bench.
@@ -96,6 +100,9 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
             tmp.path().to_owned()
         }
     };
+    if a.stages {
+        return crate::stages::run(&dir, a.records, a.json);
+    }
     let accounts = &SYSTEMS[0];
     let export = dir.join("accounts.csv");
     let sample = dir.join("sample.csv");

@@ -19,6 +19,7 @@ mod demo;
 mod keyfile;
 mod pipeline;
 mod progress;
+mod stages;
 mod time;
 
 use anyhow::{Context, Result};
@@ -73,7 +74,9 @@ enum Command {
         default_region: Option<String>,
     },
     /// Measure index build and verify throughput and peak memory on synthetic data.
-    #[command(after_help = "Example:\n  breachcheck bench --records 1000000 --sample 100000")]
+    #[command(
+        after_help = "Example:\n  breachcheck bench --records 1000000 --sample 100000\n  breachcheck bench --stages --records 200000"
+    )]
     Bench(bench::BenchArgs),
 }
 

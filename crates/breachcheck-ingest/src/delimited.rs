@@ -69,7 +69,8 @@ pub(crate) fn sample_rows(lines: &[&str], delimiter: u8) -> Vec<Vec<String>> {
         .min(3);
         return rows.map(|l| split_combo(l, width)).collect();
     }
-    rows.map(|l| split(l, delimiter, b'"')).collect()
+    let mut splitter = Splitter::new(delimiter, b'"');
+    rows.map(|l| splitter.split(l)).collect()
 }
 
 /// Splits a combolist line on `:` into at most `width` fields, the last taking the rest:
@@ -80,49 +81,91 @@ pub(crate) fn split_combo(line: &str, width: usize) -> Vec<String> {
 
 /// Splits one record into fields, unquoting.
 pub(crate) fn split(record: &str, delimiter: u8, quote: u8) -> Vec<String> {
-    let mut rdr = csv_core::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .quote(quote)
-        .build();
-    let mut input = record.as_bytes();
-    let mut out = vec![0u8; record.len() + 16];
-    let mut ends = vec![0usize; 64];
-    let mut fields = Vec::new();
-    let (mut outlen, mut endlen) = (0, 0);
-    loop {
-        let (res, nin, nout, nend) =
-            rdr.read_record(input, &mut out[outlen..], &mut ends[endlen..]);
-        input = &input[nin..];
-        outlen += nout;
-        endlen += nend;
-        match res {
-            csv_core::ReadRecordResult::InputEmpty => {
-                if input.is_empty() {
-                    // Signal end of input so the last field is emitted.
-                    let (res2, _, nout2, nend2) =
-                        rdr.read_record(&[], &mut out[outlen..], &mut ends[endlen..]);
-                    outlen += nout2;
-                    endlen += nend2;
-                    if matches!(res2, csv_core::ReadRecordResult::OutputEndsFull) {
-                        ends.resize(ends.len() * 2, 0);
-                        continue;
-                    }
-                    break;
-                }
-            }
-            csv_core::ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
-            csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
-            csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
+    Splitter::new(delimiter, quote).split(record)
+}
+
+/// A reusable field splitter: building `csv-core`'s reader costs more than splitting a
+/// line, so a stream builds one and resets it per record.
+pub(crate) struct Splitter {
+    rdr: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Splitter {
+    pub(crate) fn new(delimiter: u8, quote: u8) -> Self {
+        Splitter {
+            rdr: csv_core::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .quote(quote)
+                .build(),
+            out: vec![0u8; 4096],
+            ends: vec![0usize; 64],
         }
     }
-    let mut start = 0;
-    for &end in &ends[..endlen] {
-        // csv-core copies UTF-8 input bytes unchanged apart from quotes, so each field is
-        // valid UTF-8; lossy conversion only guards the invariant.
-        fields.push(String::from_utf8_lossy(&out[start..end]).into_owned());
-        start = end;
+
+    /// Splits one record into fields, unquoting.
+    pub(crate) fn split(&mut self, record: &str) -> Vec<String> {
+        self.rdr.reset();
+        if self.out.len() < record.len() + 16 {
+            self.out.resize(record.len() + 16, 0);
+        }
+        let mut input = record.as_bytes();
+        let (mut outlen, mut endlen) = (0, 0);
+        loop {
+            let (res, nin, nout, nend) =
+                self.rdr
+                    .read_record(input, &mut self.out[outlen..], &mut self.ends[endlen..]);
+            input = &input[nin..];
+            outlen += nout;
+            endlen += nend;
+            match res {
+                csv_core::ReadRecordResult::InputEmpty => {
+                    if input.is_empty() {
+                        // Signal end of input so the last field is emitted.
+                        let (res2, _, nout2, nend2) = self.rdr.read_record(
+                            &[],
+                            &mut self.out[outlen..],
+                            &mut self.ends[endlen..],
+                        );
+                        outlen += nout2;
+                        endlen += nend2;
+                        match res2 {
+                            csv_core::ReadRecordResult::OutputEndsFull => {
+                                let n = self.ends.len() * 2;
+                                self.ends.resize(n, 0);
+                                continue;
+                            }
+                            csv_core::ReadRecordResult::OutputFull => {
+                                let n = self.out.len() * 2;
+                                self.out.resize(n, 0);
+                                continue;
+                            }
+                            _ => break,
+                        }
+                    }
+                }
+                csv_core::ReadRecordResult::OutputFull => {
+                    let n = self.out.len() * 2;
+                    self.out.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
+            }
+        }
+        let mut fields = Vec::with_capacity(endlen);
+        let mut start = 0;
+        for &end in &self.ends[..endlen] {
+            // csv-core copies UTF-8 input bytes unchanged apart from quotes, so each field
+            // is valid UTF-8; lossy conversion only guards the invariant.
+            fields.push(String::from_utf8_lossy(&self.out[start..end]).into_owned());
+            start = end;
+        }
+        fields
     }
-    fields
 }
 
 /// Whether `text` ends inside an open quoted field (so the record continues on the next

@@ -159,6 +159,7 @@ pub(crate) struct TextRecords {
     current_raw: Option<Vec<u8>>,
     /// Raw bytes of the last quarantined line.
     quarantined_raw: Option<Vec<u8>>,
+    splitter: Option<delimited::Splitter>,
 }
 
 impl TextRecords {
@@ -182,7 +183,13 @@ impl TextRecords {
             capture: false,
             current_raw: None,
             quarantined_raw: None,
+            splitter: None,
         }
+    }
+
+    fn splitter(&mut self, delimiter: u8, quote: u8) -> &mut delimited::Splitter {
+        self.splitter
+            .get_or_insert_with(|| delimited::Splitter::new(delimiter, quote))
     }
 
     /// Counts so far. In a JSON array the unit is
@@ -233,7 +240,7 @@ impl TextRecords {
             return self.finish(no, cells, 0);
         }
         if !delimited::ends_in_quote(&text, delimiter, quote) {
-            let cells = delimited::split(&text, delimiter, quote);
+            let cells = self.splitter(delimiter, quote).split(&text);
             return self.finish(no, cells, 0);
         }
         // A quoted field continues on following lines: read ahead until it closes.
@@ -265,7 +272,7 @@ impl TextRecords {
             }
         }
         if closed {
-            let cells = delimited::split(&joined, delimiter, quote);
+            let cells = self.splitter(delimiter, quote).split(&joined);
             if cells.len() == self.width || self.width == 0 {
                 return self.finish(no, cells, taken.len() as u64);
             }
