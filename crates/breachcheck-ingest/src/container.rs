@@ -12,11 +12,13 @@ const GZIP: &[u8] = &[0x1f, 0x8b];
 const ZSTD: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 const ZIP: &[u8] = b"PK\x03\x04";
 const ZIP_EMPTY: &[u8] = b"PK\x05\x06";
+/// OLE compound file (legacy `.xls`).
+const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 /// The container of a file, from its first bytes.
 pub(crate) fn sniff_file(path: &Path) -> std::io::Result<Container> {
     let mut f = File::open(path)?;
-    let mut magic = [0u8; 4];
+    let mut magic = [0u8; 8];
     let n = read_up_to(&mut f, &mut magic)?;
     Ok(classify(&magic[..n]))
 }
@@ -28,6 +30,8 @@ fn classify(b: &[u8]) -> Container {
         Container::Zstd
     } else if b.starts_with(ZIP) || b.starts_with(ZIP_EMPTY) {
         Container::Zip
+    } else if b.starts_with(OLE) {
+        Container::Ole
     } else {
         Container::Plain
     }

@@ -40,6 +40,7 @@ mod mojibake;
 mod ndjson;
 mod reader;
 mod roles;
+mod spreadsheet;
 mod sql;
 
 pub use reader::{Event, LineStats, Part, QuarantineReason, Quarantined, RawRecord, Records};
@@ -105,8 +106,10 @@ pub enum Container {
     Gzip,
     /// Zstandard.
     Zstd,
-    /// A zip archive; each member is a part.
+    /// A zip archive; each member is a part (or each sheet, for XLSX and ODS workbooks).
     Zip,
+    /// An OLE compound file (a legacy `.xls` workbook); each sheet is a part.
+    Ole,
 }
 
 /// The record format of the text.
@@ -127,6 +130,8 @@ pub enum Format {
     JsonArray,
     /// One table of an SQL dump (INSERT tuples or COPY rows).
     Sql,
+    /// One sheet of a spreadsheet (XLSX, XLS, ODS); records are numbered by row.
+    Sheet,
 }
 
 impl std::fmt::Display for Format {
@@ -141,6 +146,7 @@ impl std::fmt::Display for Format {
             Format::Ndjson => f.write_str("NDJSON"),
             Format::JsonArray => f.write_str("JSON array"),
             Format::Sql => f.write_str("SQL dump table"),
+            Format::Sheet => f.write_str("spreadsheet sheet"),
         }
     }
 }
@@ -177,6 +183,8 @@ pub(crate) enum Plan {
         layout: Layout,
         json_keys: Vec<String>,
     },
+    /// A spreadsheet sheet with a known layout.
+    Sheet { layout: Layout },
     /// An SQL dump; each table becomes a part as its first tuples arrive.
     Sql {
         container: Container,
@@ -193,6 +201,8 @@ pub(crate) enum Opener {
     File,
     /// A member of the zip archive (decompressed once more if gzip or zstd).
     ZipMember(usize),
+    /// A sheet of a workbook, by name.
+    Sheet(spreadsheet::Book, String),
 }
 
 /// One readable stream: the file itself, or one member of an archive.
@@ -315,6 +325,54 @@ fn sniff_unit(
     }))
 }
 
+/// Sniffs one sheet from its first 1,000 rows.
+fn sniff_sheet(
+    path: &Path,
+    file_name: &str,
+    book: spreadsheet::Book,
+    sheet: String,
+    opts: &IngestOptions,
+) -> Result<Option<Unit>> {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for row in spreadsheet::rows(path, book, sheet.clone()).take(1000) {
+        let (_, cells) = row.map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        if cells.iter().any(|c| !c.trim().is_empty()) {
+            rows.push(cells);
+        }
+    }
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    for r in &mut rows {
+        r.resize(width, String::new());
+    }
+    let has_header = header::is_header(&rows);
+    let (names, body) = if has_header {
+        (rows[0].clone(), rows[1..].to_vec())
+    } else {
+        (Vec::new(), rows)
+    };
+    let columns = infer_columns(path, &names, &body, &opts.map, false)?;
+    Ok(Some(Unit {
+        name: format!("{file_name}:{sheet}"),
+        opener: Opener::Sheet(book, sheet),
+        plan: Plan::Sheet {
+            layout: Layout {
+                container: Container::Plain,
+                encoding: "UTF-8",
+                encoding_confidence: 1.0,
+                format: Format::Sheet,
+                has_header,
+                columns,
+            },
+        },
+    }))
+}
+
 /// Roles of columns named `names` (possibly none) holding `rows`, with the user's
 /// overrides. `strict`: a `--map` naming a column this part lacks is an error (single-part
 /// inputs); in multi-part inputs it applies to the parts that have the column.
@@ -355,7 +413,13 @@ impl Sample {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut units = Vec::new();
-        if container == Container::Zip {
+        if let Some(book) = spreadsheet::detect(path, container) {
+            for sheet in spreadsheet::sheet_names(path, book).map_err(io)? {
+                if let Some(u) = sniff_sheet(path, &file_name, book, sheet, opts)? {
+                    units.push(u);
+                }
+            }
+        } else if container == Container::Zip {
             for (index, member) in container::zip_members(path).map_err(io)? {
                 let (inner, raw) = container::open_zip_member(path, index).map_err(io)?;
                 let name = format!("{file_name}:{member}");
@@ -401,7 +465,9 @@ impl Sample {
         self.units
             .iter()
             .filter_map(|u| match &u.plan {
-                Plan::Text { layout, .. } => Some((u.name.as_str(), layout)),
+                Plan::Text { layout, .. } | Plan::Sheet { layout } => {
+                    Some((u.name.as_str(), layout))
+                }
                 Plan::Sql { .. } => None,
             })
             .collect()

@@ -378,7 +378,7 @@ impl Iterator for TextRecords {
                 Format::Delimited { delimiter, quote } => {
                     self.delimited(no, text, delimiter, quote)
                 }
-                Format::Ndjson | Format::JsonArray | Format::Sql => {
+                Format::Ndjson | Format::JsonArray | Format::Sql | Format::Sheet => {
                     match ndjson::flatten_line(&text) {
                         Some(pairs) => {
                             let cells = ndjson::align(&pairs, &self.json_keys);
@@ -427,8 +427,18 @@ struct SqlState {
     stats: LineStats,
 }
 
+/// A sheet being read.
+struct SheetState {
+    part: u32,
+    rows: crate::spreadsheet::Rows,
+    header_pending: bool,
+    width: usize,
+    stats: LineStats,
+}
+
 enum Current {
     Text { part: u32, inner: Box<TextRecords> },
+    Sheet(Box<SheetState>),
     Sql(Box<SqlState>),
 }
 
@@ -473,6 +483,7 @@ impl Records {
         match &self.current {
             Some(Current::Text { inner, .. }) => s.add(&inner.stats()),
             Some(Current::Sql(st)) => s.add(&st.stats),
+            Some(Current::Sheet(st)) => s.add(&st.stats),
             None => {}
         }
         s
@@ -498,6 +509,7 @@ impl Records {
         match self.current.take() {
             Some(Current::Text { inner, .. }) => self.done.add(&inner.stats()),
             Some(Current::Sql(st)) => self.done.add(&st.stats),
+            Some(Current::Sheet(st)) => self.done.add(&st.stats),
             None => {}
         }
     }
@@ -508,9 +520,32 @@ impl Records {
         let Some(unit) = self.units.pop_front() else {
             return false;
         };
+        if let (crate::Opener::Sheet(book, sheet), crate::Plan::Sheet { layout }) =
+            (&unit.opener, &unit.plan)
+        {
+            let part = self.next_part;
+            self.next_part += 1;
+            let rows = crate::spreadsheet::rows(&self.path, *book, sheet.clone());
+            self.queue.push_back(Event::Part(Part {
+                index: part,
+                name: unit.name.clone(),
+                layout: layout.clone(),
+            }));
+            self.current = Some(Current::Sheet(Box::new(SheetState {
+                part,
+                rows,
+                header_pending: layout.has_header,
+                width: layout.columns.len(),
+                stats: LineStats::default(),
+            })));
+            return true;
+        }
         let opened = match unit.opener {
             crate::Opener::File => crate::container::open(&self.path),
             crate::Opener::ZipMember(i) => crate::container::open_zip_member(&self.path, i),
+            crate::Opener::Sheet(..) => Err(std::io::Error::other(
+                "a sheet without a sheet plan (bug, please report)",
+            )),
         };
         let Ok((_, raw)) = opened else {
             self.failed = true;
@@ -545,6 +580,10 @@ impl Records {
                     part,
                     inner: Box::new(inner),
                 });
+            }
+            crate::Plan::Sheet { .. } => {
+                self.failed = true;
+                self.queue.push_back(Event::Failed { after_line: 0 });
             }
             crate::Plan::Sql {
                 container,
@@ -761,6 +800,55 @@ impl Records {
                         return None;
                     }
                 }
+                Some(Current::Sheet(st)) => match st.rows.next() {
+                    Some(Ok((line, mut cells))) => {
+                        st.stats.lines_total += 1;
+                        if cells.iter().all(|c| c.trim().is_empty()) {
+                            st.stats.blank_lines += 1;
+                            continue;
+                        }
+                        if st.header_pending {
+                            st.header_pending = false;
+                            st.stats.header_lines += 1;
+                            continue;
+                        }
+                        // Trailing empty cells are absent from the file; extra non-empty ones are an error.
+                        while cells.len() > st.width
+                            && cells.last().is_some_and(|c| c.trim().is_empty())
+                        {
+                            cells.pop();
+                        }
+                        if cells.len() > st.width {
+                            st.stats.quarantined += 1;
+                            return Some(Event::Quarantined(Quarantined {
+                                part: st.part,
+                                line,
+                                reason: QuarantineReason::WrongFieldCount {
+                                    expected: st.width,
+                                    found: cells.len(),
+                                },
+                            }));
+                        }
+                        cells.resize(st.width, String::new());
+                        st.stats.records += 1;
+                        return Some(Event::Record(RawRecord {
+                            part: st.part,
+                            line,
+                            cells,
+                        }));
+                    }
+                    Some(Err(_)) => {
+                        self.failed = true;
+                        return Some(Event::Failed {
+                            after_line: st.stats.lines_total,
+                        });
+                    }
+                    None => {
+                        if !self.open_next() {
+                            return None;
+                        }
+                    }
+                },
                 None => {
                     if !self.open_next() {
                         return None;

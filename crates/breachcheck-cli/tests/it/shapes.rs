@@ -132,3 +132,102 @@ fn mojibake_is_repaired_before_matching() {
     assert_eq!(r["sample"]["mojibake_repaired"], 1, "{}", r["sample"]);
     assert_eq!(genuine(&r), 1, "{}", r["matches"]["by_evidence"]);
 }
+
+/// A minimal XLSX workbook (inline strings, one number cell) written with the zip crate.
+fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (i, row) in rows.iter().enumerate() {
+        sheet.push_str(&format!(r#"<row r="{}">"#, i + 1));
+        for (j, cell) in row.iter().enumerate() {
+            let col = (b'A' + j as u8) as char;
+            if !cell.is_empty() && cell.bytes().all(|b| b.is_ascii_digit()) {
+                sheet.push_str(&format!(r#"<c r="{col}{}"><v>{cell}</v></c>"#, i + 1));
+            } else {
+                let esc = cell.replace('&', "&amp;").replace('<', "&lt;");
+                sheet.push_str(&format!(
+                    r#"<c r="{col}{}" t="inlineStr"><is><t>{esc}</t></is></c>"#,
+                    i + 1
+                ));
+            }
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let files = [
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned()),
+        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned()),
+        ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Kunden" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned()),
+        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned()),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut out);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, body) in files {
+            z.start_file(name, opts).expect("member");
+            z.write_all(body.as_bytes()).expect("write");
+        }
+        z.finish().expect("finish");
+    }
+    out.into_inner()
+}
+
+#[test]
+fn xlsx_sheets_are_parts() {
+    let book = xlsx(&[
+        &[
+            "Kundennummer",
+            "E-Mail",
+            "Vorname",
+            "Nachname",
+            "Telefon",
+            "Land",
+        ],
+        &[
+            "C1",
+            "ana.lopez@example.es",
+            "Ana",
+            "López",
+            "34612345678",
+            "ES",
+        ],
+        &["", "", "", "", "", ""],
+        &[
+            "C3",
+            "jm@example.de",
+            "Jürgen",
+            "Müller",
+            "+49 151 23456789",
+            "DE",
+        ],
+        &[
+            "C7",
+            "nobody@example.org",
+            "No",
+            "Body",
+            "+1 202 555 0100",
+            "US",
+        ],
+    ]);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let r = verify(tmp.path(), "kunden.xlsx", &book);
+    let parts = r["sample"]["parts"].as_array().expect("parts");
+    assert_eq!(parts.len(), 1);
+    assert_eq!(parts[0]["name"], "kunden.xlsx:Kunden");
+    assert_eq!(parts[0]["layout"]["format"]["kind"], "sheet");
+    let s = &r["sample"];
+    assert_eq!(
+        (
+            s["lines_total"].as_u64(),
+            s["records_parsed"].as_u64(),
+            s["header_lines"].as_u64(),
+            s["blank_lines"].as_u64()
+        ),
+        (Some(5), Some(3), Some(1), Some(1))
+    );
+    assert_eq!(genuine(&r), 2, "{}", r["matches"]["by_evidence"]);
+}
