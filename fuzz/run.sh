@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a bounded time (default 60 s each), the corpus seeded from what
+# the tests use: demo exports and samples, golden normalization values, a real segment.
+# Needs the debug `breachcheck` binary (built by `cargo test`). A crash fails the run; its
+# input lands in fuzz/artifacts/<target>/ and becomes a regression test.
+set -euo pipefail
+cd "$(dirname "$0")"
+secs="${1:-60}"
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
+seeds="$(mktemp -d)"
+trap 'rm -rf "$seeds"' EXIT
+../target/debug/breachcheck demo --dir "$seeds/demo" --customers 200 >/dev/null
+mkdir -p corpus/ingest corpus/normalize corpus/segment
+for f in "$seeds"/demo/exports/* "$seeds"/demo/samples/*; do
+  head -c 4096 "$f" > "corpus/ingest/$(basename "$f")"
+done
+i=0
+while IFS=$'\t' read -r _role _country raw _expected; do
+  i=$((i + 1)); printf '%s' "$raw" > "corpus/normalize/golden-$i"
+done < <(cat ../crates/breachcheck-normalize/tests/fixtures/golden/*.tsv | grep -v '^#')
+seg="$(ls -S "$seeds"/demo/index/segments/*.bcs | tail -n 1)"
+cp "$seg" corpus/segment/smallest.bcs
+for target in ingest normalize segment; do
+  echo "fuzz $target for ${secs}s"
+  rc=0
+  RUSTC_BOOTSTRAP=1 cargo fuzz run -O "$target" -- -max_total_time="$secs" -max_len=65536 > "$seeds/$target.log" 2>&1 || rc=$?
+  grep -E "^Done|ERROR|panicked|SUMMARY" "$seeds/$target.log" || true
+  if [ "$rc" -ne 0 ] || [ -n "$(ls -A "artifacts/$target" 2>/dev/null)" ]; then
+    tail -40 "$seeds/$target.log" >&2
+    echo "fuzz $target failed (exit $rc); crashing inputs, if any, are in fuzz/artifacts/$target" >&2
+    exit 1
+  fi
+done
