@@ -185,6 +185,44 @@ pub fn postal_code(raw: &str, country: Option<&str>) -> Option<String> {
     Some(s)
 }
 
+/// Whether a canonical postal code (upper case, no spaces or hyphens) fits its country's
+/// format, for the countries whose formats are fixed. Unknown countries pass.
+/// Hand-written matchers: each is a few character classes, no regex needed.
+pub fn postal_code_valid(code: &str, country: &str) -> bool {
+    let b = code.as_bytes();
+    let d = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let a = |i: usize| b.get(i).is_some_and(u8::is_ascii_uppercase);
+    let digits = |n: usize| b.len() == n && (0..n).all(d);
+    match country {
+        "US" | "DE" | "FR" | "IT" | "ES" | "MX" | "TR" | "KR" | "FI" | "MY" | "TH" | "UA"
+        | "HR" => digits(5),
+        "AT" | "CH" | "BE" | "DK" | "NO" | "AU" | "NZ" | "ZA" | "HU" | "BG" | "LU" | "SI"
+        | "CY" | "GE" | "PH" => digits(4),
+        "RU" | "CN" | "IN" | "SG" | "BY" | "KZ" | "RO" | "VN" => {
+            digits(6) && !(country == "IN" && b[0] == b'0')
+        }
+        "PL" | "PT" => digits(5) || digits(7),
+        "BR" => digits(8),
+        "JP" => digits(7),
+        "SE" | "CZ" | "SK" | "GR" => digits(5),
+        "NL" => b.len() == 6 && (0..4).all(d) && a(4) && a(5) && b[0] != b'0',
+        "CA" => b.len() == 6 && a(0) && d(1) && a(2) && d(3) && a(4) && d(5),
+        "IE" => {
+            b.len() == 7 && a(0) && (1..3).all(|i| d(i) || a(i)) && (3..7).all(|i| d(i) || a(i))
+        }
+        "GB" => {
+            // Outward code (A9, A99, AA9, AA99, A9A, AA9A) + inward code (9AA).
+            let n = b.len();
+            (5..=7).contains(&n) && d(n - 3) && a(n - 2) && a(n - 1) && a(0) && {
+                let out = &code[..n - 3];
+                let ob = out.as_bytes();
+                ob.iter().all(u8::is_ascii_alphanumeric) && ob.iter().any(u8::is_ascii_digit)
+            }
+        }
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +255,34 @@ mod tests {
         );
         assert_eq!(postal_code("75001", None).as_deref(), Some("75001"));
         assert_eq!(postal_code("", None), None);
+    }
+
+    #[test]
+    fn postal_formats() {
+        for (code, cc) in [
+            ("01067", "DE"),
+            ("SW1A1AA", "GB"),
+            ("M11AE", "GB"),
+            ("K1A0B1", "CA"),
+            ("1012AB", "NL"),
+            ("1000001", "JP"),
+            ("01310100", "BR"),
+            ("D02X285", "IE"),
+            ("110001", "IN"),
+            ("1010", "AT"),
+        ] {
+            assert!(postal_code_valid(code, cc), "{code} {cc}");
+        }
+        for (code, cc) in [
+            ("1234", "DE"),
+            ("ABCDE", "US"),
+            ("0123AB", "NL"),
+            ("12345", "GB"),
+            ("011000", "IN"),
+        ] {
+            assert!(!postal_code_valid(code, cc), "{code} {cc}");
+        }
+        assert!(postal_code_valid("anything", "ZZ"));
     }
 
     #[test]

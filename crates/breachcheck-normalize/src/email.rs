@@ -123,6 +123,53 @@ fn plausible_domain(d: &str) -> bool {
         })
 }
 
+/// What kind of mailbox a (canonical) address names, beyond being syntactically valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DomainKind {
+    /// An ordinary domain.
+    Ordinary,
+    /// A domain reserved for documentation or testing (RFC 2606/6761: example.*, *.test,
+    /// *.invalid, *.localhost, *.example, *.local): no real customer has one.
+    Reserved,
+    /// A disposable-mail provider (the maintained `mailchecker` list): throwaway mailboxes,
+    /// common in generated and abusive sign-ups.
+    Disposable,
+}
+
+/// Classifies the domain of a canonical address.
+pub fn domain_kind(canonical: &str) -> DomainKind {
+    let Some((_, domain)) = canonical.rsplit_once('@') else {
+        return DomainKind::Ordinary;
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    let tld = labels.last().copied().unwrap_or("");
+    let sld = labels
+        .len()
+        .checked_sub(2)
+        .and_then(|i| labels.get(i))
+        .copied()
+        .unwrap_or("");
+    if matches!(tld, "test" | "invalid" | "localhost" | "example" | "local")
+        || (sld == "example" && matches!(tld, "com" | "org" | "net"))
+    {
+        return DomainKind::Reserved;
+    }
+    static DISPOSABLE: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    let set = DISPOSABLE.get_or_init(|| mailchecker::blacklist().into_iter().collect());
+    // The domain or any parent domain on the list.
+    let mut d = domain;
+    loop {
+        if set.contains(d) {
+            return DomainKind::Disposable;
+        }
+        match d.split_once('.') {
+            Some((_, rest)) if rest.contains('.') => d = rest,
+            _ => return DomainKind::Ordinary,
+        }
+    }
+}
+
 /// Whether a value looks like an e-mail address, for role inference.
 pub fn looks_like(raw: &str) -> bool {
     let s = raw.trim();
@@ -165,6 +212,16 @@ mod tests {
             Some("jürgen@xn--mller-kva.de")
         );
         assert_eq!(canonical("a@MÜLLER.de"), canonical("a@xn--mller-kva.de"));
+    }
+
+    #[test]
+    fn reserved_and_disposable_domains() {
+        assert_eq!(domain_kind("a@example.com"), DomainKind::Reserved);
+        assert_eq!(domain_kind("a@shop.test"), DomainKind::Reserved);
+        assert_eq!(domain_kind("a@mailinator.com"), DomainKind::Disposable);
+        assert_eq!(domain_kind("a@guerrillamail.com"), DomainKind::Disposable);
+        assert_eq!(domain_kind("a@web.de"), DomainKind::Ordinary);
+        assert_eq!(domain_kind("a@gmail.com"), DomainKind::Ordinary);
     }
 
     #[test]

@@ -27,6 +27,12 @@ pub struct Signals {
     pub email_invalid: bool,
     /// A date-of-birth cell was present but is not a calendar date.
     pub birth_date_invalid: bool,
+    /// The e-mail's domain is reserved for documentation or tests (example.com, *.test).
+    pub email_reserved: bool,
+    /// The e-mail's domain is a disposable-mail provider.
+    pub email_disposable: bool,
+    /// A postal code was present but does not fit its country's format.
+    pub postal_code_invalid: bool,
 }
 
 /// A record reduced to keyed tags: per-field tags for comparison, and the blocking tags
@@ -164,6 +170,8 @@ impl Normalizer {
         }
         if let Some(raw) = c.get(FieldRole::PostalCode) {
             if let Some(v) = address::postal_code(raw, country) {
+                out.signals.postal_code_invalid =
+                    country.is_some_and(|c| !address::postal_code_valid(&v, c));
                 set(&mut out, MatchField::PostalCode, &v, raw, raw != v);
             }
         }

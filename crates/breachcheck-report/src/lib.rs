@@ -255,6 +255,12 @@ pub struct Signals {
     pub email_invalid: u64,
     /// Lines with an impossible date of birth.
     pub birth_date_invalid: u64,
+    /// Lines with an e-mail at a reserved (example/test) domain.
+    pub email_reserved: u64,
+    /// Lines with an e-mail at a disposable-mail provider.
+    pub email_disposable: u64,
+    /// Lines with a postal code that does not fit its country's format.
+    pub postal_code_invalid: u64,
     /// Lines with no usable field.
     pub empty_records: u64,
 }
@@ -324,6 +330,9 @@ impl Report {
                 phone_invalid: tally.phone_invalid,
                 email_invalid: tally.email_invalid,
                 birth_date_invalid: tally.birth_date_invalid,
+                email_reserved: tally.email_reserved,
+                email_disposable: tally.email_disposable,
+                postal_code_invalid: tally.postal_code_invalid,
                 empty_records: tally.empty,
             },
             verdict: tally.verdict(),

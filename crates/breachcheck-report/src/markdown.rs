@@ -141,11 +141,23 @@ pub(crate) fn render(r: &Report) -> String {
     }
     let sig = &r.signals;
     let _ = writeln!(s, "\n## Data-quality signals\n");
-    let _ = writeln!(
-        s,
-        "- impossible phone numbers: {}\n- e-mails without a registrable domain: {}\n- impossible birth dates: {}\n- records without any usable field: {}",
-        sig.phone_invalid, sig.email_invalid, sig.birth_date_invalid, sig.empty_records
-    );
+    for (what, n) in [
+        ("impossible phone numbers", sig.phone_invalid),
+        ("e-mails without a registrable domain", sig.email_invalid),
+        (
+            "e-mails at reserved example/test domains",
+            sig.email_reserved,
+        ),
+        ("e-mails at disposable-mail providers", sig.email_disposable),
+        (
+            "postal codes that do not fit their country",
+            sig.postal_code_invalid,
+        ),
+        ("impossible birth dates", sig.birth_date_invalid),
+        ("records without any usable field", sig.empty_records),
+    ] {
+        let _ = writeln!(s, "- {what}: {n}");
+    }
     let _ = writeln!(s, "\n## Reproducibility\n");
     let _ = writeln!(
         s,

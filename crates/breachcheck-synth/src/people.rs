@@ -465,7 +465,7 @@ static COUNTRIES: &[Country] = &[
         cities: &["Mumbai", "Delhi", "Bengaluru", "Pune", "Chennai"],
         family_first: false,
         number_first: true,
-        postal: |r| digits(r, 6),
+        postal: |r| format!("{}{}", r.random_range(1..10u8), digits(r, 5)),
     },
     Country {
         iso: "BR",

@@ -43,6 +43,12 @@ pub struct Tally {
     pub email_invalid: u64,
     /// Lines with an impossible birth date.
     pub birth_date_invalid: u64,
+    /// Lines whose e-mail domain is reserved for documentation or tests.
+    pub email_reserved: u64,
+    /// Lines whose e-mail domain is a disposable-mail provider.
+    pub email_disposable: u64,
+    /// Lines whose postal code does not fit its country's format.
+    pub postal_code_invalid: u64,
     /// Lines with no usable field.
     pub empty: u64,
     /// Lines whose genuine match reproduces a stored quirk (subset of genuine lines).
@@ -77,6 +83,9 @@ impl Tally {
             phone_invalid: 0,
             email_invalid: 0,
             birth_date_invalid: 0,
+            email_reserved: 0,
+            email_disposable: 0,
+            postal_code_invalid: 0,
             empty: 0,
             quirk_lines: 0,
             score_histogram: BTreeMap::new(),
@@ -108,6 +117,9 @@ impl Tally {
         self.phone_invalid += u64::from(rec.signals.phone_invalid);
         self.email_invalid += u64::from(rec.signals.email_invalid);
         self.birth_date_invalid += u64::from(rec.signals.birth_date_invalid);
+        self.email_reserved += u64::from(rec.signals.email_reserved);
+        self.email_disposable += u64::from(rec.signals.email_disposable);
+        self.postal_code_invalid += u64::from(rec.signals.postal_code_invalid);
         for sm in &m.per_segment {
             if let Some(s) = self.segments.get_mut(sm.segment as usize) {
                 s.any_match += 1;
@@ -137,6 +149,9 @@ impl Tally {
         self.phone_invalid += other.phone_invalid;
         self.email_invalid += other.email_invalid;
         self.birth_date_invalid += other.birth_date_invalid;
+        self.email_reserved += other.email_reserved;
+        self.email_disposable += other.email_disposable;
+        self.postal_code_invalid += other.postal_code_invalid;
         self.empty += other.empty;
         self.quirk_lines += other.quirk_lines;
         for (k, v) in other.score_histogram {

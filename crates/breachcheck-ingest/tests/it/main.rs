@@ -112,15 +112,81 @@ proptest! {
 
 /// Names as they appear in customer data of each script's countries.
 const SCRIPTS: &[(&str, &[&str])] = &[
-    ("windows-1250", &["Łukasz Wiśniewski", "Zuzana Nováková", "Dvořák Jiří", "Małgorzata Żółć", "Štěpán Černý"]),
-    ("windows-1251", &["Иван Петров", "Анна Смирнова", "Дмитрий Кузнецов", "Ольга Попова", "Сергей Соколов"]),
-    ("windows-1252", &["Jürgen Müller", "François Lefèvre", "José García", "Björn Weiß", "Chloé Dubois"]),
-    ("windows-1254", &["Ayşe Yılmaz", "Çağlar Öztürk", "Şahin Demir", "Gülşen Kaya", "İbrahim Çelik"]),
-    ("windows-1256", &["محمد حسن", "فاطمة علي", "أحمد إبراهيم", "مريم محمود", "يوسف سعيد"]),
-    ("ISO-8859-7", &["Γιώργος Παπαδόπουλος", "Μαρία Οικονόμου", "Νίκος Γεωργίου", "Ελένη Νικολάου", "Δημήτρης Αθανασίου"]),
-    ("Shift_JIS", &["佐藤 花子", "鈴木 一郎", "高橋 さくら", "田中 太郎", "伊藤 ひろし"]),
+    (
+        "windows-1250",
+        &[
+            "Łukasz Wiśniewski",
+            "Zuzana Nováková",
+            "Dvořák Jiří",
+            "Małgorzata Żółć",
+            "Štěpán Černý",
+        ],
+    ),
+    (
+        "windows-1251",
+        &[
+            "Иван Петров",
+            "Анна Смирнова",
+            "Дмитрий Кузнецов",
+            "Ольга Попова",
+            "Сергей Соколов",
+        ],
+    ),
+    (
+        "windows-1252",
+        &[
+            "Jürgen Müller",
+            "François Lefèvre",
+            "José García",
+            "Björn Weiß",
+            "Chloé Dubois",
+        ],
+    ),
+    (
+        "windows-1254",
+        &[
+            "Ayşe Yılmaz",
+            "Çağlar Öztürk",
+            "Şahin Demir",
+            "Gülşen Kaya",
+            "İbrahim Çelik",
+        ],
+    ),
+    (
+        "windows-1256",
+        &[
+            "محمد حسن",
+            "فاطمة علي",
+            "أحمد إبراهيم",
+            "مريم محمود",
+            "يوسف سعيد",
+        ],
+    ),
+    (
+        "ISO-8859-7",
+        &[
+            "Γιώργος Παπαδόπουλος",
+            "Μαρία Οικονόμου",
+            "Νίκος Γεωργίου",
+            "Ελένη Νικολάου",
+            "Δημήτρης Αθανασίου",
+        ],
+    ),
+    (
+        "Shift_JIS",
+        &[
+            "佐藤 花子",
+            "鈴木 一郎",
+            "高橋 さくら",
+            "田中 太郎",
+            "伊藤 ひろし",
+        ],
+    ),
     ("GBK", &["王小明", "李芳", "张伟", "刘静", "陈强"]),
-    ("EUC-KR", &["김민준", "이서연", "박지훈", "최하은", "정도윤"]),
+    (
+        "EUC-KR",
+        &["김민준", "이서연", "박지훈", "최하은", "정도윤"],
+    ),
     ("Big5", &["陳大文", "林美玲", "黃志明", "張家豪", "王淑芬"]),
 ];
 
@@ -130,7 +196,10 @@ fn legacy_encodings_are_detected_and_read_back() {
         let enc = encoding_rs::Encoding::for_label(label.as_bytes()).expect("known label");
         let mut text = String::from("id;name;email\n");
         for i in 0..60 {
-            text.push_str(&format!("{i};{};user{i}@example.org\n", names[i % names.len()]));
+            text.push_str(&format!(
+                "{i};{};user{i}@example.org\n",
+                names[i % names.len()]
+            ));
         }
         let (bytes, _, unmappable) = enc.encode(&text);
         assert!(!unmappable, "{label}");
@@ -149,7 +218,10 @@ fn legacy_encodings_are_detected_and_read_back() {
 fn utf16_without_bom_both_orders() {
     let text = "email,name\nana@example.es,Ana López\nbo@example.cn,王小明\n";
     for be in [false, true] {
-        let bytes: Vec<u8> = text.encode_utf16().flat_map(|u| if be { u.to_be_bytes() } else { u.to_le_bytes() }).collect();
+        let bytes: Vec<u8> = text
+            .encode_utf16()
+            .flat_map(|u| if be { u.to_be_bytes() } else { u.to_le_bytes() })
+            .collect();
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.csv");
         std::fs::write(&path, &bytes).expect("write");
