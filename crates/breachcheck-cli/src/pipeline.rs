@@ -27,7 +27,7 @@ fn stream(
     sample: &Sample,
     pb: &indicatif::ProgressBar,
     mut quarantine_out: Option<&mut QuarantineFile>,
-    mut on_batch: impl FnMut(Vec<RawRecord>, &[Vec<FieldRole>]) -> Result<()>,
+    mut on_batch: impl FnMut(Vec<RawRecord>, &[PartContext]) -> Result<()>,
     mut on_quarantine: impl FnMut(Quarantined),
 ) -> Result<(breachcheck_ingest::LineStats, Vec<Part>)> {
     let mut records = sample.records()?;
@@ -36,13 +36,20 @@ fn stream(
     }
     let mut batch = Vec::with_capacity(BATCH);
     let mut parts: Vec<Part> = Vec::new();
-    let mut roles: Vec<Vec<FieldRole>> = Vec::new();
+    let mut roles: Vec<PartContext> = Vec::new();
     // Not a `for` loop: quarantined raw text is taken from `records` inside the loop.
     #[allow(clippy::while_let_on_iterator)]
     while let Some(ev) = records.next() {
         match ev {
             Event::Part(p) => {
-                roles.push(p.layout.roles());
+                roles.push(PartContext {
+                    roles: p.layout.roles(),
+                    region: p
+                        .layout
+                        .phone_region
+                        .as_deref()
+                        .and_then(breachcheck_normalize::country::region),
+                });
                 parts.push(p);
             }
             Event::Record(r) => {
@@ -122,9 +129,19 @@ impl QuarantineFile {
     }
 }
 
-/// Roles of `r`'s part (an empty slice for a part never announced, which cannot happen).
-fn roles_of<'a>(roles: &'a [Vec<FieldRole>], r: &RawRecord) -> &'a [FieldRole] {
-    roles.get(r.part as usize).map_or(&[], Vec::as_slice)
+/// What normalizing a part's records needs: its column roles and its dominant phone region.
+pub(crate) struct PartContext {
+    roles: Vec<FieldRole>,
+    region: Option<Region>,
+}
+
+/// Normalizes and tags `r` with its part's roles and region (no roles for a part never
+/// announced, which cannot happen).
+fn tag(normalizer: &Normalizer, parts: &[PartContext], r: &RawRecord) -> TaggedRecord {
+    match parts.get(r.part as usize) {
+        Some(p) => normalizer.tag_record_in(&p.roles, &r.cells, p.region),
+        None => normalizer.tag_record::<String>(&[], &[]),
+    }
 }
 
 fn file_name(p: &Path) -> String {
@@ -188,7 +205,7 @@ pub(crate) fn build(
             |batch, roles| {
                 let tagged: Vec<TaggedRecord> = batch
                     .par_iter()
-                    .map(|r| normalizer.tag_record(roles_of(roles, r), &r.cells))
+                    .map(|r| tag(&normalizer, roles, r))
                     .collect();
                 for (r, t) in batch.iter().zip(&tagged) {
                     if !builder.add(src, r.line, t) {
@@ -266,7 +283,7 @@ pub(crate) fn verify(
             let results: Vec<(TaggedRecord, LineMatch)> = batch
                 .par_iter()
                 .map(|r| {
-                    let t = normalizer.tag_record(roles_of(roles, r), &r.cells);
+                    let t = tag(&normalizer, roles, r);
                     let m = prober.probe(&t);
                     (t, m)
                 })

@@ -166,6 +166,10 @@ pub struct Layout {
     pub has_header: bool,
     /// Columns with their inferred roles.
     pub columns: Vec<Column>,
+    /// The region most of the part's internationally written phone numbers belong to (when
+    /// at least five are and a majority agree): the region for its national-format numbers
+    /// when a record has no country and its name's script says nothing.
+    pub phone_region: Option<String>,
 }
 
 impl Layout {
@@ -308,6 +312,7 @@ fn sniff_unit(
         )
     };
     let columns = infer_columns(path, &names, &rows, &opts.map, strict_map)?;
+    let phone_region = roles::dominant_phone_region(&columns, &rows);
     Ok(Some(Unit {
         name,
         opener,
@@ -319,6 +324,7 @@ fn sniff_unit(
                 format,
                 has_header,
                 columns,
+                phone_region,
             },
             json_keys,
         },
@@ -357,6 +363,7 @@ fn sniff_sheet(
         (Vec::new(), rows)
     };
     let columns = infer_columns(path, &names, &body, &opts.map, false)?;
+    let phone_region = roles::dominant_phone_region(&columns, &body);
     Ok(Some(Unit {
         name: format!("{file_name}:{sheet}"),
         opener: Opener::Sheet(book, sheet),
@@ -368,6 +375,7 @@ fn sniff_sheet(
                 format: Format::Sheet,
                 has_header,
                 columns,
+                phone_region,
             },
         },
     }))

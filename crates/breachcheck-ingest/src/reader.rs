@@ -619,6 +619,7 @@ impl Records {
         let rows: Vec<Vec<String>> = p.rows.iter().map(|(_, c)| c.clone()).collect();
         let columns = crate::infer_columns(&self.path, &p.columns, &rows, &self.map, false)
             .unwrap_or_default();
+        let phone_region = crate::roles::dominant_phone_region(&columns, &rows);
         let width = columns.len();
         let part = self.next_part;
         self.next_part += 1;
@@ -630,6 +631,7 @@ impl Records {
             format: Format::Sql,
             has_header: !p.columns.is_empty(),
             columns,
+            phone_region,
         };
         self.queue.push_back(Event::Part(Part {
             index: part,

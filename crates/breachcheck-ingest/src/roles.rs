@@ -248,6 +248,23 @@ fn resolve_names(cols: &mut [Column], name_like: &[(usize, f32)]) {
     }
 }
 
+/// The dominant region of internationally written numbers in the phone column.
+pub(crate) fn dominant_phone_region(cols: &[Column], rows: &[Vec<String>]) -> Option<String> {
+    let i = cols.iter().position(|c| c.role == FieldRole::Phone)?;
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut total = 0;
+    for v in rows.iter().filter_map(|r| r.get(i)).take(1000) {
+        if let Some(r) = breachcheck_normalize::phone::international_region(v) {
+            *counts.entry(r).or_insert(0) += 1;
+            total += 1;
+        }
+    }
+    let (region, n) = counts
+        .into_iter()
+        .max_by_key(|(r, n)| (*n, std::cmp::Reverse(r.clone())))?;
+    (total >= 5 && n * 2 > total).then_some(region)
+}
+
 /// Applies `--map` overrides; the error names the column reference that matched nothing.
 pub(crate) fn apply_overrides(
     cols: &mut Vec<Column>,

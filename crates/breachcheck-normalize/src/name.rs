@@ -67,6 +67,34 @@ pub fn canonical(first: Option<&str>, last: Option<&str>, full: Option<&str>) ->
     Some(toks.join(" "))
 }
 
+/// The country a name's script points to, for scripts used mainly by one country's
+/// numbering plan: Cyrillic → RU, Greek → GR, Hangul → KR, kana → JP, Han → CN (JP when
+/// kana appear too), Hebrew → IL, Devanagari → IN, Thai → TH, Georgian → GE, Armenian → AM.
+/// Latin and Arabic are shared by too many countries to say.
+pub fn script_region(name: &str) -> Option<&'static str> {
+    let mut han = false;
+    for ch in name.chars() {
+        let region = match ch as u32 {
+            0x0400..=0x04FF => "RU",
+            0x0370..=0x03FF => "GR",
+            0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F => "KR",
+            0x3040..=0x30FF => "JP",
+            0x0590..=0x05FF => "IL",
+            0x0900..=0x097F => "IN",
+            0x0E00..=0x0E7F => "TH",
+            0x10A0..=0x10FF => "GE",
+            0x0530..=0x058F => "AM",
+            0x4E00..=0x9FFF | 0x3400..=0x4DBF => {
+                han = true;
+                continue;
+            }
+            _ => continue,
+        };
+        return Some(region);
+    }
+    han.then_some("CN")
+}
+
 /// Whether a value looks like a name part, for role inference: letters of any script with
 /// spaces, hyphens, apostrophes and dots; no digits; at most five words.
 pub fn looks_like(raw: &str) -> bool {
@@ -117,6 +145,15 @@ mod tests {
             canonical(None, None, Some("김민준")),
             canonical(Some("민준"), Some("김"), None)
         );
+    }
+
+    #[test]
+    fn script_regions() {
+        assert_eq!(script_region("Иван"), Some("RU"));
+        assert_eq!(script_region("佐藤 さくら"), Some("JP"));
+        assert_eq!(script_region("王小明"), Some("CN"));
+        assert_eq!(script_region("김민준"), Some("KR"));
+        assert_eq!(script_region("Jürgen"), None);
     }
 
     #[test]

@@ -55,6 +55,20 @@ pub fn canonical(raw: &str, region: Option<Region>) -> Option<CanonicalPhone> {
     })
 }
 
+/// The region of a number written with its country code (`+…` or `00…`), for finding a
+/// sample's dominant region; `None` for national formats or unknown codes.
+pub fn international_region(raw: &str) -> Option<String> {
+    let s = raw.trim();
+    if !(s.starts_with('+') || s.starts_with("00")) || s.len() > MAX_INPUT {
+        return None;
+    }
+    let s = s
+        .strip_prefix("00")
+        .map_or_else(|| s.to_owned(), |rest| format!("+{rest}"));
+    let n: PhoneNumber = PHONE_NUMBER_UTIL.parse(&s, None).ok()?;
+    n.get_region_code().map(|r| r.as_region_str().to_string())
+}
+
 /// Whether a value looks like a phone number, for role inference: phone punctuation only,
 /// 7 to 15 digits, not shaped like a date.
 pub fn looks_like(raw: &str) -> bool {

@@ -102,6 +102,19 @@ impl Normalizer {
     /// Normalizes and tags one record. `roles[i]` is the role of `cells[i]`; extra cells
     /// without a role are ignored.
     pub fn tag_record<S: AsRef<str>>(&self, roles: &[FieldRole], cells: &[S]) -> TaggedRecord {
+        self.tag_record_in(roles, cells, None)
+    }
+
+    /// [`Normalizer::tag_record`] for a record of a sample part whose dominant phone region
+    /// is `part_region`. A national-format phone number takes its region from, in order: the
+    /// record's country, the script of its name (Cyrillic → RU, Hangul → KR, kana → JP, …),
+    /// the part's dominant region, the normalizer's default.
+    pub fn tag_record_in<S: AsRef<str>>(
+        &self,
+        roles: &[FieldRole],
+        cells: &[S],
+        part_region: Option<Region>,
+    ) -> TaggedRecord {
         let mut c = Cells::default();
         for (role, cell) in roles.iter().zip(cells) {
             let v = cell.as_ref().trim();
@@ -133,7 +146,20 @@ impl Normalizer {
             }
         }
         if let Some(raw) = c.get(FieldRole::Phone) {
-            let region = country.and_then(country::region).or(self.default_region);
+            let region = country
+                .and_then(country::region)
+                .or_else(|| {
+                    [
+                        FieldRole::FullName,
+                        FieldRole::LastName,
+                        FieldRole::FirstName,
+                    ]
+                    .iter()
+                    .find_map(|r| c.get(*r).and_then(name::script_region))
+                    .and_then(country::region)
+                })
+                .or(part_region)
+                .or(self.default_region);
             match phone::canonical(raw, region) {
                 Some(p) => {
                     out.signals.phone_invalid = !p.valid;

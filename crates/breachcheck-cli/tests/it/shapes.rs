@@ -231,3 +231,45 @@ fn xlsx_sheets_are_parts() {
     );
     assert_eq!(genuine(&r), 2, "{}", r["matches"]["by_evidence"]);
 }
+
+#[test]
+fn national_numbers_take_their_region_from_script_or_the_sample() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let export = "email,first_name,last_name,phone,country\n\
+        a1@example.de,Anna,Schmidt,+49 151 11111111,DE\n\
+        a2@example.de,Bernd,Meyer,+49 151 22222222,DE\n\
+        ru@example.ru,Иван,Петров,+7 912 345-67-89,RU\n";
+    let (k, idx, _) = indexed(dir, "crm", "2026-01-01", "crm.csv", export);
+    // No country column: the Cyrillic name says RU; the sample's many +49 numbers say DE.
+    let sample = dir.join("s.csv");
+    std::fs::write(
+        &sample,
+        "email,first_name,last_name,phone\n\
+         x1@example.org,Max,Muster,+49 151 33333333\n\
+         x2@example.org,Eva,Muster,+49 151 44444444\n\
+         x3@example.org,Udo,Muster,+49 151 55555555\n\
+         x4@example.org,Ute,Muster,+49 151 66666666\n\
+         x5@example.org,Ida,Muster,+49 151 77777777\n\
+         a1@example.de,Anna,Schmidt,0151 11111111\n\
+         ru@example.ru,Иван,Петров,8 (912) 345-67-89\n",
+    )
+    .expect("write");
+    let json = dir.join("r.json");
+    run_ok(&[
+        "verify",
+        "--key",
+        p(&k),
+        "--index",
+        p(&idx),
+        "--json",
+        p(&json),
+        "--default-region",
+        "US",
+        p(&sample),
+    ]);
+    let r = read_json(&json);
+    assert_eq!(r["sample"]["parts"][0]["layout"]["phone_region"], "DE");
+    assert_eq!(genuine(&r), 2, "{}", r["matches"]["by_evidence"]);
+    assert_eq!(r["matches"]["field_agreement"]["phone"]["agree"], 2);
+}
