@@ -10,6 +10,12 @@ const CANDIDATES: [u8; 5] = [b',', b';', b'\t', b'|', b':'];
 /// Picks the delimiter whose field count is most consistent (and above one) over the
 /// sniffed lines.
 pub(crate) fn sniff(lines: &[&str]) -> u8 {
+    sniff_scored(lines).0
+}
+
+/// The delimiter and the share of lines with its most common field count (0 when no
+/// candidate splits the lines into two or more fields).
+pub(crate) fn sniff_scored(lines: &[&str]) -> (u8, f64) {
     let sample: Vec<&str> = lines
         .iter()
         .copied()
@@ -37,7 +43,7 @@ pub(crate) fn sniff(lines: &[&str]) -> u8 {
             best = (share, mode, d);
         }
     }
-    best.2
+    (best.2, best.0)
 }
 
 fn mode(v: &[usize]) -> Option<usize> {

@@ -33,6 +33,7 @@
 mod container;
 mod delimited;
 mod encoding;
+mod fixedwidth;
 mod header;
 mod jsonarray;
 mod lines;
@@ -132,6 +133,8 @@ pub enum Format {
     Sql,
     /// One sheet of a spreadsheet (XLSX, XLS, ODS); records are numbered by row.
     Sheet,
+    /// Fixed-width columns (positions found from the text).
+    FixedWidth,
 }
 
 impl std::fmt::Display for Format {
@@ -147,6 +150,7 @@ impl std::fmt::Display for Format {
             Format::JsonArray => f.write_str("JSON array"),
             Format::Sql => f.write_str("SQL dump table"),
             Format::Sheet => f.write_str("spreadsheet sheet"),
+            Format::FixedWidth => f.write_str("fixed-width columns"),
         }
     }
 }
@@ -186,6 +190,8 @@ pub(crate) enum Plan {
     Text {
         layout: Layout,
         json_keys: Vec<String>,
+        /// Column spans of fixed-width text.
+        spans: Vec<(usize, usize)>,
     },
     /// A spreadsheet sheet with a known layout.
     Sheet { layout: Layout },
@@ -284,6 +290,7 @@ fn sniff_unit(
             },
         }));
     }
+    let mut fixed_spans = Vec::new();
     let (format, has_header, names, rows, json_keys) = if first.starts_with('{') {
         let (keys, rows) = ndjson::sniff(head_lines.iter().copied());
         (Format::Ndjson, true, keys.clone(), rows, keys)
@@ -291,6 +298,24 @@ fn sniff_unit(
         let elements = jsonarray::head_elements(&text);
         let (keys, rows) = ndjson::sniff(elements.iter().map(String::as_str));
         (Format::JsonArray, true, keys.clone(), rows, keys)
+    } else if let Some(spans) = (delimited::sniff_scored(head_lines).1 < 0.9)
+        .then(|| fixedwidth::sniff(head_lines))
+        .flatten()
+    {
+        let rows: Vec<Vec<String>> = head_lines
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .take(1000)
+            .filter_map(|l| fixedwidth::split(l, &spans))
+            .collect();
+        let has_header = header::is_header(&rows);
+        let (names, rows) = if has_header && !rows.is_empty() {
+            (rows[0].clone(), rows[1..].to_vec())
+        } else {
+            (Vec::new(), rows)
+        };
+        fixed_spans = spans;
+        (Format::FixedWidth, has_header, names, rows, Vec::new())
     } else {
         let d = delimited::sniff(head_lines);
         let rows = delimited::sample_rows(head_lines, d);
@@ -327,6 +352,7 @@ fn sniff_unit(
                 phone_region,
             },
             json_keys,
+            spans: fixed_spans,
         },
     }))
 }

@@ -43,6 +43,8 @@ pub enum QuarantineReason {
     LineTooLong,
     /// Not a JSON object.
     InvalidJson,
+    /// Text outside the columns of a fixed-width layout.
+    OutsideColumns,
 }
 
 impl QuarantineReason {
@@ -54,6 +56,7 @@ impl QuarantineReason {
             QuarantineReason::UndecodableBytes => "undecodable_bytes",
             QuarantineReason::LineTooLong => "line_too_long",
             QuarantineReason::InvalidJson => "invalid_json",
+            QuarantineReason::OutsideColumns => "outside_columns",
         }
     }
 }
@@ -70,6 +73,7 @@ impl std::fmt::Display for QuarantineReason {
             QuarantineReason::UndecodableBytes => f.write_str("undecodable bytes"),
             QuarantineReason::LineTooLong => f.write_str("line longer than 1 MiB"),
             QuarantineReason::InvalidJson => f.write_str("not a JSON object"),
+            QuarantineReason::OutsideColumns => f.write_str("text outside the fixed-width columns"),
         }
     }
 }
@@ -160,6 +164,8 @@ pub(crate) struct TextRecords {
     /// Raw bytes of the last quarantined line.
     quarantined_raw: Option<Vec<u8>>,
     splitter: Option<delimited::Splitter>,
+    /// Column spans of fixed-width text.
+    spans: Vec<(usize, usize)>,
 }
 
 impl TextRecords {
@@ -175,7 +181,8 @@ impl TextRecords {
             pending: VecDeque::new(),
             next_line_no: 1,
             format,
-            header_pending: has_header && matches!(format, Format::Delimited { .. }),
+            header_pending: has_header
+                && matches!(format, Format::Delimited { .. } | Format::FixedWidth),
             width,
             json_keys,
             stats: LineStats::default(),
@@ -184,6 +191,7 @@ impl TextRecords {
             current_raw: None,
             quarantined_raw: None,
             splitter: None,
+            spans: Vec::new(),
         }
     }
 
@@ -378,6 +386,10 @@ impl Iterator for TextRecords {
                 Format::Delimited { delimiter, quote } => {
                     self.delimited(no, text, delimiter, quote)
                 }
+                Format::FixedWidth => match crate::fixedwidth::split(&text, &self.spans) {
+                    Some(cells) => self.finish(no, cells, 0),
+                    None => self.quarantine(no, QuarantineReason::OutsideColumns),
+                },
                 Format::Ndjson | Format::JsonArray | Format::Sql | Format::Sheet => {
                     match ndjson::flatten_line(&text) {
                         Some(pairs) => {
@@ -553,7 +565,11 @@ impl Records {
             return true;
         };
         match unit.plan {
-            crate::Plan::Text { layout, json_keys } => {
+            crate::Plan::Text {
+                layout,
+                json_keys,
+                spans,
+            } => {
                 let enc = encoding_rs::Encoding::for_label(layout.encoding.as_bytes())
                     .unwrap_or(encoding_rs::UTF_8);
                 let source = if layout.format == Format::JsonArray {
@@ -571,6 +587,7 @@ impl Records {
                     json_keys,
                 );
                 inner.capture = self.capture;
+                inner.spans = spans;
                 self.queue.push_back(Event::Part(Part {
                     index: part,
                     name: unit.name,

@@ -273,3 +273,38 @@ fn national_numbers_take_their_region_from_script_or_the_sample() {
     assert_eq!(genuine(&r), 2, "{}", r["matches"]["by_evidence"]);
     assert_eq!(r["matches"]["field_agreement"]["phone"]["agree"], 2);
 }
+
+#[test]
+fn fixed_width_report_export() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sample = "\
+CUSTNO  EMAIL                     FIRST     LAST        PHONE              CTRY
+C1      ana.lopez@example.es      Ana       López       +34 612 34 56 78   ES
+C2      bo.li@example.cn          Bo        Li          +86 139 1234 5678  CN
+C8      someone@example.org       Some      One         +1 202 555 0100    US
+C9      other@example.org         Oth       Er          +1 202 555 0101    US
+C3      jm@example.de             Jürgen    Müller      +49 151 23456789   DE
+";
+    let r = verify(tmp.path(), "report.txt", sample.as_bytes());
+    let part = &r["sample"]["parts"][0];
+    assert_eq!(part["layout"]["format"]["kind"], "fixed_width", "{part}");
+    let roles: Vec<&str> = part["layout"]["columns"]
+        .as_array()
+        .expect("cols")
+        .iter()
+        .map(|c| c["role"].as_str().expect("role"))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            "customer_id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "country"
+        ]
+    );
+    assert_eq!(r["sample"]["records_parsed"], 5);
+    assert_eq!(genuine(&r), 3, "{}", r["matches"]["by_evidence"]);
+}
