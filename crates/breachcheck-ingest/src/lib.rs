@@ -36,6 +36,7 @@ mod encoding;
 mod fixedwidth;
 mod header;
 mod jsonarray;
+mod keyvalue;
 mod lines;
 mod mojibake;
 mod ndjson;
@@ -135,6 +136,9 @@ pub enum Format {
     Sheet,
     /// Fixed-width columns (positions found from the text).
     FixedWidth,
+    /// "key: value" lines, records separated by blank lines; a record is numbered by its
+    /// first line.
+    KeyValue,
 }
 
 impl std::fmt::Display for Format {
@@ -151,6 +155,7 @@ impl std::fmt::Display for Format {
             Format::Sql => f.write_str("SQL dump table"),
             Format::Sheet => f.write_str("spreadsheet sheet"),
             Format::FixedWidth => f.write_str("fixed-width columns"),
+            Format::KeyValue => f.write_str("key: value blocks"),
         }
     }
 }
@@ -298,6 +303,8 @@ fn sniff_unit(
         let elements = jsonarray::head_elements(&text);
         let (keys, rows) = ndjson::sniff(elements.iter().map(String::as_str));
         (Format::JsonArray, true, keys.clone(), rows, keys)
+    } else if let Some((keys, rows)) = keyvalue::sniff(head_lines) {
+        (Format::KeyValue, true, keys.clone(), rows, keys)
     } else if let Some(spans) = (delimited::sniff_scored(head_lines).1 < 0.9)
         .then(|| fixedwidth::sniff(head_lines))
         .flatten()

@@ -45,6 +45,8 @@ pub enum QuarantineReason {
     InvalidJson,
     /// Text outside the columns of a fixed-width layout.
     OutsideColumns,
+    /// A line inside a key-value block that is not `key: value`.
+    NotKeyValue,
 }
 
 impl QuarantineReason {
@@ -57,6 +59,7 @@ impl QuarantineReason {
             QuarantineReason::LineTooLong => "line_too_long",
             QuarantineReason::InvalidJson => "invalid_json",
             QuarantineReason::OutsideColumns => "outside_columns",
+            QuarantineReason::NotKeyValue => "not_key_value",
         }
     }
 }
@@ -74,6 +77,7 @@ impl std::fmt::Display for QuarantineReason {
             QuarantineReason::LineTooLong => f.write_str("line longer than 1 MiB"),
             QuarantineReason::InvalidJson => f.write_str("not a JSON object"),
             QuarantineReason::OutsideColumns => f.write_str("text outside the fixed-width columns"),
+            QuarantineReason::NotKeyValue => f.write_str("not a key: value line inside a block"),
         }
     }
 }
@@ -166,6 +170,8 @@ pub(crate) struct TextRecords {
     splitter: Option<delimited::Splitter>,
     /// Column spans of fixed-width text.
     spans: Vec<(usize, usize)>,
+    /// Events already made (a key-value block yields its quarantined lines and its record).
+    out: VecDeque<Event>,
 }
 
 impl TextRecords {
@@ -192,6 +198,60 @@ impl TextRecords {
             quarantined_raw: None,
             splitter: None,
             spans: Vec::new(),
+            out: VecDeque::new(),
+        }
+    }
+
+    /// Reads one key-value block starting with `first` (line `no`), queueing its events.
+    fn key_value_block(&mut self, no: u64, first: String) {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut record_line: Option<u64> = None;
+        let mut kv_lines = 0u64;
+        let mut handle =
+            |this: &mut Self, n: u64, text: &str, pairs: &mut Vec<(String, String)>| {
+                match crate::keyvalue::pair(text) {
+                    Some((k, v)) => {
+                        record_line.get_or_insert(n);
+                        kv_lines += 1;
+                        if !pairs.iter().any(|(pk, _)| pk == k) {
+                            pairs.push((k.to_owned(), v.to_owned()));
+                        }
+                    }
+                    None => {
+                        if this.capture {
+                            this.current_raw = Some(text.as_bytes().to_vec());
+                        }
+                        let ev = this.quarantine(n, QuarantineReason::NotKeyValue);
+                        this.out.push_back(ev);
+                    }
+                }
+            };
+        handle(self, no, &first, &mut pairs);
+        loop {
+            match self.read() {
+                Some(Ok((n, Line::Text(t)))) => {
+                    if t.trim().is_empty() {
+                        self.stats.blank_lines += 1;
+                        break;
+                    }
+                    handle(self, n, &t, &mut pairs);
+                }
+                Some(Ok((n, _))) => {
+                    let ev = self.quarantine(n, QuarantineReason::UndecodableBytes);
+                    self.out.push_back(ev);
+                }
+                Some(Err(after_line)) => {
+                    self.failed = true;
+                    self.out.push_back(Event::Failed { after_line });
+                    break;
+                }
+                None => break,
+            }
+        }
+        if let Some(line) = record_line {
+            let cells = ndjson::align(&pairs, &self.json_keys);
+            let ev = self.finish(line, cells, kv_lines.saturating_sub(1));
+            self.out.push_back(ev);
         }
     }
 
@@ -317,6 +377,9 @@ impl Iterator for TextRecords {
     type Item = Event;
 
     fn next(&mut self) -> Option<Event> {
+        if let Some(ev) = self.out.pop_front() {
+            return Some(ev);
+        }
         if let Source::Json(r) = &mut self.source {
             return match r.next_element()? {
                 Ok(Element::Text { line, text }) => Some({
@@ -385,6 +448,13 @@ impl Iterator for TextRecords {
             return Some(match self.format {
                 Format::Delimited { delimiter, quote } => {
                     self.delimited(no, text, delimiter, quote)
+                }
+                Format::KeyValue => {
+                    self.key_value_block(no, text);
+                    match self.out.pop_front() {
+                        Some(ev) => ev,
+                        None => continue,
+                    }
                 }
                 Format::FixedWidth => match crate::fixedwidth::split(&text, &self.spans) {
                     Some(cells) => self.finish(no, cells, 0),

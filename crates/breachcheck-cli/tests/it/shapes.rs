@@ -308,3 +308,38 @@ C3      jm@example.de             Jürgen    Müller      +49 151 23456789   DE
     assert_eq!(r["sample"]["records_parsed"], 5);
     assert_eq!(genuine(&r), 3, "{}", r["matches"]["by_evidence"]);
 }
+
+#[test]
+fn key_value_blocks() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sample = "\
+===============
+Name: Ana López
+E-Mail: ana.lopez@example.es
+Phone: +34 612 34 56 78
+Country: ES
+
+Name: Jürgen Müller
+E-Mail: jm@example.de
+Phone: +49 151 23456789
+Country: DE
+
+Name: Nobody Here
+E-Mail: nobody@example.org
+Phone: +1 202 555 0100
+Country: US
+";
+    let r = verify(tmp.path(), "log.txt", sample.as_bytes());
+    let part = &r["sample"]["parts"][0];
+    assert_eq!(part["layout"]["format"]["kind"], "key_value", "{part}");
+    let s = &r["sample"];
+    assert_eq!(s["records_parsed"], 3);
+    assert_eq!(s["quarantined"], 1, "the ==== line");
+    assert_eq!(s["lines_total"], 15);
+    assert_eq!(
+        (s["blank_lines"].as_u64(), s["continuation_lines"].as_u64()),
+        (Some(2), Some(9))
+    );
+    assert_eq!(genuine(&r), 2, "{}", r["matches"]["by_evidence"]);
+    assert_eq!(r["sample"]["quarantine"][0]["reason"], "not_key_value");
+}
