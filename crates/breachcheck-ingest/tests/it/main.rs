@@ -22,6 +22,7 @@ fn cell() -> impl Strategy<Value = String> {
         "[一-龥]{1,4}",
         "[a-zäöüß ,;\"|]{1,15}",
         "[a-z]{1,5}\n[a-z]{1,5}",
+        "[a-z'\\\\\t]{1,8}",
     ]
     .prop_filter("cells are not blank", |s| !s.trim().is_empty())
 }
@@ -89,6 +90,38 @@ proptest! {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.json");
         std::fs::write(&path, text).expect("write");
+        let (read, stats, bad) = read_all(&path);
+        prop_assert_eq!(bad, 0);
+        prop_assert_eq!(read, rows);
+        prop_assert_eq!(stats.lines_total, stats.records + stats.quarantined + stats.header_lines + stats.blank_lines + stats.continuation_lines);
+    }
+
+    #[test]
+    fn sql_round_trip(
+        rows in proptest::collection::vec(proptest::collection::vec(cell(), 3), 1..30),
+        postgres in any::<bool>(),
+    ) {
+        let mut dump = String::new();
+        if postgres {
+            dump.push_str("-- PostgreSQL database dump\nSET standard_conforming_strings = on;\nCOPY public.customers (email, first_name, phone) FROM stdin;\n");
+            for r in &rows {
+                let esc: Vec<String> = r.iter().map(|c| c.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n")).collect();
+                dump.push_str(&esc.join("\t"));
+                dump.push('\n');
+            }
+            dump.push_str("\\.\n");
+        } else {
+            dump.push_str("-- MySQL dump\nCREATE TABLE `customers` (`email` text, `first_name` text, `phone` text);\nINSERT INTO `customers` VALUES ");
+            let tuples: Vec<String> = rows
+                .iter()
+                .map(|r| format!("({})", r.iter().map(|c| format!("'{}'", c.replace('\\', "\\\\").replace('\'', "\\'").replace('\n', "\\n"))).collect::<Vec<_>>().join(",")))
+                .collect();
+            dump.push_str(&tuples.join(","));
+            dump.push_str(";\n");
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("d.sql");
+        std::fs::write(&path, dump).expect("write");
         let (read, stats, bad) = read_all(&path);
         prop_assert_eq!(bad, 0);
         prop_assert_eq!(read, rows);

@@ -1,0 +1,48 @@
+//! Index and probe agree by construction: a record indexed and probed again — verbatim or
+//! as a seller would reformat it — reaches a whole-record match.
+use breachcheck_core::{EvidenceClass, FieldRole, SecretKey, Tagger};
+use breachcheck_index::{Index, SegmentBuilder, SegmentKind, SourceFile};
+use breachcheck_link::Prober;
+use breachcheck_normalize::Normalizer;
+use proptest::prelude::*;
+
+fn person() -> impl Strategy<Value = (String, String, String, String)> {
+    (
+        "[a-z]{2,8}\\.[a-z]{2,8}[0-9]{0,3}@(example|mail|post)\\.(com|de|fr)",
+        "[A-Z][a-zäöüéè]{1,8}",
+        "[A-Z][a-zäöüéè]{1,10}",
+        prop_oneof![
+            Just("+49 151 2345678"),
+            Just("+33 6 12 34 56 78"),
+            Just("+1 202 555 0147"),
+            Just("+44 7911 123456")
+        ],
+    )
+        .prop_map(|(e, f, l, p)| (e, f, l, p.to_owned()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn indexed_records_are_found_whole((email, first, last, phone) in person(), shout in any::<bool>()) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = SecretKey::from_bytes([11; 32]);
+        let n = Normalizer::new(Tagger::new(&key), None);
+        let roles = [FieldRole::Email, FieldRole::FirstName, FieldRole::LastName, FieldRole::Phone];
+        let mut b = SegmentBuilder::new("crm", "2026-01-01", SegmentKind::System).expect("builder");
+        let src = b.add_source(SourceFile { name: "crm.csv".into(), sha256: String::new(), rows: 0 });
+        b.add(src, 2, &n.tag_record(&roles, &[&email, &first, &last, &phone]));
+        b.commit(dir.path(), &key).expect("commit");
+        let index = Index::open(dir.path()).expect("open");
+        let prober = Prober::new(&index);
+        // Verbatim: the stored raw forms come back too.
+        let m = prober.probe(&n.tag_record(&roles, &[&email, &first, &last, &phone]));
+        prop_assert!(m.evidence >= EvidenceClass::FullRecord, "{:?}", m.evidence);
+        // Reformatted by a seller: case, name order in one column, E.164 phone.
+        let e164: String = phone.chars().filter(|c| *c == '+' || c.is_ascii_digit()).collect();
+        let email2 = if shout { email.to_uppercase() } else { email.clone() };
+        let full = format!("{} {}", last.to_uppercase(), first);
+        let m = prober.probe(&n.tag_record(&[FieldRole::Email, FieldRole::FullName, FieldRole::Phone], &[&email2, &full, &e164]));
+        prop_assert_eq!(m.evidence, EvidenceClass::FullRecord);
+    }
+}
