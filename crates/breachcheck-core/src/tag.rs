@@ -140,6 +140,9 @@ pub enum BlockKind {
     NamePostalCode,
     /// Name together with street address.
     NameAddress,
+    /// Phonetic name key together with date of birth: finds records whose name is spelled
+    /// differently (a typo, another transliteration) for the comparison to judge.
+    NamePhoneticBirthDate,
 }
 
 impl BlockKind {
@@ -150,6 +153,7 @@ impl BlockKind {
             BlockKind::NameBirthDate => 32,
             BlockKind::NamePostalCode => 33,
             BlockKind::NameAddress => 34,
+            BlockKind::NamePhoneticBirthDate => 35,
         }
     }
 
@@ -159,6 +163,7 @@ impl BlockKind {
             32 => Some(BlockKind::NameBirthDate),
             33 => Some(BlockKind::NamePostalCode),
             34 => Some(BlockKind::NameAddress),
+            35 => Some(BlockKind::NamePhoneticBirthDate),
             c => MatchField::ALL
                 .get(c as usize)
                 .copied()

@@ -57,24 +57,81 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("south", "s"),
     ("east", "e"),
     ("west", "w"),
-    ("apartment", "apt"),
-    ("apt", "apt"),
-    ("unit", "apt"),
-    ("suite", "apt"),
-    ("ste", "apt"),
-    ("wohnung", "apt"),
-    ("whg", "apt"),
+    // Dutch, Portuguese, Spanish, Italian, French, Polish, Turkish, Russian.
+    ("straat", "st"),
+    ("laan", "ln"),
+    ("plein", "pl"),
+    ("travessa", "tv"),
+    ("praca", "pl"),
+    ("alameda", "al"),
+    ("estrada", "estr"),
+    ("paseo", "po"),
+    ("carrera", "cra"),
+    ("colonia", "col"),
+    ("corso", "cso"),
+    ("largo", "lgo"),
+    ("vicolo", "vlo"),
+    ("impasse", "imp"),
+    ("route", "rte"),
+    ("aleja", "al"),
+    ("al", "al"),
+    ("osiedle", "os"),
+    ("plac", "pl"),
+    ("caddesi", "cd"),
+    ("cad", "cd"),
+    ("cd", "cd"),
+    ("sokak", "sk"),
+    ("sokagi", "sk"),
+    ("sk", "sk"),
+    ("mahallesi", "mh"),
+    ("mah", "mh"),
+    ("bulvari", "blvd"),
+    ("prospekt", "pr"),
+    ("pereulok", "per"),
+    ("shosse", "sh"),
 ];
+
+/// Words that introduce a unit (apartment, suite, floor): the word and the token after it
+/// are left out of the key, so "Hauptstr. 5, Whg. 3" and "Hauptstr. 5" agree.
+const UNIT_WORDS: &[&str] = &[
+    "apt",
+    "apartment",
+    "unit",
+    "suite",
+    "ste",
+    "flat",
+    "fl",
+    "floor",
+    "wohnung",
+    "whg",
+    "etage",
+    "og",
+    "kv",
+    "kvartira",
+    "piso",
+    "appartement",
+    "app",
+    "interior",
+    "int",
+    "depto",
+    "dpto",
+];
+
+/// Words that only say "number" ("No. 5", "Nr. 5", "nº 5"): left out of the key.
+const NUMBER_WORDS: &[&str] = &["no", "nr", "num", "numero", "n", "dom", "d"];
 
 /// Compound suffixes written glued to the street name ("Hauptstraße", "Hauptstr.").
 const GLUED_SUFFIXES: &[(&str, &str)] = &[
     ("strasse", "st"),
     ("strase", "st"),
+    ("straat", "st"),
     ("str", "st"),
     ("gasse", "g"),
     ("platz", "pl"),
+    ("plein", "pl"),
     ("weg", "weg"),
     ("allee", "allee"),
+    ("laan", "ln"),
 ];
 
 /// Canonical address key from a street (possibly with number), a separate house number,
@@ -87,6 +144,18 @@ pub fn canonical(street: Option<&str>, house_number: Option<&str>) -> Option<Str
         let mut i = 0;
         while i < words.len() {
             let w = words[i];
+            if UNIT_WORDS.contains(&w) {
+                i += 2;
+                continue;
+            }
+            if NUMBER_WORDS.contains(&w)
+                && words
+                    .get(i + 1)
+                    .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()))
+            {
+                i += 1;
+                continue;
+            }
             // "12 a" → "12a": a house-number letter written apart.
             if w.bytes().all(|b| b.is_ascii_digit())
                 && words

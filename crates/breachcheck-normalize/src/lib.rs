@@ -28,6 +28,7 @@ pub mod email;
 pub mod name;
 pub mod phone;
 mod record;
+mod script;
 mod text;
 mod value;
 

@@ -2,6 +2,7 @@
 //! folded, honorifics dropped, and tokens sorted so that given/family order and swapped
 //! columns do not matter.
 
+use crate::script::romanize_word;
 use crate::text::{fold, is_cjk};
 
 /// Titles and honorifics that are not part of a person's name.
@@ -11,34 +12,88 @@ const HONORIFICS: &[&str] = &[
     "ing", "phd", "md", "jr", "sr", "ii", "iii",
 ];
 
+/// Name particles, kept out of the key so that "Jan van den Berg" and "Jan Berg" (or
+/// "García y López" and "García López") agree; the raw-form tag still tells them apart.
+const PARTICLES: &[&str] = &[
+    "van", "von", "der", "den", "de", "da", "di", "du", "la", "le", "del", "della", "dos", "das",
+    "do", "ten", "ter", "zu", "y", "e", "bin", "ibn", "binti", "al", "el",
+];
+
+/// Spelling variation that transliteration and habit put into the same name: `y` and `i`
+/// (Dmitry/Dmitrii, Yulia/Iuliia), doubled vowels (Raahul, Saara), so a name written in its
+/// own script and the same name typed in Latin letters agree.
+fn settle(token: &str) -> String {
+    let mut out = String::with_capacity(token.len());
+    for c in token.chars() {
+        let c = if c == 'y' { 'i' } else { c };
+        if "aeiou".contains(c) && out.ends_with(c) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Tokens of one name part (a first name, a last name or a whole name). A part written in
 /// a script without spaces (Han, kana, Hangul) becomes one token per space-separated run,
 /// because transliteration inserts spaces between syllables that the name never had.
 /// A whole name in such a script without any space splits its first character off as the
-/// family name, as Chinese and Korean names are written.
+/// family name, as Chinese and Korean names are written. `family` says the part is a family
+/// name (Korean family names then take their customary spelling).
 pub fn tokens(part: &str, whole_name: bool) -> Vec<String> {
-    let mut out = Vec::new();
+    tokens_of(part, whole_name, false)
+}
+
+fn tokens_of(part: &str, whole_name: bool, family: bool) -> Vec<String> {
+    let mut raw_tokens = Vec::new();
     let runs: Vec<&str> = part.split_whitespace().collect();
-    if whole_name && runs.len() == 1 && runs[0].chars().all(is_cjk) && runs[0].chars().count() >= 2
+    // Han and Hangul names without a space split after the one-character family name;
+    // kana names have no such rule and stay one token.
+    let han_or_hangul = |c: char| is_cjk(c) && !matches!(c as u32, 0x3040..=0x30FF);
+    if whole_name
+        && runs.len() == 1
+        && runs[0].chars().all(han_or_hangul)
+        && runs[0].chars().count() >= 2
     {
         let first_len = runs[0].chars().next().map_or(0, char::len_utf8);
-        let (family, given) = runs[0].split_at(first_len);
-        push_run(family, &mut out);
-        push_run(given, &mut out);
-        return out;
-    }
-    for run in runs {
-        if run.chars().any(is_cjk) {
-            push_run(run, &mut out);
-        } else {
-            for t in fold(run).split(' ') {
-                if !t.is_empty() && !HONORIFICS.contains(&t) {
-                    out.push(t.to_owned());
-                }
+        let (family_name, given) = runs[0].split_at(first_len);
+        push_run(&romanize_word(family_name, true), &mut raw_tokens);
+        push_run(&romanize_word(given, false), &mut raw_tokens);
+    } else {
+        for (i, run) in runs.iter().enumerate() {
+            // In a whole name written in Hangul, the first word is the family name.
+            let is_family = family || (whole_name && i == 0 && run.chars().any(is_cjk));
+            let romanized = romanize_word(run, is_family);
+            if run.chars().any(is_cjk) {
+                push_run(&romanized, &mut raw_tokens);
+            } else {
+                raw_tokens.extend(
+                    fold(&romanized)
+                        .split(' ')
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned),
+                );
             }
         }
     }
-    out
+    // Settle spelling first, so that the filters below see what a second pass would see
+    // (normalizing twice changes nothing).
+    let in_list = |list: &[&str], t: &str| list.iter().any(|w| settle(w) == t);
+    let kept: Vec<String> = raw_tokens
+        .iter()
+        .map(|t| settle(t))
+        .filter(|t| !in_list(HONORIFICS, t))
+        .collect();
+    let without_particles: Vec<String> = kept
+        .iter()
+        .filter(|t| !in_list(PARTICLES, t))
+        .cloned()
+        .collect();
+    if without_particles.is_empty() {
+        kept
+    } else {
+        without_particles
+    }
 }
 
 fn push_run(run: &str, out: &mut Vec<String>) {
@@ -53,11 +108,14 @@ fn push_run(run: &str, out: &mut Vec<String>) {
 pub fn canonical(first: Option<&str>, last: Option<&str>, full: Option<&str>) -> Option<String> {
     let mut toks = Vec::new();
     if let Some(f) = full {
-        toks.extend(tokens(f, true));
+        toks.extend(tokens_of(f, true, false));
     }
     if toks.is_empty() {
-        for p in [first, last].into_iter().flatten() {
-            toks.extend(tokens(p, false));
+        if let Some(f) = first {
+            toks.extend(tokens_of(f, false, false));
+        }
+        if let Some(l) = last {
+            toks.extend(tokens_of(l, false, true));
         }
     }
     if toks.is_empty() {
@@ -65,6 +123,50 @@ pub fn canonical(first: Option<&str>, last: Option<&str>, full: Option<&str>) ->
     }
     toks.sort_unstable();
     Some(toks.join(" "))
+}
+
+/// A phonetic key for fuzzy blocking: per token the first letter and the consonant
+/// skeleton with similar sounds merged (c/k/q, s/z, f/v/w/ph, d/t, b/p, m/n) and repeats
+/// collapsed; tokens sorted. "Mohamed" and "محمد" (mhmd), "Meyer" and "Maier" agree.
+pub fn phonetic_key(canonical_name: &str) -> String {
+    let mut keys: Vec<String> = canonical_name
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            let t = t
+                .replace("ph", "f")
+                .replace("ck", "k")
+                .replace("sch", "s")
+                .replace("sh", "s")
+                .replace("ch", "k");
+            let mut out = String::new();
+            let mut last: Option<char> = None;
+            for (i, c) in t.chars().enumerate() {
+                let m = match c {
+                    'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h' | 'w' if i > 0 => None,
+                    'a' | 'e' | 'i' | 'o' | 'u' | 'y' => Some('a'),
+                    'c' | 'k' | 'q' | 'g' => Some('k'),
+                    's' | 'z' | 'x' => Some('s'),
+                    'f' | 'v' | 'w' => Some('f'),
+                    'd' | 't' => Some('t'),
+                    'b' | 'p' => Some('p'),
+                    'm' | 'n' => Some('n'),
+                    c if c.is_ascii_alphanumeric() => Some(c),
+                    _ => None,
+                };
+                if let Some(m) = m {
+                    if last != Some(m) {
+                        out.push(m);
+                    }
+                    last = Some(m);
+                }
+            }
+            out
+        })
+        .filter(|k| !k.is_empty())
+        .collect();
+    keys.sort_unstable();
+    keys.join(" ")
 }
 
 /// The country a name's script points to, for scripts used mainly by one country's
@@ -118,6 +220,10 @@ mod tests {
         let b = canonical(None, None, Some("GARCIA LOPEZ, Jose"));
         let c = canonical(None, None, Some("Dr. José García-López"));
         assert_eq!(a.as_deref(), Some("garcia jose lopez"));
+        assert_eq!(
+            canonical(None, None, Some("Jan van den Berg")),
+            canonical(Some("Jan"), Some("Berg"), None)
+        );
         assert_eq!(a, b);
         assert_eq!(a, c);
     }

@@ -173,9 +173,11 @@ impl Normalizer {
             c.get(FieldRole::LastName),
             c.get(FieldRole::FullName),
         );
+        let mut phonetic = None;
         if let Some(n) = name::canonical(first, last, full) {
             let raw = join_raw(&[full, first, last]);
             set(&mut out, MatchField::Name, &n, &raw, false);
+            phonetic = Some(name::phonetic_key(&n));
         }
         let (street, number, line) = (
             c.get(FieldRole::Street),
@@ -222,14 +224,14 @@ impl Normalizer {
                 }
             }
         }
-        self.add_blocks(&mut out);
+        self.add_blocks(&mut out, phonetic);
         out
     }
 
     /// Blocking tags: selective fields alone, and the name combined with a second field.
     /// Combination tags are derived from the two fields' tags, so no canonical string is
     /// needed again.
-    fn add_blocks(&self, out: &mut TaggedRecord) {
+    fn add_blocks(&self, out: &mut TaggedRecord, phonetic: Option<String>) {
         for f in [
             MatchField::Email,
             MatchField::Phone,
@@ -240,6 +242,13 @@ impl Normalizer {
             if let Some(t) = out.field(f) {
                 out.blocks.push((BlockKind::Field(f), t.canonical));
             }
+        }
+        if let (Some(phonetic), Some(dob)) = (phonetic, out.field(MatchField::BirthDate)) {
+            let t = self.tagger.tag(
+                TagDomain::Combo(MatchField::Name, MatchField::BirthDate),
+                &format!("phonetic\u{1f}{phonetic}\u{1f}{:016x}", dob.canonical.0),
+            );
+            out.blocks.push((BlockKind::NamePhoneticBirthDate, t));
         }
         if let Some(name) = out.field(MatchField::Name) {
             for (kind, other) in [

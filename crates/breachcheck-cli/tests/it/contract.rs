@@ -195,7 +195,7 @@ fn index_info_check_and_refusals() {
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(info["systems"][0]["name"], "accounts");
     assert_eq!(info["systems"][0]["snapshots"][0]["records"], 5);
-    assert_eq!(info["rules_version"], 1);
+    assert_eq!(info["rules_version"], breachcheck_core::RULES_VERSION);
     assert!(info["commitment"]["root"].is_string());
     run_ok(&["index", "info", "--index", p(&idx)]);
     run_ok(&["index", "check", "--index", p(&idx)]);

@@ -179,7 +179,10 @@ fn damage_and_leftovers() {
     let text = std::fs::read_to_string(&m).expect("manifest");
     std::fs::write(
         &m,
-        text.replace("\"rules_version\": 1", "\"rules_version\": 99"),
+        text.replace(
+            &format!("\"rules_version\": {}", breachcheck_core::RULES_VERSION),
+            "\"rules_version\": 99",
+        ),
     )
     .expect("write");
     let e = Index::open(d.path()).expect_err("rules");
