@@ -15,12 +15,39 @@ pub(crate) fn sniff(lines: &[&str]) -> Option<Vec<(usize, usize)>> {
         return None;
     }
     let width = sample.iter().map(Vec::len).max()?;
-    // Long lines must nearly agree in length (trailing empty fields shorten some).
-    let long = sample.iter().filter(|l| l.len() + 8 >= width).count();
-    if long * 10 < sample.len() * 8 || width < 8 {
+    if width < 8 {
         return None;
     }
+    // Most lines must reach the last column (prose does not line up like that).
+    let reach = |spans: &[(usize, usize)]| {
+        let last = spans.last().map_or(0, |s| s.0);
+        sample.iter().filter(|l| l.len() > last).count() * 10 >= sample.len() * 8
+    };
     let blank_at = |i: usize| sample.iter().all(|l| l.get(i).is_none_or(|c| *c == ' '));
+    // A header line (words of letters) names the columns: its word starts are the column
+    // starts when every line has a gap before each of them. This resolves values with
+    // inner spaces that happen to line up in a few rows.
+    let head = &sample[0];
+    let header_like = head
+        .iter()
+        .all(|c| c.is_alphabetic() || matches!(c, ' ' | '_' | '-' | '.' | '/'));
+    if header_like {
+        let starts: Vec<usize> = (0..head.len())
+            .filter(|&i| head[i] != ' ' && (i == 0 || head[i - 1] == ' '))
+            .collect();
+        if starts.len() >= 2 && starts.iter().skip(1).all(|&h| blank_at(h - 1)) {
+            let n = starts.len();
+            let spans: Vec<(usize, usize)> = (0..n)
+                .map(|k| {
+                    (
+                        starts[k],
+                        if k + 1 < n { starts[k + 1] } else { usize::MAX },
+                    )
+                })
+                .collect();
+            return reach(&spans).then_some(spans);
+        }
+    }
     let mut spans = Vec::new();
     let mut start: Option<usize> = None;
     for i in 0..=width {
@@ -49,7 +76,7 @@ pub(crate) fn sniff(lines: &[&str]) -> Option<Vec<(usize, usize)>> {
         };
         out.push((spans[k].0, end));
     }
-    Some(out)
+    reach(&out).then_some(out)
 }
 
 /// Cuts a line into the columns' trimmed values; `None` when text stands in a gap between

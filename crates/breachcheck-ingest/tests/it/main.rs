@@ -129,6 +129,76 @@ proptest! {
     }
 
     #[test]
+    fn compressed_and_archived_round_trip(
+        rows in proptest::collection::vec(proptest::collection::vec(cell(), 3), 2..20),
+        container in 0..3u8,
+    ) {
+        let mut text = String::from("email,first_name,phone\n");
+        for r in &rows {
+            text.push_str(&r.iter().map(|c| quote(c, ',')).collect::<Vec<_>>().join(","));
+            text.push('\n');
+        }
+        let bytes = match container {
+            0 => {
+                use std::io::Write;
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                e.write_all(text.as_bytes()).expect("gzip");
+                e.finish().expect("gzip")
+            }
+            1 => zstd::encode_all(text.as_bytes(), 1).expect("zstd"),
+            _ => {
+                use std::io::Write;
+                let mut out = std::io::Cursor::new(Vec::new());
+                let mut z = zip::ZipWriter::new(&mut out);
+                z.start_file("part.csv", zip::write::SimpleFileOptions::default()).expect("member");
+                z.write_all(text.as_bytes()).expect("write");
+                z.finish().expect("finish");
+                out.into_inner()
+            }
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.bin");
+        std::fs::write(&path, bytes).expect("write");
+        let (read, _, bad) = read_all(&path);
+        prop_assert_eq!(bad, 0);
+        prop_assert_eq!(read, rows);
+    }
+
+    #[test]
+    fn key_value_and_fixed_width_round_trip(
+        rows in proptest::collection::vec(proptest::collection::vec("[A-Za-z0-9@.+][A-Za-z0-9@.+ ]{0,10}[A-Za-z0-9@.+]", 3), 5..25),
+        fixed in any::<bool>(),
+    ) {
+        let keys = ["Email", "Name", "Phone"];
+        let mut text = String::new();
+        if fixed {
+            let widths: Vec<usize> = (0..3).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(1).max(keys[i].len()) + 2).collect();
+            let line = |cells: Vec<&str>| cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<String>();
+            text.push_str(&line(keys.to_vec()));
+            text.push('\n');
+            for r in &rows {
+                text.push_str(&line(r.iter().map(String::as_str).collect()));
+                text.push('\n');
+            }
+        } else {
+            for r in &rows {
+                for (k, v) in keys.iter().zip(r) {
+                    text.push_str(&format!("{k}: {v}\n"));
+                }
+                text.push('\n');
+            }
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.txt");
+        std::fs::write(&path, &text).expect("write");
+        let (read, stats, bad) = read_all(&path);
+        prop_assert_eq!(bad, 0);
+        let want: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.trim().to_owned()).collect()).collect();
+        prop_assert_eq!(read, want, "{}", text);
+        prop_assert_eq!(stats.lines_total, stats.records + stats.quarantined + stats.header_lines + stats.blank_lines + stats.continuation_lines);
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic_and_every_line_is_accounted(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("junk");
