@@ -79,20 +79,24 @@ fn tokens_of(part: &str, whole_name: bool, family: bool) -> Vec<String> {
     // Settle spelling first, so that the filters below see what a second pass would see
     // (normalizing twice changes nothing).
     let in_list = |list: &[&str], t: &str| list.iter().any(|w| settle(w) == t);
-    let kept: Vec<String> = raw_tokens
+    raw_tokens
         .iter()
         .map(|t| settle(t))
         .filter(|t| !in_list(HONORIFICS, t))
-        .collect();
-    let without_particles: Vec<String> = kept
+        .collect()
+}
+
+/// Drops particles from a whole name's tokens, unless nothing else would remain.
+fn without_particles(tokens: Vec<String>) -> Vec<String> {
+    let kept: Vec<String> = tokens
         .iter()
-        .filter(|t| !in_list(PARTICLES, t))
+        .filter(|t| !PARTICLES.iter().any(|p| settle(p) == **t))
         .cloned()
         .collect();
-    if without_particles.is_empty() {
-        kept
+    if kept.is_empty() {
+        tokens
     } else {
-        without_particles
+        kept
     }
 }
 
@@ -121,6 +125,7 @@ pub fn canonical(first: Option<&str>, last: Option<&str>, full: Option<&str>) ->
     if toks.is_empty() {
         return None;
     }
+    let mut toks = without_particles(toks);
     toks.sort_unstable();
     Some(toks.join(" "))
 }
