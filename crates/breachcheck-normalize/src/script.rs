@@ -2,7 +2,8 @@
 //! scripts where the general-purpose transliterator (`deunicode`) follows another one:
 //! kana → Hepburn (passport style, long vowels unmarked), Hangul → Revised Romanization
 //! (with the customary spellings of common family names: 김 Kim, 이 Lee, 박 Park), Greek →
-//! ELOT 743. Everything else goes through `deunicode` afterwards. Hand-written: no crate
+//! ELOT 743, Devanagari → common Hindi spelling with schwa deletion. Everything else goes
+//! through `deunicode` afterwards. Hand-written: no crate
 //! implements these standards.
 
 /// Hiragana (U+3041..U+3096) romanized, Hepburn; katakana maps onto hiragana.
@@ -230,6 +231,77 @@ fn greek_to_elot(word: &str) -> String {
     out
 }
 
+/// Devanagari consonants (with their inherent vowel removed), U+0915..U+0939.
+const DEVANAGARI_CONSONANTS: [&str; 37] = [
+    "k", "kh", "g", "gh", "ng", "ch", "chh", "j", "jh", "ny", "t", "th", "d", "dh", "n", "t", "th", "d", "dh",
+    "n", "nn", "p", "ph", "b", "bh", "m", "y", "r", "rr", "l", "ll", "lll", "v", "sh", "sh", "s", "h",
+];
+
+/// Devanagari to Latin as Hindi names are commonly spelled: inherent `a` after consonants
+/// unless a vowel sign or virama follows, the final inherent vowel dropped (schwa deletion:
+/// राहुल → rahul, शर्मा → sharma).
+fn devanagari_to_latin(run: &[char]) -> String {
+    let mut out = String::new();
+    let mut pending_a = false;
+    for &c in run {
+        let code = c as u32;
+        let flush = |out: &mut String, pending: &mut bool| {
+            if *pending {
+                out.push('a');
+                *pending = false;
+            }
+        };
+        match code {
+            0x0915..=0x0939 => {
+                flush(&mut out, &mut pending_a);
+                out.push_str(DEVANAGARI_CONSONANTS[(code - 0x0915) as usize]);
+                pending_a = true;
+            }
+            0x094D => pending_a = false, // virama
+            0x093E..=0x094C => {
+                pending_a = false;
+                out.push_str(match code {
+                    0x093E => "a",
+                    0x093F | 0x0940 => "i",
+                    0x0941 | 0x0942 => "u",
+                    0x0943 | 0x0944 => "ri",
+                    0x0945..=0x0947 => "e",
+                    0x0948 => "ai",
+                    0x0949..=0x094B => "o",
+                    _ => "au",
+                });
+            }
+            0x0904..=0x0914 => {
+                flush(&mut out, &mut pending_a);
+                out.push_str(match code {
+                    0x0905 | 0x0906 => "a",
+                    0x0907 | 0x0908 => "i",
+                    0x0909 | 0x090A => "u",
+                    0x090B | 0x090C => "ri",
+                    0x090D..=0x090F => "e",
+                    0x0910 => "ai",
+                    0x0911..=0x0913 => "o",
+                    _ => "au",
+                });
+            }
+            0x0901 | 0x0902 => {
+                flush(&mut out, &mut pending_a);
+                out.push('n');
+            }
+            0x0903 => {
+                flush(&mut out, &mut pending_a);
+                out.push('h');
+            }
+            _ => {} // nukta, signs
+        }
+    }
+    out // a pending final inherent vowel is dropped
+}
+
+fn is_devanagari(c: char) -> bool {
+    matches!(c as u32, 0x0900..=0x097F)
+}
+
 fn is_kana(c: char) -> bool {
     matches!(c as u32, 0x3041..=0x30FF)
 }
@@ -245,7 +317,7 @@ fn is_greek(c: char) -> bool {
 pub(crate) fn romanize_word(word: &str, family_position: bool) -> String {
     if !word
         .chars()
-        .any(|c| is_kana(c) || is_hangul(c) || is_greek(c))
+        .any(|c| is_kana(c) || is_hangul(c) || is_greek(c) || is_devanagari(c))
     {
         return word.to_owned();
     }
@@ -261,6 +333,8 @@ pub(crate) fn romanize_word(word: &str, family_position: bool) -> String {
                 2
             } else if is_greek(c) {
                 3
+            } else if is_devanagari(c) {
+                4
             } else {
                 0
             }
@@ -275,6 +349,7 @@ pub(crate) fn romanize_word(word: &str, family_position: bool) -> String {
             1 => out.push_str(&kana_to_hepburn(run)),
             2 => out.push_str(&hangul_to_rr(run, family_position)),
             3 => out.push_str(&greek_to_elot(&run.iter().collect::<String>())),
+            4 => out.push_str(&devanagari_to_latin(run)),
             _ => out.extend(run),
         }
         i = j;
@@ -304,6 +379,16 @@ mod tests {
         assert_eq!(romanize_word("김", true), "kim");
         assert_eq!(romanize_word("김", false), "gim");
         assert_eq!(romanize_word("한국", false), "hanguk");
+    }
+
+    #[test]
+    fn devanagari() {
+        assert_eq!(romanize_word("राहुल", false), "rahul");
+        assert_eq!(romanize_word("शर्मा", false), "sharma");
+        assert_eq!(romanize_word("विक्रम", false), "vikram");
+        assert_eq!(romanize_word("प्रिया", false), "priya");
+        assert_eq!(romanize_word("गुप्ता", false), "gupta");
+        assert_eq!(romanize_word("अमित", false), "amit");
     }
 
     #[test]
