@@ -142,13 +142,17 @@ pub enum MatchField {
     CustomerId = 9,
     /// Order identifier.
     OrderId = 10,
+    /// Personal name in its own script (not transliterated), for names written in a
+    /// non-Latin script: two names that transliterate alike but are written differently
+    /// (王/汪 both "wang") are different names.
+    NameNative = 11,
 }
 
 impl MatchField {
     /// Number of fields; the width of per-record field arrays.
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 12;
     /// Every field, in index order (the order of the on-disk record table).
-    pub const ALL: [MatchField; 11] = [
+    pub const ALL: [MatchField; 12] = [
         MatchField::Email,
         MatchField::Phone,
         MatchField::Name,
@@ -160,6 +164,7 @@ impl MatchField {
         MatchField::Username,
         MatchField::CustomerId,
         MatchField::OrderId,
+        MatchField::NameNative,
     ];
 
     /// Position in per-record arrays and bit in agreement masks.
@@ -224,6 +229,7 @@ impl MatchField {
             MatchField::Username => "username",
             MatchField::CustomerId => "customer_id",
             MatchField::OrderId => "order_id",
+            MatchField::NameNative => "name_native",
         }
     }
 }

@@ -7,7 +7,7 @@
 //! 12   4  normalize rules version
 //! 16   8  record count R
 //! 24   8  posting count P
-//! 32   R × 104  record table (see RecordRow)
+//! 32   R × 112  record table (see RecordRow)
 //! ..   P × 16   postings: tag u64, record u32, block kind u8, 3 zero bytes; sorted
 //! end  32 BLAKE3 of every byte before it
 //! ```

@@ -32,6 +32,7 @@ impl Default for FieldWeights {
                 MatchField::Username => (14.0, -2.0),
                 MatchField::CustomerId => (14.0, -2.0),
                 MatchField::OrderId => (14.0, -2.0),
+                MatchField::NameNative => (2.0, -6.0),
             };
             agree[f.index()] = a;
             disagree[f.index()] = d;
@@ -89,7 +90,17 @@ pub(crate) fn compare(
             score += w.disagree[i];
         }
     }
-    let pii = pii_mask(rec);
+    // The name in its own script is never required (a record stored in Latin letters has
+    // none), but when both sides have it and it differs, the names differ whatever their
+    // transliterations say.
+    let native = MatchField::NameNative.bit();
+    if disagree & native != 0 && agree & MatchField::Name.bit() != 0 {
+        agree &= !MatchField::Name.bit();
+        raw_agree &= !MatchField::Name.bit();
+        disagree |= MatchField::Name.bit();
+        score -= w.agree[MatchField::Name.index()] - w.disagree[MatchField::Name.index()];
+    }
+    let pii = pii_mask(rec) & !native;
     let agree_pii = agree & pii;
     let ids = MatchField::CustomerId.bit() | MatchField::OrderId.bit();
     let selective =

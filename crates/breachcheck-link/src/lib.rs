@@ -110,7 +110,11 @@ impl<'a> Prober<'a> {
             if c.evidence == EvidenceClass::None {
                 continue;
             }
-            let complete = c.agree == present;
+            // A record kept in Latin letters has no native-script name to compare; that
+            // absence does not make the line's columns disagree.
+            let native = MatchField::NameNative.bit();
+            let unanswered_native = present & native & !(c.agree | c.disagree);
+            let complete = (c.agree | unanswered_native) == present;
             match per_segment.iter_mut().find(|m| m.segment == segment) {
                 Some(m) => {
                     m.evidence = m.evidence.max(c.evidence);

@@ -46,3 +46,38 @@ proptest! {
         prop_assert_eq!(m.evidence, EvidenceClass::FullRecord);
     }
 }
+
+#[test]
+fn homophone_names_in_their_own_script_do_not_match() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = SecretKey::from_bytes([12; 32]);
+    let n = Normalizer::new(Tagger::new(&key), None);
+    let roles = [FieldRole::FullName, FieldRole::BirthDate, FieldRole::Phone];
+    let mut b = SegmentBuilder::new("crm", "2026-01-01", SegmentKind::System).expect("builder");
+    let src = b.add_source(SourceFile {
+        name: "crm.csv".into(),
+        sha256: String::new(),
+        rows: 0,
+    });
+    b.add(
+        src,
+        2,
+        &n.tag_record(&roles, &["王小明", "1990-01-01", "+86 139 1234 5678"]),
+    );
+    b.commit(dir.path(), &key).expect("commit");
+    let index = Index::open(dir.path()).expect("open");
+    let prober = Prober::new(&index);
+    // Same person written in Latin letters: a whole-record match.
+    let latin = prober.probe(&n.tag_record(
+        &roles,
+        &["Wang Xiaoming", "1990-01-01", "+86 139 1234 5678"],
+    ));
+    assert!(
+        latin.evidence >= EvidenceClass::FullRecord,
+        "{:?}",
+        latin.evidence
+    );
+    // 汪 is also "wang": another family name, so only the phone and birth date agree.
+    let other = prober.probe(&n.tag_record(&roles, &["汪小明", "1990-01-01", "+86 139 1234 5678"]));
+    assert_eq!(other.evidence, EvidenceClass::Partial);
+}

@@ -130,6 +130,35 @@ pub fn canonical(first: Option<&str>, last: Option<&str>, full: Option<&str>) ->
     Some(toks.join(" "))
 }
 
+/// The name in its own script, when it is written in a non-Latin script: NFKC, lower case,
+/// letters only, words sorted (a run without spaces stays one word). `None` for Latin names.
+pub fn native_key(first: Option<&str>, last: Option<&str>, full: Option<&str>) -> Option<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let parts: Vec<&str> = match full {
+        Some(f) if !f.trim().is_empty() => vec![f],
+        _ => [first, last].into_iter().flatten().collect(),
+    };
+    let text: String = parts.join(" ").nfkc().collect::<String>().to_lowercase();
+    if !text
+        .chars()
+        .any(|c| c.is_alphabetic() && !c.is_ascii() && !is_latin_letter(c))
+    {
+        return None;
+    }
+    let mut words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    words.sort_unstable();
+    Some(words.join(" "))
+}
+
+/// Latin letters with diacritics (À..ɏ and Latin Extended Additional).
+fn is_latin_letter(c: char) -> bool {
+    matches!(c as u32, 0x00C0..=0x024F | 0x1E00..=0x1EFF)
+}
+
 /// A phonetic key for fuzzy blocking: per token the first letter and the consonant
 /// skeleton with similar sounds merged (c/k/q, s/z, f/v/w/ph, d/t, b/p, m/n) and repeats
 /// collapsed; tokens sorted. "Mohamed" and "محمد" (mhmd), "Meyer" and "Maier" agree.

@@ -178,6 +178,9 @@ impl Normalizer {
             let raw = join_raw(&[full, first, last]);
             set(&mut out, MatchField::Name, &n, &raw, false);
             phonetic = Some(name::phonetic_key(&n));
+            if let Some(native) = name::native_key(first, last, full) {
+                set(&mut out, MatchField::NameNative, &native, &raw, false);
+            }
         }
         let (street, number, line) = (
             c.get(FieldRole::Street),

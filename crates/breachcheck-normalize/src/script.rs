@@ -233,8 +233,9 @@ fn greek_to_elot(word: &str) -> String {
 
 /// Devanagari consonants (with their inherent vowel removed), U+0915..U+0939.
 const DEVANAGARI_CONSONANTS: [&str; 37] = [
-    "k", "kh", "g", "gh", "ng", "ch", "chh", "j", "jh", "ny", "t", "th", "d", "dh", "n", "t", "th", "d", "dh",
-    "n", "nn", "p", "ph", "b", "bh", "m", "y", "r", "rr", "l", "ll", "lll", "v", "sh", "sh", "s", "h",
+    "k", "kh", "g", "gh", "ng", "ch", "chh", "j", "jh", "ny", "t", "th", "d", "dh", "n", "t", "th",
+    "d", "dh", "n", "nn", "p", "ph", "b", "bh", "m", "y", "r", "rr", "l", "ll", "lll", "v", "sh",
+    "sh", "s", "h",
 ];
 
 /// Devanagari to Latin as Hindi names are commonly spelled: inherent `a` after consonants
