@@ -78,19 +78,31 @@ fn tokens_of(part: &str, whole_name: bool, family: bool) -> Vec<String> {
     }
     // Settle spelling first, so that the filters below see what a second pass would see
     // (normalizing twice changes nothing).
-    let in_list = |list: &[&str], t: &str| list.iter().any(|w| settle(w) == t);
     raw_tokens
         .iter()
         .map(|t| settle(t))
-        .filter(|t| !in_list(HONORIFICS, t))
+        .filter(|t| !settled(HONORIFICS, &HONORIFICS_SETTLED).contains(t))
         .collect()
+}
+
+static HONORIFICS_SETTLED: std::sync::OnceLock<std::collections::HashSet<String>> =
+    std::sync::OnceLock::new();
+static PARTICLES_SETTLED: std::sync::OnceLock<std::collections::HashSet<String>> =
+    std::sync::OnceLock::new();
+
+/// A word list in settled spelling, computed once.
+fn settled<'a>(
+    list: &[&str],
+    cell: &'a std::sync::OnceLock<std::collections::HashSet<String>>,
+) -> &'a std::collections::HashSet<String> {
+    cell.get_or_init(|| list.iter().map(|w| settle(w)).collect())
 }
 
 /// Drops particles from a whole name's tokens, unless nothing else would remain.
 fn without_particles(tokens: Vec<String>) -> Vec<String> {
     let kept: Vec<String> = tokens
         .iter()
-        .filter(|t| !PARTICLES.iter().any(|p| settle(p) == **t))
+        .filter(|t| !settled(PARTICLES, &PARTICLES_SETTLED).contains(*t))
         .cloned()
         .collect();
     if kept.is_empty() {
