@@ -47,6 +47,11 @@ pub struct LineMatch {
     /// match there. Dates a copy (which snapshots the matching records were present in)
     /// and names its source (which system's records agree on every column).
     pub per_segment: Vec<SegmentMatch>,
+    /// The line matches no single record whole, but every personal field it carries agrees
+    /// with some record of the same person (linked through an e-mail, a phone or an id) and
+    /// none disagrees: a row of internal tables joined together (users with their orders'
+    /// addresses), which no one outside the company can assemble.
+    pub joined: bool,
 }
 
 /// The strongest match of one line within one segment.
@@ -101,6 +106,14 @@ impl<'a> Prober<'a> {
         let mut best: Option<Candidate> = None;
         let mut per_segment: Vec<SegmentMatch> = Vec::new();
         let present = rec.present_mask();
+        let pii = pii_mask(rec) & !MatchField::NameNative.bit();
+        let linking = MatchField::Email.bit()
+            | MatchField::Phone.bit()
+            | MatchField::Username.bit()
+            | MatchField::CustomerId.bit()
+            | MatchField::OrderId.bit();
+        let mut joined_agree = 0u16;
+        let mut joined_parts = 0u32;
         for (segment, record) in hits {
             let Some(row) = self.index.segment(segment as usize).record(record) else {
                 continue;
@@ -109,6 +122,10 @@ impl<'a> Prober<'a> {
             let c = compare::compare(rec, &row, segment, record, is_canary, &self.weights);
             if c.evidence == EvidenceClass::None {
                 continue;
+            }
+            if !is_canary && c.agree & linking != 0 && c.disagree & pii == 0 {
+                joined_agree |= c.agree;
+                joined_parts += 1;
             }
             // A record kept in Latin letters has no native-script name to compare; that
             // absence does not make the line's columns disagree.
@@ -133,10 +150,20 @@ impl<'a> Prober<'a> {
                 best = Some(c);
             }
         }
+        let evidence = best.as_ref().map_or(EvidenceClass::None, |b| b.evidence);
+        let identifying = fields_in(joined_agree & pii)
+            .filter(|f| f.is_identifying())
+            .count();
+        let joined = evidence < EvidenceClass::FullRecord
+            && joined_parts >= 2
+            && pii.count_ones() >= 2
+            && identifying >= 2
+            && joined_agree & pii == pii;
         LineMatch {
-            evidence: best.as_ref().map_or(EvidenceClass::None, |b| b.evidence),
+            evidence,
             best,
             per_segment,
+            joined,
         }
     }
 }

@@ -238,6 +238,10 @@ pub struct FieldAgreement {
 pub struct MatchesSection {
     /// Lines per evidence class.
     pub by_evidence: EvidenceCounts,
+    /// Lines that match no single record whole but agree on every field with several
+    /// records of the same person (internal tables joined); counted as genuine, and in
+    /// `by_evidence` under the class their best single record reaches.
+    pub joined: u64,
     /// Per segment (system, snapshot): lines matching there.
     pub by_segment: Vec<SegmentCount>,
     /// Per field agreement with the best candidate.
@@ -322,6 +326,7 @@ impl Report {
             index: IndexSection::from_manifest(manifest),
             matches: MatchesSection {
                 by_evidence: EvidenceCounts::from_tally(tally),
+                joined: tally.joined,
                 by_segment: tally.segments.clone(),
                 field_agreement,
                 score_histogram: tally.score_histogram.clone(),

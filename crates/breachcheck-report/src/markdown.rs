@@ -48,6 +48,13 @@ pub(crate) fn render(r: &Report) -> String {
     ] {
         let _ = writeln!(s, "| {name} | {n} | {:.1}% |", 100.0 * n as f64 / total);
     }
+    if r.matches.joined > 0 {
+        let _ = writeln!(
+            s,
+            "\n{} line(s) counted above as partial agree, field by field, with several records of one person (joined internal tables) and count as genuine.",
+            r.matches.joined
+        );
+    }
     let _ = writeln!(s, "\n## Reasons\n");
     for reason in &v.reasons {
         let _ = writeln!(s, "- {reason}");

@@ -117,7 +117,10 @@ impl Tally {
         };
         let mut reasons = Vec::new();
         let mut next_steps = Vec::new();
-        let partial = self.count(EvidenceClass::Partial);
+        // Partial lines that are not rows of joined internal tables.
+        let partial = self
+            .count(EvidenceClass::Partial)
+            .saturating_sub(self.joined);
         let none = self.count(EvidenceClass::None);
         let canary = self.count(EvidenceClass::Canary);
 
@@ -138,10 +141,17 @@ impl Tally {
         }
         if g > 0 {
             reasons.push(format!(
-                "{g} of {n} lines ({}) match an indexed record on every personal field they carry (at least two); {} of them also reproduce how the source stored a value (raw-format quirks), {} match a system's own identifier",
+                "{g} of {n} lines ({}) are genuine by their own evidence: {} match an indexed record on every personal field they carry (at least two), {} of them reproducing how the source stored a value (raw-format quirks) and {} a system's own identifier",
                 pct(g, n),
+                g - self.joined,
                 self.quirk_lines,
                 self.count(EvidenceClass::InternalId)
+            ));
+        }
+        if self.joined > 0 {
+            reasons.push(format!(
+                "{} line(s) match no single record whole but agree on every field with several records of the same person (e.g. an account and its orders' address): internal tables joined together, which no one outside the company can assemble",
+                self.joined
             ));
         }
         if let (Some(sys), Some(snap)) = (&system, &snapshot) {
@@ -177,7 +187,8 @@ impl Tally {
         // Evidence only a copy of the company's data can carry.
         let strong = canary
             + self.count(EvidenceClass::InternalId)
-            + self.count(EvidenceClass::QuirkFullRecord);
+            + self.count(EvidenceClass::QuirkFullRecord)
+            + self.joined;
         let private_fields = [
             MatchField::Email,
             MatchField::BirthDate,
@@ -299,8 +310,8 @@ impl Tally {
     /// system's record count first: a sample with order ids and addresses is the orders
     /// system's projection even when its names and phones also match the accounts system.
     fn attribution(&self) -> (Option<String>, Option<String>, Option<[String; 2]>) {
-        let rank = |s: &crate::SegmentCount| (s.complete, s.full_or_better);
-        let mut best: Option<(&str, (u64, u64))> = None;
+        let rank = |s: &crate::SegmentCount| (s.complete, s.full_or_better, s.joined);
+        let mut best: Option<(&str, (u64, u64, u64))> = None;
         for s in self
             .segments
             .iter()
@@ -357,6 +368,7 @@ mod tests {
                 full_or_better: *full,
                 any_match: *full,
                 complete: *complete,
+                joined: 0,
             })
             .collect();
         t

@@ -22,6 +22,8 @@ pub struct SegmentCount {
     /// Genuine lines of which a record here agrees on every field the line carries: the
     /// sample has this system's columns.
     pub complete: u64,
+    /// Joined lines (see [`Tally::joined`]) with a clean partial match here.
+    pub joined: u64,
 }
 
 /// Counts over a whole sample.
@@ -53,6 +55,9 @@ pub struct Tally {
     pub empty: u64,
     /// Lines whose genuine match reproduces a stored quirk (subset of genuine lines).
     pub quirk_lines: u64,
+    /// Lines that match no single record whole but agree on every field with several
+    /// records of the same person (joined internal tables); counted as genuine.
+    pub joined: u64,
     /// Histogram of best-candidate scores, buckets of 5 from -10 up.
     pub score_histogram: BTreeMap<i64, u64>,
 }
@@ -76,6 +81,7 @@ impl Tally {
                     full_or_better: 0,
                     any_match: 0,
                     complete: 0,
+                    joined: 0,
                 })
                 .collect(),
             field_present: [0; MatchField::COUNT],
@@ -88,6 +94,7 @@ impl Tally {
             postal_code_invalid: 0,
             empty: 0,
             quirk_lines: 0,
+            joined: 0,
             score_histogram: BTreeMap::new(),
         }
     }
@@ -101,6 +108,14 @@ impl Tally {
         }
         for (f, _) in rec.fields() {
             self.field_present[f.index()] += 1;
+        }
+        self.joined += u64::from(m.joined);
+        if m.joined {
+            for sm in &m.per_segment {
+                if let Some(s) = self.segments.get_mut(sm.segment as usize) {
+                    s.joined += 1;
+                }
+            }
         }
         if let Some(b) = &m.best {
             for f in MatchField::ALL {
@@ -141,6 +156,7 @@ impl Tally {
             a.full_or_better += b.full_or_better;
             a.any_match += b.any_match;
             a.complete += b.complete;
+            a.joined += b.joined;
         }
         for i in 0..MatchField::COUNT {
             self.field_present[i] += other.field_present[i];
@@ -154,6 +170,7 @@ impl Tally {
         self.postal_code_invalid += other.postal_code_invalid;
         self.empty += other.empty;
         self.quirk_lines += other.quirk_lines;
+        self.joined += other.joined;
         for (k, v) in other.score_histogram {
             *self.score_histogram.entry(k).or_insert(0) += v;
         }
@@ -164,12 +181,14 @@ impl Tally {
         self.by_evidence.get(&class).copied().unwrap_or(0)
     }
 
-    /// Lines whose evidence alone says "copied" (full record or stronger).
+    /// Lines whose evidence alone says "copied": full record or stronger, or joined from
+    /// several internal records of one person.
     pub fn genuine_lines(&self) -> u64 {
         self.by_evidence
             .iter()
             .filter(|(c, _)| c.is_genuine())
             .map(|(_, n)| n)
-            .sum()
+            .sum::<u64>()
+            + self.joined
     }
 }

@@ -343,3 +343,55 @@ Country: US
     assert_eq!(genuine(&r), 2, "{}", r["matches"]["by_evidence"]);
     assert_eq!(r["sample"]["quarantine"][0]["reason"], "not_key_value");
 }
+
+#[test]
+fn rows_of_joined_internal_tables_are_genuine() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let accounts = "email,first_name,last_name,birth_date\n\
+        ana.lopez@example.es,Ana,López,1985-03-02\n\
+        bo.li@example.cn,Bo,Li,1990-07-07\n\
+        jm@example.de,Jürgen,Müller,1970-11-30\n";
+    let orders = "order_id,email,street,postal_code,city,country\n\
+        O-1,ana.lopez@example.es,Calle Mayor 5,28013,Madrid,ES\n\
+        O-2,bo.li@example.cn,Nanjing Road 12,200001,Shanghai,CN\n\
+        O-3,jm@example.de,Hauptstraße 5,50667,Köln,DE\n";
+    let (k, idx, _) = crate::indexed(dir, "accounts", "2026-03-31", "accounts.csv", accounts);
+    let o = dir.join("orders.csv");
+    std::fs::write(&o, orders).expect("write");
+    run_ok(&crate::build_args(&k, &idx, "orders", "2026-03-31", &o));
+    // The seller joined both tables: no single record holds all these columns.
+    let sample = dir.join("joined.csv");
+    std::fs::write(
+        &sample,
+        "email,first_name,last_name,birth_date,street,postal_code,city,country\n\
+         ana.lopez@example.es,Ana,López,1985-03-02,Calle Mayor 5,28013,Madrid,ES\n\
+         bo.li@example.cn,Bo,Li,1990-07-07,Nanjing Road 12,200001,Shanghai,CN\n\
+         jm@example.de,Jürgen,Müller,1970-11-30,Hauptstraße 5,50667,Köln,DE\n\
+         x@example.org,Someone,Else,1999-09-09,Elm Street 1,10001,Springfield,US\n",
+    )
+    .expect("write");
+    let json = dir.join("r.json");
+    run_ok(&[
+        "verify",
+        "--key",
+        p(&k),
+        "--index",
+        p(&idx),
+        "--json",
+        p(&json),
+        p(&sample),
+    ]);
+    let r = read_json(&json);
+    assert_eq!(r["matches"]["joined"], 3, "{}", r["matches"]);
+    assert_eq!(r["matches"]["by_evidence"]["partial"], 3);
+    assert!(
+        (r["verdict"]["genuine_fraction"]["estimate"]
+            .as_f64()
+            .expect("estimate")
+            - 0.75)
+            .abs()
+            < 1e-9
+    );
+    assert_eq!(r["verdict"]["class"], "mixed", "{}", r["verdict"]);
+}
