@@ -145,6 +145,48 @@ const SYNONYMS: &[(&str, FieldRole)] = &[
     ("passwd", FieldRole::PasswordHash),
     ("pwhash", FieldRole::PasswordHash),
     ("salt", FieldRole::Ignore),
+    // Spanish and Portuguese.
+    ("celular", FieldRole::Phone),
+    ("movil", FieldRole::Phone),
+    ("fone", FieldRole::Phone),
+    ("telemovel", FieldRole::Phone),
+    ("telefone", FieldRole::Phone),
+    ("whatsapp", FieldRole::Phone),
+    ("nombrecompleto", FieldRole::FullName),
+    ("nomecompleto", FieldRole::FullName),
+    ("sobrenome", FieldRole::LastName),
+    ("apelidos", FieldRole::LastName),
+    ("endereco", FieldRole::Address),
+    ("logradouro", FieldRole::Street),
+    ("cep", FieldRole::PostalCode),
+    ("cidade", FieldRole::City),
+    ("estado", FieldRole::Region),
+    ("provincia", FieldRole::Region),
+    ("datanascimento", FieldRole::BirthDate),
+    ("nascimento", FieldRole::BirthDate),
+    ("fechadenacimiento", FieldRole::BirthDate),
+    ("usuario", FieldRole::Username),
+    ("senha", FieldRole::PasswordHash),
+    ("contrasena", FieldRole::PasswordHash),
+    ("complemento", FieldRole::Ignore),
+    // Dates that are not birth dates, and columns that are not identities.
+    ("createdat", FieldRole::Ignore),
+    ("created", FieldRole::Ignore),
+    ("updatedat", FieldRole::Ignore),
+    ("updated", FieldRole::Ignore),
+    ("registered", FieldRole::Ignore),
+    ("registrationdate", FieldRole::Ignore),
+    ("signupdate", FieldRole::Ignore),
+    ("lastlogin", FieldRole::Ignore),
+    ("lastseen", FieldRole::Ignore),
+    ("timestamp", FieldRole::Ignore),
+    ("orderdate", FieldRole::Ignore),
+    ("ip", FieldRole::Ignore),
+    ("ipaddress", FieldRole::Ignore),
+    ("gender", FieldRole::Ignore),
+    ("sex", FieldRole::Ignore),
+    ("useragent", FieldRole::Ignore),
+    ("status", FieldRole::Ignore),
     // Last components of nested keys: "name.first", "contact.phone".
     ("first", FieldRole::FirstName),
     ("given", FieldRole::FirstName),
@@ -243,7 +285,11 @@ mod tests {
         assert_eq!(role_of("xyz"), None);
         assert_eq!(role_of("name.first"), Some(FieldRole::FirstName));
         assert_eq!(role_of("contact.mobile"), Some(FieldRole::Phone));
-        assert_eq!(role_of("last_login"), None);
+        assert_eq!(role_of("last_login"), Some(FieldRole::Ignore));
+        assert_eq!(role_of("created_at"), Some(FieldRole::Ignore));
+        assert_eq!(role_of("nome_completo"), Some(FieldRole::FullName));
+        assert_eq!(role_of("data_nascimento"), Some(FieldRole::BirthDate));
+        assert_eq!(role_of("Celular"), Some(FieldRole::Phone));
     }
 
     #[test]

@@ -47,6 +47,8 @@ struct Stats {
     street: usize,
     tokens: usize,
     distinct: usize,
+    /// Dates in 2010 or later.
+    recent_dates: usize,
 }
 
 impl Stats {
@@ -104,7 +106,13 @@ fn stats(rows: &[Vec<String>], i: usize) -> Stats {
                 || v.starts_with('0')
                 || v.contains([' ', '-', '(', '/', '.'])),
         );
-        s.date += usize::from(date::looks_like(v));
+        let is_date = date::looks_like(v);
+        s.date += usize::from(is_date);
+        if is_date {
+            let year = date::canonical(v, false)
+                .and_then(|d| d.get(..4).and_then(|y| y.parse::<u32>().ok()));
+            s.recent_dates += usize::from(year.is_some_and(|y| y >= 2010));
+        }
         s.country += usize::from(country::looks_like(v));
         s.hash += usize::from(looks_like_hash(v));
         s.id += usize::from(looks_like_id(v));
@@ -169,8 +177,12 @@ pub(crate) fn infer(names: &[String], rows: &[Vec<String>], width: usize) -> Vec
             col(FieldRole::Email, sh(s.email), RoleSource::Content)
         } else if sh(s.hash) >= 0.8 {
             col(FieldRole::PasswordHash, sh(s.hash), RoleSource::Content)
-        } else if sh(s.date) >= 0.8 {
+        } else if sh(s.date) >= 0.8 && s.recent_dates * 2 < s.date {
+            // Dates of birth lie well in the past; a column of recent dates is when an
+            // account was made or last used.
             col(FieldRole::BirthDate, 0.7 * sh(s.date), RoleSource::Content)
+        } else if sh(s.date) >= 0.8 {
+            col(FieldRole::Ignore, 0.6, RoleSource::Content)
         } else if sh(s.phone) >= 0.8 && sh(s.phone_marked) >= 0.5 {
             col(FieldRole::Phone, sh(s.phone_marked), RoleSource::Content)
         } else if sh(s.country) >= 0.8 {
