@@ -19,11 +19,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod calendar;
 mod evidence;
 mod pii;
 mod role;
 mod tag;
 
+pub use calendar::civil_from_days;
 pub use evidence::EvidenceClass;
 pub use pii::Pii;
 pub use role::{FieldRole, MatchField, UnknownRole};

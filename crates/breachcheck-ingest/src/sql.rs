@@ -266,6 +266,20 @@ impl SqlReader {
         self.skip_statement()
     }
 
+    /// The statement's column list if it has one (remembered for later statements without
+    /// one), else the table's columns from `CREATE TABLE` or an earlier list.
+    fn columns_for(&mut self, table: &str) -> std::io::Result<Arc<Vec<String>>> {
+        if self.peek()? == Some(b'(') {
+            let cols = Arc::new(self.column_list()?);
+            self.tables
+                .entry(table.to_owned())
+                .or_insert_with(|| cols.clone());
+            Ok(cols)
+        } else {
+            Ok(self.tables.get(table).cloned().unwrap_or_default())
+        }
+    }
+
     /// After `INSERT`: `[IGNORE] INTO name [(cols)] VALUES`.
     fn insert_header(&mut self) -> std::io::Result<bool> {
         loop {
@@ -279,16 +293,7 @@ impl SqlReader {
         }
         let table = self.ident()?;
         self.skip_ws()?;
-        let columns = if self.peek()? == Some(b'(') {
-            let cols = Arc::new(self.column_list()?);
-            // Later statements without a column list reuse this one.
-            self.tables
-                .entry(table.clone())
-                .or_insert_with(|| cols.clone());
-            cols
-        } else {
-            self.tables.get(&table).cloned().unwrap_or_default()
-        };
+        let columns = self.columns_for(&table)?;
         self.skip_ws()?;
         let w = self.word()?;
         if !w.eq_ignore_ascii_case("VALUES") && !w.eq_ignore_ascii_case("VALUE") {
@@ -305,16 +310,7 @@ impl SqlReader {
     fn copy_header(&mut self) -> std::io::Result<bool> {
         let table = self.ident()?;
         self.skip_ws()?;
-        let columns = if self.peek()? == Some(b'(') {
-            let cols = Arc::new(self.column_list()?);
-            // Later statements without a column list reuse this one.
-            self.tables
-                .entry(table.clone())
-                .or_insert_with(|| cols.clone());
-            cols
-        } else {
-            self.tables.get(&table).cloned().unwrap_or_default()
-        };
+        let columns = self.columns_for(&table)?;
         self.skip_ws()?;
         let from = self.word()?;
         self.skip_ws()?;

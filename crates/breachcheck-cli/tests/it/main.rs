@@ -71,6 +71,32 @@ pub(crate) fn indexed(
     (k, idx, exp)
 }
 
+/// Indexes `export` (CSV text) as `system` and verifies `bytes` written as `name`; the
+/// JSON report.
+pub(crate) fn verify_against(
+    dir: &Path,
+    system: &str,
+    export: &str,
+    name: &str,
+    bytes: &[u8],
+) -> serde_json::Value {
+    let (k, idx, _) = indexed(dir, system, "2026-03-31", "export.csv", export);
+    let sample = dir.join(name);
+    std::fs::write(&sample, bytes).expect("write sample");
+    let json = dir.join("r.json");
+    run_ok(&[
+        "verify",
+        "--key",
+        p(&k),
+        "--index",
+        p(&idx),
+        "--json",
+        p(&json),
+        p(&sample),
+    ]);
+    read_json(&json)
+}
+
 /// A fresh key in `dir`.
 pub(crate) fn key(dir: &Path) -> PathBuf {
     let k = dir.join("test.key");

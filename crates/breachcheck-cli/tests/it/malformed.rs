@@ -1,5 +1,5 @@
 //! Malformed input is quarantined with its line number; nothing is lost; the run completes.
-use crate::{indexed, p, read_json, run_ok};
+use crate::{p, run_ok};
 use std::io::Write;
 use std::path::Path;
 
@@ -10,21 +10,7 @@ bo@example.cn,Bo,Li,+86 139 1234 5678,CN
 ";
 
 fn verify(dir: &Path, sample_bytes: &[u8], name: &str) -> serde_json::Value {
-    let (k, idx, _) = indexed(dir, "crm", "2026-01-01", "export.csv", EXPORT);
-    let sample = dir.join(name);
-    std::fs::write(&sample, sample_bytes).expect("write sample");
-    let json = dir.join("r.json");
-    run_ok(&[
-        "verify",
-        "--key",
-        p(&k),
-        "--index",
-        p(&idx),
-        "--json",
-        p(&json),
-        p(&sample),
-    ]);
-    read_json(&json)
+    crate::verify_against(dir, "crm", EXPORT, name, sample_bytes)
 }
 
 fn quarantined(r: &serde_json::Value) -> Vec<(u64, String)> {

@@ -12,21 +12,7 @@ C3,jm@example.de,Jürgen,Müller,+49 151 23456789,DE
 ";
 
 fn verify(dir: &Path, name: &str, bytes: &[u8]) -> serde_json::Value {
-    let (k, idx, _) = indexed(dir, "accounts", "2026-03-31", "accounts.csv", EXPORT);
-    let sample = dir.join(name);
-    std::fs::write(&sample, bytes).expect("write sample");
-    let json = dir.join("r.json");
-    run_ok(&[
-        "verify",
-        "--key",
-        p(&k),
-        "--index",
-        p(&idx),
-        "--json",
-        p(&json),
-        p(&sample),
-    ]);
-    read_json(&json)
+    crate::verify_against(dir, "accounts", EXPORT, name, bytes)
 }
 
 fn genuine(r: &serde_json::Value) -> u64 {
