@@ -1,12 +1,12 @@
 //! `breachcheck demo`: a synthetic company with several systems and snapshots of
-//! international customers, three leak samples of known composition, the index, and the
+//! international customers, four leak samples of known composition, the index, and the
 //! verdicts — in well under a minute with no setup.
 use crate::{keyfile, pipeline};
 use anyhow::{bail, Context, Result};
 use breachcheck_index::SegmentKind;
 use breachcheck_ingest::IngestOptions;
 use breachcheck_synth::{
-    leak_sample, write_table, Population, Table, TableFormat, SNAPSHOTS, SYSTEMS,
+    leak_sample, recycled_sample, write_table, Population, Table, TableFormat, SNAPSHOTS, SYSTEMS,
 };
 use std::path::{Path, PathBuf};
 
@@ -181,6 +181,17 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
     samples.push(DemoSample {
         name: "mixed-orders.csv",
         truth: "10% genuine orders @ 2026-07-31",
+        path: p,
+    });
+
+    // 4. Another service's breach: 40% of its people are customers too, none of its rows
+    // is a company record.
+    let recycled = recycled_sample(&pop, 2, 400, 600, 14);
+    let p = dir.join("samples").join("recycled.csv");
+    write_table(&p, &recycled, TableFormat::Csv(b','))?;
+    samples.push(DemoSample {
+        name: "recycled.csv",
+        truth: "another service's breach (40% shared people)",
         path: p,
     });
 

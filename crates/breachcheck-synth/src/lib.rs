@@ -15,7 +15,7 @@
 mod people;
 mod write;
 
-pub use people::{leak_sample, people_stream, Person, Population};
+pub use people::{leak_sample, people_stream, recycled_sample, Person, Population};
 pub use write::{write_table, Table, TableFormat};
 
 /// How an internal system stores its customers: its columns and its formatting habits.

@@ -859,6 +859,60 @@ pub fn leak_sample(
     }
 }
 
+/// Another service's breach that shares people with the company: `shared` customers active
+/// at `snapshot` (their e-mail and name as they would give them anywhere; half keep the
+/// same phone number, half have another) among `others` invented people, written as that
+/// service stores them (lower-case e-mail, E.164 phone, its own columns). No row is a copy
+/// of a company record: the verdict should be "recycled".
+pub fn recycled_sample(
+    pop: &Population,
+    snapshot: usize,
+    shared: usize,
+    others: usize,
+    seed: u64,
+) -> Table {
+    let mut r = StdRng::seed_from_u64(seed);
+    let header = ["email", "full_name", "phone", "country", "signup_ip"]
+        .map(String::from)
+        .to_vec();
+    let row = |p: &Person, keep_phone: bool, r: &mut StdRng| -> Vec<String> {
+        let c = &COUNTRIES[p.country];
+        let k = p.contact_at(snapshot);
+        let phone = if keep_phone {
+            k.phone.clone()
+        } else {
+            random_phone(r, c.iso)
+        };
+        vec![
+            k.email.to_lowercase(),
+            format!("{} {}", p.first.1, p.last.1),
+            phone,
+            c.iso.to_owned(),
+            format!(
+                "10.{}.{}.{}",
+                r.random_range(0..255),
+                r.random_range(0..255),
+                r.random_range(1..255)
+            ),
+        ]
+    };
+    let mut customers: Vec<&Person> = pop
+        .people
+        .iter()
+        .filter(|p| p.active_at(snapshot))
+        .collect();
+    customers.shuffle(&mut r);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (i, p) in customers.into_iter().take(shared).enumerate() {
+        rows.push(row(p, i % 2 == 0, &mut r));
+    }
+    for p in Population::fabricate(seed, others) {
+        rows.push(row(&p, true, &mut r));
+    }
+    rows.shuffle(&mut r);
+    Table { header, rows }
+}
+
 /// An endless stream of customers (first snapshot only), generated one at a time so a
 /// benchmark can write millions of rows without holding them.
 pub fn people_stream(seed: u64) -> impl Iterator<Item = Person> {

@@ -295,9 +295,23 @@ impl Tally {
             system,
             snapshot,
             snapshot_window: window,
-            genuine_fraction: GenuineFraction {
-                estimate,
-                ci95: [lo, hi],
+            genuine_fraction: if matches!(class, VerdictClass::Recycled | VerdictClass::Scraped) {
+                // Whole-record matches of shared people are not copies; only evidence the
+                // company alone holds counts as genuine here.
+                let (slo, shi) = wilson(strong, n);
+                GenuineFraction {
+                    estimate: if n == 0 {
+                        0.0
+                    } else {
+                        strong as f64 / n as f64
+                    },
+                    ci95: [slo, shi],
+                }
+            } else {
+                GenuineFraction {
+                    estimate,
+                    ci95: [lo, hi],
+                }
             },
             baseline,
             reasons,

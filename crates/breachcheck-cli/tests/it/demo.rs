@@ -43,6 +43,13 @@ fn demo_verdicts_match_ground_truth() {
         "{ci}"
     );
 
+    let rc = get("recycled.csv");
+    assert_eq!(rc["verdict"], "recycled", "{rc}");
+    assert!(
+        rc["genuine_fraction"]["ci95"][1].as_f64().expect("hi") < 0.01,
+        "{rc}"
+    );
+
     // A second run over the same directory replaces the earlier demo.
     run_ok(&["demo", "--dir", p(&dir), "--json"]);
 }
