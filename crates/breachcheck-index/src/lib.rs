@@ -4,7 +4,9 @@
 //! per canary registration — and a `manifest.json` naming them. Each segment has a record
 //! table (per record: where it came from, and 32-bit check values of each field's
 //! canonical and raw tags) and postings (64-bit blocking tags, sorted, for binary search
-//! in a memory map). Segments and manifest are written to a temporary file and renamed,
+//! in a memory map). A build streams: rows go to a spool file, postings to sorted runs that
+//! are merged at commit, so memory stays bounded. Segments and manifest are written to a
+//! temporary file and renamed,
 //! so a reader never sees half an index and a killed build leaves the previous state
 //! whole; a `LOCK` file refuses two concurrent builds.
 //!

@@ -120,17 +120,27 @@ pub struct Hit {
     pub kind: u8,
 }
 
-/// Collects one segment's records in memory, then writes it and registers it in the
-/// manifest in one atomic step ([`SegmentBuilder::commit`]).
+/// Builds one segment with memory bounded whatever the input size: record-table rows go
+/// straight to a temporary file (they are written in record order), postings are sorted in
+/// a bounded buffer and spilled as sorted runs, and [`SegmentBuilder::commit`] merges the
+/// runs into the segment while hashing it. The segment becomes live in one atomic step.
 #[derive(Debug)]
 pub struct SegmentBuilder {
     system: String,
     snapshot: String,
     kind: SegmentKind,
     sources: Vec<SourceFile>,
-    rows: Vec<[u8; RECORD]>,
+    records: u64,
+    rows: Option<std::io::BufWriter<std::fs::File>>,
     postings: Vec<(u64, u32, u8)>,
+    runs: Vec<(std::fs::File, u64)>,
+    budget: usize,
+    /// The first I/O error while spilling; reported by `commit` (so `add` stays infallible).
+    error: Option<std::io::Error>,
 }
+
+/// Postings held in memory before a sorted run is spilled (16 bytes each: 256 MiB).
+const DEFAULT_BUDGET: usize = 16 << 20;
 
 impl SegmentBuilder {
     /// A builder for `system` at `snapshot` (`YYYY-MM-DD`).
@@ -142,9 +152,20 @@ impl SegmentBuilder {
             snapshot: snapshot.to_owned(),
             kind,
             sources: Vec::new(),
-            rows: Vec::new(),
+            records: 0,
+            rows: None,
             postings: Vec::new(),
+            runs: Vec::new(),
+            budget: DEFAULT_BUDGET,
+            error: None,
         })
+    }
+
+    /// Postings held in memory before spilling a sorted run to a temporary file (at least
+    /// 1,024). The segment is byte for byte the same whatever the budget.
+    pub fn posting_budget(mut self, postings: usize) -> Self {
+        self.budget = postings.max(1024);
+        self
     }
 
     /// Registers an input file; returns its index for [`SegmentBuilder::add`].
@@ -160,11 +181,26 @@ impl SegmentBuilder {
         if rec.is_empty() {
             return false;
         }
-        let id = self.rows.len() as u32;
-        self.rows
-            .push(RecordRow::from_tagged(rec, source, source_row).encode());
+        let id = self.records as u32;
+        self.records += 1;
+        let row = RecordRow::from_tagged(rec, source, source_row).encode();
+        if self.error.is_none() {
+            let w = match &mut self.rows {
+                Some(w) => Ok(w),
+                None => tempfile::tempfile().map(|f| {
+                    self.rows
+                        .insert(std::io::BufWriter::with_capacity(1 << 20, f))
+                }),
+            };
+            if let Err(e) = w.and_then(|w| w.write_all(&row)) {
+                self.error = Some(e);
+            }
+        }
         for (kind, tag) in &rec.blocks {
             self.postings.push((tag.0, id, kind.code()));
+        }
+        if self.postings.len() >= self.budget {
+            self.spill();
         }
         if let Some(s) = self.sources.get_mut(source as usize) {
             s.rows += 1;
@@ -172,14 +208,36 @@ impl SegmentBuilder {
         true
     }
 
+    /// Sorts the buffered postings and writes them as one run.
+    fn spill(&mut self) {
+        self.postings.sort_unstable();
+        self.postings.dedup();
+        let run = tempfile::tempfile().and_then(|f| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+            for p in &self.postings {
+                w.write_all(&encode_posting(*p))?;
+            }
+            let mut f = w.into_inner().map_err(|e| e.into_error())?;
+            std::io::Seek::rewind(&mut f)?;
+            Ok(f)
+        });
+        match run {
+            Ok(f) => self.runs.push((f, self.postings.len() as u64)),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self.postings.clear();
+    }
+
     /// Records added so far.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.records as usize
     }
 
     /// Whether no record was added.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.records == 0
     }
 
     /// Writes the segment into the index at `dir` (created if missing) and makes it live.
@@ -218,8 +276,12 @@ impl SegmentBuilder {
                 snapshot: self.snapshot,
             });
         }
-        self.postings.sort_unstable();
-        self.postings.dedup();
+        if !self.postings.is_empty() || self.runs.is_empty() {
+            self.spill();
+        }
+        if let Some(e) = self.error.take() {
+            return Err(io_err(dir)(e));
+        }
         let kind = match self.kind {
             SegmentKind::System => "system",
             SegmentKind::Canary => "canary",
@@ -231,14 +293,15 @@ impl SegmentBuilder {
             self.snapshot
         );
         let seg_dir = dir.join(SEGMENT_DIR);
-        let (bytes, root, checksum) = self.write(&seg_dir, &file)?;
+        let postings: u64 = self.runs.iter().map(|(_, n)| n).sum();
+        let (bytes, root, checksum) = self.write(&seg_dir, &file, postings)?;
         let meta = SegmentMeta {
             file,
             system: self.system,
             snapshot: self.snapshot,
             kind: self.kind,
-            records: self.rows.len() as u64,
-            postings: self.postings.len() as u64,
+            records: self.records,
+            postings,
             bytes,
             root,
             checksum,
@@ -250,11 +313,17 @@ impl SegmentBuilder {
         Ok(meta)
     }
 
-    fn write(&self, seg_dir: &Path, file: &str) -> Result<(u64, String, String)> {
+    fn write(
+        &mut self,
+        seg_dir: &Path,
+        file: &str,
+        postings: u64,
+    ) -> Result<(u64, String, String)> {
+        let e = |err| io_err(seg_dir)(err);
         let mut tmp = tempfile::Builder::new()
             .prefix(".tmp-")
             .tempfile_in(seg_dir)
-            .map_err(io_err(seg_dir))?;
+            .map_err(e)?;
         let mut out = HashingWriter::new(std::io::BufWriter::with_capacity(
             1 << 20,
             tmp.as_file_mut(),
@@ -263,35 +332,68 @@ impl SegmentBuilder {
         header[..8].copy_from_slice(MAGIC);
         header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
         header[12..16].copy_from_slice(&breachcheck_core::RULES_VERSION.to_le_bytes());
-        header[16..24].copy_from_slice(&(self.rows.len() as u64).to_le_bytes());
-        header[24..32].copy_from_slice(&(self.postings.len() as u64).to_le_bytes());
-        let e = io_err(seg_dir);
+        header[16..24].copy_from_slice(&self.records.to_le_bytes());
+        header[24..32].copy_from_slice(&postings.to_le_bytes());
         out.write_all(&header).map_err(e)?;
-        for r in &self.rows {
-            out.write_all(r).map_err(io_err(seg_dir))?;
+        // The record table, as spooled.
+        if let Some(w) = self.rows.take() {
+            let mut f = w.into_inner().map_err(|err| e(err.into_error()))?;
+            std::io::Seek::rewind(&mut f).map_err(e)?;
+            std::io::copy(&mut std::io::BufReader::with_capacity(1 << 20, f), &mut out)
+                .map_err(e)?;
         }
-        for (tag, rec, kind) in &self.postings {
-            let mut p = [0u8; POSTING];
-            p[..8].copy_from_slice(&tag.to_le_bytes());
-            p[8..12].copy_from_slice(&rec.to_le_bytes());
-            p[12] = *kind;
-            out.write_all(&p).map_err(io_err(seg_dir))?;
+        // The postings: a k-way merge of the sorted runs.
+        let mut readers: Vec<std::io::BufReader<std::fs::File>> = self
+            .runs
+            .drain(..)
+            .map(|(f, _)| std::io::BufReader::with_capacity(256 * 1024, f))
+            .collect();
+        let mut heap = std::collections::BinaryHeap::new();
+        for (i, r) in readers.iter_mut().enumerate() {
+            if let Some(p) = read_posting(r).map_err(e)? {
+                heap.push(std::cmp::Reverse((p, i)));
+            }
+        }
+        while let Some(std::cmp::Reverse((p, i))) = heap.pop() {
+            out.write_all(&encode_posting(p)).map_err(e)?;
+            if let Some(next) = read_posting(&mut readers[i]).map_err(e)? {
+                heap.push(std::cmp::Reverse((next, i)));
+            }
         }
         let (mut inner, checksum, root, len) = out.finish();
-        inner
-            .write_all(checksum.as_bytes())
-            .map_err(io_err(seg_dir))?;
-        inner.flush().map_err(io_err(seg_dir))?;
+        inner.write_all(checksum.as_bytes()).map_err(e)?;
+        inner.flush().map_err(e)?;
         drop(inner);
-        tmp.as_file().sync_all().map_err(io_err(seg_dir))?;
+        tmp.as_file().sync_all().map_err(e)?;
         let dest = seg_dir.join(file);
-        tmp.persist(&dest).map_err(|e| io_err(&dest)(e.error))?;
+        tmp.persist(&dest).map_err(|err| io_err(&dest)(err.error))?;
         sync_dir(seg_dir)?;
         Ok((
             len + FOOTER as u64,
             hex(&root),
             checksum.to_hex().to_string(),
         ))
+    }
+}
+
+fn encode_posting((tag, rec, kind): (u64, u32, u8)) -> [u8; POSTING] {
+    let mut p = [0u8; POSTING];
+    p[..8].copy_from_slice(&tag.to_le_bytes());
+    p[8..12].copy_from_slice(&rec.to_le_bytes());
+    p[12] = kind;
+    p
+}
+
+fn read_posting(r: &mut impl std::io::Read) -> std::io::Result<Option<(u64, u32, u8)>> {
+    let mut b = [0u8; POSTING];
+    match r.read_exact(&mut b) {
+        Ok(()) => Ok(Some((
+            u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+            u32::from_le_bytes([b[8], b[9], b[10], b[11]]),
+            b[12],
+        ))),
+        Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(err) => Err(err),
     }
 }
 

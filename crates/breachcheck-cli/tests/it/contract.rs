@@ -302,3 +302,59 @@ fn normalize_prints_one_line_per_input_line() {
         "+4915123456789\n+4915123456789\n!invalid: empty\n!invalid: not a phone number\n"
     );
 }
+
+/// `kill -9` during a build leaves the previous index whole: `index check` and `verify`
+/// succeed on it, and the next build takes the dead build's lock over.
+#[test]
+fn a_killed_build_leaves_the_previous_index_usable() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (k, idx) = setup(tmp.path());
+    let big = tmp.path().join("big.csv");
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&big).expect("create"));
+        writeln!(w, "customer_id,email,first_name,last_name,phone,country").expect("write");
+        for i in 0..400_000u32 {
+            writeln!(
+                w,
+                "K{i},user{i}@example.org,Name{},Family{},+49 151 {:08},DE",
+                i % 1000,
+                i % 777,
+                i
+            )
+            .expect("write");
+        }
+    }
+    let mut child = bin()
+        .args(build_args(&k, &idx, "accounts", "2026-05-31", &big))
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let finished = child.try_wait().expect("wait").is_some();
+    child.kill().ok(); // SIGKILL on Unix
+    child.wait().ok();
+    run_ok(&["index", "check", "--index", p(&idx)]);
+    let out = run_ok(&["index", "info", "--index", p(&idx), "--json"]);
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let snapshots = info["systems"][0]["snapshots"]
+        .as_array()
+        .expect("snapshots")
+        .len();
+    assert_eq!(snapshots, if finished { 2 } else { 1 });
+    let json = tmp.path().join("after.json");
+    run_ok(&[
+        "verify",
+        "--key",
+        p(&k),
+        "--index",
+        p(&idx),
+        "--json",
+        p(&json),
+        p(&tmp.path().join("accounts.csv")),
+    ]);
+    if !finished {
+        // The dead build's lock is taken over; the snapshot can be built now.
+        let small = tmp.path().join("accounts.csv");
+        run_ok(&build_args(&k, &idx, "accounts", "2026-05-31", &small));
+    }
+}
