@@ -126,9 +126,12 @@ enum IndexCommand {
         /// Snapshot date of the export, YYYY-MM-DD.
         #[arg(long)]
         snapshot: String,
+        /// Print the result as JSON (segment, counts, commitment) instead of a sentence.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         read: ReadArgs,
-        /// Export files (CSV/TSV/NDJSON with a header; gzip allowed).
+        /// Export files (any shape `inspect` reads: CSV/TSV/NDJSON/JSON/SQL/XLSX…, compressed or zipped).
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -330,6 +333,7 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
             index,
             system,
             snapshot,
+            json,
             read,
             files,
         } => {
@@ -343,9 +347,22 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
                 &files,
                 &read.options(),
                 read.region()?,
-                true,
+                !json,
             )?;
-            s.print(&system, &snapshot);
+            if json {
+                let v = serde_json::json!({
+                    "schema": "breachcheck.index-build/v1",
+                    "records": s.records,
+                    "quarantined": s.quarantined,
+                    "without_usable_field": s.skipped_empty,
+                    "seconds": s.seconds,
+                    "segment": s.segment,
+                    "commitment": breachcheck_index::Index::open(&index)?.manifest().commitment,
+                });
+                outln!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                s.print(&system, &snapshot);
+            }
             Ok(())
         }
         IndexCommand::Canaries {

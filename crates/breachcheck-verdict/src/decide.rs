@@ -202,6 +202,12 @@ impl Tally {
         let class = if n == 0 {
             reasons.push("no record could be read from the sample".into());
             VerdictClass::Inconclusive
+        } else if self.empty * 2 > n {
+            reasons.push(format!(
+                "{} of {n} records have no field breachcheck could use (no column was recognised as a name, e-mail, phone, address, date of birth or id): check the column roles with `breachcheck inspect` and name them with --map",
+                self.empty
+            ));
+            VerdictClass::Inconclusive
         } else if canary > 0 || (estimate >= GENUINE_SHARE && significant) {
             if estimate >= GENUINE_SHARE {
                 VerdictClass::Genuine
@@ -475,6 +481,13 @@ mod tests {
         assert_eq!(t.verdict().class, VerdictClass::Scraped);
         t.field_present[MatchField::Email.index()] = 1000;
         assert_eq!(t.verdict().class, VerdictClass::Mixed);
+    }
+
+    #[test]
+    fn unreadable_columns_are_inconclusive_not_fabricated() {
+        let mut t = tally(&[(EvidenceClass::None, 100)], &[]);
+        t.empty = 100;
+        assert_eq!(t.verdict().class, VerdictClass::Inconclusive);
     }
 
     #[test]
