@@ -55,7 +55,7 @@ fn stream(
             Event::Record(r) => {
                 batch.push(r);
                 if batch.len() == BATCH {
-                    pb.inc(BATCH as u64);
+                    advance(pb, records.bytes_read(), BATCH as u64);
                     on_batch(
                         std::mem::replace(&mut batch, Vec::with_capacity(BATCH)),
                         &roles,
@@ -76,7 +76,7 @@ fn stream(
             }
         }
     }
-    pb.inc(batch.len() as u64);
+    advance(pb, records.bytes_read(), batch.len() as u64);
     if !batch.is_empty() {
         on_batch(batch, &roles)?;
     }
@@ -126,6 +126,28 @@ impl QuarantineFile {
         tmp.as_file().sync_all()?;
         tmp.persist(&self.dest).map_err(|e| e.error)?;
         Ok(())
+    }
+}
+
+/// Moves a bar: by bytes when it has a length (a byte bar), else by records.
+fn advance(pb: &indicatif::ProgressBar, bytes: u64, records: u64) {
+    if pb.length().is_some() {
+        pb.set_position(bytes);
+    } else {
+        pb.inc(records);
+    }
+}
+
+/// A progress bar for reading `path`: bytes with ETA for a plain or compressed file,
+/// a record counter for archives and workbooks (whose bytes are not counted).
+fn reading_bar(show: bool, what: &str, path: &Path, sample: &Sample) -> indicatif::ProgressBar {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    match sample.container() {
+        breachcheck_ingest::Container::Zip | breachcheck_ingest::Container::Ole => {
+            progress::lines(show, what)
+        }
+        _ if size > 0 => progress::bytes(show, what, size),
+        _ => progress::lines(show, what),
     }
 }
 
@@ -188,9 +210,14 @@ pub(crate) fn build(
     let normalizer = Normalizer::new(Tagger::new(key), region);
     let mut builder = SegmentBuilder::new(system, snapshot, kind)?;
     let (mut skipped, mut quarantined) = (0u64, 0u64);
-    let pb = progress::lines(show_progress, &format!("indexing {system} @ {snapshot}"));
     for path in files {
         let sample = Sample::open(path, opts)?;
+        let pb = reading_bar(
+            show_progress,
+            &format!("indexing {system} @ {snapshot}: {}", file_name(path)),
+            path,
+            &sample,
+        );
         let sha256 = breachcheck_ingest::sha256_file(path)
             .with_context(|| format!("cannot hash {}", path.display()))?;
         let src = builder.add_source(SourceFile {
@@ -216,8 +243,8 @@ pub(crate) fn build(
             },
             |_| quarantined += 1,
         )?;
+        pb.finish_and_clear();
     }
-    pb.finish_and_clear();
     if builder.is_empty() {
         bail!("no record could be indexed from the given files: no column was recognised or every line was quarantined; check them with `breachcheck inspect` and name columns with --map COLUMN=ROLE");
     }
@@ -273,7 +300,7 @@ pub(crate) fn verify(
     let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
     let mut outcomes: Vec<LineOutcome> = Vec::new();
     let keep_outcomes = matches_out.is_some();
-    let pb = progress::lines(show_progress, "verifying");
+    let pb = reading_bar(show_progress, "verifying", sample_path, &sample);
     let mut qfile = quarantine_out.map(QuarantineFile::create).transpose()?;
     let (stats, parts) = stream(
         &sample,
@@ -390,7 +417,7 @@ pub(crate) fn inspect(
     let sample = Sample::open(path, opts)?;
     let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
     let mut first_lines: Vec<(u32, u64)> = Vec::new();
-    let pb = progress::lines(!json, "reading");
+    let pb = reading_bar(!json, "reading", path, &sample);
     let mut qfile = quarantine_out.map(QuarantineFile::create).transpose()?;
     let (stats, parts) = stream(
         &sample,

@@ -56,6 +56,32 @@ pub(crate) fn open(path: &Path) -> std::io::Result<(Container, Box<dyn Read + Se
     decompress(Box::new(File::open(path)?))
 }
 
+/// [`open`], counting the file's bytes read (before decompression) into `counter`, for
+/// progress against the file size.
+pub(crate) fn open_counted(
+    path: &Path,
+    counter: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> std::io::Result<(Container, Box<dyn Read + Send>)> {
+    decompress(Box::new(Counted {
+        inner: File::open(path)?,
+        counter,
+    }))
+}
+
+struct Counted<R> {
+    inner: R,
+    counter: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// Names of the file members of a zip archive, with their indexes.
 pub(crate) fn zip_members(path: &Path) -> std::io::Result<Vec<(usize, String)>> {
     let mut z = zip::ZipArchive::new(File::open(path)?).map_err(std::io::Error::other)?;

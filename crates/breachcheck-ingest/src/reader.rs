@@ -537,6 +537,7 @@ pub struct Records {
     done: LineStats,
     failed: bool,
     capture: bool,
+    bytes_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Records {
@@ -555,7 +556,14 @@ impl Records {
             done: LineStats::default(),
             failed: false,
             capture: false,
+            bytes_read: Default::default(),
         }
+    }
+
+    /// Bytes of the input file read so far (before decompression; archive members and
+    /// spreadsheet sheets are not counted), for progress against the file's size.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Counts over every part so far (final once the iterator is exhausted):
@@ -623,7 +631,9 @@ impl Records {
             return true;
         }
         let opened = match unit.opener {
-            crate::Opener::File => crate::container::open(&self.path),
+            crate::Opener::File => {
+                crate::container::open_counted(&self.path, self.bytes_read.clone())
+            }
             crate::Opener::ZipMember(i) => crate::container::open_zip_member(&self.path, i),
             crate::Opener::Sheet(..) => Err(std::io::Error::other(
                 "a sheet without a sheet plan (bug, please report)",
