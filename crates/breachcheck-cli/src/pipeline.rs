@@ -4,7 +4,7 @@
 use crate::{progress, time};
 use anyhow::{bail, Context, Result};
 use breachcheck_core::FieldRole;
-use breachcheck_core::{EvidenceClass, SecretKey, Tagger};
+use breachcheck_core::{SecretKey, Tagger};
 use breachcheck_index::{Index, SegmentBuilder, SegmentKind, SegmentMeta, SourceFile};
 use breachcheck_ingest::{Event, IngestOptions, Part, Quarantined, RawRecord, Sample};
 use breachcheck_link::{LineMatch, Prober};
@@ -83,48 +83,108 @@ fn stream(
     Ok((records.stats(), parts))
 }
 
-/// `--quarantine-out`: the raw text of every quarantined line, written only because the
-/// user asked (the one place input values are written). Temporary file, renamed at the end.
-pub(crate) struct QuarantineFile {
+/// An output file written through a temporary file beside it and renamed when complete,
+/// so a reader never sees half of it; streamed, so its size does not weigh on memory.
+struct AtomicOutput {
     tmp: std::io::BufWriter<tempfile::NamedTempFile>,
     dest: std::path::PathBuf,
 }
 
-impl QuarantineFile {
-    pub(crate) fn create(dest: &Path) -> Result<Self> {
+impl AtomicOutput {
+    fn create(dest: &Path) -> Result<Self> {
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let mut tmp = std::io::BufWriter::new(
-            tempfile::Builder::new()
-                .prefix(".tmp-")
-                .tempfile_in(dir)
-                .with_context(|| format!("cannot create {}", dest.display()))?,
-        );
-        use std::io::Write;
-        writeln!(
-            tmp,
-            "# part\tline\treason\traw line (written because --quarantine-out was given)"
-        )?;
-        Ok(QuarantineFile {
-            tmp,
+        let tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create {}", dest.display()))?;
+        Ok(AtomicOutput {
+            tmp: std::io::BufWriter::with_capacity(1 << 20, tmp),
             dest: dest.to_owned(),
         })
     }
 
+    fn finish(self) -> Result<()> {
+        let tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&self.dest).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+/// `--quarantine-out`: the raw text of every quarantined line, written only because the
+/// user asked (the one place input values are written).
+pub(crate) struct QuarantineFile(AtomicOutput);
+
+impl QuarantineFile {
+    pub(crate) fn create(dest: &Path) -> Result<Self> {
+        use std::io::Write;
+        let mut out = AtomicOutput::create(dest)?;
+        writeln!(
+            out.tmp,
+            "# part\tline\treason\traw line (written because --quarantine-out was given)"
+        )?;
+        Ok(QuarantineFile(out))
+    }
+
     fn write(&mut self, q: &Quarantined, raw: Option<&[u8]>) -> Result<()> {
         use std::io::Write;
-        write!(self.tmp, "{}\t{}\t{}\t", q.part, q.line, q.reason.code())?;
-        self.tmp.write_all(raw.unwrap_or(b"<not kept>"))?;
-        self.tmp.write_all(b"\n")?;
+        write!(self.0.tmp, "{}\t{}\t{}\t", q.part, q.line, q.reason.code())?;
+        self.0.tmp.write_all(raw.unwrap_or(b"<not kept>"))?;
+        self.0.tmp.write_all(b"\n")?;
         Ok(())
     }
 
     pub(crate) fn finish(self) -> Result<()> {
-        let tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(&self.dest).map_err(|e| e.error)?;
+        self.0.finish()
+    }
+}
+
+/// `--matches-out`: one CSV row per sample line
+/// (`line,evidence,system,snapshot,source_file,source_row,score`), locations and classes
+/// only, no values; streamed as lines are verified.
+struct MatchesFile(AtomicOutput);
+
+impl MatchesFile {
+    fn create(dest: &Path) -> Result<Self> {
+        use std::io::Write;
+        let mut out = AtomicOutput::create(dest)?;
+        writeln!(
+            out.tmp,
+            "line,evidence,system,snapshot,source_file,source_row,score"
+        )?;
+        Ok(MatchesFile(out))
+    }
+
+    fn write(
+        &mut self,
+        line: u64,
+        m: &LineMatch,
+        manifest: &breachcheck_index::Manifest,
+    ) -> Result<()> {
+        use std::io::Write;
+        let best = m.best.as_ref();
+        let seg = best.and_then(|b| manifest.segments.get(b.segment as usize));
+        let (system, snapshot, file, row) = match (seg, best) {
+            (Some(s), Some(b)) => (
+                s.system.as_str(),
+                s.snapshot.as_str(),
+                s.sources
+                    .get(b.source_file as usize)
+                    .map_or("", |f| f.name.as_str()),
+                b.source_row.to_string(),
+            ),
+            _ => ("", "", "", String::new()),
+        };
+        writeln!(
+            self.0.tmp,
+            "{line},{},{system},{snapshot},{},{row},{:.2}",
+            m.evidence.as_str(),
+            csv_field(file),
+            best.map_or(0.0, |b| b.score)
+        )?;
         Ok(())
     }
 }
@@ -264,16 +324,6 @@ pub(crate) struct Verified {
     pub report: Report,
 }
 
-/// One line of `--matches-out`.
-struct LineOutcome {
-    line: u64,
-    evidence: EvidenceClass,
-    segment: Option<u32>,
-    source_file: u16,
-    source_row: u64,
-    score: f64,
-}
-
 /// Cross-checks `sample_path` against the index at `dir`; also writes one CSV row per
 /// sample line to `matches_out` when given.
 #[allow(clippy::too_many_arguments)]
@@ -298,8 +348,7 @@ pub(crate) fn verify(
     let mut tally = Tally::new(index.manifest());
     let mut quarantine = Vec::new();
     let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
-    let mut outcomes: Vec<LineOutcome> = Vec::new();
-    let keep_outcomes = matches_out.is_some();
+    let mut matches_file = matches_out.map(MatchesFile::create).transpose()?;
     let pb = reading_bar(show_progress, "verifying", sample_path, &sample);
     let mut qfile = quarantine_out.map(QuarantineFile::create).transpose()?;
     let (stats, parts) = stream(
@@ -317,15 +366,8 @@ pub(crate) fn verify(
                 .collect();
             for (r, (t, m)) in batch.iter().zip(&results) {
                 tally.add(t, m);
-                if keep_outcomes {
-                    outcomes.push(LineOutcome {
-                        line: r.line,
-                        evidence: m.evidence,
-                        segment: m.best.as_ref().map(|b| b.segment),
-                        source_file: m.best.as_ref().map_or(0, |b| b.source_file),
-                        source_row: m.best.as_ref().map_or(0, |b| b.source_row),
-                        score: m.best.as_ref().map_or(0.0, |b| b.score),
-                    });
+                if let Some(f) = matches_file.as_mut() {
+                    f.write(r.line, m, index.manifest())?;
                 }
             }
             Ok(())
@@ -341,8 +383,8 @@ pub(crate) fn verify(
     if let Some(q) = qfile {
         q.finish()?;
     }
-    if let Some(path) = matches_out {
-        write_matches(path, &outcomes, index.manifest())?;
+    if let Some(f) = matches_file {
+        f.0.finish()?;
     }
     let section = SampleSection::new(
         sha256,
@@ -360,43 +402,6 @@ pub(crate) fn verify(
 
 fn reason_key(q: &Quarantined) -> String {
     q.reason.code().to_owned()
-}
-
-/// Writes the per-line CSV (`line,evidence,system,snapshot,source_file,source_row,score`):
-/// locations and classes only, no values.
-fn write_matches(
-    path: &Path,
-    outcomes: &[LineOutcome],
-    m: &breachcheck_index::Manifest,
-) -> Result<()> {
-    let mut out = String::from("line,evidence,system,snapshot,source_file,source_row,score\n");
-    for o in outcomes {
-        let seg = o.segment.and_then(|s| m.segments.get(s as usize));
-        let (system, snapshot, file) = match seg {
-            Some(s) => (
-                s.system.as_str(),
-                s.snapshot.as_str(),
-                s.sources
-                    .get(o.source_file as usize)
-                    .map_or("", |f| f.name.as_str()),
-            ),
-            None => ("", "", ""),
-        };
-        let row = if seg.is_some() {
-            o.source_row.to_string()
-        } else {
-            String::new()
-        };
-        out.push_str(&format!(
-            "{},{},{system},{snapshot},{},{row},{:.2}\n",
-            o.line,
-            o.evidence.as_str(),
-            csv_field(file),
-            o.score
-        ));
-    }
-    breachcheck_report::write_atomic(path, out.as_bytes())?;
-    Ok(())
 }
 
 fn csv_field(s: &str) -> String {
