@@ -257,12 +257,7 @@ fn inspect_reports_layout_without_values() {
     std::fs::write(&exp, ACCOUNTS).expect("write");
     let out = run_ok(&["inspect", "--json", p(&exp)]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let roles: Vec<&str> = v["parts"][0]["layout"]["columns"]
-        .as_array()
-        .expect("columns")
-        .iter()
-        .map(|c| c["role"].as_str().expect("role"))
-        .collect();
+    let roles = crate::roles(&v["parts"][0]);
     assert_eq!(
         roles,
         [

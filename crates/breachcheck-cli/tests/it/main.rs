@@ -97,6 +97,16 @@ pub(crate) fn verify_against(
     read_json(&json)
 }
 
+/// The role names of a part's columns in a report or `inspect --json` output.
+pub(crate) fn roles(part: &serde_json::Value) -> Vec<String> {
+    part["layout"]["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| c["role"].as_str().expect("role").to_owned())
+        .collect()
+}
+
 /// A fresh key in `dir`.
 pub(crate) fn key(dir: &Path) -> PathBuf {
     let k = dir.join("test.key");

@@ -37,12 +37,7 @@ fn mysql_dump_with_two_tables() {
     assert_eq!(parts.len(), 2, "{parts:?}");
     assert_eq!(parts[0]["name"], "dump.sql:customers");
     assert_eq!(parts[0]["layout"]["format"]["kind"], "sql");
-    let roles: Vec<&str> = parts[0]["layout"]["columns"]
-        .as_array()
-        .expect("cols")
-        .iter()
-        .map(|c| c["role"].as_str().expect("role"))
-        .collect();
+    let roles = crate::roles(&parts[0]);
     assert_eq!(
         roles,
         ["customer_id", "email", "first_name", "last_name", "phone"]
@@ -98,12 +93,7 @@ fn combolist_matches_emails_only_and_never_as_names() {
         "combo.txt",
         b"ana.lopez@example.es:Sunshine1\nbo.li@example.cn:pa:ss:word\nnobody@example.org:qwerty\n",
     );
-    let roles: Vec<&str> = r["sample"]["parts"][0]["layout"]["columns"]
-        .as_array()
-        .expect("cols")
-        .iter()
-        .map(|c| c["role"].as_str().expect("role"))
-        .collect();
+    let roles = crate::roles(&r["sample"]["parts"][0]);
     assert_eq!(roles, ["email", "password_hash"]);
     assert_eq!(r["sample"]["records_parsed"], 3);
     assert_eq!(r["matches"]["by_evidence"]["partial"], 2);
@@ -274,12 +264,7 @@ C3      jm@example.de             Jürgen    Müller      +49 151 23456789   DE
     let r = verify(tmp.path(), "report.txt", sample.as_bytes());
     let part = &r["sample"]["parts"][0];
     assert_eq!(part["layout"]["format"]["kind"], "fixed_width", "{part}");
-    let roles: Vec<&str> = part["layout"]["columns"]
-        .as_array()
-        .expect("cols")
-        .iter()
-        .map(|c| c["role"].as_str().expect("role"))
-        .collect();
+    let roles = crate::roles(&part);
     assert_eq!(
         roles,
         [
