@@ -264,7 +264,7 @@ C3      jm@example.de             Jürgen    Müller      +49 151 23456789   DE
     let r = verify(tmp.path(), "report.txt", sample.as_bytes());
     let part = &r["sample"]["parts"][0];
     assert_eq!(part["layout"]["format"]["kind"], "fixed_width", "{part}");
-    let roles = crate::roles(&part);
+    let roles = crate::roles(part);
     assert_eq!(
         roles,
         [
