@@ -222,6 +222,19 @@ impl EvidenceCounts {
     }
 }
 
+/// Genuine lines whose matching records were present from `first_seen` to `last_seen`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Presence {
+    /// System.
+    pub system: String,
+    /// First snapshot the records were present in.
+    pub first_seen: String,
+    /// Last snapshot the records were present in.
+    pub last_seen: String,
+    /// Lines.
+    pub lines: u64,
+}
+
 /// Agreement on one field.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct FieldAgreement {
@@ -244,6 +257,8 @@ pub struct MatchesSection {
     pub joined: u64,
     /// Per segment (system, snapshot): lines matching there.
     pub by_segment: Vec<SegmentCount>,
+    /// Genuine lines by the snapshots their records were present in (first seen, last seen).
+    pub presence: Vec<Presence>,
     /// Per field agreement with the best candidate.
     pub field_agreement: BTreeMap<&'static str, FieldAgreement>,
     /// Best-candidate score histogram (bucket lower bound → lines).
@@ -328,6 +343,16 @@ impl Report {
                 by_evidence: EvidenceCounts::from_tally(tally),
                 joined: tally.joined,
                 by_segment: tally.segments.clone(),
+                presence: tally
+                    .presence
+                    .iter()
+                    .map(|((system, first, last), n)| Presence {
+                        system: system.clone(),
+                        first_seen: first.clone(),
+                        last_seen: last.clone(),
+                        lines: *n,
+                    })
+                    .collect(),
                 field_agreement,
                 score_histogram: tally.score_histogram.clone(),
             },

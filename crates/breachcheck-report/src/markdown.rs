@@ -76,6 +76,20 @@ pub(crate) fn render(r: &Report) -> String {
             seg.system, seg.snapshot, seg.full_or_better, seg.any_match
         );
     }
+    if !r.matches.presence.is_empty() {
+        let _ = writeln!(s, "\n## When the matching records were present\n");
+        let _ = writeln!(
+            s,
+            "| system | first seen | last seen | lines |\n|---|---|---|---:|"
+        );
+        for p in &r.matches.presence {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                p.system, p.first_seen, p.last_seen, p.lines
+            );
+        }
+    }
     if !r.matches.field_agreement.is_empty() {
         let _ = writeln!(s, "\n## Field agreement with the best candidate\n");
         let _ = writeln!(

@@ -171,6 +171,53 @@ impl Tally {
                 neighbours.join(", ")
             ));
         }
+        let mut dating: Option<String> = None;
+        if let Some(sys) = &system {
+            // Every copied record was present at the moment of the copy: the intersection
+            // of the records' presence spans dates it.
+            let spans: Vec<(&str, &str, u64)> = self
+                .presence
+                .iter()
+                .filter(|((s, _, _), _)| s == sys)
+                .map(|((_, f, l), n)| (f.as_str(), l.as_str(), *n))
+                .collect();
+            let latest_first = spans.iter().map(|(f, _, _)| *f).max();
+            let earliest_last = spans.iter().map(|(_, l, _)| *l).min();
+            if let (Some(lf), Some(el)) = (latest_first, earliest_last) {
+                let only_before: u64 = spans
+                    .iter()
+                    .filter(|(_, l, _)| *l == el)
+                    .map(|(_, _, n)| n)
+                    .sum();
+                let only_after: u64 = spans
+                    .iter()
+                    .filter(|(f, _, _)| *f == lf)
+                    .map(|(_, _, n)| n)
+                    .sum();
+                let snaps: Vec<&str> = self
+                    .segments
+                    .iter()
+                    .filter(|x| !x.canary && &x.system == sys)
+                    .map(|x| x.snapshot.as_str())
+                    .collect();
+                let earliest = snaps.iter().min().copied();
+                let latest = snaps.iter().max().copied();
+                dating = Some(if lf <= el {
+                    let mut d = format!("dating: every matching record of {sys} was present in the snapshots from {lf} to {el}");
+                    if Some(lf) != earliest {
+                        d.push_str(&format!("; {only_after} of them first appear at {lf}, so the copy is not older than {lf}"));
+                    }
+                    if Some(el) != latest {
+                        d.push_str(&format!("; {only_before} were gone from the snapshot after {el}, so the copy predates it"));
+                    }
+                    d
+                } else {
+                    format!(
+                        "dating: the matching records of {sys} were present at different times (some only until {el}, some only from {lf}): the sample mixes copies taken at different moments"
+                    )
+                });
+            }
+        }
         if partial > 0 {
             reasons.push(format!(
                 "{partial} line(s) ({}) share some field with a record (e.g. the same e-mail) without matching it whole: the same people, other data",
@@ -236,6 +283,9 @@ impl Tally {
         } else {
             VerdictClass::Inconclusive
         };
+        if let (Some(d), VerdictClass::Genuine | VerdictClass::Mixed) = (dating, class) {
+            reasons.push(d);
+        }
         if class == VerdictClass::Genuine && strong == 0 {
             reasons.push("no matching line reproduces a stored quirk or an internal id: the copy was re-formatted by the seller, or it is an unusually complete list from elsewhere; weigh the snapshot agreement above".into());
         }

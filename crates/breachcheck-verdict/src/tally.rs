@@ -58,6 +58,10 @@ pub struct Tally {
     /// Lines that match no single record whole but agree on every field with several
     /// records of the same person (joined internal tables); counted as genuine.
     pub joined: u64,
+    /// Genuine lines by the span of snapshots of one system their records were present in:
+    /// (system, first seen, last seen) → lines. A copy made at T shows records present at T
+    /// and none present only before or only after it.
+    pub presence: BTreeMap<(String, String, String), u64>,
     /// Histogram of best-candidate scores, buckets of 5 from -10 up.
     pub score_histogram: BTreeMap<i64, u64>,
 }
@@ -95,6 +99,7 @@ impl Tally {
             empty: 0,
             quirk_lines: 0,
             joined: 0,
+            presence: BTreeMap::new(),
             score_histogram: BTreeMap::new(),
         }
     }
@@ -110,6 +115,7 @@ impl Tally {
             self.field_present[f.index()] += 1;
         }
         self.joined += u64::from(m.joined);
+        self.add_presence(m);
         if m.joined {
             for sm in &m.per_segment {
                 if let Some(s) = self.segments.get_mut(sm.segment as usize) {
@@ -171,8 +177,40 @@ impl Tally {
         self.empty += other.empty;
         self.quirk_lines += other.quirk_lines;
         self.joined += other.joined;
+        for (k, v) in other.presence {
+            *self.presence.entry(k).or_insert(0) += v;
+        }
         for (k, v) in other.score_histogram {
             *self.score_histogram.entry(k).or_insert(0) += v;
+        }
+    }
+
+    /// Records the snapshot span of a genuine line's matches in the system of its best
+    /// candidate.
+    fn add_presence(&mut self, m: &LineMatch) {
+        let Some(best) = &m.best else { return };
+        if !m.evidence.is_genuine() {
+            return;
+        }
+        let Some(system) = self
+            .segments
+            .get(best.segment as usize)
+            .map(|s| s.system.clone())
+        else {
+            return;
+        };
+        let mut snaps: Vec<&str> = m
+            .per_segment
+            .iter()
+            .filter(|sm| sm.evidence.is_genuine())
+            .filter_map(|sm| self.segments.get(sm.segment as usize))
+            .filter(|s| !s.canary && s.system == system)
+            .map(|s| s.snapshot.as_str())
+            .collect();
+        snaps.sort_unstable();
+        if let (Some(first), Some(last)) = (snaps.first(), snaps.last()) {
+            let key = (system.clone(), (*first).to_owned(), (*last).to_owned());
+            *self.presence.entry(key).or_insert(0) += 1;
         }
     }
 
