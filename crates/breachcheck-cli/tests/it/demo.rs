@@ -23,6 +23,24 @@ fn demo_verdicts_match_ground_truth() {
     assert_eq!(g["snapshot"], "2026-04-30");
     assert!(g["genuine_fraction"]["ci95"][0].as_f64().expect("lo") > 0.9);
 
+    // The copy is dated by its records' presence: every span includes 2026-04-30.
+    let report = crate::read_json(std::path::Path::new(
+        g["report"].as_str().expect("report path"),
+    ));
+    let spans = report["matches"]["presence"].as_array().expect("presence");
+    assert!(!spans.is_empty());
+    for s in spans {
+        assert!(
+            s["first_seen"].as_str() <= Some("2026-04-30")
+                && s["last_seen"].as_str() >= Some("2026-04-30"),
+            "{s}"
+        );
+    }
+    let reasons = report["verdict"]["reasons"].as_array().expect("reasons");
+    assert!(reasons.iter().any(|r| r
+        .as_str()
+        .is_some_and(|t| t.starts_with("dating:") && t.contains("2026-04-30"))));
+
     let f = get("fabricated.csv");
     assert_eq!(f["verdict"], "fabricated", "{f}");
     assert!(f["system"].is_null());
