@@ -353,7 +353,19 @@ impl TextRecords {
         self.quarantine(no, QuarantineReason::BrokenQuoting)
     }
 
-    fn finish(&mut self, no: u64, cells: Vec<String>, continuation: u64) -> Event {
+    fn finish(&mut self, no: u64, mut cells: Vec<String>, continuation: u64) -> Event {
+        if self.width > 0 && self.format != Format::Ndjson && self.format != Format::JsonArray {
+            // Ragged rows as exporters write them: a trailing delimiter on every line adds
+            // empty fields; trailing empty fields left out shorten a row. Neither moves a
+            // value, so such rows are kept; a row missing more than half its fields, or
+            // with extra non-empty fields, is not.
+            while cells.len() > self.width && cells.last().is_some_and(|c| c.trim().is_empty()) {
+                cells.pop();
+            }
+            if cells.len() < self.width && cells.len() * 2 >= self.width {
+                cells.resize(self.width, String::new());
+            }
+        }
         if self.width > 0 && cells.len() != self.width {
             return self.quarantine(
                 no,

@@ -163,3 +163,17 @@ fn quarantine_out_holds_the_raw_lines_only_when_asked() {
         ]
     );
 }
+
+#[test]
+fn ragged_rows_are_kept_when_no_value_moves() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // A trailing delimiter on every line, and a row that leaves its last empty field out.
+    let s = "email,first_name,last_name,phone,country,\n\
+             ana@example.es,Ana,López,+34 612 34 56 78,ES,\n\
+             bo@example.cn,Bo,Li,+86 139 1234 5678\n\
+             x,y\n";
+    let r = verify(tmp.path(), s.as_bytes(), "ragged.csv");
+    assert_eq!(r["sample"]["records_parsed"], 2, "{}", r["sample"]);
+    assert_eq!(quarantined(&r), [(4, "wrong_field_count".to_owned())]);
+    assert_accounting(&r);
+}
