@@ -46,6 +46,11 @@ const MAX_LEN: usize = 254;
 /// The canonical form of an e-mail address, or `None` when the input is not an address.
 pub fn canonical(raw: &str) -> Option<String> {
     let s = raw.trim();
+    // "Ana López <ana@example.es>": the address is inside the angle brackets.
+    let s = match (s.rfind('<'), s.ends_with('>')) {
+        (Some(i), true) if i > 0 => &s[i..],
+        _ => s,
+    };
     let s = s.trim_start_matches('<').trim_end_matches('>');
     let s = match s.get(..7) {
         Some(p) if p.eq_ignore_ascii_case("mailto:") => &s[7..],
@@ -203,6 +208,10 @@ mod tests {
             Some("x@example.com")
         );
         assert_eq!(c("mailto:x@Example.COM").as_deref(), Some("x@example.com"));
+        assert_eq!(
+            c("Ana López <Ana@Example.es>").as_deref(),
+            Some("ana@example.es")
+        );
     }
 
     #[test]

@@ -118,7 +118,7 @@ impl Normalizer {
         let mut c = Cells::default();
         for (role, cell) in roles.iter().zip(cells) {
             let v = cell.as_ref().trim();
-            if !v.is_empty() && c.by_role[*role as usize].is_none() {
+            if !v.is_empty() && !is_null_placeholder(v) && c.by_role[*role as usize].is_none() {
                 c.by_role[*role as usize] = Some(v);
             }
         }
@@ -286,6 +286,29 @@ pub(crate) fn identifier(raw: &str) -> String {
     }
 }
 
+/// Cells that stand for "no value" in exports and dumps: `NULL`, `\N`, `N/A`, `None`, `-`…
+/// They are empty, not invalid values (which would count as signs of fabrication).
+fn is_null_placeholder(v: &str) -> bool {
+    v.len() <= 9
+        && [
+            "null",
+            "\\n",
+            "n/a",
+            "none",
+            "nil",
+            "-",
+            "--",
+            "---",
+            "?",
+            "undefined",
+            "(null)",
+            "#n/a",
+            "nan",
+        ]
+        .iter()
+        .any(|p| v.eq_ignore_ascii_case(p))
+}
+
 fn join_raw(parts: &[Option<&str>]) -> String {
     parts
         .iter()
@@ -362,6 +385,16 @@ mod tests {
             a.field(MatchField::CustomerId).map(|t| t.canonical),
             b.field(MatchField::CustomerId).map(|t| t.canonical)
         );
+    }
+
+    #[test]
+    fn null_placeholders_are_empty() {
+        let r = n().tag_record(
+            &[FieldRole::Email, FieldRole::Phone, FieldRole::BirthDate],
+            &["NULL", "\\N", "N/A"],
+        );
+        assert!(r.is_empty());
+        assert_eq!(r.signals, Signals::default());
     }
 
     #[test]
