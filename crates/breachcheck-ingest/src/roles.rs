@@ -95,7 +95,7 @@ fn stats(rows: &[Vec<String>], i: usize) -> Stats {
         .iter()
         .filter_map(|r| r.get(i))
         .map(|v| v.trim())
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.is_empty() && !breachcheck_normalize::is_null_placeholder(v))
     {
         s.n += 1;
         s.email += usize::from(email::looks_like(v));

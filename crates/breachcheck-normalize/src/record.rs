@@ -288,7 +288,7 @@ pub(crate) fn identifier(raw: &str) -> String {
 
 /// Cells that stand for "no value" in exports and dumps: `NULL`, `\N`, `N/A`, `None`, `-`…
 /// They are empty, not invalid values (which would count as signs of fabrication).
-fn is_null_placeholder(v: &str) -> bool {
+pub fn is_null_placeholder(v: &str) -> bool {
     v.len() <= 9
         && [
             "null",
