@@ -187,6 +187,12 @@ const SYNONYMS: &[(&str, FieldRole)] = &[
     ("sex", FieldRole::Ignore),
     ("useragent", FieldRole::Ignore),
     ("status", FieldRole::Ignore),
+    ("title", FieldRole::Ignore),
+    ("salutation", FieldRole::Ignore),
+    ("anrede", FieldRole::Ignore),
+    ("civilite", FieldRole::Ignore),
+    ("genre", FieldRole::Ignore),
+    ("tratamiento", FieldRole::Ignore),
     // Last components of nested keys: "name.first", "contact.phone".
     ("first", FieldRole::FirstName),
     ("given", FieldRole::FirstName),

@@ -193,6 +193,10 @@ pub(crate) fn infer(names: &[String], rows: &[Vec<String>], width: usize) -> Vec
             col(FieldRole::CustomerId, 0.5, RoleSource::Content)
         } else if sh(s.id) >= 0.9 {
             col(FieldRole::PostalCode, 0.4, RoleSource::Content)
+        } else if s.n >= 30 && s.distinct <= 6 {
+            // A handful of values over many rows is a category (title, gender, status),
+            // never a name or a city.
+            col(FieldRole::Ignore, 0.7, RoleSource::Content)
         } else if sh(s.name) >= 0.8 {
             name_like.push((i, s.tokens as f32 / s.n.max(1) as f32));
             col(FieldRole::Ignore, 0.0, RoleSource::Content)
@@ -404,6 +408,22 @@ mod tests {
                 FieldRole::PasswordHash
             ]
         );
+    }
+
+    #[test]
+    fn categories_are_not_names() {
+        let titles = ["Mr", "Mrs", "Ms", "Dr"];
+        let body: Vec<Vec<String>> = (0..40)
+            .map(|i| {
+                vec![
+                    titles[i % 4].to_owned(),
+                    format!("Person{}", (b'a' + (i % 26) as u8) as char)
+                        .replace(|c: char| c.is_ascii_digit(), ""),
+                ]
+            })
+            .collect();
+        let roles: Vec<FieldRole> = infer(&[], &body, 2).iter().map(|c| c.role).collect();
+        assert_eq!(roles[0], FieldRole::Ignore);
     }
 
     #[test]
