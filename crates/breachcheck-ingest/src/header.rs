@@ -238,7 +238,8 @@ fn looks_like_value(cell: &str) -> bool {
     email::looks_like(c)
         || phone::looks_like(c)
         || date::looks_like(c)
-        || c.chars().any(|ch| ch.is_ascii_digit())
+        // Header names carry a digit or two ("address_line1", "phone2"); values carry more.
+        || c.chars().filter(char::is_ascii_digit).count() >= 3
 }
 
 /// Whether the first of `rows` is a header: some cell is a known header word, or no cell
@@ -313,5 +314,13 @@ mod tests {
             &["b@example.org", "Bo"]
         ])));
         assert!(!is_header(&rows(&[&["Ana", "Lopez"], &["Bo", "Li"]])));
+        assert!(is_header(&rows(&[
+            &["email1", "address_line1"],
+            &["a@example.org", "Main St 5"]
+        ])));
+        assert!(!is_header(&rows(&[
+            &["C1000001", "Ana"],
+            &["C1000002", "Bo"]
+        ])));
     }
 }
