@@ -41,7 +41,24 @@ pub fn canonical(raw: &str, region: Option<Region>) -> Option<CanonicalPhone> {
     } else {
         s
     };
-    let number: PhoneNumber = PHONE_NUMBER_UTIL.parse(s, region).ok()?;
+    let mut number: PhoneNumber = PHONE_NUMBER_UTIL.parse(s, region).ok()?;
+    // E.164 stored without its "+" ("4915123456789" in a German record) reads, nationally,
+    // as a longer German number; when the digits start with the region's own country code
+    // and the international reading is a valid number of that region, it is the one meant.
+    if let Some(r) = region {
+        if s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0') && s.len() >= 10 {
+            let code = PHONE_NUMBER_UTIL
+                .get_country_code_for_region(r)
+                .map(|c| c.to_string());
+            if code.is_some_and(|c| s.starts_with(&c)) {
+                if let Ok(intl) = PHONE_NUMBER_UTIL.parse(&format!("+{s}"), None) {
+                    if intl.is_valid() && intl.get_region_code() == Some(r) {
+                        number = intl;
+                    }
+                }
+            }
+        }
+    }
     let e164 = number.format_as(PhoneNumberFormat::E164).into_owned();
     let valid = number.is_valid();
     let mobile = matches!(
