@@ -51,7 +51,7 @@ pub fn canonical(raw: &str, region: Option<Region>) -> Option<CanonicalPhone> {
                 .get_country_code_for_region(r)
                 .map(|c| c.to_string());
             if code.is_some_and(|c| s.starts_with(&c)) {
-                if let Ok(intl) = PHONE_NUMBER_UTIL.parse(&format!("+{s}"), None) {
+                if let Ok(intl) = PHONE_NUMBER_UTIL.parse(format!("+{s}"), None) {
                     if intl.is_valid() && intl.get_region_code() == Some(r) {
                         number = intl;
                     }
