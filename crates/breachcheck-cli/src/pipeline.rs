@@ -9,7 +9,7 @@ use breachcheck_index::{Index, SegmentBuilder, SegmentKind, SegmentMeta, SourceF
 use breachcheck_ingest::{Event, IngestOptions, Part, Quarantined, RawRecord, Sample};
 use breachcheck_link::{LineMatch, Prober};
 use breachcheck_normalize::country::Region;
-use breachcheck_normalize::{Normalizer, TaggedRecord};
+use breachcheck_normalize::{Normalizer, PartHints, TaggedRecord};
 use breachcheck_report::{Report, SampleSection, QUARANTINE_LISTED};
 use breachcheck_verdict::Tally;
 use rayon::prelude::*;
@@ -44,11 +44,14 @@ fn stream(
             Event::Part(p) => {
                 roles.push(PartContext {
                     roles: p.layout.roles(),
-                    region: p
-                        .layout
-                        .phone_region
-                        .as_deref()
-                        .and_then(breachcheck_normalize::country::region),
+                    hints: PartHints {
+                        region: p
+                            .layout
+                            .phone_region
+                            .as_deref()
+                            .and_then(breachcheck_normalize::country::region),
+                        month_first: p.layout.dates_month_first,
+                    },
                 });
                 parts.push(p);
             }
@@ -214,14 +217,14 @@ fn reading_bar(show: bool, what: &str, path: &Path, sample: &Sample) -> indicati
 /// What normalizing a part's records needs: its column roles and its dominant phone region.
 pub(crate) struct PartContext {
     roles: Vec<FieldRole>,
-    region: Option<Region>,
+    hints: PartHints,
 }
 
 /// Normalizes and tags `r` with its part's roles and region (no roles for a part never
 /// announced, which cannot happen).
 fn tag(normalizer: &Normalizer, parts: &[PartContext], r: &RawRecord) -> TaggedRecord {
     match parts.get(r.part as usize) {
-        Some(p) => normalizer.tag_record_in(&p.roles, &r.cells, p.region),
+        Some(p) => normalizer.tag_record_in(&p.roles, &r.cells, &p.hints),
         None => normalizer.tag_record::<String>(&[], &[]),
     }
 }

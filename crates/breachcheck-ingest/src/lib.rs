@@ -179,6 +179,10 @@ pub struct Layout {
     /// at least five are and a majority agree): the region for its national-format numbers
     /// when a record has no country and its name's script says nothing.
     pub phone_region: Option<String>,
+    /// Whether the part's dates of birth are written month first (`true`), day first
+    /// (`false`), or ambiguously (`None`), from the sniffed values that can only be read
+    /// one way.
+    pub dates_month_first: Option<bool>,
 }
 
 impl Layout {
@@ -345,6 +349,7 @@ fn sniff_unit(
     };
     let columns = infer_columns(path, &names, &rows, &opts.map, strict_map)?;
     let phone_region = roles::dominant_phone_region(&columns, &rows);
+    let dates_month_first = roles::date_order(&columns, &rows);
     Ok(Some(Unit {
         name,
         opener,
@@ -357,6 +362,7 @@ fn sniff_unit(
                 has_header,
                 columns,
                 phone_region,
+                dates_month_first,
             },
             json_keys,
             spans: fixed_spans,
@@ -397,6 +403,7 @@ fn sniff_sheet(
     };
     let columns = infer_columns(path, &names, &body, &opts.map, false)?;
     let phone_region = roles::dominant_phone_region(&columns, &body);
+    let dates_month_first = roles::date_order(&columns, &body);
     Ok(Some(Unit {
         name: format!("{file_name}:{sheet}"),
         opener: Opener::Sheet(book, sheet),
@@ -409,6 +416,7 @@ fn sniff_sheet(
                 has_header,
                 columns,
                 phone_region,
+                dates_month_first,
             },
         },
     }))

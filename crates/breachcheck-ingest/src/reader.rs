@@ -729,6 +729,7 @@ impl Records {
         let columns = crate::infer_columns(&self.path, &p.columns, &rows, &self.map, false)
             .unwrap_or_default();
         let phone_region = crate::roles::dominant_phone_region(&columns, &rows);
+        let dates_month_first = crate::roles::date_order(&columns, &rows);
         let width = columns.len();
         let part = self.next_part;
         self.next_part += 1;
@@ -741,6 +742,7 @@ impl Records {
             has_header: !p.columns.is_empty(),
             columns,
             phone_region,
+            dates_month_first,
         };
         self.queue.push_back(Event::Part(Part {
             index: part,

@@ -264,6 +264,26 @@ fn resolve_names(cols: &mut [Column], name_like: &[(usize, f32)]) {
     }
 }
 
+/// The order of day and month in the birth-date column, from the values that can be read
+/// only one way; `None` when none can, or when they contradict each other.
+pub(crate) fn date_order(cols: &[Column], rows: &[Vec<String>]) -> Option<bool> {
+    let i = cols.iter().position(|c| c.role == FieldRole::BirthDate)?;
+    let (mut month_first, mut day_first) = (0usize, 0usize);
+    for v in rows.iter().filter_map(|r| r.get(i)) {
+        match date::order_evidence(v) {
+            Some(true) => month_first += 1,
+            Some(false) => day_first += 1,
+            None => {}
+        }
+    }
+    match (month_first, day_first) {
+        (0, 0) => None,
+        (m, 0) if m > 0 => Some(true),
+        (0, d) if d > 0 => Some(false),
+        _ => None,
+    }
+}
+
 /// The dominant region of internationally written numbers in the phone column.
 pub(crate) fn dominant_phone_region(cols: &[Column], rows: &[Vec<String>]) -> Option<String> {
     let i = cols.iter().position(|c| c.role == FieldRole::Phone)?;

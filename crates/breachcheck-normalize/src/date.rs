@@ -57,6 +57,27 @@ fn valid(y: u32, m: u32, d: u32) -> Option<(u32, u32, u32)> {
     ((1800..=2200).contains(&y) && (1..=days).contains(&d)).then_some((y, m, d))
 }
 
+/// What a written date says about the order of day and month: `Some(true)` if only a
+/// month-first reading is possible (`03/25/1985`), `Some(false)` if only day-first
+/// (`25/03/1985`), `None` when both or neither are (year-first and ambiguous dates).
+pub fn order_evidence(raw: &str) -> Option<bool> {
+    let s = raw.trim().split(['T', ' ']).next()?;
+    let sep = s.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
+    let parts: Vec<u32> = s
+        .split(sep)
+        .map(|p| p.parse().ok())
+        .collect::<Option<Vec<_>>>()?;
+    let [a, b, y] = parts[..] else { return None };
+    if y < 100 || a > 31 {
+        return None;
+    }
+    match (a > 12, b > 12) {
+        (true, false) => Some(false),
+        (false, true) => Some(true),
+        _ => None,
+    }
+}
+
 /// Whether a value looks like a date, for role inference.
 pub fn looks_like(raw: &str) -> bool {
     let s = raw.trim();
@@ -78,6 +99,14 @@ mod tests {
         assert_eq!(canonical("1985-03-02T00:00:00Z", false), want);
         assert_eq!(canonical("1985/3/2", false), want);
         assert_eq!(canonical("31/12/1985", true).as_deref(), Some("1985-12-31"));
+    }
+
+    #[test]
+    fn order_evidence_from_unambiguous_dates() {
+        assert_eq!(order_evidence("25/03/1985"), Some(false));
+        assert_eq!(order_evidence("03/25/1985"), Some(true));
+        assert_eq!(order_evidence("03/04/1985"), None);
+        assert_eq!(order_evidence("1985-03-25"), None);
     }
 
     #[test]

@@ -32,5 +32,5 @@ mod script;
 mod text;
 mod value;
 
-pub use record::{is_null_placeholder, FieldTags, Normalizer, Signals, TaggedRecord};
+pub use record::{is_null_placeholder, FieldTags, Normalizer, PartHints, Signals, TaggedRecord};
 pub use value::{canonical_value, Invalid};

@@ -70,6 +70,17 @@ impl TaggedRecord {
     }
 }
 
+/// What is known about a whole sample part that single records do not say: the region of
+/// its national-format phone numbers, and whether its slashed dates put the month first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PartHints {
+    /// Dominant phone region of the part.
+    pub region: Option<Region>,
+    /// `Some(true)` when the part's dates are month-first (some day above 12 in second
+    /// place), `Some(false)` when day-first; `None` when its dates do not say.
+    pub month_first: Option<bool>,
+}
+
 /// Normalizes records under one key and one default region.
 #[derive(Clone, Debug)]
 pub struct Normalizer {
@@ -102,7 +113,7 @@ impl Normalizer {
     /// Normalizes and tags one record. `roles[i]` is the role of `cells[i]`; extra cells
     /// without a role are ignored.
     pub fn tag_record<S: AsRef<str>>(&self, roles: &[FieldRole], cells: &[S]) -> TaggedRecord {
-        self.tag_record_in(roles, cells, None)
+        self.tag_record_in(roles, cells, &PartHints::default())
     }
 
     /// [`Normalizer::tag_record`] for a record of a sample part whose dominant phone region
@@ -113,7 +124,7 @@ impl Normalizer {
         &self,
         roles: &[FieldRole],
         cells: &[S],
-        part_region: Option<Region>,
+        hints: &PartHints,
     ) -> TaggedRecord {
         let mut c = Cells::default();
         for (role, cell) in roles.iter().zip(cells) {
@@ -158,7 +169,7 @@ impl Normalizer {
                     .find_map(|r| c.get(*r).and_then(name::script_region))
                     .and_then(country::region)
                 })
-                .or(part_region)
+                .or(hints.region)
                 .or(self.default_region);
             match phone::canonical(raw, region) {
                 Some(p) => {
@@ -210,7 +221,7 @@ impl Normalizer {
             set(&mut out, MatchField::Country, iso, raw, false);
         }
         if let Some(raw) = c.get(FieldRole::BirthDate) {
-            match date::canonical(raw, country == Some("US")) {
+            match date::canonical(raw, hints.month_first.unwrap_or(country == Some("US"))) {
                 Some(d) => set(&mut out, MatchField::BirthDate, &d, raw, raw != d),
                 None => out.signals.birth_date_invalid = true,
             }

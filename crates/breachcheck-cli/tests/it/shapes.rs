@@ -366,3 +366,21 @@ fn rows_of_joined_internal_tables_are_genuine() {
     );
     assert_eq!(r["verdict"]["class"], "mixed", "{}", r["verdict"]);
 }
+
+#[test]
+fn a_sample_says_whether_its_dates_are_day_or_month_first() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let export = "email,first_name,last_name,birth_date,country\n\
+        a@example.com,Amy,Adams,1985-03-02,US\n\
+        b@example.com,Bob,Brown,1990-11-25,US\n";
+    // Day-first throughout, although the people are American: 25/11 settles it for 02/03.
+    let sample = "email,first_name,last_name,dob,country\n\
+        a@example.com,Amy,Adams,02/03/1985,US\n\
+        b@example.com,Bob,Brown,25/11/1990,US\n";
+    let r = crate::verify_against(tmp.path(), "crm", export, "s.csv", sample.as_bytes());
+    assert_eq!(
+        r["sample"]["parts"][0]["layout"]["dates_month_first"],
+        false
+    );
+    assert_eq!(genuine(&r), 2, "{}", r["matches"]["by_evidence"]);
+}
