@@ -33,8 +33,8 @@ pub(crate) fn generate(out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Reads a key file, warning when others can read it.
-pub(crate) fn read(path: &Path) -> Result<SecretKey> {
+/// Reads the 32 bytes of a key file, warning when others can read it.
+fn read_bytes(path: &Path) -> Result<Zeroizing<[u8; KEY_LEN]>> {
     let meta = std::fs::metadata(path)
         .with_context(|| format!("cannot read key file {}", path.display()))?;
     if meta.permissions().mode() & 0o077 != 0 {
@@ -46,6 +46,23 @@ pub(crate) fn read(path: &Path) -> Result<SecretKey> {
     let bytes = Zeroizing::new(
         std::fs::read(path).with_context(|| format!("cannot read key file {}", path.display()))?,
     );
-    SecretKey::from_slice(&bytes)
-        .with_context(|| format!("{} is not a breachcheck key", path.display()))
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    if bytes.len() != KEY_LEN {
+        anyhow::bail!(
+            "{} is not a breachcheck key file (it must hold exactly {KEY_LEN} bytes)",
+            path.display()
+        );
+    }
+    out.copy_from_slice(&bytes);
+    Ok(out)
+}
+
+/// Reads the blind index's secret key.
+pub(crate) fn read(path: &Path) -> Result<SecretKey> {
+    Ok(SecretKey::from_bytes(*read_bytes(path)?))
+}
+
+/// Reads a report-signing key (an ed25519 seed made by `sign-key generate`).
+pub(crate) fn read_signing_seed(path: &Path) -> Result<Zeroizing<[u8; KEY_LEN]>> {
+    read_bytes(path)
 }

@@ -52,6 +52,12 @@ enum Command {
         after_help = "Example:\n  breachcheck verify --key company.key --index idx --json report.json --md report.md sample.csv\n\nExit status is 0 whenever a report was written, whatever the verdict."
     )]
     Verify(VerifyArgs),
+    /// Manage the key that signs evidence reports.
+    #[command(subcommand, name = "sign-key")]
+    SignKey(SignKeyCommand),
+    /// Check evidence reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Show how a file would be read: container, encoding, format, column roles (never values).
     #[command(after_help = "Example:\n  breachcheck inspect sample.csv.gz --json")]
     Inspect(InspectArgs),
@@ -88,6 +94,41 @@ enum KeyCommand {
         /// Where to write the key.
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum SignKeyCommand {
+    /// Create a new ed25519 report-signing key (mode 0600; never overwrites) and print its
+    /// public key, which is what others use to check your reports.
+    #[command(after_help = "Example:\n  breachcheck sign-key generate --out reports.signkey")]
+    Generate {
+        /// Where to write the key.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Check a report's detached signature (REPORT.sig) and, given the sample, that the
+    /// report is about exactly this file.
+    #[command(
+        after_help = "Example:\n  breachcheck report verify report.json --public-key 3b6a27bc… --sample sample.csv"
+    )]
+    Verify {
+        /// The JSON report.
+        report: PathBuf,
+        /// The signature file (default: REPORT.sig next to the report).
+        #[arg(long)]
+        sig: Option<PathBuf>,
+        /// The public key the report must be signed with (hex); without it the check only
+        /// says the report is unchanged since someone signed it.
+        #[arg(long, value_name = "HEX")]
+        public_key: Option<String>,
+        /// The sample the report is about: its SHA-256 must equal the report's.
+        #[arg(long)]
+        sample: Option<PathBuf>,
     },
 }
 
@@ -193,6 +234,9 @@ struct VerifyArgs {
     /// Also write one CSV row per sample line: line,evidence,system,snapshot,source_file,source_row,score.
     #[arg(long, value_name = "FILE.csv")]
     matches_out: Option<PathBuf>,
+    /// Sign the JSON report with this key (from `sign-key generate`): writes OUT.json.sig.
+    #[arg(long, value_name = "KEYFILE")]
+    sign_key: Option<PathBuf>,
     /// Write the raw text of every quarantined line to FILE (part, line, reason, raw).
     /// This file holds input values: only for the analyst who needs to see them.
     #[arg(long, value_name = "FILE")]
@@ -303,11 +347,75 @@ fn run(cli: Cli) -> Result<()> {
                 a.matches_out.as_deref(),
                 a.quarantine_out.as_deref(),
             )?;
-            breachcheck_report::write_atomic(&a.json, out.report.to_json()?.as_bytes())?;
+            let json = out.report.to_json()?;
+            breachcheck_report::write_atomic(&a.json, json.as_bytes())?;
+            if let Some(k) = &a.sign_key {
+                let seed = keyfile::read_signing_seed(k)?;
+                let sig = breachcheck_report::sign::sign(&seed, json.as_bytes());
+                breachcheck_report::write_atomic(
+                    &sig_path(&a.json),
+                    serde_json::to_string_pretty(&sig)?.as_bytes(),
+                )?;
+            }
             if let Some(md) = &a.md {
                 breachcheck_report::write_atomic(md, out.report.to_markdown().as_bytes())?;
             }
             print_verdict(&out.report);
+            Ok(())
+        }
+        Command::SignKey(SignKeyCommand::Generate { out }) => {
+            keyfile::generate(&out)?;
+            let seed = keyfile::read_signing_seed(&out)?;
+            outln!(
+                "wrote a new report-signing key to {} (mode 0600); its public key:",
+                out.display()
+            );
+            outln!("{}", breachcheck_report::sign::public_key(&seed));
+            Ok(())
+        }
+        Command::Report(ReportCommand::Verify {
+            report,
+            sig,
+            public_key,
+            sample,
+        }) => {
+            let bytes = std::fs::read(&report)
+                .with_context(|| format!("cannot read {}", report.display()))?;
+            let sig_file = sig.unwrap_or_else(|| sig_path(&report));
+            let signature: breachcheck_report::sign::Signature = serde_json::from_slice(
+                &std::fs::read(&sig_file)
+                    .with_context(|| format!("cannot read signature {}", sig_file.display()))?,
+            )
+            .with_context(|| {
+                format!("{} is not a breachcheck signature file", sig_file.display())
+            })?;
+            breachcheck_report::sign::verify(&bytes, &signature, public_key.as_deref())
+                .with_context(|| format!("{} fails its signature check", report.display()))?;
+            if let Some(sample) = sample {
+                let parsed: serde_json::Value =
+                    serde_json::from_slice(&bytes).context("the report is not JSON")?;
+                let want = parsed["sample"]["sha256"].as_str().unwrap_or_default();
+                let got = breachcheck_ingest::sha256_file(&sample)
+                    .with_context(|| format!("cannot read {}", sample.display()))?;
+                if want != got {
+                    anyhow::bail!(
+                        "{} is not the sample this report is about (SHA-256 differs)",
+                        sample.display()
+                    );
+                }
+            }
+            let who = if public_key.is_some() {
+                "the expected key".to_owned()
+            } else {
+                format!(
+                    "key {} (compare it with the signer's published key)",
+                    signature.public_key
+                )
+            };
+            outln!(
+                "ok: {} is unchanged since it was signed by {who}",
+                report.display()
+            );
             Ok(())
         }
         Command::Inspect(a) => pipeline::inspect(
@@ -429,6 +537,13 @@ fn normalize_stdin(
     }
     out.flush()?;
     Ok(())
+}
+
+/// The detached signature file next to a report: `REPORT.json.sig`.
+fn sig_path(report: &std::path::Path) -> PathBuf {
+    let mut s = report.as_os_str().to_owned();
+    s.push(".sig");
+    PathBuf::from(s)
 }
 
 /// Exits on a stdout write error: silently with success on a closed pipe, else with a message.

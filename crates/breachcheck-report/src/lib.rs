@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod markdown;
+pub mod sign;
 
 use breachcheck_core::{EvidenceClass, MatchField};
 use breachcheck_index::{Commitment, Manifest, SegmentKind};

@@ -52,6 +52,8 @@ fn every_command_has_help_with_an_example() {
         vec!["inspect"],
         vec!["demo"],
         vec!["normalize"],
+        vec!["sign-key", "generate"],
+        vec!["report", "verify"],
         vec!["bench"],
     ] {
         let mut a = args.clone();
@@ -355,4 +357,68 @@ fn a_killed_build_leaves_the_previous_index_usable() {
         let small = tmp.path().join("accounts.csv");
         run_ok(&build_args(&k, &idx, "accounts", "2026-05-31", &small));
     }
+}
+
+#[test]
+fn signed_reports_verify_and_tampering_is_caught() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (k, idx) = setup(tmp.path());
+    let sk = tmp.path().join("reports.signkey");
+    let out = run_ok(&["sign-key", "generate", "--out", p(&sk)]);
+    let public = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .expect("public key")
+        .trim()
+        .to_owned();
+    assert_eq!(public.len(), 64);
+    let sample = tmp.path().join("accounts.csv");
+    let json = tmp.path().join("r.json");
+    run_ok(&[
+        "verify",
+        "--key",
+        p(&k),
+        "--index",
+        p(&idx),
+        "--json",
+        p(&json),
+        "--sign-key",
+        p(&sk),
+        p(&sample),
+    ]);
+    run_ok(&[
+        "report",
+        "verify",
+        p(&json),
+        "--public-key",
+        &public,
+        "--sample",
+        p(&sample),
+    ]);
+    // Another signer's key, another sample, a changed report: each fails.
+    let wrong = "00".repeat(32);
+    assert!(!bin()
+        .args(["report", "verify", p(&json), "--public-key", &wrong])
+        .output()
+        .expect("runs")
+        .status
+        .success());
+    let other = tmp.path().join("other.csv");
+    std::fs::write(&other, "email\nx@example.org\n").expect("write");
+    assert!(!bin()
+        .args(["report", "verify", p(&json), "--sample", p(&other)])
+        .output()
+        .expect("runs")
+        .status
+        .success());
+    let mut bytes = std::fs::read(&json).expect("report");
+    let at = bytes.iter().position(|b| *b == b'1').expect("a digit");
+    bytes[at] = b'2';
+    std::fs::write(&json, bytes).expect("write");
+    let tampered = bin()
+        .args(["report", "verify", p(&json), "--public-key", &public])
+        .output()
+        .expect("runs");
+    assert!(!tampered.status.success());
+    assert!(String::from_utf8_lossy(&tampered.stderr).contains("signature"));
 }
