@@ -16,21 +16,16 @@ pub(crate) fn sniff(lines: &[&str]) -> u8 {
 /// The delimiter and the share of lines with its most common field count (0 when no
 /// candidate splits the lines into two or more fields).
 pub(crate) fn sniff_scored(lines: &[&str]) -> (u8, f64) {
-    let sample: Vec<&str> = lines
-        .iter()
-        .copied()
-        .filter(|l| !l.trim().is_empty())
-        .take(200)
-        .collect();
     let mut best = (0.0f64, 0usize, b',');
     for d in CANDIDATES {
-        let counts: Vec<usize> = sample
+        let mut splitter = Splitter::new(d, b'"');
+        let counts: Vec<usize> = logical_records(lines, d, 200)
             .iter()
             .map(|l| {
                 if d == b':' {
                     l.split(':').count().min(3)
                 } else {
-                    split(l, d, b'"').len()
+                    splitter.split(l).len()
                 }
             })
             .collect();
@@ -63,8 +58,35 @@ pub(crate) fn modal_width(rows: &[Vec<String>]) -> usize {
 }
 
 /// Parsed rows of the sniffed lines (for header and role inference).
+/// Non-blank records of `lines` as `delimiter` would read them: a line ending inside a
+/// quoted field continues on the next ones (at most 32), as the record reader joins them.
+fn logical_records(lines: &[&str], delimiter: u8, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() && out.len() < max {
+        let line = lines[i];
+        i += 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut rec = line.to_owned();
+        if delimiter != b':' {
+            let mut joined = 0;
+            while ends_in_quote(&rec, delimiter, b'"') && i < lines.len() && joined < 32 {
+                rec.push('\n');
+                rec.push_str(lines[i]);
+                i += 1;
+                joined += 1;
+            }
+        }
+        out.push(rec);
+    }
+    out
+}
+
 pub(crate) fn sample_rows(lines: &[&str], delimiter: u8) -> Vec<Vec<String>> {
-    let rows = lines.iter().filter(|l| !l.trim().is_empty()).take(1000);
+    let records = logical_records(lines, delimiter, 1000);
+    let rows = records.iter().map(String::as_str);
     if delimiter == b':' {
         let width = modal_width(
             &rows
@@ -86,6 +108,7 @@ pub(crate) fn split_combo(line: &str, width: usize) -> Vec<String> {
 }
 
 /// Splits one record into fields, unquoting.
+#[cfg(test)]
 pub(crate) fn split(record: &str, delimiter: u8, quote: u8) -> Vec<String> {
     Splitter::new(delimiter, quote).split(record)
 }
