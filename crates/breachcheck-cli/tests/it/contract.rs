@@ -100,24 +100,23 @@ fn report_contract_and_evidence_classes() {
     let json = tmp.path().join("r.json");
     let md = tmp.path().join("r.md");
     let matches = tmp.path().join("m.csv");
-    run_ok(&[
-        "verify",
-        "--key",
-        p(&k),
-        "--index",
-        p(&idx),
-        "--json",
-        p(&json),
-        "--md",
-        p(&md),
-        "--matches-out",
-        p(&matches),
-        "--map",
-        "geburtstag=birth_date",
-        "--map",
-        "kdnr=customer_id",
-        p(&sample),
-    ]);
+    run_ok(
+        &[
+            crate::verify_args(&k, &idx, &json),
+            vec![
+                "--md",
+                p(&md),
+                "--matches-out",
+                p(&matches),
+                "--map",
+                "geburtstag=birth_date",
+                "--map",
+                "kdnr=customer_id",
+                p(&sample),
+            ],
+        ]
+        .concat(),
+    );
     let r = read_json(&json);
     assert_eq!(r["schema"], "breachcheck.report/v1");
     assert_eq!(r["sample"]["sha256"].as_str().map(str::len), Some(64));
@@ -342,16 +341,13 @@ fn a_killed_build_leaves_the_previous_index_usable() {
         assert_eq!(snapshots, 2);
     }
     let json = tmp.path().join("after.json");
-    run_ok(&[
-        "verify",
-        "--key",
-        p(&k),
-        "--index",
-        p(&idx),
-        "--json",
-        p(&json),
-        p(&tmp.path().join("accounts.csv")),
-    ]);
+    run_ok(
+        &[
+            crate::verify_args(&k, &idx, &json),
+            vec![p(&tmp.path().join("accounts.csv"))],
+        ]
+        .concat(),
+    );
     if snapshots == 1 {
         // The dead build's lock is taken over; the snapshot can be built now.
         let small = tmp.path().join("accounts.csv");
@@ -374,18 +370,13 @@ fn signed_reports_verify_and_tampering_is_caught() {
     assert_eq!(public.len(), 64);
     let sample = tmp.path().join("accounts.csv");
     let json = tmp.path().join("r.json");
-    run_ok(&[
-        "verify",
-        "--key",
-        p(&k),
-        "--index",
-        p(&idx),
-        "--json",
-        p(&json),
-        "--sign-key",
-        p(&sk),
-        p(&sample),
-    ]);
+    run_ok(
+        &[
+            crate::verify_args(&k, &idx, &json),
+            vec!["--sign-key", p(&sk), p(&sample)],
+        ]
+        .concat(),
+    );
     run_ok(&[
         "report",
         "verify",

@@ -31,6 +31,19 @@ pub(crate) fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).expect("report exists")).expect("valid JSON")
 }
 
+/// Arguments of `verify` up to the report path; callers append options and the sample.
+pub(crate) fn verify_args<'a>(key: &'a Path, idx: &'a Path, json: &'a Path) -> Vec<&'a str> {
+    vec![
+        "verify",
+        "--key",
+        p(key),
+        "--index",
+        p(idx),
+        "--json",
+        p(json),
+    ]
+}
+
 /// Arguments of `index build` for one export.
 pub(crate) fn build_args<'a>(
     key: &'a Path,
@@ -84,16 +97,7 @@ pub(crate) fn verify_against(
     let sample = dir.join(name);
     std::fs::write(&sample, bytes).expect("write sample");
     let json = dir.join("r.json");
-    run_ok(&[
-        "verify",
-        "--key",
-        p(&k),
-        "--index",
-        p(&idx),
-        "--json",
-        p(&json),
-        p(&sample),
-    ]);
+    run_ok(&[crate::verify_args(&k, &idx, &json), vec![p(&sample)]].concat());
     read_json(&json)
 }
 

@@ -232,18 +232,13 @@ fn national_numbers_take_their_region_from_script_or_the_sample() {
     )
     .expect("write");
     let json = dir.join("r.json");
-    run_ok(&[
-        "verify",
-        "--key",
-        p(&k),
-        "--index",
-        p(&idx),
-        "--json",
-        p(&json),
-        "--default-region",
-        "US",
-        p(&sample),
-    ]);
+    run_ok(
+        &[
+            crate::verify_args(&k, &idx, &json),
+            vec!["--default-region", "US", p(&sample)],
+        ]
+        .concat(),
+    );
     let r = read_json(&json);
     assert_eq!(r["sample"]["parts"][0]["layout"]["phone_region"], "DE");
     assert_eq!(genuine(&r), 2, "{}", r["matches"]["by_evidence"]);
@@ -343,16 +338,7 @@ fn rows_of_joined_internal_tables_are_genuine() {
     )
     .expect("write");
     let json = dir.join("r.json");
-    run_ok(&[
-        "verify",
-        "--key",
-        p(&k),
-        "--index",
-        p(&idx),
-        "--json",
-        p(&json),
-        p(&sample),
-    ]);
+    run_ok(&[crate::verify_args(&k, &idx, &json), vec![p(&sample)]].concat());
     let r = read_json(&json);
     assert_eq!(r["matches"]["joined"], 3, "{}", r["matches"]);
     assert_eq!(r["matches"]["by_evidence"]["partial"], 3);
