@@ -132,7 +132,17 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
     ));
 
     let export = |y: usize, s: usize| exports.iter().find(|(k, _)| *k == (y, s)).map(|(_, t)| t);
-    let mut samples = Vec::new();
+    let mut samples: Vec<DemoSample> = Vec::new();
+    let mut add_sample = |name: &'static str,
+                          truth: &'static str,
+                          table: &Table,
+                          format: TableFormat|
+     -> Result<()> {
+        let path = dir.join("samples").join(name);
+        write_table(&path, table, format)?;
+        samples.push(DemoSample { name, truth, path });
+        Ok(())
+    };
     // 1. A genuine copy of accounts at the second snapshot, re-headed and re-delimited by the seller.
     let acc = export(0, 1).context("accounts export missing (bug, please report)")?;
     let mut genuine = leak_sample(acc, accounts, 800, 0, 0.0, 11);
@@ -147,13 +157,12 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
     ]
     .map(String::from)
     .to_vec();
-    let p = dir.join("samples").join("genuine-accounts.tsv");
-    write_table(&p, &genuine, TableFormat::Csv(b'\t'))?;
-    samples.push(DemoSample {
-        name: "genuine-accounts.tsv",
-        truth: "genuine copy of accounts @ 2026-04-30",
-        path: p,
-    });
+    add_sample(
+        "genuine-accounts.tsv",
+        "genuine copy of accounts @ 2026-04-30",
+        &genuine,
+        TableFormat::Csv(b'\t'),
+    )?;
     // 2. Fabricated people in the accounts projection, some phones impossible.
     let fabricated = leak_sample(
         &Table {
@@ -166,34 +175,31 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
         0.2,
         12,
     );
-    let p = dir.join("samples").join("fabricated.csv");
-    write_table(&p, &fabricated, TableFormat::Csv(b','))?;
-    samples.push(DemoSample {
-        name: "fabricated.csv",
-        truth: "fabricated people",
-        path: p,
-    });
+    add_sample(
+        "fabricated.csv",
+        "fabricated people",
+        &fabricated,
+        TableFormat::Csv(b','),
+    )?;
     // 3. 10% genuine order lines from the latest snapshot hidden among fabricated ones.
     let orders = export(1, 2).context("orders export missing (bug, please report)")?;
     let mixed = leak_sample(orders, &SYSTEMS[1], 100, 900, 0.0, 13);
-    let p = dir.join("samples").join("mixed-orders.csv");
-    write_table(&p, &mixed, TableFormat::Csv(b';'))?;
-    samples.push(DemoSample {
-        name: "mixed-orders.csv",
-        truth: "10% genuine orders @ 2026-07-31",
-        path: p,
-    });
+    add_sample(
+        "mixed-orders.csv",
+        "10% genuine orders @ 2026-07-31",
+        &mixed,
+        TableFormat::Csv(b';'),
+    )?;
 
     // 4. Another service's breach: 40% of its people are customers too, none of its rows
     // is a company record.
     let recycled = recycled_sample(&pop, 2, 400, 600, 14);
-    let p = dir.join("samples").join("recycled.csv");
-    write_table(&p, &recycled, TableFormat::Csv(b','))?;
-    samples.push(DemoSample {
-        name: "recycled.csv",
-        truth: "another service's breach (40% shared people)",
-        path: p,
-    });
+    add_sample(
+        "recycled.csv",
+        "another service's breach (40% shared people)",
+        &recycled,
+        TableFormat::Csv(b','),
+    )?;
 
     let mut results = Vec::new();
     say(String::new());
@@ -215,9 +221,9 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
         let stem = s.name.rsplit_once('.').map_or(s.name, |(a, _)| a);
         let json_path = dir.join("reports").join(format!("{stem}.json"));
         let md_path = dir.join("reports").join(format!("{stem}.md"));
-        breachcheck_report::write_atomic(&json_path, out.report.to_json()?.as_bytes())?;
-        breachcheck_report::write_atomic(&md_path, out.report.to_markdown().as_bytes())?;
-        let v = &out.report.verdict;
+        breachcheck_report::write_atomic(&json_path, out.to_json()?.as_bytes())?;
+        breachcheck_report::write_atomic(&md_path, out.to_markdown().as_bytes())?;
+        let v = &out.verdict;
         let source = match (&v.system, &v.snapshot) {
             (Some(a), Some(b)) => format!("{a} @ {b}"),
             _ => "-".into(),

@@ -347,7 +347,7 @@ fn run(cli: Cli) -> Result<()> {
                 a.matches_out.as_deref(),
                 a.quarantine_out.as_deref(),
             )?;
-            let json = out.report.to_json()?;
+            let json = out.to_json()?;
             breachcheck_report::write_atomic(&a.json, json.as_bytes())?;
             if let Some(k) = &a.sign_key {
                 let seed = keyfile::read_signing_seed(k)?;
@@ -358,9 +358,9 @@ fn run(cli: Cli) -> Result<()> {
                 )?;
             }
             if let Some(md) = &a.md {
-                breachcheck_report::write_atomic(md, out.report.to_markdown().as_bytes())?;
+                breachcheck_report::write_atomic(md, out.to_markdown().as_bytes())?;
             }
-            print_verdict(&out.report);
+            print_verdict(&out);
             Ok(())
         }
         Command::SignKey(SignKeyCommand::Generate { out }) => {

@@ -322,11 +322,6 @@ pub(crate) fn build(
     })
 }
 
-/// A verified sample.
-pub(crate) struct Verified {
-    pub report: Report,
-}
-
 /// Cross-checks `sample_path` against the index at `dir`; also writes one CSV row per
 /// sample line to `matches_out` when given.
 #[allow(clippy::too_many_arguments)]
@@ -339,7 +334,7 @@ pub(crate) fn verify(
     show_progress: bool,
     matches_out: Option<&Path>,
     quarantine_out: Option<&Path>,
-) -> Result<Verified> {
+) -> Result<Report> {
     let index = Index::open(dir)?;
     index.require_key(key)?;
     let sha256 = breachcheck_ingest::sha256_file(sample_path)
@@ -400,7 +395,7 @@ pub(crate) fn verify(
         by_reason,
     );
     let report = Report::new(time::now_rfc3339(), section, index.manifest(), &tally);
-    Ok(Verified { report })
+    Ok(report)
 }
 
 fn reason_key(q: &Quarantined) -> String {
