@@ -15,6 +15,11 @@ fuzz_target!(|data: &[u8]| {
             let _ = seg.record(i);
         }
         let _ = seg.record(u32::MAX);
+        let _ = seg.rows().take(256).count();
+        let _ = seg.tags40().take(256).count();
+        for (s, r) in seg.removed().take(64) {
+            let _ = seg.removes(s, r);
+        }
         let mut hits = Vec::new();
         seg.lookup_into(Tag(u64::from_le_bytes(data.get(..8).and_then(|b| b.try_into().ok()).unwrap_or([0; 8]))), &mut hits);
     }

@@ -271,7 +271,7 @@ pub(crate) fn build(
 ) -> Result<BuildSummary> {
     let start = std::time::Instant::now();
     let normalizer = Normalizer::new(Tagger::new(key), region);
-    let mut builder = SegmentBuilder::new(system, snapshot, kind)?;
+    let mut builder = SegmentBuilder::new(dir, key, system, snapshot, kind)?;
     let (mut skipped, mut quarantined) = (0u64, 0u64);
     for path in files {
         let sample = Sample::open(path, opts)?;
@@ -283,10 +283,13 @@ pub(crate) fn build(
         );
         let sha256 = breachcheck_ingest::sha256_file(path)
             .with_context(|| format!("cannot hash {}", path.display()))?;
-        let src = builder.add_source(SourceFile {
+        builder.add_source(SourceFile {
             name: file_name(path),
             sha256,
             rows: 0,
+            location: std::fs::canonicalize(path)
+                .ok()
+                .map(|p| p.display().to_string()),
         });
         stream(
             &sample,
@@ -298,7 +301,7 @@ pub(crate) fn build(
                     .map(|r| tag(&normalizer, roles, r))
                     .collect();
                 for (r, t) in batch.iter().zip(&tagged) {
-                    if !builder.add(src, r.line, t) {
+                    if !builder.add(r.line, t) {
                         skipped += 1;
                     }
                 }
@@ -312,7 +315,7 @@ pub(crate) fn build(
         bail!("no record could be indexed from the given files: no column was recognised or every line was quarantined; check them with `breachcheck inspect` and name columns with --map COLUMN=ROLE");
     }
     let records = builder.len() as u64;
-    let segment = builder.commit(dir, key)?;
+    let segment = builder.commit()?;
     Ok(BuildSummary {
         records,
         skipped_empty: skipped,

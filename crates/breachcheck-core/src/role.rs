@@ -151,6 +151,8 @@ pub enum MatchField {
 impl MatchField {
     /// Number of fields; the width of per-record field arrays.
     pub const COUNT: usize = 12;
+    /// Mask with every field's bit set.
+    pub const ALL_BITS: u16 = (1 << Self::COUNT) - 1;
     /// Every field, in index order (the order of the on-disk record table).
     pub const ALL: [MatchField; 12] = [
         MatchField::Email,

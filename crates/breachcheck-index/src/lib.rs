@@ -2,45 +2,59 @@
 //!
 //! An index directory holds immutable segment files — one per (system, snapshot) and one
 //! per canary registration — and a `manifest.json` naming them. Each segment has a record
-//! table (per record: where it came from, and 32-bit check values of each field's
-//! canonical and raw tags) and postings (64-bit blocking tags, sorted, for binary search
-//! in a memory map). A build streams: rows go to a spool file, postings to sorted runs that
-//! are merged at commit, so memory stays bounded. Segments and manifest are written to a
-//! temporary file and renamed,
-//! so a reader never sees half an index and a killed build leaves the previous state
-//! whole; a `LOCK` file refuses two concurrent builds.
+//! table (per record: where it came from, and 32-bit check values of each present field's
+//! canonical tag and of quirky fields' raw tags) and postings (blocking tags partitioned by
+//! tag prefix, sorted, for lookups in a memory map). A system's first snapshot stores every
+//! record; each later one stores only the records that are new or changed and lists those
+//! removed, so the index answers which snapshots held a record ([`Index::presence`])
+//! without storing copies. A build streams: rows go to a spool file, postings to sorted
+//! runs merged at commit, so memory stays bounded. Segments and manifest are written to a
+//! temporary file and renamed, so a reader never sees half an index and a killed build
+//! leaves the previous state whole; a `LOCK` file refuses two concurrent builds.
 //!
 //! This crate takes [`TaggedRecord`](breachcheck_normalize::TaggedRecord)s, never plaintext: the only way to make one is
 //! `breachcheck-normalize`, which drops every canonical string before it returns.
 //!
 //! ```
-//! use breachcheck_core::{FieldRole, SecretKey, Tagger, BlockKind, MatchField};
+//! use breachcheck_core::{FieldRole, SecretKey, Tagger};
 //! use breachcheck_normalize::Normalizer;
 //! use breachcheck_index::{Index, SegmentBuilder, SegmentKind, SourceFile};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let dir = tempfile::tempdir()?;
 //! let key = SecretKey::from_bytes([9; 32]);
 //! let n = Normalizer::new(Tagger::new(&key), None);
-//! let mut b = SegmentBuilder::new("accounts", "2026-01-31", SegmentKind::System)?;
-//! let src = b.add_source(SourceFile { name: "accounts.csv".into(), sha256: "00".into(), rows: 1 });
-//! b.add(src, 2, &n.tag_record(&[FieldRole::Email], &["ana@example.es"]));
-//! b.commit(dir.path(), &key)?;
+//! let roles = [FieldRole::Email];
+//! let mut b = SegmentBuilder::new(dir.path(), &key, "accounts", "2026-01-31", SegmentKind::System)?;
+//! b.add_source(SourceFile { name: "accounts.csv".into(), sha256: "00".into(), rows: 0, location: None });
+//! b.add(2, &n.tag_record(&roles, &["ana@example.es"]));
+//! b.add(3, &n.tag_record(&roles, &["bo@example.se"]));
+//! b.commit()?;
+//! // The next snapshot: Ana is still there, Bo left. Only the change is stored.
+//! let mut b = SegmentBuilder::new(dir.path(), &key, "accounts", "2026-02-28", SegmentKind::System)?;
+//! b.add_source(SourceFile { name: "accounts.csv".into(), sha256: "01".into(), rows: 0, location: None });
+//! b.add(2, &n.tag_record(&roles, &["ana@example.es"]));
+//! let second = b.commit()?;
+//! assert_eq!((second.records, second.removed, second.live), (0, 1, 1));
+//!
 //! let index = Index::open(dir.path())?;
-//! assert_eq!(index.manifest().segments.len(), 1);
-//! let probe = n.tag_record(&[FieldRole::Email], &["ANA@example.es"]);
-//! let (_, tag) = probe.blocks[0];
-//! assert_eq!(index.lookup(tag).len(), 1);
+//! let (_, tag) = n.tag_record(&roles, &["ANA@example.es"]).blocks[0];
+//! let hit = index.lookup(tag)[0];
+//! let mut held = Vec::new();
+//! index.presence(hit.segment, hit.record, &mut held);
+//! assert_eq!(held, vec![0, 1]); // present in both snapshots
 //! # Ok(()) }
 //! ```
 
+mod build;
 mod commitment;
 mod lock;
 mod manifest;
 mod segment;
 
+pub use build::SegmentBuilder;
 pub use commitment::{merkle_root, Commitment};
 pub use manifest::{Manifest, SegmentKind, SegmentMeta, SourceFile, MANIFEST_FORMAT};
-pub use segment::{Hit, RecordRow, Segment, SegmentBuilder};
+pub use segment::{Hit, RecordRow, Segment};
 
 use std::path::{Path, PathBuf};
 
@@ -104,6 +118,16 @@ pub enum Error {
         /// Snapshot date.
         snapshot: String,
     },
+    /// A snapshot older than the system's latest one.
+    #[error("{system} already has snapshot {latest}, later than {snapshot}: snapshots of a system are added in date order (each is stored as the change since the previous one); build a new index to add older history")]
+    SnapshotOrder {
+        /// System name.
+        system: String,
+        /// The snapshot given.
+        snapshot: String,
+        /// The system's latest snapshot in the index.
+        latest: String,
+    },
     /// A system name or snapshot date is not acceptable.
     #[error("{0}")]
     InvalidName(String),
@@ -125,6 +149,8 @@ pub struct Index {
     dir: PathBuf,
     manifest: Manifest,
     segments: Vec<Segment>,
+    /// For each system segment, the next snapshot's segment of the same system.
+    next: Vec<Option<u32>>,
 }
 
 impl Index {
@@ -143,10 +169,21 @@ impl Index {
             .iter()
             .map(|m| Segment::open(&dir.join(manifest::SEGMENT_DIR).join(&m.file)))
             .collect::<Result<Vec<_>>>()?;
+        let mut next = vec![None; segments.len()];
+        for (i, s) in manifest.segments.iter().enumerate() {
+            if s.kind != SegmentKind::System {
+                continue;
+            }
+            next[i] = manifest.segments[i + 1..]
+                .iter()
+                .position(|t| t.kind == SegmentKind::System && t.system == s.system)
+                .map(|j| (i + 1 + j) as u32);
+        }
         Ok(Index {
             dir: dir.to_owned(),
             manifest,
             segments,
+            next,
         })
     }
 
@@ -181,11 +218,45 @@ impl Index {
         out
     }
 
-    /// Verifies every segment's checksum and Merkle root against the manifest, and the
+    /// Appends to `out` the segments (in snapshot order) whose snapshot held record
+    /// `record` of segment `segment`: the segment that stored it, then each later snapshot
+    /// of the same system until one removed it. Canary segments hold only themselves.
+    pub fn presence(&self, segment: u32, record: u32, out: &mut Vec<u32>) {
+        out.push(segment);
+        let mut at = self.next.get(segment as usize).copied().flatten();
+        while let Some(n) = at {
+            if self.segments[n as usize].removes(segment, record) {
+                break;
+            }
+            out.push(n);
+            at = self.next[n as usize];
+        }
+    }
+
+    /// Verifies every segment's checksum and Merkle root against the manifest, that each
+    /// removal names an existing record of an earlier snapshot of the same system, and the
     /// commitment against the segments. Returns the number of segments checked.
     pub fn check(&self) -> Result<usize> {
-        for (meta, seg) in self.manifest.segments.iter().zip(&self.segments) {
+        for (i, (meta, seg)) in self
+            .manifest
+            .segments
+            .iter()
+            .zip(&self.segments)
+            .enumerate()
+        {
             seg.verify(meta)?;
+            for (s, r) in seg.removed() {
+                let ok = (s as usize) < i
+                    && self.manifest.segments[s as usize].system == meta.system
+                    && self.manifest.segments[s as usize].kind == SegmentKind::System
+                    && (r as usize) < self.segments[s as usize].records();
+                if !ok {
+                    return Err(Error::Corrupt {
+                        file: meta.file.clone(),
+                        what: "a removal names no record of an earlier snapshot".into(),
+                    });
+                }
+            }
         }
         let recomputed =
             Commitment::compute(&self.manifest.segments, &self.manifest.key_fingerprint);

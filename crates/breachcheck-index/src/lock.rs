@@ -4,6 +4,7 @@ use crate::{io_err, Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+#[derive(Debug)]
 pub(crate) struct BuildLock {
     path: PathBuf,
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 /// Format tag of the manifest; bump on incompatible changes.
-pub const MANIFEST_FORMAT: &str = "breachcheck.index/v1";
+pub const MANIFEST_FORMAT: &str = "breachcheck.index/v2";
 pub(crate) const MANIFEST_FILE: &str = "manifest.json";
 pub(crate) const SEGMENT_DIR: &str = "segments";
 
@@ -28,6 +28,10 @@ pub struct SourceFile {
     pub sha256: String,
     /// Records indexed from it.
     pub rows: u64,
+    /// Where it was read from (a path or a database URL without its password), so
+    /// `index rekey` can read it again; absent for sources given as streams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 /// One live segment.
@@ -41,8 +45,14 @@ pub struct SegmentMeta {
     pub snapshot: String,
     /// System export or canaries.
     pub kind: SegmentKind,
-    /// Records in the segment.
+    /// Records stored in the segment: for a system snapshot after the first, only those
+    /// new or changed since the previous snapshot.
     pub records: u64,
+    /// Records the system held at this snapshot (stored here or carried from earlier
+    /// segments and not removed since).
+    pub live: u64,
+    /// Records of earlier snapshots this one no longer holds.
+    pub removed: u64,
     /// Blocking postings in the segment.
     pub postings: u64,
     /// Size of the segment file in bytes.
@@ -53,6 +63,9 @@ pub struct SegmentMeta {
     pub checksum: String,
     /// Inputs it was built from.
     pub sources: Vec<SourceFile>,
+    /// How the segment was built (column map, options), for `index rekey`; never values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipe: Option<serde_json::Value>,
 }
 
 /// The index manifest (`manifest.json`).

@@ -82,7 +82,7 @@ pub(crate) fn compare(
         if row.canonical[i] == t.canonical.check() {
             agree |= f.bit();
             score += w.agree[i];
-            if t.quirky && row.raw[i] == t.raw.check() {
+            if t.quirky && row.quirky & f.bit() != 0 && row.raw[i] == t.raw.check() {
                 raw_agree |= f.bit();
             }
         } else {

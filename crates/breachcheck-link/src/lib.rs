@@ -12,10 +12,10 @@
 //! let key = SecretKey::from_bytes([5; 32]);
 //! let n = Normalizer::new(Tagger::new(&key), None);
 //! let roles = [FieldRole::Email, FieldRole::FullName, FieldRole::Phone];
-//! let mut b = SegmentBuilder::new("accounts", "2026-01-31", SegmentKind::System)?;
-//! let src = b.add_source(SourceFile { name: "a.csv".into(), sha256: String::new(), rows: 0 });
-//! b.add(src, 2, &n.tag_record(&roles, &["ana@example.es", "Ana López", "+34 612 34 56 78"]));
-//! b.commit(dir.path(), &key)?;
+//! let mut b = SegmentBuilder::new(dir.path(), &key, "accounts", "2026-01-31", SegmentKind::System)?;
+//! b.add_source(SourceFile { name: "a.csv".into(), sha256: String::new(), rows: 0, location: None });
+//! b.add(2, &n.tag_record(&roles, &["ana@example.es", "Ana López", "+34 612 34 56 78"]));
+//! b.commit()?;
 //! let index = Index::open(dir.path())?;
 //! let prober = Prober::new(&index);
 //! let copy = prober.probe(&n.tag_record(&roles, &["ana@example.es", "Ana López", "+34 612 34 56 78"]));
@@ -114,6 +114,7 @@ impl<'a> Prober<'a> {
             | MatchField::OrderId.bit();
         let mut joined_agree = 0u16;
         let mut joined_parts = 0u32;
+        let mut held = Vec::new();
         for (segment, record) in hits {
             let Some(row) = self.index.segment(segment as usize).record(record) else {
                 continue;
@@ -132,16 +133,21 @@ impl<'a> Prober<'a> {
             let native = MatchField::NameNative.bit();
             let unanswered_native = present & native & !(c.agree | c.disagree);
             let complete = (c.agree | unanswered_native) == present;
-            match per_segment.iter_mut().find(|m| m.segment == segment) {
-                Some(m) => {
-                    m.evidence = m.evidence.max(c.evidence);
-                    m.complete |= complete;
+            // A record stored once counts for every snapshot that still held it.
+            held.clear();
+            self.index.presence(segment, record, &mut held);
+            for &s in &held {
+                match per_segment.iter_mut().find(|m| m.segment == s) {
+                    Some(m) => {
+                        m.evidence = m.evidence.max(c.evidence);
+                        m.complete |= complete;
+                    }
+                    None => per_segment.push(SegmentMatch {
+                        segment: s,
+                        evidence: c.evidence,
+                        complete,
+                    }),
                 }
-                None => per_segment.push(SegmentMatch {
-                    segment,
-                    evidence: c.evidence,
-                    complete,
-                }),
             }
             if best
                 .as_ref()

@@ -29,10 +29,10 @@ proptest! {
         let key = SecretKey::from_bytes([11; 32]);
         let n = Normalizer::new(Tagger::new(&key), None);
         let roles = [FieldRole::Email, FieldRole::FirstName, FieldRole::LastName, FieldRole::Phone];
-        let mut b = SegmentBuilder::new("crm", "2026-01-01", SegmentKind::System).expect("builder");
-        let src = b.add_source(SourceFile { name: "crm.csv".into(), sha256: String::new(), rows: 0 });
-        b.add(src, 2, &n.tag_record(&roles, &[&email, &first, &last, &phone]));
-        b.commit(dir.path(), &key).expect("commit");
+        let mut b = SegmentBuilder::new(dir.path(), &key, "crm", "2026-01-01", SegmentKind::System).expect("builder");
+        b.add_source(SourceFile { name: "crm.csv".into(), sha256: String::new(), rows: 0, location: None });
+        b.add(2, &n.tag_record(&roles, &[&email, &first, &last, &phone]));
+        b.commit().expect("commit");
         let index = Index::open(dir.path()).expect("open");
         let prober = Prober::new(&index);
         // Verbatim: the stored raw forms come back too.
@@ -53,18 +53,19 @@ fn homophone_names_in_their_own_script_do_not_match() {
     let key = SecretKey::from_bytes([12; 32]);
     let n = Normalizer::new(Tagger::new(&key), None);
     let roles = [FieldRole::FullName, FieldRole::BirthDate, FieldRole::Phone];
-    let mut b = SegmentBuilder::new("crm", "2026-01-01", SegmentKind::System).expect("builder");
-    let src = b.add_source(SourceFile {
+    let mut b = SegmentBuilder::new(dir.path(), &key, "crm", "2026-01-01", SegmentKind::System)
+        .expect("builder");
+    b.add_source(SourceFile {
         name: "crm.csv".into(),
         sha256: String::new(),
         rows: 0,
+        location: None,
     });
     b.add(
-        src,
         2,
         &n.tag_record(&roles, &["王小明", "1990-01-01", "+86 139 1234 5678"]),
     );
-    b.commit(dir.path(), &key).expect("commit");
+    b.commit().expect("commit");
     let index = Index::open(dir.path()).expect("open");
     let prober = Prober::new(&index);
     // Same person written in Latin letters: a whole-record match.

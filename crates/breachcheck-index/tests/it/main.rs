@@ -1,6 +1,6 @@
 //! Index durability and refusal behaviour.
 use breachcheck_core::{FieldRole, SecretKey, Tagger};
-use breachcheck_index::{Error, Index, SegmentBuilder, SegmentKind, SourceFile};
+use breachcheck_index::{Error, Index, SegmentBuilder, SegmentKind, SegmentMeta, SourceFile};
 use breachcheck_normalize::Normalizer;
 use std::path::Path;
 
@@ -15,17 +15,32 @@ fn add(
     snapshot: &str,
     emails: &[&str],
 ) -> Result<(), Error> {
+    build(dir, k, system, snapshot, emails).map(|_| ())
+}
+
+fn build(
+    dir: &Path,
+    k: &SecretKey,
+    system: &str,
+    snapshot: &str,
+    emails: &[&str],
+) -> Result<SegmentMeta, Error> {
     let n = Normalizer::new(Tagger::new(k), None);
-    let mut b = SegmentBuilder::new(system, snapshot, SegmentKind::System)?;
-    let src = b.add_source(SourceFile {
+    let mut b = SegmentBuilder::new(dir, k, system, snapshot, SegmentKind::System)?;
+    b.add_source(source());
+    for (i, e) in emails.iter().enumerate() {
+        b.add(i as u64 + 2, &n.tag_record(&[FieldRole::Email], &[*e]));
+    }
+    b.commit()
+}
+
+fn source() -> SourceFile {
+    SourceFile {
         name: "x.csv".into(),
         sha256: String::new(),
         rows: 0,
-    });
-    for (i, e) in emails.iter().enumerate() {
-        b.add(src, i as u64 + 2, &n.tag_record(&[FieldRole::Email], &[*e]));
+        location: None,
     }
-    b.commit(dir, k).map(|_| ())
 }
 
 #[test]
@@ -50,7 +65,9 @@ fn several_systems_and_snapshots_and_a_stable_commitment() {
     add(d.path(), &k, "orders", "2026-01-31", &["c@example.org"]).expect("add");
     let idx = Index::open(d.path()).expect("open");
     assert_eq!(idx.manifest().systems(), ["accounts", "orders"]);
-    assert_eq!(idx.manifest().commitment.records, 4);
+    // The second accounts snapshot stores nothing: a@ is carried, b@ removed.
+    assert_eq!(idx.manifest().commitment.records, 3);
+    assert_eq!(idx.manifest().segments[1].removed, 1);
     assert_ne!(idx.manifest().commitment.root, root1);
     assert_eq!(idx.check().expect("check"), 3);
     // The same content under the same key commits to the same root.
@@ -102,8 +119,22 @@ fn refusals_say_what_to_do() {
     )
     .expect_err("key");
     assert!(matches!(wrong, Error::KeyMismatch { .. }), "{wrong}");
-    assert!(SegmentBuilder::new("../etc", "2026-01-31", SegmentKind::System).is_err());
-    assert!(SegmentBuilder::new("accounts", "2026-02-30", SegmentKind::System).is_err());
+    let older = add(
+        d.path(),
+        &key(1),
+        "accounts",
+        "2025-12-31",
+        &["a@example.org"],
+    )
+    .expect_err("older snapshot");
+    assert!(matches!(older, Error::SnapshotOrder { .. }), "{older}");
+    let k = key(1);
+    assert!(
+        SegmentBuilder::new(d.path(), &k, "../etc", "2026-01-31", SegmentKind::System).is_err()
+    );
+    assert!(
+        SegmentBuilder::new(d.path(), &k, "accounts", "2026-02-30", SegmentKind::System).is_err()
+    );
     assert!(matches!(
         Index::open(&d.path().join("nope")),
         Err(Error::NotAnIndex(_))
@@ -223,20 +254,15 @@ fn spilled_runs_merge_to_the_same_segment() {
     ];
     let build = |budget: usize| {
         let d = tempfile::tempdir().expect("tempdir");
-        let mut b = SegmentBuilder::new("crm", "2026-01-31", SegmentKind::System)
+        let mut b = SegmentBuilder::new(d.path(), &k, "crm", "2026-01-31", SegmentKind::System)
             .expect("builder")
             .posting_budget(budget);
-        let src = b.add_source(SourceFile {
-            name: "x.csv".into(),
-            sha256: String::new(),
-            rows: 0,
-        });
+        b.add_source(source());
         for i in 0..5000u32 {
             let email = format!("user{}@example.org", i * 7919 % 5000);
             let name = format!("Person {}", i % 977);
             let phone = format!("+49 151 {:08}", i * 31);
             b.add(
-                src,
                 u64::from(i) + 2,
                 &n.tag_record(
                     &roles,
@@ -244,7 +270,7 @@ fn spilled_runs_merge_to_the_same_segment() {
                 ),
             );
         }
-        let meta = b.commit(d.path(), &k).expect("commit");
+        let meta = b.commit().expect("commit");
         let bytes = std::fs::read(d.path().join("segments").join(&meta.file)).expect("segment");
         (meta.root, bytes)
     };
@@ -252,4 +278,104 @@ fn spilled_runs_merge_to_the_same_segment() {
     let (root_runs, runs) = build(1024);
     assert_eq!(root_once, root_runs);
     assert!(once == runs, "segments differ");
+}
+
+fn as_refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// A flipped byte anywhere in a segment is caught by `index check`.
+#[test]
+fn corruption_is_detected_by_checksums() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let emails: Vec<String> = (0..300).map(|i| format!("p{i}@example.org")).collect();
+    let list: Vec<&str> = emails.iter().map(String::as_str).collect();
+    let meta = build(d.path(), &key(5), "crm", "2026-01-31", &list).expect("build");
+    let seg = d.path().join("segments").join(&meta.file);
+    let clean = std::fs::read(&seg).expect("read");
+    for at in [70, clean.len() / 3, clean.len() / 2, clean.len() - 40] {
+        let mut bad = clean.clone();
+        bad[at] ^= 0x10;
+        std::fs::write(&seg, &bad).expect("write");
+        let checked = Index::open(d.path()).and_then(|i| i.check());
+        assert!(matches!(checked, Err(Error::Corrupt { .. })), "byte {at}");
+    }
+    std::fs::write(&seg, &clean).expect("restore");
+    Index::open(d.path()).expect("open").check().expect("clean");
+}
+
+/// A snapshot that differs from the previous one by 1% stores about 1%, and the index
+/// still says which snapshots held each record.
+#[test]
+fn snapshots_store_changes_and_keep_presence() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let k = key(6);
+    let first: Vec<String> = (0..10_000).map(|i| format!("p{i}@example.org")).collect();
+    // 1% changed (100 replaced by new people), the rest unchanged and reordered.
+    let mut second: Vec<String> = first[100..].iter().rev().cloned().collect();
+    second.extend((0..100).map(|i| format!("new{i}@example.org")));
+    let third: Vec<String> = second[..5000].to_vec();
+    let m1 = build(d.path(), &k, "crm", "2026-01-31", &as_refs(&first)).expect("1");
+    let m2 = build(d.path(), &k, "crm", "2026-02-28", &as_refs(&second)).expect("2");
+    let m3 = build(d.path(), &k, "crm", "2026-03-31", &as_refs(&third)).expect("3");
+    assert_eq!((m2.records, m2.removed, m2.live), (100, 100, 10_000));
+    assert_eq!((m3.records, m3.removed, m3.live), (0, 5000, 5000));
+    assert!(
+        (m2.bytes as f64) < 0.05 * m1.bytes as f64,
+        "second snapshot adds {} bytes to {}",
+        m2.bytes,
+        m1.bytes
+    );
+    let idx = Index::open(d.path()).expect("open");
+    idx.check().expect("check");
+    let n = Normalizer::new(Tagger::new(&k), None);
+    let held = |email: &str| {
+        let t = n.tag_record(&[FieldRole::Email], &[email]);
+        let hits = idx.lookup(t.blocks[0].1);
+        let mut out = Vec::new();
+        for h in hits {
+            idx.presence(h.segment, h.record, &mut out);
+        }
+        out
+    };
+    assert_eq!(held("p5@example.org"), vec![0]); // gone in the second snapshot
+    assert_eq!(held("p9999@example.org"), vec![0, 1, 2]); // first of `second`, kept in `third`
+    assert_eq!(held("p300@example.org"), vec![0, 1]); // dropped in the third
+    assert_eq!(held("new3@example.org"), vec![1]);
+    assert_eq!(held("nobody@example.org"), Vec::<u32>::new());
+}
+
+/// Records that come back after being removed are stored again, and duplicates within a
+/// snapshot are each accounted for.
+#[test]
+fn returning_and_duplicate_records() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let k = key(7);
+    build(
+        d.path(),
+        &k,
+        "crm",
+        "2026-01-31",
+        &["a@x.org", "a@x.org", "b@x.org"],
+    )
+    .expect("1");
+    let m2 = build(d.path(), &k, "crm", "2026-02-28", &["a@x.org"]).expect("2");
+    assert_eq!((m2.records, m2.removed, m2.live), (0, 2, 1));
+    let m3 = build(d.path(), &k, "crm", "2026-03-31", &["a@x.org", "b@x.org"]).expect("3");
+    assert_eq!((m3.records, m3.removed, m3.live), (1, 0, 2));
+    let idx = Index::open(d.path()).expect("open");
+    idx.check().expect("check");
+    let n = Normalizer::new(Tagger::new(&k), None);
+    let t = n.tag_record(&[FieldRole::Email], &["b@x.org"]);
+    let mut spans: Vec<Vec<u32>> = idx
+        .lookup(t.blocks[0].1)
+        .into_iter()
+        .map(|h| {
+            let mut out = Vec::new();
+            idx.presence(h.segment, h.record, &mut out);
+            out
+        })
+        .collect();
+    spans.sort();
+    assert_eq!(spans, vec![vec![0], vec![2]]);
 }

@@ -1,0 +1,538 @@
+//! Building one segment: streaming, bounded memory, deltas against the previous snapshot.
+use crate::commitment::{hex, leaf_hash, merkle_root};
+use crate::lock::BuildLock;
+use crate::manifest::{sync_dir, Manifest, SegmentKind, SegmentMeta, SourceFile, SEGMENT_DIR};
+use crate::segment::{
+    header, prefix_bits, split_tag, RecordRow, Segment, BLOCK, FOOTER, LEAF_CHUNK,
+};
+use crate::{io_err, validate_snapshot, validate_system, Commitment, Error, Result};
+use breachcheck_core::SecretKey;
+use breachcheck_normalize::TaggedRecord;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Postings held in memory before a sorted run is spilled (16 bytes each: 256 MiB).
+const DEFAULT_BUDGET: usize = 16 << 20;
+/// Bytes of one posting in a spilled run: tag u64, record u32.
+const RUN_POSTING: usize = 12;
+
+/// Builds one segment — one snapshot of one system, or a canary set — and makes it live.
+///
+/// Memory is bounded whatever the input size: record rows go straight to a spool file,
+/// postings are sorted in a bounded buffer and spilled as sorted runs that
+/// [`SegmentBuilder::commit`] merges. For a system that already has snapshots, a record
+/// whose content is unchanged since the latest one is *carried* (not stored again), and
+/// records that disappeared are listed as removed: a snapshot that differs by 1% costs
+/// about 1% of a full copy. The builder holds the index lock from [`SegmentBuilder::new`]
+/// to [`SegmentBuilder::commit`], so a second build is refused at once, not after an hour.
+#[derive(Debug)]
+pub struct SegmentBuilder {
+    dir: PathBuf,
+    manifest: Manifest,
+    _lock: BuildLock,
+    system: String,
+    snapshot: String,
+    kind: SegmentKind,
+    sources: Vec<SourceFile>,
+    source_first: Vec<u64>,
+    stored: u64,
+    carried: u64,
+    rows: Option<std::io::BufWriter<std::fs::File>>,
+    row_buf: Vec<u8>,
+    table_bytes: u64,
+    blocks: Vec<(u64, u64)>,
+    prev_row: u64,
+    postings: Vec<(u64, u32)>,
+    runs: Vec<(std::fs::File, u64)>,
+    budget: usize,
+    previous: Option<LiveSet>,
+    recipe: Option<serde_json::Value>,
+    /// The first I/O error while spooling; reported by `commit` (so `add` stays infallible).
+    error: Option<std::io::Error>,
+}
+
+impl SegmentBuilder {
+    /// Starts a segment for `system` at `snapshot` (`YYYY-MM-DD`) in the index at `dir`
+    /// (created if missing). Takes the index lock, checks the key and rule version, and
+    /// for a system snapshot loads what the system's latest snapshot holds so unchanged
+    /// records can be carried. Snapshots of a system are added in date order.
+    pub fn new(
+        dir: &Path,
+        key: &SecretKey,
+        system: &str,
+        snapshot: &str,
+        kind: SegmentKind,
+    ) -> Result<Self> {
+        validate_system(system)?;
+        validate_snapshot(snapshot)?;
+        std::fs::create_dir_all(dir.join(SEGMENT_DIR)).map_err(io_err(dir))?;
+        let lock = BuildLock::acquire(dir)?;
+        let manifest = match Manifest::load(dir) {
+            Ok(m) => m,
+            Err(Error::NotAnIndex(_)) => Manifest::empty(key.fingerprint()),
+            Err(e) => return Err(e),
+        };
+        if manifest.key_fingerprint != key.fingerprint() {
+            return Err(Error::KeyMismatch {
+                index: manifest.key_fingerprint,
+                given: key.fingerprint(),
+            });
+        }
+        if manifest.rules_version != breachcheck_core::RULES_VERSION {
+            return Err(Error::RulesMismatch {
+                index: manifest.rules_version,
+                binary: breachcheck_core::RULES_VERSION,
+            });
+        }
+        let mut previous = None;
+        if kind == SegmentKind::System {
+            let mine: Vec<usize> = (0..manifest.segments.len())
+                .filter(|&i| {
+                    let s = &manifest.segments[i];
+                    s.kind == SegmentKind::System && s.system == system
+                })
+                .collect();
+            if let Some(&last) = mine.last() {
+                let latest = &manifest.segments[last].snapshot;
+                if latest.as_str() == snapshot {
+                    return Err(Error::DuplicateSnapshot {
+                        system: system.to_owned(),
+                        snapshot: snapshot.to_owned(),
+                    });
+                }
+                if latest.as_str() > snapshot {
+                    return Err(Error::SnapshotOrder {
+                        system: system.to_owned(),
+                        snapshot: snapshot.to_owned(),
+                        latest: latest.clone(),
+                    });
+                }
+                previous = Some(LiveSet::load(dir, &manifest, &mine)?);
+            }
+        }
+        Ok(SegmentBuilder {
+            dir: dir.to_owned(),
+            manifest,
+            _lock: lock,
+            system: system.to_owned(),
+            snapshot: snapshot.to_owned(),
+            kind,
+            sources: Vec::new(),
+            source_first: Vec::new(),
+            stored: 0,
+            carried: 0,
+            rows: None,
+            row_buf: Vec::with_capacity(128),
+            table_bytes: 0,
+            blocks: Vec::new(),
+            prev_row: 0,
+            postings: Vec::new(),
+            runs: Vec::new(),
+            budget: DEFAULT_BUDGET,
+            previous,
+            recipe: None,
+            error: None,
+        })
+    }
+
+    /// Postings held in memory before spilling a sorted run to a temporary file (at least
+    /// 1,024). The segment is byte for byte the same whatever the budget.
+    pub fn posting_budget(mut self, postings: usize) -> Self {
+        self.budget = postings.max(1024);
+        self
+    }
+
+    /// Records how the segment was built (sources' locations, column map, options), kept
+    /// in the manifest so `index rekey` can rebuild it under a new key. Holds no values.
+    pub fn set_recipe(&mut self, recipe: serde_json::Value) {
+        self.recipe = Some(recipe);
+    }
+
+    /// Registers the next input file; records added from now on come from it.
+    pub fn add_source(&mut self, mut source: SourceFile) {
+        source.rows = 0;
+        self.sources.push(source);
+        self.source_first.push(self.stored);
+    }
+
+    /// Adds one record read from `source_row` of the latest source. Empty records (no field
+    /// could be normalized) are skipped and `false` is returned.
+    pub fn add(&mut self, source_row: u64, rec: &TaggedRecord) -> bool {
+        if rec.is_empty() {
+            return false;
+        }
+        if let Some(s) = self.sources.last_mut() {
+            s.rows += 1;
+        }
+        let row = RecordRow::from_tagged(rec, source_row);
+        if let Some(prev) = &mut self.previous {
+            if prev.take(row.content_digest()) {
+                self.carried += 1;
+                return true;
+            }
+        }
+        let id = self.stored as u32;
+        if self.stored.is_multiple_of(BLOCK as u64) {
+            self.blocks.push((self.table_bytes, source_row));
+            self.prev_row = source_row;
+        }
+        self.stored += 1;
+        self.row_buf.clear();
+        row.encode_into(self.prev_row, &mut self.row_buf);
+        self.prev_row = source_row;
+        self.table_bytes += self.row_buf.len() as u64;
+        if self.error.is_none() {
+            let w = match &mut self.rows {
+                Some(w) => Ok(w),
+                None => tempfile::tempfile().map(|f| {
+                    self.rows
+                        .insert(std::io::BufWriter::with_capacity(1 << 20, f))
+                }),
+            };
+            if let Err(e) = w.and_then(|w| w.write_all(&self.row_buf)) {
+                self.error = Some(e);
+            }
+        }
+        for (_, tag) in &rec.blocks {
+            self.postings.push((tag.0, id));
+        }
+        if self.postings.len() >= self.budget {
+            self.spill();
+        }
+        true
+    }
+
+    /// Sorts the buffered postings and writes them as one run.
+    fn spill(&mut self) {
+        self.postings.sort_unstable();
+        self.postings.dedup();
+        let run = tempfile::tempfile().and_then(|f| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+            for (tag, rec) in &self.postings {
+                w.write_all(&tag.to_le_bytes())?;
+                w.write_all(&rec.to_le_bytes())?;
+            }
+            let mut f = w.into_inner().map_err(|e| e.into_error())?;
+            std::io::Seek::rewind(&mut f)?;
+            Ok(f)
+        });
+        match run {
+            Ok(f) => self.runs.push((f, self.postings.len() as u64)),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self.postings.clear();
+    }
+
+    /// Records of this snapshot added so far (stored and carried).
+    pub fn len(&self) -> usize {
+        (self.stored + self.carried) as usize
+    }
+
+    /// Whether no record was added.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Writes the segment and makes it live: the segment goes to a temporary file that is
+    /// fsynced and renamed, then the manifest likewise, so a crash at any point leaves the
+    /// previous index intact (at worst an unreferenced temporary file remains).
+    pub fn commit(mut self) -> Result<SegmentMeta> {
+        if !self.postings.is_empty() || self.runs.is_empty() {
+            self.spill();
+        }
+        if let Some(e) = self.error.take() {
+            return Err(io_err(&self.dir)(e));
+        }
+        let removed = self
+            .previous
+            .take()
+            .map(LiveSet::untaken)
+            .unwrap_or_default();
+        let kind = match self.kind {
+            SegmentKind::System => "system",
+            SegmentKind::Canary => "canary",
+        };
+        let file = format!(
+            "{:06}-{}-{}-{kind}.bcs",
+            self.manifest.segments.len() + 1,
+            self.system,
+            self.snapshot
+        );
+        let seg_dir = self.dir.join(SEGMENT_DIR);
+        let postings: u64 = self.runs.iter().map(|(_, n)| n).sum();
+        let (bytes, root, checksum) = self.write(&seg_dir, &file, postings, &removed)?;
+        let previous_live = self
+            .manifest
+            .segments
+            .iter()
+            .rev()
+            .find(|s| s.kind == SegmentKind::System && s.system == self.system)
+            .filter(|_| self.kind == SegmentKind::System)
+            .map_or(0, |s| s.live);
+        let meta = SegmentMeta {
+            file,
+            system: self.system,
+            snapshot: self.snapshot,
+            kind: self.kind,
+            records: self.stored,
+            live: if self.kind == SegmentKind::System {
+                previous_live.saturating_sub(removed.len() as u64) + self.stored
+            } else {
+                self.stored
+            },
+            removed: removed.len() as u64,
+            postings,
+            bytes,
+            root,
+            checksum,
+            sources: self.sources,
+            recipe: self.recipe,
+        };
+        let mut manifest = self.manifest;
+        manifest.segments.push(meta.clone());
+        manifest.commitment = Commitment::compute(&manifest.segments, &manifest.key_fingerprint);
+        manifest.store(&self.dir)?;
+        Ok(meta)
+    }
+
+    fn write(
+        &mut self,
+        seg_dir: &Path,
+        file: &str,
+        postings: u64,
+        removed: &[u64],
+    ) -> Result<(u64, String, String)> {
+        let e = |err| io_err(seg_dir)(err);
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(seg_dir)
+            .map_err(e)?;
+        // Small writes are gathered before they are hashed: BLAKE3 is fast on large slices.
+        let mut out =
+            std::io::BufWriter::with_capacity(1 << 20, HashingWriter::new(tmp.as_file_mut()));
+        let bits = prefix_bits(postings);
+        out.write_all(&header(
+            self.stored,
+            postings,
+            removed.len() as u64,
+            self.table_bytes,
+            self.sources.len() as u32,
+            bits,
+        ))
+        .map_err(e)?;
+        for first in &self.source_first {
+            out.write_all(&first.to_le_bytes()).map_err(e)?;
+        }
+        for (offset, base) in &self.blocks {
+            out.write_all(&offset.to_le_bytes()).map_err(e)?;
+            out.write_all(&base.to_le_bytes()).map_err(e)?;
+        }
+        // The record table, as spooled.
+        if let Some(w) = self.rows.take() {
+            let mut f = w.into_inner().map_err(|err| e(err.into_error()))?;
+            std::io::Seek::rewind(&mut f).map_err(e)?;
+            std::io::copy(&mut std::io::BufReader::with_capacity(1 << 20, f), &mut out)
+                .map_err(e)?;
+        }
+        // The postings: a k-way merge of the sorted runs, counted per tag prefix.
+        let mut starts = vec![0u64; (1usize << bits) + 1];
+        let mut readers: Vec<std::io::BufReader<std::fs::File>> = self
+            .runs
+            .drain(..)
+            .map(|(f, _)| std::io::BufReader::with_capacity(256 * 1024, f))
+            .collect();
+        let mut heap = std::collections::BinaryHeap::new();
+        for (i, r) in readers.iter_mut().enumerate() {
+            if let Some(p) = read_run_posting(r).map_err(e)? {
+                heap.push(std::cmp::Reverse((p, i)));
+            }
+        }
+        while let Some(std::cmp::Reverse(((tag, rec), i))) = heap.pop() {
+            let (bucket, rest) = split_tag(tag, bits);
+            starts[bucket + 1] += 1;
+            let mut p = [0u8; 8];
+            p[..4].copy_from_slice(&rest.to_le_bytes());
+            p[4..].copy_from_slice(&rec.to_le_bytes());
+            out.write_all(&p).map_err(e)?;
+            if let Some(next) = read_run_posting(&mut readers[i]).map_err(e)? {
+                heap.push(std::cmp::Reverse((next, i)));
+            }
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        for s in &starts {
+            out.write_all(&s.to_le_bytes()).map_err(e)?;
+        }
+        for r in removed {
+            out.write_all(&r.to_le_bytes()).map_err(e)?;
+        }
+        let hashing = out.into_inner().map_err(|err| e(err.into_error()))?;
+        let (inner, checksum, root, len) = hashing.finish();
+        inner.write_all(checksum.as_bytes()).map_err(e)?;
+        inner.flush().map_err(e)?;
+        tmp.as_file().sync_all().map_err(e)?;
+        let dest = seg_dir.join(file);
+        tmp.persist(&dest).map_err(|err| io_err(&dest)(err.error))?;
+        sync_dir(seg_dir)?;
+        Ok((
+            len + FOOTER as u64,
+            hex(&root),
+            checksum.to_hex().to_string(),
+        ))
+    }
+}
+
+fn read_run_posting(r: &mut impl std::io::Read) -> std::io::Result<Option<(u64, u32)>> {
+    let mut b = [0u8; RUN_POSTING];
+    match r.read_exact(&mut b) {
+        Ok(()) => Ok(Some((
+            u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+            u32::from_le_bytes([b[8], b[9], b[10], b[11]]),
+        ))),
+        Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// What a system's latest snapshot holds, by content digest: the basis of a delta. Costs
+/// 17 bytes per live record while a build runs (1.7 GB for 100M records).
+#[derive(Debug)]
+struct LiveSet {
+    /// (content digest, segment << 32 | record), sorted.
+    entries: Vec<(u64, u64)>,
+    taken: Vec<bool>,
+    /// First entry per top-16-bit digest prefix: a lookup searches ~1/65536 of the set.
+    starts: Vec<u32>,
+}
+
+impl LiveSet {
+    /// Loads the records live at the latest snapshot of the system whose segments are at
+    /// manifest positions `mine` (in snapshot order).
+    fn load(dir: &Path, manifest: &Manifest, mine: &[usize]) -> Result<Self> {
+        let segments: Vec<(usize, Segment)> = mine
+            .iter()
+            .map(|&i| {
+                Segment::open(&dir.join(SEGMENT_DIR).join(&manifest.segments[i].file))
+                    .map(|s| (i, s))
+            })
+            .collect::<Result<_>>()?;
+        let mut removed: Vec<u64> = segments
+            .iter()
+            .flat_map(|(_, s)| s.removed())
+            .map(|(seg, rec)| (u64::from(seg) << 32) | u64::from(rec))
+            .collect();
+        removed.sort_unstable();
+        let live: u64 = mine.last().map_or(0, |&i| manifest.segments[i].live);
+        let mut entries = Vec::with_capacity(usize::try_from(live).unwrap_or(0));
+        for (pos, seg) in &segments {
+            for (rec, row) in seg.rows().enumerate() {
+                let loc = ((*pos as u64) << 32) | rec as u64;
+                if removed.binary_search(&loc).is_err() {
+                    entries.push((row.content_digest(), loc));
+                }
+            }
+        }
+        entries.sort_unstable();
+        let mut starts = vec![0u32; (1 << 16) + 1];
+        for (d, _) in &entries {
+            starts[(d >> 48) as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        Ok(LiveSet {
+            taken: vec![false; entries.len()],
+            entries,
+            starts,
+        })
+    }
+
+    /// Claims one not-yet-claimed live record with this digest; `false` if none is left.
+    fn take(&mut self, digest: u64) -> bool {
+        let p = (digest >> 48) as usize;
+        let (lo, hi) = (self.starts[p] as usize, self.starts[p + 1] as usize);
+        let slice = &self.entries[lo..hi];
+        let mut i = lo + slice.partition_point(|(d, _)| *d < digest);
+        while i < hi && self.entries[i].0 == digest {
+            if !self.taken[i] {
+                self.taken[i] = true;
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
+    /// Locators of the live records nobody claimed: removed in the new snapshot. Sorted.
+    fn untaken(self) -> Vec<u64> {
+        let mut v: Vec<u64> = self
+            .entries
+            .iter()
+            .zip(&self.taken)
+            .filter(|(_, t)| !**t)
+            .map(|((_, loc), _)| *loc)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// Hashes what passes through: BLAKE3 over everything, Merkle leaves over 64 KiB chunks.
+struct HashingWriter<W: Write> {
+    inner: W,
+    blake: blake3::Hasher,
+    chunk: Vec<u8>,
+    leaves: Vec<[u8; 32]>,
+    len: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            blake: blake3::Hasher::new(),
+            chunk: Vec::with_capacity(LEAF_CHUNK),
+            leaves: Vec::new(),
+            len: 0,
+        }
+    }
+
+    fn finish(mut self) -> (W, blake3::Hash, [u8; 32], u64) {
+        if !self.chunk.is_empty() {
+            self.leaves.push(leaf_hash(&self.chunk));
+        }
+        (
+            self.inner,
+            self.blake.finalize(),
+            merkle_root(&self.leaves),
+            self.len,
+        )
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        let b = &buf[..n];
+        self.blake.update(b);
+        self.len += n as u64;
+        let mut rest = b;
+        while !rest.is_empty() {
+            let take = (LEAF_CHUNK - self.chunk.len()).min(rest.len());
+            self.chunk.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.chunk.len() == LEAF_CHUNK {
+                self.leaves.push(leaf_hash(&self.chunk));
+                self.chunk.clear();
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
