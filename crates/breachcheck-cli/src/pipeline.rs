@@ -516,7 +516,7 @@ pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
                     .segments
                     .iter()
                     .filter(|s| s.kind == SegmentKind::System && s.system == name)
-                    .map(|s| serde_json::json!({"snapshot": s.snapshot, "records": s.records, "bytes": s.bytes, "sources": s.sources}))
+                    .map(|s| serde_json::json!({"snapshot": s.snapshot, "records": s.live, "stored": s.records, "removed": s.removed, "postings": s.postings, "bytes": s.bytes, "sources": s.sources}))
                     .collect();
                 serde_json::json!({"name": name, "snapshots": snaps})
             })
@@ -535,6 +535,7 @@ pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
             "systems": systems,
             "canaries": canaries,
             "bytes": m.segments.iter().map(|s| s.bytes).sum::<u64>(),
+            "segments": m.segments.len(),
             "commitment": m.commitment,
         });
         outln!("{}", serde_json::to_string_pretty(&v)?);
@@ -552,9 +553,11 @@ pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
             .filter(|s| s.kind == SegmentKind::System && s.system == name)
         {
             outln!(
-                "  {}  {:>10} records  {:>12} bytes",
+                "  {}  {:>10} records ({} stored as new or changed, {} removed)  {:>12} bytes",
                 s.snapshot,
+                s.live,
                 s.records,
+                s.removed,
                 s.bytes
             );
         }

@@ -3,6 +3,7 @@ mod contract;
 mod demo;
 mod malformed;
 mod privacy;
+mod segments;
 mod shapes;
 
 use std::path::{Path, PathBuf};
