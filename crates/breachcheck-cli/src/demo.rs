@@ -103,8 +103,10 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
                 sys.name,
                 snap,
                 SegmentKind::System,
-                &[path],
+                &[pipeline::Input::File(path)],
                 &IngestOptions::default(),
+                None,
+                serde_json::json!({}),
                 None,
                 false,
             )?;
@@ -121,8 +123,10 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
         "accounts",
         SNAPSHOTS[0],
         SegmentKind::Canary,
-        &[canary_path],
+        &[pipeline::Input::File(canary_path)],
         &IngestOptions::default(),
+        None,
+        serde_json::json!({}),
         None,
         false,
     )?;

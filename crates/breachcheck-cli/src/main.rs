@@ -19,6 +19,7 @@ mod demo;
 mod keyfile;
 mod pipeline;
 mod progress;
+mod source_pg;
 mod stages;
 mod time;
 
@@ -78,6 +79,23 @@ enum Command {
         /// Phone region when --country is not given.
         #[arg(long, value_name = "CC")]
         default_region: Option<String>,
+    },
+    /// Write a sample's blocking tags (first 40 bits, as `index export` does) to Parquet,
+    /// columns line and tag, to join with an index export in another engine.
+    #[command(
+        after_help = "Example:\n  breachcheck tags --key company.key --out sample-tags.parquet sample.csv"
+    )]
+    Tags {
+        /// Secret key file (the index's).
+        #[arg(long)]
+        key: PathBuf,
+        /// Parquet file to write.
+        #[arg(long, value_name = "FILE.parquet")]
+        out: PathBuf,
+        #[command(flatten)]
+        read: ReadArgs,
+        /// The sample.
+        sample: PathBuf,
     },
     /// Measure index build and verify throughput and peak memory on synthetic data.
     #[command(
@@ -152,7 +170,7 @@ struct ReadArgs {
 enum IndexCommand {
     /// Add one snapshot of one internal system to the index (created if missing).
     #[command(
-        after_help = "Example:\n  breachcheck index build --key company.key --index idx --system accounts --snapshot 2026-03-31 accounts.csv\n  breachcheck index build --key company.key --index idx --system orders --snapshot 2026-03-31 --map kdnr=customer_id orders.tsv.gz"
+        after_help = "Example:\n  breachcheck index build --key company.key --index idx --system accounts --snapshot 2026-03-31 accounts.csv\n  breachcheck index build --key company.key --index idx --system orders --snapshot 2026-03-31 --map kdnr=customer_id orders.tsv.gz\n  PGPASSWORD=… breachcheck index build --key company.key --index idx --system crm --snapshot 2026-03-31 \\\n      --source postgres://reader@db.internal/crm --query 'SELECT email, full_name, phone, country FROM customers'\n\nA system's snapshots are added in date order; each stores only what changed since the previous one."
     )]
     Build {
         /// Secret key file.
@@ -170,10 +188,17 @@ enum IndexCommand {
         /// Print the result as JSON (segment, counts, commitment) instead of a sentence.
         #[arg(long)]
         json: bool,
+        /// Read the records from a live PostgreSQL database instead of (or besides) files:
+        /// postgres://user@host:5432/dbname (password from PGPASSWORD; never recorded).
+        #[arg(long, value_name = "URL", requires = "query")]
+        source: Option<String>,
+        /// The SELECT whose rows are indexed (with --source); streamed with COPY.
+        #[arg(long, value_name = "SQL", requires = "source")]
+        query: Option<String>,
         #[command(flatten)]
         read: ReadArgs,
         /// Export files (any shape `inspect` reads: CSV/TSV/NDJSON/JSON/SQL/XLSX…, compressed or zipped).
-        #[arg(required = true)]
+        #[arg(required_unless_present = "source")]
         files: Vec<PathBuf>,
     },
     /// Register planted canary records (same columns as a system export).
@@ -215,6 +240,51 @@ enum IndexCommand {
         #[arg(long)]
         index: PathBuf,
     },
+    /// Write the index's tags for other engines: Hive-partitioned Parquet
+    /// (system=/snapshot=/prefix=), columns tag (first 40 bits) and record.
+    #[command(
+        after_help = "Example:\n  breachcheck index export --index idx --format parquet --out tags/\n  breachcheck tags --key company.key --out sample-tags.parquet sample.csv\n  duckdb -c \"SELECT count(DISTINCT s.line) FROM 'sample-tags.parquet' s JOIN read_parquet('tags/*/*/*/*.parquet', hive_partitioning=true) i USING (tag) WHERE i.system='accounts'\""
+    )]
+    Export {
+        /// Index directory.
+        #[arg(long)]
+        index: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "parquet")]
+        format: ExportFormat,
+        /// Output directory (must not exist; appears whole or not at all).
+        #[arg(long)]
+        out: PathBuf,
+        /// Machine-readable summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the index under a new key from its recorded sources (files re-read and
+    /// checked against their SHA-256, databases re-queried); no plaintext is kept.
+    #[command(
+        after_help = "Example:\n  breachcheck key generate --out company-2027.key\n  breachcheck index rekey --key company.key --new-key company-2027.key --index idx --out idx-2027"
+    )]
+    Rekey {
+        /// The key the index was built with.
+        #[arg(long)]
+        key: PathBuf,
+        /// The new key.
+        #[arg(long)]
+        new_key: PathBuf,
+        /// Index directory to rebuild.
+        #[arg(long)]
+        index: PathBuf,
+        /// Directory of the new index (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Formats of `index export`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    /// Apache Parquet, Hive-partitioned.
+    Parquet,
 }
 
 #[derive(Args)]
@@ -286,6 +356,31 @@ fn parse_map(s: &str) -> std::result::Result<(String, FieldRole), String> {
 }
 
 impl ReadArgs {
+    /// How records are read, for the manifest (so `index rekey` reads them the same way).
+    fn recipe(&self, query: Option<&str>) -> serde_json::Value {
+        serde_json::json!({
+            "map": self.map.iter().map(|(c, r)| format!("{c}={}", r.as_str())).collect::<Vec<_>>(),
+            "default_region": self.default_region,
+            "encoding": self.encoding,
+            "query": query,
+        })
+    }
+
+    /// The inverse of [`ReadArgs::recipe`].
+    fn from_recipe(v: &serde_json::Value) -> Result<Self> {
+        let map = v["map"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|m| m.as_str()).map(parse_map).collect())
+            .transpose()
+            .map_err(anyhow::Error::msg)?
+            .unwrap_or_default();
+        Ok(ReadArgs {
+            map,
+            default_region: v["default_region"].as_str().map(str::to_owned),
+            encoding: v["encoding"].as_str().map(str::to_owned),
+        })
+    }
+
     fn options(&self) -> breachcheck_ingest::IngestOptions {
         breachcheck_ingest::IngestOptions {
             map: self.map.clone(),
@@ -430,8 +525,96 @@ fn run(cli: Cli) -> Result<()> {
             country,
             default_region,
         } => normalize_stdin(role, country.as_deref(), default_region.as_deref()),
+        Command::Tags {
+            key,
+            out,
+            read,
+            sample,
+        } => {
+            let key = keyfile::read(&key)?;
+            let rows =
+                pipeline::sample_tags(&key, &sample, &read.options(), read.region()?, &out, true)?;
+            outln!("wrote {rows} tags to {}", out.display());
+            Ok(())
+        }
         Command::Bench(a) => bench::run(&a),
     }
+}
+
+/// `index rekey`: every segment rebuilt, in manifest order, from its recorded sources under
+/// the new key, into a new directory; the old index stays as it was.
+fn rekey(
+    old_key: &std::path::Path,
+    new_key: &std::path::Path,
+    index: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<()> {
+    let old = keyfile::read(old_key)?;
+    let new = keyfile::read(new_key)?;
+    let idx = breachcheck_index::Index::open(index)?;
+    idx.require_key(&old)?;
+    if old.fingerprint() == new.fingerprint() {
+        anyhow::bail!("the new key is the key the index already has; generate a new one with `breachcheck key generate`");
+    }
+    if out.exists() {
+        anyhow::bail!("{} already exists; rekey writes a new index", out.display());
+    }
+    let manifest = idx.manifest().clone();
+    drop(idx);
+    for seg in &manifest.segments {
+        let recipe = seg.recipe.clone().unwrap_or_default();
+        let read = ReadArgs::from_recipe(&recipe)?;
+        let mut inputs = Vec::new();
+        for src in &seg.sources {
+            let Some(loc) = &src.location else {
+                anyhow::bail!(
+                    "{} @ {}: source {} has no recorded location, so it cannot be read again",
+                    seg.system,
+                    seg.snapshot,
+                    src.name
+                );
+            };
+            if loc.starts_with("postgres://") {
+                let query = recipe["query"]
+                    .as_str()
+                    .context("a database source without its query")?;
+                inputs.push(pipeline::Input::Postgres {
+                    url: loc.clone(),
+                    query: query.to_owned(),
+                });
+            } else {
+                inputs.push(pipeline::Input::File(PathBuf::from(loc)));
+            }
+        }
+        let expected: Vec<String> = seg.sources.iter().map(|s| s.sha256.clone()).collect();
+        let s = pipeline::build(
+            &new,
+            out,
+            &seg.system,
+            &seg.snapshot,
+            seg.kind,
+            &inputs,
+            &read.options(),
+            read.region()?,
+            recipe,
+            Some(&expected),
+            true,
+        )?;
+        outln!(
+            "rebuilt {} @ {}: {} records",
+            seg.system,
+            seg.snapshot,
+            s.records
+        );
+    }
+    let rebuilt = breachcheck_index::Index::open(out)?;
+    outln!(
+        "ok: {} segments under key {}; new commitment {}",
+        rebuilt.manifest().segments.len(),
+        new.fingerprint(),
+        rebuilt.manifest().commitment.root
+    );
+    Ok(())
 }
 
 fn index_command(cmd: IndexCommand) -> Result<()> {
@@ -442,19 +625,31 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
             system,
             snapshot,
             json,
+            source,
+            query,
             read,
             files,
         } => {
             let key = keyfile::read(&key)?;
+            let mut inputs: Vec<pipeline::Input> =
+                files.into_iter().map(pipeline::Input::File).collect();
+            if let (Some(url), Some(query)) = (source, query.as_ref()) {
+                inputs.push(pipeline::Input::Postgres {
+                    url,
+                    query: query.clone(),
+                });
+            }
             let s = pipeline::build(
                 &key,
                 &index,
                 &system,
                 &snapshot,
                 breachcheck_index::SegmentKind::System,
-                &files,
+                &inputs,
                 &read.options(),
                 read.region()?,
+                read.recipe(query.as_deref()),
+                None,
                 !json,
             )?;
             if json {
@@ -489,9 +684,11 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
                 &system,
                 &snapshot,
                 breachcheck_index::SegmentKind::Canary,
-                std::slice::from_ref(&file),
+                &[pipeline::Input::File(file)],
                 &read.options(),
                 read.region()?,
+                read.recipe(None),
+                None,
                 true,
             )?;
             outln!(
@@ -501,6 +698,48 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
             Ok(())
         }
         IndexCommand::Info { index, json } => pipeline::info(&index, json),
+        IndexCommand::Export {
+            index,
+            format: ExportFormat::Parquet,
+            out,
+            json,
+        } => {
+            let idx = breachcheck_index::Index::open(&index)?;
+            let start = std::time::Instant::now();
+            let s = breachcheck_export::export_index(&idx, &out)?;
+            if json {
+                let parts: Vec<_> = s
+                    .partitions
+                    .iter()
+                    .map(|(sys, snap, rows)| serde_json::json!({"system": sys, "snapshot": snap, "rows": rows}))
+                    .collect();
+                let v = serde_json::json!({
+                    "schema": "breachcheck.index-export/v1",
+                    "format": "parquet",
+                    "files": s.files,
+                    "rows": s.rows,
+                    "partitions": parts,
+                    "seconds": start.elapsed().as_secs_f64(),
+                });
+                outln!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                outln!(
+                    "exported {} tags of {} snapshots in {} Parquet files to {} ({:.1}s)",
+                    s.rows,
+                    s.partitions.len(),
+                    s.files,
+                    out.display(),
+                    start.elapsed().as_secs_f64()
+                );
+            }
+            Ok(())
+        }
+        IndexCommand::Rekey {
+            key,
+            new_key,
+            index,
+            out,
+        } => rekey(&key, &new_key, &index, &out),
         IndexCommand::Check { index } => {
             let idx = breachcheck_index::Index::open(&index)?;
             let n = idx.check()?;

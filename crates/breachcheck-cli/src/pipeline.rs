@@ -256,7 +256,24 @@ impl BuildSummary {
     }
 }
 
-/// Adds one snapshot of one system (or a canary set) to the index at `dir`.
+/// Where a build reads records from.
+#[derive(Clone, Debug)]
+pub(crate) enum Input {
+    /// An export file of any shape ingest reads.
+    File(std::path::PathBuf),
+    /// Rows of a query on a live PostgreSQL database.
+    Postgres {
+        /// Connection URL (a password in it is never recorded).
+        url: String,
+        /// The SELECT whose rows are indexed.
+        query: String,
+    },
+}
+
+/// Adds one snapshot of one system (or a canary set) to the index at `dir`. `recipe` (the
+/// column map and options, no values) is kept in the manifest for `index rekey`; when
+/// `expected` is given, each input must hash to the listed SHA-256 (a rebuild of the same
+/// data).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn build(
     key: &SecretKey,
@@ -264,32 +281,60 @@ pub(crate) fn build(
     system: &str,
     snapshot: &str,
     kind: SegmentKind,
-    files: &[std::path::PathBuf],
+    inputs: &[Input],
     opts: &IngestOptions,
     region: Option<Region>,
+    recipe: serde_json::Value,
+    expected: Option<&[String]>,
     show_progress: bool,
 ) -> Result<BuildSummary> {
     let start = std::time::Instant::now();
     let normalizer = Normalizer::new(Tagger::new(key), region);
     let mut builder = SegmentBuilder::new(dir, key, system, snapshot, kind)?;
+    builder.set_recipe(recipe);
     let (mut skipped, mut quarantined) = (0u64, 0u64);
-    for path in files {
+    for (i, input) in inputs.iter().enumerate() {
+        let spooled;
+        let (path, name, location) = match input {
+            Input::File(path) => (
+                path.as_path(),
+                file_name(path),
+                std::fs::canonicalize(path)
+                    .ok()
+                    .map(|p| p.display().to_string()),
+            ),
+            Input::Postgres { url, query } => {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                spooled = crate::source_pg::spool(url, query, dir)?;
+                (
+                    spooled.file.path(),
+                    spooled.name.clone(),
+                    Some(spooled.location.clone()),
+                )
+            }
+        };
+        let sha256 = breachcheck_ingest::sha256_file(path)
+            .with_context(|| format!("cannot hash {}", path.display()))?;
+        if let Some(want) = expected.and_then(|e| e.get(i)) {
+            if *want != sha256 {
+                bail!(
+                    "{name} is no longer what was indexed (SHA-256 differs); rebuilding would not reproduce {system} @ {snapshot}"
+                );
+            }
+        }
         let sample = Sample::open(path, opts)?;
         let pb = reading_bar(
             show_progress,
-            &format!("indexing {system} @ {snapshot}: {}", file_name(path)),
+            &format!("indexing {system} @ {snapshot}: {name}"),
             path,
             &sample,
         );
-        let sha256 = breachcheck_ingest::sha256_file(path)
-            .with_context(|| format!("cannot hash {}", path.display()))?;
         builder.add_source(SourceFile {
-            name: file_name(path),
+            name,
             sha256,
             rows: 0,
-            location: std::fs::canonicalize(path)
-                .ok()
-                .map(|p| p.display().to_string()),
+            location,
         });
         stream(
             &sample,
@@ -323,6 +368,43 @@ pub(crate) fn build(
         segment,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Writes the blocking tags of every line of `sample_path` (first 40 bits, the form
+/// `index export` publishes) to a Parquet file with columns `line` and `tag`, for joins in
+/// other engines. Returns the number of rows written.
+pub(crate) fn sample_tags(
+    key: &SecretKey,
+    sample_path: &Path,
+    opts: &IngestOptions,
+    region: Option<Region>,
+    out: &Path,
+    show_progress: bool,
+) -> Result<u64> {
+    let sample = Sample::open(sample_path, opts)?;
+    let normalizer = Normalizer::new(Tagger::new(key), region);
+    let mut file = breachcheck_export::TagFile::create(out, "line", "tag")?;
+    let pb = reading_bar(show_progress, "tagging", sample_path, &sample);
+    stream(
+        &sample,
+        &pb,
+        None,
+        |batch, roles| {
+            let tagged: Vec<TaggedRecord> = batch
+                .par_iter()
+                .map(|r| tag(&normalizer, roles, r))
+                .collect();
+            for (r, t) in batch.iter().zip(&tagged) {
+                for (_, tag) in &t.blocks {
+                    file.push(r.line as i64, (tag.0 >> 24) as i64)?;
+                }
+            }
+            Ok(())
+        },
+        |_| {},
+    )?;
+    pb.finish_and_clear();
+    Ok(file.finish()?)
 }
 
 /// Cross-checks `sample_path` against the index at `dir`; also writes one CSV row per

@@ -5,6 +5,7 @@ mod malformed;
 mod privacy;
 mod segments;
 mod shapes;
+mod sources;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
