@@ -18,9 +18,18 @@ pub(crate) struct BenchArgs {
     /// Records in the synthetic system export to index.
     #[arg(long, default_value_t = 100_000)]
     records: usize,
-    /// Lines in the leak sample (half copied from the export, half fabricated).
-    #[arg(long, default_value_t = 10_000)]
-    sample: usize,
+    /// Lines in a leak sample (half copied from the export, half fabricated); repeat for
+    /// several samples, each verified on its own.
+    #[arg(long, default_values_t = [10_000])]
+    sample: Vec<usize>,
+    /// Also add a second snapshot that differs from the first by 1% and report what it adds.
+    #[arg(long)]
+    delta: bool,
+    /// Also run the same exact lookups the analyst's way — the index export and the largest
+    /// sample's tags loaded into DuckDB (Python package, installed if missing) and joined —
+    /// and print both times and the ratio.
+    #[arg(long)]
+    duckdb: bool,
     /// Working directory (default: a temporary one, removed afterwards).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -88,6 +97,87 @@ fn dir_size(p: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+fn csv_line(cells: Vec<String>) -> String {
+    cells
+        .iter()
+        .map(|c| {
+            if c.contains([',', '"']) {
+                format!("\"{}\"", c.replace('"', "\"\""))
+            } else {
+                c.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Writes the export of `records` people and one sample per size in `samples` (half copied
+/// rows spread over the export, half fabricated people). With `changed`, every 100th
+/// person's e-mail differs: the next snapshot of a system that changed by 1%.
+fn generate(
+    export: &Path,
+    samples: &[(usize, PathBuf)],
+    records: usize,
+    changed: bool,
+) -> Result<()> {
+    let accounts = &SYSTEMS[0];
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(export)?);
+    writeln!(w, "{}", accounts.columns.join(","))?;
+    let email_col = accounts.columns.iter().position(|c| c.contains("mail"));
+    let mut outs = Vec::new();
+    for (n, path) in samples {
+        let mut s = std::io::BufWriter::new(std::fs::File::create(path)?);
+        writeln!(s, "{}", accounts.columns.join(","))?;
+        let genuine = (n / 2).min(records);
+        let every = (records / genuine.max(1)).max(1);
+        outs.push((s, genuine, every, 0usize, *n));
+    }
+    for (i, p) in people_stream(42).take(records).enumerate() {
+        let mut cells = p.row(accounts, 0);
+        if changed && i % 100 == 0 {
+            if let Some(c) = email_col.and_then(|c| cells.get_mut(c)) {
+                c.insert_str(0, "moved.");
+            }
+        }
+        let row = csv_line(cells);
+        for (s, genuine, every, copied, _) in &mut outs {
+            if i % *every == 0 && *copied < *genuine {
+                writeln!(s, "{row}")?;
+                *copied += 1;
+            }
+        }
+        writeln!(w, "{row}")?;
+    }
+    w.flush()?;
+    for (mut s, _, _, copied, n) in outs {
+        for p in Population::fabricate(43, n - copied) {
+            writeln!(s, "{}", csv_line(p.row(accounts, 0)))?;
+        }
+        s.flush()?;
+    }
+    Ok(())
+}
+
+fn os(s: &str) -> std::ffi::OsString {
+    std::ffi::OsString::from(s)
+}
+
+fn build_stage(key: &Path, index: &Path, snapshot: &str, export: &Path) -> Result<Stage> {
+    run_stage(&[
+        os("index").as_os_str(),
+        os("build").as_os_str(),
+        os("--key").as_os_str(),
+        key.as_os_str(),
+        os("--index").as_os_str(),
+        index.as_os_str(),
+        os("--system").as_os_str(),
+        os("accounts").as_os_str(),
+        os("--snapshot").as_os_str(),
+        os(snapshot).as_os_str(),
+        export.as_os_str(),
+    ])
+}
+
 pub(crate) fn run(a: &BenchArgs) -> Result<()> {
     let tmp;
     let dir = match &a.dir {
@@ -103,45 +193,14 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
     if a.stages {
         return crate::stages::run(&dir, a.records, a.json);
     }
-    let accounts = &SYSTEMS[0];
     let export = dir.join("accounts.csv");
-    let sample = dir.join("sample.csv");
+    let samples: Vec<(usize, PathBuf)> = a
+        .sample
+        .iter()
+        .map(|n| (*n, dir.join(format!("sample-{n}.csv"))))
+        .collect();
     let t0 = Instant::now();
-    {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&export)?);
-        let mut s = std::io::BufWriter::new(std::fs::File::create(&sample)?);
-        let line = |cells: Vec<String>| {
-            cells
-                .iter()
-                .map(|c| {
-                    if c.contains([',', '"']) {
-                        format!("\"{}\"", c.replace('"', "\"\""))
-                    } else {
-                        c.clone()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        writeln!(w, "{}", accounts.columns.join(","))?;
-        writeln!(s, "{}", accounts.columns.join(","))?;
-        let genuine = (a.sample / 2).min(a.records);
-        let every = (a.records / genuine.max(1)).max(1);
-        let mut copied = 0;
-        for (i, p) in people_stream(42).take(a.records).enumerate() {
-            let row = line(p.row(accounts, 0));
-            if i % every == 0 && copied < genuine {
-                writeln!(s, "{row}")?;
-                copied += 1;
-            }
-            writeln!(w, "{row}")?;
-        }
-        for p in Population::fabricate(43, a.sample - copied) {
-            writeln!(s, "{}", line(p.row(accounts, 0)))?;
-        }
-        w.flush()?;
-        s.flush()?;
-    }
+    generate(&export, &samples, a.records, false)?;
     let gen_s = t0.elapsed().as_secs_f64();
     let key = dir.join("bench.key");
     if !key.exists() {
@@ -151,68 +210,155 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
     if index.exists() {
         std::fs::remove_dir_all(&index)?;
     }
-    let os = |s: &str| std::ffi::OsString::from(s);
-    let build = run_stage(&[
-        os("index").as_os_str(),
-        os("build").as_os_str(),
-        os("--key").as_os_str(),
-        key.as_os_str(),
-        os("--index").as_os_str(),
-        index.as_os_str(),
-        os("--system").as_os_str(),
-        os("accounts").as_os_str(),
-        os("--snapshot").as_os_str(),
-        os("2026-01-31").as_os_str(),
-        export.as_os_str(),
-    ])?;
-    let report = dir.join("report.json");
-    let verify = run_stage(&[
-        os("verify").as_os_str(),
-        os("--key").as_os_str(),
-        key.as_os_str(),
-        os("--index").as_os_str(),
-        index.as_os_str(),
-        os("--json").as_os_str(),
-        report.as_os_str(),
-        sample.as_os_str(),
-    ])?;
+    let build = build_stage(&key, &index, "2026-01-31", &export)?;
     let index_bytes = dir_size(&index);
-    let verdict: serde_json::Value = serde_json::from_slice(&std::fs::read(&report)?)?;
-    let v = &verdict["verdict"];
-    let figures = serde_json::json!({
-        "records": a.records,
-        "sample_lines": a.sample,
-        "generate_seconds": gen_s,
-        "build": {"seconds": build.seconds, "records_per_second": a.records as f64 / build.seconds, "peak_rss_mib": build.peak_kib as f64 / 1024.0,
-                  "index_bytes": index_bytes, "bytes_per_record": index_bytes as f64 / a.records.max(1) as f64},
-        "verify": {"seconds": verify.seconds, "lines_per_second": a.sample as f64 / verify.seconds, "peak_rss_mib": verify.peak_kib as f64 / 1024.0},
-        "verdict": v["class"], "genuine_fraction": v["genuine_fraction"],
-    });
-    if a.json {
-        outln!("{}", serde_json::to_string_pretty(&figures)?);
-    } else {
+    let human = !a.json;
+    if human {
         outln!(
-            "breachcheck bench: {} records indexed, {}-line sample (half copied, half fabricated)",
+            "breachcheck bench: {} records indexed; samples of {:?} lines (half copied, half fabricated)",
             a.records,
             a.sample
         );
-        outln!("  generate     {gen_s:8.1} s");
+        outln!("  generate       {gen_s:8.1} s (not part of any figure below)");
         outln!(
-            "  index build  {:8.1} s  {:>10.0} records/s  peak RSS {:7.1} MiB  index {:.1} MiB ({:.0} bytes/record)",
+            "  index build    {:8.1} s  {:>10.0} records/s  peak RSS {:7.1} MiB  index {:.1} MiB ({:.1} bytes/record)",
             build.seconds,
             a.records as f64 / build.seconds,
             build.peak_kib as f64 / 1024.0,
             index_bytes as f64 / 1048576.0,
             index_bytes as f64 / a.records.max(1) as f64
         );
-        outln!(
-            "  verify       {:8.1} s  {:>10.0} lines/s    peak RSS {:7.1} MiB  verdict {} ({:.1}% genuine)",
-            verify.seconds,
-            a.sample as f64 / verify.seconds,
-            verify.peak_kib as f64 / 1024.0,
-            v["class"].as_str().unwrap_or("?"),
-            100.0 * v["genuine_fraction"]["estimate"].as_f64().unwrap_or(0.0)
-        );
+    }
+    let mut verifies = Vec::new();
+    for (n, path) in &samples {
+        let report = dir.join(format!("report-{n}.json"));
+        let v = run_stage(&[
+            os("verify").as_os_str(),
+            os("--key").as_os_str(),
+            key.as_os_str(),
+            os("--index").as_os_str(),
+            index.as_os_str(),
+            os("--json").as_os_str(),
+            report.as_os_str(),
+            path.as_os_str(),
+        ])?;
+        let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report)?)?;
+        let verdict = &r["verdict"];
+        if human {
+            outln!(
+                "  verify {:>8}  {:8.2} s  {:>10.0} lines/s    peak RSS {:7.1} MiB  verdict {} ({:.1}% genuine)",
+                n,
+                v.seconds,
+                *n as f64 / v.seconds,
+                v.peak_kib as f64 / 1024.0,
+                verdict["class"].as_str().unwrap_or("?"),
+                100.0 * verdict["genuine_fraction"]["estimate"].as_f64().unwrap_or(0.0)
+            );
+        }
+        verifies.push(serde_json::json!({
+            "lines": n, "seconds": v.seconds, "lines_per_second": *n as f64 / v.seconds,
+            "peak_rss_mib": v.peak_kib as f64 / 1024.0,
+            "verdict": verdict["class"], "genuine_fraction": verdict["genuine_fraction"],
+        }));
+    }
+    let mut figures = serde_json::json!({
+        "records": a.records,
+        "generate_seconds": gen_s,
+        "build": {"seconds": build.seconds, "records_per_second": a.records as f64 / build.seconds, "peak_rss_mib": build.peak_kib as f64 / 1024.0,
+                  "index_bytes": index_bytes, "bytes_per_record": index_bytes as f64 / a.records.max(1) as f64},
+        "verify": verifies,
+    });
+    if a.duckdb {
+        let (n, sample) = samples
+            .iter()
+            .max_by_key(|(n, _)| *n)
+            .context("no sample")?;
+        let ours = verifies
+            .iter()
+            .find(|v| v["lines"] == *n)
+            .and_then(|v| v["seconds"].as_f64())
+            .unwrap_or(0.0);
+        let out = dir.join("export");
+        if out.exists() {
+            std::fs::remove_dir_all(&out)?;
+        }
+        let exp = run_stage(&[
+            os("index").as_os_str(),
+            os("export").as_os_str(),
+            os("--index").as_os_str(),
+            index.as_os_str(),
+            os("--out").as_os_str(),
+            out.as_os_str(),
+        ])?;
+        let tags = dir.join("sample-tags.parquet");
+        let tg = run_stage(&[
+            os("tags").as_os_str(),
+            os("--key").as_os_str(),
+            key.as_os_str(),
+            os("--out").as_os_str(),
+            tags.as_os_str(),
+            sample.as_os_str(),
+        ])?;
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/bench_duckdb.py");
+        let py = Command::new("python3")
+            .arg(&script)
+            .arg(&out)
+            .arg(&tags)
+            .output()
+            .context("cannot run python3 for the DuckDB comparison")?;
+        if !py.status.success() {
+            bail!(
+                "the DuckDB comparison failed: {}",
+                String::from_utf8_lossy(&py.stderr).trim()
+            );
+        }
+        let d: serde_json::Value = serde_json::from_slice(&py.stdout)
+            .context("the DuckDB script printed no JSON")?;
+        let total = d["total_seconds"].as_f64().unwrap_or(0.0);
+        let ratio = total / ours.max(1e-9);
+        if human {
+            outln!(
+                "  side by side, {n}-line sample: breachcheck verify (full report) {ours:.2} s; DuckDB ({} threads) load {:.2} s + exact join {:.2} s = {total:.2} s; ratio {ratio:.1}x",
+                d["threads"],
+                d["load_seconds"].as_f64().unwrap_or(0.0),
+                d["join_seconds"].as_f64().unwrap_or(0.0),
+            );
+            outln!(
+                "    (made before DuckDB's clock: index export {:.1} s, sample tags {:.1} s; DuckDB joined {} lines)",
+                exp.seconds,
+                tg.seconds,
+                d["matched_lines"]
+            );
+        }
+        figures["duckdb"] = serde_json::json!({
+            "sample_lines": n, "breachcheck_seconds": ours, "duckdb": d, "ratio": ratio,
+            "export_seconds": exp.seconds, "sample_tags_seconds": tg.seconds,
+        });
+        std::fs::remove_dir_all(&out).ok();
+    }
+    if a.delta {
+        let second = dir.join("accounts-2.csv");
+        generate(&second, &[], a.records, true)?;
+        let before = dir_size(&index);
+        let d = build_stage(&key, &index, "2026-02-28", &second)?;
+        let added = dir_size(&index).saturating_sub(before);
+        if human {
+            outln!(
+                "  second snapshot, 1% changed: {:.1} s, peak RSS {:.1} MiB, adds {:.2} MiB = {:.2}% of the first",
+                d.seconds,
+                d.peak_kib as f64 / 1024.0,
+                added as f64 / 1048576.0,
+                100.0 * added as f64 / before.max(1) as f64
+            );
+        }
+        figures["delta"] = serde_json::json!({
+            "seconds": d.seconds, "peak_rss_mib": d.peak_kib as f64 / 1024.0,
+            "bytes_added": added, "fraction_of_first": added as f64 / before.max(1) as f64,
+        });
+        std::fs::remove_file(&second).ok();
+    }
+    if a.json {
+        outln!("{}", serde_json::to_string_pretty(&figures)?);
     }
     Ok(())
 }
