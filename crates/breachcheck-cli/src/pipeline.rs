@@ -18,6 +18,9 @@ use std::path::Path;
 
 /// Records per parallel batch.
 const BATCH: usize = 8192;
+/// Sample lines probed together (about 300 bytes each while they wait): enough that a
+/// large sample walks a large index in order, small enough to stay bounded.
+const PROBE_BATCH: usize = 1 << 18;
 
 /// Streams `sample`'s events, handing records to `on_batch` in batches (with the column
 /// roles of every part announced so far, indexed by part) and quarantine entries to
@@ -434,24 +437,39 @@ pub(crate) fn verify(
     let mut matches_file = matches_out.map(MatchesFile::create).transpose()?;
     let pb = reading_bar(show_progress, "verifying", sample_path, &sample);
     let mut qfile = quarantine_out.map(QuarantineFile::create).transpose()?;
+    // Lines are tagged as they stream and probed in large batches (see
+    // `Prober::probe_batch`: lookups in tag order walk the index front to back).
+    let mut lines: Vec<u64> = Vec::new();
+    let mut pending: Vec<TaggedRecord> = Vec::new();
+    let flush = |lines: &mut Vec<u64>,
+                 pending: &mut Vec<TaggedRecord>,
+                 tally: &mut Tally,
+                 matches_file: &mut Option<MatchesFile>|
+     -> Result<()> {
+        let results: Vec<LineMatch> = prober.probe_batch(pending);
+        for ((line, t), m) in lines.iter().zip(pending.iter()).zip(&results) {
+            tally.add(t, m);
+            if let Some(f) = matches_file.as_mut() {
+                f.write(*line, m, index.manifest())?;
+            }
+        }
+        lines.clear();
+        pending.clear();
+        Ok(())
+    };
     let (stats, parts) = stream(
         &sample,
         &pb,
         qfile.as_mut(),
         |batch, roles| {
-            let results: Vec<(TaggedRecord, LineMatch)> = batch
+            let tagged: Vec<TaggedRecord> = batch
                 .par_iter()
-                .map(|r| {
-                    let t = tag(&normalizer, roles, r);
-                    let m = prober.probe(&t);
-                    (t, m)
-                })
+                .map(|r| tag(&normalizer, roles, r))
                 .collect();
-            for (r, (t, m)) in batch.iter().zip(&results) {
-                tally.add(t, m);
-                if let Some(f) = matches_file.as_mut() {
-                    f.write(r.line, m, index.manifest())?;
-                }
+            lines.extend(batch.iter().map(|r| r.line));
+            pending.extend(tagged);
+            if pending.len() >= PROBE_BATCH {
+                flush(&mut lines, &mut pending, &mut tally, &mut matches_file)?;
             }
             Ok(())
         },
@@ -462,6 +480,7 @@ pub(crate) fn verify(
             }
         },
     )?;
+    flush(&mut lines, &mut pending, &mut tally, &mut matches_file)?;
     pb.finish_and_clear();
     if let Some(q) = qfile {
         q.finish()?;

@@ -212,10 +212,15 @@ impl Index {
     /// Every posting with `tag`, across segments.
     pub fn lookup(&self, tag: breachcheck_core::Tag) -> Vec<Hit> {
         let mut out = Vec::new();
-        for (i, s) in self.segments.iter().enumerate() {
-            s.lookup(tag, i as u32, &mut out);
-        }
+        self.lookup_into(tag, &mut out);
         out
+    }
+
+    /// Appends every posting with `tag`, across segments, to `out`.
+    pub fn lookup_into(&self, tag: breachcheck_core::Tag, out: &mut Vec<Hit>) {
+        for (i, s) in self.segments.iter().enumerate() {
+            s.lookup(tag, i as u32, out);
+        }
     }
 
     /// Appends to `out` the segments (in snapshot order) whose snapshot held record

@@ -32,9 +32,11 @@ mod compare;
 
 pub use compare::{Candidate, FieldWeights};
 
+use breachcheck_core::Tag;
 use breachcheck_core::{EvidenceClass, MatchField};
-use breachcheck_index::{Index, SegmentKind};
+use breachcheck_index::{Index, RecordRow, SegmentKind};
 use breachcheck_normalize::TaggedRecord;
+use rayon::prelude::*;
 
 /// The outcome of probing one line.
 #[derive(Clone, Debug, PartialEq)]
@@ -103,6 +105,131 @@ impl<'a> Prober<'a> {
         }
         hits.sort_unstable();
         hits.dedup();
+        let rows: Vec<(u32, u32, RecordRow)> = hits
+            .into_iter()
+            .filter_map(|(s, r)| {
+                self.index
+                    .segment(s as usize)
+                    .record(r)
+                    .map(|row| (s, r, row))
+            })
+            .collect();
+        self.evaluate(rec, rows.iter().map(|(s, r, row)| (*s, *r, row)))
+    }
+
+    /// Probes many lines at once, with the same results as [`Prober::probe`] on each.
+    ///
+    /// Why: against an index far larger than memory caches, one line's lookups land on
+    /// random pages. Here every line's tags are looked up in tag order (each distinct tag
+    /// once) and every candidate record read in record order (each once), so the index is
+    /// walked front to back: a large sample costs about one pass over the touched pages
+    /// instead of a page fault per lookup. Memory grows with the batch, not the index.
+    pub fn probe_batch(&self, recs: &[TaggedRecord]) -> Vec<LineMatch> {
+        // (tag, line), in tag order.
+        let mut wanted: Vec<(u64, u32)> = recs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.blocks.iter().map(move |(_, t)| (t.0, i as u32)))
+            .collect();
+        wanted.sort_unstable();
+        let mut tags: Vec<u64> = wanted.iter().map(|(t, _)| *t).collect();
+        tags.dedup();
+        // Hits of each distinct tag, looked up in tag order, in parallel halves.
+        let chunk = tags
+            .len()
+            .div_ceil(rayon::current_num_threads().max(1))
+            .max(1);
+        let found: Vec<Vec<(u32, u32)>> = tags
+            .par_chunks(chunk)
+            .map(|part| {
+                let mut out = Vec::with_capacity(part.len());
+                let mut buf = Vec::new();
+                for t in part {
+                    buf.clear();
+                    self.index.lookup_into(Tag(*t), &mut buf);
+                    out.push(buf.iter().map(|h| (h.segment, h.record)).collect());
+                }
+                out
+            })
+            .collect::<Vec<Vec<Vec<(u32, u32)>>>>()
+            .into_iter()
+            .flatten()
+            .map(|v: Vec<(u32, u32)>| v)
+            .collect();
+        // (segment, record, line) for every hit of every line.
+        let mut pairs: Vec<(u32, u32, u32)> = Vec::new();
+        let mut ti = 0usize;
+        for (tag, line) in &wanted {
+            while tags[ti] != *tag {
+                ti += 1;
+            }
+            pairs.extend(found[ti].iter().map(|(s, r)| (*s, *r, *line)));
+        }
+        drop(found);
+        pairs.sort_unstable();
+        pairs.dedup();
+        // Each distinct candidate read once, in record order.
+        let mut cands: Vec<(u32, u32)> = pairs.iter().map(|(s, r, _)| (*s, *r)).collect();
+        cands.dedup();
+        let chunk = cands
+            .len()
+            .div_ceil(rayon::current_num_threads().max(1))
+            .max(1);
+        let rows: Vec<Option<RecordRow>> = cands
+            .par_chunks(chunk)
+            .flat_map_iter(|part| {
+                // Runs of one segment, read with a cursor that moves forward only.
+                let mut out = Vec::with_capacity(part.len());
+                let mut ids = Vec::new();
+                for run in part.chunk_by(|a, b| a.0 == b.0) {
+                    ids.clear();
+                    ids.extend(run.iter().map(|(_, r)| *r));
+                    self.index
+                        .segment(run[0].0 as usize)
+                        .records_sorted(&ids, &mut out);
+                }
+                out
+            })
+            .collect();
+        // Per line, its candidates (in (segment, record) order, as `probe` sees them).
+        let mut by_line: Vec<(u32, u32)> = Vec::with_capacity(pairs.len());
+        let mut ci = 0usize;
+        for (s, r, line) in &pairs {
+            while cands[ci] != (*s, *r) {
+                ci += 1;
+            }
+            by_line.push((*line, ci as u32));
+        }
+        drop(pairs);
+        by_line.sort_unstable();
+        let mut starts = vec![0usize; recs.len() + 1];
+        for (line, _) in &by_line {
+            starts[*line as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        recs.par_iter()
+            .enumerate()
+            .map(|(i, rec)| {
+                let mine = &by_line[starts[i]..starts[i + 1]];
+                self.evaluate(
+                    rec,
+                    mine.iter().filter_map(|(_, c)| {
+                        let (s, r) = cands[*c as usize];
+                        rows[*c as usize].as_ref().map(|row| (s, r, row))
+                    }),
+                )
+            })
+            .collect()
+    }
+
+    /// Classifies a line from its candidate records, given in (segment, record) order.
+    fn evaluate<'r>(
+        &self,
+        rec: &TaggedRecord,
+        candidates: impl Iterator<Item = (u32, u32, &'r RecordRow)>,
+    ) -> LineMatch {
         let mut best: Option<Candidate> = None;
         let mut per_segment: Vec<SegmentMatch> = Vec::new();
         let present = rec.present_mask();
@@ -115,12 +242,9 @@ impl<'a> Prober<'a> {
         let mut joined_agree = 0u16;
         let mut joined_parts = 0u32;
         let mut held = Vec::new();
-        for (segment, record) in hits {
-            let Some(row) = self.index.segment(segment as usize).record(record) else {
-                continue;
-            };
+        for (segment, record, row) in candidates {
             let is_canary = self.canary.get(segment as usize).copied().unwrap_or(false);
-            let c = compare::compare(rec, &row, segment, record, is_canary, &self.weights);
+            let c = compare::compare(rec, row, segment, record, is_canary, &self.weights);
             if c.evidence == EvidenceClass::None {
                 continue;
             }

@@ -22,6 +22,18 @@ struct Country {
     postal: fn(&mut StdRng) -> String,
 }
 
+/// `x` written with at least `min` digits, scrambled by a bijection on the numbers of that
+/// many digits (multiplication by a unit modulo 10^d), so distinct `x` give distinct strings.
+fn unique_digits(x: u64, min: usize) -> String {
+    let mut d = min.max(1);
+    while d < 19 && x >= 10u64.pow(d as u32) {
+        d += 1;
+    }
+    let m = 10u128.pow(d as u32);
+    let v = (u128::from(x) * 7_777_777_777_777_777_773 + 13) % m;
+    format!("{v:0d$}")
+}
+
 fn digits(r: &mut StdRng, n: usize) -> String {
     (0..n)
         .map(|_| char::from(b'0' + r.random_range(0..10u8)))
@@ -569,7 +581,9 @@ fn random_phone(r: &mut StdRng, iso: &str) -> String {
         .map(|p| p.format_as(PhoneNumberFormat::E164).into_owned())
         .unwrap_or_else(|_| "+10000000000".to_owned());
     for _ in 0..30 {
-        let keep = example.len().saturating_sub(6);
+        // Eight free digits: room for a hundred million numbers per country, so phones are
+        // mostly one person's, as in a real customer base.
+        let keep = example.len().saturating_sub(8).max(4);
         let candidate = format!("{}{}", &example[..keep], digits(r, example.len() - keep));
         if PHONE_NUMBER_UTIL
             .parse(&candidate, None)
@@ -625,9 +639,13 @@ impl Person {
         let last = deunicode::deunicode(self.last.1)
             .to_lowercase()
             .replace([' ', '\''], "");
-        // Mailbox names as people pick them: several styles, nearly always with digits.
-        let n = r.random_range(2..5);
-        let num = digits(r, n);
+        // Mailbox names as people pick them: several styles, nearly always with digits. A
+        // company's accounts have unique e-mails, so the digits are the person's serial (and
+        // contact version) scrambled: unique at any population size, short for small ones.
+        let num = unique_digits(
+            self.serial * 8 + self.history.len() as u64,
+            r.random_range(2..5),
+        );
         let local = match r.random_range(0..4) {
             0 => format!("{first}.{last}{num}"),
             1 => format!("{}{last}{num}", &first[..first.len().min(1)]),
@@ -678,7 +696,9 @@ impl Person {
     }
 
     fn customer_id(&self) -> String {
-        format!("C{:07}", (self.serial * 7919 + self.id_salt) % 10_000_000)
+        // Unique per person: the serial scrambled (the salt varies the look between
+        // populations, not the uniqueness).
+        format!("C{}", unique_digits(self.serial, 7))
     }
 
     fn order_id(&self) -> String {
@@ -807,8 +827,11 @@ impl Population {
     /// People invented from another seed: realistic, but no customer's data.
     pub fn fabricate(seed: u64, n: usize) -> Vec<Person> {
         let mut r = StdRng::seed_from_u64(seed ^ 0x5eed_f00d);
+        // Serials outside the customer base's, and apart per seed: identifiers derive from
+        // serials, and two made-up sets (canaries, a fake sample) must not share them.
+        let base = 1_000_000_000 + (seed % 4096) * 100_000_000;
         (0..n as u64)
-            .map(|i| Person::new(&mut r, 1_000_000_000 + i, 0))
+            .map(|i| Person::new(&mut r, base + i, 0))
             .collect()
     }
 
