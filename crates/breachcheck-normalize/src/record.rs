@@ -10,7 +10,8 @@ use rlibphonenumber::Region;
 pub struct FieldTags {
     /// Tag of the canonical value.
     pub canonical: Tag,
-    /// Tag of the raw representation (trimmed cell text, parts joined).
+    /// Tag of the raw representation (trimmed cell text, parts joined); `Tag(0)` unless
+    /// `quirky`, as only quirky raw forms are compared.
     pub raw: Tag,
     /// Whether the raw representation differs from the canonical one in a way that is a
     /// system's habit (see [`MatchField::carries_quirks`]); only then does reproducing the
@@ -137,10 +138,17 @@ impl Normalizer {
         let country = c.get(FieldRole::Country).and_then(country::iso2);
         let set =
             |out: &mut TaggedRecord, f: MatchField, canonical: &str, raw: &str, quirky: bool| {
+                let quirky = quirky && f.carries_quirks();
                 out.fields[f.index()] = Some(FieldTags {
                     canonical: self.tagger.field(f, canonical),
-                    raw: self.tagger.tag(TagDomain::Raw(f), raw),
-                    quirky: quirky && f.carries_quirks(),
+                    // Only a quirky raw form is ever compared (and stored): skip the hash
+                    // otherwise.
+                    raw: if quirky {
+                        self.tagger.tag(TagDomain::Raw(f), raw)
+                    } else {
+                        Tag(0)
+                    },
+                    quirky,
                 });
             };
 
