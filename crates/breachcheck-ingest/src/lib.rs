@@ -134,6 +134,8 @@ pub enum Format {
     Sql,
     /// One sheet of a spreadsheet (XLSX, XLS, ODS); records are numbered by row.
     Sheet,
+    /// A Parquet file; the column names are line 1, records numbered from 2.
+    Parquet,
     /// Fixed-width columns (positions found from the text).
     FixedWidth,
     /// "key: value" lines, records separated by blank lines; a record is numbered by its
@@ -154,6 +156,7 @@ impl std::fmt::Display for Format {
             Format::JsonArray => f.write_str("JSON array"),
             Format::Sql => f.write_str("SQL dump table"),
             Format::Sheet => f.write_str("spreadsheet sheet"),
+            Format::Parquet => f.write_str("Parquet table"),
             Format::FixedWidth => f.write_str("fixed-width columns"),
             Format::KeyValue => f.write_str("key: value blocks"),
         }
@@ -412,7 +415,11 @@ fn sniff_sheet(
                 container: Container::Plain,
                 encoding: "UTF-8",
                 encoding_confidence: 1.0,
-                format: Format::Sheet,
+                format: if book == spreadsheet::Book::Parquet {
+                    Format::Parquet
+                } else {
+                    Format::Sheet
+                },
                 has_header,
                 columns,
                 phone_region,

@@ -472,15 +472,17 @@ impl Iterator for TextRecords {
                     Some(cells) => self.finish(no, cells, 0),
                     None => self.quarantine(no, QuarantineReason::OutsideColumns),
                 },
-                Format::Ndjson | Format::JsonArray | Format::Sql | Format::Sheet => {
-                    match ndjson::flatten_line(&text) {
-                        Some(pairs) => {
-                            let cells = ndjson::align(&pairs, &self.json_keys);
-                            self.finish(no, cells, 0)
-                        }
-                        None => self.quarantine(no, QuarantineReason::InvalidJson),
+                Format::Ndjson
+                | Format::JsonArray
+                | Format::Sql
+                | Format::Sheet
+                | Format::Parquet => match ndjson::flatten_line(&text) {
+                    Some(pairs) => {
+                        let cells = ndjson::align(&pairs, &self.json_keys);
+                        self.finish(no, cells, 0)
                     }
-                }
+                    None => self.quarantine(no, QuarantineReason::InvalidJson),
+                },
             });
         }
     }

@@ -1,8 +1,10 @@
 //! Spreadsheets (XLSX, XLS, ODS) through `calamine`: each sheet is a part. XLSX sheets are
 //! streamed cell by cell; ODS and XLS sheets are read whole by calamine (those formats have
-//! no streaming reader), which bounds their size by memory. Rows travel to the reader
-//! through a bounded channel from a thread that owns the workbook, because calamine's
-//! streaming reader borrows it.
+//! no streaming reader), which bounds their size by memory. Parquet files (exports of data
+//! warehouses) are read here too, as one table streamed row group by row group with the
+//! `parquet` crate's row reader: column names become the header row. Rows travel to the
+//! reader through a bounded channel from a thread that owns the workbook, because
+//! calamine's streaming reader borrows it.
 use calamine::{Data, DataRef, Reader};
 use std::fs::File;
 use std::io::BufReader;
@@ -15,6 +17,7 @@ pub(crate) enum Book {
     Xlsx,
     Xls,
     Ods,
+    Parquet,
 }
 
 /// The workbook format of a zip archive or OLE file, if it is one.
@@ -36,6 +39,12 @@ pub(crate) fn detect(path: &Path, container: crate::Container) -> Option<Book> {
             }
         }
         crate::Container::Ole => Some(Book::Xls),
+        crate::Container::Plain => {
+            let mut magic = [0u8; 4];
+            let mut f = File::open(path).ok()?;
+            std::io::Read::read_exact(&mut f, &mut magic).ok()?;
+            (&magic == b"PAR1").then_some(Book::Parquet)
+        }
         _ => None,
     }
 }
@@ -51,7 +60,39 @@ pub(crate) fn sheet_names(path: &Path, book: Book) -> std::io::Result<Vec<String
         Book::Xlsx => calamine::Xlsx::new(r).map_err(err)?.sheet_names(),
         Book::Xls => calamine::Xls::new(r).map_err(err)?.sheet_names(),
         Book::Ods => calamine::Ods::new(r).map_err(err)?.sheet_names(),
+        Book::Parquet => vec!["table".to_owned()],
     })
+}
+
+/// A Parquet value as text the normalizers read: strings as they are, numbers without
+/// exponent, dates as ISO dates, timestamps as ISO date-times (UTC), nulls empty.
+fn text_of_parquet(f: &parquet::record::Field) -> String {
+    use parquet::record::Field as F;
+    match f {
+        F::Null => String::new(),
+        F::Str(s) => s.clone(),
+        F::Bytes(b) => String::from_utf8_lossy(b.data()).into_owned(),
+        F::Date(days) => {
+            let (y, m, d) = breachcheck_core::civil_from_days(i64::from(*days));
+            format!("{y:04}-{m:02}-{d:02}")
+        }
+        F::TimestampMillis(ms) => iso_datetime(ms.div_euclid(1000)),
+        F::TimestampMicros(us) => iso_datetime(us.div_euclid(1_000_000)),
+        F::Float(x) => number(f64::from(*x)),
+        F::Double(x) => number(*x),
+        other => other.to_string(),
+    }
+}
+
+fn iso_datetime(secs: i64) -> String {
+    let (y, m, d) = breachcheck_core::civil_from_days(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        t / 3600,
+        t / 60 % 60,
+        t % 60
+    )
 }
 
 /// Excel serial day (days since 1899-12-30) to ISO date, time of day dropped.
@@ -117,6 +158,35 @@ pub(crate) fn rows(path: &Path, book: Book, sheet: String) -> Rows {
     let path: PathBuf = path.to_owned();
     std::thread::spawn(move || {
         let run = || -> std::io::Result<()> {
+            if book == Book::Parquet {
+                use parquet::file::reader::{FileReader, SerializedFileReader};
+                let reader = SerializedFileReader::new(File::open(&path)?).map_err(err)?;
+                let names: Vec<String> = reader
+                    .metadata()
+                    .file_metadata()
+                    .schema_descr()
+                    .root_schema()
+                    .get_fields()
+                    .iter()
+                    .take(MAX_COLUMNS as usize)
+                    .map(|f| f.name().to_owned())
+                    .collect();
+                if tx.send(Ok((1, names))).is_err() {
+                    return Ok(());
+                }
+                for (i, row) in reader.get_row_iter(None).map_err(err)?.enumerate() {
+                    let cells = row
+                        .map_err(err)?
+                        .get_column_iter()
+                        .take(MAX_COLUMNS as usize)
+                        .map(|(_, v)| text_of_parquet(v))
+                        .collect();
+                    if tx.send(Ok((i as u64 + 2, cells))).is_err() {
+                        return Ok(());
+                    }
+                }
+                return Ok(());
+            }
             let r = BufReader::new(File::open(&path)?);
             match book {
                 Book::Xlsx => {
@@ -146,6 +216,7 @@ pub(crate) fn rows(path: &Path, book: Book, sheet: String) -> Rows {
                         let _ = tx.send(Ok((u64::from(r) + 1, cells)));
                     }
                 }
+                Book::Parquet => {}
                 Book::Xls | Book::Ods => {
                     let range = match book {
                         Book::Xls => calamine::Xls::new(r)
@@ -173,8 +244,18 @@ pub(crate) fn rows(path: &Path, book: Book, sheet: String) -> Rows {
             }
             Ok(())
         };
-        if let Err(e) = run() {
-            let _ = tx.send(Err(e));
+        // A parser that panics on a damaged file (calamine, parquet) must not end the
+        // rows silently, as if the file were complete: it becomes a read error.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                let _ = tx.send(Err(e));
+            }
+            Err(_) => {
+                let _ = tx.send(Err(std::io::Error::other(
+                    "the file is damaged (its parser gave up)",
+                )));
+            }
         }
     });
     Rows { rx }

@@ -333,3 +333,133 @@ fn utf16_without_bom_both_orders() {
         assert_eq!(rows[1][1], "王小明", "big endian: {be}");
     }
 }
+
+/// Writes a Parquet table the way a warehouse export looks: UTF-8 strings (some null), a
+/// DATE column and an INT64 id.
+fn write_parquet(path: &std::path::Path, rows: &[(Option<&str>, &str, &str, i32, i64)]) {
+    use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+    let schema = parquet::schema::parser::parse_message_type(
+        "message export {
+            optional binary email (UTF8);
+            required binary full_name (UTF8);
+            required binary phone (UTF8);
+            required int32 birth_date (DATE);
+            required int64 customer_id;
+        }",
+    )
+    .expect("schema");
+    let file = std::fs::File::create(path).expect("create");
+    let mut w = SerializedFileWriter::new(
+        file,
+        Arc::new(schema),
+        Arc::new(WriterProperties::builder().build()),
+    )
+    .expect("writer");
+    let mut g = w.next_row_group().expect("group");
+    let strings = |f: &dyn Fn(&(Option<&str>, &str, &str, i32, i64)) -> Option<String>| {
+        let v: Vec<Option<String>> = rows.iter().map(f).collect();
+        let defs: Vec<i16> = v.iter().map(|x| i16::from(x.is_some())).collect();
+        let vals: Vec<ByteArray> = v
+            .into_iter()
+            .flatten()
+            .map(|s| ByteArray::from(s.as_str()))
+            .collect();
+        (vals, defs)
+    };
+    let mut col = 0;
+    while let Some(mut c) = g.next_column().expect("column") {
+        match col {
+            0 => {
+                let (vals, defs) = strings(&|r| r.0.map(str::to_owned));
+                c.typed::<ByteArrayType>()
+                    .write_batch(&vals, Some(&defs), None)
+                    .expect("write");
+            }
+            1 | 2 => {
+                let (vals, _) = strings(&|r| Some(if col == 1 { r.1 } else { r.2 }.to_owned()));
+                c.typed::<ByteArrayType>()
+                    .write_batch(&vals, None, None)
+                    .expect("write");
+            }
+            3 => {
+                let v: Vec<i32> = rows.iter().map(|r| r.3).collect();
+                c.typed::<Int32Type>()
+                    .write_batch(&v, None, None)
+                    .expect("write");
+            }
+            _ => {
+                let v: Vec<i64> = rows.iter().map(|r| r.4).collect();
+                c.typed::<Int64Type>()
+                    .write_batch(&v, None, None)
+                    .expect("write");
+            }
+        }
+        c.close().expect("close");
+        col += 1;
+    }
+    g.close().expect("group");
+    w.close().expect("close");
+}
+
+#[test]
+fn parquet_exports_are_read_as_a_table() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let path = d.path().join("customers.parquet");
+    write_parquet(
+        &path,
+        &[
+            (
+                Some("ana@example.es"),
+                "Ana García",
+                "+34 612 34 56 78",
+                3712,
+                1001,
+            ),
+            (None, "Jonas Berg", "+46 70 123 45 67", -3000, 1002),
+            (
+                Some("mei@example.cn"),
+                "王小明",
+                "+86 139 1234 5678",
+                0,
+                1003,
+            ),
+        ],
+    );
+    let sample = Sample::open(&path, &IngestOptions::default()).expect("open");
+    let layouts = sample.known_layouts();
+    assert_eq!(layouts.len(), 1);
+    let layout = layouts[0].1;
+    assert_eq!(layout.format, breachcheck_ingest::Format::Parquet);
+    assert_eq!(
+        layout.roles(),
+        vec![
+            breachcheck_core::FieldRole::Email,
+            breachcheck_core::FieldRole::FullName,
+            breachcheck_core::FieldRole::Phone,
+            breachcheck_core::FieldRole::BirthDate,
+            breachcheck_core::FieldRole::CustomerId
+        ]
+    );
+    let (rows, stats, quarantined) = read_all(&path);
+    assert_eq!(quarantined, 0);
+    assert_eq!(
+        (stats.records, stats.header_lines, stats.lines_total),
+        (3, 1, 4)
+    );
+    assert_eq!(
+        rows[0],
+        [
+            "ana@example.es",
+            "Ana García",
+            "+34 612 34 56 78",
+            "1980-03-01",
+            "1001"
+        ]
+    );
+    assert_eq!(rows[1][0], "", "a null is an empty cell");
+    assert_eq!(rows[1][3], "1961-10-15");
+    assert_eq!(rows[2][1], "王小明");
+}
