@@ -334,9 +334,13 @@ fn utf16_without_bom_both_orders() {
     }
 }
 
+/// One row of the Parquet test table: email (nullable), name, phone, birth date (days
+/// since 1970), customer id.
+type PqRow<'a> = (Option<&'a str>, &'a str, &'a str, i32, i64);
+
 /// Writes a Parquet table the way a warehouse export looks: UTF-8 strings (some null), a
 /// DATE column and an INT64 id.
-fn write_parquet(path: &std::path::Path, rows: &[(Option<&str>, &str, &str, i32, i64)]) {
+fn write_parquet(path: &std::path::Path, rows: &[PqRow<'_>]) {
     use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
     use parquet::file::properties::WriterProperties;
     use parquet::file::writer::SerializedFileWriter;
@@ -359,7 +363,7 @@ fn write_parquet(path: &std::path::Path, rows: &[(Option<&str>, &str, &str, i32,
     )
     .expect("writer");
     let mut g = w.next_row_group().expect("group");
-    let strings = |f: &dyn Fn(&(Option<&str>, &str, &str, i32, i64)) -> Option<String>| {
+    let strings = |f: &dyn Fn(&PqRow<'_>) -> Option<String>| {
         let v: Vec<Option<String>> = rows.iter().map(f).collect();
         let defs: Vec<i16> = v.iter().map(|x| i16::from(x.is_some())).collect();
         let vals: Vec<ByteArray> = v
