@@ -441,12 +441,19 @@ pub(crate) fn verify(
     // `Prober::probe_batch`: lookups in tag order walk the index front to back).
     let mut lines: Vec<u64> = Vec::new();
     let mut pending: Vec<TaggedRecord> = Vec::new();
+    // Where the time goes, for BREACHCHECK_LOG=debug.
+    let (probe_time, tag_time) = (
+        std::cell::Cell::new(std::time::Duration::ZERO),
+        std::cell::Cell::new(std::time::Duration::ZERO),
+    );
     let flush = |lines: &mut Vec<u64>,
                  pending: &mut Vec<TaggedRecord>,
                  tally: &mut Tally,
                  matches_file: &mut Option<MatchesFile>|
      -> Result<()> {
+        let t = std::time::Instant::now();
         let results: Vec<LineMatch> = prober.probe_batch(pending);
+        probe_time.set(probe_time.get() + t.elapsed());
         for ((line, t), m) in lines.iter().zip(pending.iter()).zip(&results) {
             tally.add(t, m);
             if let Some(f) = matches_file.as_mut() {
@@ -462,10 +469,12 @@ pub(crate) fn verify(
         &pb,
         qfile.as_mut(),
         |batch, roles| {
+            let t = std::time::Instant::now();
             let tagged: Vec<TaggedRecord> = batch
                 .par_iter()
                 .map(|r| tag(&normalizer, roles, r))
                 .collect();
+            tag_time.set(tag_time.get() + t.elapsed());
             lines.extend(batch.iter().map(|r| r.line));
             pending.extend(tagged);
             if pending.len() >= PROBE_BATCH {
@@ -481,6 +490,11 @@ pub(crate) fn verify(
         },
     )?;
     flush(&mut lines, &mut pending, &mut tally, &mut matches_file)?;
+    tracing::debug!(
+        normalize_seconds = tag_time.get().as_secs_f64(),
+        probe_seconds = probe_time.get().as_secs_f64(),
+        "verify stages"
+    );
     pb.finish_and_clear();
     if let Some(q) = qfile {
         q.finish()?;
