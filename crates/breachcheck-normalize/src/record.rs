@@ -282,10 +282,11 @@ impl Normalizer {
                     let mut buf = [0u8; 16];
                     buf[..8].copy_from_slice(&name.canonical.0.to_le_bytes());
                     buf[8..].copy_from_slice(&o.canonical.0.to_le_bytes());
-                    let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
+                    let hex = lower_hex(&buf);
+                    let hex = std::str::from_utf8(&hex).unwrap_or_default();
                     let t = self
                         .tagger
-                        .tag(TagDomain::Combo(MatchField::Name, other), &hex);
+                        .tag(TagDomain::Combo(MatchField::Name, other), hex);
                     out.blocks.push((kind, t));
                 }
             }
@@ -337,8 +338,29 @@ fn join_raw(parts: &[Option<&str>]) -> String {
         .join("\u{1f}")
 }
 
+/// Lower-case hex of 16 bytes without allocating (three of these per record made the
+/// allocator a visible cost of tagging). Hand-written: a dependency for this is not worth it.
+fn lower_hex(bytes: &[u8; 16]) -> [u8; 32] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 32];
+    for (i, b) in bytes.iter().enumerate() {
+        out[2 * i] = DIGITS[usize::from(b >> 4)];
+        out[2 * i + 1] = DIGITS[usize::from(b & 15)];
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lower_hex_is_formats_hex() {
+        let b: [u8; 16] = [
+            0, 1, 0x0f, 0x10, 0x7f, 0x80, 0xab, 0xff, 9, 10, 99, 100, 200, 250, 254, 3,
+        ];
+        let want: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        assert_eq!(super::lower_hex(&b), want.as_bytes());
+    }
+
     use super::*;
     use breachcheck_core::SecretKey;
 
