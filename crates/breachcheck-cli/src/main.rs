@@ -15,6 +15,7 @@ macro_rules! outln {
 }
 
 mod bench;
+mod canary;
 mod demo;
 mod keyfile;
 mod pipeline;
@@ -80,6 +81,9 @@ enum Command {
         #[arg(long, value_name = "CC")]
         default_region: Option<String>,
     },
+    /// Make canary records to plant in a system.
+    #[command(subcommand)]
+    Canary(CanaryCommand),
     /// Write a sample's blocking tags (first 40 bits, as `index export` does) to Parquet,
     /// columns line and tag, to join with an index export in another engine.
     #[command(
@@ -277,6 +281,46 @@ enum IndexCommand {
         /// Directory of the new index (must not exist).
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum CanaryCommand {
+    /// Generate realistic canary records (e-mails on a domain you control, phones in your
+    /// own range) to plant in a system, and register them in the index.
+    #[command(
+        after_help = "Example:\n  breachcheck canary generate --system accounts --count 25 --email-domain kundenpost-relay.de \\\n      --phone-prefix +4915790012 --out canaries.csv --key company.key --index idx\n\nPlant the rows of canaries.csv in the system; a leak containing any of them is reported first."
+    )]
+    Generate {
+        /// System the canaries will be planted in.
+        #[arg(long)]
+        system: String,
+        /// How many records.
+        #[arg(long, default_value_t = 20)]
+        count: usize,
+        /// Columns to write (comma-separated): customer_id, email, first_name, last_name,
+        /// full_name, phone, birth_date, country, street, postal_code, city.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "email,first_name,last_name,phone,birth_date,country"
+        )]
+        columns: Vec<String>,
+        /// Domain whose mailboxes the company receives (canary e-mails go there).
+        #[arg(long)]
+        email_domain: String,
+        /// Start of the company's own phone range, international form (+4915790012…).
+        #[arg(long)]
+        phone_prefix: Option<String>,
+        /// The CSV file to write (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+        /// Secret key file: with --index, registers the canaries at once.
+        #[arg(long, requires = "index")]
+        key: Option<PathBuf>,
+        /// Index to register the canaries in.
+        #[arg(long, requires = "key")]
+        index: Option<PathBuf>,
     },
 }
 
@@ -525,6 +569,57 @@ fn run(cli: Cli) -> Result<()> {
             country,
             default_region,
         } => normalize_stdin(role, country.as_deref(), default_region.as_deref()),
+        Command::Canary(CanaryCommand::Generate {
+            system,
+            count,
+            columns,
+            email_domain,
+            phone_prefix,
+            out,
+            key,
+            index,
+        }) => {
+            breachcheck_index::validate_system(&system)?;
+            canary::generate(
+                &canary::Spec {
+                    count,
+                    columns: &columns,
+                    email_domain: &email_domain,
+                    phone_prefix: phone_prefix.as_deref(),
+                },
+                &out,
+            )?;
+            outln!(
+                "wrote {count} canary records to {} (plant them in {system})",
+                out.display()
+            );
+            if let (Some(key), Some(index)) = (key, index) {
+                let key = keyfile::read(&key)?;
+                let read = ReadArgs {
+                    map: Vec::new(),
+                    default_region: None,
+                    encoding: None,
+                };
+                let s = pipeline::build(
+                    &key,
+                    &index,
+                    &system,
+                    &time::today(),
+                    breachcheck_index::SegmentKind::Canary,
+                    &[pipeline::Input::File(out.clone())],
+                    &read.options(),
+                    None,
+                    read.recipe(None),
+                    None,
+                    false,
+                )?;
+                outln!(
+                    "registered {} canary records planted in {system}",
+                    s.records
+                );
+            }
+            Ok(())
+        }
         Command::Tags {
             key,
             out,

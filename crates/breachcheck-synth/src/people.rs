@@ -711,6 +711,18 @@ impl Person {
     /// The person as `system` stores them at `snapshot`, in the system's column order and
     /// with its formatting habits.
     pub fn row(&self, system: &SystemSpec, snapshot: usize) -> Vec<String> {
+        self.cells_as(system.name, system.columns, snapshot)
+    }
+
+    /// The person's values for `columns` (the names [`crate::SYSTEMS`] use: email,
+    /// first_name, last_name, full_name, phone, birth_date, country, street, postal_code,
+    /// city, customer_id, order_id), formatted as an accounts table would; unknown
+    /// columns are empty. What canary records are made from.
+    pub fn cells(&self, columns: &[&str]) -> Vec<String> {
+        self.cells_as("accounts", columns, 0)
+    }
+
+    fn cells_as(&self, system: &str, columns: &[&str], snapshot: usize) -> Vec<String> {
         let c = &COUNTRIES[self.country];
         let k = self.contact_at(snapshot);
         let (first, last) = self.names();
@@ -736,23 +748,22 @@ impl Person {
         } else {
             k.email.clone()
         };
-        system
-            .columns
+        columns
             .iter()
             .map(|col| match *col {
                 "customer_id" => self.customer_id(),
                 "order_id" => self.order_id(),
-                "email" if system.name == "marketing" => k.email.to_lowercase(),
+                "email" if system == "marketing" => k.email.to_lowercase(),
                 "email" => email_as_typed.clone(),
                 "first_name" | "name.first" => first.to_owned(),
                 "last_name" | "name.last" => last.to_owned(),
                 "full_name" => full.clone(),
-                "phone" if system.name == "orders" => {
+                "phone" if system == "orders" => {
                     format_phone(&k.phone, PhoneNumberFormat::National)
                 }
                 "phone" => format_phone(&k.phone, PhoneNumberFormat::International),
                 "birth_date" => format!("{y:04}-{m:02}-{d:02}"),
-                "country" if system.name == "orders" => c.display.to_owned(),
+                "country" if system == "orders" => c.display.to_owned(),
                 "country" => c.iso.to_owned(),
                 "street" => street.clone(),
                 "postal_code" => k.postal.clone(),
