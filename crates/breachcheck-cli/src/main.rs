@@ -81,6 +81,9 @@ enum Command {
         #[arg(long, value_name = "CC")]
         default_region: Option<String>,
     },
+    /// Register reference corpora: known earlier breaches or public directories.
+    #[command(subcommand)]
+    Reference(ReferenceCommand),
     /// Make canary records to plant in a system.
     #[command(subcommand)]
     Canary(CanaryCommand),
@@ -281,6 +284,33 @@ enum IndexCommand {
         /// Directory of the new index (must not exist).
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReferenceCommand {
+    /// Index a known earlier breach or public directory (keyed, like the systems), so that
+    /// verify can say "these lines come from breach X". Verify works without any.
+    #[command(
+        after_help = "Example:\n  breachcheck reference add --key company.key --index idx --name shopx-2023 --date 2023-06-01 shopx-2023.csv"
+    )]
+    Add {
+        /// Secret key file (the index's).
+        #[arg(long)]
+        key: PathBuf,
+        /// Index directory.
+        #[arg(long)]
+        index: PathBuf,
+        /// Name of the corpus (letters, digits, '-', '_', '.'), e.g. shopx-2023.
+        #[arg(long)]
+        name: String,
+        /// When the corpus became public, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        #[command(flatten)]
+        read: ReadArgs,
+        /// The corpus file (any shape `inspect` reads).
+        file: PathBuf,
     },
 }
 
@@ -569,6 +599,35 @@ fn run(cli: Cli) -> Result<()> {
             country,
             default_region,
         } => normalize_stdin(role, country.as_deref(), default_region.as_deref()),
+        Command::Reference(ReferenceCommand::Add {
+            key,
+            index,
+            name,
+            date,
+            read,
+            file,
+        }) => {
+            let key = keyfile::read(&key)?;
+            let date = date.unwrap_or_else(time::today);
+            let s = pipeline::build(
+                &key,
+                &index,
+                &name,
+                &date,
+                breachcheck_index::SegmentKind::Reference,
+                &[pipeline::Input::File(file)],
+                &read.options(),
+                read.region()?,
+                read.recipe(None),
+                None,
+                true,
+            )?;
+            outln!(
+                "registered reference corpus {name} ({date}): {} records",
+                s.records
+            );
+            Ok(())
+        }
         Command::Canary(CanaryCommand::Generate {
             system,
             count,

@@ -642,6 +642,14 @@ pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
             .filter(|s| s.kind == SegmentKind::Canary)
             .map(|s| serde_json::json!({"system": s.system, "planted": s.snapshot, "records": s.records}))
             .collect();
+        let references: Vec<_> = m
+            .segments
+            .iter()
+            .filter(|s| s.kind == SegmentKind::Reference)
+            .map(
+                |s| serde_json::json!({"name": s.system, "date": s.snapshot, "records": s.records}),
+            )
+            .collect();
         let v = serde_json::json!({
             "schema": "breachcheck.index-info/v1",
             "format": m.format,
@@ -649,6 +657,7 @@ pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
             "key_fingerprint": m.key_fingerprint,
             "systems": systems,
             "canaries": canaries,
+            "references": references,
             "bytes": m.segments.iter().map(|s| s.bytes).sum::<u64>(),
             "segments": m.segments.len(),
             "commitment": m.commitment,
@@ -676,6 +685,18 @@ pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
                 s.bytes
             );
         }
+    }
+    for s in m
+        .segments
+        .iter()
+        .filter(|s| s.kind == SegmentKind::Reference)
+    {
+        outln!(
+            "reference corpus {} ({}): {} records",
+            s.system,
+            s.snapshot,
+            s.records
+        );
     }
     for s in m.segments.iter().filter(|s| s.kind == SegmentKind::Canary) {
         outln!(

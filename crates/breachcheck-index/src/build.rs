@@ -253,6 +253,7 @@ impl SegmentBuilder {
         let kind = match self.kind {
             SegmentKind::System => "system",
             SegmentKind::Canary => "canary",
+            SegmentKind::Reference => "reference",
         };
         let file = format!(
             "{:06}-{}-{}-{kind}.bcs",

@@ -36,6 +36,7 @@ impl Commitment {
             let kind = match s.kind {
                 SegmentKind::System => "system",
                 SegmentKind::Canary => "canary",
+                SegmentKind::Reference => "reference",
             };
             let leaf = format!(
                 "{}\0{}\0{kind}\0{}\0{}",

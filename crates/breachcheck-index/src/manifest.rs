@@ -17,6 +17,10 @@ pub enum SegmentKind {
     System,
     /// Planted canary records (the segment's `system` says where they were planted).
     Canary,
+    /// A reference corpus: a known earlier breach or public directory, indexed under the
+    /// same key so that "these lines come from breach X" is a positive finding. Never
+    /// evidence about the company's own systems (the segment's `system` is its name).
+    Reference,
 }
 
 /// An input file a segment was built from (name and hash only).

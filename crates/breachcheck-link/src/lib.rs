@@ -54,6 +54,19 @@ pub struct LineMatch {
     /// none disagrees: a row of internal tables joined together (users with their orders'
     /// addresses), which no one outside the company can assemble.
     pub joined: bool,
+    /// The strongest match in a reference corpus (a known earlier breach), if any: kept
+    /// apart, as it says where else the line exists, not that the company holds it.
+    pub reference: Option<ReferenceMatch>,
+}
+
+/// A line's strongest match in a reference corpus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReferenceMatch {
+    /// Segment index of the corpus.
+    pub segment: u32,
+    /// Strongest class reached there (never canary or internal id: a corpus has no ids of
+    /// the company's).
+    pub evidence: EvidenceClass,
 }
 
 /// The strongest match of one line within one segment.
@@ -73,6 +86,7 @@ pub struct SegmentMatch {
 pub struct Prober<'a> {
     index: &'a Index,
     canary: Vec<bool>,
+    reference: Vec<bool>,
     weights: FieldWeights,
 }
 
@@ -85,9 +99,16 @@ impl<'a> Prober<'a> {
             .iter()
             .map(|s| s.kind == SegmentKind::Canary)
             .collect();
+        let reference = index
+            .manifest()
+            .segments
+            .iter()
+            .map(|s| s.kind == SegmentKind::Reference)
+            .collect();
         Prober {
             index,
             canary,
+            reference,
             weights: FieldWeights::default(),
         }
     }
@@ -242,9 +263,24 @@ impl<'a> Prober<'a> {
         let mut joined_agree = 0u16;
         let mut joined_parts = 0u32;
         let mut held = Vec::new();
+        let mut reference: Option<ReferenceMatch> = None;
         for (segment, record, row) in candidates {
             let is_canary = self.canary.get(segment as usize).copied().unwrap_or(false);
             let c = compare::compare(rec, row, segment, record, is_canary, &self.weights);
+            if self
+                .reference
+                .get(segment as usize)
+                .copied()
+                .unwrap_or(false)
+            {
+                // Ids agreeing with a corpus record are not the company's ids.
+                let evidence = c.evidence.min(EvidenceClass::QuirkFullRecord);
+                if evidence > EvidenceClass::None && reference.is_none_or(|r| evidence > r.evidence)
+                {
+                    reference = Some(ReferenceMatch { segment, evidence });
+                }
+                continue;
+            }
             if c.evidence == EvidenceClass::None {
                 continue;
             }
@@ -294,6 +330,7 @@ impl<'a> Prober<'a> {
             best,
             per_segment,
             joined,
+            reference,
         }
     }
 }

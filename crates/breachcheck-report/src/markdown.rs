@@ -69,7 +69,13 @@ pub(crate) fn render(r: &Report) -> String {
         "| system | snapshot | kind | full record or better | any match |\n|---|---|---|---:|---:|"
     );
     for seg in &r.matches.by_segment {
-        let kind = if seg.canary { "canary" } else { "system" };
+        let kind = if seg.canary {
+            "canary"
+        } else if seg.reference {
+            "reference"
+        } else {
+            "system"
+        };
         let _ = writeln!(
             s,
             "| {} | {} | {kind} | {} | {} |",

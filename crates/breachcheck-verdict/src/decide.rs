@@ -158,7 +158,7 @@ impl Tally {
             let neighbours: Vec<String> = self
                 .segments
                 .iter()
-                .filter(|s| !s.canary && &s.system == sys)
+                .filter(|s| s.is_system() && &s.system == sys)
                 .map(|s| {
                     format!(
                         "{} at {} ({} with every column agreeing)",
@@ -197,7 +197,7 @@ impl Tally {
                 let snaps: Vec<&str> = self
                     .segments
                     .iter()
-                    .filter(|x| !x.canary && &x.system == sys)
+                    .filter(|x| x.is_system() && &x.system == sys)
                     .map(|x| x.snapshot.as_str())
                     .collect();
                 let earliest = snaps.iter().min().copied();
@@ -296,6 +296,31 @@ impl Tally {
             lo,
             hi
         ));
+        // Reference corpora: where else the lines exist.
+        let references: Vec<&crate::tally::SegmentCount> =
+            self.segments.iter().filter(|s| s.reference).collect();
+        if references.is_empty() {
+            reasons.push("no reference corpus (a known earlier breach or public directory) is registered, so whether these lines circulated before was not checked; add one with `breachcheck reference add`".into());
+        } else {
+            for r in &references {
+                if r.full_or_better > 0 {
+                    reasons.push(format!(
+                        "{} line(s) ({}) match a record of the known breach \"{}\" (registered {}) whole: that data circulated before",
+                        r.full_or_better,
+                        pct(r.full_or_better, n),
+                        r.system,
+                        r.snapshot
+                    ));
+                }
+            }
+            if references.iter().all(|r| r.full_or_better == 0) {
+                let names: Vec<&str> = references.iter().map(|r| r.system.as_str()).collect();
+                reasons.push(format!(
+                    "no line matches a record of the registered reference corpora ({}) whole",
+                    names.join(", ")
+                ));
+            }
+        }
         let signal = |k: u64, what: &str, reasons: &mut Vec<String>| {
             if k > 0 {
                 reasons.push(format!("{k} line(s) ({}) carry {what}", pct(k, n)));
@@ -385,7 +410,7 @@ impl Tally {
         for s in self
             .segments
             .iter()
-            .filter(|s| !s.canary && s.full_or_better > 0)
+            .filter(|s| s.is_system() && s.full_or_better > 0)
         {
             if best.is_none_or(|(_, r)| rank(s) > r) {
                 best = Some((&s.system, rank(s)));
@@ -397,7 +422,7 @@ impl Tally {
         let mut tied: Vec<&str> = self
             .segments
             .iter()
-            .filter(|s| !s.canary && s.system == system && rank(s) == max)
+            .filter(|s| s.is_system() && s.system == system && rank(s) == max)
             .map(|s| s.snapshot.as_str())
             .collect();
         tied.sort_unstable();
@@ -435,6 +460,7 @@ mod tests {
                 system: (*system).into(),
                 snapshot: (*snapshot).into(),
                 canary: false,
+                reference: false,
                 full_or_better: *full,
                 any_match: *full,
                 complete: *complete,

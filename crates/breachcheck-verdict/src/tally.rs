@@ -15,6 +15,9 @@ pub struct SegmentCount {
     pub snapshot: String,
     /// Whether the segment holds canaries.
     pub canary: bool,
+    /// Whether the segment is a reference corpus (a known earlier breach): its counts say
+    /// where else lines exist, never that the company holds them.
+    pub reference: bool,
     /// Lines reaching at least a full-record match in this segment.
     pub full_or_better: u64,
     /// Lines reaching at least a partial match in this segment.
@@ -24,6 +27,13 @@ pub struct SegmentCount {
     pub complete: u64,
     /// Joined lines (see [`Tally::joined`]) with a clean partial match here.
     pub joined: u64,
+}
+
+impl SegmentCount {
+    /// Whether the segment is a snapshot of one of the company's systems.
+    pub fn is_system(&self) -> bool {
+        !self.canary && !self.reference
+    }
 }
 
 /// Counts over a whole sample.
@@ -82,6 +92,7 @@ impl Tally {
                     system: s.system.clone(),
                     snapshot: s.snapshot.clone(),
                     canary: s.kind == breachcheck_index::SegmentKind::Canary,
+                    reference: s.kind == breachcheck_index::SegmentKind::Reference,
                     full_or_better: 0,
                     any_match: 0,
                     complete: 0,
@@ -116,6 +127,12 @@ impl Tally {
         }
         self.joined += u64::from(m.joined);
         self.add_presence(m);
+        if let Some(r) = m.reference {
+            if let Some(s) = self.segments.get_mut(r.segment as usize) {
+                s.any_match += 1;
+                s.full_or_better += u64::from(r.evidence.is_genuine());
+            }
+        }
         if m.joined {
             for sm in &m.per_segment {
                 if let Some(s) = self.segments.get_mut(sm.segment as usize) {
@@ -204,7 +221,7 @@ impl Tally {
             .iter()
             .filter(|sm| sm.evidence.is_genuine())
             .filter_map(|sm| self.segments.get(sm.segment as usize))
-            .filter(|s| !s.canary && s.system == system)
+            .filter(|s| s.is_system() && s.system == system)
             .map(|s| s.snapshot.as_str())
             .collect();
         snaps.sort_unstable();

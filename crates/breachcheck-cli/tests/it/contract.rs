@@ -52,6 +52,7 @@ fn every_command_has_help_with_an_example() {
         vec!["index", "rekey"],
         vec!["canary", "generate"],
         vec!["tags"],
+        vec!["reference", "add"],
         vec!["verify"],
         vec!["inspect"],
         vec!["demo"],

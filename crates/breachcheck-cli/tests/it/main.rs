@@ -4,6 +4,7 @@ mod contract;
 mod demo;
 mod malformed;
 mod privacy;
+mod reference;
 mod segments;
 mod shapes;
 mod sources;
