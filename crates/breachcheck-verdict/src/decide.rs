@@ -102,6 +102,11 @@ fn pct(k: u64, n: u64) -> String {
     }
 }
 
+/// Above this upper bound of the genuine share's 95% interval, a sample without
+/// significant genuine lines is too small to be called fabricated or recycled (about 50
+/// lines with no match are needed).
+const SMALL_SAMPLE_UPPER: f64 = 0.075;
+
 impl Tally {
     /// Decides the verdict.
     pub fn verdict(&self) -> Verdict {
@@ -276,6 +281,14 @@ impl Tally {
             VerdictClass::Scraped
         } else if significant {
             VerdictClass::Mixed
+        } else if hi > SMALL_SAMPLE_UPPER {
+            // Too few lines to rule out a real share of genuine ones: never a confident
+            // "not ours" (or "recycled") from a handful of lines.
+            reasons.push(format!(
+                "with {n} lines, a genuine share up to {:.0}% cannot be ruled out (95% interval); a larger sample decides",
+                100.0 * hi
+            ));
+            VerdictClass::Inconclusive
         } else if partial as f64 >= RECYCLED_PARTIAL_SHARE * n as f64 {
             VerdictClass::Recycled
         } else if none as f64 >= FABRICATED_NONE_SHARE * n as f64 {

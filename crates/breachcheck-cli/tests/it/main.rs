@@ -5,6 +5,7 @@ mod demo;
 mod malformed;
 mod privacy;
 mod reference;
+mod schema;
 mod segments;
 mod shapes;
 mod sources;
