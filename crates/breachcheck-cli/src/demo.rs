@@ -227,6 +227,10 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
         let md_path = dir.join("reports").join(format!("{stem}.md"));
         breachcheck_report::write_atomic(&json_path, out.to_json()?.as_bytes())?;
         breachcheck_report::write_atomic(&md_path, out.to_markdown().as_bytes())?;
+        breachcheck_report::write_atomic(
+            &dir.join("reports").join(format!("{stem}.html")),
+            out.to_html().as_bytes(),
+        )?;
         let v = &out.verdict;
         let source = match (&v.system, &v.snapshot) {
             (Some(a), Some(b)) => format!("{a} @ {b}"),

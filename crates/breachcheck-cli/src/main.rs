@@ -375,6 +375,9 @@ struct VerifyArgs {
     /// Where to write the Markdown report.
     #[arg(long, value_name = "OUT.md")]
     md: Option<PathBuf>,
+    /// Where to write the self-contained HTML report (inline SVG charts, prints well).
+    #[arg(long, value_name = "OUT.html")]
+    html: Option<PathBuf>,
     /// Also write one CSV row per sample line: line,evidence,system,snapshot,source_file,source_row,score.
     #[arg(long, value_name = "FILE.csv")]
     matches_out: Option<PathBuf>,
@@ -528,6 +531,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             if let Some(md) = &a.md {
                 breachcheck_report::write_atomic(md, out.to_markdown().as_bytes())?;
+            }
+            if let Some(html) = &a.html {
+                breachcheck_report::write_atomic(html, out.to_html().as_bytes())?;
             }
             print_verdict(&out);
             Ok(())

@@ -12,6 +12,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod html;
 mod markdown;
 pub mod sign;
 
@@ -378,6 +379,13 @@ impl Report {
     /// Markdown for people: verdict first, then evidence, reasons, next steps, details.
     pub fn to_markdown(&self) -> String {
         markdown::render(self)
+    }
+
+    /// A self-contained HTML page (no script, no external request; charts as inline SVG)
+    /// that reads well printed: verdict, reasons, evidence classes, field agreement, score
+    /// distribution, snapshot timeline, validity rates, custody.
+    pub fn to_html(&self) -> String {
+        html::render(self)
     }
 }
 

@@ -2,6 +2,7 @@
 mod canary;
 mod contract;
 mod demo;
+mod html;
 mod malformed;
 mod privacy;
 mod reference;
