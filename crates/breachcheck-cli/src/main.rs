@@ -613,20 +613,15 @@ fn run(cli: Cli) -> Result<()> {
             read,
             file,
         }) => {
-            let key = keyfile::read(&key)?;
             let date = date.unwrap_or_else(time::today);
-            let s = pipeline::build(
+            let s = register(
                 &key,
                 &index,
                 &name,
                 &date,
                 breachcheck_index::SegmentKind::Reference,
-                &[pipeline::Input::File(file)],
-                &read.options(),
-                read.region()?,
-                read.recipe(None),
-                None,
-                true,
+                file,
+                &read,
             )?;
             outln!(
                 "registered reference corpus {name} ({date}): {} records",
@@ -659,24 +654,19 @@ fn run(cli: Cli) -> Result<()> {
                 out.display()
             );
             if let (Some(key), Some(index)) = (key, index) {
-                let key = keyfile::read(&key)?;
                 let read = ReadArgs {
                     map: Vec::new(),
                     default_region: None,
                     encoding: None,
                 };
-                let s = pipeline::build(
+                let s = register(
                     &key,
                     &index,
                     &system,
                     &time::today(),
                     breachcheck_index::SegmentKind::Canary,
-                    &[pipeline::Input::File(out.clone())],
-                    &read.options(),
-                    None,
-                    read.recipe(None),
-                    None,
-                    false,
+                    out.clone(),
+                    &read,
                 )?;
                 outln!(
                     "registered {} canary records planted in {system}",
@@ -699,6 +689,32 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench(a) => bench::run(&a),
     }
+}
+
+/// Adds one file as a canary set or reference corpus (no snapshot chain, no rebuild check).
+fn register(
+    key: &std::path::Path,
+    index: &std::path::Path,
+    name: &str,
+    date: &str,
+    kind: breachcheck_index::SegmentKind,
+    file: PathBuf,
+    read: &ReadArgs,
+) -> Result<pipeline::BuildSummary> {
+    let key = keyfile::read(key)?;
+    pipeline::build(
+        &key,
+        index,
+        name,
+        date,
+        kind,
+        &[pipeline::Input::File(file)],
+        &read.options(),
+        read.region()?,
+        read.recipe(None),
+        None,
+        true,
+    )
 }
 
 /// `index rekey`: every segment rebuilt, in manifest order, from its recorded sources under
@@ -836,20 +852,15 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
             read,
             file,
         } => {
-            let key = keyfile::read(&key)?;
             let snapshot = snapshot.unwrap_or_else(time::today);
-            let s = pipeline::build(
+            let s = register(
                 &key,
                 &index,
                 &system,
                 &snapshot,
                 breachcheck_index::SegmentKind::Canary,
-                &[pipeline::Input::File(file)],
-                &read.options(),
-                read.region()?,
-                read.recipe(None),
-                None,
-                true,
+                file,
+                &read,
             )?;
             outln!(
                 "registered {} canary records planted in {system}",

@@ -232,6 +232,18 @@ fn tag(normalizer: &Normalizer, parts: &[PartContext], r: &RawRecord) -> TaggedR
     }
 }
 
+/// Tags a batch in parallel, in order.
+fn tag_batch(
+    normalizer: &Normalizer,
+    parts: &[PartContext],
+    batch: &[RawRecord],
+) -> Vec<TaggedRecord> {
+    batch
+        .par_iter()
+        .map(|r| tag(normalizer, parts, r))
+        .collect()
+}
+
 fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -344,10 +356,7 @@ pub(crate) fn build(
             &pb,
             None,
             |batch, roles| {
-                let tagged: Vec<TaggedRecord> = batch
-                    .par_iter()
-                    .map(|r| tag(&normalizer, roles, r))
-                    .collect();
+                let tagged = tag_batch(&normalizer, roles, &batch);
                 for (r, t) in batch.iter().zip(&tagged) {
                     if !builder.add(r.line, t) {
                         skipped += 1;
@@ -393,10 +402,7 @@ pub(crate) fn sample_tags(
         &pb,
         None,
         |batch, roles| {
-            let tagged: Vec<TaggedRecord> = batch
-                .par_iter()
-                .map(|r| tag(&normalizer, roles, r))
-                .collect();
+            let tagged = tag_batch(&normalizer, roles, &batch);
             for (r, t) in batch.iter().zip(&tagged) {
                 for (_, tag) in &t.blocks {
                     file.push(r.line as i64, (tag.0 >> 24) as i64)?;
@@ -470,10 +476,7 @@ pub(crate) fn verify(
         qfile.as_mut(),
         |batch, roles| {
             let t = std::time::Instant::now();
-            let tagged: Vec<TaggedRecord> = batch
-                .par_iter()
-                .map(|r| tag(&normalizer, roles, r))
-                .collect();
+            let tagged = tag_batch(&normalizer, roles, &batch);
             tag_time.set(tag_time.get() + t.elapsed());
             lines.extend(batch.iter().map(|r| r.line));
             pending.extend(tagged);
