@@ -84,6 +84,9 @@ enum Command {
     /// Register reference corpora: known earlier breaches or public directories.
     #[command(subcommand)]
     Reference(ReferenceCommand),
+    /// Case folders: reports and their append-only custody log.
+    #[command(subcommand)]
+    Case(CaseCommand),
     /// Make canary records to plant in a system.
     #[command(subcommand)]
     Canary(CanaryCommand),
@@ -288,6 +291,17 @@ enum IndexCommand {
 }
 
 #[derive(Subcommand)]
+enum CaseCommand {
+    /// Check a case folder's custody log: the hash chain, and that every report it lists
+    /// is unchanged.
+    #[command(after_help = "Example:\n  breachcheck case verify cases/2026-11-acme-claim")]
+    Verify {
+        /// The case folder.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum ReferenceCommand {
     /// Index a known earlier breach or public directory (keyed, like the systems), so that
     /// verify can say "these lines come from breach X". Verify works without any.
@@ -378,6 +392,14 @@ struct VerifyArgs {
     /// Where to write the self-contained HTML report (inline SVG charts, prints well).
     #[arg(long, value_name = "OUT.html")]
     html: Option<PathBuf>,
+    /// Case folder: keeps a copy of every report of the case and an append-only custody log
+    /// (input hash and size, index commitment, versions, operator, time); check it with
+    /// `breachcheck case verify DIR`.
+    #[arg(long, value_name = "DIR")]
+    case: Option<PathBuf>,
+    /// Who runs this, for the custody log (default: the login name).
+    #[arg(long, requires = "case")]
+    operator: Option<String>,
     /// Also write one CSV row per sample line: line,evidence,system,snapshot,source_file,source_row,score.
     #[arg(long, value_name = "FILE.csv")]
     matches_out: Option<PathBuf>,
@@ -535,6 +557,11 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(html) = &a.html {
                 breachcheck_report::write_atomic(html, out.to_html().as_bytes())?;
             }
+            if let Some(dir) = &a.case {
+                let sig = a.sign_key.as_ref().map(|_| sig_path(&a.json));
+                let e = record_in_case(dir, &out, &json, sig.as_deref(), a.operator.clone())?;
+                outln!("case {}: entry {} of the custody log", dir.display(), e.seq);
+            }
             print_verdict(&out);
             Ok(())
         }
@@ -605,6 +632,15 @@ fn run(cli: Cli) -> Result<()> {
             country,
             default_region,
         } => normalize_stdin(role, country.as_deref(), default_region.as_deref()),
+        Command::Case(CaseCommand::Verify { dir }) => {
+            let entries = breachcheck_report::custody::verify(&dir)?;
+            outln!(
+                "ok: {} custody entries in {}, chain intact, every listed file unchanged",
+                entries.len(),
+                dir.display()
+            );
+            Ok(())
+        }
         Command::Reference(ReferenceCommand::Add {
             key,
             index,
@@ -689,6 +725,71 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench(a) => bench::run(&a),
     }
+}
+
+/// Copies a verify run's reports into the case folder and appends its custody entry.
+fn record_in_case(
+    dir: &std::path::Path,
+    report: &breachcheck_report::Report,
+    json: &str,
+    signature: Option<&std::path::Path>,
+    operator: Option<String>,
+) -> Result<breachcheck_report::custody::CustodyEntry> {
+    use breachcheck_report::custody;
+    let reports = dir.join("reports");
+    std::fs::create_dir_all(&reports)
+        .with_context(|| format!("cannot create {}", reports.display()))?;
+    let seq = custody::verify(dir)?.len() + 1;
+    let stem = report
+        .sample
+        .file_name
+        .rsplit_once('.')
+        .map_or(report.sample.file_name.as_str(), |(a, _)| a)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect::<String>();
+    let base = format!("reports/{seq:04}-{stem}");
+    let mut files = Vec::new();
+    let mut put = |name: String, bytes: &[u8]| -> Result<()> {
+        breachcheck_report::write_atomic(&dir.join(&name), bytes)?;
+        files.push(name);
+        Ok(())
+    };
+    put(format!("{base}.json"), json.as_bytes())?;
+    put(format!("{base}.md"), report.to_markdown().as_bytes())?;
+    put(format!("{base}.html"), report.to_html().as_bytes())?;
+    if let Some(sig) = signature {
+        let bytes = std::fs::read(sig).with_context(|| format!("cannot read {}", sig.display()))?;
+        put(format!("{base}.json.sig"), &bytes)?;
+    }
+    let operator = operator
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .unwrap_or_else(|| "unknown".into());
+    Ok(custody::append(
+        dir,
+        custody::NewEntry {
+            time: report.generated_at.clone(),
+            operator,
+            action: "verify".into(),
+            input_name: report.sample.file_name.clone(),
+            input_sha256: report.sample.sha256.clone(),
+            input_bytes: report.sample.bytes,
+            index_commitment: report.index.commitment.root.clone(),
+            tool: format!(
+                "breachcheck {} rules {}",
+                report.tool.version, report.tool.rules_version
+            ),
+            verdict: report.verdict.class.as_str().to_owned(),
+            files,
+        },
+    )?)
 }
 
 /// Adds one file as a canary set or reference corpus (no snapshot chain, no rebuild check).

@@ -12,6 +12,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod custody;
 mod html;
 mod markdown;
 pub mod sign;

@@ -53,6 +53,7 @@ fn every_command_has_help_with_an_example() {
         vec!["canary", "generate"],
         vec!["tags"],
         vec!["reference", "add"],
+        vec!["case", "verify"],
         vec!["verify"],
         vec!["inspect"],
         vec!["demo"],
