@@ -221,6 +221,14 @@ impl<'a> Prober<'a> {
             }
             by_line.push((*line, ci as u32));
         }
+        tracing::debug!(
+            lines = recs.len(),
+            lookups = wanted.len(),
+            distinct_tags = tags.len(),
+            hits = pairs.len(),
+            candidates = cands.len(),
+            "probe batch"
+        );
         drop(pairs);
         by_line.sort_unstable();
         let mut starts = vec![0usize; recs.len() + 1];
