@@ -7,6 +7,7 @@ mod html;
 mod malformed;
 mod privacy;
 mod reference;
+mod scenarios;
 mod schema;
 mod segments;
 mod shapes;

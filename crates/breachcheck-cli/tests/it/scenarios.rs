@@ -1,0 +1,118 @@
+//! Hard cases of each hypothesis, generated at test time: small samples, a 5% mix, a
+//! recycled breach sharing most of its people with the company, a tiny sample. Each
+//! asserts the class, the source where there is one, and that the interval covers the
+//! truth — and that no small sample is confidently wrong.
+use crate::{build_args, key, p, read_json, run_ok, verify_args};
+use breachcheck_synth::{
+    leak_sample, recycled_sample, write_table, Population, TableFormat, SNAPSHOTS, SYSTEMS,
+};
+use std::path::Path;
+
+fn verify(
+    dir: &Path,
+    k: &Path,
+    idx: &Path,
+    name: &str,
+    t: &breachcheck_synth::Table,
+) -> serde_json::Value {
+    let path = dir.join(name);
+    write_table(&path, t, TableFormat::Csv(b',')).expect("write sample");
+    let json = dir.join(format!("{name}.json"));
+    run_ok(&[verify_args(k, idx, &json), vec![p(&path)]].concat());
+    read_json(&json)
+}
+
+fn covers(r: &serde_json::Value, truth: f64) -> bool {
+    let ci = &r["verdict"]["genuine_fraction"]["ci95"];
+    let (lo, hi) = (ci[0].as_f64().unwrap_or(1.0), ci[1].as_f64().unwrap_or(0.0));
+    lo <= truth && truth <= hi
+}
+
+#[test]
+fn each_hypothesis_on_its_hard_cases() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let k = key(dir);
+    let idx = dir.join("idx");
+    let pop = Population::generate(11, 1500);
+    let accounts = &SYSTEMS[0];
+    for (si, snap) in SNAPSHOTS.iter().enumerate() {
+        let path = dir.join(format!("accounts-{snap}.csv"));
+        write_table(&path, &pop.export(accounts, si), accounts.format).expect("export");
+        run_ok(&build_args(&k, &idx, "accounts", snap, &path));
+    }
+    let latest = pop.export(accounts, 2);
+
+    // 100 lines copied from the latest snapshot.
+    let r = verify(
+        dir,
+        &k,
+        &idx,
+        "genuine-100.csv",
+        &leak_sample(&latest, accounts, 100, 0, 0.0, 1),
+    );
+    assert_eq!(r["verdict"]["class"], "genuine", "{}", r["verdict"]);
+    assert_eq!(r["verdict"]["system"], "accounts");
+    assert!(covers(&r, 1.0));
+
+    // 100 made-up people.
+    let r = verify(
+        dir,
+        &k,
+        &idx,
+        "fabricated-100.csv",
+        &leak_sample(&latest, accounts, 0, 100, 0.1, 2),
+    );
+    assert_eq!(r["verdict"]["class"], "fabricated", "{}", r["verdict"]);
+    assert!(covers(&r, 0.0));
+
+    // 5% genuine lines hidden among 1,000.
+    let r = verify(
+        dir,
+        &k,
+        &idx,
+        "mix-5pct.csv",
+        &leak_sample(&latest, accounts, 50, 950, 0.0, 3),
+    );
+    assert_eq!(r["verdict"]["class"], "mixed", "{}", r["verdict"]);
+    assert_eq!(r["verdict"]["system"], "accounts");
+    assert!(covers(&r, 0.05), "{}", r["verdict"]["genuine_fraction"]);
+
+    // Another service's breach sharing 80% of its people with the company.
+    let r = verify(
+        dir,
+        &k,
+        &idx,
+        "recycled-80.csv",
+        &recycled_sample(&pop, 2, 800, 200, 4),
+    );
+    assert_eq!(r["verdict"]["class"], "recycled", "{}", r["verdict"]);
+    assert!(covers(&r, 0.0), "{}", r["verdict"]["genuine_fraction"]);
+
+    // Twenty lines, genuine or made up: never confidently wrong.
+    let small_genuine = verify(
+        dir,
+        &k,
+        &idx,
+        "genuine-20.csv",
+        &leak_sample(&latest, accounts, 20, 0, 0.0, 5),
+    );
+    let class = small_genuine["verdict"]["class"].as_str().unwrap_or("");
+    assert!(
+        matches!(class, "genuine" | "inconclusive"),
+        "20 genuine lines read as {class}"
+    );
+    let small_fake = verify(
+        dir,
+        &k,
+        &idx,
+        "fabricated-20.csv",
+        &leak_sample(&latest, accounts, 0, 20, 0.0, 6),
+    );
+    assert_eq!(
+        small_fake["verdict"]["class"], "inconclusive",
+        "{}",
+        small_fake["verdict"]
+    );
+    assert!(covers(&small_fake, 0.0));
+}
