@@ -218,7 +218,9 @@ pub fn city(raw: &str) -> Option<String> {
             t => t,
         })
         .collect();
-    (!toks.is_empty()).then(|| toks.join(" "))
+    // Joined without spaces: a city transliterated syllable by syllable (北京 → "bei jing")
+    // and typed as one word (Beijing) agree.
+    (!toks.is_empty()).then(|| toks.concat())
 }
 
 /// Canonical postal code for a country (ISO alpha-2, if known): upper case without spaces

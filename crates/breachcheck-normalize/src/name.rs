@@ -20,13 +20,24 @@ const PARTICLES: &[&str] = &[
 ];
 
 /// Spelling variation that transliteration and habit put into the same name: `y` and `i`
-/// (Dmitry/Dmitrii, Yulia/Iuliia), doubled vowels (Raahul, Saara), so a name written in its
-/// own script and the same name typed in Latin letters agree.
+/// (Dmitry/Dmitrii, Yulia/Iuliia), doubled vowels (Raahul, Saara), and umlauts written out
+/// (Müller/Mueller/Muller, Jürgen/Juergen, Schäfer/Schaefer: an `e` after a, o or u goes
+/// unless it ends the word),
+/// so a name written in its own script and the same name typed in Latin letters agree. A
+/// few distinct names meet (Michael/Michal): a whole-record match needs the other fields too.
 fn settle(token: &str) -> String {
     let mut out = String::with_capacity(token.len());
-    for c in token.chars() {
+    let mut chars = token.chars().peekable();
+    while let Some(c) = chars.next() {
         let c = if c == 'y' { 'i' } else { c };
         if "aeiou".contains(c) && out.ends_with(c) {
+            continue;
+        }
+        // An umlaut written out is never word-final (Zoe keeps its e).
+        if c == 'e'
+            && chars.peek().is_some()
+            && (out.ends_with('a') || out.ends_with('o') || out.ends_with('u'))
+        {
             continue;
         }
         out.push(c);
