@@ -774,7 +774,7 @@ fn record_in_case(
         .unwrap_or_else(|| "unknown".into());
     Ok(custody::append(
         dir,
-        custody::NewEntry {
+        custody::Event {
             time: report.generated_at.clone(),
             operator,
             action: "verify".into(),
@@ -787,8 +787,8 @@ fn record_in_case(
                 report.tool.version, report.tool.rules_version
             ),
             verdict: report.verdict.class.as_str().to_owned(),
-            files,
         },
+        &files,
     )?)
 }
 

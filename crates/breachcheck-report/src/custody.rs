@@ -48,20 +48,18 @@ pub struct CustodyFile {
     pub sha256: String,
 }
 
-/// What happened, as recorded.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CustodyEntry {
-    /// 1-based position in the log.
-    pub seq: usize,
+/// What happened: the part of an entry the caller supplies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
     /// When (RFC 3339, UTC).
     pub time: String,
     /// Who ran it (`--operator`, else the login name).
     pub operator: String,
     /// What was done (e.g. `verify`).
     pub action: String,
-    /// The input's file name, SHA-256 and size on receipt.
+    /// The input's file name.
     pub input_name: String,
-    /// SHA-256 of the input, hex.
+    /// SHA-256 of the input on receipt, hex.
     pub input_sha256: String,
     /// Size of the input in bytes.
     pub input_bytes: u64,
@@ -71,6 +69,16 @@ pub struct CustodyEntry {
     pub tool: String,
     /// The verdict class reached.
     pub verdict: String,
+}
+
+/// One line of the custody log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustodyEntry {
+    /// 1-based position in the log.
+    pub seq: usize,
+    /// What happened.
+    #[serde(flatten)]
+    pub event: Event,
     /// Files written into the case folder.
     pub files: Vec<CustodyFile>,
     /// Hash of the previous entry (zeros for the first).
@@ -162,40 +170,15 @@ pub fn verify(dir: &Path) -> Result<Vec<CustodyEntry>> {
     Ok(entries)
 }
 
-/// What to record; `seq`, `prev` and `hash` are filled in by [`append`].
-#[derive(Clone, Debug)]
-pub struct NewEntry {
-    /// When (RFC 3339, UTC).
-    pub time: String,
-    /// Who.
-    pub operator: String,
-    /// What.
-    pub action: String,
-    /// Input file name.
-    pub input_name: String,
-    /// Input SHA-256.
-    pub input_sha256: String,
-    /// Input size.
-    pub input_bytes: u64,
-    /// Index commitment.
-    pub index_commitment: String,
-    /// Tool and rule versions.
-    pub tool: String,
-    /// Verdict class.
-    pub verdict: String,
-    /// Files already written into the folder (paths relative to it).
-    pub files: Vec<String>,
-}
-
 /// Appends an entry to the case folder's log after checking the chain so far. The line is
 /// written in one `write` in append mode and synced; nothing before it is ever rewritten.
-pub fn append(dir: &Path, new: NewEntry) -> Result<CustodyEntry> {
+/// `files` are paths inside the folder, already written; their hashes are recorded.
+pub fn append(dir: &Path, event: Event, files: &[String]) -> Result<CustodyEntry> {
     let existing = verify(dir)?;
     let prev = existing
         .last()
         .map_or_else(|| GENESIS.to_owned(), |e| e.hash.clone());
-    let files = new
-        .files
+    let files = files
         .iter()
         .map(|p| {
             Ok(CustodyFile {
@@ -206,15 +189,7 @@ pub fn append(dir: &Path, new: NewEntry) -> Result<CustodyEntry> {
         .collect::<Result<Vec<_>>>()?;
     let mut e = CustodyEntry {
         seq: existing.len() + 1,
-        time: new.time,
-        operator: new.operator,
-        action: new.action,
-        input_name: new.input_name,
-        input_sha256: new.input_sha256,
-        input_bytes: new.input_bytes,
-        index_commitment: new.index_commitment,
-        tool: new.tool,
-        verdict: new.verdict,
+        event,
         files,
         prev,
         hash: String::new(),
@@ -241,9 +216,9 @@ pub fn append(dir: &Path, new: NewEntry) -> Result<CustodyEntry> {
 mod tests {
     use super::*;
 
-    fn entry(dir: &Path, name: &str) -> NewEntry {
+    fn entry(dir: &Path, name: &str) -> (Event, Vec<String>) {
         std::fs::write(dir.join(format!("{name}.json")), name).expect("write");
-        NewEntry {
+        let e = Event {
             time: "2026-11-27T00:00:00Z".into(),
             operator: "analyst".into(),
             action: "verify".into(),
@@ -253,15 +228,16 @@ mod tests {
             index_commitment: "cd".repeat(32),
             tool: "breachcheck 0.1.0 rules 2".into(),
             verdict: "genuine".into(),
-            files: vec![format!("{name}.json")],
-        }
+        };
+        (e, vec![format!("{name}.json")])
     }
 
     #[test]
     fn the_chain_catches_edits_removals_and_changed_files() {
         let d = tempfile::tempdir().expect("tempdir");
         for n in ["a", "b", "c"] {
-            append(d.path(), entry(d.path(), n)).expect("append");
+            let (e, files) = entry(d.path(), n);
+            append(d.path(), e, &files).expect("append");
         }
         assert_eq!(verify(d.path()).expect("intact").len(), 3);
         let log = d.path().join(LOG);
@@ -282,6 +258,7 @@ mod tests {
         // A torn last line is reported, and nothing is appended after it.
         std::fs::write(d.path().join("b.json"), "b").expect("write");
         std::fs::write(&log, &text[..text.len() - 5]).expect("write");
-        assert!(append(d.path(), entry(d.path(), "d")).is_err());
+        let (e, files) = entry(d.path(), "d");
+        assert!(append(d.path(), e, &files).is_err());
     }
 }
