@@ -224,6 +224,7 @@ pub(crate) fn render(r: &Report) -> String {
         ("disposable e-mail", sig.email_disposable),
         ("impossible birth date", sig.birth_date_invalid),
         ("invalid postal code", sig.postal_code_invalid),
+        ("repeated line", sig.duplicate_records),
     ]
     .iter()
     .map(|(what, k)| {

@@ -285,6 +285,8 @@ pub struct Signals {
     pub postal_code_invalid: u64,
     /// Lines with no usable field.
     pub empty_records: u64,
+    /// Lines repeating an earlier line field for field.
+    pub duplicate_records: u64,
 }
 
 /// The whole report.
@@ -367,6 +369,7 @@ impl Report {
                 email_disposable: tally.email_disposable,
                 postal_code_invalid: tally.postal_code_invalid,
                 empty_records: tally.empty,
+                duplicate_records: tally.duplicates,
             },
             verdict: tally.verdict(),
         }

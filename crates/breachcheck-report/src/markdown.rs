@@ -182,6 +182,7 @@ pub(crate) fn render(r: &Report) -> String {
         ),
         ("impossible birth dates", sig.birth_date_invalid),
         ("records without any usable field", sig.empty_records),
+        ("lines repeating an earlier line", sig.duplicate_records),
     ] {
         let _ = writeln!(s, "- {what}: {n}");
     }

@@ -339,6 +339,13 @@ impl Tally {
                 reasons.push(format!("{k} line(s) ({}) carry {what}", pct(k, n)));
             }
         };
+        if self.duplicates * 100 > n {
+            reasons.push(format!(
+                "{} line(s) ({}) repeat an earlier line field for field: generated data and padded compilations repeat, an export of one table rarely does",
+                self.duplicates,
+                pct(self.duplicates, n)
+            ));
+        }
         signal(
             self.phone_invalid,
             "a phone number impossible for its region (typical of generated data)",

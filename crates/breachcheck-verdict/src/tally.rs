@@ -61,6 +61,12 @@ pub struct Tally {
     pub email_disposable: u64,
     /// Lines whose postal code does not fit its country's format.
     pub postal_code_invalid: u64,
+    /// Lines repeating an earlier line of the sample field for field (after
+    /// normalization): generators and padded compilations repeat, exports of one table
+    /// rarely do.
+    pub duplicates: u64,
+    /// Digests of the lines seen, to count repeats (8 bytes a line).
+    seen: std::collections::HashSet<u64>,
     /// Lines with no usable field.
     pub empty: u64,
     /// Lines whose genuine match reproduces a stored quirk (subset of genuine lines).
@@ -107,6 +113,8 @@ impl Tally {
             email_reserved: 0,
             email_disposable: 0,
             postal_code_invalid: 0,
+            duplicates: 0,
+            seen: std::collections::HashSet::new(),
             empty: 0,
             quirk_lines: 0,
             joined: 0,
@@ -158,6 +166,9 @@ impl Tally {
         self.email_reserved += u64::from(rec.signals.email_reserved);
         self.email_disposable += u64::from(rec.signals.email_disposable);
         self.postal_code_invalid += u64::from(rec.signals.postal_code_invalid);
+        if !rec.is_empty() && !self.seen.insert(content_digest(rec)) {
+            self.duplicates += 1;
+        }
         for sm in &m.per_segment {
             if let Some(s) = self.segments.get_mut(sm.segment as usize) {
                 s.any_match += 1;
@@ -191,6 +202,12 @@ impl Tally {
         self.email_reserved += other.email_reserved;
         self.email_disposable += other.email_disposable;
         self.postal_code_invalid += other.postal_code_invalid;
+        self.duplicates += other.duplicates;
+        for d in other.seen {
+            if !self.seen.insert(d) {
+                self.duplicates += 1;
+            }
+        }
         self.empty += other.empty;
         self.quirk_lines += other.quirk_lines;
         self.joined += other.joined;
@@ -246,4 +263,21 @@ impl Tally {
             .sum::<u64>()
             + self.joined
     }
+}
+
+/// A 64-bit digest of a line's normalized fields (tags and which fields are present).
+fn content_digest(rec: &TaggedRecord) -> u64 {
+    // FNV-1a over the tags: the tags are already keyed hashes, so mixing them is enough.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (f, t) in rec.fields() {
+        for b in (f.index() as u64)
+            .to_le_bytes()
+            .into_iter()
+            .chain(t.canonical.0.to_le_bytes())
+        {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }

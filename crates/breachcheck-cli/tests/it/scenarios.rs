@@ -116,3 +116,36 @@ fn each_hypothesis_on_its_hard_cases() {
     );
     assert!(covers(&small_fake, 0.0));
 }
+
+/// Lines repeated within a sample are counted and named as a sign of generated or padded
+/// data.
+#[test]
+fn repeated_lines_are_counted() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let (k, idx, _) = crate::indexed(
+        dir,
+        "accounts",
+        "2026-03-31",
+        "a.csv",
+        "email,full_name\nana@example.es,Ana Lopez\n",
+    );
+    let mut sample = String::from("email,full_name\n");
+    for i in 0..60 {
+        // Every fifth line repeats the one before it, spelled differently.
+        if i % 5 == 4 {
+            sample.push_str(&format!("P{}@EXAMPLE.NET, Person {} \n", i - 1, i - 1));
+        } else {
+            sample.push_str(&format!("p{i}@example.net,Person {i}\n"));
+        }
+    }
+    let path = dir.join("s.csv");
+    std::fs::write(&path, sample).expect("write");
+    let json = dir.join("s.json");
+    run_ok(&[verify_args(&k, &idx, &json), vec![p(&path)]].concat());
+    let r = read_json(&json);
+    assert_eq!(r["signals"]["duplicate_records"], 12, "{}", r["signals"]);
+    assert!(r["verdict"]["reasons"]
+        .to_string()
+        .contains("12 line(s) (20.0%) repeat an earlier line"));
+}
