@@ -362,7 +362,16 @@ impl TextRecords {
             while cells.len() > self.width && cells.last().is_some_and(|c| c.trim().is_empty()) {
                 cells.pop();
             }
-            if cells.len() < self.width && cells.len() * 2 >= self.width {
+            // A combolist line without its separator is not a credential pair but the
+            // banners and notes such lists carry: quarantined, not padded.
+            let combolist = matches!(
+                self.format,
+                Format::Delimited {
+                    delimiter: b':',
+                    ..
+                }
+            );
+            if cells.len() < self.width && cells.len() * 2 >= self.width && !combolist {
                 cells.resize(self.width, String::new());
             }
         }

@@ -91,13 +91,16 @@ fn combolist_matches_emails_only_and_never_as_names() {
     let r = verify(
         tmp.path(),
         "combo.txt",
-        b"ana.lopez@example.es:Sunshine1\nbo.li@example.cn:pa:ss:word\nnobody@example.org:qwerty\n",
+        b"ana.lopez@example.es:Sunshine1\nbo.li@example.cn:pa:ss:word\nnobody@example.org:qwerty\n==== dumped by somebody ====\nx1@example.org:a\nx2@example.org:b\nx3@example.org:c\nx4@example.org:d\nx5@example.org:e\n",
     );
     let roles = crate::roles(&r["sample"]["parts"][0]);
     assert_eq!(roles, ["email", "password_hash"]);
-    assert_eq!(r["sample"]["records_parsed"], 3);
+    assert_eq!(r["sample"]["records_parsed"], 8);
+    // A banner line without the separator is quarantined, not read as an e-mail.
+    assert_eq!(r["sample"]["quarantined"], 1);
+    assert_eq!(r["sample"]["quarantine"][0]["line"], 4);
     assert_eq!(r["matches"]["by_evidence"]["partial"], 2);
-    assert_eq!(r["matches"]["by_evidence"]["none"], 1);
+    assert_eq!(r["matches"]["by_evidence"]["none"], 6);
 }
 
 #[test]
