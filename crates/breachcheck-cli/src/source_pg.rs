@@ -37,9 +37,12 @@ pub(crate) fn redacted(config: &postgres::Config) -> String {
 /// Runs `query` on the database at `url` and spools its rows as CSV into `dir`. A password
 /// not in the URL is taken from `PGPASSWORD`, as libpq does.
 pub(crate) fn spool(url: &str, query: &str, dir: &Path) -> Result<Spooled> {
-    let mut config = postgres::Config::from_str(url).context(
-        "--source takes a PostgreSQL URL such as postgres://user@host:5432/dbname (or key=value pairs)",
-    )?;
+    // The parser's own message may quote the URL, password included: not shown.
+    let mut config = postgres::Config::from_str(url).map_err(|_| {
+        anyhow::anyhow!(
+            "--source takes a PostgreSQL URL such as postgres://user@host:5432/dbname (or key=value pairs)"
+        )
+    })?;
     if config.get_password().is_none() {
         if let Ok(pw) = std::env::var("PGPASSWORD") {
             config.password(pw);
@@ -54,7 +57,7 @@ pub(crate) fn spool(url: &str, query: &str, dir: &Path) -> Result<Spooled> {
         .copy_out(&format!(
             "COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)"
         ))
-        .with_context(|| format!("the query failed on {location}"))?;
+        .map_err(|e| anyhow::anyhow!("the query failed on {location}: {}", describe(&e)))?;
     let file = tempfile::Builder::new()
         .prefix(".pg-")
         .suffix(".csv")
@@ -62,7 +65,8 @@ pub(crate) fn spool(url: &str, query: &str, dir: &Path) -> Result<Spooled> {
         .with_context(|| format!("cannot create a spool file in {}", dir.display()))?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file.as_file());
     std::io::copy(&mut reader, &mut w)
-        .with_context(|| format!("copying rows from {location} failed"))?;
+        // The server's error arrives inside an I/O error whose text may quote a value.
+        .map_err(|_| anyhow::anyhow!("copying rows from {location} failed: the server ended the copy with an error (connection lost, or a data error in the query)"))?;
     w.flush().context("cannot write the spool file")?;
     drop(w);
     Ok(Spooled {
@@ -70,4 +74,21 @@ pub(crate) fn spool(url: &str, query: &str, dir: &Path) -> Result<Spooled> {
         name: format!("postgres:{}", config.get_dbname().unwrap_or("postgres")),
         location,
     })
+}
+
+/// A server error without any data value: statement errors (SQLSTATE class 42: syntax,
+/// unknown column or table, permission) quote the query, never rows, so their message is
+/// shown; other server errors (data exceptions, constraint violations) can quote a cell,
+/// so only their SQLSTATE is.
+fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) if db.code().code().starts_with("42") => {
+            format!("{} (SQLSTATE {})", db.message(), db.code().code())
+        }
+        Some(db) => format!(
+            "SQLSTATE {} (its message is not shown: it may quote a value)",
+            db.code().code()
+        ),
+        None => "the connection failed or was closed".into(),
+    }
 }

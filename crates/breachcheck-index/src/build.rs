@@ -264,25 +264,28 @@ impl SegmentBuilder {
         let seg_dir = self.dir.join(SEGMENT_DIR);
         let postings: u64 = self.runs.iter().map(|(_, n)| n).sum();
         let (bytes, root, checksum) = self.write(&seg_dir, &file, postings, &removed)?;
-        let previous_live = self
-            .manifest
-            .segments
-            .iter()
-            .rev()
-            .find(|s| s.kind == SegmentKind::System && s.system == self.system)
-            .filter(|_| self.kind == SegmentKind::System)
-            .map_or(0, |s| s.live);
+        // A system snapshot holds what the previous one held, less removals, plus what it
+        // stores; a canary set or corpus holds what it stores.
+        let live = match self.kind {
+            SegmentKind::System => {
+                let previous = self
+                    .manifest
+                    .segments
+                    .iter()
+                    .rev()
+                    .find(|s| s.kind == SegmentKind::System && s.system == self.system)
+                    .map_or(0, |s| s.live);
+                previous.saturating_sub(removed.len() as u64) + self.stored
+            }
+            SegmentKind::Canary | SegmentKind::Reference => self.stored,
+        };
         let meta = SegmentMeta {
             file,
             system: self.system,
             snapshot: self.snapshot,
             kind: self.kind,
             records: self.stored,
-            live: if self.kind == SegmentKind::System {
-                previous_live.saturating_sub(removed.len() as u64) + self.stored
-            } else {
-                self.stored
-            },
+            live,
             removed: removed.len() as u64,
             postings,
             bytes,

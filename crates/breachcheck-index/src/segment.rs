@@ -180,15 +180,20 @@ impl RecordRow {
 
     /// A 64-bit digest of the record's content (masks and check values, not its source
     /// position): equal digests mean the record is unchanged between two snapshots.
+    /// Computed for every record of a delta build, so it hashes in place, allocating nothing.
     pub(crate) fn content_digest(&self) -> u64 {
-        let mut buf = Vec::with_capacity(4 + 8 * MatchField::COUNT);
-        RecordRow {
-            source_row: 0,
-            ..*self
+        let mut h = blake3::Hasher::new();
+        h.update(&self.present.to_le_bytes());
+        h.update(&self.quirky.to_le_bytes());
+        for f in MatchField::ALL {
+            if self.present & f.bit() != 0 {
+                h.update(&self.canonical[f.index()].to_le_bytes());
+            }
+            if self.quirky & f.bit() != 0 {
+                h.update(&self.raw[f.index()].to_le_bytes());
+            }
         }
-        .encode_into(0, &mut buf);
-        let h = blake3::hash(&buf);
-        u64::from_le_bytes(h.as_bytes()[..8].try_into().unwrap_or([0; 8]))
+        u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().unwrap_or([0; 8]))
     }
 }
 

@@ -162,20 +162,16 @@ impl<'a> Prober<'a> {
             .max(1);
         let found: Vec<Vec<(u32, u32)>> = tags
             .par_chunks(chunk)
-            .map(|part| {
-                let mut out = Vec::with_capacity(part.len());
+            .flat_map_iter(|part| {
                 let mut buf = Vec::new();
-                for t in part {
-                    buf.clear();
-                    self.index.lookup_into(Tag(*t), &mut buf);
-                    out.push(buf.iter().map(|h| (h.segment, h.record)).collect());
-                }
-                out
+                part.iter()
+                    .map(|t| {
+                        buf.clear();
+                        self.index.lookup_into(Tag(*t), &mut buf);
+                        buf.iter().map(|h| (h.segment, h.record)).collect()
+                    })
+                    .collect::<Vec<_>>()
             })
-            .collect::<Vec<Vec<Vec<(u32, u32)>>>>()
-            .into_iter()
-            .flatten()
-            .map(|v: Vec<(u32, u32)>| v)
             .collect();
         // (segment, record, line) for every hit of every line.
         let mut pairs: Vec<(u32, u32, u32)> = Vec::new();

@@ -122,23 +122,17 @@ pub(crate) fn render(r: &Report) -> String {
     // Evidence classes.
     let e = &r.matches.by_evidence;
     let total = e.total().max(1) as f64;
-    let classes: Vec<(String, f64, String)> = [
-        ("canary", e.canary),
-        ("internal_id", e.internal_id),
-        ("quirk_full_record", e.quirk_full_record),
-        ("full_record", e.full_record),
-        ("partial", e.partial),
-        ("none", e.none),
-    ]
-    .iter()
-    .map(|(name, n)| {
-        (
-            (*name).to_owned(),
-            *n as f64,
-            format!("{n} ({:.1}%)", 100.0 * *n as f64 / total),
-        )
-    })
-    .collect();
+    let classes: Vec<(String, f64, String)> = e
+        .by_class()
+        .iter()
+        .map(|(name, n)| {
+            (
+                (*name).to_owned(),
+                *n as f64,
+                format!("{n} ({:.1}%)", 100.0 * *n as f64 / total),
+            )
+        })
+        .collect();
     s.push_str("<h2>Evidence classes</h2><p class=\"muted\">Each line counted once, in the strongest class it reaches.</p>");
     let max = classes.iter().map(|c| c.1).fold(0.0, f64::max);
     bars(&mut s, "evidence classes", &classes, max, "#0969da");
@@ -182,12 +176,9 @@ pub(crate) fn render(r: &Report) -> String {
             .by_segment
             .iter()
             .map(|seg| {
-                let kind = if seg.canary {
-                    " (canary)"
-                } else if seg.reference {
-                    " (reference)"
-                } else {
-                    ""
+                let kind = match seg.kind() {
+                    "system" => String::new(),
+                    k => format!(" ({k})"),
                 };
                 (
                     format!("{} {}{kind}", seg.system, seg.snapshot),

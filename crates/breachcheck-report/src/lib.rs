@@ -214,14 +214,21 @@ impl EvidenceCounts {
         }
     }
 
+    /// (class name, lines), strongest class first: the order every rendering lists them in.
+    pub fn by_class(&self) -> [(&'static str, u64); 6] {
+        [
+            ("canary", self.canary),
+            ("internal_id", self.internal_id),
+            ("quirk_full_record", self.quirk_full_record),
+            ("full_record", self.full_record),
+            ("partial", self.partial),
+            ("none", self.none),
+        ]
+    }
+
     /// Sum over classes (equals the records parsed).
     pub fn total(&self) -> u64 {
-        self.canary
-            + self.internal_id
-            + self.quirk_full_record
-            + self.full_record
-            + self.partial
-            + self.none
+        self.by_class().iter().map(|(_, n)| n).sum::<u64>()
     }
 }
 

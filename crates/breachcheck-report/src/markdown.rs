@@ -38,14 +38,7 @@ pub(crate) fn render(r: &Report) -> String {
     let _ = writeln!(s, "| evidence class | lines | share |\n|---|---:|---:|");
     let e = &r.matches.by_evidence;
     let total = e.total().max(1) as f64;
-    for (name, n) in [
-        ("canary", e.canary),
-        ("internal_id", e.internal_id),
-        ("quirk_full_record", e.quirk_full_record),
-        ("full_record", e.full_record),
-        ("partial", e.partial),
-        ("none", e.none),
-    ] {
+    for (name, n) in e.by_class() {
         let _ = writeln!(s, "| {name} | {n} | {:.1}% |", 100.0 * n as f64 / total);
     }
     if r.matches.joined > 0 {
@@ -69,13 +62,7 @@ pub(crate) fn render(r: &Report) -> String {
         "| system | snapshot | kind | full record or better | any match |\n|---|---|---|---:|---:|"
     );
     for seg in &r.matches.by_segment {
-        let kind = if seg.canary {
-            "canary"
-        } else if seg.reference {
-            "reference"
-        } else {
-            "system"
-        };
+        let kind = seg.kind();
         let _ = writeln!(
             s,
             "| {} | {} | {kind} | {} | {} |",

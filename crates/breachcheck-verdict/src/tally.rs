@@ -34,6 +34,17 @@ impl SegmentCount {
     pub fn is_system(&self) -> bool {
         !self.canary && !self.reference
     }
+
+    /// What the segment holds: `system`, `canary` or `reference`.
+    pub fn kind(&self) -> &'static str {
+        if self.canary {
+            "canary"
+        } else if self.reference {
+            "reference"
+        } else {
+            "system"
+        }
+    }
 }
 
 /// Counts over a whole sample.

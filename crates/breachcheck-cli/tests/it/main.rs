@@ -31,6 +31,13 @@ pub(crate) fn run_ok(args: &[&str]) -> Output {
     out
 }
 
+/// Runs the binary with `args`, asserting it fails; returns its output (for the message).
+pub(crate) fn run_fails(args: &[&str]) -> Output {
+    let out = bin().args(args).output().expect("binary runs");
+    assert!(!out.status.success(), "breachcheck {args:?} succeeded");
+    out
+}
+
 pub(crate) fn p(path: &Path) -> &str {
     path.to_str().expect("temp paths are UTF-8")
 }

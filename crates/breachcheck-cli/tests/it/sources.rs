@@ -1,7 +1,6 @@
 //! Sources beyond files (a live PostgreSQL database), key rotation and exports.
 use crate::{build_args, key, p, read_json, run_ok, verify_args};
 use std::fmt::Write as _;
-use std::path::Path;
 
 /// The test server's URL: `.ci/run` starts PostgreSQL and sets BREACHCHECK_TEST_PG. Outside
 /// CI without a server the test says so and stops; in CI a missing server is a failure.
@@ -120,26 +119,22 @@ fn index_and_verify(db_url: &str) {
     assert_eq!(r["matches"]["by_evidence"]["none"], 0, "{}", r["matches"]);
     assert_eq!(r["verdict"]["system"], "crm");
     // A bad query is a clear error that names the database, not a crash.
-    let bad = crate::bin()
-        .args([
-            "index",
-            "build",
-            "--key",
-            p(&k),
-            "--index",
-            p(&idx),
-            "--system",
-            "crm",
-            "--snapshot",
-            "2026-07-31",
-            "--source",
-            db_url,
-            "--query",
-            "SELECT nope FROM customers",
-        ])
-        .output()
-        .expect("runs");
-    assert!(!bad.status.success());
+    let bad = crate::run_fails(&[
+        "index",
+        "build",
+        "--key",
+        p(&k),
+        "--index",
+        p(&idx),
+        "--system",
+        "crm",
+        "--snapshot",
+        "2026-07-31",
+        "--source",
+        db_url,
+        "--query",
+        "SELECT nope FROM customers",
+    ]);
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("query failed"), "{err}");
     assert!(
@@ -208,35 +203,28 @@ fn rekey_rebuilds_under_a_new_key_from_the_sources() {
             .expect("json");
     assert_eq!(m2["segments"][1]["recipe"]["map"][0], "full_name=full_name");
     // The old key does not open the new index.
-    let refused = crate::bin()
-        .args(verify_args(&k, &new_idx, &a_path(dir)))
-        .arg(p(&sample))
-        .output()
-        .expect("runs");
-    assert!(!refused.status.success());
+    crate::run_fails(
+        &[
+            verify_args(&k, &new_idx, &dir.join("refused.json")),
+            vec![p(&sample)],
+        ]
+        .concat(),
+    );
     // A source that changed since it was indexed cannot be rebuilt into the same index.
     std::fs::write(&feb, people(100, 301)).expect("write");
-    let changed = crate::bin()
-        .args([
-            "index",
-            "rekey",
-            "--key",
-            p(&k),
-            "--new-key",
-            p(&k2),
-            "--index",
-            p(&idx),
-            "--out",
-            p(&dir.join("idx3")),
-        ])
-        .output()
-        .expect("runs");
-    assert!(!changed.status.success());
+    let changed = crate::run_fails(&[
+        "index",
+        "rekey",
+        "--key",
+        p(&k),
+        "--new-key",
+        p(&k2),
+        "--index",
+        p(&idx),
+        "--out",
+        p(&dir.join("idx3")),
+    ]);
     assert!(String::from_utf8_lossy(&changed.stderr).contains("no longer what was indexed"));
-}
-
-fn a_path(dir: &Path) -> std::path::PathBuf {
-    dir.join("refused.json")
 }
 
 #[test]
@@ -285,9 +273,5 @@ fn export_and_sample_tags_are_parquet_with_the_index_counts() {
         format!("wrote {postings} tags to {}", tags.display())
     );
     // A second export over the first is refused.
-    let again = crate::bin()
-        .args(["index", "export", "--index", p(&idx), "--out", p(&out)])
-        .output()
-        .expect("runs");
-    assert!(!again.status.success());
+    crate::run_fails(&["index", "export", "--index", p(&idx), "--out", p(&out)]);
 }
