@@ -22,7 +22,7 @@ COLUMNS = [
     "given_name", "surname", "street_number", "address_1", "address_2",
     "suburb", "postcode", "state", "date_of_birth", "soc_sec_id",
 ]
-LINKED = {"canary", "internal_id", "quirk_full_record", "full_record"}
+LINKED = {"canary", "internal_id", "quirk_full_record", "full_record", "fuzzy_record"}
 
 
 def ensure(pkg, module):

@@ -10,7 +10,7 @@ use breachcheck_ingest::{Event, IngestOptions, Part, Quarantined, RawRecord, Sam
 use breachcheck_link::{LineMatch, Prober};
 use breachcheck_normalize::country::Region;
 use breachcheck_normalize::{Normalizer, PartHints, TaggedRecord};
-use breachcheck_report::{Report, SampleSection, QUARANTINE_LISTED};
+use breachcheck_report::{Linkage, Report, SampleSection, QUARANTINE_LISTED};
 use breachcheck_verdict::Tally;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -436,7 +436,9 @@ pub(crate) fn verify(
     let bytes = std::fs::metadata(sample_path).map(|m| m.len()).unwrap_or(0);
     let sample = Sample::open(sample_path, opts)?;
     let normalizer = Normalizer::new(Tagger::new(key), region);
-    let prober = Prober::new(&index);
+    // The first batch estimates the linkage model every later batch is scored with.
+    let prober = std::cell::RefCell::new(Prober::new(&index));
+    let fitted = std::cell::Cell::new(false);
     let mut tally = Tally::new(index.manifest());
     let mut quarantine = Vec::new();
     let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
@@ -458,7 +460,11 @@ pub(crate) fn verify(
                  matches_file: &mut Option<MatchesFile>|
      -> Result<()> {
         let t = std::time::Instant::now();
-        let results: Vec<LineMatch> = prober.probe_batch(pending);
+        let results: Vec<LineMatch> = if fitted.replace(true) {
+            prober.borrow().probe_batch(pending)
+        } else {
+            prober.borrow_mut().fit_and_probe(pending)
+        };
         probe_time.set(probe_time.get() + t.elapsed());
         for ((line, t), m) in lines.iter().zip(pending.iter()).zip(&results) {
             tally.add(t, m);
@@ -515,7 +521,12 @@ pub(crate) fn verify(
         quarantine,
         by_reason,
     );
-    let report = Report::new(time::now_rfc3339(), section, index.manifest(), &tally);
+    let mut report = Report::new(time::now_rfc3339(), section, index.manifest(), &tally);
+    if fitted.get() {
+        report.matches.linkage = Some(Linkage::new(prober.borrow().model(), |f| {
+            tally.field_present[f.index()] > 0
+        }));
+    }
     Ok(report)
 }
 

@@ -10,11 +10,16 @@ pub enum EvidenceClass {
     None,
     /// Some fields match one record.
     Partial,
+    /// The linkage model puts the line and one record at ≥ 99% the same person although
+    /// not every field agrees exactly (typos, a changed digit, an old address), and no
+    /// e-mail, phone or login disagrees.
+    FuzzyRecord,
     /// All the line's personal fields (at least two) match one record after normalization.
     FullRecord,
     /// A full-record match that also reproduces how the source stored at least one value.
     QuirkFullRecord,
-    /// A system's own identifier matched, together with at least one personal field.
+    /// A system's own identifier matched, together with an identifying personal field (or
+    /// two others, such as city and postal code).
     InternalId,
     /// A planted canary record matched.
     Canary,
@@ -22,11 +27,12 @@ pub enum EvidenceClass {
 
 impl EvidenceClass {
     /// Strongest first, as reports list them.
-    pub const STRONGEST_FIRST: [EvidenceClass; 6] = [
+    pub const STRONGEST_FIRST: [EvidenceClass; 7] = [
         EvidenceClass::Canary,
         EvidenceClass::InternalId,
         EvidenceClass::QuirkFullRecord,
         EvidenceClass::FullRecord,
+        EvidenceClass::FuzzyRecord,
         EvidenceClass::Partial,
         EvidenceClass::None,
     ];
@@ -38,14 +44,16 @@ impl EvidenceClass {
             EvidenceClass::InternalId => "internal_id",
             EvidenceClass::QuirkFullRecord => "quirk_full_record",
             EvidenceClass::FullRecord => "full_record",
+            EvidenceClass::FuzzyRecord => "fuzzy_record",
             EvidenceClass::Partial => "partial",
             EvidenceClass::None => "none",
         }
     }
 
-    /// Whether this class, on its own, says the line was copied from the company.
+    /// Whether this class, on its own, says the line is one of the company's records
+    /// (copied, possibly with a seller's noise).
     pub fn is_genuine(self) -> bool {
-        self >= EvidenceClass::FullRecord
+        self >= EvidenceClass::FuzzyRecord
     }
 }
 

@@ -1,6 +1,8 @@
+use crate::fuzzy::FuzzyTables;
 use crate::{MatchField, RULES_VERSION};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// Length of a breachcheck secret key in bytes.
@@ -98,14 +100,17 @@ impl TagDomain {
 #[derive(Clone)]
 pub struct Tagger {
     subkey: Zeroizing<[u8; 32]>,
+    fuzzy: Arc<FuzzyTables>,
 }
 
 impl Tagger {
     /// Derives the tagging subkey from the secret key.
     pub fn new(key: &SecretKey) -> Self {
         let subkey = blake3::derive_key("breachcheck 2026-11 field tag v1", key.bytes());
+        let fuzzy = FuzzyTables::derive(&subkey);
         Tagger {
             subkey: Zeroizing::new(subkey),
+            fuzzy,
         }
     }
 
@@ -125,45 +130,76 @@ impl Tagger {
     pub fn field(&self, field: MatchField, canonical: &str) -> Tag {
         self.tag(TagDomain::Canonical(field), canonical)
     }
+
+    /// Blocking tag combining a left part (a phonetic key, or a tag's bytes) with a field's
+    /// tag, under the combination domain `(a, b)` and block code `code`: hashed in parts,
+    /// allocating nothing, as every record of a build makes several.
+    pub fn combo(
+        &self,
+        (a, b): (MatchField, MatchField),
+        code: u8,
+        left: &[u8],
+        right: Tag,
+    ) -> Tag {
+        let mut h = blake3::Hasher::new_keyed(&self.subkey);
+        h.update(&TagDomain::Combo(a, b).prefix());
+        h.update(&RULES_VERSION.to_le_bytes());
+        h.update(&[code]);
+        h.update(&(left.len() as u64).to_le_bytes());
+        h.update(left);
+        h.update(&right.0.to_le_bytes());
+        let mut out = [0u8; 8];
+        out.copy_from_slice(&h.finalize().as_bytes()[..8]);
+        Tag(u64::from_le_bytes(out))
+    }
+
+    /// Keyed fuzzy encoding of a canonical field value (see [`crate::fuzzy`]); 0 for
+    /// fields compared exactly only.
+    pub fn fuzzy(&self, field: MatchField, canonical: &str) -> u64 {
+        self.fuzzy.encode(field, canonical)
+    }
 }
 
 /// Which candidate-generating key a posting was made from. Only selective keys generate
 /// candidates (a first name alone would pull in thousands of records); the other fields are
-/// compared against the candidate's per-record check values.
+/// compared against the candidate's per-record check values. The combinations are chosen so
+/// that a typo in any one field, or in one name token, still leaves a key the copy shares
+/// with its record: each combines two fields, and names enter by phonetic key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockKind {
     /// A selective field on its own (email, phone, username, customer or order id).
     Field(MatchField),
-    /// Name together with date of birth.
-    NameBirthDate,
-    /// Name together with postal code.
-    NamePostalCode,
-    /// Name together with street address.
-    NameAddress,
-    /// Phonetic name key together with date of birth: finds records whose name is spelled
-    /// differently (a typo, another transliteration) for the comparison to judge.
-    NamePhoneticBirthDate,
+    /// Phonetic key of one name token with the postal code.
+    NameTokenPostalCode,
+    /// Phonetic key of one name token (each token its own key) with the date of birth: a
+    /// typo or another transliteration in the other token, a missing middle name or
+    /// swapped first and last names still find the record.
+    NameTokenBirthDate,
+    /// Phonetic key of one name token with the street address.
+    NameTokenAddress,
+    /// Date of birth with postal code: finds the record whatever happened to the name.
+    BirthDatePostalCode,
 }
 
 impl BlockKind {
-    /// One-byte code stored in index postings.
+    /// One-byte code (part of each combination tag's domain).
     pub fn code(self) -> u8 {
         match self {
             BlockKind::Field(f) => f as u8,
-            BlockKind::NameBirthDate => 32,
-            BlockKind::NamePostalCode => 33,
-            BlockKind::NameAddress => 34,
-            BlockKind::NamePhoneticBirthDate => 35,
+            BlockKind::NameTokenPostalCode => 36,
+            BlockKind::NameTokenBirthDate => 37,
+            BlockKind::NameTokenAddress => 38,
+            BlockKind::BirthDatePostalCode => 39,
         }
     }
 
     /// Inverse of [`BlockKind::code`]; `None` for codes this version does not know.
     pub fn from_code(code: u8) -> Option<Self> {
         match code {
-            32 => Some(BlockKind::NameBirthDate),
-            33 => Some(BlockKind::NamePostalCode),
-            34 => Some(BlockKind::NameAddress),
-            35 => Some(BlockKind::NamePhoneticBirthDate),
+            36 => Some(BlockKind::NameTokenPostalCode),
+            37 => Some(BlockKind::NameTokenBirthDate),
+            38 => Some(BlockKind::NameTokenAddress),
+            39 => Some(BlockKind::BirthDatePostalCode),
             c => MatchField::ALL
                 .get(c as usize)
                 .copied()

@@ -1,11 +1,11 @@
 //! Segment files: one immutable, checksummed file per (system, snapshot) or canary set.
 //!
-//! Layout v2 (all integers little-endian; drawn byte by byte in the crate README):
+//! Layout v3 (all integers little-endian; drawn byte by byte in the crate README):
 //! ```text
-//! header    64 bytes: magic "BCSEG02\n", version, rules, counts, prefix bits
+//! header    64 bytes: magic "BCSEG03\n", version, rules, counts, prefix bits
 //! sources   S × 8    first record of each source file
 //! blocks    ⌈R/8⌉ × 16    byte offset into the record table, source row of the block's first record
-//! records   T bytes  variable-length rows: masks, row delta, check values of present fields
+//! records   T bytes  variable-length rows: masks, row delta, check values and fuzzy encodings of present fields
 //! postings  P × 8    (32 tag bits after the prefix, record), sorted, bucketed by tag prefix
 //! buckets   (2^b + 1) × 8   first posting of each tag prefix
 //! removed   D × 8    (segment, record) of earlier records gone in this snapshot, sorted
@@ -21,12 +21,12 @@
 use crate::commitment::{hex, leaf_hash, merkle_root};
 use crate::manifest::SegmentMeta;
 use crate::{io_err, Error, Result};
-use breachcheck_core::{MatchField, Tag};
+use breachcheck_core::{FuzzyKind, MatchField, Tag};
 use breachcheck_normalize::TaggedRecord;
 use std::path::Path;
 
-pub(crate) const MAGIC: &[u8; 8] = b"BCSEG02\n";
-pub(crate) const FORMAT_VERSION: u32 = 2;
+pub(crate) const MAGIC: &[u8; 8] = b"BCSEG03\n";
+pub(crate) const FORMAT_VERSION: u32 = 3;
 pub(crate) const HEADER: usize = 64;
 pub(crate) const FOOTER: usize = 32;
 /// Records per row block (one directory entry each), written in the header. Eight keeps a
@@ -76,10 +76,14 @@ pub struct RecordRow {
     pub canonical: [u32; MatchField::COUNT],
     /// Raw-form check values per field (0 unless the field is quirky).
     pub raw: [u32; MatchField::COUNT],
+    /// Keyed fuzzy encodings per field (0 where absent or compared exactly only); their
+    /// width per field is [`FuzzyKind::width`].
+    pub fuzzy: [u64; MatchField::COUNT],
 }
 
 impl RecordRow {
-    pub(crate) fn from_tagged(rec: &TaggedRecord, source_row: u64) -> Self {
+    /// The row `rec` is stored as (at `source_row` of source file 0).
+    pub fn from_tagged(rec: &TaggedRecord, source_row: u64) -> Self {
         let mut row = RecordRow {
             source_file: 0,
             source_row,
@@ -87,10 +91,12 @@ impl RecordRow {
             quirky: 0,
             canonical: [0; MatchField::COUNT],
             raw: [0; MatchField::COUNT],
+            fuzzy: [0; MatchField::COUNT],
         };
         for (f, t) in rec.fields() {
             row.present |= f.bit();
             row.canonical[f.index()] = t.canonical.check();
+            row.fuzzy[f.index()] = t.fuzzy & width_mask(f);
             if t.quirky {
                 row.quirky |= f.bit();
                 row.raw[f.index()] = t.raw.check();
@@ -100,7 +106,8 @@ impl RecordRow {
     }
 
     /// Appends the row's encoding: present u16, quirky u16, zigzag varint of the row delta,
-    /// canonical checks of present fields, raw checks of quirky fields (field order).
+    /// canonical checks of present fields, raw checks of quirky fields, fuzzy encodings of
+    /// present fields that have one (field order each).
     pub(crate) fn encode_into(&self, prev_row: u64, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.present.to_le_bytes());
         out.extend_from_slice(&self.quirky.to_le_bytes());
@@ -125,6 +132,12 @@ impl RecordRow {
                 out.extend_from_slice(&self.raw[f.index()].to_le_bytes());
             }
         }
+        for f in MatchField::ALL {
+            if self.present & f.bit() != 0 {
+                let w = FuzzyKind::of(f).width();
+                out.extend_from_slice(&self.fuzzy[f.index()].to_le_bytes()[..w]);
+            }
+        }
     }
 
     /// Decodes the row at the start of `b`; returns it and its length, `None` if `b` is
@@ -146,7 +159,8 @@ impl RecordRow {
             }
         }
         let delta = ((z >> 1) as i64) ^ -((z & 1) as i64);
-        let len = pos + 4 * (present.count_ones() + quirky.count_ones()) as usize;
+        let len =
+            pos + 4 * (present.count_ones() + quirky.count_ones()) as usize + fuzzy_len(present);
         if b.len() < len {
             return None;
         }
@@ -157,6 +171,7 @@ impl RecordRow {
             quirky,
             canonical: [0; MatchField::COUNT],
             raw: [0; MatchField::COUNT],
+            fuzzy: [0; MatchField::COUNT],
         };
         if decode_checks {
             let read = |o: &mut usize| {
@@ -172,6 +187,15 @@ impl RecordRow {
             for f in MatchField::ALL {
                 if quirky & f.bit() != 0 {
                     row.raw[f.index()] = read(&mut pos);
+                }
+            }
+            for f in MatchField::ALL {
+                let w = FuzzyKind::of(f).width();
+                if present & f.bit() != 0 && w > 0 {
+                    let mut v = [0u8; 8];
+                    v[..w].copy_from_slice(&b[pos..pos + w]);
+                    row.fuzzy[f.index()] = u64::from_le_bytes(v);
+                    pos += w;
                 }
             }
         }
@@ -192,8 +216,28 @@ impl RecordRow {
             if self.quirky & f.bit() != 0 {
                 h.update(&self.raw[f.index()].to_le_bytes());
             }
+            if self.present & f.bit() != 0 {
+                h.update(&self.fuzzy[f.index()].to_le_bytes());
+            }
         }
         u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().unwrap_or([0; 8]))
+    }
+}
+
+/// Bytes of fuzzy encodings a row with `present` fields carries.
+fn fuzzy_len(present: u16) -> usize {
+    MatchField::ALL
+        .into_iter()
+        .filter(|f| present & f.bit() != 0)
+        .map(|f| FuzzyKind::of(f).width())
+        .sum()
+}
+
+/// The bits of a fuzzy encoding that fit its stored width.
+fn width_mask(f: MatchField) -> u64 {
+    match FuzzyKind::of(f).width() {
+        8 => u64::MAX,
+        w => (1u64 << (8 * w)) - 1,
     }
 }
 
@@ -632,10 +676,13 @@ mod tests {
             quirky,
             canonical: [0; MatchField::COUNT],
             raw: [0; MatchField::COUNT],
+            fuzzy: [0; MatchField::COUNT],
         };
         for f in MatchField::ALL {
             if present & f.bit() != 0 {
                 r.canonical[f.index()] = seed.wrapping_mul(f.index() as u32 + 7);
+                r.fuzzy[f.index()] =
+                    u64::from(seed).rotate_left(f.index() as u32 * 5) & width_mask(f);
             }
             if quirky & f.bit() != 0 {
                 r.raw[f.index()] = seed.wrapping_add(f.index() as u32);

@@ -29,8 +29,10 @@
 #![forbid(unsafe_code)]
 
 mod compare;
+mod model;
 
-pub use compare::{Candidate, FieldWeights};
+pub use compare::{Candidate, FUZZY_MIN_SCORE, FUZZY_POSTERIOR};
+pub use model::{FitSummary, Level, Levels, LinkageModel, LEVELS};
 
 use breachcheck_core::Tag;
 use breachcheck_core::{EvidenceClass, MatchField};
@@ -87,7 +89,28 @@ pub struct Prober<'a> {
     index: &'a Index,
     canary: Vec<bool>,
     reference: Vec<bool>,
-    weights: FieldWeights,
+    model: LinkageModel,
+}
+
+/// Candidates of a batch of lines: each distinct record read once.
+struct Gathered {
+    /// Distinct candidates in (segment, record) order, and their rows.
+    cands: Vec<(u32, u32)>,
+    rows: Vec<Option<RecordRow>>,
+    /// (line, candidate position), in line order; `starts[i]..starts[i + 1]` are line i's.
+    by_line: Vec<(u32, u32)>,
+    starts: Vec<usize>,
+}
+
+impl Gathered {
+    fn of_line(&self, i: usize) -> impl Iterator<Item = (u32, u32, &RecordRow)> + '_ {
+        self.by_line[self.starts[i]..self.starts[i + 1]]
+            .iter()
+            .filter_map(|(_, c)| {
+                let (s, r) = self.cands[*c as usize];
+                self.rows[*c as usize].as_ref().map(|row| (s, r, row))
+            })
+    }
 }
 
 impl<'a> Prober<'a> {
@@ -109,8 +132,115 @@ impl<'a> Prober<'a> {
             index,
             canary,
             reference,
-            weights: FieldWeights::default(),
+            model: LinkageModel::default(),
         }
+    }
+
+    /// The linkage model in use: priors until [`Prober::fit_and_probe`] estimated one.
+    pub fn model(&self) -> &LinkageModel {
+        &self.model
+    }
+
+    /// Uses `model` from now on (one estimated earlier).
+    pub fn set_model(&mut self, model: LinkageModel) {
+        self.model = model;
+    }
+
+    /// Estimates the linkage model from this batch (u from random pairs of its lines, m and
+    /// the share of lines the index holds by EM over its candidate pairs),
+    /// keeps it for later batches, and probes the batch with it.
+    ///
+    /// Why one batch: the first batch of a verify holds up to a quarter of a million
+    /// lines, far more than EM needs, and estimating once keeps every line of a sample
+    /// scored by the same model.
+    pub fn fit_and_probe(&mut self, recs: &[TaggedRecord]) -> Vec<LineMatch> {
+        let g = self.gather(recs);
+        let mut model = LinkageModel::default();
+        let (counts, pairs) = Self::random_pair_levels(recs);
+        model.set_u(&counts, pairs);
+        let mut patterns: Vec<u64> = (0..recs.len())
+            .into_par_iter()
+            .flat_map_iter(|i| {
+                let rec = &recs[i];
+                g.of_line(i)
+                    .filter(|(s, _, _)| !self.is_reference(*s))
+                    .map(|(_, _, row)| model::pack(&compare::levels(rec, row).0))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        patterns.sort_unstable();
+        let counted: Vec<(u64, u64)> = patterns
+            .chunk_by(|a, b| a == b)
+            .map(|run| (run[0], run.len() as u64))
+            .collect();
+        let lines = recs.iter().filter(|r| !r.is_empty()).count() as u64;
+        let population: u64 = self
+            .index
+            .manifest()
+            .segments
+            .iter()
+            .filter(|s| s.kind != SegmentKind::Reference)
+            .map(|s| s.records)
+            .sum();
+        model.fit_m(&counted, lines, population);
+        tracing::debug!(
+            share = model.share,
+            population,
+            random_pairs = model.fit.random_pairs,
+            candidate_pairs = model.fit.candidate_pairs,
+            patterns = counted.len(),
+            iterations = model.fit.iterations,
+            "linkage model"
+        );
+        self.model = model;
+        self.classify(recs, &g)
+    }
+
+    fn is_reference(&self, segment: u32) -> bool {
+        self.reference
+            .get(segment as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Level counts of random pairs of the sample's own lines, drawn by a seeded
+    /// generator. Why the sample and not the index: u is how often two unrelated people
+    /// agree, which the sample's own population says at least as well (a sample of one
+    /// country's people agrees on names more often than a global index would, which only
+    /// makes its weights more cautious); it reads no index page, and the model, hence every
+    /// score, does not depend on how the index is split into segments.
+    fn random_pair_levels(recs: &[TaggedRecord]) -> ([[u64; LEVELS]; MatchField::COUNT], u64) {
+        const PAIRS: u64 = 1 << 17;
+        let mut counts = [[0u64; LEVELS]; MatchField::COUNT];
+        let lines: Vec<&TaggedRecord> = recs.iter().filter(|r| !r.is_empty()).collect();
+        let n = lines.len() as u64;
+        if n < 2 {
+            return (counts, 0);
+        }
+        let rows: Vec<RecordRow> = lines.iter().map(|r| RecordRow::from_tagged(r, 0)).collect();
+        // SplitMix64: a fixed, dependency-free sequence (reproducible reports).
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let mut pairs = 0u64;
+        for _ in 0..PAIRS.min(n * (n - 1)) {
+            let i = (next() % n) as usize;
+            let j = (next() % n) as usize;
+            if i == j {
+                continue;
+            }
+            let (levels, _) = compare::levels(lines[i], &rows[j]);
+            for (f, l) in levels.iter().enumerate() {
+                counts[f][l.index()] += 1;
+            }
+            pairs += 1;
+        }
+        (counts, pairs)
     }
 
     /// Probes one line.
@@ -146,6 +276,12 @@ impl<'a> Prober<'a> {
     /// walked front to back: a large sample costs about one pass over the touched pages
     /// instead of a page fault per lookup. Memory grows with the batch, not the index.
     pub fn probe_batch(&self, recs: &[TaggedRecord]) -> Vec<LineMatch> {
+        let g = self.gather(recs);
+        self.classify(recs, &g)
+    }
+
+    /// Every line's candidates, read as described at [`Prober::probe_batch`].
+    fn gather(&self, recs: &[TaggedRecord]) -> Gathered {
         // (tag, line), in tag order.
         let mut wanted: Vec<(u64, u32)> = recs
             .iter()
@@ -234,18 +370,18 @@ impl<'a> Prober<'a> {
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
         }
+        Gathered {
+            cands,
+            rows,
+            by_line,
+            starts,
+        }
+    }
+
+    fn classify(&self, recs: &[TaggedRecord], g: &Gathered) -> Vec<LineMatch> {
         recs.par_iter()
             .enumerate()
-            .map(|(i, rec)| {
-                let mine = &by_line[starts[i]..starts[i + 1]];
-                self.evaluate(
-                    rec,
-                    mine.iter().filter_map(|(_, c)| {
-                        let (s, r) = cands[*c as usize];
-                        rows[*c as usize].as_ref().map(|row| (s, r, row))
-                    }),
-                )
-            })
+            .map(|(i, rec)| self.evaluate(rec, g.of_line(i)))
             .collect()
     }
 
@@ -270,13 +406,8 @@ impl<'a> Prober<'a> {
         let mut reference: Option<ReferenceMatch> = None;
         for (segment, record, row) in candidates {
             let is_canary = self.canary.get(segment as usize).copied().unwrap_or(false);
-            let c = compare::compare(rec, row, segment, record, is_canary, &self.weights);
-            if self
-                .reference
-                .get(segment as usize)
-                .copied()
-                .unwrap_or(false)
-            {
+            let c = compare::compare(rec, row, segment, record, is_canary, &self.model);
+            if self.is_reference(segment) {
                 // Ids agreeing with a corpus record are not the company's ids.
                 let evidence = c.evidence.min(EvidenceClass::QuirkFullRecord);
                 if evidence > EvidenceClass::None && reference.is_none_or(|r| evidence > r.evidence)
@@ -320,7 +451,7 @@ impl<'a> Prober<'a> {
                 best = Some(c);
             }
         }
-        let evidence = best.as_ref().map_or(EvidenceClass::None, |b| b.evidence);
+        let mut evidence = best.as_ref().map_or(EvidenceClass::None, |b| b.evidence);
         let identifying = fields_in(joined_agree & pii)
             .filter(|f| f.is_identifying())
             .count();
@@ -329,6 +460,19 @@ impl<'a> Prober<'a> {
             && pii.count_ones() >= 2
             && identifying >= 2
             && joined_agree & pii == pii;
+        if joined && evidence == EvidenceClass::FuzzyRecord {
+            // Every column agrees with some record of one person, just not one record:
+            // the joined reading explains the line exactly, and is the stronger finding
+            // (only the company can join its tables). The best single record stays a
+            // partial match, as it is.
+            evidence = EvidenceClass::Partial;
+            if let Some(b) = best.as_mut() {
+                b.evidence = EvidenceClass::Partial;
+            }
+            for m in &mut per_segment {
+                m.evidence = m.evidence.min(EvidenceClass::Partial);
+            }
+        }
         LineMatch {
             evidence,
             best,

@@ -151,3 +151,148 @@ fn batch_probing_equals_single_probing() {
     }
     assert!(batch.iter().any(|m| m.per_segment.len() >= 2));
 }
+
+/// A seller's noisy copy (typos in names, streets and cities, a transposed postal code)
+/// is found and linked by the fitted model; lines that are not the company's record
+/// (another e-mail with the same name and birthday, a single value, a stranger) are not.
+#[test]
+fn noisy_copies_link_and_look_alikes_do_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = SecretKey::from_bytes([17; 32]);
+    let n = Normalizer::new(Tagger::new(&key), None);
+    let roles = [
+        FieldRole::FirstName,
+        FieldRole::LastName,
+        FieldRole::Street,
+        FieldRole::HouseNumber,
+        FieldRole::City,
+        FieldRole::PostalCode,
+        FieldRole::BirthDate,
+        FieldRole::Country,
+    ];
+    const FIRST: [&str; 12] = [
+        "Olivia",
+        "Jack",
+        "Charlotte",
+        "Noah",
+        "Amelia",
+        "Liam",
+        "Isla",
+        "Oscar",
+        "Mia",
+        "Henry",
+        "Grace",
+        "Lucas",
+    ];
+    const LAST: [&str; 10] = [
+        "Smith", "Jones", "Williams", "Brown", "Wilson", "Taylor", "Johnson", "White", "Martin",
+        "Anderson",
+    ];
+    const STREETS: [&str; 8] = [
+        "Waldock Street",
+        "Pike Place",
+        "Knox Street",
+        "Alawa Crescent",
+        "Hensman Road",
+        "Marou Place",
+        "Nott Street",
+        "Weston Avenue",
+    ];
+    const CITIES: [&str; 6] = [
+        "Byford", "Marsden", "Burwood", "Birkdale", "Lakewood", "Newtown",
+    ];
+    let person = |i: usize| -> Vec<String> {
+        vec![
+            FIRST[i % 12].to_owned(),
+            LAST[(i / 12) % 10].to_owned(),
+            STREETS[(i / 7) % 8].to_owned(),
+            format!("{}", 1 + i % 97),
+            CITIES[(i / 5) % 6].to_owned(),
+            format!("{}", 2000 + (i * 37) % 900),
+            format!(
+                "19{:02}-{:02}-{:02}",
+                40 + i % 50,
+                1 + i % 12,
+                1 + (i / 3) % 28
+            ),
+            "AU".to_owned(),
+        ]
+    };
+    let mut b = SegmentBuilder::new(dir.path(), &key, "crm", "2026-01-01", SegmentKind::System)
+        .expect("builder");
+    b.add_source(SourceFile {
+        name: "crm.csv".into(),
+        sha256: String::new(),
+        rows: 0,
+        location: None,
+    });
+    for i in 0..3000 {
+        b.add(i as u64 + 2, &n.tag_record(&roles, &person(i)));
+    }
+    b.commit().expect("commit");
+    let index = Index::open(dir.path()).expect("open");
+    let mut prober = Prober::new(&index);
+    // Typos a seller (or a data-entry clerk) makes: a letter doubled, dropped or swapped.
+    let typo = |s: &str, k: usize| -> String {
+        let mut c: Vec<char> = s.chars().collect();
+        let at = 1 + k % (c.len() - 2);
+        match k % 3 {
+            0 => c.insert(at, c[at]),
+            1 => {
+                c.remove(at);
+            }
+            _ => c.swap(at, at + 1),
+        }
+        c.into_iter().collect()
+    };
+    let lines: Vec<_> = (0..600)
+        .map(|j| {
+            let i = j * 5;
+            let mut p = person(i);
+            p[0] = typo(&p[0], j);
+            p[2] = typo(&p[2], j + 1);
+            if j % 2 == 0 {
+                p[4] = typo(&p[4], j + 2);
+            }
+            n.tag_record(&roles, &p)
+        })
+        .collect();
+    let matched = prober.fit_and_probe(&lines);
+    let linked = matched
+        .iter()
+        .filter(|m| m.evidence == EvidenceClass::FuzzyRecord)
+        .count();
+    assert!(linked >= 590, "{linked} of 600 noisy copies linked");
+    for (j, m) in matched.iter().enumerate() {
+        if let Some(best) = &m.best {
+            if m.evidence.is_genuine() {
+                assert_eq!(
+                    best.record as usize,
+                    j * 5,
+                    "line {j} linked to another record"
+                );
+            }
+        }
+    }
+    let model = prober.model();
+    assert!(model.fit.candidate_pairs > 0 && model.fit.random_pairs > 0);
+    assert!(model.share > 0.9, "share {}", model.share);
+
+    // Same name and birthday, another e-mail: not this record.
+    let email_roles = [roles.as_slice(), &[FieldRole::Email]].concat();
+    let mut p = person(40);
+    p.push("someone.else@example.org".to_owned());
+    let other = prober.probe(&n.tag_record(&email_roles, &p));
+    assert!(!other.evidence.is_genuine(), "{:?}", other.evidence);
+    // One value alone is never a record.
+    let single = prober.probe(&n.tag_record(&[FieldRole::Address], &["Knox Street 5"]));
+    assert!(!single.evidence.is_genuine(), "{:?}", single.evidence);
+    // A stranger who shares a birthday and a postal code only.
+    let mut s = person(41);
+    s[0] = "Zebedee".into();
+    s[1] = "Quartermaine".into();
+    s[2] = "Nowhere Lane".into();
+    s[4] = "Elsewhere".into();
+    let stranger = prober.probe(&n.tag_record(&roles, &s));
+    assert!(!stranger.evidence.is_genuine(), "{:?}", stranger.evidence);
+}

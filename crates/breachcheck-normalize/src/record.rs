@@ -17,6 +17,9 @@ pub struct FieldTags {
     /// system's habit (see [`MatchField::carries_quirks`]); only then does reproducing the
     /// raw form count as evidence of copying.
     pub quirky: bool,
+    /// Keyed fuzzy encoding of the canonical value ([`breachcheck_core::fuzzy`]); 0 for
+    /// fields compared exactly only.
+    pub fuzzy: u64,
 }
 
 /// Data-quality signals of one record, counted per sample to recognise generated data.
@@ -149,6 +152,7 @@ impl Normalizer {
                         Tag(0)
                     },
                     quirky,
+                    fuzzy: self.tagger.fuzzy(f, canonical),
                 });
             };
 
@@ -207,6 +211,10 @@ impl Normalizer {
             c.get(FieldRole::Address),
         );
         let addr = match line {
+            // A house number kept in its own column belongs to a line that has none.
+            Some(l) if number.is_some() && !l.bytes().any(|b| b.is_ascii_digit()) => {
+                address::canonical(Some(l), number).map(|a| (a, join_raw(&[Some(l), number])))
+            }
             Some(l) => address::canonical(Some(l), None).map(|a| (a, l.to_owned())),
             None => address::canonical(street, number).map(|a| (a, join_raw(&[street, number]))),
         };
@@ -250,9 +258,10 @@ impl Normalizer {
         out
     }
 
-    /// Blocking tags: selective fields alone, and the name combined with a second field.
-    /// Combination tags are derived from the two fields' tags, so no canonical string is
-    /// needed again.
+    /// Blocking tags: selective fields alone, and pairs of fields (see [`BlockKind`]) so
+    /// that a copy with a typo in any one field still shares a key with its record.
+    /// Combination tags are derived from the fields' tags and phonetic keys, so no
+    /// canonical string is needed again.
     fn add_blocks(&self, out: &mut TaggedRecord, phonetic: Option<String>) {
         for f in [
             MatchField::Email,
@@ -265,34 +274,48 @@ impl Normalizer {
                 out.blocks.push((BlockKind::Field(f), t.canonical));
             }
         }
-        if let (Some(phonetic), Some(dob)) = (phonetic, out.field(MatchField::BirthDate)) {
-            let t = self.tagger.tag(
-                TagDomain::Combo(MatchField::Name, MatchField::BirthDate),
-                &format!("phonetic\u{1f}{phonetic}\u{1f}{:016x}", dob.canonical.0),
-            );
-            out.blocks.push((BlockKind::NamePhoneticBirthDate, t));
-        }
-        if let Some(name) = out.field(MatchField::Name) {
-            for (kind, other) in [
-                (BlockKind::NameBirthDate, MatchField::BirthDate),
-                (BlockKind::NamePostalCode, MatchField::PostalCode),
-                (BlockKind::NameAddress, MatchField::Address),
-            ] {
-                if let Some(o) = out.field(other) {
-                    let mut buf = [0u8; 16];
-                    buf[..8].copy_from_slice(&name.canonical.0.to_le_bytes());
-                    buf[8..].copy_from_slice(&o.canonical.0.to_le_bytes());
-                    let hex = lower_hex(&buf);
-                    let hex = std::str::from_utf8(&hex).unwrap_or_default();
-                    let t = self
-                        .tagger
-                        .tag(TagDomain::Combo(MatchField::Name, other), hex);
-                    out.blocks.push((kind, t));
+        let dob = out.field(MatchField::BirthDate).map(|t| t.canonical);
+        let postal = out.field(MatchField::PostalCode).map(|t| t.canonical);
+        let address = out.field(MatchField::Address).map(|t| t.canonical);
+        let combo = |kind: BlockKind, pair: (MatchField, MatchField), left: &[u8], right: Tag| {
+            (kind, self.tagger.combo(pair, kind.code(), left, right))
+        };
+        if let Some(phonetic) = &phonetic {
+            // Each distinct token key once (keys come sorted); initials are too common.
+            let mut tokens: Vec<&str> = phonetic.split(' ').filter(|t| t.len() >= 2).collect();
+            tokens.dedup();
+            for token in tokens.into_iter().take(MAX_NAME_TOKENS) {
+                for (kind, other, tag) in [
+                    (BlockKind::NameTokenBirthDate, MatchField::BirthDate, dob),
+                    (
+                        BlockKind::NameTokenPostalCode,
+                        MatchField::PostalCode,
+                        postal,
+                    ),
+                    (BlockKind::NameTokenAddress, MatchField::Address, address),
+                ] {
+                    if let Some(t) = tag {
+                        let pair = (MatchField::Name, other);
+                        out.blocks.push(combo(kind, pair, token.as_bytes(), t));
+                    }
                 }
             }
         }
+        if let (Some(d), Some(p)) = (dob, postal) {
+            let pair = (MatchField::BirthDate, MatchField::PostalCode);
+            out.blocks.push(combo(
+                BlockKind::BirthDatePostalCode,
+                pair,
+                &d.0.to_le_bytes(),
+                p,
+            ));
+        }
     }
 }
+
+/// At most this many name tokens make blocking keys (long names with many particles
+/// would otherwise add postings without finding more records).
+const MAX_NAME_TOKENS: usize = 4;
 
 /// Identifiers compare case-insensitively without surrounding space or leading zeros
 /// (spreadsheets drop them, systems pad them).
@@ -338,29 +361,8 @@ fn join_raw(parts: &[Option<&str>]) -> String {
         .join("\u{1f}")
 }
 
-/// Lower-case hex of 16 bytes without allocating (three of these per record made the
-/// allocator a visible cost of tagging). Hand-written: a dependency for this is not worth it.
-fn lower_hex(bytes: &[u8; 16]) -> [u8; 32] {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = [0u8; 32];
-    for (i, b) in bytes.iter().enumerate() {
-        out[2 * i] = DIGITS[usize::from(b >> 4)];
-        out[2 * i + 1] = DIGITS[usize::from(b & 15)];
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn lower_hex_is_formats_hex() {
-        let b: [u8; 16] = [
-            0, 1, 0x0f, 0x10, 0x7f, 0x80, 0xab, 0xff, 9, 10, 99, 100, 200, 250, 254, 3,
-        ];
-        let want: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        assert_eq!(super::lower_hex(&b), want.as_bytes());
-    }
-
     use super::*;
     use breachcheck_core::SecretKey;
 
@@ -401,11 +403,57 @@ mod tests {
                 assert_eq!((ta.raw, tb.raw), (Tag(0), Tag(0)), "{f}");
             }
         }
-        assert!(a.blocks.iter().any(|(k, _)| *k == BlockKind::NameAddress));
-        assert_eq!(
-            a.blocks.iter().find(|(k, _)| *k == BlockKind::NameAddress),
-            b.blocks.iter().find(|(k, _)| *k == BlockKind::NameAddress)
-        );
+        assert!(a
+            .blocks
+            .iter()
+            .any(|(k, _)| *k == BlockKind::NameTokenAddress));
+        assert_eq!(a.blocks, b.blocks);
+    }
+
+    #[test]
+    fn a_typo_in_any_one_field_leaves_a_shared_block() {
+        let roles = [
+            FieldRole::FirstName,
+            FieldRole::LastName,
+            FieldRole::Address,
+            FieldRole::PostalCode,
+            FieldRole::BirthDate,
+            FieldRole::Country,
+        ];
+        let base = [
+            "Isabella",
+            "Everett",
+            "25 Pike Place",
+            "2152",
+            "1911-08-16",
+            "AU",
+        ];
+        let original = n().tag_record(&roles, &base);
+        for (i, typo) in ["Isabelal", "Everwtt", "25 Pike Mlace", "2512", "1911-08-19"]
+            .into_iter()
+            .enumerate()
+        {
+            let mut cells = base;
+            cells[i] = typo;
+            let copy = n().tag_record(&roles, &cells);
+            assert!(
+                copy.blocks.iter().any(|b| original.blocks.contains(b)),
+                "typo in column {i}"
+            );
+            let f = [
+                MatchField::Name,
+                MatchField::Name,
+                MatchField::Address,
+                MatchField::PostalCode,
+                MatchField::BirthDate,
+            ][i];
+            let (x, y) = (original.field(f), copy.field(f));
+            let (x, y) = (x.expect("original"), y.expect("copy"));
+            assert_ne!(x.canonical, y.canonical);
+            let sim =
+                breachcheck_core::similarity(breachcheck_core::FuzzyKind::of(f), x.fuzzy, y.fuzzy);
+            assert!(sim >= 0.6, "{f}: {sim}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use breachcheck_report::EvidenceCounts;
-//! let c = EvidenceCounts { canary: 0, internal_id: 1, quirk_full_record: 2, full_record: 3, partial: 4, none: 5 };
+//! let c = EvidenceCounts { canary: 0, internal_id: 1, quirk_full_record: 2, full_record: 3, fuzzy_record: 0, partial: 4, none: 5 };
 //! assert_eq!(c.total(), 15);
 //! ```
 #![forbid(unsafe_code)]
@@ -20,6 +20,7 @@ pub mod sign;
 use breachcheck_core::{EvidenceClass, MatchField};
 use breachcheck_index::{Commitment, Manifest, SegmentKind};
 use breachcheck_ingest::{Column, Container, LineStats, Part, Quarantined};
+use breachcheck_link::{Level, LinkageModel};
 use breachcheck_verdict::{SegmentCount, Tally, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -195,6 +196,8 @@ pub struct EvidenceCounts {
     pub quirk_full_record: u64,
     /// Full-record matches after normalization.
     pub full_record: u64,
+    /// Records the linkage model matches though some fields differ (seller noise).
+    pub fuzzy_record: u64,
     /// Some fields match one record.
     pub partial: u64,
     /// Nothing matches.
@@ -209,18 +212,20 @@ impl EvidenceCounts {
             internal_id: t.count(EvidenceClass::InternalId),
             quirk_full_record: t.count(EvidenceClass::QuirkFullRecord),
             full_record: t.count(EvidenceClass::FullRecord),
+            fuzzy_record: t.count(EvidenceClass::FuzzyRecord),
             partial: t.count(EvidenceClass::Partial),
             none: t.count(EvidenceClass::None),
         }
     }
 
     /// (class name, lines), strongest class first: the order every rendering lists them in.
-    pub fn by_class(&self) -> [(&'static str, u64); 6] {
+    pub fn by_class(&self) -> [(&'static str, u64); 7] {
         [
             ("canary", self.canary),
             ("internal_id", self.internal_id),
             ("quirk_full_record", self.quirk_full_record),
             ("full_record", self.full_record),
+            ("fuzzy_record", self.fuzzy_record),
             ("partial", self.partial),
             ("none", self.none),
         ]
@@ -273,6 +278,87 @@ pub struct MatchesSection {
     pub field_agreement: BTreeMap<&'static str, FieldAgreement>,
     /// Best-candidate score histogram (bucket lower bound → lines).
     pub score_histogram: BTreeMap<i64, u64>,
+    /// The linkage model the scores come from (absent when nothing was probed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linkage: Option<Linkage>,
+}
+
+/// The Fellegi–Sunter model as estimated for this sample: what each agreement level of
+/// each field weighs, so a reader can redo any line's score.
+#[derive(Clone, Debug, Serialize)]
+pub struct Linkage {
+    /// "fellegi_sunter".
+    pub model: &'static str,
+    /// How m, u and the share were obtained.
+    pub method: &'static str,
+    /// Share of sample lines whose person the index holds (EM estimate).
+    pub share: f64,
+    /// Records a line's person could be any one of: a pair's prior odds are
+    /// share / population.
+    pub population: f64,
+    /// Random pairs behind u.
+    pub random_pairs: u64,
+    /// Candidate pairs behind m and the share.
+    pub candidate_pairs: u64,
+    /// EM iterations, and whether it converged.
+    pub iterations: u32,
+    /// Whether EM converged.
+    pub converged: bool,
+    /// Posterior a fuzzy match must reach.
+    pub fuzzy_posterior: f64,
+    /// Per field, per level: m, u and the weight log2(m/u).
+    pub fields: BTreeMap<&'static str, BTreeMap<&'static str, LevelWeight>>,
+}
+
+/// One agreement level of one field.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct LevelWeight {
+    /// P(level | same person).
+    pub m: f64,
+    /// P(level | unrelated).
+    pub u: f64,
+    /// log2(m/u).
+    pub weight: f64,
+}
+
+impl Linkage {
+    /// From a fitted model, listing the fields the sample carries.
+    pub fn new(model: &LinkageModel, present: impl Fn(MatchField) -> bool) -> Self {
+        let fields = MatchField::ALL
+            .into_iter()
+            .filter(|f| present(*f))
+            .map(|f| {
+                let levels = Level::ALL[1..]
+                    .iter()
+                    .filter(|l| model.m[f.index()][l.index()] > 0.0)
+                    .map(|l| {
+                        let (m, u) = (model.m[f.index()][l.index()], model.u[f.index()][l.index()]);
+                        (
+                            l.as_str(),
+                            LevelWeight {
+                                m,
+                                u,
+                                weight: model.weight(f, *l),
+                            },
+                        )
+                    })
+                    .collect();
+                (f.as_str(), levels)
+            })
+            .collect();
+        Linkage {
+            model: "fellegi_sunter",
+            method: "u from random pairs of sample lines; m and share by EM over candidate pairs; prior odds of a pair share/population",
+            share: model.share,
+            population: model.population,
+            random_pairs: model.fit.random_pairs,
+            candidate_pairs: model.fit.candidate_pairs,
+            iterations: model.fit.iterations,
+            converged: model.fit.converged,
+            fuzzy_posterior: breachcheck_link::FUZZY_POSTERIOR,
+            fields,
+        }
+    }
 }
 
 /// Data-quality signals.
@@ -367,6 +453,7 @@ impl Report {
                     .collect(),
                 field_agreement,
                 score_histogram: tally.score_histogram.clone(),
+                linkage: None,
             },
             signals: Signals {
                 phone_invalid: tally.phone_invalid,

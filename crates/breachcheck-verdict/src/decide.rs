@@ -266,12 +266,14 @@ impl Tally {
             } else {
                 VerdictClass::Mixed
             }
-        } else if significant && strong * 5 < g && partial * 2 >= g {
+        } else if significant && strong * 5 < g && (partial + self.conflicting) * 2 >= g {
             // Whole-record matches that carry nothing only the company has (no stored quirk,
-            // no internal id, no canary) next to many lines that agree only in part: other
-            // services' records of the same people.
+            // no internal id, no canary) next to many lines that agree only in part (or match
+            // a person with some of their data different, not mistyped): other services'
+            // records of the same people.
+            let in_part = partial + self.conflicting;
             reasons.push(format!(
-                "only {strong} of the {g} whole-record matches carry evidence only the company holds (a stored quirk, an internal id or a canary), while {partial} lines agree only in part: the pattern of another service's data about the same people"
+                "only {strong} of the {g} record matches carry evidence only the company holds (a stored quirk, an internal id or a canary), while {in_part} lines agree only in part or with other values for the same person: the pattern of another service's data about the same people"
             ));
             VerdictClass::Recycled
         } else if significant && strong * 5 < g && !private_fields {

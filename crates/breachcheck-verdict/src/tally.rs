@@ -85,6 +85,9 @@ pub struct Tally {
     /// Lines that match no single record whole but agree on every field with several
     /// records of the same person (joined internal tables); counted as genuine.
     pub joined: u64,
+    /// Fuzzy record matches where a personal field differs outright (not a typo): the
+    /// same person with other data, as another service holds it, rather than a noisy copy.
+    pub conflicting: u64,
     /// Genuine lines by the span of snapshots of one system their records were present in:
     /// (system, first seen, last seen) → lines. A copy made at T shows records present at T
     /// and none present only before or only after it.
@@ -129,6 +132,7 @@ impl Tally {
             empty: 0,
             quirk_lines: 0,
             joined: 0,
+            conflicting: 0,
             presence: BTreeMap::new(),
             score_histogram: BTreeMap::new(),
         }
@@ -167,6 +171,13 @@ impl Tally {
             }
             if b.raw_agree != 0 && m.evidence.is_genuine() {
                 self.quirk_lines += 1;
+            }
+            let personal = MatchField::ALL
+                .into_iter()
+                .filter(|f| f.is_pii())
+                .fold(0u16, |m, f| m | f.bit());
+            if m.evidence == EvidenceClass::FuzzyRecord && b.disagree & personal != 0 {
+                self.conflicting += 1;
             }
             let bucket = ((b.score / 5.0).floor() as i64 * 5).max(-10);
             *self.score_histogram.entry(bucket).or_insert(0) += 1;
@@ -222,6 +233,7 @@ impl Tally {
         self.empty += other.empty;
         self.quirk_lines += other.quirk_lines;
         self.joined += other.joined;
+        self.conflicting += other.conflicting;
         for (k, v) in other.presence {
             *self.presence.entry(k).or_insert(0) += v;
         }

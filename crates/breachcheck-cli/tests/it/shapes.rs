@@ -344,7 +344,14 @@ fn rows_of_joined_internal_tables_are_genuine() {
     run_ok(&[crate::verify_args(&k, &idx, &json), vec![p(&sample)]].concat());
     let r = read_json(&json);
     assert_eq!(r["matches"]["joined"], 3, "{}", r["matches"]);
-    assert_eq!(r["matches"]["by_evidence"]["partial"], 3);
+    // No single record holds every column: the best one (the order, with the address) is
+    // a fuzzy or partial match, never a full one.
+    let e = &r["matches"]["by_evidence"];
+    assert_eq!(
+        e["partial"].as_u64().unwrap_or(0) + e["fuzzy_record"].as_u64().unwrap_or(0),
+        3,
+        "{e}"
+    );
     assert!(
         (r["verdict"]["genuine_fraction"]["estimate"]
             .as_f64()
