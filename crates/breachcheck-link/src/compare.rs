@@ -80,26 +80,45 @@ fn mask(levels: &Levels, want: impl Fn(Level) -> bool) -> u16 {
         .fold(0, |m, f| m | f.bit())
 }
 
+/// A candidate's agreement levels, quirky raw agreement and match weight.
+#[derive(Clone, Copy)]
+pub(crate) struct Scored {
+    pub(crate) levels: Levels,
+    pub(crate) raw_agree: u16,
+    pub(crate) score: f64,
+}
+
+pub(crate) fn score(rec: &TaggedRecord, row: &RecordRow, model: &LinkageModel) -> Scored {
+    let (levels, raw_agree) = levels(rec, row);
+    // Name in its own script only ever vetoes; it adds no weight of its own beyond the
+    // transliterated name's.
+    let mut scored = levels;
+    scored[MatchField::NameNative.index()] = Level::Missing;
+    Scored {
+        levels,
+        raw_agree,
+        score: model.score(&scored),
+    }
+}
+
 pub(crate) fn compare(
     rec: &TaggedRecord,
     row: &RecordRow,
-    segment: u32,
-    record: u32,
+    (segment, record): (u32, u32),
     is_canary: bool,
-    model: &LinkageModel,
+    scored: &Scored,
+    posterior: f64,
 ) -> Candidate {
-    let (levels, raw_agree) = levels(rec, row);
+    let Scored {
+        levels,
+        raw_agree,
+        score,
+    } = *scored;
     let agree = mask(&levels, |l| l == Level::Exact);
     let close = mask(&levels, |l| matches!(l, Level::Close | Level::Near));
     // A shared name token is neither agreement nor outright difference.
     let token = mask(&levels, |l| l == Level::Token);
     let disagree = mask(&levels, |l| l == Level::Differ) | token;
-    // Name in its own script only ever vetoes; it adds no weight of its own beyond the
-    // transliterated name's.
-    let mut scored = levels;
-    scored[MatchField::NameNative.index()] = Level::Missing;
-    let score = model.score(&scored);
-    let posterior = model.posterior(score);
     let native = MatchField::NameNative.bit();
     let pii = pii_mask(rec) & !native;
     let agree_pii = agree & pii;

@@ -32,7 +32,9 @@ mod compare;
 mod model;
 
 pub use compare::{Candidate, FUZZY_MIN_SCORE, FUZZY_POSTERIOR};
-pub use model::{FitSummary, Level, Levels, LinkageModel, LEVELS};
+pub use model::{
+    FitSummary, Level, Levels, LinkageModel, PairRef, SystemPrior, BLOCKING_RECALL, LEVELS,
+};
 
 use breachcheck_core::Tag;
 use breachcheck_core::{EvidenceClass, MatchField};
@@ -89,6 +91,11 @@ pub struct Prober<'a> {
     index: &'a Index,
     canary: Vec<bool>,
     reference: Vec<bool>,
+    /// System number of each segment: snapshots of one system share it (a record carried
+    /// across snapshots is stored once); canary sets and reference corpora are their own.
+    system_of: Vec<u32>,
+    /// (name, stored records) per system number.
+    populations: Vec<(String, u64)>,
     model: LinkageModel,
 }
 
@@ -128,11 +135,32 @@ impl<'a> Prober<'a> {
             .iter()
             .map(|s| s.kind == SegmentKind::Reference)
             .collect();
+        let mut populations: Vec<(String, u64)> = Vec::new();
+        let mut keys: Vec<(SegmentKind, String)> = Vec::new();
+        let system_of = index
+            .manifest()
+            .segments
+            .iter()
+            .map(|s| {
+                let key = (s.kind, s.system.clone());
+                let i = keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                    keys.push(key);
+                    populations.push((s.system.clone(), 0));
+                    keys.len() - 1
+                });
+                populations[i].1 += s.records;
+                i as u32
+            })
+            .collect();
+        let mut model = LinkageModel::default();
+        model.fit_m(&[], &[], &populations);
         Prober {
             index,
             canary,
             reference,
-            model: LinkageModel::default(),
+            system_of,
+            populations,
+            model,
         }
     }
 
@@ -158,37 +186,47 @@ impl<'a> Prober<'a> {
         let mut model = LinkageModel::default();
         let (counts, pairs) = Self::random_pair_levels(recs);
         model.set_u(&counts, pairs);
-        let mut patterns: Vec<u64> = (0..recs.len())
+        // Each line's candidates as (system, pattern), patterns interned.
+        let per_line: Vec<Vec<(u32, u64)>> = (0..recs.len())
             .into_par_iter()
-            .flat_map_iter(|i| {
-                let rec = &recs[i];
-                g.of_line(i)
-                    .filter(|(s, _, _)| !self.is_reference(*s))
-                    .map(|(_, _, row)| model::pack(&compare::levels(rec, row).0))
-                    .collect::<Vec<_>>()
+            .map(|i| {
+                let mut v: Vec<(u32, u64)> = g
+                    .of_line(i)
+                    .map(|(s, _, row)| {
+                        let sys = self.system_of.get(s as usize).copied().unwrap_or(0);
+                        (sys, model::pack(&compare::levels(&recs[i], row).0))
+                    })
+                    .collect();
+                v.sort_unstable();
+                v
             })
             .collect();
-        patterns.sort_unstable();
-        let counted: Vec<(u64, u64)> = patterns
-            .chunk_by(|a, b| a == b)
-            .map(|run| (run[0], run.len() as u64))
-            .collect();
-        let lines = recs.iter().filter(|r| !r.is_empty()).count() as u64;
-        let population: u64 = self
-            .index
-            .manifest()
-            .segments
+        let mut interned: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+        let mut patterns: Vec<Levels> = Vec::new();
+        let lines: Vec<Vec<PairRef>> = per_line
             .iter()
-            .filter(|s| s.kind != SegmentKind::Reference)
-            .map(|s| s.records)
-            .sum();
-        model.fit_m(&counted, lines, population);
+            .zip(recs)
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(v, _)| {
+                v.iter()
+                    .map(|(sys, p)| {
+                        let id = *interned.entry(*p).or_insert_with(|| {
+                            patterns.push(model::unpack(*p));
+                            (patterns.len() - 1) as u32
+                        });
+                        PairRef {
+                            system: *sys,
+                            pattern: id,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        model.fit_m(&lines, &patterns, &self.populations);
         tracing::debug!(
-            share = model.share,
-            population,
             random_pairs = model.fit.random_pairs,
             candidate_pairs = model.fit.candidate_pairs,
-            patterns = counted.len(),
+            patterns = patterns.len(),
             iterations = model.fit.iterations,
             "linkage model"
         );
@@ -404,9 +442,30 @@ impl<'a> Prober<'a> {
         let mut joined_parts = 0u32;
         let mut held = Vec::new();
         let mut reference: Option<ReferenceMatch> = None;
-        for (segment, record, row) in candidates {
+        // First pass: every candidate's score, and per system the sum of likelihood
+        // ratios the posterior weighs each candidate against.
+        let scored: Vec<(u32, u32, &RecordRow, compare::Scored)> = candidates
+            .map(|(s, r, row)| (s, r, row, compare::score(rec, row, &self.model)))
+            .collect();
+        let mut lr_sums: Vec<(u32, f64)> = Vec::new();
+        for (segment, _, _, sc) in &scored {
+            let sys = self.system_of.get(*segment as usize).copied().unwrap_or(0);
+            let lr = 2f64.powf(sc.score.min(1000.0));
+            match lr_sums.iter_mut().find(|(s, _)| *s == sys) {
+                Some((_, sum)) => *sum += lr,
+                None => lr_sums.push((sys, lr)),
+            }
+        }
+        for (segment, record, row, sc) in &scored {
+            let (segment, record) = (*segment, *record);
             let is_canary = self.canary.get(segment as usize).copied().unwrap_or(false);
-            let c = compare::compare(rec, row, segment, record, is_canary, &self.model);
+            let sys = self.system_of.get(segment as usize).copied().unwrap_or(0);
+            let lr_sum = lr_sums
+                .iter()
+                .find(|(s, _)| *s == sys)
+                .map_or(0.0, |(_, v)| *v);
+            let posterior = self.model.posterior(sys as usize, sc.score, lr_sum);
+            let c = compare::compare(rec, row, (segment, record), is_canary, sc, posterior);
             if self.is_reference(segment) {
                 // Ids agreeing with a corpus record are not the company's ids.
                 let evidence = c.evidence.min(EvidenceClass::QuirkFullRecord);

@@ -276,7 +276,11 @@ fn noisy_copies_link_and_look_alikes_do_not() {
     }
     let model = prober.model();
     assert!(model.fit.candidate_pairs > 0 && model.fit.random_pairs > 0);
-    assert!(model.share > 0.9, "share {}", model.share);
+    assert!(
+        model.systems[0].share > 0.9,
+        "share {}",
+        model.systems[0].share
+    );
 
     // Same name and birthday, another e-mail: not this record.
     let email_roles = [roles.as_slice(), &[FieldRole::Email]].concat();

@@ -20,7 +20,7 @@ pub mod sign;
 use breachcheck_core::{EvidenceClass, MatchField};
 use breachcheck_index::{Commitment, Manifest, SegmentKind};
 use breachcheck_ingest::{Column, Container, LineStats, Part, Quarantined};
-use breachcheck_link::{Level, LinkageModel};
+use breachcheck_link::{Level, LinkageModel, SystemPrior};
 use breachcheck_verdict::{SegmentCount, Tally, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -291,11 +291,11 @@ pub struct Linkage {
     pub model: &'static str,
     /// How m, u and the share were obtained.
     pub method: &'static str,
-    /// Share of sample lines whose person the index holds (EM estimate).
-    pub share: f64,
-    /// Records a line's person could be any one of: a pair's prior odds are
-    /// share / population.
-    pub population: f64,
+    /// Per system: its records and the share of sample lines whose person it holds (EM
+    /// estimate), the prior behind every posterior.
+    pub systems: Vec<SystemPrior>,
+    /// Probability that blocking finds a held person's record.
+    pub blocking_recall: f64,
     /// Random pairs behind u.
     pub random_pairs: u64,
     /// Candidate pairs behind m and the share.
@@ -348,9 +348,9 @@ impl Linkage {
             .collect();
         Linkage {
             model: "fellegi_sunter",
-            method: "u from random pairs of sample lines; m and share by EM over candidate pairs; prior odds of a pair share/population",
-            share: model.share,
-            population: model.population,
+            method: "u from random pairs of sample lines; m and each system's share of held lines by EM over candidate pairs; a candidate's posterior weighs its likelihood ratio against the system's records, the line's other candidates and not being held",
+            systems: model.systems.clone(),
+            blocking_recall: breachcheck_link::BLOCKING_RECALL,
             random_pairs: model.fit.random_pairs,
             candidate_pairs: model.fit.candidate_pairs,
             iterations: model.fit.iterations,

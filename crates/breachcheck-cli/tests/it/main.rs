@@ -3,6 +3,7 @@ mod canary;
 mod contract;
 mod custody;
 mod demo;
+mod febrl;
 mod html;
 mod malformed;
 mod privacy;
