@@ -31,6 +31,15 @@ pub(crate) struct BenchArgs {
     /// and print both times and the ratio.
     #[arg(long)]
     duckdb: bool,
+    /// Copied sample lines carry a seller's noise: typos in names, stripped diacritics,
+    /// swapped name order, reformatted phones and dates (what fuzzy linkage is for).
+    #[arg(long)]
+    noise: bool,
+    /// Also link the largest sample to the export with Splink (Python package, installed if
+    /// missing; unsupervised, its documented set-up for these columns) and print both tools'
+    /// times, peak memory and the ratio.
+    #[arg(long)]
+    splink: bool,
     /// Working directory (default: a temporary one, removed afterwards).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -130,6 +139,7 @@ fn generate(
     samples: &[(usize, PathBuf)],
     records: usize,
     changed: bool,
+    noise: bool,
 ) -> Result<()> {
     let accounts = &SYSTEMS[0];
     let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(export)?);
@@ -150,10 +160,15 @@ fn generate(
                 c.insert_str(0, "moved.");
             }
         }
+        let noisy = if noise {
+            csv_line(seller_noise(accounts.columns, cells.clone(), i))
+        } else {
+            String::new()
+        };
         let row = csv_line(cells);
         for (s, genuine, every, copied, _) in &mut outs {
             if i % *every == 0 && *copied < *genuine {
-                writeln!(s, "{row}")?;
+                writeln!(s, "{}", if noise { &noisy } else { &row })?;
                 *copied += 1;
             }
         }
@@ -167,6 +182,98 @@ fn generate(
         s.flush()?;
     }
     Ok(())
+}
+
+/// What a seller does to a copied row, varied by row number `i`: a typo in the first name
+/// (half the rows), stripped diacritics or a typo in the last name, first and last name
+/// swapped (one in ten), phones without spaces or with dashes, dates day-first with
+/// slashes (one in four), the customer id left out (one in three). E-mails are left as
+/// copied.
+fn seller_noise(columns: &[&str], mut cells: Vec<String>, i: usize) -> Vec<String> {
+    let col = |name: &str| columns.iter().position(|c| *c == name);
+    let typo = |s: &str, k: usize| -> String {
+        let mut c: Vec<char> = s.chars().collect();
+        if c.len() < 4 {
+            return s.to_owned();
+        }
+        let at = 1 + k % (c.len() - 2);
+        match k % 3 {
+            0 => c.insert(at, c[at]),
+            1 => {
+                c.remove(at);
+            }
+            _ => c.swap(at, at + 1),
+        }
+        c.into_iter().collect()
+    };
+    if let Some(f) = col("first_name") {
+        if i.is_multiple_of(2) {
+            cells[f] = typo(&cells[f], i / 2);
+        }
+    }
+    if let Some(l) = col("last_name") {
+        cells[l] = if i.is_multiple_of(3) {
+            deunicode_lite(&cells[l])
+        } else if i.is_multiple_of(5) {
+            typo(&cells[l], i / 5)
+        } else {
+            cells[l].clone()
+        };
+    }
+    if let (Some(f), Some(l)) = (col("first_name"), col("last_name")) {
+        if i.is_multiple_of(10) {
+            cells.swap(f, l);
+        }
+    }
+    if let Some(p) = col("phone") {
+        cells[p] = if i % 2 == 1 {
+            cells[p].replace(' ', "")
+        } else {
+            cells[p].replace(' ', "-")
+        };
+    }
+    if let Some(c) = col("customer_id") {
+        if i % 3 == 1 {
+            cells[c].clear();
+        }
+    }
+    if let Some(d) = col("birth_date") {
+        if i.is_multiple_of(4) {
+            if let [y, m, day] = cells[d].split('-').collect::<Vec<_>>()[..] {
+                cells[d] = format!("{day}/{m}/{y}");
+            }
+        }
+    }
+    cells
+}
+
+/// Latin letters without their diacritics, as a seller's ASCII export writes them; other
+/// scripts unchanged. Hand-written: a bench needs the common letters only, not a crate.
+fn deunicode_lite(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'A',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'É' | 'È' | 'Ê' | 'Ë' => 'E',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
+            'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' | 'Ø' => 'O',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'Ú' | 'Ù' | 'Û' | 'Ü' => 'U',
+            'ñ' => 'n',
+            'Ñ' => 'N',
+            'ç' => 'c',
+            'Ç' => 'C',
+            'ł' => 'l',
+            'Ł' => 'L',
+            'ś' | 'š' => 's',
+            'Ś' | 'Š' => 'S',
+            'ż' | 'ź' | 'ž' => 'z',
+            'Ż' | 'Ź' | 'Ž' => 'Z',
+            c => c,
+        })
+        .collect()
 }
 
 fn os(s: &str) -> std::ffi::OsString {
@@ -211,7 +318,7 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
         .map(|n| (*n, dir.join(format!("sample-{n}.csv"))))
         .collect();
     let t0 = Instant::now();
-    generate(&export, &samples, a.records, false)?;
+    generate(&export, &samples, a.records, false, a.noise)?;
     let gen_s = t0.elapsed().as_secs_f64();
     let key = dir.join("bench.key");
     if !key.exists() {
@@ -226,9 +333,10 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
     let human = !a.json;
     if human {
         outln!(
-            "breachcheck bench: {} records indexed; samples of {:?} lines (half copied, half fabricated)",
+            "breachcheck bench: {} records indexed; samples of {:?} lines (half copied{}, half fabricated)",
             a.records,
-            a.sample
+            a.sample,
+            if a.noise { " with seller noise" } else { "" }
         );
         outln!("  generate       {gen_s:8.1} s (not part of any figure below)");
         outln!(
@@ -348,9 +456,54 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
         });
         std::fs::remove_dir_all(&out).ok();
     }
+    if a.splink {
+        let (n, sample) = samples
+            .iter()
+            .max_by_key(|(n, _)| *n)
+            .context("no sample")?;
+        let ours = verifies
+            .iter()
+            .find(|v| v["lines"] == *n)
+            .cloned()
+            .unwrap_or_default();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/bench_splink.py");
+        let py = Command::new("python3")
+            .arg(&script)
+            .arg(&export)
+            .arg(sample)
+            .output()
+            .context("cannot run python3 for the Splink comparison")?;
+        if !py.status.success() {
+            bail!(
+                "the Splink comparison failed: {}",
+                String::from_utf8_lossy(&py.stderr).trim()
+            );
+        }
+        let d: serde_json::Value =
+            serde_json::from_slice(&py.stdout).context("the Splink script printed no JSON")?;
+        let our_s = ours["seconds"].as_f64().unwrap_or(0.0);
+        let their_s = d["total_seconds"].as_f64().unwrap_or(0.0);
+        let ratio = their_s / our_s.max(1e-9);
+        if human {
+            outln!(
+                "  side by side, {n}-line sample linked to {} records: breachcheck verify (model fitted, full report) {our_s:.2} s, peak RSS {:.0} MiB (with the index build: {:.1} s); Splink {their_s:.1} s (training {:.1} s), peak RSS {:.0} MiB, {} links at p >= 0.99; ratio {ratio:.1}x ({:.1}x counting the build)",
+                a.records,
+                ours["peak_rss_mib"].as_f64().unwrap_or(0.0),
+                build.seconds + our_s,
+                d["training_seconds"].as_f64().unwrap_or(0.0),
+                d["peak_rss_mib"].as_f64().unwrap_or(0.0),
+                d["links"],
+                their_s / (build.seconds + our_s).max(1e-9),
+            );
+        }
+        figures["splink"] = serde_json::json!({
+            "sample_lines": n, "breachcheck": ours, "splink": d, "ratio": ratio,
+            "ratio_with_build": their_s / (build.seconds + our_s).max(1e-9),
+        });
+    }
     if a.delta {
         let second = dir.join("accounts-2.csv");
-        generate(&second, &[], a.records, true)?;
+        generate(&second, &[], a.records, true, false)?;
         let before = dir_size(&index);
         let d = build_stage(&key, &index, "2026-02-28", &second)?;
         let added = dir_size(&index).saturating_sub(before);

@@ -63,10 +63,11 @@ pub(crate) fn levels(rec: &TaggedRecord, row: &RecordRow) -> (Levels, u16) {
         };
     }
     // The name in its own script is never required (a record stored in Latin letters has
-    // none), but when both sides have it and it differs, the names differ whatever their
-    // transliterations say.
+    // none), but when both sides have it and it differs while the transliterations are
+    // equal (王 and 汪, both "wang"), the names differ. A typo in the native script shows in
+    // the transliteration too, and stays the typo it is.
     let (name, native) = (MatchField::Name.index(), MatchField::NameNative.index());
-    if out[native] == Level::Differ && out[name] != Level::Missing {
+    if out[native] == Level::Differ && out[name] == Level::Exact {
         out[name] = Level::Differ;
         raw_agree &= !MatchField::Name.bit();
     }
@@ -154,7 +155,6 @@ pub(crate) fn compare(
         && ((agree | close) & pii).count_ones() >= 2
         && ((agree | close) & pii).count_ones() * 2 >= pii.count_ones()
         && pii & contact & !agree == 0
-        && levels[MatchField::NameNative.index()] != Level::Differ
     {
         // The model says "same person" though not every field agrees: a typo, a changed
         // digit, an old address. Like a full-record match it needs a record, not a single
@@ -162,9 +162,7 @@ pub(crate) fn compare(
         // line's personal fields agreeing or nearly. Every e-mail, phone or login the line
         // carries must agree: sellers copy those as they are, a record without them
         // cannot confirm them, and two people sharing a common name and birthday are
-        // exactly what a contact column tells apart. A name written differently in its
-        // own script (王 and 汪, both "wang") is another person's: that writing carries
-        // no transliteration noise.
+        // exactly what a contact column tells apart.
         EvidenceClass::FuzzyRecord
     } else {
         EvidenceClass::Partial
