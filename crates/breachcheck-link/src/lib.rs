@@ -61,6 +61,12 @@ pub struct LineMatch {
     /// The strongest match in a reference corpus (a known earlier breach), if any: kept
     /// apart, as it says where else the line exists, not that the company holds it.
     pub reference: Option<ReferenceMatch>,
+    /// Expected number of the company's records that would match this line as a record
+    /// (full or fuzzy) by coincidence, were the line an unrelated person: the records in
+    /// the systems times the chance that an unrelated record agrees on the fields such a
+    /// match needs (see [`LinkageModel::chance_match`]). Summed over a sample, the
+    /// coincidence baseline.
+    pub chance: f64,
 }
 
 /// A line's strongest match in a reference corpus.
@@ -96,6 +102,8 @@ pub struct Prober<'a> {
     system_of: Vec<u32>,
     /// (name, stored records) per system number.
     populations: Vec<(String, u64)>,
+    /// Kind of each system number.
+    system_kinds: Vec<SegmentKind>,
     model: LinkageModel,
 }
 
@@ -154,12 +162,14 @@ impl<'a> Prober<'a> {
             .collect();
         let mut model = LinkageModel::default();
         model.fit_m(&[], &[], &populations);
+        let system_kinds = keys.iter().map(|(k, _)| *k).collect();
         Prober {
             index,
             canary,
             reference,
             system_of,
             populations,
+            system_kinds,
             model,
         }
     }
@@ -532,12 +542,21 @@ impl<'a> Prober<'a> {
                 m.evidence = m.evidence.min(EvidenceClass::Partial);
             }
         }
+        let held: f64 = self
+            .populations
+            .iter()
+            .zip(&self.system_kinds)
+            .filter(|(_, k)| **k == SegmentKind::System)
+            .map(|((_, n), _)| *n as f64)
+            .sum();
+        let chance = held * self.model.chance_match(rec);
         LineMatch {
             evidence,
             best,
             per_segment,
             joined,
             reference,
+            chance,
         }
     }
 }

@@ -271,6 +271,45 @@ impl LinkageModel {
         (share * lr / n / denom).clamp(0.0, 1.0)
     }
 
+    /// Chance that one unrelated record matches `rec` as a record (full or fuzzy): it must
+    /// agree exactly on every e-mail, phone and login the line carries, and agree or nearly
+    /// on enough of its other personal fields (at least two fields in all, and half of the
+    /// line's personal fields) — taken, to stay on the safe side, as the least selective
+    /// of them. 0 for a line with fewer than two personal fields (never a record match).
+    pub fn chance_match(&self, rec: &breachcheck_normalize::TaggedRecord) -> f64 {
+        let contact = [MatchField::Email, MatchField::Phone, MatchField::Username];
+        let fields: Vec<MatchField> = rec
+            .fields()
+            .map(|(f, _)| f)
+            .filter(|f| f.is_pii() && *f != MatchField::NameNative)
+            .collect();
+        if fields.len() < 2 {
+            return 0.0;
+        }
+        let exact = |f: MatchField| self.u[f.index()][Level::Exact.index()];
+        let near = |f: MatchField| {
+            let u = &self.u[f.index()];
+            u[Level::Exact.index()] + u[Level::Close.index()] + u[Level::Near.index()]
+        };
+        let mut p = 1.0;
+        let mut taken = 0usize;
+        for f in fields.iter().filter(|f| contact.contains(f)) {
+            p *= exact(*f);
+            taken += 1;
+        }
+        let needed = 2usize.max(fields.len().div_ceil(2)).saturating_sub(taken);
+        let mut others: Vec<f64> = fields
+            .iter()
+            .filter(|f| !contact.contains(f))
+            .map(|f| near(*f))
+            .collect();
+        others.sort_by(|a, b| b.total_cmp(a));
+        for u in others.into_iter().take(needed) {
+            p *= u;
+        }
+        p
+    }
+
     /// Replaces u with the rates seen among random pairs: `counts[f][l]` pairs of `pairs`
     /// had level `l` on field `f`. A level seen fewer than a handful of times keeps the
     /// smaller of its prior and that handful's rate.

@@ -3,11 +3,11 @@ use crate::{wilson, Tally};
 use breachcheck_core::{EvidenceClass, MatchField};
 use serde::Serialize;
 
-/// Assumed rate at which a line of *unrelated* data reaches a full-record match (two or
-/// more personal fields, all agreeing, with a selective one among them) by coincidence.
-/// Conservative upper bound for populations of 10^8 customers; replaced by a measured
-/// rate against reference corpora once those exist.
-pub const COINCIDENCE_RATE: f64 = 0.001;
+/// Floor of the coincidence rate: the rate at which a line of *unrelated* data reaches a
+/// record match by coincidence is estimated per sample (from the linkage model's u and the
+/// systems' sizes), but never taken below this, which covers what the model does not see
+/// (relatives sharing an address and a phone, test accounts, recycled typos).
+pub const COINCIDENCE_RATE: f64 = 1e-4;
 /// Share of full-record lines from which a sample is called a copy rather than a mix.
 const GENUINE_SHARE: f64 = 0.8;
 /// Share of partial-only lines from which overlap without whole-record agreement is read
@@ -114,11 +114,16 @@ impl Tally {
         let g = self.genuine_lines();
         let (lo, hi) = wilson(g, n);
         let estimate = if n == 0 { 0.0 } else { g as f64 / n as f64 };
+        let rate = if n == 0 {
+            COINCIDENCE_RATE
+        } else {
+            (self.expected_coincidental / n as f64).max(COINCIDENCE_RATE)
+        };
         let baseline = Baseline {
-            coincidental_full_record_rate: COINCIDENCE_RATE,
-            expected_coincidental_lines: COINCIDENCE_RATE * n as f64,
+            coincidental_full_record_rate: rate,
+            expected_coincidental_lines: rate * n as f64,
             genuine_copy_full_record_rate: 1.0,
-            method: "assumed upper bound for unrelated data; a verbatim copy matches every line not changed since its snapshot",
+            method: "per line, the systems' records times the chance that an unrelated record agrees on the fields a record match needs (u per field from random pairs of the sample's own lines: common names and popular providers raise it), summed over the sample, floored at 1e-4 per line; a verbatim copy matches every line not changed since its snapshot",
         };
         let mut reasons = Vec::new();
         let mut next_steps = Vec::new();
@@ -235,7 +240,7 @@ impl Tally {
                 pct(none, n)
             ));
         }
-        let significant = g >= 3 && lo > COINCIDENCE_RATE;
+        let significant = g >= 3 && lo > rate;
         // Evidence only a copy of the company's data can carry.
         let strong = canary
             + self.count(EvidenceClass::InternalId)
@@ -301,12 +306,19 @@ impl Tally {
         if let (Some(d), VerdictClass::Genuine | VerdictClass::Mixed) = (dating, class) {
             reasons.push(d);
         }
+        if g == 0 && n > 0 {
+            reasons.push(format!(
+                "no line matches a record of the company's systems: with 95% confidence fewer than {:.2}% of lines like these are the company's records (upper end of the 95% interval for 0 of {n})",
+                100.0 * hi
+            ));
+        }
         if class == VerdictClass::Genuine && strong == 0 {
             reasons.push("no matching line reproduces a stored quirk or an internal id: the copy was re-formatted by the seller, or it is an unusually complete list from elsewhere; weigh the snapshot agreement above".into());
         }
         reasons.push(format!(
-            "baseline: unrelated data would match about {:.1} line(s) of {n} by coincidence (rate {COINCIDENCE_RATE}); a copy of a system would match nearly all; observed {} with 95% interval [{:.4}, {:.4}]",
+            "baseline: unrelated people would match about {:.1} line(s) of {n} by coincidence (rate {:.2e}, from how often unrelated people agree on each of the sample's fields and the size of the systems); a copy of a system would match nearly all; observed {} with 95% interval [{:.4}, {:.4}]",
             baseline.expected_coincidental_lines,
+            rate,
             pct(g, n),
             lo,
             hi

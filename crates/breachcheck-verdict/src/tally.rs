@@ -76,6 +76,9 @@ pub struct Tally {
     /// normalization): generators and padded compilations repeat, exports of one table
     /// rarely do.
     pub duplicates: u64,
+    /// Expected lines matching a record by coincidence were the sample unrelated people:
+    /// the sum over lines of [`LineMatch::chance`] (each at most 1).
+    pub expected_coincidental: f64,
     /// Digests of the lines seen, to count repeats (8 bytes a line).
     seen: std::collections::HashSet<u64>,
     /// Lines with no usable field.
@@ -133,6 +136,7 @@ impl Tally {
             quirk_lines: 0,
             joined: 0,
             conflicting: 0,
+            expected_coincidental: 0.0,
             presence: BTreeMap::new(),
             score_histogram: BTreeMap::new(),
         }
@@ -142,6 +146,7 @@ impl Tally {
     pub fn add(&mut self, rec: &TaggedRecord, m: &LineMatch) {
         self.records += 1;
         *self.by_evidence.entry(m.evidence).or_insert(0) += 1;
+        self.expected_coincidental += m.chance.min(1.0);
         if rec.is_empty() {
             self.empty += 1;
         }
@@ -225,6 +230,7 @@ impl Tally {
         self.email_disposable += other.email_disposable;
         self.postal_code_invalid += other.postal_code_invalid;
         self.duplicates += other.duplicates;
+        self.expected_coincidental += other.expected_coincidental;
         for d in other.seen {
             if !self.seen.insert(d) {
                 self.duplicates += 1;
