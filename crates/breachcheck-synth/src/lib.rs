@@ -12,9 +12,11 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod noise;
 mod people;
 mod write;
 
+pub use noise::seller_noise;
 pub use people::{leak_sample, people_stream, recycled_sample, Person, Population};
 pub use write::{write_table, Table, TableFormat};
 

@@ -1,10 +1,12 @@
-//! Hard cases of each hypothesis, generated at test time: small samples, a 5% mix, a
-//! recycled breach sharing most of its people with the company, a tiny sample. Each
+//! Hard cases of each hypothesis, generated at test time: small samples, a copy with heavy
+//! seller noise, a 5% mix, a recycled breach sharing most of its people with the company,
+//! a tiny sample. Each
 //! asserts the class, the source where there is one, and that the interval covers the
 //! truth — and that no small sample is confidently wrong.
 use crate::{build_args, key, p, read_json, run_ok, verify_args};
 use breachcheck_synth::{
-    leak_sample, recycled_sample, write_table, Population, TableFormat, SNAPSHOTS, SYSTEMS,
+    leak_sample, recycled_sample, seller_noise, write_table, Population, TableFormat, SNAPSHOTS,
+    SYSTEMS,
 };
 use std::path::Path;
 
@@ -54,6 +56,22 @@ fn each_hypothesis_on_its_hard_cases() {
     assert_eq!(r["verdict"]["class"], "genuine", "{}", r["verdict"]);
     assert_eq!(r["verdict"]["system"], "accounts");
     assert!(covers(&r, 1.0));
+
+    // 300 lines copied with a seller's noise: typos in names, stripped diacritics, swapped
+    // names, reformatted phones and dates, customer ids left out of a third.
+    let mut noisy = leak_sample(&latest, accounts, 300, 0, 0.0, 7);
+    for (i, row) in noisy.rows.iter_mut().enumerate() {
+        *row = seller_noise(accounts.columns, std::mem::take(row), i);
+    }
+    let r = verify(dir, &k, &idx, "genuine-noisy-300.csv", &noisy);
+    assert_eq!(r["verdict"]["class"], "genuine", "{}", r["verdict"]);
+    assert_eq!(r["verdict"]["system"], "accounts");
+    assert!(covers(&r, 1.0), "{}", r["verdict"]["genuine_fraction"]);
+    assert!(
+        r["matches"]["by_evidence"]["fuzzy_record"].as_u64() > Some(30),
+        "{}",
+        r["matches"]["by_evidence"]
+    );
 
     // 100 made-up people.
     let r = verify(
