@@ -13,6 +13,9 @@ const GENUINE_SHARE: f64 = 0.8;
 /// Share of partial-only lines from which overlap without whole-record agreement is read
 /// as recycled data (same people, another service's records).
 const RECYCLED_PARTIAL_SHARE: f64 = 0.2;
+/// Share of the lines a source (an earlier breach, or the company) must account for to
+/// count as one of a compilation's sources.
+const SOURCE_SHARE: f64 = 0.05;
 /// Share of unmatched lines from which a sample is called fabricated.
 const FABRICATED_NONE_SHARE: f64 = 0.8;
 
@@ -256,6 +259,32 @@ impl Tally {
         ]
         .iter()
         .any(|f| self.field_present[f.index()] > 0);
+        // Where the lines come from: each registered earlier breach holding a real share of
+        // them, and the company when its share is significant. Two or more: a compilation.
+        let floor = 3u64.max((n as f64 * SOURCE_SHARE).ceil() as u64);
+        let mut sources: Vec<String> = self
+            .segments
+            .iter()
+            .filter(|s| s.reference && s.full_or_better >= floor)
+            .map(|s| {
+                format!(
+                    "{} line(s) ({}) match the known breach \"{}\"",
+                    s.full_or_better,
+                    pct(s.full_or_better, n),
+                    s.system
+                )
+            })
+            .collect();
+        if significant && g >= floor {
+            sources.push(format!(
+                "{g} line(s) ({}) are the company's records{}",
+                pct(g, n),
+                system
+                    .as_ref()
+                    .map(|s| format!(" (system {s})"))
+                    .unwrap_or_default()
+            ));
+        }
         let class = if n == 0 {
             reasons.push("no record could be read from the sample".into());
             VerdictClass::Inconclusive
@@ -265,6 +294,12 @@ impl Tally {
                 self.empty
             ));
             VerdictClass::Inconclusive
+        } else if sources.len() >= 2 {
+            reasons.push(format!(
+                "the lines come from several sources — {} — merged into one list: a compilation",
+                sources.join("; ")
+            ));
+            VerdictClass::Compilation
         } else if canary > 0 || (estimate >= GENUINE_SHARE && significant) {
             if estimate >= GENUINE_SHARE {
                 VerdictClass::Genuine
@@ -288,6 +323,13 @@ impl Tally {
             VerdictClass::Scraped
         } else if significant {
             VerdictClass::Mixed
+        } else if self.reference_lines * 2 >= n {
+            reasons.push(format!(
+                "{} of {n} lines ({}) are records of registered earlier breaches and the company's evidence is not significant: data that circulated before, not a copy of the company's systems",
+                self.reference_lines,
+                pct(self.reference_lines, n)
+            ));
+            VerdictClass::Recycled
         } else if hi > SMALL_SAMPLE_UPPER {
             // Too few lines to rule out a real share of genuine ones: never a confident
             // "not ours" (or "recycled") from a handful of lines.

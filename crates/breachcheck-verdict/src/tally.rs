@@ -76,6 +76,8 @@ pub struct Tally {
     /// normalization): generators and padded compilations repeat, exports of one table
     /// rarely do.
     pub duplicates: u64,
+    /// Lines matching a record of a reference corpus (a known earlier breach) whole.
+    pub reference_lines: u64,
     /// Expected lines matching a record by coincidence were the sample unrelated people:
     /// the sum over lines of [`LineMatch::chance`] (each at most 1).
     pub expected_coincidental: f64,
@@ -137,6 +139,7 @@ impl Tally {
             joined: 0,
             conflicting: 0,
             expected_coincidental: 0.0,
+            reference_lines: 0,
             presence: BTreeMap::new(),
             score_histogram: BTreeMap::new(),
         }
@@ -160,6 +163,7 @@ impl Tally {
                 s.any_match += 1;
                 s.full_or_better += u64::from(r.evidence.is_genuine());
             }
+            self.reference_lines += u64::from(r.evidence.is_genuine());
         }
         if m.joined {
             for sm in &m.per_segment {
@@ -231,6 +235,7 @@ impl Tally {
         self.postal_code_invalid += other.postal_code_invalid;
         self.duplicates += other.duplicates;
         self.expected_coincidental += other.expected_coincidental;
+        self.reference_lines += other.reference_lines;
         for d in other.seen {
             if !self.seen.insert(d) {
                 self.duplicates += 1;

@@ -56,7 +56,7 @@ fn a_registered_breach_is_named_and_not_taken_for_the_company() {
     run_ok(&[verify_args(&k, &idx, &json), vec![p(&old)]].concat());
     let r = read_json(&json);
     assert_eq!(r["matches"]["by_evidence"]["none"], 400, "{}", r["matches"]);
-    assert_ne!(r["verdict"]["class"], "genuine");
+    assert_eq!(r["verdict"]["class"], "recycled", "{}", r["verdict"]);
     let reasons = r["verdict"]["reasons"].to_string();
     assert!(
         reasons
@@ -74,4 +74,64 @@ fn a_registered_breach_is_named_and_not_taken_for_the_company() {
             .expect("json");
     assert_eq!(info["references"][0]["name"], "shopx-2023");
     assert_eq!(info["systems"].as_array().map(Vec::len), Some(1));
+}
+
+/// Lines from several sources — two registered earlier breaches and the company's own
+/// records — merged into one list read as a compilation, each source named with its share.
+#[test]
+fn several_sources_merged_are_a_compilation() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let k = key(dir);
+    let idx = dir.join("idx");
+    let ours = dir.join("accounts.csv");
+    std::fs::write(&ours, people(0, 300, "example.fr")).expect("write");
+    run_ok(&build_args(&k, &idx, "accounts", "2026-03-31", &ours));
+    for (name, from, domain) in [
+        ("shopx-2023", 1000, "mail.example"),
+        ("forum-2021", 5000, "post.example"),
+    ] {
+        let f = dir.join(format!("{name}.csv"));
+        std::fs::write(&f, people(from, 400, domain)).expect("write");
+        run_ok(&[
+            "reference",
+            "add",
+            "--key",
+            p(&k),
+            "--index",
+            p(&idx),
+            "--name",
+            name,
+            "--date",
+            "2023-06-01",
+            p(&f),
+        ]);
+    }
+    let mut sample = people(0, 120, "example.fr");
+    for (from, n, domain) in [
+        (1000, 150, "mail.example"),
+        (5000, 100, "post.example"),
+        (9000, 30, "made.example"),
+    ] {
+        sample.push_str(people(from, n, domain).split_once('\n').expect("header").1);
+    }
+    let s = dir.join("combo.csv");
+    std::fs::write(&s, sample).expect("write");
+    let json = dir.join("c.json");
+    run_ok(&[verify_args(&k, &idx, &json), vec![p(&s)]].concat());
+    let v = read_json(&json)["verdict"].clone();
+    assert_eq!(v["class"], "compilation", "{v}");
+    let reasons = v["reasons"].to_string();
+    for part in [
+        "shopx-2023",
+        "forum-2021",
+        "company's records (system accounts)",
+    ] {
+        assert!(reasons.contains(part), "{part}: {reasons}");
+    }
+    // The company's share is still measured: 120 of 400 lines.
+    let est = v["genuine_fraction"]["estimate"]
+        .as_f64()
+        .expect("estimate");
+    assert!((est - 0.3).abs() < 0.01, "{est}");
 }
