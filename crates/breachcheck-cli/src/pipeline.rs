@@ -521,6 +521,9 @@ pub(crate) fn verify(
         quarantine,
         by_reason,
     );
+    if fitted.get() {
+        tally.repetition = prober.borrow().repetition();
+    }
     let mut report = Report::new(time::now_rfc3339(), section, index.manifest(), &tally);
     if fitted.get() {
         report.matches.linkage = Some(Linkage::new(prober.borrow().model(), |f| {

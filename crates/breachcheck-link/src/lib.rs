@@ -41,6 +41,7 @@ use breachcheck_core::{EvidenceClass, MatchField};
 use breachcheck_index::{Index, RecordRow, SegmentKind};
 use breachcheck_normalize::TaggedRecord;
 use rayon::prelude::*;
+use serde::Serialize;
 
 /// The outcome of probing one line.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,6 +80,23 @@ pub struct ReferenceMatch {
     pub evidence: EvidenceClass,
 }
 
+/// How often two different lines of the sample agree exactly on a field, beside how often
+/// two of the company's records do: data generators draw names and dates from short lists
+/// and simple distributions, so their values repeat far more often than real customers'.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Repetition {
+    /// The field.
+    pub field: MatchField,
+    /// Share of random pairs of sample lines (both with the field) that agree exactly.
+    pub sample_rate: f64,
+    /// Pairs behind `sample_rate`.
+    pub sample_pairs: u64,
+    /// The same among random pairs of the company's records.
+    pub index_rate: f64,
+    /// Pairs behind `index_rate`.
+    pub index_pairs: u64,
+}
+
 /// The strongest match of one line within one segment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SegmentMatch {
@@ -104,6 +122,8 @@ pub struct Prober<'a> {
     populations: Vec<(String, u64)>,
     /// Kind of each system number.
     system_kinds: Vec<SegmentKind>,
+    /// Level counts of the random sample pairs the model's u came from.
+    sample_levels: Option<([[u64; LEVELS]; MatchField::COUNT], u64)>,
     model: LinkageModel,
 }
 
@@ -170,6 +190,7 @@ impl<'a> Prober<'a> {
             system_of,
             populations,
             system_kinds,
+            sample_levels: None,
             model,
         }
     }
@@ -196,6 +217,7 @@ impl<'a> Prober<'a> {
         let mut model = LinkageModel::default();
         let (counts, pairs) = Self::random_pair_levels(recs);
         model.set_u(&counts, pairs);
+        self.sample_levels = Some((counts, pairs));
         // Each line's candidates as (system, pattern), patterns interned.
         let per_line: Vec<Vec<(u32, u64)>> = (0..recs.len())
             .into_par_iter()
@@ -244,6 +266,77 @@ impl<'a> Prober<'a> {
         self.classify(recs, &g)
     }
 
+    /// Per field, how often the sample's lines repeat each other's values next to how often
+    /// the company's records do (random pairs of records drawn across the systems, seeded).
+    /// Empty before [`Prober::fit_and_probe`].
+    pub fn repetition(&self) -> Vec<Repetition> {
+        let Some((sample, _)) = &self.sample_levels else {
+            return Vec::new();
+        };
+        // Records in runs at seeded random offsets of the system segments; each paired
+        // with records of other runs (neighbours in an export can share a country or a
+        // signup day).
+        const RUNS: usize = 32;
+        const RUN_LEN: usize = 128;
+        const PARTNERS: usize = 16;
+        let mut next = splitmix(0x5eed_0f_1dec5);
+        let segments: Vec<usize> = self
+            .index
+            .manifest()
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| s.kind == SegmentKind::System && self.index.segment(*i).records() > 0)
+            .map(|(i, _)| i)
+            .collect();
+        let mut rows: Vec<(usize, RecordRow)> = Vec::new();
+        if !segments.is_empty() {
+            for run in 0..RUNS {
+                let segment = self.index.segment(segments[run % segments.len()]);
+                let n = segment.records();
+                let start = (next() % n as u64) as usize;
+                for r in start..(start + RUN_LEN).min(n) {
+                    if let Some(row) = segment.record(r as u32) {
+                        rows.push((run, row));
+                    }
+                }
+            }
+        }
+        let mut agree = [0u64; MatchField::COUNT];
+        let mut both = [0u64; MatchField::COUNT];
+        if rows.len() > RUN_LEN {
+            for (run, a) in &rows {
+                for _ in 0..PARTNERS {
+                    let (other, b) = &rows[(next() % rows.len() as u64) as usize];
+                    if other == run {
+                        continue;
+                    }
+                    for f in MatchField::ALL {
+                        let i = f.index();
+                        if a.present & b.present & f.bit() != 0 {
+                            both[i] += 1;
+                            agree[i] += u64::from(a.canonical[i] == b.canonical[i]);
+                        }
+                    }
+                }
+            }
+        }
+        MatchField::ALL
+            .into_iter()
+            .filter_map(|f| {
+                let i = f.index();
+                let seen: u64 = sample[i][1..].iter().sum();
+                (seen > 0 && both[i] > 0).then(|| Repetition {
+                    field: f,
+                    sample_rate: sample[i][Level::Exact.index()] as f64 / seen as f64,
+                    sample_pairs: seen,
+                    index_rate: agree[i] as f64 / both[i] as f64,
+                    index_pairs: both[i],
+                })
+            })
+            .collect()
+    }
+
     fn is_reference(&self, segment: u32) -> bool {
         self.reference
             .get(segment as usize)
@@ -266,15 +359,7 @@ impl<'a> Prober<'a> {
             return (counts, 0);
         }
         let rows: Vec<RecordRow> = lines.iter().map(|r| RecordRow::from_tagged(r, 0)).collect();
-        // SplitMix64: a fixed, dependency-free sequence (reproducible reports).
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        };
+        let mut next = splitmix(0x9e37_79b9_7f4a_7c15);
         let mut pairs = 0u64;
         for _ in 0..PAIRS.min(n * (n - 1)) {
             let i = (next() % n) as usize;
@@ -558,6 +643,19 @@ impl<'a> Prober<'a> {
             reference,
             chance,
         }
+    }
+}
+
+/// SplitMix64 from `seed`: a fixed, dependency-free sequence, so sampling is reproducible
+/// (same sample and index, same report).
+fn splitmix(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 }
 

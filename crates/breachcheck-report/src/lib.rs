@@ -20,7 +20,7 @@ pub mod sign;
 use breachcheck_core::{EvidenceClass, MatchField};
 use breachcheck_index::{Commitment, Manifest, SegmentKind};
 use breachcheck_ingest::{Column, Container, LineStats, Part, Quarantined};
-use breachcheck_link::{Level, LinkageModel, SystemPrior};
+use breachcheck_link::{Level, LinkageModel, Repetition, SystemPrior};
 use breachcheck_verdict::{SegmentCount, Tally, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -362,7 +362,7 @@ impl Linkage {
 }
 
 /// Data-quality signals.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Signals {
     /// Lines with a phone number impossible for its region.
     pub phone_invalid: u64,
@@ -380,6 +380,9 @@ pub struct Signals {
     pub empty_records: u64,
     /// Lines repeating an earlier line field for field.
     pub duplicate_records: u64,
+    /// Per field, how often the sample's values repeat between lines next to how often the
+    /// company's records' do (a generator's short lists show here).
+    pub repetition: Vec<Repetition>,
 }
 
 /// The whole report.
@@ -464,6 +467,7 @@ impl Report {
                 postal_code_invalid: tally.postal_code_invalid,
                 empty_records: tally.empty,
                 duplicate_records: tally.duplicates,
+                repetition: tally.repetition.clone(),
             },
             verdict: tally.verdict(),
         }

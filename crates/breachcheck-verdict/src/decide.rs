@@ -16,6 +16,11 @@ const RECYCLED_PARTIAL_SHARE: f64 = 0.2;
 /// Share of the lines a source (an earlier breach, or the company) must account for to
 /// count as one of a compilation's sources.
 const SOURCE_SHARE: f64 = 0.05;
+/// How many times more often a field's values must repeat in the sample than in the
+/// company's records to be called a generator's fingerprint.
+const FINGERPRINT_RATIO: f64 = 5.0;
+/// Random pairs needed on each side before repetition rates are compared.
+const MIN_FINGERPRINT_PAIRS: u64 = 2000;
 /// Share of unmatched lines from which a sample is called fabricated.
 const FABRICATED_NONE_SHARE: f64 = 0.8;
 
@@ -348,6 +353,17 @@ impl Tally {
         if let (Some(d), VerdictClass::Genuine | VerdictClass::Mixed) = (dating, class) {
             reasons.push(d);
         }
+        for r in self.generator_fingerprints() {
+            reasons.push(format!(
+                "generator fingerprint: {} values repeat {:.0}× more often between the sample's lines ({:.2}% of {} random pairs) than between the company's records ({:.3}% of {}): drawn from a short list or a simple distribution, as data generators do",
+                r.field,
+                r.sample_rate / r.index_rate.max(1.0 / r.index_pairs as f64),
+                100.0 * r.sample_rate,
+                r.sample_pairs,
+                100.0 * r.index_rate,
+                r.index_pairs
+            ));
+        }
         if g == 0 && n > 0 {
             reasons.push(format!(
                 "no line matches a record of the company's systems: with 95% confidence fewer than {:.2}% of lines like these are the company's records (upper end of the 95% interval for 0 of {n})",
@@ -480,6 +496,29 @@ impl Tally {
     /// the window of snapshots tied with it. Lines whose every column agrees with a
     /// system's record count first: a sample with order ids and addresses is the orders
     /// system's projection even when its names and phones also match the accounts system.
+    /// Fields whose values repeat between the sample's lines far more often than between
+    /// the company's records: names, birth dates, streets and phones of real customers are
+    /// diverse; a generator's are not. Needs enough pairs on both sides to say so.
+    pub fn generator_fingerprints(&self) -> Vec<&breachcheck_link::Repetition> {
+        self.repetition
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.field,
+                    MatchField::Name
+                        | MatchField::BirthDate
+                        | MatchField::Address
+                        | MatchField::Phone
+                        | MatchField::Email
+                ) && r.sample_pairs >= MIN_FINGERPRINT_PAIRS
+                    && r.index_pairs >= MIN_FINGERPRINT_PAIRS
+                    && r.sample_rate >= 1e-3
+                    && r.sample_rate
+                        >= FINGERPRINT_RATIO * r.index_rate.max(1.0 / r.index_pairs as f64)
+            })
+            .collect()
+    }
+
     fn attribution(&self) -> (Option<String>, Option<String>, Option<[String; 2]>) {
         let rank = |s: &crate::SegmentCount| (s.complete, s.full_or_better, s.joined);
         let mut best: Option<(&str, (u64, u64, u64))> = None;

@@ -78,6 +78,9 @@ pub struct Tally {
     pub duplicates: u64,
     /// Lines matching a record of a reference corpus (a known earlier breach) whole.
     pub reference_lines: u64,
+    /// How often the sample's values repeat next to the company's records' (set once the
+    /// whole sample is probed; see [`breachcheck_link::Repetition`]).
+    pub repetition: Vec<breachcheck_link::Repetition>,
     /// Expected lines matching a record by coincidence were the sample unrelated people:
     /// the sum over lines of [`LineMatch::chance`] (each at most 1).
     pub expected_coincidental: f64,
@@ -140,6 +143,7 @@ impl Tally {
             conflicting: 0,
             expected_coincidental: 0.0,
             reference_lines: 0,
+            repetition: Vec::new(),
             presence: BTreeMap::new(),
             score_histogram: BTreeMap::new(),
         }
