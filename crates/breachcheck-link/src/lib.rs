@@ -279,7 +279,7 @@ impl<'a> Prober<'a> {
         const RUNS: usize = 32;
         const RUN_LEN: usize = 128;
         const PARTNERS: usize = 16;
-        let mut next = splitmix(0x5eed_0f_1dec5);
+        let mut next = splitmix(0x05ee_d0f1_dec5);
         let segments: Vec<usize> = self
             .index
             .manifest()
