@@ -410,6 +410,11 @@ struct VerifyArgs {
     /// This file holds input values: only for the analyst who needs to see them.
     #[arg(long, value_name = "FILE")]
     quarantine_out: Option<PathBuf>,
+    /// Show up to N lines per evidence class in the report as redacted shapes
+    /// ("j***@g****.com", "+49 *** *****78"). Off by default: shapes keep a value's first
+    /// letter and format, so share such a report as you would a sample excerpt.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    redacted_examples: usize,
     #[command(flatten)]
     read: ReadArgs,
     /// The leak sample.
@@ -540,6 +545,7 @@ fn run(cli: Cli) -> Result<()> {
                 true,
                 a.matches_out.as_deref(),
                 a.quarantine_out.as_deref(),
+                a.redacted_examples,
             )?;
             let json = out.to_json()?;
             breachcheck_report::write_atomic(&a.json, json.as_bytes())?;

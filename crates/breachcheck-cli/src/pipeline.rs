@@ -10,7 +10,9 @@ use breachcheck_ingest::{Event, IngestOptions, Part, Quarantined, RawRecord, Sam
 use breachcheck_link::{LineMatch, Prober};
 use breachcheck_normalize::country::Region;
 use breachcheck_normalize::{Normalizer, PartHints, TaggedRecord};
-use breachcheck_report::{Linkage, Report, SampleSection, QUARANTINE_LISTED};
+use breachcheck_report::{
+    Linkage, RedactedCell, RedactedExample, Report, SampleSection, QUARANTINE_LISTED,
+};
 use breachcheck_verdict::Tally;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -232,6 +234,24 @@ fn tag(normalizer: &Normalizer, parts: &[PartContext], r: &RawRecord) -> TaggedR
     }
 }
 
+/// The redacted shapes of a record's cells by role (for `--redacted-examples`).
+fn redacted_cells(parts: &[PartContext], r: &RawRecord) -> Vec<RedactedCell> {
+    let Some(p) = parts.get(r.part as usize) else {
+        return Vec::new();
+    };
+    p.roles
+        .iter()
+        .zip(&r.cells)
+        .filter_map(|(role, cell)| {
+            breachcheck_normalize::redact::redact(*role, cell).map(|shape| RedactedCell {
+                role: role.as_str(),
+                shape,
+            })
+        })
+        .filter(|c| !c.shape.is_empty())
+        .collect()
+}
+
 /// Tags a batch in parallel, in order.
 fn tag_batch(
     normalizer: &Normalizer,
@@ -428,6 +448,7 @@ pub(crate) fn verify(
     show_progress: bool,
     matches_out: Option<&Path>,
     quarantine_out: Option<&Path>,
+    redacted_examples: usize,
 ) -> Result<Report> {
     let index = Index::open(dir)?;
     index.require_key(key)?;
@@ -449,6 +470,9 @@ pub(crate) fn verify(
     // `Prober::probe_batch`: lookups in tag order walk the index front to back).
     let mut lines: Vec<u64> = Vec::new();
     let mut pending: Vec<TaggedRecord> = Vec::new();
+    // Redacted shapes of pending lines, kept only when the user asked for examples.
+    let mut shapes: Vec<Vec<RedactedCell>> = Vec::new();
+    let mut examples: Vec<RedactedExample> = Vec::new();
     // Where the time goes, for BREACHCHECK_LOG=debug.
     let (probe_time, tag_time) = (
         std::cell::Cell::new(std::time::Duration::ZERO),
@@ -456,6 +480,8 @@ pub(crate) fn verify(
     );
     let flush = |lines: &mut Vec<u64>,
                  pending: &mut Vec<TaggedRecord>,
+                 shapes: &mut Vec<Vec<RedactedCell>>,
+                 examples: &mut Vec<RedactedExample>,
                  tally: &mut Tally,
                  matches_file: &mut Option<MatchesFile>|
      -> Result<()> {
@@ -466,14 +492,25 @@ pub(crate) fn verify(
             prober.borrow_mut().fit_and_probe(pending)
         };
         probe_time.set(probe_time.get() + t.elapsed());
-        for ((line, t), m) in lines.iter().zip(pending.iter()).zip(&results) {
+        for (i, ((line, t), m)) in lines.iter().zip(pending.iter()).zip(&results).enumerate() {
             tally.add(t, m);
             if let Some(f) = matches_file.as_mut() {
                 f.write(*line, m, index.manifest())?;
             }
+            if let Some(cells) = shapes.get_mut(i) {
+                let shown = examples.iter().filter(|e| e.evidence == m.evidence).count();
+                if shown < redacted_examples {
+                    examples.push(RedactedExample {
+                        line: *line,
+                        evidence: m.evidence,
+                        cells: std::mem::take(cells),
+                    });
+                }
+            }
         }
         lines.clear();
         pending.clear();
+        shapes.clear();
         Ok(())
     };
     let (stats, parts) = stream(
@@ -486,8 +523,18 @@ pub(crate) fn verify(
             tag_time.set(tag_time.get() + t.elapsed());
             lines.extend(batch.iter().map(|r| r.line));
             pending.extend(tagged);
+            if redacted_examples > 0 {
+                shapes.extend(batch.iter().map(|r| redacted_cells(roles, r)));
+            }
             if pending.len() >= PROBE_BATCH {
-                flush(&mut lines, &mut pending, &mut tally, &mut matches_file)?;
+                flush(
+                    &mut lines,
+                    &mut pending,
+                    &mut shapes,
+                    &mut examples,
+                    &mut tally,
+                    &mut matches_file,
+                )?;
             }
             Ok(())
         },
@@ -498,7 +545,14 @@ pub(crate) fn verify(
             }
         },
     )?;
-    flush(&mut lines, &mut pending, &mut tally, &mut matches_file)?;
+    flush(
+        &mut lines,
+        &mut pending,
+        &mut shapes,
+        &mut examples,
+        &mut tally,
+        &mut matches_file,
+    )?;
     tracing::debug!(
         normalize_seconds = tag_time.get().as_secs_f64(),
         probe_seconds = probe_time.get().as_secs_f64(),
@@ -525,6 +579,8 @@ pub(crate) fn verify(
         tally.repetition = prober.borrow().repetition();
     }
     let mut report = Report::new(time::now_rfc3339(), section, index.manifest(), &tally);
+    examples.sort_by_key(|e| (std::cmp::Reverse(e.evidence), e.line));
+    report.matches.redacted_examples = examples;
     if fitted.get() {
         report.matches.linkage = Some(Linkage::new(prober.borrow().model(), |f| {
             tally.field_present[f.index()] > 0

@@ -28,6 +28,7 @@ pub mod email;
 pub mod name;
 pub mod phone;
 mod record;
+pub mod redact;
 mod script;
 mod text;
 mod value;

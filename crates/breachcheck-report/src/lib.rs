@@ -281,6 +281,30 @@ pub struct MatchesSection {
     /// The linkage model the scores come from (absent when nothing was probed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linkage: Option<Linkage>,
+    /// Redacted shapes of a few lines per evidence class; only when the user asked
+    /// (`verify --redacted-examples N`), never by default.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redacted_examples: Vec<RedactedExample>,
+}
+
+/// One sample line shown as redacted shapes ("j***@g****.com").
+#[derive(Clone, Debug, Serialize)]
+pub struct RedactedExample {
+    /// Physical line in the sample.
+    pub line: u64,
+    /// The line's evidence class.
+    pub evidence: EvidenceClass,
+    /// Its cells' shapes, by role.
+    pub cells: Vec<RedactedCell>,
+}
+
+/// One cell's redacted shape.
+#[derive(Clone, Debug, Serialize)]
+pub struct RedactedCell {
+    /// The column's role.
+    pub role: &'static str,
+    /// The shape.
+    pub shape: String,
 }
 
 /// The Fellegi–Sunter model as estimated for this sample: what each agreement level of
@@ -457,6 +481,7 @@ impl Report {
                 field_agreement,
                 score_histogram: tally.score_histogram.clone(),
                 linkage: None,
+                redacted_examples: Vec::new(),
             },
             signals: Signals {
                 phone_invalid: tally.phone_invalid,

@@ -99,6 +99,49 @@ pub(crate) fn render(r: &Report) -> String {
             );
         }
     }
+    if let Some(l) = &r.matches.linkage {
+        let _ = writeln!(
+            s,
+            "\n## Linkage model (Fellegi–Sunter, fitted to this sample)\n"
+        );
+        let _ = writeln!(
+            s,
+            "{} random pairs behind u, {} candidate pairs behind m; EM {} after {} iterations. A fuzzy record match needs a posterior of at least {}.\n",
+            l.random_pairs,
+            l.candidate_pairs,
+            if l.converged { "converged" } else { "stopped" },
+            l.iterations,
+            l.fuzzy_posterior
+        );
+        let _ = writeln!(
+            s,
+            "| field | level | m | u | weight (bits) |\n|---|---|---:|---:|---:|"
+        );
+        for (f, levels) in &l.fields {
+            for (lv, w) in levels {
+                let _ = writeln!(
+                    s,
+                    "| {f} | {lv} | {:.4} | {:.2e} | {:.1} |",
+                    w.m, w.u, w.weight
+                );
+            }
+        }
+    }
+    if !r.matches.redacted_examples.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## Redacted examples (asked for with --redacted-examples)\n"
+        );
+        let _ = writeln!(s, "| line | evidence | cells |\n|---:|---|---|");
+        for e in &r.matches.redacted_examples {
+            let cells: Vec<String> = e
+                .cells
+                .iter()
+                .map(|c| format!("{}: `{}`", c.role, c.shape.replace('|', "\\|")))
+                .collect();
+            let _ = writeln!(s, "| {} | {} | {} |", e.line, e.evidence, cells.join(", "));
+        }
+    }
     let sm = &r.sample;
     let _ = writeln!(s, "\n## Sample\n");
     let _ = writeln!(

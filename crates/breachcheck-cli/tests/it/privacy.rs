@@ -174,3 +174,44 @@ fn no_input_value_in_any_output() {
         }
     }
 }
+
+/// Redacted examples appear only when asked for, as shapes: a value's first letter and its
+/// format, never the value.
+#[test]
+fn redacted_examples_are_shapes_and_only_on_request() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let export = "email,full_name,phone,birth_date\n\
+        jane.doe@gmail.com,Jane Doe,+49 151 2345678,1985-03-02\n\
+        li.wei@qq.com,Li Wei,+86 139 1234 5678,1990-07-07\n";
+    let (k, idx, exp) = crate::indexed(dir, "accounts", "2026-03-31", "accounts.csv", export);
+    let plain = dir.join("plain.json");
+    run_ok(&[crate::verify_args(&k, &idx, &plain), vec![crate::p(&exp)]].concat());
+    assert!(crate::read_json(&plain)["matches"]["redacted_examples"].is_null());
+    let asked = dir.join("asked.json");
+    run_ok(
+        &[
+            crate::verify_args(&k, &idx, &asked),
+            vec!["--redacted-examples", "5", crate::p(&exp)],
+        ]
+        .concat(),
+    );
+    let text = std::fs::read_to_string(&asked).expect("report");
+    let r: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let ex = r["matches"]["redacted_examples"]
+        .as_array()
+        .expect("examples");
+    assert_eq!(ex.len(), 2, "{ex:?}");
+    assert!(text.contains("j***@g****.com"), "{text}");
+    assert!(text.contains("+49 *** *****78"), "{text}");
+    for value in [
+        "jane.doe",
+        "gmail",
+        "Jane Doe",
+        "2345678",
+        "1985-03-02",
+        "Li Wei",
+    ] {
+        assert!(!text.contains(value), "{value} reached the report");
+    }
+}
