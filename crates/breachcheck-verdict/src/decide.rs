@@ -1,4 +1,5 @@
 //! From counts to a verdict, against explicit baselines.
+use crate::hypotheses::{self, Counts, HypothesisScore};
 use crate::{wilson, Tally};
 use breachcheck_core::{EvidenceClass, MatchField};
 use serde::Serialize;
@@ -96,6 +97,9 @@ pub struct Verdict {
     pub genuine_fraction: GenuineFraction,
     /// Baselines compared against.
     pub baseline: Baseline,
+    /// Every story scored by how likely it makes the line counts (BIC-weighted), most
+    /// likely first.
+    pub hypotheses: Vec<HypothesisScore>,
     /// Reasons, strongest first; counts and rates only.
     pub reasons: Vec<String>,
     /// What to do next.
@@ -350,6 +354,30 @@ impl Tally {
         } else {
             VerdictClass::Inconclusive
         };
+        // The same evidence as line counts under each story.
+        let in_part = partial + none;
+        let references_only = self.reference_lines.min(in_part);
+        let r_from_partial = references_only.min(partial);
+        let counts = Counts {
+            s: strong.min(g) as f64,
+            w: g.saturating_sub(strong) as f64,
+            r: references_only as f64,
+            p: (partial - r_from_partial) as f64,
+            n: none.saturating_sub(references_only - r_from_partial) as f64,
+        };
+        let references = self.segments.iter().any(|s| s.reference);
+        let scored = hypotheses::score(&counts, rate, private_fields, references);
+        if !scored.is_empty() {
+            let list: Vec<String> = scored
+                .iter()
+                .filter(|h| h.posterior >= 0.001)
+                .map(|h| format!("{} {:.1}%", h.hypothesis.as_str(), 100.0 * h.posterior))
+                .collect();
+            reasons.push(format!(
+                "how strongly the line counts favour each story (likelihood with a penalty per fitted parameter, equal priors): {}",
+                list.join(", ")
+            ));
+        }
         if let (Some(d), VerdictClass::Genuine | VerdictClass::Mixed) = (dating, class) {
             reasons.push(d);
         }
@@ -468,6 +496,7 @@ impl Tally {
             system,
             snapshot,
             snapshot_window: window,
+            hypotheses: scored,
             genuine_fraction: if matches!(class, VerdictClass::Recycled | VerdictClass::Scraped) {
                 // Whole-record matches of shared people are not copies; only evidence the
                 // company alone holds counts as genuine here.
@@ -601,6 +630,7 @@ mod tests {
         );
         let v = t.verdict();
         assert_eq!(v.class, VerdictClass::Genuine);
+        assert_eq!(v.hypotheses[0].hypothesis, VerdictClass::Genuine);
         assert_eq!(
             (v.system.as_deref(), v.snapshot.as_deref()),
             (Some("accounts"), Some("2026-04-30"))
@@ -611,6 +641,7 @@ mod tests {
     fn nothing_matching_is_fabricated_with_an_upper_bound() {
         let v = tally(&[(EvidenceClass::None, 1000)], &[]).verdict();
         assert_eq!(v.class, VerdictClass::Fabricated);
+        assert_eq!(v.hypotheses[0].hypothesis, VerdictClass::Fabricated);
         assert_eq!(v.system, None);
         assert!(v.genuine_fraction.ci95[1] < 0.005);
     }
@@ -623,6 +654,7 @@ mod tests {
         )
         .verdict();
         assert_eq!(v.class, VerdictClass::Mixed);
+        assert_eq!(v.hypotheses[0].hypothesis, VerdictClass::Mixed);
         assert!(v.genuine_fraction.ci95[0] <= 0.1 && 0.1 <= v.genuine_fraction.ci95[1]);
     }
 
@@ -648,6 +680,7 @@ mod tests {
         )
         .verdict();
         assert_eq!(v.class, VerdictClass::Recycled);
+        assert_eq!(v.hypotheses[0].hypothesis, VerdictClass::Recycled);
         // The same counts with the source's quirks are a mix.
         let v = tally(
             &[

@@ -13,9 +13,11 @@
 #![forbid(unsafe_code)]
 
 mod decide;
+mod hypotheses;
 mod tally;
 
 pub use decide::{Baseline, GenuineFraction, Verdict, VerdictClass, COINCIDENCE_RATE};
+pub use hypotheses::HypothesisScore;
 pub use tally::{SegmentCount, Tally};
 
 /// Wilson score interval at 95% for `k` successes out of `n` (0..1 bounds). Chosen over

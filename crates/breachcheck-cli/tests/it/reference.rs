@@ -119,8 +119,15 @@ fn several_sources_merged_are_a_compilation() {
     std::fs::write(&s, sample).expect("write");
     let json = dir.join("c.json");
     run_ok(&[verify_args(&k, &idx, &json), vec![p(&s)]].concat());
-    let v = read_json(&json)["verdict"].clone();
+    let report = read_json(&json);
+    let (schemas, sidx) = crate::schema::schema();
+    crate::schema::check(&schemas, sidx, &report, "the compilation report");
+    let v = report["verdict"].clone();
     assert_eq!(v["class"], "compilation", "{v}");
+    assert!(
+        v["hypotheses"].as_array().is_some_and(|h| h.len() >= 5),
+        "{v}"
+    );
     let reasons = v["reasons"].to_string();
     for part in [
         "shopx-2023",

@@ -3,7 +3,7 @@
 //! report that breaks the contract.
 use crate::{indexed, p, read_json, run_ok, verify_args};
 
-fn schema() -> (boon::Schemas, boon::SchemaIndex) {
+pub(crate) fn schema() -> (boon::Schemas, boon::SchemaIndex) {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../breachcheck-report/schema/report.v1.schema.json"
@@ -27,7 +27,12 @@ fn schema() -> (boon::Schemas, boon::SchemaIndex) {
     (schemas, idx)
 }
 
-fn check(schemas: &boon::Schemas, idx: boon::SchemaIndex, report: &serde_json::Value, what: &str) {
+pub(crate) fn check(
+    schemas: &boon::Schemas,
+    idx: boon::SchemaIndex,
+    report: &serde_json::Value,
+    what: &str,
+) {
     if let Err(e) = schemas.validate(report, idx) {
         panic!("{what} does not match the schema: {e:#}");
     }
