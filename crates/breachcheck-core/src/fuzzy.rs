@@ -78,6 +78,8 @@ pub(crate) struct FuzzyTables {
     bigram: [Zeroizing<Vec<u8>>; 3],
     /// 4-bit symbol for (position, ASCII char), one table per positional field.
     positional: [Zeroizing<Vec<u8>>; 3],
+    /// Byte for an ASCII bigram of a name token, folded into the token's 8-bit hash.
+    token: Zeroizing<Vec<u8>>,
     /// Key for bigrams outside ASCII (rare after transliteration).
     other: Zeroizing<[u8; 32]>,
 }
@@ -114,6 +116,7 @@ impl FuzzyTables {
         Arc::new(FuzzyTables {
             bigram,
             positional,
+            token: xof(b"fuzzy name token", 128 * 128),
             other: Zeroizing::new(other),
         })
     }
@@ -129,12 +132,21 @@ impl FuzzyTables {
                     .take(2)
                     .enumerate()
                 {
-                    let mut h = blake3::Hasher::new_keyed(&self.other);
-                    h.update(b"name token");
-                    h.update(token.as_bytes());
+                    // The keyed bytes of the token's bigrams folded together: a keyed 8-bit
+                    // hash without a hash call per token (names are hashed at every build
+                    // and probe; only equality of these bytes matters, and 1 in 256 chance
+                    // collisions are what the level's u measures).
+                    let mut h = 0u8;
+                    let mut prev = 0u8;
+                    for c in token
+                        .chars()
+                        .map(|c| if c.is_ascii() { c as u8 } else { 0x7f })
+                    {
+                        h = h.rotate_left(3) ^ self.token[usize::from(prev) * 128 + usize::from(c)];
+                        prev = c;
+                    }
                     // 1..=255: zero marks an empty slot.
-                    let byte = h.finalize().as_bytes()[0].max(1);
-                    tokens |= u64::from(byte) << (8 * i);
+                    tokens |= u64::from(h.max(1)) << (8 * i);
                 }
                 self.bigrams(f, canonical) | tokens << NAME_BITS
             }

@@ -36,7 +36,7 @@ pub use model::{
     FitSummary, Level, Levels, LinkageModel, PairRef, SystemPrior, BLOCKING_RECALL, LEVELS,
 };
 
-use breachcheck_core::Tag;
+use breachcheck_core::{BlockKind, Tag};
 use breachcheck_core::{EvidenceClass, MatchField};
 use breachcheck_index::{Index, RecordRow, SegmentKind};
 use breachcheck_normalize::TaggedRecord;
@@ -148,6 +148,33 @@ impl Gathered {
     }
 }
 
+/// A batch's candidates from the two phases of probing: the selective keys of every line,
+/// then the name-combination keys of the lines the first phase did not settle.
+struct Candidates {
+    first: Gathered,
+    second: Option<Gathered>,
+    settled: Vec<bool>,
+}
+
+impl Candidates {
+    /// Line `i`'s candidates in (segment, record) order, each once.
+    fn line(&self, i: usize) -> Vec<(u32, u32, &RecordRow)> {
+        let mut v: Vec<(u32, u32, &RecordRow)> = self.first.of_line(i).collect();
+        if let (Some(second), false) = (&self.second, self.settled[i]) {
+            v.extend(second.of_line(i));
+            v.sort_unstable_by_key(|(s, r, _)| (*s, *r));
+            v.dedup_by_key(|(s, r, _)| (*s, *r));
+        }
+        v
+    }
+}
+
+/// Whether a line's first-phase result leaves nothing for name combinations to add: it
+/// already matches one of the company's records whole on every column it carries.
+fn settles(m: &LineMatch) -> bool {
+    m.evidence >= EvidenceClass::FullRecord && m.per_segment.iter().any(|s| s.complete)
+}
+
 impl<'a> Prober<'a> {
     /// A prober over `index` with the default field weights.
     pub fn new(index: &'a Index) -> Self {
@@ -213,7 +240,7 @@ impl<'a> Prober<'a> {
     /// lines, far more than EM needs, and estimating once keeps every line of a sample
     /// scored by the same model.
     pub fn fit_and_probe(&mut self, recs: &[TaggedRecord]) -> Vec<LineMatch> {
-        let g = self.gather(recs);
+        let g = self.candidates(recs);
         let mut model = LinkageModel::default();
         let (counts, pairs) = Self::random_pair_levels(recs);
         model.set_u(&counts, pairs);
@@ -223,7 +250,8 @@ impl<'a> Prober<'a> {
             .into_par_iter()
             .map(|i| {
                 let mut v: Vec<(u32, u64)> = g
-                    .of_line(i)
+                    .line(i)
+                    .into_iter()
                     .map(|(s, _, row)| {
                         let sys = self.system_of.get(s as usize).copied().unwrap_or(0);
                         (sys, model::pack(&compare::levels(&recs[i], row).0))
@@ -376,16 +404,24 @@ impl<'a> Prober<'a> {
         (counts, pairs)
     }
 
-    /// Probes one line.
+    /// Probes one line: its selective keys first; its name combinations only when those
+    /// did not already match a record whole (see [`Prober::probe_batch`]).
     pub fn probe(&self, rec: &TaggedRecord) -> LineMatch {
+        let first = self.probe_keys(rec, is_selective);
+        if settles(&first) {
+            return first;
+        }
+        self.probe_keys(rec, |_| true)
+    }
+
+    fn probe_keys(&self, rec: &TaggedRecord, want: impl Fn(BlockKind) -> bool) -> LineMatch {
         let mut hits = Vec::new();
-        for (_, tag) in &rec.blocks {
-            hits.extend(
-                self.index
-                    .lookup(*tag)
-                    .into_iter()
-                    .map(|h| (h.segment, h.record)),
-            );
+        for (kind, tag) in rec.blocks.iter().filter(|(k, _)| want(*k)) {
+            let found = self.index.lookup(*tag);
+            if is_weak(*kind) && found.len() > WEAK_MAX_HITS {
+                continue;
+            }
+            hits.extend(found.into_iter().map(|h| (h.segment, h.record)));
         }
         hits.sort_unstable();
         hits.dedup();
@@ -408,22 +444,60 @@ impl<'a> Prober<'a> {
     /// once) and every candidate record read in record order (each once), so the index is
     /// walked front to back: a large sample costs about one pass over the touched pages
     /// instead of a page fault per lookup. Memory grows with the batch, not the index.
+    ///
+    /// In two phases: every line's selective keys (e-mail, phone, login, ids) first; the
+    /// name combinations only for lines that did not already match a record whole on every
+    /// column, as those keys are the weak ones and a copied line rarely needs them.
     pub fn probe_batch(&self, recs: &[TaggedRecord]) -> Vec<LineMatch> {
-        let g = self.gather(recs);
+        let g = self.candidates(recs);
         self.classify(recs, &g)
     }
 
-    /// Every line's candidates, read as described at [`Prober::probe_batch`].
-    fn gather(&self, recs: &[TaggedRecord]) -> Gathered {
-        // (tag, line), in tag order.
+    /// Both phases' candidates of a batch.
+    fn candidates(&self, recs: &[TaggedRecord]) -> Candidates {
+        let first = self.gather(recs, |_, k| is_selective(k));
+        let settled: Vec<bool> = (0..recs.len())
+            .into_par_iter()
+            .map(|i| settles(&self.evaluate(&recs[i], first.of_line(i))))
+            .collect();
+        let second = (!settled.iter().all(|s| *s))
+            .then(|| self.gather(recs, |i, k| !settled[i] && !is_selective(k)));
+        Candidates {
+            first,
+            second,
+            settled,
+        }
+    }
+
+    /// The candidates of the keys `want` picks (by line and kind), read as described at
+    /// [`Prober::probe_batch`].
+    fn gather(&self, recs: &[TaggedRecord], want: impl Fn(usize, BlockKind) -> bool) -> Gathered {
+        // (tag, line), in tag order; and which tags come from weak blocks.
+        let want = &want;
         let mut wanted: Vec<(u64, u32)> = recs
             .iter()
             .enumerate()
-            .flat_map(|(i, r)| r.blocks.iter().map(move |(_, t)| (t.0, i as u32)))
+            .flat_map(|(i, r)| {
+                r.blocks
+                    .iter()
+                    .filter(move |(k, _)| want(i, *k))
+                    .map(move |(_, t)| (t.0, i as u32))
+            })
             .collect();
         wanted.sort_unstable();
         let mut tags: Vec<u64> = wanted.iter().map(|(t, _)| *t).collect();
         tags.dedup();
+        let mut weak: Vec<u64> = recs
+            .iter()
+            .flat_map(|r| {
+                r.blocks
+                    .iter()
+                    .filter(|(k, _)| is_weak(*k))
+                    .map(|(_, t)| t.0)
+            })
+            .collect();
+        weak.sort_unstable();
+        weak.dedup();
         // Hits of each distinct tag, looked up in tag order, in parallel halves.
         let chunk = tags
             .len()
@@ -437,6 +511,9 @@ impl<'a> Prober<'a> {
                     .map(|t| {
                         buf.clear();
                         self.index.lookup_into(Tag(*t), &mut buf);
+                        if buf.len() > WEAK_MAX_HITS && weak.binary_search(t).is_ok() {
+                            return Vec::new();
+                        }
                         buf.iter().map(|h| (h.segment, h.record)).collect()
                     })
                     .collect::<Vec<_>>()
@@ -511,10 +588,10 @@ impl<'a> Prober<'a> {
         }
     }
 
-    fn classify(&self, recs: &[TaggedRecord], g: &Gathered) -> Vec<LineMatch> {
+    fn classify(&self, recs: &[TaggedRecord], g: &Candidates) -> Vec<LineMatch> {
         recs.par_iter()
             .enumerate()
-            .map(|(i, rec)| self.evaluate(rec, g.of_line(i)))
+            .map(|(i, rec)| self.evaluate(rec, g.line(i).into_iter()))
             .collect()
     }
 
@@ -645,6 +722,26 @@ impl<'a> Prober<'a> {
         }
     }
 }
+
+/// A name token with a birth date or a postal code finds a copy whose other name token
+/// was mistyped or replaced; in a small index it names a handful of records, in a
+/// 100-million-record one a common token ("maria", "wang") with a birthday names dozens.
+/// Such a key no longer tells people apart: reading its records would cost more than
+/// everything else a line needs, for nothing the comparison could use.
+fn is_weak(kind: BlockKind) -> bool {
+    matches!(
+        kind,
+        BlockKind::NameTokenBirthDate | BlockKind::NameTokenPostalCode
+    )
+}
+
+/// Keys that name one person by themselves: an e-mail, a phone, a login, an id.
+fn is_selective(kind: BlockKind) -> bool {
+    matches!(kind, BlockKind::Field(_))
+}
+
+/// A weak key with more records than this is skipped (see [`is_weak`]).
+const WEAK_MAX_HITS: usize = 24;
 
 /// SplitMix64 from `seed`: a fixed, dependency-free sequence, so sampling is reproducible
 /// (same sample and index, same report).

@@ -186,44 +186,61 @@ fn is_latin_letter(c: char) -> bool {
 /// skeleton with similar sounds merged (c/k/q, s/z, f/v/w/ph, d/t, b/p, m/n) and repeats
 /// collapsed; tokens sorted. "Mohamed" and "محمد" (mhmd), "Meyer" and "Maier" agree.
 pub fn phonetic_key(canonical_name: &str) -> String {
-    let mut keys: Vec<String> = canonical_name
-        .split(' ')
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            let t = t
-                .replace("ph", "f")
-                .replace("ck", "k")
-                .replace("sch", "s")
-                .replace("sh", "s")
-                .replace("ch", "k");
-            let mut out = String::new();
-            let mut last: Option<char> = None;
-            for (i, c) in t.chars().enumerate() {
-                let m = match c {
-                    'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h' | 'w' if i > 0 => None,
-                    'a' | 'e' | 'i' | 'o' | 'u' | 'y' => Some('a'),
-                    'c' | 'k' | 'q' | 'g' => Some('k'),
-                    's' | 'z' | 'x' => Some('s'),
-                    'f' | 'v' | 'w' => Some('f'),
-                    'd' | 't' => Some('t'),
-                    'b' | 'p' => Some('p'),
-                    'm' | 'n' => Some('n'),
-                    c if c.is_ascii_alphanumeric() => Some(c),
-                    _ => None,
-                };
-                if let Some(m) = m {
-                    if last != Some(m) {
-                        out.push(m);
-                    }
-                    last = Some(m);
+    // One buffer for every token's key, then the keys sorted by range: a name's key is
+    // computed for every record indexed and probed, so it allocates twice, not per token.
+    let mut buf = String::with_capacity(canonical_name.len());
+    let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(4);
+    for t in canonical_name.split(' ').filter(|t| !t.is_empty()) {
+        let start = buf.len();
+        let b = t.as_bytes();
+        let (mut j, mut i, mut last) = (0usize, 0usize, None::<char>);
+        while j < b.len() {
+            // Digraphs first, longest first: sch → s, ph → f, ck → k, sh → s, ch → k.
+            let (c, step) = match (b[j], b.get(j + 1), b.get(j + 2)) {
+                (b's', Some(b'c'), Some(b'h')) => ('s', 3),
+                (b'p', Some(b'h'), _) => ('f', 2),
+                (b'c', Some(b'k'), _) => ('k', 2),
+                (b's', Some(b'h'), _) => ('s', 2),
+                (b'c', Some(b'h'), _) => ('k', 2),
+                _ => {
+                    let c = t[j..].chars().next().unwrap_or(' ');
+                    (c, c.len_utf8())
                 }
+            };
+            j += step;
+            let m = match c {
+                'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h' | 'w' if i > 0 => None,
+                'a' | 'e' | 'i' | 'o' | 'u' | 'y' => Some('a'),
+                'c' | 'k' | 'q' | 'g' => Some('k'),
+                's' | 'z' | 'x' => Some('s'),
+                'f' | 'v' | 'w' => Some('f'),
+                'd' | 't' => Some('t'),
+                'b' | 'p' => Some('p'),
+                'm' | 'n' => Some('n'),
+                c if c.is_ascii_alphanumeric() => Some(c),
+                _ => None,
+            };
+            i += 1;
+            if let Some(m) = m {
+                if last != Some(m) {
+                    buf.push(m);
+                }
+                last = Some(m);
             }
-            out
-        })
-        .filter(|k| !k.is_empty())
-        .collect();
-    keys.sort_unstable();
-    keys.join(" ")
+        }
+        if buf.len() > start {
+            ranges.push((start, buf.len()));
+        }
+    }
+    ranges.sort_unstable_by(|x, y| buf[x.0..x.1].cmp(&buf[y.0..y.1]));
+    let mut out = String::with_capacity(buf.len() + ranges.len());
+    for (k, (a, b)) in ranges.iter().enumerate() {
+        if k > 0 {
+            out.push(' ');
+        }
+        out.push_str(&buf[*a..*b]);
+    }
+    out
 }
 
 /// The country a name's script points to, for scripts used mainly by one country's
