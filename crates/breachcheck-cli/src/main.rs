@@ -23,6 +23,7 @@ mod progress;
 mod source_pg;
 mod stages;
 mod time;
+mod translog;
 
 use anyhow::{Context, Result};
 use breachcheck_core::FieldRole;
@@ -87,6 +88,10 @@ enum Command {
     /// Case folders: reports and their append-only custody log.
     #[command(subcommand)]
     Case(CaseCommand),
+    /// The transparency log: index commitments, verification statements, audit transcripts
+    /// and public updates in an append-only Merkle log anyone can check.
+    #[command(subcommand)]
+    Log(translog::LogCommand),
     /// Make canary records to plant in a system.
     #[command(subcommand)]
     Canary(CanaryCommand),
@@ -647,6 +652,7 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Log(cmd) => translog::run(cmd),
         Command::Reference(ReferenceCommand::Add {
             key,
             index,

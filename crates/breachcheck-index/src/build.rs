@@ -1,6 +1,6 @@
 //! Building one segment: streaming, bounded memory, deltas against the previous snapshot.
 use crate::commitment::{hex, leaf_hash, merkle_root};
-use crate::lock::BuildLock;
+use crate::lock::DirLock;
 use crate::manifest::{sync_dir, Manifest, SegmentKind, SegmentMeta, SourceFile, SEGMENT_DIR};
 use crate::segment::{
     header, prefix_bits, split_tag, RecordRow, Segment, BLOCK, FOOTER, LEAF_CHUNK,
@@ -29,7 +29,7 @@ const RUN_POSTING: usize = 12;
 pub struct SegmentBuilder {
     dir: PathBuf,
     manifest: Manifest,
-    _lock: BuildLock,
+    _lock: DirLock,
     system: String,
     snapshot: String,
     kind: SegmentKind,
@@ -66,7 +66,7 @@ impl SegmentBuilder {
         validate_system(system)?;
         validate_snapshot(snapshot)?;
         std::fs::create_dir_all(dir.join(SEGMENT_DIR)).map_err(io_err(dir))?;
-        let lock = BuildLock::acquire(dir)?;
+        let lock = DirLock::acquire(dir)?;
         let manifest = match Manifest::load(dir) {
             Ok(m) => m,
             Err(Error::NotAnIndex(_)) => Manifest::empty(key.fingerprint()),

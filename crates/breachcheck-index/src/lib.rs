@@ -48,6 +48,7 @@
 mod build;
 mod commitment;
 mod lock;
+pub use lock::DirLock;
 mod manifest;
 mod segment;
 

@@ -1,18 +1,21 @@
-//! The build lock: one writer per index. A lock left by a killed build (its process is
-//! gone) is taken over, so `kill -9` never wedges an index.
+//! The directory lock: one writer per index (or per transparency log). A lock left by a
+//! killed writer (its process is gone) is taken over, so `kill -9` never wedges a directory.
 use crate::{io_err, Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// A held directory lock (the directory's `LOCK` file, naming the holder's process).
 #[derive(Debug)]
-pub(crate) struct BuildLock {
+pub struct DirLock {
     path: PathBuf,
 }
 
 const LOCK_FILE: &str = "LOCK";
 
-impl BuildLock {
-    pub(crate) fn acquire(dir: &Path) -> Result<Self> {
+impl DirLock {
+    /// Takes the lock of `dir` (its `LOCK` file), or refuses with [`Error::Locked`]; a lock
+    /// whose holder is no longer running is taken over. Released when dropped.
+    pub fn acquire(dir: &Path) -> Result<Self> {
         let path = dir.join(LOCK_FILE);
         for _ in 0..2 {
             match std::fs::OpenOptions::new()
@@ -22,7 +25,7 @@ impl BuildLock {
             {
                 Ok(mut f) => {
                     let _ = writeln!(f, "{}", std::process::id());
-                    return Ok(BuildLock { path });
+                    return Ok(DirLock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     if holder_alive(&path) {
@@ -56,7 +59,7 @@ fn holder_alive(path: &Path) -> bool {
     pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
 }
 
-impl Drop for BuildLock {
+impl Drop for DirLock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }

@@ -13,6 +13,7 @@ mod schema;
 mod segments;
 mod shapes;
 mod sources;
+mod translog;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,401 @@
+//! `breachcheck log …`: the transparency log of index commitments, verification statements,
+//! audit transcripts and public updates (see `breachcheck-log`).
+use crate::{keyfile, time};
+use anyhow::{bail, Context, Result};
+use breachcheck_log::{
+    check_consistency, check_inclusion, verify_published, ConsistencyProof, InclusionProof, Log,
+    LogKey, Statement, SystemHeld,
+};
+use clap::Subcommand;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand)]
+pub(crate) enum LogCommand {
+    /// Create a log, signed with a key from `sign-key generate`.
+    #[command(
+        after_help = "Example:\n  breachcheck log init --log translog --origin log.acme.example --sign-key log.sign"
+    )]
+    Init {
+        /// Log directory.
+        #[arg(long)]
+        log: PathBuf,
+        /// The log's name (its origin line; no spaces or '+'), e.g. your domain.
+        #[arg(long)]
+        origin: String,
+        /// Signing key file.
+        #[arg(long)]
+        sign_key: PathBuf,
+    },
+    /// Append one statement: an index commitment, a report's verification statement, an
+    /// audit transcript's hash, or a public update.
+    #[command(
+        after_help = "Examples:\n  breachcheck log append --log translog --sign-key log.sign --index idx\n  breachcheck log append --log translog --sign-key log.sign --report report.json\n  breachcheck log append --log translog --sign-key log.sign --update \"We found no match.\""
+    )]
+    Append {
+        /// Log directory.
+        #[arg(long)]
+        log: PathBuf,
+        /// Signing key file (the log's).
+        #[arg(long)]
+        sign_key: PathBuf,
+        /// Commit to this index: its systems, snapshots, record counts and commitment.
+        #[arg(long, group = "what")]
+        index: Option<PathBuf>,
+        /// State this report's outcome: sample and report hashes, verdict, counts.
+        #[arg(long, group = "what")]
+        report: Option<PathBuf>,
+        /// Log an audit transcript by its SHA-256.
+        #[arg(long, group = "what")]
+        transcript: Option<PathBuf>,
+        /// A public update, in your words (no personal data: the log is public and
+        /// permanent).
+        #[arg(long, group = "what")]
+        update: Option<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the log's signed head (size and root) and its verifier key.
+    #[command(after_help = "Example:\n  breachcheck log head --log translog --json")]
+    Head {
+        /// Log directory.
+        #[arg(long)]
+        log: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an inclusion proof of one entry (RFC 9162 audit path).
+    #[command(
+        after_help = "Example:\n  breachcheck log prove --log translog --entry 3 --out entry3.proof.json"
+    )]
+    Prove {
+        /// Log directory.
+        #[arg(long)]
+        log: PathBuf,
+        /// Entry index (0-based).
+        #[arg(long)]
+        entry: u64,
+        /// Tree size to prove against (default: the current).
+        #[arg(long)]
+        size: Option<u64>,
+        /// Where to write the proof (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write a consistency proof: the log at an older size is a prefix of the current one.
+    #[command(
+        after_help = "Example:\n  breachcheck log consistency --log translog --old-size 3 --out c.json"
+    )]
+    Consistency {
+        /// Log directory.
+        #[arg(long)]
+        log: PathBuf,
+        /// The older size.
+        #[arg(long)]
+        old_size: u64,
+        /// Where to write the proof (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Copy the log's public files to a directory any static web server can host.
+    #[command(
+        after_help = "Example:\n  breachcheck log publish --log translog --out /var/www/log"
+    )]
+    Publish {
+        /// Log directory.
+        #[arg(long)]
+        log: PathBuf,
+        /// Publication directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a published log without trusting its host (signature under the pinned key,
+    /// every entry, the root; with --checkpoint, that an older checkpoint you kept is a
+    /// prefix of it), or check a proof file.
+    #[command(
+        after_help = "Examples:\n  breachcheck log verify --from /mirror/log --public-key 'log.acme.example+1a2b3c4d+AX…' --checkpoint seen-before.checkpoint\n  breachcheck log verify --proof entry3.proof.json --from /mirror/log"
+    )]
+    Verify {
+        /// The published log: a directory (a mirror, or a `file://` URL). Fetch an HTTP
+        /// publication with any mirroring tool first.
+        #[arg(long)]
+        from: String,
+        /// The log's verifier key you pinned (default: the one the publication names,
+        /// which only proves self-consistency).
+        #[arg(long)]
+        public_key: Option<String>,
+        /// An older checkpoint you kept: the log must extend it.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// An inclusion or consistency proof to check against the published head.
+        #[arg(long)]
+        proof: Option<PathBuf>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn signing_key(log: &Log, sign_key: &Path, origin: Option<&str>) -> Result<LogKey> {
+    let seed = keyfile::read_signing_seed(sign_key)?;
+    let origin = match origin {
+        Some(o) => o.to_owned(),
+        None => {
+            log.head()
+                .context("the log's checkpoint does not verify")?
+                .origin
+        }
+    };
+    Ok(LogKey::new(&origin, &seed)?)
+}
+
+fn today() -> String {
+    time::now_rfc3339().chars().take(10).collect()
+}
+
+fn sha256_hex(path: &Path) -> Result<String> {
+    breachcheck_ingest::sha256_file(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn statement_of_index(dir: &Path) -> Result<Statement> {
+    let index = breachcheck_index::Index::open(dir)?;
+    let m = index.manifest();
+    let systems = m
+        .segments
+        .iter()
+        .filter(|s| s.kind == breachcheck_index::SegmentKind::System)
+        .map(|s| SystemHeld {
+            system: s.system.clone(),
+            snapshot: s.snapshot.clone(),
+            records: s.live,
+        })
+        .collect();
+    Ok(Statement::IndexCommitment {
+        date: today(),
+        systems,
+        records: m.commitment.records,
+        commitment: m.commitment.root.clone(),
+        oprf_public_key: None,
+    })
+}
+
+fn statement_of_report(path: &Path) -> Result<Statement> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let r: serde_json::Value = serde_json::from_slice(&bytes).context("the report is not JSON")?;
+    if r["schema"] != "breachcheck.report/v1" {
+        bail!("{} is not a breachcheck report", path.display());
+    }
+    let e = &r["matches"]["by_evidence"];
+    let matched: u64 = [
+        "canary",
+        "internal_id",
+        "quirk_full_record",
+        "full_record",
+        "fuzzy_record",
+    ]
+    .iter()
+    .filter_map(|c| e[*c].as_u64())
+    .sum::<u64>()
+        + r["matches"]["joined"].as_u64().unwrap_or(0);
+    Ok(Statement::Verification {
+        date: today(),
+        sample_sha256: r["sample"]["sha256"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        verdict: r["verdict"]["class"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        matched_lines: matched,
+        lines: r["sample"]["records_parsed"].as_u64().unwrap_or(0),
+        report_sha256: sha256_hex(path)?,
+        commitment: r["index"]["commitment"]["root"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    })
+}
+
+fn write_or_print(out: Option<&Path>, json: &str) -> Result<()> {
+    match out {
+        Some(p) => breachcheck_report::write_atomic(p, json.as_bytes())?,
+        None => outln!("{json}"),
+    }
+    Ok(())
+}
+
+fn published_dir(from: &str) -> Result<PathBuf> {
+    if let Some(rest) = from.strip_prefix("file://") {
+        return Ok(PathBuf::from(rest));
+    }
+    if from.starts_with("http://") || from.starts_with("https://") {
+        bail!("this build reads published logs from a directory: mirror {from} first (e.g. `wget -r -np -nH {from}`) and pass the directory");
+    }
+    Ok(PathBuf::from(from))
+}
+
+pub(crate) fn run(cmd: LogCommand) -> Result<()> {
+    match cmd {
+        LogCommand::Init {
+            log,
+            origin,
+            sign_key,
+        } => {
+            let seed = keyfile::read_signing_seed(&sign_key)?;
+            let key = LogKey::new(&origin, &seed)?;
+            let l = Log::init(&log, &key)?;
+            outln!(
+                "created log {} at {}; publish this verifier key for clients to pin:\n{}",
+                origin,
+                log.display(),
+                l.verifier_key()
+            );
+        }
+        LogCommand::Append {
+            log,
+            sign_key,
+            index,
+            report,
+            transcript,
+            update,
+            json,
+        } => {
+            let l = Log::open(&log)?;
+            let key = signing_key(&l, &sign_key, None)?;
+            let statement = if let Some(dir) = index {
+                statement_of_index(&dir)?
+            } else if let Some(r) = report {
+                statement_of_report(&r)?
+            } else if let Some(t) = transcript {
+                Statement::AuditTranscript {
+                    date: today(),
+                    transcript_sha256: sha256_hex(&t)?,
+                }
+            } else if let Some(text) = update {
+                Statement::Update {
+                    date: today(),
+                    text,
+                }
+            } else {
+                bail!("say what to append: --index, --report, --transcript or --update");
+            };
+            let head = l.append(&statement, &key)?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&head)?);
+            } else {
+                outln!(
+                    "appended entry {} to {}; size {}, root {}",
+                    head.size - 1,
+                    head.origin,
+                    head.size,
+                    head.root
+                );
+            }
+        }
+        LogCommand::Head { log, json } => {
+            let l = Log::open(&log)?;
+            let head = l.head()?;
+            if json {
+                let v = serde_json::json!({
+                    "origin": head.origin, "size": head.size, "root": head.root,
+                    "verifier_key": l.verifier_key(),
+                });
+                outln!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                outln!(
+                    "{}: {} entries, root {}\nverifier key: {}",
+                    head.origin,
+                    head.size,
+                    head.root,
+                    l.verifier_key()
+                );
+            }
+        }
+        LogCommand::Prove {
+            log,
+            entry,
+            size,
+            out,
+        } => {
+            let p = Log::open(&log)?.prove_inclusion(entry, size)?;
+            write_or_print(out.as_deref(), &serde_json::to_string_pretty(&p)?)?;
+        }
+        LogCommand::Consistency { log, old_size, out } => {
+            let p = Log::open(&log)?.prove_consistency(old_size)?;
+            write_or_print(out.as_deref(), &serde_json::to_string_pretty(&p)?)?;
+        }
+        LogCommand::Publish { log, out } => {
+            let head = Log::open(&log)?.publish(&out)?;
+            outln!(
+                "published {} entries of {} to {} (root {})",
+                head.size,
+                head.origin,
+                out.display(),
+                head.root
+            );
+        }
+        LogCommand::Verify {
+            from,
+            public_key,
+            checkpoint,
+            proof,
+            json,
+        } => {
+            let dir = published_dir(&from)?;
+            let older = checkpoint
+                .map(|p| std::fs::read(&p).with_context(|| format!("cannot read {}", p.display())))
+                .transpose()?;
+            let v = verify_published(&dir, public_key.as_deref(), older.as_deref())?;
+            let mut proof_kind = None;
+            if let Some(p) = proof {
+                let text = std::fs::read_to_string(&p)
+                    .with_context(|| format!("cannot read {}", p.display()))?;
+                if let Ok(ip) = serde_json::from_str::<InclusionProof>(&text) {
+                    check_inclusion(&ip)?;
+                    if ip.size == v.head.size && ip.root != v.head.root {
+                        bail!("the proof's root is not the published head's");
+                    }
+                    proof_kind = Some(format!("entry {} is in the tree of {}", ip.index, ip.size));
+                } else {
+                    let cp: ConsistencyProof = serde_json::from_str(&text)
+                        .context("not an inclusion or consistency proof")?;
+                    check_consistency(&cp)?;
+                    if cp.size == v.head.size && cp.root != v.head.root {
+                        bail!("the proof's root is not the published head's");
+                    }
+                    proof_kind = Some(format!(
+                        "the tree of {} is a prefix of the tree of {}",
+                        cp.old_size, cp.size
+                    ));
+                }
+            }
+            if json {
+                let mut out = serde_json::to_value(&v)?;
+                out["pinned_key"] = serde_json::Value::Bool(public_key.is_some());
+                if let Some(k) = &proof_kind {
+                    out["proof"] = serde_json::Value::String(k.clone());
+                }
+                outln!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                outln!(
+                    "ok: {} — {} entries, every statement signed, root {} recomputed{}{}",
+                    v.head.origin,
+                    v.head.size,
+                    v.head.root,
+                    v.consistent_with
+                        .map(|s| format!("; extends the checkpoint of {s} entries seen before"))
+                        .unwrap_or_default(),
+                    proof_kind
+                        .map(|k| format!("; proof checks: {k}"))
+                        .unwrap_or_default()
+                );
+                if public_key.is_none() {
+                    outln!("note: checked against the key the publication names; pin the log's key with --public-key to rule out a substituted log");
+                }
+            }
+        }
+    }
+    Ok(())
+}

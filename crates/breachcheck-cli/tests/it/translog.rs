@@ -1,0 +1,275 @@
+//! The transparency log through the CLI: statements appended from an index, a report and
+//! a public update; inclusion and consistency proofs; a publication checked against a
+//! pinned key and a checkpoint seen before; a rewritten history caught; a `kill -9` in the
+//! middle of an append leaves the log whole.
+use crate::{bin, p, read_json, run_fails, run_ok};
+
+fn vkey(log: &std::path::Path) -> String {
+    let out = run_ok(&["log", "head", "--log", p(log), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["verifier_key"].as_str().expect("key").to_owned()
+}
+
+#[test]
+fn statements_proofs_publication_and_rewrites() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let export = "email,full_name,phone,birth_date\n\
+        jane.doe@gmail.com,Jane Doe,+49 151 2345678,1985-03-02\n\
+        li.wei@qq.com,Li Wei,+86 139 1234 5678,1990-07-07\n";
+    let (k, idx, exp) = crate::indexed(dir, "accounts", "2026-03-31", "accounts.csv", export);
+    let report = dir.join("r.json");
+    run_ok(&[crate::verify_args(&k, &idx, &report), vec![p(&exp)]].concat());
+    let sign = dir.join("log.sign");
+    run_ok(&["sign-key", "generate", "--out", p(&sign)]);
+    let log = dir.join("translog");
+    run_ok(&[
+        "log",
+        "init",
+        "--log",
+        p(&log),
+        "--origin",
+        "log.acme.example",
+        "--sign-key",
+        p(&sign),
+    ]);
+    let key = vkey(&log);
+    let append = |what: &[&str]| {
+        run_ok(
+            &[
+                &["log", "append", "--log", p(&log), "--sign-key", p(&sign)],
+                what,
+            ]
+            .concat(),
+        )
+    };
+    append(&["--index", p(&idx)]);
+    append(&["--report", p(&report)]);
+    let seen = dir.join("seen.checkpoint");
+    std::fs::copy(log.join("checkpoint"), &seen).expect("keep the checkpoint");
+    append(&[
+        "--update",
+        "We have checked the sample; 2 of 2 lines match our records.",
+    ]);
+    let head: serde_json::Value =
+        serde_json::from_slice(&run_ok(&["log", "head", "--log", p(&log), "--json"]).stdout)
+            .expect("json");
+    assert_eq!(head["size"], 3);
+
+    // The statements are typed and hold no sample value.
+    let entry: serde_json::Value = read_json(&log.join("entries").join("00000001.json"));
+    assert_eq!(entry["statement"]["type"], "verification");
+    assert_eq!(entry["statement"]["matched_lines"], 2);
+    for f in std::fs::read_dir(log.join("entries")).expect("entries") {
+        let text = std::fs::read_to_string(f.expect("entry").path()).expect("read");
+        for value in [
+            "jane.doe", "gmail", "Jane Doe", "2345678", "Li Wei", "qq.com",
+        ] {
+            assert!(!text.contains(value), "{value} reached the log");
+        }
+    }
+
+    // Proofs: entry 1 is in the tree; the tree of 2 is a prefix of the tree of 3.
+    let proof = dir.join("p.json");
+    run_ok(&[
+        "log",
+        "prove",
+        "--log",
+        p(&log),
+        "--entry",
+        "1",
+        "--out",
+        p(&proof),
+    ]);
+    run_ok(&[
+        "log",
+        "verify",
+        "--from",
+        p(&log),
+        "--public-key",
+        &key,
+        "--proof",
+        p(&proof),
+    ]);
+    let cons = dir.join("c.json");
+    run_ok(&[
+        "log",
+        "consistency",
+        "--log",
+        p(&log),
+        "--old-size",
+        "2",
+        "--out",
+        p(&cons),
+    ]);
+    run_ok(&[
+        "log",
+        "verify",
+        "--from",
+        p(&log),
+        "--public-key",
+        &key,
+        "--proof",
+        p(&cons),
+    ]);
+    let mut bad: serde_json::Value = read_json(&proof);
+    bad["index"] = serde_json::json!(0);
+    std::fs::write(&proof, bad.to_string()).expect("write");
+    run_fails(&[
+        "log",
+        "verify",
+        "--from",
+        p(&log),
+        "--public-key",
+        &key,
+        "--proof",
+        p(&proof),
+    ]);
+
+    // Publication, checked by a client who pinned the key and kept an older checkpoint.
+    let site = dir.join("site");
+    run_ok(&["log", "publish", "--log", p(&log), "--out", p(&site)]);
+    let ok = run_ok(&[
+        "log",
+        "verify",
+        "--from",
+        &format!("file://{}", site.display()),
+        "--public-key",
+        &key,
+        "--checkpoint",
+        p(&seen),
+    ]);
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("extends the checkpoint of 2 entries"));
+
+    // The operator rebuilds history with the real key: the kept checkpoint catches it.
+    let forged = dir.join("forged");
+    run_ok(&[
+        "log",
+        "init",
+        "--log",
+        p(&forged),
+        "--origin",
+        "log.acme.example",
+        "--sign-key",
+        p(&sign),
+    ]);
+    for text in ["a different first statement", "another", "and a third"] {
+        run_ok(&[
+            "log",
+            "append",
+            "--log",
+            p(&forged),
+            "--sign-key",
+            p(&sign),
+            "--update",
+            text,
+        ]);
+    }
+    let err = run_fails(&[
+        "log",
+        "verify",
+        "--from",
+        p(&forged),
+        "--public-key",
+        &key,
+        "--checkpoint",
+        p(&seen),
+    ]);
+    assert!(String::from_utf8_lossy(&err.stderr).contains("history rewritten"));
+    // A publication under another key is refused when the key is pinned.
+    let other = dir.join("other.sign");
+    run_ok(&["sign-key", "generate", "--out", p(&other)]);
+    let impostor = dir.join("impostor");
+    run_ok(&[
+        "log",
+        "init",
+        "--log",
+        p(&impostor),
+        "--origin",
+        "log.acme.example",
+        "--sign-key",
+        p(&other),
+    ]);
+    run_fails(&[
+        "log",
+        "verify",
+        "--from",
+        p(&impostor),
+        "--public-key",
+        &key,
+    ]);
+}
+
+#[test]
+fn a_killed_append_leaves_the_log_whole() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let sign = dir.join("log.sign");
+    run_ok(&["sign-key", "generate", "--out", p(&sign)]);
+    let log = dir.join("translog");
+    run_ok(&[
+        "log",
+        "init",
+        "--log",
+        p(&log),
+        "--origin",
+        "log.acme.example",
+        "--sign-key",
+        p(&sign),
+    ]);
+    run_ok(&[
+        "log",
+        "append",
+        "--log",
+        p(&log),
+        "--sign-key",
+        p(&sign),
+        "--update",
+        "first",
+    ]);
+    // An append paused between its data and its checkpoint, killed there.
+    let mut child = bin()
+        .args([
+            "log",
+            "append",
+            "--log",
+            p(&log),
+            "--sign-key",
+            p(&sign),
+            "--update",
+            "second",
+        ])
+        .env("BREACHCHECK_TEST_APPEND_PAUSE_MS", "5000")
+        .spawn()
+        .expect("spawn");
+    let entry = log.join("entries").join("00000001.json");
+    for _ in 0..200 {
+        if entry.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    assert!(entry.exists(), "the append did not reach its data");
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    // The checkpoint still says 1 entry, and the log verifies at that size.
+    let head: serde_json::Value =
+        serde_json::from_slice(&run_ok(&["log", "head", "--log", p(&log), "--json"]).stdout)
+            .expect("json");
+    assert_eq!(head["size"], 1);
+    run_ok(&["log", "verify", "--from", p(&log)]);
+    // The next append takes the stale lock over, clears the leftovers and lands at 1.
+    run_ok(&[
+        "log",
+        "append",
+        "--log",
+        p(&log),
+        "--sign-key",
+        p(&sign),
+        "--update",
+        "again",
+    ]);
+    let entry: serde_json::Value = read_json(&log.join("entries").join("00000001.json"));
+    assert_eq!(entry["statement"]["text"], "again");
+    run_ok(&["log", "verify", "--from", p(&log)]);
+}

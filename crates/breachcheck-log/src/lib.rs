@@ -1,0 +1,876 @@
+//! The transparency log: an append-only Merkle log of typed, signed statements — index
+//! commitments, verification statements, audit transcripts, public updates — that anyone
+//! can check later without trusting whoever hosts it.
+//!
+//! Built on `tlog_tiles` (the Go checksum database's `tlog`, ported: RFC 6962/9162 leaf and
+//! node hashing with domain separation, stored hashes, inclusion and consistency proofs)
+//! and `signed_note` (C2SP signed notes, ed25519). A log is a directory:
+//!
+//! ```text
+//! log.json          origin and the log's public verifier key
+//! checkpoint        C2SP checkpoint (origin, size, root) as a signed note: the commit point
+//! entries/NNNNNNNN.json  one entry per record: a statement and its ed25519 signature
+//! hashes            the tree's stored hashes, 32 bytes each (for proofs)
+//! ```
+//!
+//! The directory is also the publication layout: any static web server can host it, and a
+//! client recomputes the root from the entries, checks the checkpoint's signature against
+//! the verifier key it pinned, and checks that an older checkpoint it kept is a prefix of
+//! the new tree (a rewritten history is caught).
+//!
+//! Crash safety: an append writes the entry file (temporary file, fsync, rename), then the
+//! stored hashes (appended, fsynced), then the new checkpoint (temporary file, fsync,
+//! rename). The checkpoint alone says how large the log is; leftovers of an append killed
+//! midway (an entry file, hashes past the checkpoint's size) are ignored by readers and
+//! cleared by the next append.
+#![forbid(unsafe_code)]
+
+use serde::{Deserialize, Serialize};
+use signed_note::{Note, Signer, StandardVerifier, VerifierList};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tlog_tiles::tlog::{self, Hash, HashReader};
+use tlog_tiles::Checkpoint;
+
+/// Log errors.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The directory is not a log (or not yet one).
+    #[error("{0} is not a breachcheck log (no log.json); create one with `breachcheck log init`")]
+    NotALog(PathBuf),
+    /// `log init` on a directory that already holds a log.
+    #[error("{0} already holds a log")]
+    Exists(PathBuf),
+    /// Another append holds the log.
+    #[error("another append is running on {0}")]
+    Locked(PathBuf),
+    /// A checkpoint, entry or proof is not what the format says.
+    #[error("malformed {0}")]
+    Malformed(&'static str),
+    /// The checkpoint's signature does not verify under the given key.
+    #[error("the checkpoint is not signed by the expected log key")]
+    BadSignature,
+    /// The entries do not hash to the checkpoint's root.
+    #[error("the entries do not match the checkpoint: entry {0} or an earlier one was altered, added or removed")]
+    RootMismatch(u64),
+    /// An older checkpoint is not a prefix of the current tree.
+    #[error("history rewritten: the log's first {size} entries no longer hash to the root of the checkpoint seen before")]
+    HistoryRewritten {
+        /// Size of the older checkpoint.
+        size: u64,
+    },
+    /// An older checkpoint claims more entries than the current one.
+    #[error("the log shrank: a checkpoint of {old} entries was seen before, now {new}")]
+    Shrunk {
+        /// Older size.
+        old: u64,
+        /// Current size.
+        new: u64,
+    },
+    /// A proof does not verify.
+    #[error("the proof does not verify against the checkpoint")]
+    BadProof,
+    /// An index or size outside the log.
+    #[error("{0}")]
+    OutOfRange(String),
+}
+
+type Result<T> = std::result::Result<T, Error>;
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// One record of a system snapshot an index commitment covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemHeld {
+    /// System name.
+    pub system: String,
+    /// Snapshot date.
+    pub snapshot: String,
+    /// Records the snapshot held.
+    pub records: u64,
+}
+
+/// What the log holds: typed statements with no personal data, only names of systems,
+/// counts, dates and hashes (and the company's own public words in an update).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Statement {
+    /// "On date D the company's systems held N records under commitment C."
+    IndexCommitment {
+        /// Date of the statement.
+        date: String,
+        /// Systems and snapshots covered.
+        systems: Vec<SystemHeld>,
+        /// Records in all.
+        records: u64,
+        /// The index commitment (RFC 6962 root over the segments).
+        commitment: String,
+        /// Public key of the audit OPRF, when one is published.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        oprf_public_key: Option<String>,
+    },
+    /// "The sample with SHA-256 H was verified: verdict V, N of M lines matched."
+    Verification {
+        /// Date of the statement.
+        date: String,
+        /// SHA-256 of the sample file.
+        sample_sha256: String,
+        /// Verdict class.
+        verdict: String,
+        /// Lines matching the company's records (genuine lines).
+        matched_lines: u64,
+        /// Lines read.
+        lines: u64,
+        /// SHA-256 of the report file.
+        report_sha256: String,
+        /// The index commitment the sample was checked against.
+        commitment: String,
+    },
+    /// An audit transcript, by its hash.
+    AuditTranscript {
+        /// Date of the statement.
+        date: String,
+        /// SHA-256 of the signed transcript.
+        transcript_sha256: String,
+    },
+    /// A public update in the company's words.
+    Update {
+        /// Date of the statement.
+        date: String,
+        /// The text.
+        text: String,
+    },
+}
+
+/// A log entry: a statement and the log key's ed25519 signature over its JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The statement.
+    pub statement: Statement,
+    /// Hex ed25519 signature over the statement's JSON bytes.
+    pub signature: String,
+}
+
+/// The log's description, public.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Meta {
+    origin: String,
+    verifier_key: String,
+}
+
+/// The log's signing identity: an ed25519 key under the log's origin name.
+pub struct LogKey {
+    name: String,
+    id: u32,
+    key: ed25519_dalek::SigningKey,
+}
+
+impl LogKey {
+    /// The key for `origin` from a 32-byte ed25519 seed (`breachcheck sign-key generate`).
+    pub fn new(origin: &str, seed: &[u8; 32]) -> Result<Self> {
+        if !signed_note::is_key_name_valid(origin) {
+            return Err(Error::Malformed("log origin (no spaces or '+')"));
+        }
+        let key = ed25519_dalek::SigningKey::from_bytes(seed);
+        let pubkey = [&[1u8][..], key.verifying_key().as_bytes()].concat();
+        Ok(LogKey {
+            name: origin.to_owned(),
+            id: signed_note::key_id(origin, &pubkey),
+            key,
+        })
+    }
+
+    /// The public verifier key clients pin (C2SP note verifier key format).
+    pub fn verifier_key(&self) -> String {
+        signed_note::new_ed25519_verifier_key(&self.name, &self.key.verifying_key())
+    }
+}
+
+impl Signer for LogKey {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn key_id(&self) -> u32 {
+        self.id
+    }
+    fn sign(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, signature::Error> {
+        use ed25519_dalek::Signer as _;
+        Ok(self.key.sign(msg).to_bytes().to_vec())
+    }
+}
+
+/// Hex of bytes.
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn hash_hex(h: &Hash) -> String {
+    hex(&h.0)
+}
+
+fn hash_unhex(s: &str) -> Option<Hash> {
+    let v: [u8; 32] = unhex(s)?.try_into().ok()?;
+    Some(Hash(v))
+}
+
+/// Stored hashes held in memory, read for proofs and tree hashes.
+struct Stored<'a>(&'a [Hash]);
+
+impl HashReader for Stored<'_> {
+    fn read_hashes(&self, indexes: &[u64]) -> std::result::Result<Vec<Hash>, tlog::Error> {
+        indexes
+            .iter()
+            .map(|i| {
+                self.0
+                    .get(usize::try_from(*i).map_err(|_| tlog::Error::IndexesNotInTree)?)
+                    .copied()
+                    .ok_or(tlog::Error::IndexesNotInTree)
+            })
+            .collect()
+    }
+}
+
+/// A verified checkpoint: size and root.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Head {
+    /// The log's origin.
+    pub origin: String,
+    /// Entries in the tree.
+    pub size: u64,
+    /// Root hash (hex).
+    pub root: String,
+}
+
+/// Proof that entry `index` is in the tree of `size` entries with root `root`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InclusionProof {
+    /// Entry index (0-based).
+    pub index: u64,
+    /// Tree size the proof is for.
+    pub size: u64,
+    /// RFC 6962 leaf hash of the entry (hex).
+    pub leaf_hash: String,
+    /// Root of that tree (hex).
+    pub root: String,
+    /// Audit path (hex hashes).
+    pub proof: Vec<String>,
+}
+
+/// Proof that the tree of `old_size` entries is a prefix of the tree of `size` entries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsistencyProof {
+    /// Older size.
+    pub old_size: u64,
+    /// Root at the older size (hex).
+    pub old_root: String,
+    /// Newer size.
+    pub size: u64,
+    /// Root at the newer size (hex).
+    pub root: String,
+    /// Proof (hex hashes).
+    pub proof: Vec<String>,
+}
+
+/// Checks an inclusion proof (RFC 9162 §2.1.3.2).
+pub fn check_inclusion(p: &InclusionProof) -> Result<()> {
+    let proof: Vec<Hash> = p
+        .proof
+        .iter()
+        .map(|h| hash_unhex(h).ok_or(Error::Malformed("proof hash")))
+        .collect::<Result<_>>()?;
+    let root = hash_unhex(&p.root).ok_or(Error::Malformed("root"))?;
+    let leaf = hash_unhex(&p.leaf_hash).ok_or(Error::Malformed("leaf hash"))?;
+    if p.index >= p.size {
+        return Err(Error::BadProof);
+    }
+    tlog::check_record(&proof, p.size, root, p.index, leaf).map_err(|_| Error::BadProof)
+}
+
+/// Checks a consistency proof (RFC 9162 §2.1.4.2).
+pub fn check_consistency(p: &ConsistencyProof) -> Result<()> {
+    let proof: Vec<Hash> = p
+        .proof
+        .iter()
+        .map(|h| hash_unhex(h).ok_or(Error::Malformed("proof hash")))
+        .collect::<Result<_>>()?;
+    let root = hash_unhex(&p.root).ok_or(Error::Malformed("root"))?;
+    let old = hash_unhex(&p.old_root).ok_or(Error::Malformed("old root"))?;
+    if p.old_size == 0 || p.old_size > p.size {
+        return Err(Error::BadProof);
+    }
+    tlog::check_tree(&proof, p.size, root, p.old_size, old).map_err(|_| Error::BadProof)
+}
+
+/// RFC 6962 leaf hash of an entry's bytes (hex).
+pub fn leaf_hash(entry_bytes: &[u8]) -> String {
+    hash_hex(&tlog::record_hash(entry_bytes))
+}
+
+/// Opens a checkpoint note, checks its signature under `verifier_key`, parses it.
+pub fn verify_checkpoint(note: &[u8], verifier_key: &str) -> Result<Head> {
+    let verifier =
+        StandardVerifier::new(verifier_key).map_err(|_| Error::Malformed("verifier key"))?;
+    let n = Note::from_bytes(note).map_err(|_| Error::Malformed("checkpoint note"))?;
+    n.verify(&VerifierList::new(vec![Box::new(verifier)]))
+        .map_err(|_| Error::BadSignature)?;
+    let c = Checkpoint::from_bytes(n.text()).map_err(|_| Error::Malformed("checkpoint"))?;
+    Ok(Head {
+        origin: c.origin().to_owned(),
+        size: c.size(),
+        root: hash_hex(c.hash()),
+    })
+}
+
+/// The stored hashes of a tree whose records hash to `leaves`, computed from scratch.
+fn stored_from_leaves(leaves: &[Hash]) -> Result<Vec<Hash>> {
+    let mut stored: Vec<Hash> = Vec::new();
+    for (n, leaf) in leaves.iter().enumerate() {
+        let more = tlog::stored_hashes_for_record_hash(n as u64, *leaf, &Stored(&stored))
+            .map_err(|_| Error::Malformed("tree"))?;
+        stored.extend(more);
+    }
+    Ok(stored)
+}
+
+fn tree_root(size: u64, stored: &[Hash]) -> Result<Hash> {
+    tlog::tree_hash(size, &Stored(stored)).map_err(|_| Error::Malformed("tree"))
+}
+
+fn entry_name(n: u64) -> String {
+    format!("{n:08}.json")
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, fsynced, renamed.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ));
+    let mut f = File::create(&tmp).map_err(io(&tmp))?;
+    f.write_all(bytes).map_err(io(&tmp))?;
+    f.sync_all().map_err(io(&tmp))?;
+    fs::rename(&tmp, path).map_err(io(path))?;
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// A log directory.
+pub struct Log {
+    dir: PathBuf,
+    meta: Meta,
+}
+
+impl Log {
+    /// Creates a log in `dir` (created if missing) signed by `key`, with an empty signed
+    /// checkpoint.
+    pub fn init(dir: &Path, key: &LogKey) -> Result<Log> {
+        if dir.join("log.json").exists() {
+            return Err(Error::Exists(dir.to_owned()));
+        }
+        fs::create_dir_all(dir.join("entries")).map_err(io(dir))?;
+        let meta = Meta {
+            origin: key.name.clone(),
+            verifier_key: key.verifier_key(),
+        };
+        let log = Log {
+            dir: dir.to_owned(),
+            meta,
+        };
+        write_atomic(&dir.join("hashes"), &[])?;
+        log.write_checkpoint(0, tlog::EMPTY_HASH, key)?;
+        let json =
+            serde_json::to_vec_pretty(&log.meta).map_err(|_| Error::Malformed("log.json"))?;
+        write_atomic(&dir.join("log.json"), &json)?;
+        Ok(log)
+    }
+
+    /// Opens the log in `dir`.
+    pub fn open(dir: &Path) -> Result<Log> {
+        let path = dir.join("log.json");
+        let bytes = fs::read(&path).map_err(|_| Error::NotALog(dir.to_owned()))?;
+        let meta: Meta =
+            serde_json::from_slice(&bytes).map_err(|_| Error::Malformed("log.json"))?;
+        Ok(Log {
+            dir: dir.to_owned(),
+            meta,
+        })
+    }
+
+    /// The verifier key clients pin.
+    pub fn verifier_key(&self) -> &str {
+        &self.meta.verifier_key
+    }
+
+    /// The current signed head, verified.
+    pub fn head(&self) -> Result<Head> {
+        verify_checkpoint(&self.checkpoint_note()?, &self.meta.verifier_key)
+    }
+
+    /// The checkpoint note's bytes (what a client keeps to catch a rewrite later).
+    pub fn checkpoint_note(&self) -> Result<Vec<u8>> {
+        let p = self.dir.join("checkpoint");
+        fs::read(&p).map_err(io(&p))
+    }
+
+    fn write_checkpoint(&self, size: u64, root: Hash, key: &LogKey) -> Result<()> {
+        let c = Checkpoint::new(&self.meta.origin, size, root, "")
+            .map_err(|_| Error::Malformed("checkpoint"))?;
+        let mut note =
+            Note::new(&c.to_bytes(), &[]).map_err(|_| Error::Malformed("checkpoint note"))?;
+        note.add_sigs(&[key])
+            .map_err(|_| Error::Malformed("checkpoint signature"))?;
+        write_atomic(&self.dir.join("checkpoint"), &note.to_bytes())
+    }
+
+    /// Stored hashes up to `size` entries (the file may hold more after a crash).
+    fn stored(&self, size: u64) -> Result<Vec<Hash>> {
+        let p = self.dir.join("hashes");
+        let bytes = fs::read(&p).map_err(io(&p))?;
+        let want = usize::try_from(tlog::stored_hash_count(size) * 32)
+            .map_err(|_| Error::Malformed("hashes"))?;
+        if bytes.len() < want {
+            return Err(Error::Malformed(
+                "hashes (shorter than the checkpoint says)",
+            ));
+        }
+        Ok(bytes[..want]
+            .chunks_exact(32)
+            .map(|c| Hash(c.try_into().unwrap_or([0; 32])))
+            .collect())
+    }
+
+    /// The bytes of entry `n`.
+    pub fn entry_bytes(&self, n: u64) -> Result<Vec<u8>> {
+        let p = self.dir.join("entries").join(entry_name(n));
+        fs::read(&p).map_err(io(&p))
+    }
+
+    /// Appends `statement`, signed by `key`; returns the new head. One append at a time
+    /// (a lock file refuses a second).
+    pub fn append(&self, statement: &Statement, key: &LogKey) -> Result<Head> {
+        if key.verifier_key() != self.meta.verifier_key {
+            return Err(Error::BadSignature);
+        }
+        // One writer at a time; a lock left by a killed append is taken over.
+        let _lock = breachcheck_index::DirLock::acquire(&self.dir)
+            .map_err(|_| Error::Locked(self.dir.clone()))?;
+        self.append_locked(statement, key)
+    }
+
+    fn append_locked(&self, statement: &Statement, key: &LogKey) -> Result<Head> {
+        let n = self.head()?.size;
+        // Leftovers of an append killed before its checkpoint: drop them.
+        let mut stored = self.stored(n)?;
+        let hashes = self.dir.join("hashes");
+        let f = OpenOptions::new()
+            .write(true)
+            .open(&hashes)
+            .map_err(io(&hashes))?;
+        f.set_len(stored.len() as u64 * 32).map_err(io(&hashes))?;
+        let stmt = serde_json::to_vec(statement).map_err(|_| Error::Malformed("statement"))?;
+        let signature = {
+            use ed25519_dalek::Signer as _;
+            hex(&key.key.sign(&stmt).to_bytes())
+        };
+        let entry = Entry {
+            statement: statement.clone(),
+            signature,
+        };
+        let bytes = serde_json::to_vec(&entry).map_err(|_| Error::Malformed("entry"))?;
+        write_atomic(&self.dir.join("entries").join(entry_name(n)), &bytes)?;
+        let more = tlog::stored_hashes(n, &bytes, &Stored(&stored))
+            .map_err(|_| Error::Malformed("tree"))?;
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(&hashes)
+            .map_err(io(&hashes))?;
+        for h in &more {
+            f.write_all(&h.0).map_err(io(&hashes))?;
+        }
+        f.sync_all().map_err(io(&hashes))?;
+        stored.extend(more);
+        if let Some(ms) = std::env::var_os("BREACHCHECK_TEST_APPEND_PAUSE_MS") {
+            // Test hook: widen the window between the data and the commit point so a
+            // crash test can kill the process inside it.
+            let ms: u64 = ms.to_string_lossy().parse().unwrap_or(0);
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+        let root = tree_root(n + 1, &stored)?;
+        self.write_checkpoint(n + 1, root, key)?;
+        self.head()
+    }
+
+    /// Proof that entry `index` is in the tree of `size` entries (default: the current).
+    pub fn prove_inclusion(&self, index: u64, size: Option<u64>) -> Result<InclusionProof> {
+        let head = self.head()?;
+        let size = size.unwrap_or(head.size);
+        if size > head.size || index >= size {
+            return Err(Error::OutOfRange(format!(
+                "entry {index} of a tree of {size}: the log holds {} entries",
+                head.size
+            )));
+        }
+        let stored = self.stored(head.size)?;
+        let proof = tlog::prove_record(size, index, &Stored(&stored))
+            .map_err(|_| Error::Malformed("tree"))?;
+        Ok(InclusionProof {
+            index,
+            size,
+            leaf_hash: leaf_hash(&self.entry_bytes(index)?),
+            root: hash_hex(&tree_root(size, &stored)?),
+            proof: proof.iter().map(hash_hex).collect(),
+        })
+    }
+
+    /// Proof that the tree of `old_size` entries is a prefix of the current one.
+    pub fn prove_consistency(&self, old_size: u64) -> Result<ConsistencyProof> {
+        let head = self.head()?;
+        if old_size == 0 || old_size > head.size {
+            return Err(Error::OutOfRange(format!(
+                "size {old_size}: a consistency proof needs 1 to {} (every tree extends the empty one)",
+                head.size
+            )));
+        }
+        let stored = self.stored(head.size)?;
+        let proof = tlog::prove_tree(head.size, old_size, &Stored(&stored))
+            .map_err(|_| Error::Malformed("tree"))?;
+        Ok(ConsistencyProof {
+            old_size,
+            old_root: hash_hex(&tree_root(old_size, &stored)?),
+            size: head.size,
+            root: head.root,
+            proof: proof.iter().map(hash_hex).collect(),
+        })
+    }
+
+    /// Copies the log's public files to `out` (a directory any web server can host):
+    /// entries first, the checkpoint last, so a reader of `out` never sees a checkpoint
+    /// ahead of its entries.
+    pub fn publish(&self, out: &Path) -> Result<Head> {
+        let head = self.head()?;
+        fs::create_dir_all(out.join("entries")).map_err(io(out))?;
+        for n in 0..head.size {
+            write_atomic(
+                &out.join("entries").join(entry_name(n)),
+                &self.entry_bytes(n)?,
+            )?;
+        }
+        let stored = self.stored(head.size)?;
+        let bytes: Vec<u8> = stored.iter().flat_map(|h| h.0).collect();
+        write_atomic(&out.join("hashes"), &bytes)?;
+        let meta =
+            serde_json::to_vec_pretty(&self.meta).map_err(|_| Error::Malformed("log.json"))?;
+        write_atomic(&out.join("log.json"), &meta)?;
+        write_atomic(&out.join("checkpoint"), &self.checkpoint_note()?)?;
+        Ok(head)
+    }
+}
+
+/// What verifying a published log found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verified {
+    /// The published head.
+    pub head: Head,
+    /// Size of the older checkpoint checked as a prefix, if one was given.
+    pub consistent_with: Option<u64>,
+    /// Entries whose statement signature verified.
+    pub entries: u64,
+}
+
+/// Verifies a published log in `dir` without trusting its host: the checkpoint's signature
+/// under `verifier_key` (pinned by the client; the host's own `log.json` when `None`),
+/// every entry's statement signature, the root recomputed from the entries, and, given an
+/// older checkpoint note the client kept, that its tree is a prefix of the current one.
+pub fn verify_published(
+    dir: &Path,
+    verifier_key: Option<&str>,
+    older: Option<&[u8]>,
+) -> Result<Verified> {
+    let meta: Meta = {
+        let p = dir.join("log.json");
+        serde_json::from_slice(&fs::read(&p).map_err(|_| Error::NotALog(dir.to_owned()))?)
+            .map_err(|_| Error::Malformed("log.json"))?
+    };
+    let vkey = verifier_key.unwrap_or(&meta.verifier_key);
+    let note = {
+        let p = dir.join("checkpoint");
+        fs::read(&p).map_err(io(&p))?
+    };
+    let head = verify_checkpoint(&note, vkey)?;
+    let public = StandardVerifier::new(vkey).map_err(|_| Error::Malformed("verifier key"))?;
+    let pubkey = public_key_of(vkey)?;
+    let mut leaves = Vec::new();
+    for n in 0..head.size {
+        let p = dir.join("entries").join(entry_name(n));
+        let bytes = fs::read(&p).map_err(io(&p))?;
+        let entry: Entry = serde_json::from_slice(&bytes).map_err(|_| Error::Malformed("entry"))?;
+        let stmt =
+            serde_json::to_vec(&entry.statement).map_err(|_| Error::Malformed("statement"))?;
+        let sig = unhex(&entry.signature)
+            .and_then(|s| <[u8; 64]>::try_from(s).ok())
+            .ok_or(Error::Malformed("entry signature"))?;
+        use ed25519_dalek::Verifier as _;
+        pubkey
+            .verify(&stmt, &ed25519_dalek::Signature::from_bytes(&sig))
+            .map_err(|_| Error::BadSignature)?;
+        leaves.push(tlog::record_hash(&bytes));
+    }
+    drop(public);
+    let stored = stored_from_leaves(&leaves)?;
+    if hash_hex(&tree_root(head.size, &stored)?) != head.root {
+        return Err(Error::RootMismatch(head.size.saturating_sub(1)));
+    }
+    let consistent_with = match older {
+        None => None,
+        Some(old) => {
+            let old = verify_checkpoint(old, vkey)?;
+            if old.size > head.size {
+                return Err(Error::Shrunk {
+                    old: old.size,
+                    new: head.size,
+                });
+            }
+            if hash_hex(&tree_root(old.size, &stored)?) != old.root {
+                return Err(Error::HistoryRewritten { size: old.size });
+            }
+            Some(old.size)
+        }
+    };
+    Ok(Verified {
+        head,
+        consistent_with,
+        entries: leaves.len() as u64,
+    })
+}
+
+/// The ed25519 public key inside a C2SP verifier key ("name+id+base64(0x01 ‖ key)").
+fn public_key_of(vkey: &str) -> Result<ed25519_dalek::VerifyingKey> {
+    // The name and the id hold no '+'; the base64 may.
+    let b64 = vkey
+        .splitn(3, '+')
+        .nth(2)
+        .ok_or(Error::Malformed("verifier key"))?;
+    let raw = base64_decode(b64).ok_or(Error::Malformed("verifier key"))?;
+    let key: [u8; 32] = raw
+        .get(1..)
+        .and_then(|k| k.try_into().ok())
+        .filter(|_| raw.first() == Some(&1))
+        .ok_or(Error::Malformed("verifier key"))?;
+    ed25519_dalek::VerifyingKey::from_bytes(&key).map_err(|_| Error::Malformed("verifier key"))
+}
+
+/// Standard base64 decoding of a short key. Hand-written: the verifier key is the only
+/// base64 this crate reads, and `tlog_tiles`' own base64 is not exported.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        })
+    };
+    let s = s.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    for chunk in s.chunks(4) {
+        let mut acc = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            acc |= val(*c)? << (18 - 6 * i);
+        }
+        let bytes = acc.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> LogKey {
+        LogKey::new("log.breachcheck.example", &[9; 32]).expect("key")
+    }
+
+    fn update(i: usize) -> Statement {
+        Statement::Update {
+            date: "2026-11-27".into(),
+            text: format!("update {i}"),
+        }
+    }
+
+    #[test]
+    fn rfc6962_known_roots() {
+        // The Certificate Transparency test leaves and their tree heads (RFC 6962 §2.1
+        // hashing), sizes 1, 2 and 8.
+        let leaves: [&[u8]; 8] = [
+            b"",
+            b"\x00",
+            b"\x10",
+            b"\x20\x21",
+            b"\x30\x31",
+            b"\x40\x41\x42\x43",
+            b"\x50\x51\x52\x53\x54\x55\x56\x57",
+            b"\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f",
+        ];
+        let hashes: Vec<Hash> = leaves.iter().map(|l| tlog::record_hash(l)).collect();
+        let stored = stored_from_leaves(&hashes).expect("tree");
+        let root = |n| hash_hex(&tree_root(n, &stored).expect("root"));
+        assert_eq!(
+            root(1),
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+        );
+        assert_eq!(
+            root(2),
+            "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"
+        );
+        assert_eq!(
+            root(8),
+            "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
+        );
+        assert_eq!(
+            hash_hex(&tree_root(0, &stored).expect("empty")),
+            hash_hex(&tlog::EMPTY_HASH)
+        );
+    }
+
+    #[test]
+    fn append_prove_publish_verify() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("log");
+        let k = key();
+        let log = Log::init(&dir, &k).expect("init");
+        assert_eq!(log.head().expect("head").size, 0);
+        for i in 0..5 {
+            log.append(&update(i), &k).expect("append");
+        }
+        let old = log.checkpoint_note().expect("note");
+        for i in 5..9 {
+            log.append(&update(i), &k).expect("append");
+        }
+        let head = log.head().expect("head");
+        assert_eq!(head.size, 9);
+        for i in 0..9 {
+            let p = log.prove_inclusion(i, None).expect("proof");
+            check_inclusion(&p).expect("verifies");
+            let mut bad = p.clone();
+            bad.leaf_hash = leaf_hash(b"something else");
+            assert!(check_inclusion(&bad).is_err());
+        }
+        let c = log.prove_consistency(5).expect("consistency");
+        check_consistency(&c).expect("verifies");
+        let out = tmp.path().join("pub");
+        log.publish(&out).expect("publish");
+        let v = verify_published(&out, Some(log.verifier_key()), Some(&old)).expect("verify");
+        assert_eq!((v.head.size, v.consistent_with), (9, Some(5)));
+        // Another key's checkpoint is refused.
+        let other = LogKey::new("log.breachcheck.example", &[8; 32]).expect("key");
+        assert!(matches!(
+            verify_published(&out, Some(&other.verifier_key()), None),
+            Err(Error::BadSignature)
+        ));
+        // Keys whose base64 holds '+' and '/' parse (seed chosen so it does).
+        for seed in 0..40u8 {
+            let k = LogKey::new("log.breachcheck.example", &[seed; 32]).expect("key");
+            let vk = k.verifier_key();
+            assert_eq!(
+                public_key_of(&vk).expect("parses").as_bytes(),
+                k.key.verifying_key().as_bytes(),
+                "{vk}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rewritten_history_is_caught() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("log");
+        let k = key();
+        let log = Log::init(&dir, &k).expect("init");
+        for i in 0..4 {
+            log.append(&update(i), &k).expect("append");
+        }
+        let seen = log.checkpoint_note().expect("note");
+        // The operator rebuilds the log with entry 1 changed and one more entry, signing
+        // with the real key: every signature checks, the old checkpoint does not.
+        let forged_dir = tmp.path().join("forged");
+        let forged = Log::init(&forged_dir, &k).expect("init");
+        for i in 0..5 {
+            let s = if i == 1 { update(99) } else { update(i) };
+            forged.append(&s, &k).expect("append");
+        }
+        assert!(verify_published(&forged_dir, Some(log.verifier_key()), None).is_ok());
+        assert!(matches!(
+            verify_published(&forged_dir, Some(log.verifier_key()), Some(&seen)),
+            Err(Error::HistoryRewritten { size: 4 })
+        ));
+        // Tampering with a published entry breaks its signature or the root.
+        let out = tmp.path().join("pub");
+        log.publish(&out).expect("publish");
+        let e = out.join("entries").join(entry_name(2));
+        let text = fs::read_to_string(&e)
+            .expect("entry")
+            .replace("update 2", "update 7");
+        fs::write(&e, text).expect("write");
+        assert!(verify_published(&out, Some(log.verifier_key()), None).is_err());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+        #[test]
+        fn every_proof_of_a_random_tree_verifies_and_altered_ones_fail(n in 1u64..70, seed: u8) {
+            let leaves: Vec<Hash> = (0..n).map(|i| tlog::record_hash(&[seed, i as u8, (i >> 8) as u8])).collect();
+            let stored = stored_from_leaves(&leaves).expect("tree");
+            let root = tree_root(n, &stored).expect("root");
+            for i in 0..n {
+                let proof = tlog::prove_record(n, i, &Stored(&stored)).expect("prove");
+                proptest::prop_assert!(tlog::check_record(&proof, n, root, i, leaves[i as usize]).is_ok());
+                if let Some(first) = proof.first() {
+                    let mut bad = proof.clone();
+                    bad[0] = tlog::node_hash(*first, *first);
+                    proptest::prop_assert!(tlog::check_record(&bad, n, root, i, leaves[i as usize]).is_err());
+                }
+                let other = tlog::record_hash(b"not in the tree");
+                proptest::prop_assert!(tlog::check_record(&proof, n, root, i, other).is_err());
+            }
+            for m in 1..=n {
+                let old = tree_root(m, &stored).expect("old root");
+                let proof = tlog::prove_tree(n, m, &Stored(&stored)).expect("prove");
+                proptest::prop_assert!(tlog::check_tree(&proof, n, root, m, old).is_ok());
+                if m > 0 && m < n {
+                    let wrong = tlog::node_hash(old, old);
+                    proptest::prop_assert!(tlog::check_tree(&proof, n, root, m, wrong).is_err());
+                }
+            }
+        }
+    }
+}
