@@ -10,7 +10,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
 seeds="$(mktemp -d)"
 trap 'rm -rf "$seeds"' EXIT
 ../target/debug/breachcheck demo --dir "$seeds/demo" --customers 200 >/dev/null
-mkdir -p corpus/ingest corpus/normalize corpus/segment
+mkdir -p corpus/ingest corpus/normalize corpus/segment corpus/log
 for f in "$seeds"/demo/exports/* "$seeds"/demo/samples/*; do
   head -c 4096 "$f" > "corpus/ingest/$(basename "$f")"
 done
@@ -20,7 +20,17 @@ while IFS=$'\t' read -r _role _country raw _expected; do
 done < <(cat ../crates/breachcheck-normalize/tests/fixtures/golden/*.tsv | grep -v '^#')
 seg="$(ls -S "$seeds"/demo/index/segments/*.bcs | tail -n 1)"
 cp "$seg" corpus/segment/smallest.bcs
-for target in ingest normalize segment; do
+# A real log: its checkpoint and proofs.
+key="$seeds/log.sign"
+../target/debug/breachcheck sign-key generate --out "$key" >/dev/null
+../target/debug/breachcheck log init --log "$seeds/log" --origin fuzz.example --sign-key "$key" >/dev/null
+for i in 1 2 3 4 5; do
+  ../target/debug/breachcheck log append --log "$seeds/log" --sign-key "$key" --update "entry $i" >/dev/null
+done
+cp "$seeds/log/checkpoint" corpus/log/checkpoint
+../target/debug/breachcheck log prove --log "$seeds/log" --entry 2 --out corpus/log/inclusion.json
+../target/debug/breachcheck log consistency --log "$seeds/log" --old-size 3 --out corpus/log/consistency.json
+for target in ingest normalize segment log; do
   echo "fuzz $target for ${secs}s"
   rc=0
   RUSTC_BOOTSTRAP=1 cargo fuzz run -O "$target" -- -max_total_time="$secs" -max_len=65536 > "$seeds/$target.log" 2>&1 || rc=$?
