@@ -184,6 +184,26 @@ fn generate(
     Ok(())
 }
 
+/// Runs the Python side of a side-by-side comparison (`scripts/NAME` with `args`) and
+/// returns the JSON object it prints.
+fn python_side(name: &str, tool: &str, args: &[&Path]) -> Result<serde_json::Value> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scripts")
+        .join(name);
+    let py = Command::new("python3")
+        .arg(&script)
+        .args(args)
+        .output()
+        .with_context(|| format!("cannot run python3 for the {tool} comparison"))?;
+    if !py.status.success() {
+        bail!(
+            "the {tool} comparison failed: {}",
+            String::from_utf8_lossy(&py.stderr).trim()
+        );
+    }
+    serde_json::from_slice(&py.stdout).with_context(|| format!("the {tool} script printed no JSON"))
+}
+
 fn os(s: &str) -> std::ffi::OsString {
     std::ffi::OsString::from(s)
 }
@@ -327,21 +347,7 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
             tags.as_os_str(),
             sample.as_os_str(),
         ])?;
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/bench_duckdb.py");
-        let py = Command::new("python3")
-            .arg(&script)
-            .arg(&out)
-            .arg(&tags)
-            .output()
-            .context("cannot run python3 for the DuckDB comparison")?;
-        if !py.status.success() {
-            bail!(
-                "the DuckDB comparison failed: {}",
-                String::from_utf8_lossy(&py.stderr).trim()
-            );
-        }
-        let d: serde_json::Value =
-            serde_json::from_slice(&py.stdout).context("the DuckDB script printed no JSON")?;
+        let d = python_side("bench_duckdb.py", "DuckDB", &[&out, &tags])?;
         let total = d["total_seconds"].as_f64().unwrap_or(0.0);
         let ratio = total / ours.max(1e-9);
         if human {
@@ -374,21 +380,7 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
             .find(|v| v["lines"] == *n)
             .cloned()
             .unwrap_or_default();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/bench_splink.py");
-        let py = Command::new("python3")
-            .arg(&script)
-            .arg(&export)
-            .arg(sample)
-            .output()
-            .context("cannot run python3 for the Splink comparison")?;
-        if !py.status.success() {
-            bail!(
-                "the Splink comparison failed: {}",
-                String::from_utf8_lossy(&py.stderr).trim()
-            );
-        }
-        let d: serde_json::Value =
-            serde_json::from_slice(&py.stdout).context("the Splink script printed no JSON")?;
+        let d = python_side("bench_splink.py", "Splink", &[&export, sample])?;
         let our_s = ours["seconds"].as_f64().unwrap_or(0.0);
         let their_s = d["total_seconds"].as_f64().unwrap_or(0.0);
         let ratio = their_s / our_s.max(1e-9);

@@ -4,6 +4,26 @@
 //! middle of an append leaves the log whole.
 use crate::{bin, p, read_json, run_fails, run_ok};
 
+/// A signing key and a new log signed with it, in `dir`.
+fn new_log(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let sign = dir.join(format!("{name}.sign"));
+    if !sign.exists() {
+        run_ok(&["sign-key", "generate", "--out", p(&sign)]);
+    }
+    let log = dir.join(name);
+    run_ok(&[
+        "log",
+        "init",
+        "--log",
+        p(&log),
+        "--origin",
+        "log.acme.example",
+        "--sign-key",
+        p(&sign),
+    ]);
+    (sign, log)
+}
+
 fn vkey(log: &std::path::Path) -> String {
     let out = run_ok(&["log", "head", "--log", p(log), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -20,19 +40,7 @@ fn statements_proofs_publication_and_rewrites() {
     let (k, idx, exp) = crate::indexed(dir, "accounts", "2026-03-31", "accounts.csv", export);
     let report = dir.join("r.json");
     run_ok(&[crate::verify_args(&k, &idx, &report), vec![p(&exp)]].concat());
-    let sign = dir.join("log.sign");
-    run_ok(&["sign-key", "generate", "--out", p(&sign)]);
-    let log = dir.join("translog");
-    run_ok(&[
-        "log",
-        "init",
-        "--log",
-        p(&log),
-        "--origin",
-        "log.acme.example",
-        "--sign-key",
-        p(&sign),
-    ]);
+    let (sign, log) = new_log(dir, "translog");
     let key = vkey(&log);
     let append = |what: &[&str]| {
         run_ok(
@@ -142,17 +150,8 @@ fn statements_proofs_publication_and_rewrites() {
     assert!(String::from_utf8_lossy(&ok.stdout).contains("extends the checkpoint of 2 entries"));
 
     // The operator rebuilds history with the real key: the kept checkpoint catches it.
-    let forged = dir.join("forged");
-    run_ok(&[
-        "log",
-        "init",
-        "--log",
-        p(&forged),
-        "--origin",
-        "log.acme.example",
-        "--sign-key",
-        p(&sign),
-    ]);
+    std::fs::copy(&sign, dir.join("forged.sign")).expect("same key");
+    let (_, forged) = new_log(dir, "forged");
     for text in ["a different first statement", "another", "and a third"] {
         run_ok(&[
             "log",
@@ -177,19 +176,7 @@ fn statements_proofs_publication_and_rewrites() {
     ]);
     assert!(String::from_utf8_lossy(&err.stderr).contains("history rewritten"));
     // A publication under another key is refused when the key is pinned.
-    let other = dir.join("other.sign");
-    run_ok(&["sign-key", "generate", "--out", p(&other)]);
-    let impostor = dir.join("impostor");
-    run_ok(&[
-        "log",
-        "init",
-        "--log",
-        p(&impostor),
-        "--origin",
-        "log.acme.example",
-        "--sign-key",
-        p(&other),
-    ]);
+    let (_, impostor) = new_log(dir, "impostor");
     run_fails(&[
         "log",
         "verify",
@@ -204,19 +191,7 @@ fn statements_proofs_publication_and_rewrites() {
 fn a_killed_append_leaves_the_log_whole() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
-    let sign = dir.join("log.sign");
-    run_ok(&["sign-key", "generate", "--out", p(&sign)]);
-    let log = dir.join("translog");
-    run_ok(&[
-        "log",
-        "init",
-        "--log",
-        p(&log),
-        "--origin",
-        "log.acme.example",
-        "--sign-key",
-        p(&sign),
-    ]);
+    let (sign, log) = new_log(dir, "translog");
     run_ok(&[
         "log",
         "append",
