@@ -3,8 +3,8 @@
 use crate::{keyfile, time};
 use anyhow::{bail, Context, Result};
 use breachcheck_log::{
-    check_consistency, check_inclusion, verify_published, ConsistencyProof, InclusionProof, Log,
-    LogKey, Statement, SystemHeld,
+    check_consistency, check_inclusion, verify_publication, ConsistencyProof, DirPublication,
+    InclusionProof, Log, LogKey, Publication, Statement, SystemHeld,
 };
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
@@ -117,8 +117,8 @@ pub(crate) enum LogCommand {
         after_help = "Examples:\n  breachcheck log verify --from /mirror/log --public-key 'log.acme.example+1a2b3c4d+AX…' --checkpoint seen-before.checkpoint\n  breachcheck log verify --proof entry3.proof.json --from /mirror/log"
     )]
     Verify {
-        /// The published log: a directory (a mirror, or a `file://` URL). Fetch an HTTP
-        /// publication with any mirroring tool first.
+        /// The published log: an `https://` (or `http://`) URL, a `file://` URL or a
+        /// directory.
         #[arg(long)]
         from: String,
         /// The log's verifier key you pinned (default: the one the publication names,
@@ -226,14 +226,48 @@ fn write_or_print(out: Option<&Path>, json: &str) -> Result<()> {
     Ok(())
 }
 
-fn published_dir(from: &str) -> Result<PathBuf> {
-    if let Some(rest) = from.strip_prefix("file://") {
-        return Ok(PathBuf::from(rest));
+/// A log published on a web server, read file by file.
+struct HttpPublication {
+    base: String,
+    agent: ureq::Agent,
+}
+
+/// Largest published file read (a checkpoint or an entry is a few hundred bytes).
+const MAX_PUBLISHED_FILE: u64 = 16 << 20;
+
+impl Publication for HttpPublication {
+    fn get(&self, name: &str) -> breachcheck_log::Result<Vec<u8>> {
+        let url = format!("{}/{name}", self.base.trim_end_matches('/'));
+        let fail = |why: String| breachcheck_log::Error::Fetch {
+            name: url.clone(),
+            why,
+        };
+        let mut resp = self
+            .agent
+            .get(&url)
+            .call()
+            .map_err(|e| fail(e.to_string()))?;
+        resp.body_mut()
+            .with_config()
+            .limit(MAX_PUBLISHED_FILE)
+            .read_to_vec()
+            .map_err(|e| fail(e.to_string()))
     }
+}
+
+fn publication(from: &str) -> Box<dyn Publication> {
     if from.starts_with("http://") || from.starts_with("https://") {
-        bail!("this build reads published logs from a directory: mirror {from} first (e.g. `wget -r -np -nH {from}`) and pass the directory");
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(std::time::Duration::from_secs(30)))
+            .build()
+            .into();
+        return Box::new(HttpPublication {
+            base: from.to_owned(),
+            agent,
+        });
     }
-    Ok(PathBuf::from(from))
+    let dir = from.strip_prefix("file://").unwrap_or(from);
+    Box::new(DirPublication(PathBuf::from(dir)))
 }
 
 pub(crate) fn run(cmd: LogCommand) -> Result<()> {
@@ -343,11 +377,11 @@ pub(crate) fn run(cmd: LogCommand) -> Result<()> {
             proof,
             json,
         } => {
-            let dir = published_dir(&from)?;
+            let src = publication(&from);
             let older = checkpoint
                 .map(|p| std::fs::read(&p).with_context(|| format!("cannot read {}", p.display())))
                 .transpose()?;
-            let v = verify_published(&dir, public_key.as_deref(), older.as_deref())?;
+            let v = verify_publication(src.as_ref(), public_key.as_deref(), older.as_deref())?;
             let mut proof_kind = None;
             if let Some(p) = proof {
                 let text = std::fs::read_to_string(&p)

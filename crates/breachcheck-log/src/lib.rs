@@ -83,9 +83,18 @@ pub enum Error {
     /// An index or size outside the log.
     #[error("{0}")]
     OutOfRange(String),
+    /// A published file could not be fetched.
+    #[error("cannot fetch {name}: {why}")]
+    Fetch {
+        /// The file.
+        name: String,
+        /// Why.
+        why: String,
+    },
 }
 
-type Result<T> = std::result::Result<T, Error>;
+/// Results of this crate.
+pub type Result<T> = std::result::Result<T, Error>;
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
@@ -605,32 +614,54 @@ pub struct Verified {
     pub entries: u64,
 }
 
-/// Verifies a published log in `dir` without trusting its host: the checkpoint's signature
-/// under `verifier_key` (pinned by the client; the host's own `log.json` when `None`),
-/// every entry's statement signature, the root recomputed from the entries, and, given an
-/// older checkpoint note the client kept, that its tree is a prefix of the current one.
+/// Where a published log is read from: a directory, or whatever a caller fetches (the
+/// CLI reads HTTP(S) with this trait, keeping this crate free of a network stack).
+pub trait Publication {
+    /// The bytes of the published file `name` ("log.json", "checkpoint",
+    /// "entries/00000000.json").
+    fn get(&self, name: &str) -> Result<Vec<u8>>;
+}
+
+/// A publication in a local directory (a mirror, or the log itself).
+pub struct DirPublication(pub PathBuf);
+
+impl Publication for DirPublication {
+    fn get(&self, name: &str) -> Result<Vec<u8>> {
+        let p = self.0.join(name);
+        fs::read(&p).map_err(io(&p))
+    }
+}
+
+/// Verifies a published log in `dir` (see [`verify_publication`]).
 pub fn verify_published(
     dir: &Path,
     verifier_key: Option<&str>,
     older: Option<&[u8]>,
 ) -> Result<Verified> {
-    let meta: Meta = {
-        let p = dir.join("log.json");
-        serde_json::from_slice(&fs::read(&p).map_err(|_| Error::NotALog(dir.to_owned()))?)
-            .map_err(|_| Error::Malformed("log.json"))?
-    };
+    if !dir.join("log.json").exists() {
+        return Err(Error::NotALog(dir.to_owned()));
+    }
+    verify_publication(&DirPublication(dir.to_owned()), verifier_key, older)
+}
+
+/// Verifies a published log without trusting its host: the checkpoint's signature under
+/// `verifier_key` (pinned by the client; the publication's own `log.json` when `None`),
+/// every entry's statement signature, the root recomputed from the entries, and, given an
+/// older checkpoint note the client kept, that its tree is a prefix of the current one.
+pub fn verify_publication(
+    src: &dyn Publication,
+    verifier_key: Option<&str>,
+    older: Option<&[u8]>,
+) -> Result<Verified> {
+    let meta: Meta =
+        serde_json::from_slice(&src.get("log.json")?).map_err(|_| Error::Malformed("log.json"))?;
     let vkey = verifier_key.unwrap_or(&meta.verifier_key);
-    let note = {
-        let p = dir.join("checkpoint");
-        fs::read(&p).map_err(io(&p))?
-    };
+    let note = src.get("checkpoint")?;
     let head = verify_checkpoint(&note, vkey)?;
-    let public = StandardVerifier::new(vkey).map_err(|_| Error::Malformed("verifier key"))?;
     let pubkey = public_key_of(vkey)?;
     let mut leaves = Vec::new();
     for n in 0..head.size {
-        let p = dir.join("entries").join(entry_name(n));
-        let bytes = fs::read(&p).map_err(io(&p))?;
+        let bytes = src.get(&format!("entries/{}", entry_name(n)))?;
         let entry: Entry = serde_json::from_slice(&bytes).map_err(|_| Error::Malformed("entry"))?;
         let stmt =
             serde_json::to_vec(&entry.statement).map_err(|_| Error::Malformed("statement"))?;
@@ -643,7 +674,6 @@ pub fn verify_published(
             .map_err(|_| Error::BadSignature)?;
         leaves.push(tlog::record_hash(&bytes));
     }
-    drop(public);
     let stored = stored_from_leaves(&leaves)?;
     if hash_hex(&tree_root(head.size, &stored)?) != head.root {
         return Err(Error::RootMismatch(head.size.saturating_sub(1)));

@@ -149,6 +149,61 @@ fn statements_proofs_publication_and_rewrites() {
     ]);
     assert!(String::from_utf8_lossy(&ok.stdout).contains("extends the checkpoint of 2 entries"));
 
+    // The same publication served by a plain web server (Python's), read over HTTP.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let mut server = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(&site)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 http.server");
+    let url = format!("http://127.0.0.1:{port}");
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(up, "the web server did not start");
+    let over_http = bin()
+        .args([
+            "log",
+            "verify",
+            "--from",
+            &url,
+            "--public-key",
+            &key,
+            "--checkpoint",
+            p(&seen),
+        ])
+        .output()
+        .expect("runs");
+    // The host rewrites an entry: caught over HTTP too.
+    let e = site.join("entries").join("00000000.json");
+    let text = std::fs::read_to_string(&e).expect("entry");
+    std::fs::write(&e, text.replace("\"records\":2", "\"records\":3")).expect("write");
+    let tampered = bin()
+        .args(["log", "verify", "--from", &url, "--public-key", &key])
+        .output()
+        .expect("runs");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        over_http.status.success(),
+        "{}",
+        String::from_utf8_lossy(&over_http.stderr)
+    );
+    assert!(!tampered.status.success());
+
     // The operator rebuilds history with the real key: the kept checkpoint catches it.
     std::fs::copy(&sign, dir.join("forged.sign")).expect("same key");
     let (_, forged) = new_log(dir, "forged");
