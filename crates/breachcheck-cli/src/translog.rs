@@ -2,6 +2,7 @@
 //! audit transcripts and public updates (see `breachcheck-log`).
 use crate::{keyfile, time};
 use anyhow::{bail, Context, Result};
+use breachcheck_core::EvidenceClass;
 use breachcheck_log::{
     check_consistency, check_inclusion, verify_publication, ConsistencyProof, DirPublication,
     InclusionProof, Log, LogKey, Publication, Statement, SystemHeld,
@@ -137,16 +138,13 @@ pub(crate) enum LogCommand {
     },
 }
 
-fn signing_key(log: &Log, sign_key: &Path, origin: Option<&str>) -> Result<LogKey> {
+/// The log's signing key: the seed in `sign_key` under the log's own origin name.
+fn signing_key(log: &Log, sign_key: &Path) -> Result<LogKey> {
     let seed = keyfile::read_signing_seed(sign_key)?;
-    let origin = match origin {
-        Some(o) => o.to_owned(),
-        None => {
-            log.head()
-                .context("the log's checkpoint does not verify")?
-                .origin
-        }
-    };
+    let origin = log
+        .head()
+        .context("the log's checkpoint does not verify")?
+        .origin;
     Ok(LogKey::new(&origin, &seed)?)
 }
 
@@ -187,16 +185,11 @@ fn statement_of_report(path: &Path) -> Result<Statement> {
         bail!("{} is not a breachcheck report", path.display());
     }
     let e = &r["matches"]["by_evidence"];
-    let matched: u64 = [
-        "canary",
-        "internal_id",
-        "quirk_full_record",
-        "full_record",
-        "fuzzy_record",
-    ]
-    .iter()
-    .filter_map(|c| e[*c].as_u64())
-    .sum::<u64>()
+    let matched: u64 = EvidenceClass::STRONGEST_FIRST
+        .iter()
+        .filter(|c| c.is_genuine())
+        .filter_map(|c| e[c.as_str()].as_u64())
+        .sum::<u64>()
         + r["matches"]["joined"].as_u64().unwrap_or(0);
     Ok(Statement::Verification {
         date: today(),
@@ -297,7 +290,7 @@ pub(crate) fn run(cmd: LogCommand) -> Result<()> {
             json,
         } => {
             let l = Log::open(&log)?;
-            let key = signing_key(&l, &sign_key, None)?;
+            let key = signing_key(&l, &sign_key)?;
             let statement = if let Some(dir) = index {
                 statement_of_index(&dir)?
             } else if let Some(r) = report {

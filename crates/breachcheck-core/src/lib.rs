@@ -40,3 +40,41 @@ pub const RULES_VERSION: u32 = 5;
 
 /// The tool's own version, recorded in reports for reproducibility.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Lower-case hex of `bytes`: how digests, roots, keys' public halves and signatures are
+/// written in manifests, reports, custody logs and transparency-log entries.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// The `N` bytes written as hex in `s` (surrounding space ignored); `None` unless `s` is
+/// exactly `2 N` hex digits.
+pub fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let s = s.trim();
+    if s.len() != 2 * N || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod hex_tests {
+    #[test]
+    fn hex_round_trips_and_refuses_other_lengths() {
+        let b = [0u8, 1, 0xab, 0xff];
+        assert_eq!(super::hex(&b), "0001abff");
+        assert_eq!(super::unhex::<4>("0001abff"), Some(b));
+        assert_eq!(super::unhex::<4>("0001abf"), None);
+        assert_eq!(super::unhex::<4>("0001abfg"), None);
+    }
+}

@@ -54,7 +54,7 @@ mod segment;
 
 pub use build::SegmentBuilder;
 pub use commitment::{merkle_root, Commitment};
-pub use manifest::{Manifest, SegmentKind, SegmentMeta, SourceFile, MANIFEST_FORMAT};
+pub use manifest::{write_atomic, Manifest, SegmentKind, SegmentMeta, SourceFile, MANIFEST_FORMAT};
 pub use segment::{Hit, RecordRow, Segment};
 
 use std::path::{Path, PathBuf};

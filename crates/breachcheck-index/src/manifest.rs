@@ -145,7 +145,8 @@ impl Manifest {
 
 /// Writes `name` in `dir` so that readers see either the old or the new content, never a
 /// mix: a temporary file in the same directory, fsync, rename, fsync of the directory.
-pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+/// Segments and manifests are written this way, and so are transparency-log files.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".tmp-")
         .tempfile_in(dir)

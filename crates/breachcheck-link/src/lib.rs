@@ -113,15 +113,16 @@ pub struct SegmentMatch {
 #[derive(Debug)]
 pub struct Prober<'a> {
     index: &'a Index,
-    canary: Vec<bool>,
-    reference: Vec<bool>,
+    /// Kind of each segment (system snapshot, canary set, reference corpus).
+    kinds: Vec<SegmentKind>,
     /// System number of each segment: snapshots of one system share it (a record carried
     /// across snapshots is stored once); canary sets and reference corpora are their own.
     system_of: Vec<u32>,
     /// (name, stored records) per system number.
     populations: Vec<(String, u64)>,
-    /// Kind of each system number.
-    system_kinds: Vec<SegmentKind>,
+    /// Records in the company's systems (canaries and reference corpora left out): how
+    /// many chances an unrelated line has to meet a look-alike.
+    held_records: f64,
     /// Level counts of the random sample pairs the model's u came from.
     sample_levels: Option<([[u64; LEVELS]; MatchField::COUNT], u64)>,
     model: LinkageModel,
@@ -178,26 +179,14 @@ fn settles(m: &LineMatch) -> bool {
 impl<'a> Prober<'a> {
     /// A prober over `index` with the default field weights.
     pub fn new(index: &'a Index) -> Self {
-        let canary = index
-            .manifest()
-            .segments
-            .iter()
-            .map(|s| s.kind == SegmentKind::Canary)
-            .collect();
-        let reference = index
-            .manifest()
-            .segments
-            .iter()
-            .map(|s| s.kind == SegmentKind::Reference)
-            .collect();
+        let segments = &index.manifest().segments;
+        let kinds = segments.iter().map(|s| s.kind).collect();
         let mut populations: Vec<(String, u64)> = Vec::new();
-        let mut keys: Vec<(SegmentKind, String)> = Vec::new();
-        let system_of = index
-            .manifest()
-            .segments
+        let mut keys: Vec<(SegmentKind, &str)> = Vec::new();
+        let system_of = segments
             .iter()
             .map(|s| {
-                let key = (s.kind, s.system.clone());
+                let key = (s.kind, s.system.as_str());
                 let i = keys.iter().position(|k| *k == key).unwrap_or_else(|| {
                     keys.push(key);
                     populations.push((s.system.clone(), 0));
@@ -207,16 +196,19 @@ impl<'a> Prober<'a> {
                 i as u32
             })
             .collect();
+        let held_records = segments
+            .iter()
+            .filter(|s| s.kind == SegmentKind::System)
+            .map(|s| s.records as f64)
+            .sum();
         let mut model = LinkageModel::default();
         model.fit_m(&[], &[], &populations);
-        let system_kinds = keys.iter().map(|(k, _)| *k).collect();
         Prober {
             index,
-            canary,
-            reference,
+            kinds,
             system_of,
             populations,
-            system_kinds,
+            held_records,
             sample_levels: None,
             model,
         }
@@ -225,11 +217,6 @@ impl<'a> Prober<'a> {
     /// The linkage model in use: priors until [`Prober::fit_and_probe`] estimated one.
     pub fn model(&self) -> &LinkageModel {
         &self.model
-    }
-
-    /// Uses `model` from now on (one estimated earlier).
-    pub fn set_model(&mut self, model: LinkageModel) {
-        self.model = model;
     }
 
     /// Estimates the linkage model from this batch (u from random pairs of its lines, m and
@@ -245,23 +232,24 @@ impl<'a> Prober<'a> {
         let (counts, pairs) = Self::random_pair_levels(recs);
         model.set_u(&counts, pairs);
         self.sample_levels = Some((counts, pairs));
-        // Each line's candidates as (system, pattern), patterns interned.
-        let per_line: Vec<Vec<(u32, u64)>> = (0..recs.len())
+        // Each line's candidates as (system, agreement levels), grouped by system.
+        let per_line: Vec<Vec<(u32, Levels)>> = (0..recs.len())
             .into_par_iter()
             .map(|i| {
-                let mut v: Vec<(u32, u64)> = g
+                let mut v: Vec<(u32, Levels)> = g
                     .line(i)
                     .into_iter()
                     .map(|(s, _, row)| {
                         let sys = self.system_of.get(s as usize).copied().unwrap_or(0);
-                        (sys, model::pack(&compare::levels(&recs[i], row).0))
+                        (sys, compare::levels(&recs[i], row).0)
                     })
                     .collect();
                 v.sort_unstable();
                 v
             })
             .collect();
-        let mut interned: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+        // Patterns interned: a few dozen distinct ones stand for millions of pairs.
+        let mut interned: std::collections::HashMap<Levels, u32> = std::collections::HashMap::new();
         let mut patterns: Vec<Levels> = Vec::new();
         let lines: Vec<Vec<PairRef>> = per_line
             .iter()
@@ -269,9 +257,9 @@ impl<'a> Prober<'a> {
             .filter(|(_, r)| !r.is_empty())
             .map(|(v, _)| {
                 v.iter()
-                    .map(|(sys, p)| {
-                        let id = *interned.entry(*p).or_insert_with(|| {
-                            patterns.push(model::unpack(*p));
+                    .map(|(sys, levels)| {
+                        let id = *interned.entry(*levels).or_insert_with(|| {
+                            patterns.push(*levels);
                             (patterns.len() - 1) as u32
                         });
                         PairRef {
@@ -365,11 +353,8 @@ impl<'a> Prober<'a> {
             .collect()
     }
 
-    fn is_reference(&self, segment: u32) -> bool {
-        self.reference
-            .get(segment as usize)
-            .copied()
-            .unwrap_or(false)
+    fn kind(&self, segment: u32) -> Option<SegmentKind> {
+        self.kinds.get(segment as usize).copied()
     }
 
     /// Level counts of random pairs of the sample's own lines, drawn by a seeded
@@ -407,14 +392,19 @@ impl<'a> Prober<'a> {
     /// Probes one line: its selective keys first; its name combinations only when those
     /// did not already match a record whole (see [`Prober::probe_batch`]).
     pub fn probe(&self, rec: &TaggedRecord) -> LineMatch {
-        let first = self.probe_keys(rec, is_selective);
+        let mut hits = self.hits(rec, is_selective);
+        let first = self.evaluate_hits(rec, &hits);
         if settles(&first) {
             return first;
         }
-        self.probe_keys(rec, |_| true)
+        hits.extend(self.hits(rec, |k| !is_selective(k)));
+        hits.sort_unstable();
+        hits.dedup();
+        self.evaluate_hits(rec, &hits)
     }
 
-    fn probe_keys(&self, rec: &TaggedRecord, want: impl Fn(BlockKind) -> bool) -> LineMatch {
+    /// (segment, record) of every hit of the line's keys `want` picks, sorted, each once.
+    fn hits(&self, rec: &TaggedRecord, want: impl Fn(BlockKind) -> bool) -> Vec<(u32, u32)> {
         let mut hits = Vec::new();
         for (kind, tag) in rec.blocks.iter().filter(|(k, _)| want(*k)) {
             let found = self.index.lookup(*tag);
@@ -425,9 +415,13 @@ impl<'a> Prober<'a> {
         }
         hits.sort_unstable();
         hits.dedup();
+        hits
+    }
+
+    fn evaluate_hits(&self, rec: &TaggedRecord, hits: &[(u32, u32)]) -> LineMatch {
         let rows: Vec<(u32, u32, RecordRow)> = hits
-            .into_iter()
-            .filter_map(|(s, r)| {
+            .iter()
+            .filter_map(|&(s, r)| {
                 self.index
                     .segment(s as usize)
                     .record(r)
@@ -622,7 +616,7 @@ impl<'a> Prober<'a> {
         let mut lr_sums: Vec<(u32, f64)> = Vec::new();
         for (segment, _, _, sc) in &scored {
             let sys = self.system_of.get(*segment as usize).copied().unwrap_or(0);
-            let lr = 2f64.powf(sc.score.min(1000.0));
+            let lr = model::likelihood_ratio(sc.score);
             match lr_sums.iter_mut().find(|(s, _)| *s == sys) {
                 Some((_, sum)) => *sum += lr,
                 None => lr_sums.push((sys, lr)),
@@ -630,7 +624,7 @@ impl<'a> Prober<'a> {
         }
         for (segment, record, row, sc) in &scored {
             let (segment, record) = (*segment, *record);
-            let is_canary = self.canary.get(segment as usize).copied().unwrap_or(false);
+            let is_canary = self.kind(segment) == Some(SegmentKind::Canary);
             let sys = self.system_of.get(segment as usize).copied().unwrap_or(0);
             let lr_sum = lr_sums
                 .iter()
@@ -638,7 +632,7 @@ impl<'a> Prober<'a> {
                 .map_or(0.0, |(_, v)| *v);
             let posterior = self.model.posterior(sys as usize, sc.score, lr_sum);
             let c = compare::compare(rec, row, (segment, record), is_canary, sc, posterior);
-            if self.is_reference(segment) {
+            if self.kind(segment) == Some(SegmentKind::Reference) {
                 // Ids agreeing with a corpus record are not the company's ids.
                 let evidence = c.evidence.min(EvidenceClass::QuirkFullRecord);
                 if evidence > EvidenceClass::None && reference.is_none_or(|r| evidence > r.evidence)
@@ -704,14 +698,7 @@ impl<'a> Prober<'a> {
                 m.evidence = m.evidence.min(EvidenceClass::Partial);
             }
         }
-        let held: f64 = self
-            .populations
-            .iter()
-            .zip(&self.system_kinds)
-            .filter(|(_, k)| **k == SegmentKind::System)
-            .map(|((_, n), _)| *n as f64)
-            .sum();
-        let chance = held * self.model.chance_match(rec);
+        let chance = self.held_records * self.model.chance_match(rec);
         LineMatch {
             evidence,
             best,

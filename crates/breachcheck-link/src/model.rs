@@ -103,23 +103,9 @@ pub const LEVELS: usize = 6;
 /// Agreement levels of every field for one pair.
 pub type Levels = [Level; MatchField::COUNT];
 
-/// Packs levels into 36 bits (3 per field) for counting patterns.
-pub(crate) fn pack(levels: &Levels) -> u64 {
-    levels
-        .iter()
-        .enumerate()
-        .fold(0u64, |p, (i, l)| p | ((*l as u64) << (3 * i)))
-}
-
-pub(crate) fn unpack(p: u64) -> Levels {
-    let mut out = [Level::Missing; MatchField::COUNT];
-    for (i, l) in out.iter_mut().enumerate() {
-        *l = Level::ALL
-            .get(((p >> (3 * i)) & 7) as usize)
-            .copied()
-            .unwrap_or(Level::Missing);
-    }
-    out
+/// 2^score, the likelihood ratio of a match weight (capped so it stays finite).
+pub(crate) fn likelihood_ratio(score: f64) -> f64 {
+    2f64.powf(score.min(1000.0))
 }
 
 /// Pseudo-count weight of the m prior, in pairs: a sample must show this many true pairs
@@ -263,7 +249,7 @@ impl LinkageModel {
     /// included). See the module documentation.
     pub fn posterior(&self, system: usize, score: f64, lr_sum: f64) -> f64 {
         let (share, n) = self.prior(system);
-        let lr = 2f64.powf(score.min(1000.0));
+        let lr = likelihood_ratio(score);
         let denom = (1.0 - share) + share * lr_sum / n + share * (1.0 - BLOCKING_RECALL);
         if denom <= 0.0 {
             return 0.0;
@@ -382,7 +368,7 @@ impl LinkageModel {
                     }
                     let lr_sum: f64 = group
                         .iter()
-                        .map(|p| 2f64.powf(scores[p.pattern as usize].min(1000.0)))
+                        .map(|p| likelihood_ratio(scores[p.pattern as usize]))
                         .sum();
                     lines_with[sys] += 1;
                     for p in group {
@@ -437,16 +423,6 @@ mod tests {
             l[f.index()] = *v;
         }
         l
-    }
-
-    #[test]
-    fn packing_round_trips() {
-        let l = levels(&[
-            (MatchField::Email, Level::Exact),
-            (MatchField::NameNative, Level::Differ),
-            (MatchField::Name, Level::Near),
-        ]);
-        assert_eq!(unpack(pack(&l)), l);
     }
 
     #[test]

@@ -6,6 +6,19 @@ use breachcheck_link::Prober;
 use breachcheck_normalize::Normalizer;
 use proptest::prelude::*;
 
+/// A builder for one system snapshot with one source file.
+fn builder(dir: &std::path::Path, key: &SecretKey, system: &str, snapshot: &str) -> SegmentBuilder {
+    let mut b =
+        SegmentBuilder::new(dir, key, system, snapshot, SegmentKind::System).expect("builder");
+    b.add_source(SourceFile {
+        name: format!("{system}.csv"),
+        sha256: String::new(),
+        rows: 0,
+        location: None,
+    });
+    b
+}
+
 fn person() -> impl Strategy<Value = (String, String, String, String)> {
     (
         "[a-z]{2,8}\\.[a-z]{2,8}[0-9]{0,3}@(example|mail|post)\\.(com|de|fr)",
@@ -29,8 +42,7 @@ proptest! {
         let key = SecretKey::from_bytes([11; 32]);
         let n = Normalizer::new(Tagger::new(&key), None);
         let roles = [FieldRole::Email, FieldRole::FirstName, FieldRole::LastName, FieldRole::Phone];
-        let mut b = SegmentBuilder::new(dir.path(), &key, "crm", "2026-01-01", SegmentKind::System).expect("builder");
-        b.add_source(SourceFile { name: "crm.csv".into(), sha256: String::new(), rows: 0, location: None });
+        let mut b = builder(dir.path(), &key, "crm", "2026-01-01");
         b.add(2, &n.tag_record(&roles, &[&email, &first, &last, &phone]));
         b.commit().expect("commit");
         let index = Index::open(dir.path()).expect("open");
@@ -53,14 +65,7 @@ fn homophone_names_in_their_own_script_do_not_match() {
     let key = SecretKey::from_bytes([12; 32]);
     let n = Normalizer::new(Tagger::new(&key), None);
     let roles = [FieldRole::FullName, FieldRole::BirthDate, FieldRole::Phone];
-    let mut b = SegmentBuilder::new(dir.path(), &key, "crm", "2026-01-01", SegmentKind::System)
-        .expect("builder");
-    b.add_source(SourceFile {
-        name: "crm.csv".into(),
-        sha256: String::new(),
-        rows: 0,
-        location: None,
-    });
+    let mut b = builder(dir.path(), &key, "crm", "2026-01-01");
     b.add(
         2,
         &n.tag_record(&roles, &["王小明", "1990-01-01", "+86 139 1234 5678"]),
@@ -119,14 +124,7 @@ fn batch_probing_equals_single_probing() {
         ("crm", "2026-02-01", 300..1800),
         ("shop", "2026-01-01", 1000..2000),
     ] {
-        let mut b = SegmentBuilder::new(dir.path(), &key, system, snapshot, SegmentKind::System)
-            .expect("builder");
-        b.add_source(SourceFile {
-            name: "x.csv".into(),
-            sha256: String::new(),
-            rows: 0,
-            location: None,
-        });
+        let mut b = builder(dir.path(), &key, system, snapshot);
         for i in range {
             let (e, nm, p, d) = person(i);
             b.add(u64::from(i) + 2, &n.tag_record(&roles, &[&e, &nm, &p, &d]));
@@ -228,14 +226,7 @@ fn noisy_copies_link_and_look_alikes_do_not() {
             "AU".to_owned(),
         ]
     };
-    let mut b = SegmentBuilder::new(dir.path(), &key, "crm", "2026-01-01", SegmentKind::System)
-        .expect("builder");
-    b.add_source(SourceFile {
-        name: "crm.csv".into(),
-        sha256: String::new(),
-        rows: 0,
-        location: None,
-    });
+    let mut b = builder(dir.path(), &key, "crm", "2026-01-01");
     for i in 0..3000 {
         b.add(i as u64 + 2, &n.tag_record(&roles, &person(i)));
     }

@@ -18,16 +18,17 @@
 //! the verifier key it pinned, and checks that an older checkpoint it kept is a prefix of
 //! the new tree (a rewritten history is caught).
 //!
-//! Crash safety: an append writes the entry file (temporary file, fsync, rename), then the
-//! stored hashes (appended, fsynced), then the new checkpoint (temporary file, fsync,
-//! rename). The checkpoint alone says how large the log is; leftovers of an append killed
-//! midway (an entry file, hashes past the checkpoint's size) are ignored by readers and
-//! cleared by the next append.
+//! Crash safety: an append writes the entry file (temporary file, fsync, rename: the
+//! index's `write_atomic`), then the stored hashes (appended, fsynced), then the new
+//! checkpoint (atomically, the same way). The checkpoint alone says how large the log is;
+//! leftovers of an append killed midway (an entry file, hashes past the checkpoint's size)
+//! are ignored by readers and cleared by the next append.
 #![forbid(unsafe_code)]
 
+use breachcheck_core::{hex, unhex};
 use serde::{Deserialize, Serialize};
 use signed_note::{Note, Signer, StandardVerifier, VerifierList};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use tlog_tiles::tlog::{self, Hash, HashReader};
@@ -83,6 +84,9 @@ pub enum Error {
     /// An index or size outside the log.
     #[error("{0}")]
     OutOfRange(String),
+    /// Writing a file of the log failed.
+    #[error(transparent)]
+    Storage(breachcheck_index::Error),
     /// A published file could not be fetched.
     #[error("cannot fetch {name}: {why}")]
     Fetch {
@@ -223,28 +227,12 @@ impl Signer for LogKey {
     }
 }
 
-/// Hex of bytes.
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 fn hash_hex(h: &Hash) -> String {
     hex(&h.0)
 }
 
 fn hash_unhex(s: &str) -> Option<Hash> {
-    let v: [u8; 32] = unhex(s)?.try_into().ok()?;
-    Some(Hash(v))
+    unhex::<32>(s).map(Hash)
 }
 
 /// Stored hashes held in memory, read for proofs and tree hashes.
@@ -374,21 +362,9 @@ fn entry_name(n: u64) -> String {
     format!("{n:08}.json")
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, fsynced, renamed.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-    ));
-    let mut f = File::create(&tmp).map_err(io(&tmp))?;
-    f.write_all(bytes).map_err(io(&tmp))?;
-    f.sync_all().map_err(io(&tmp))?;
-    fs::rename(&tmp, path).map_err(io(path))?;
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+/// Writes `name` in `dir` atomically (the index's way: temporary file, fsync, rename).
+fn store(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    breachcheck_index::write_atomic(dir, name, bytes).map_err(Error::Storage)
 }
 
 /// A log directory.
@@ -413,11 +389,11 @@ impl Log {
             dir: dir.to_owned(),
             meta,
         };
-        write_atomic(&dir.join("hashes"), &[])?;
+        store(dir, "hashes", &[])?;
         log.write_checkpoint(0, tlog::EMPTY_HASH, key)?;
         let json =
             serde_json::to_vec_pretty(&log.meta).map_err(|_| Error::Malformed("log.json"))?;
-        write_atomic(&dir.join("log.json"), &json)?;
+        store(dir, "log.json", &json)?;
         Ok(log)
     }
 
@@ -456,7 +432,7 @@ impl Log {
             Note::new(&c.to_bytes(), &[]).map_err(|_| Error::Malformed("checkpoint note"))?;
         note.add_sigs(&[key])
             .map_err(|_| Error::Malformed("checkpoint signature"))?;
-        write_atomic(&self.dir.join("checkpoint"), &note.to_bytes())
+        store(&self.dir, "checkpoint", &note.to_bytes())
     }
 
     /// Stored hashes up to `size` entries (the file may hold more after a crash).
@@ -514,7 +490,7 @@ impl Log {
             signature,
         };
         let bytes = serde_json::to_vec(&entry).map_err(|_| Error::Malformed("entry"))?;
-        write_atomic(&self.dir.join("entries").join(entry_name(n)), &bytes)?;
+        store(&self.dir.join("entries"), &entry_name(n), &bytes)?;
         let more = tlog::stored_hashes(n, &bytes, &Stored(&stored))
             .map_err(|_| Error::Malformed("tree"))?;
         let mut f = OpenOptions::new()
@@ -587,18 +563,15 @@ impl Log {
         let head = self.head()?;
         fs::create_dir_all(out.join("entries")).map_err(io(out))?;
         for n in 0..head.size {
-            write_atomic(
-                &out.join("entries").join(entry_name(n)),
-                &self.entry_bytes(n)?,
-            )?;
+            store(&out.join("entries"), &entry_name(n), &self.entry_bytes(n)?)?;
         }
         let stored = self.stored(head.size)?;
         let bytes: Vec<u8> = stored.iter().flat_map(|h| h.0).collect();
-        write_atomic(&out.join("hashes"), &bytes)?;
+        store(out, "hashes", &bytes)?;
         let meta =
             serde_json::to_vec_pretty(&self.meta).map_err(|_| Error::Malformed("log.json"))?;
-        write_atomic(&out.join("log.json"), &meta)?;
-        write_atomic(&out.join("checkpoint"), &self.checkpoint_note()?)?;
+        store(out, "log.json", &meta)?;
+        store(out, "checkpoint", &self.checkpoint_note()?)?;
         Ok(head)
     }
 }
@@ -658,20 +631,18 @@ pub fn verify_publication(
     let vkey = verifier_key.unwrap_or(&meta.verifier_key);
     let note = src.get("checkpoint")?;
     let head = verify_checkpoint(&note, vkey)?;
-    let pubkey = public_key_of(vkey)?;
+    // The same key signs the checkpoint and every statement.
+    let verifier = StandardVerifier::new(vkey).map_err(|_| Error::Malformed("verifier key"))?;
     let mut leaves = Vec::new();
     for n in 0..head.size {
         let bytes = src.get(&format!("entries/{}", entry_name(n)))?;
         let entry: Entry = serde_json::from_slice(&bytes).map_err(|_| Error::Malformed("entry"))?;
         let stmt =
             serde_json::to_vec(&entry.statement).map_err(|_| Error::Malformed("statement"))?;
-        let sig = unhex(&entry.signature)
-            .and_then(|s| <[u8; 64]>::try_from(s).ok())
-            .ok_or(Error::Malformed("entry signature"))?;
-        use ed25519_dalek::Verifier as _;
-        pubkey
-            .verify(&stmt, &ed25519_dalek::Signature::from_bytes(&sig))
-            .map_err(|_| Error::BadSignature)?;
+        let sig = unhex::<64>(&entry.signature).ok_or(Error::Malformed("entry signature"))?;
+        if !signed_note::Verifier::verify(&verifier, &stmt, &sig) {
+            return Err(Error::BadSignature);
+        }
         leaves.push(tlog::record_hash(&bytes));
     }
     let stored = stored_from_leaves(&leaves)?;
@@ -699,48 +670,6 @@ pub fn verify_publication(
         consistent_with,
         entries: leaves.len() as u64,
     })
-}
-
-/// The ed25519 public key inside a C2SP verifier key ("name+id+base64(0x01 ‖ key)").
-fn public_key_of(vkey: &str) -> Result<ed25519_dalek::VerifyingKey> {
-    // The name and the id hold no '+'; the base64 may.
-    let b64 = vkey
-        .splitn(3, '+')
-        .nth(2)
-        .ok_or(Error::Malformed("verifier key"))?;
-    let raw = base64_decode(b64).ok_or(Error::Malformed("verifier key"))?;
-    let key: [u8; 32] = raw
-        .get(1..)
-        .and_then(|k| k.try_into().ok())
-        .filter(|_| raw.first() == Some(&1))
-        .ok_or(Error::Malformed("verifier key"))?;
-    ed25519_dalek::VerifyingKey::from_bytes(&key).map_err(|_| Error::Malformed("verifier key"))
-}
-
-/// Standard base64 decoding of a short key. Hand-written: the verifier key is the only
-/// base64 this crate reads, and `tlog_tiles`' own base64 is not exported.
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let val = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => u32::from(c - b'A'),
-            b'a'..=b'z' => u32::from(c - b'a') + 26,
-            b'0'..=b'9' => u32::from(c - b'0') + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        })
-    };
-    let s = s.trim_end_matches('=').as_bytes();
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    for chunk in s.chunks(4) {
-        let mut acc = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            acc |= val(*c)? << (18 - 6 * i);
-        }
-        let bytes = acc.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-    }
-    Some(out)
 }
 
 #[cfg(test)]
@@ -828,16 +757,6 @@ mod tests {
             verify_published(&out, Some(&other.verifier_key()), None),
             Err(Error::BadSignature)
         ));
-        // Keys whose base64 holds '+' and '/' parse (seed chosen so it does).
-        for seed in 0..40u8 {
-            let k = LogKey::new("log.breachcheck.example", &[seed; 32]).expect("key");
-            let vk = k.verifier_key();
-            assert_eq!(
-                public_key_of(&vk).expect("parses").as_bytes(),
-                k.key.verifying_key().as_bytes(),
-                "{vk}"
-            );
-        }
     }
 
     #[test]

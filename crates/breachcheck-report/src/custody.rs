@@ -100,9 +100,7 @@ impl CustodyEntry {
     }
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+use breachcheck_core::hex;
 
 /// SHA-256 of a file, hex.
 fn sha256_of(path: &Path) -> Result<String> {

@@ -38,21 +38,7 @@ pub enum SignatureError {
     Mismatch,
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
-    let s = s.trim();
-    if s.len() != 2 * N || !s.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; N];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
-}
+use breachcheck_core::{hex, unhex};
 
 /// The public key (hex) of a 32-byte signing seed.
 pub fn public_key(seed: &[u8; 32]) -> String {
