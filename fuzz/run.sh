@@ -10,7 +10,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
 seeds="$(mktemp -d)"
 trap 'rm -rf "$seeds"' EXIT
 ../target/debug/breachcheck demo --dir "$seeds/demo" --customers 200 >/dev/null
-mkdir -p corpus/ingest corpus/normalize corpus/segment corpus/log
+mkdir -p corpus/ingest corpus/normalize corpus/segment corpus/log corpus/audit
 for f in "$seeds"/demo/exports/* "$seeds"/demo/samples/*; do
   head -c 4096 "$f" > "corpus/ingest/$(basename "$f")"
 done
@@ -30,7 +30,19 @@ done
 cp "$seeds/log/checkpoint" corpus/log/checkpoint
 ../target/debug/breachcheck log prove --log "$seeds/log" --entry 2 --out corpus/log/inclusion.json
 ../target/debug/breachcheck log consistency --log "$seeds/log" --old-size 3 --out corpus/log/consistency.json
-for target in ingest normalize segment log; do
+# A real audit: the set filter, the transcript.
+../target/debug/breachcheck index build --key "$seeds/demo/company.key" --index "$seeds/aidx" --system accounts \
+  --snapshot 2026-01-31 --audit "$seeds"/demo/exports/accounts-2026-01-31.csv >/dev/null
+cp "$seeds"/aidx/audit/*.gcs corpus/audit/set.gcs
+../target/debug/breachcheck sign-key generate --out "$seeds/a.sign" >/dev/null
+../target/debug/breachcheck audit serve --index "$seeds/aidx" --key "$seeds/demo/company.key" --sign-key "$key" \
+  --listen 127.0.0.1:0 --max-sessions 1 > "$seeds/serve.out" 2>/dev/null &
+for _ in $(seq 50); do grep -q listening "$seeds/serve.out" 2>/dev/null && break; sleep 0.1; done
+addr="$(awk '{print $3}' "$seeds/serve.out" | tr -d ';')"
+../target/debug/breachcheck audit run --connect "$addr" --sign-key "$seeds/a.sign" \
+  --transcript corpus/audit/transcript.json --json "$seeds/audit.json" "$seeds"/demo/samples/genuine-accounts.tsv 2>/dev/null
+wait
+for target in ingest normalize segment log audit; do
   echo "fuzz $target for ${secs}s"
   rc=0
   RUSTC_BOOTSTRAP=1 cargo fuzz run -O "$target" -- -max_total_time="$secs" -max_len=65536 > "$seeds/$target.log" 2>&1 || rc=$?

@@ -40,6 +40,13 @@ pub(crate) struct BenchArgs {
     /// times, peak memory and the ratio.
     #[arg(long)]
     splink: bool,
+    /// Also run the third-party audit on the largest sample's e-mails — the index's audit
+    /// set made at build time (`index build --audit`), then `audit serve` and `audit run`
+    /// as two processes over loopback — and OpenMined's PSI (Python package
+    /// `openmined-psi`, installed if missing; cardinality mode, same e-mails) side by
+    /// side: both tools' times, bytes and the ratio.
+    #[arg(long)]
+    psi: bool,
     /// Working directory (default: a temporary one, removed afterwards).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -208,20 +215,157 @@ fn os(s: &str) -> std::ffi::OsString {
     std::ffi::OsString::from(s)
 }
 
-fn build_stage(key: &Path, index: &Path, snapshot: &str, export: &Path) -> Result<Stage> {
-    run_stage(&[
-        os("index").as_os_str(),
-        os("build").as_os_str(),
-        os("--key").as_os_str(),
-        key.as_os_str(),
-        os("--index").as_os_str(),
-        index.as_os_str(),
-        os("--system").as_os_str(),
-        os("accounts").as_os_str(),
-        os("--snapshot").as_os_str(),
-        os(snapshot).as_os_str(),
-        export.as_os_str(),
-    ])
+/// `index build` of `export` as the accounts system at `snapshot`, with `extra` options.
+fn build_stage(
+    key: &Path,
+    index: &Path,
+    snapshot: &str,
+    export: &Path,
+    extra: &[&str],
+) -> Result<Stage> {
+    let mut args: Vec<std::ffi::OsString> = vec![os("index"), os("build")];
+    args.extend(extra.iter().map(|e| os(e)));
+    for a in [
+        os("--key"),
+        key.into(),
+        os("--index"),
+        index.into(),
+        os("--system"),
+    ] {
+        args.push(a);
+    }
+    for a in [
+        os("accounts"),
+        os("--snapshot"),
+        os(snapshot),
+        export.into(),
+    ] {
+        args.push(a);
+    }
+    let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    run_stage(&refs)
+}
+
+/// The audit against OpenMined's PSI (see `BenchArgs::psi`).
+#[allow(clippy::too_many_arguments)]
+fn psi_side_by_side(
+    dir: &Path,
+    key: &Path,
+    export: &Path,
+    sample: &Path,
+    lines: usize,
+    plain_build: &Stage,
+    records: usize,
+    human: bool,
+) -> Result<serde_json::Value> {
+    use std::io::BufRead;
+    let index = dir.join("index-audit");
+    if index.exists() {
+        std::fs::remove_dir_all(&index)?;
+    }
+    let build = build_stage(key, &index, "2026-01-31", export, &["--audit"])?;
+    let set_seconds = (build.seconds - plain_build.seconds).max(0.0);
+    let (company, auditor) = (dir.join("company.sign"), dir.join("auditor.sign"));
+    for k in [&company, &auditor] {
+        if !k.exists() {
+            keyfile::generate(k)?;
+        }
+    }
+    let exe = std::env::current_exe().context("cannot find the breachcheck executable")?;
+    let mut server = Command::new(&exe)
+        .args([
+            "audit",
+            "serve",
+            "--max-sessions",
+            "1",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--index")
+        .arg(&index)
+        .arg("--key")
+        .arg(key)
+        .arg("--sign-key")
+        .arg(&company)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .context("cannot start audit serve")?;
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.as_mut().context("no stdout")?).read_line(&mut line)?;
+    let addr = line
+        .split_whitespace()
+        .nth(2)
+        .map(|a| a.trim_end_matches(';').to_owned())
+        .context("audit serve printed no address")?;
+    let result = dir.join("audit.json");
+    let run = run_stage(&[
+        os("audit").as_os_str(),
+        os("run").as_os_str(),
+        os("--fields").as_os_str(),
+        os("email").as_os_str(),
+        os("--connect").as_os_str(),
+        os(&addr).as_os_str(),
+        os("--sign-key").as_os_str(),
+        auditor.as_os_str(),
+        os("--json").as_os_str(),
+        result.as_os_str(),
+        sample.as_os_str(),
+    ]);
+    let _ = server.wait();
+    let run = run?;
+    let ours: serde_json::Value = serde_json::from_slice(&std::fs::read(&result)?)?;
+    let om = python_side("bench_psi.py", "OpenMined PSI", &[export, sample])?;
+    let their = om["total_seconds"].as_f64().unwrap_or(0.0);
+    // The set's share for e-mails: a third of the build's extra time (three fields).
+    let email_set = set_seconds / 3.0;
+    let ratio = their / run.seconds.max(1e-9);
+    let ratio_with_set = their / (run.seconds + email_set).max(1e-9);
+    let sent = ours["bytes"]["sent"].as_u64().unwrap_or(0);
+    let received = ours["bytes"]["received"].as_u64().unwrap_or(0);
+    let om_bytes: u64 = ["setup", "request", "response"]
+        .iter()
+        .map(|k| om["bytes"][k].as_u64().unwrap_or(0))
+        .sum();
+    if human {
+        outln!(
+            "  audit set at index time: build with --audit {:.1} s (+{set_seconds:.1} s for e-mail, phone and name+address of {records} records), set {:.1} MiB",
+            build.seconds,
+            dir_size(&index.join("audit")) as f64 / 1048576.0
+        );
+        outln!(
+            "  side by side, {lines}-line sample, e-mails: breachcheck audit (two processes, loopback) {:.2} s end to end (blind {:.2}, company {:.2}, unblind {:.2}, filter {:.2}), {} matched, {:.1} MiB sent + {:.1} MiB received (filter {:.1} MiB), auditor peak RSS {:.0} MiB",
+            run.seconds,
+            ours["seconds"]["blind"].as_f64().unwrap_or(0.0),
+            ours["seconds"]["evaluate"].as_f64().unwrap_or(0.0),
+            ours["seconds"]["unblind"].as_f64().unwrap_or(0.0),
+            ours["seconds"]["filters"].as_f64().unwrap_or(0.0),
+            ours["intersection"]["email"],
+            sent as f64 / 1048576.0,
+            received as f64 / 1048576.0,
+            ours["bytes"]["filters"].as_u64().unwrap_or(0) as f64 / 1048576.0,
+            run.peak_kib as f64 / 1024.0,
+        );
+        outln!(
+            "    OpenMined PSI (cardinality, GCS, fpr 1e-9, one process): {their:.1} s (setup {:.1}, request {:.1}, process {:.1}, size {:.1}), {} matched, {:.1} MiB of messages; ratio {ratio:.1}x ({ratio_with_set:.1}x counting our e-mail set's index-time cost)",
+            om["setup_seconds"].as_f64().unwrap_or(0.0),
+            om["request_seconds"].as_f64().unwrap_or(0.0),
+            om["process_seconds"].as_f64().unwrap_or(0.0),
+            om["final_seconds"].as_f64().unwrap_or(0.0),
+            om["intersection"],
+            om_bytes as f64 / 1048576.0,
+        );
+    }
+    Ok(serde_json::json!({
+        "sample_lines": lines,
+        "audit_build_seconds": build.seconds,
+        "audit_set_seconds": set_seconds,
+        "breachcheck_seconds": run.seconds,
+        "breachcheck": ours,
+        "openmined": om,
+        "ratio": ratio,
+        "ratio_with_set": ratio_with_set,
+    }))
 }
 
 pub(crate) fn run(a: &BenchArgs) -> Result<()> {
@@ -256,7 +400,7 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
     if index.exists() {
         std::fs::remove_dir_all(&index)?;
     }
-    let build = build_stage(&key, &index, "2026-01-31", &export)?;
+    let build = build_stage(&key, &index, "2026-01-31", &export, &[])?;
     let index_bytes = dir_size(&index);
     let human = !a.json;
     if human {
@@ -401,11 +545,19 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
             "ratio_with_build": their_s / (build.seconds + our_s).max(1e-9),
         });
     }
+    if a.psi {
+        let (n, sample) = samples
+            .iter()
+            .max_by_key(|(n, _)| *n)
+            .context("no sample")?;
+        figures["psi"] =
+            psi_side_by_side(&dir, &key, &export, sample, *n, &build, a.records, human)?;
+    }
     if a.delta {
         let second = dir.join("accounts-2.csv");
         generate(&second, &[], a.records, true, false)?;
         let before = dir_size(&index);
-        let d = build_stage(&key, &index, "2026-02-28", &second)?;
+        let d = build_stage(&key, &index, "2026-02-28", &second, &[])?;
         let added = dir_size(&index).saturating_sub(before);
         if human {
             outln!(

@@ -3,9 +3,10 @@
 //! probed in parallel; memory is bounded by the batch, not the file.
 use crate::{progress, time};
 use anyhow::{bail, Context, Result};
-use breachcheck_core::FieldRole;
+use breachcheck_audit::{AuditField, AuditValues};
+use breachcheck_core::{FieldRole, MatchField};
 use breachcheck_core::{SecretKey, Tagger};
-use breachcheck_index::{Index, SegmentBuilder, SegmentKind, SegmentMeta, SourceFile};
+use breachcheck_index::{Added, Index, SegmentBuilder, SegmentKind, SegmentMeta, SourceFile};
 use breachcheck_ingest::{Event, IngestOptions, Part, Quarantined, RawRecord, Sample};
 use breachcheck_link::{LineMatch, Prober};
 use breachcheck_normalize::country::Region;
@@ -308,7 +309,8 @@ pub(crate) enum Input {
 /// Adds one snapshot of one system (or a canary set) to the index at `dir`. `recipe` (the
 /// column map and options, no values) is kept in the manifest for `index rekey`; when
 /// `expected` is given, each input must hash to the listed SHA-256 (a rebuild of the same
-/// data).
+/// data). When the recipe says `"audit": true`, the segment also gets its audit set
+/// (see [`AuditSetBuilder`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn build(
     key: &SecretKey,
@@ -326,6 +328,9 @@ pub(crate) fn build(
     let start = std::time::Instant::now();
     let normalizer = Normalizer::new(Tagger::new(key), region);
     let mut builder = SegmentBuilder::new(dir, key, system, snapshot, kind)?;
+    let mut audit = (recipe["audit"] == true)
+        .then(|| AuditSetBuilder::new(key))
+        .transpose()?;
     builder.set_recipe(recipe);
     let (mut skipped, mut quarantined) = (0u64, 0u64);
     for (i, input) in inputs.iter().enumerate() {
@@ -376,13 +381,25 @@ pub(crate) fn build(
             &pb,
             None,
             |batch, roles| {
-                let tagged = tag_batch(&normalizer, roles, &batch);
-                for (r, t) in batch.iter().zip(&tagged) {
-                    if !builder.add(r.line, t) {
-                        skipped += 1;
+                let Some(audit) = audit.as_mut() else {
+                    let tagged = tag_batch(&normalizer, roles, &batch);
+                    for (r, t) in batch.iter().zip(&tagged) {
+                        if !builder.add(r.line, t) {
+                            skipped += 1;
+                        }
+                    }
+                    return Ok(());
+                };
+                let observed = audit_batch(&normalizer, roles, &batch, true);
+                let mut stored = AuditValues::default();
+                for (r, (t, values)) in batch.iter().zip(observed) {
+                    match builder.add_record(r.line, &t) {
+                        Added::Empty => skipped += 1,
+                        Added::Carried => {}
+                        Added::Stored => stored.extend(values),
                     }
                 }
-                Ok(())
+                audit.add(&stored)
             },
             |_| quarantined += 1,
         )?;
@@ -392,6 +409,10 @@ pub(crate) fn build(
         bail!("no record could be indexed from the given files: no column was recognised or every line was quarantined; check them with `breachcheck inspect` and name columns with --map COLUMN=ROLE");
     }
     let records = builder.len() as u64;
+    if let Some(audit) = audit {
+        let (filter, meta) = audit.finish();
+        builder.set_audit(filter, meta);
+    }
     let segment = builder.commit()?;
     Ok(BuildSummary {
         records,
@@ -400,6 +421,142 @@ pub(crate) fn build(
         segment,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// A batch's audit values (see [`audit_values`]) in parallel, in order, with each
+/// record's tags when `tag` (an index build) and without (an auditor's sample).
+fn audit_batch(
+    normalizer: &Normalizer,
+    parts: &[PartContext],
+    batch: &[RawRecord],
+    tag: bool,
+) -> Vec<(TaggedRecord, AuditValues)> {
+    batch
+        .par_iter()
+        .map(|r| audit_values(normalizer, parts, r, tag))
+        .collect()
+}
+
+/// Collects the canonical values an audit evaluates — e-mail, phone and name + street
+/// address, exactly as verify canonicalizes them — and, when `tag`, tags the record.
+fn audit_values(
+    normalizer: &Normalizer,
+    parts: &[PartContext],
+    r: &RawRecord,
+    tag: bool,
+) -> (TaggedRecord, AuditValues) {
+    let mut values = AuditValues::default();
+    let Some(p) = parts.get(r.part as usize) else {
+        return (normalizer.tag_record::<String>(&[], &[]), values);
+    };
+    let (mut name, mut address) = (None, None);
+    let mut observe = |f: MatchField, v: &str| match f {
+        MatchField::Email => values.push(AuditField::Email, v),
+        MatchField::Phone => values.push(AuditField::Phone, v),
+        MatchField::Name => name = Some(v.to_owned()),
+        MatchField::Address => address = Some(v.to_owned()),
+        _ => {}
+    };
+    let t = if tag {
+        normalizer.tag_record_observed(&p.roles, &r.cells, &p.hints, &mut observe)
+    } else {
+        normalizer.observe_record(&p.roles, &r.cells, &p.hints, &mut observe);
+        TaggedRecord::default()
+    };
+    if let (Some(n), Some(a)) = (name, address) {
+        values.push(AuditField::NameAddress, &format!("{n}\0{a}"));
+    }
+    (t, values)
+}
+
+/// The audit set of one segment, built as records stream: OPRF evaluations of the stored
+/// records' values, kept as 8-byte identities (24 bytes per record at most) until the
+/// set filter is written.
+pub(crate) struct AuditSetBuilder {
+    key: breachcheck_audit::oprf::AuditKey,
+    ids: [Vec<u64>; 3],
+}
+
+impl AuditSetBuilder {
+    pub(crate) fn new(key: &SecretKey) -> Result<Self> {
+        let seed = key.derive_subkey(breachcheck_audit::oprf::SEED_CONTEXT);
+        Ok(AuditSetBuilder {
+            key: breachcheck_audit::oprf::AuditKey::derive(&seed)?,
+            ids: Default::default(),
+        })
+    }
+
+    fn add(&mut self, values: &AuditValues) -> Result<()> {
+        for f in AuditField::ALL {
+            let ids = self.key.evaluate_inputs(values.inputs(f))?;
+            self.ids[f as usize].extend(ids);
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> (Vec<u8>, breachcheck_index::AuditSetMeta) {
+        // One vector of every identity, each field's moved in and freed in turn: at 100M
+        // records the identities are 1.6 GB, and the filter is made from them in place.
+        let mut counts = [0u64; 3];
+        for (i, ids) in self.ids.iter_mut().enumerate() {
+            ids.sort_unstable();
+            ids.dedup();
+            counts[i] = ids.len() as u64;
+        }
+        let mut all = Vec::with_capacity(counts.iter().sum::<u64>() as usize);
+        for ids in &mut self.ids {
+            all.append(ids);
+            *ids = Vec::new();
+        }
+        let filter = breachcheck_audit::gcs::encode_owned(all);
+        let meta = breachcheck_index::AuditSetMeta {
+            file: String::new(),
+            sha256: String::new(),
+            bytes: 0,
+            suite: breachcheck_audit::oprf::SUITE.into(),
+            oprf_public_key: breachcheck_core::hex(&self.key.public_key()),
+            email: counts[0],
+            phone: counts[1],
+            name_address: counts[2],
+        };
+        (filter, meta)
+    }
+}
+
+/// The auditor's side of reading a sample: the distinct canonical e-mails, phones and
+/// name + address pairs of `sample_path`, canonicalized exactly as `verify` does (no tags
+/// are made: the auditor has no company key; the normalizer's key is a random one that
+/// nothing uses). Returns them and the number of records read.
+pub(crate) fn audit_sample_values(
+    sample_path: &Path,
+    opts: &IngestOptions,
+    region: Option<Region>,
+    show_progress: bool,
+) -> Result<(AuditValues, u64)> {
+    let sample = Sample::open(sample_path, opts)?;
+    let mut throwaway = [0u8; 32];
+    rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut throwaway[..])
+        .context("the operating system's random source failed")?;
+    let normalizer = Normalizer::new(Tagger::new(&SecretKey::from_bytes(throwaway)), region);
+    let mut values = AuditValues::default();
+    let mut records = 0u64;
+    let pb = reading_bar(show_progress, "reading", sample_path, &sample);
+    stream(
+        &sample,
+        &pb,
+        None,
+        |batch, roles| {
+            records += batch.len() as u64;
+            for (_, v) in audit_batch(&normalizer, roles, &batch, false) {
+                values.extend(v);
+            }
+            Ok(())
+        },
+        |_| {},
+    )?;
+    pb.finish_and_clear();
+    values.dedup();
+    Ok((values, records))
 }
 
 /// Writes the blocking tags of every line of `sample_path` (first 40 bits, the form

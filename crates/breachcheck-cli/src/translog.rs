@@ -159,6 +159,14 @@ fn sha256_hex(path: &Path) -> Result<String> {
 fn statement_of_index(dir: &Path) -> Result<Statement> {
     let index = breachcheck_index::Index::open(dir)?;
     let m = index.manifest();
+    // The audit OPRF key, when every system segment carries an audit set made with one.
+    let mut keys = m
+        .segments
+        .iter()
+        .filter(|s| s.kind == breachcheck_index::SegmentKind::System)
+        .map(|s| s.audit.as_ref().map(|a| a.oprf_public_key.clone()));
+    let first = keys.next().flatten();
+    let oprf_public_key = first.filter(|k| keys.all(|o| o.as_ref() == Some(k)));
     let systems = m
         .segments
         .iter()
@@ -174,7 +182,7 @@ fn statement_of_index(dir: &Path) -> Result<Statement> {
         systems,
         records: m.commitment.records,
         commitment: m.commitment.root.clone(),
-        oprf_public_key: None,
+        oprf_public_key,
     })
 }
 
@@ -248,7 +256,7 @@ impl Publication for HttpPublication {
     }
 }
 
-fn publication(from: &str) -> Box<dyn Publication> {
+pub(crate) fn publication(from: &str) -> Box<dyn Publication> {
     if from.starts_with("http://") || from.starts_with("https://") {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(std::time::Duration::from_secs(30)))

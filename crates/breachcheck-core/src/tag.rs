@@ -43,6 +43,13 @@ impl SecretKey {
         d[..8].iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// A 32-byte subkey for one purpose (BLAKE3 `derive_key` with `context`), so that
+    /// other keyed machinery — the audit OPRF key — is derived from the one company key
+    /// instead of being another secret to keep.
+    pub fn derive_subkey(&self, context: &str) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(blake3::derive_key(context, &self.0[..]))
+    }
+
     pub(crate) fn bytes(&self) -> &[u8; KEY_LEN] {
         &self.0
     }

@@ -1,13 +1,17 @@
 //! Building one segment: streaming, bounded memory, deltas against the previous snapshot.
 use crate::commitment::{hex, leaf_hash, merkle_root};
 use crate::lock::DirLock;
-use crate::manifest::{sync_dir, Manifest, SegmentKind, SegmentMeta, SourceFile, SEGMENT_DIR};
+use crate::manifest::{
+    sync_dir, write_atomic, AuditSetMeta, Manifest, SegmentKind, SegmentMeta, SourceFile,
+    AUDIT_DIR, SEGMENT_DIR,
+};
 use crate::segment::{
     header, prefix_bits, split_tag, RecordRow, Segment, BLOCK, FOOTER, LEAF_CHUNK,
 };
 use crate::{io_err, validate_snapshot, validate_system, Commitment, Error, Result};
 use breachcheck_core::SecretKey;
 use breachcheck_normalize::TaggedRecord;
+use sha2::Digest;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +19,17 @@ use std::path::{Path, PathBuf};
 const DEFAULT_BUDGET: usize = 16 << 20;
 /// Bytes of one posting in a spilled run: tag u64, record u32.
 const RUN_POSTING: usize = 12;
+
+/// What [`SegmentBuilder::add_record`] did with a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Added {
+    /// No field could be normalized: skipped.
+    Empty,
+    /// Unchanged since the system's previous snapshot: carried, not stored again.
+    Carried,
+    /// Stored in this segment.
+    Stored,
+}
 
 /// Builds one segment — one snapshot of one system, or a canary set — and makes it live.
 ///
@@ -47,6 +62,7 @@ pub struct SegmentBuilder {
     budget: usize,
     previous: Option<LiveSet>,
     recipe: Option<serde_json::Value>,
+    audit: Option<(Vec<u8>, AuditSetMeta)>,
     /// The first I/O error while spooling; reported by `commit` (so `add` stays infallible).
     error: Option<std::io::Error>,
 }
@@ -131,6 +147,7 @@ impl SegmentBuilder {
             budget: DEFAULT_BUDGET,
             previous,
             recipe: None,
+            audit: None,
             error: None,
         })
     }
@@ -140,6 +157,13 @@ impl SegmentBuilder {
     pub fn posting_budget(mut self, postings: usize) -> Self {
         self.budget = postings.max(1024);
         self
+    }
+
+    /// Attaches the segment's audit set filter (made by `breachcheck-audit` from the
+    /// records stored here); `commit` writes it under `audit/` and binds its digest into
+    /// the commitment. `meta`'s file name, digest and size are filled in by `commit`.
+    pub fn set_audit(&mut self, filter: Vec<u8>, meta: AuditSetMeta) {
+        self.audit = Some((filter, meta));
     }
 
     /// Records how the segment was built (sources' locations, column map, options), kept
@@ -158,8 +182,15 @@ impl SegmentBuilder {
     /// Adds one record read from `source_row` of the latest source. Empty records (no field
     /// could be normalized) are skipped and `false` is returned.
     pub fn add(&mut self, source_row: u64, rec: &TaggedRecord) -> bool {
+        self.add_record(source_row, rec) != Added::Empty
+    }
+
+    /// [`SegmentBuilder::add`], saying whether the record was stored in this segment or
+    /// carried from the previous snapshot (an audit set holds only what is stored, as the
+    /// earlier segment's set holds the rest).
+    pub fn add_record(&mut self, source_row: u64, rec: &TaggedRecord) -> Added {
         if rec.is_empty() {
-            return false;
+            return Added::Empty;
         }
         if let Some(s) = self.sources.last_mut() {
             s.rows += 1;
@@ -168,7 +199,7 @@ impl SegmentBuilder {
         if let Some(prev) = &mut self.previous {
             if prev.take(row.content_digest()) {
                 self.carried += 1;
-                return true;
+                return Added::Carried;
             }
         }
         let id = self.stored as u32;
@@ -199,7 +230,7 @@ impl SegmentBuilder {
         if self.postings.len() >= self.budget {
             self.spill();
         }
-        true
+        Added::Stored
     }
 
     /// Sorts the buffered postings and writes them as one run.
@@ -279,6 +310,7 @@ impl SegmentBuilder {
             }
             SegmentKind::Canary | SegmentKind::Reference => self.stored,
         };
+        let audit_file = format!("{}.gcs", file.trim_end_matches(".bcs"));
         let meta = SegmentMeta {
             file,
             system: self.system,
@@ -293,6 +325,18 @@ impl SegmentBuilder {
             checksum,
             sources: self.sources,
             recipe: self.recipe,
+            audit: match self.audit.take() {
+                Some((filter, mut a)) => {
+                    let audit_dir = self.dir.join(AUDIT_DIR);
+                    std::fs::create_dir_all(&audit_dir).map_err(io_err(&audit_dir))?;
+                    a.file = audit_file;
+                    a.sha256 = hex(&sha2::Sha256::digest(&filter));
+                    a.bytes = filter.len() as u64;
+                    write_atomic(&audit_dir, &a.file, &filter)?;
+                    Some(a)
+                }
+                None => None,
+            },
         };
         let mut manifest = self.manifest;
         manifest.segments.push(meta.clone());

@@ -21,28 +21,81 @@ pub struct Commitment {
     pub segments: u64,
 }
 
+/// What one commitment leaf binds: a segment's system, snapshot, kind, record count and
+/// table root, and — when the segment carries an audit set — the set's digest and the
+/// OPRF public key. Public: an auditor recomputes the root from these.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentLeaf {
+    /// System name.
+    pub system: String,
+    /// Snapshot date.
+    pub snapshot: String,
+    /// Segment kind.
+    pub kind: SegmentKind,
+    /// Records stored in the segment.
+    pub records: u64,
+    /// Merkle root over the segment's tables, hex.
+    pub root: String,
+    /// SHA-256 of the segment's audit set filter, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_set: Option<String>,
+    /// The audit OPRF public key the set was made with, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oprf_public_key: Option<String>,
+}
+
+impl CommitmentLeaf {
+    fn data(&self) -> String {
+        let kind = match self.kind {
+            SegmentKind::System => "system",
+            SegmentKind::Canary => "canary",
+            SegmentKind::Reference => "reference",
+        };
+        let mut leaf = format!(
+            "{}\0{}\0{kind}\0{}\0{}",
+            self.system, self.snapshot, self.records, self.root
+        );
+        // Segments without an audit set keep the leaf they always had.
+        if let (Some(set), Some(pk)) = (&self.audit_set, &self.oprf_public_key) {
+            leaf.push_str(&format!("\0audit={set}\0oprf={pk}"));
+        }
+        leaf
+    }
+}
+
+impl SegmentMeta {
+    /// This segment's commitment leaf.
+    pub fn leaf(&self) -> CommitmentLeaf {
+        CommitmentLeaf {
+            system: self.system.clone(),
+            snapshot: self.snapshot.clone(),
+            kind: self.kind,
+            records: self.records,
+            root: self.root.clone(),
+            audit_set: self.audit.as_ref().map(|a| a.sha256.clone()),
+            oprf_public_key: self.audit.as_ref().map(|a| a.oprf_public_key.clone()),
+        }
+    }
+}
+
 impl Commitment {
     /// Computes the commitment over `segments`. Each leaf binds a segment's system,
-    /// snapshot, kind, record count and root; the key fingerprint and rule version are
-    /// bound into the first leaf so a commitment names the key and rules it holds for.
+    /// snapshot, kind, record count and root (and audit set, see [`CommitmentLeaf`]); the
+    /// key fingerprint and rule version are bound into the first leaf so a commitment
+    /// names the key and rules it holds for.
     pub fn compute(segments: &[SegmentMeta], key_fingerprint: &str) -> Self {
+        let leaves: Vec<CommitmentLeaf> = segments.iter().map(SegmentMeta::leaf).collect();
+        Self::from_leaves(&leaves, key_fingerprint, breachcheck_core::RULES_VERSION)
+    }
+
+    /// Computes the commitment over leaves (what an auditor does with the leaves a company
+    /// sends).
+    pub fn from_leaves(segments: &[CommitmentLeaf], key_fingerprint: &str, rules: u32) -> Self {
         let mut leaves: Vec<[u8; 32]> = Vec::with_capacity(segments.len() + 1);
-        let head = format!(
-            "breachcheck.commitment/v1\0rules={}\0key={key_fingerprint}",
-            breachcheck_core::RULES_VERSION
-        );
+        let head = format!("breachcheck.commitment/v1\0rules={rules}\0key={key_fingerprint}");
         leaves.push(leaf_hash(head.as_bytes()));
         for s in segments {
-            let kind = match s.kind {
-                SegmentKind::System => "system",
-                SegmentKind::Canary => "canary",
-                SegmentKind::Reference => "reference",
-            };
-            let leaf = format!(
-                "{}\0{}\0{kind}\0{}\0{}",
-                s.system, s.snapshot, s.records, s.root
-            );
-            leaves.push(leaf_hash(leaf.as_bytes()));
+            leaves.push(leaf_hash(s.data().as_bytes()));
         }
         let count = |k| {
             segments

@@ -45,6 +45,7 @@
 //! # Ok(()) }
 //! ```
 
+use sha2::Digest;
 mod build;
 mod commitment;
 mod lock;
@@ -52,9 +53,12 @@ pub use lock::DirLock;
 mod manifest;
 mod segment;
 
-pub use build::SegmentBuilder;
-pub use commitment::{merkle_root, Commitment};
-pub use manifest::{write_atomic, Manifest, SegmentKind, SegmentMeta, SourceFile, MANIFEST_FORMAT};
+pub use build::{Added, SegmentBuilder};
+pub use commitment::{merkle_root, Commitment, CommitmentLeaf};
+pub use manifest::{
+    write_atomic, AuditSetMeta, Manifest, SegmentKind, SegmentMeta, SourceFile, AUDIT_DIR,
+    MANIFEST_FORMAT,
+};
 pub use segment::{Hit, RecordRow, Segment};
 
 use std::path::{Path, PathBuf};
@@ -251,6 +255,16 @@ impl Index {
             .enumerate()
         {
             seg.verify(meta)?;
+            if let Some(a) = &meta.audit {
+                let path = self.dir.join(AUDIT_DIR).join(&a.file);
+                let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+                if commitment::hex(&sha2::Sha256::digest(&bytes)) != a.sha256 {
+                    return Err(Error::Corrupt {
+                        file: a.file.clone(),
+                        what: "audit set does not match its digest".into(),
+                    });
+                }
+            }
             for (s, r) in seg.removed() {
                 let ok = (s as usize) < i
                     && self.manifest.segments[s as usize].system == meta.system

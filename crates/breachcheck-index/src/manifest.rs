@@ -8,6 +8,8 @@ use std::path::Path;
 pub const MANIFEST_FORMAT: &str = "breachcheck.index/v2";
 pub(crate) const MANIFEST_FILE: &str = "manifest.json";
 pub(crate) const SEGMENT_DIR: &str = "segments";
+/// Directory of audit set files.
+pub const AUDIT_DIR: &str = "audit";
 
 /// What a segment holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +72,32 @@ pub struct SegmentMeta {
     /// How the segment was built (column map, options), for `index rekey`; never values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipe: Option<serde_json::Value>,
+    /// The segment's audit set (`index build --audit`), bound into the commitment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditSetMeta>,
+}
+
+/// An audit set: the OPRF evaluations of a segment's e-mails, phones and name+address
+/// pairs in a set filter (`audit/<segment>.gcs`), made at index time so the company cannot
+/// choose them after seeing a sample. Counts and digests only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditSetMeta {
+    /// File name under `audit/`.
+    pub file: String,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// Size of the file in bytes.
+    pub bytes: u64,
+    /// OPRF suite (RFC 9497).
+    pub suite: String,
+    /// OPRF public key, hex.
+    pub oprf_public_key: String,
+    /// Distinct e-mail values evaluated.
+    pub email: u64,
+    /// Distinct phone values evaluated.
+    pub phone: u64,
+    /// Distinct name+address values evaluated.
+    pub name_address: u64,
 }
 
 /// The index manifest (`manifest.json`).

@@ -68,7 +68,18 @@ pub struct LineMatch {
     /// match needs (see [`LinkageModel::chance_match`]). Summed over a sample, the
     /// coincidence baseline.
     pub chance: f64,
+    /// Which of the values a third-party audit counts some record of a company system
+    /// holds exactly (bits: [`EXACT_EMAIL`], [`EXACT_PHONE`], [`EXACT_NAME_ADDRESS`]),
+    /// whichever record is the best candidate.
+    pub exact: u8,
 }
+
+/// [`LineMatch::exact`]: a company record has the line's e-mail.
+pub const EXACT_EMAIL: u8 = 1;
+/// [`LineMatch::exact`]: a company record has the line's phone.
+pub const EXACT_PHONE: u8 = 2;
+/// [`LineMatch::exact`]: a company record has the line's name and address together.
+pub const EXACT_NAME_ADDRESS: u8 = 4;
 
 /// A line's strongest match in a reference corpus.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -608,6 +619,7 @@ impl<'a> Prober<'a> {
         let mut joined_parts = 0u32;
         let mut held = Vec::new();
         let mut reference: Option<ReferenceMatch> = None;
+        let mut exact = 0u8;
         // First pass: every candidate's score, and per system the sum of likelihood
         // ratios the posterior weighs each candidate against.
         let scored: Vec<(u32, u32, &RecordRow, compare::Scored)> = candidates
@@ -640,6 +652,18 @@ impl<'a> Prober<'a> {
                     reference = Some(ReferenceMatch { segment, evidence });
                 }
                 continue;
+            }
+            if !is_canary {
+                let name_address = MatchField::Name.bit() | MatchField::Address.bit();
+                for (mask, bit) in [
+                    (MatchField::Email.bit(), EXACT_EMAIL),
+                    (MatchField::Phone.bit(), EXACT_PHONE),
+                    (name_address, EXACT_NAME_ADDRESS),
+                ] {
+                    if c.agree & mask == mask {
+                        exact |= bit;
+                    }
+                }
             }
             if c.evidence == EvidenceClass::None {
                 continue;
@@ -706,6 +730,7 @@ impl<'a> Prober<'a> {
             joined,
             reference,
             chance,
+            exact,
         }
     }
 }

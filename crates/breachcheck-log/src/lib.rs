@@ -617,6 +617,28 @@ pub fn verify_published(
     verify_publication(&DirPublication(dir.to_owned()), verifier_key, older)
 }
 
+/// The newest index commitment statement among the first `size` entries of a publication
+/// (call after [`verify_publication`] so the entries are known good): its commitment root
+/// and OPRF public key. An auditor pins these before an audit.
+pub fn latest_index_commitment(
+    src: &dyn Publication,
+    size: u64,
+) -> Result<Option<(String, Option<String>)>> {
+    for n in (0..size).rev() {
+        let bytes = src.get(&format!("entries/{}", entry_name(n)))?;
+        let entry: Entry = serde_json::from_slice(&bytes).map_err(|_| Error::Malformed("entry"))?;
+        if let Statement::IndexCommitment {
+            commitment,
+            oprf_public_key,
+            ..
+        } = entry.statement
+        {
+            return Ok(Some((commitment, oprf_public_key)));
+        }
+    }
+    Ok(None)
+}
+
 /// Verifies a published log without trusting its host: the checkpoint's signature under
 /// `verifier_key` (pinned by the client; the publication's own `log.json` when `None`),
 /// every entry's statement signature, the root recomputed from the entries, and, given an

@@ -2,7 +2,20 @@
 //! libphonenumber. The region for national-format numbers comes from the record's country,
 //! else the caller's default.
 
-use rlibphonenumber::{PhoneNumber, PhoneNumberFormat, PhoneNumberType, Region, PHONE_NUMBER_UTIL};
+use rlibphonenumber::{PhoneNumber, PhoneNumberFormat, PhoneNumberType, PhoneNumberUtil, Region};
+
+thread_local! {
+    /// One phone utility per thread, not the crate's global one: its regexes keep a
+    /// per-regex cache whose fast path belongs to one thread, and with the global utility
+    /// every other worker took a mutex on each match (about 5% of a verify's time).
+    static UTIL: Option<PhoneNumberUtil> = PhoneNumberUtil::new().ok();
+}
+
+/// Runs `f` with this thread's phone utility (`None` only if the built-in metadata
+/// failed to load, which the tests would show).
+fn with_util<T>(f: impl FnOnce(&PhoneNumberUtil) -> Option<T>) -> Option<T> {
+    UTIL.with(|u| u.as_ref().and_then(f))
+}
 
 /// Longest input handed to the parser: no phone number is longer, and the cap keeps
 /// pathological cells from costing parse time.
@@ -41,34 +54,37 @@ pub fn canonical(raw: &str, region: Option<Region>) -> Option<CanonicalPhone> {
     } else {
         s
     };
-    let mut number: PhoneNumber = PHONE_NUMBER_UTIL.parse(s, region).ok()?;
-    // E.164 stored without its "+" ("4915123456789" in a German record) reads, nationally,
-    // as a longer German number; when the digits start with the region's own country code
-    // and the international reading is a valid number of that region, it is the one meant.
-    if let Some(r) = region {
-        if s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0') && s.len() >= 10 {
-            let code = PHONE_NUMBER_UTIL
-                .get_country_code_for_region(r)
-                .map(|c| c.to_string());
-            if code.is_some_and(|c| s.starts_with(&c)) {
-                if let Ok(intl) = PHONE_NUMBER_UTIL.parse(format!("+{s}"), None) {
-                    if intl.is_valid() && intl.get_region_code() == Some(r) {
-                        number = intl;
+    with_util(|util| {
+        let mut number: PhoneNumber = util.parse(s, region).ok()?;
+        // E.164 stored without its "+" ("4915123456789" in a German record) reads,
+        // nationally, as a longer German number; when the digits start with the region's
+        // own country code and the international reading is a valid number of that region,
+        // it is the one meant.
+        if let Some(r) = region {
+            if s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0') && s.len() >= 10 {
+                let code = util.get_country_code_for_region(r).map(|c| c.to_string());
+                if code.is_some_and(|c| s.starts_with(&c)) {
+                    if let Ok(intl) = util.parse(format!("+{s}"), None) {
+                        if util.is_valid_number(&intl)
+                            && util.get_region_for_number(&intl) == Some(r)
+                        {
+                            number = intl;
+                        }
                     }
                 }
             }
         }
-    }
-    let e164 = number.format_as(PhoneNumberFormat::E164).into_owned();
-    let valid = number.is_valid();
-    let mobile = matches!(
-        number.get_type(),
-        PhoneNumberType::Mobile | PhoneNumberType::FixedLineOrMobile
-    );
-    Some(CanonicalPhone {
-        e164,
-        valid,
-        mobile,
+        let e164 = util.format(&number, PhoneNumberFormat::E164).into_owned();
+        let valid = util.is_valid_number(&number);
+        let mobile = matches!(
+            util.get_number_type(&number),
+            PhoneNumberType::Mobile | PhoneNumberType::FixedLineOrMobile
+        );
+        Some(CanonicalPhone {
+            e164,
+            valid,
+            mobile,
+        })
     })
 }
 
@@ -82,8 +98,11 @@ pub fn international_region(raw: &str) -> Option<String> {
     let s = s
         .strip_prefix("00")
         .map_or_else(|| s.to_owned(), |rest| format!("+{rest}"));
-    let n: PhoneNumber = PHONE_NUMBER_UTIL.parse(&s, None).ok()?;
-    n.get_region_code().map(|r| r.as_region_str().to_string())
+    with_util(|util| {
+        let n: PhoneNumber = util.parse(&s, None).ok()?;
+        util.get_region_for_number(&n)
+            .map(|r| r.as_region_str().to_string())
+    })
 }
 
 /// Whether a value looks like a phone number, for role inference: phone punctuation only,

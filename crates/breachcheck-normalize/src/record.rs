@@ -130,6 +130,44 @@ impl Normalizer {
         cells: &[S],
         hints: &PartHints,
     ) -> TaggedRecord {
+        self.tag_record_observed(roles, cells, hints, &mut |_, _| {})
+    }
+
+    /// [`Normalizer::tag_record_in`] that also hands each field's canonical value to
+    /// `observe`. Only the audit uses this (its OPRF is evaluated on canonical values, and
+    /// must see exactly what verify tags); the values go nowhere else.
+    pub fn tag_record_observed<S: AsRef<str>>(
+        &self,
+        roles: &[FieldRole],
+        cells: &[S],
+        hints: &PartHints,
+        observe: &mut dyn FnMut(MatchField, &str),
+    ) -> TaggedRecord {
+        self.normalize(roles, cells, hints, observe, true)
+    }
+
+    /// Canonicalizes one record exactly as [`Normalizer::tag_record_in`] does and hands
+    /// each field's canonical value to `observe`, without making any tag: the auditor's
+    /// side of an audit, which has no company key.
+    pub fn observe_record<S: AsRef<str>>(
+        &self,
+        roles: &[FieldRole],
+        cells: &[S],
+        hints: &PartHints,
+        observe: &mut dyn FnMut(MatchField, &str),
+    ) {
+        self.normalize(roles, cells, hints, observe, false);
+    }
+
+    /// The one canonicalization path; `tag` says whether tags are made too.
+    fn normalize<S: AsRef<str>>(
+        &self,
+        roles: &[FieldRole],
+        cells: &[S],
+        hints: &PartHints,
+        observe: &mut dyn FnMut(MatchField, &str),
+        tag: bool,
+    ) -> TaggedRecord {
         let mut c = Cells::default();
         for (role, cell) in roles.iter().zip(cells) {
             let v = cell.as_ref().trim();
@@ -139,27 +177,36 @@ impl Normalizer {
         }
         let mut out = TaggedRecord::default();
         let country = c.get(FieldRole::Country).and_then(country::iso2);
-        let set =
-            |out: &mut TaggedRecord, f: MatchField, canonical: &str, raw: &str, quirky: bool| {
-                let quirky = quirky && f.carries_quirks();
-                out.fields[f.index()] = Some(FieldTags {
-                    canonical: self.tagger.field(f, canonical),
-                    // Only a quirky raw form is ever compared (and stored): skip the hash
-                    // otherwise.
-                    raw: if quirky {
-                        self.tagger.tag(TagDomain::Raw(f), raw)
-                    } else {
-                        Tag(0)
-                    },
-                    quirky,
-                    fuzzy: self.tagger.fuzzy(f, canonical),
-                });
-            };
+        let set = |out: &mut TaggedRecord,
+                   observe: &mut dyn FnMut(MatchField, &str),
+                   f: MatchField,
+                   canonical: &str,
+                   raw: &str,
+                   quirky: bool| {
+            observe(f, canonical);
+            if !tag {
+                return;
+            }
+            let quirky = quirky && f.carries_quirks();
+            out.fields[f.index()] = Some(FieldTags {
+                canonical: self.tagger.field(f, canonical),
+                // Only a quirky raw form is ever compared (and stored): skip the hash
+                // otherwise.
+                raw: if quirky {
+                    self.tagger.tag(TagDomain::Raw(f), raw)
+                } else {
+                    Tag(0)
+                },
+                quirky,
+                fuzzy: self.tagger.fuzzy(f, canonical),
+            });
+        };
 
         if let Some(raw) = c.get(FieldRole::Email) {
             match email::canonical(raw) {
                 Some(e) => set(
                     &mut out,
+                    observe,
                     MatchField::Email,
                     &e,
                     raw,
@@ -186,7 +233,14 @@ impl Normalizer {
             match phone::canonical(raw, region) {
                 Some(p) => {
                     out.signals.phone_invalid = !p.valid;
-                    set(&mut out, MatchField::Phone, &p.e164, raw, raw != p.e164);
+                    set(
+                        &mut out,
+                        observe,
+                        MatchField::Phone,
+                        &p.e164,
+                        raw,
+                        raw != p.e164,
+                    );
                 }
                 None => out.signals.phone_invalid = true,
             }
@@ -199,10 +253,17 @@ impl Normalizer {
         let mut phonetic = None;
         if let Some(n) = name::canonical(first, last, full) {
             let raw = join_raw(&[full, first, last]);
-            set(&mut out, MatchField::Name, &n, &raw, false);
-            phonetic = Some(name::phonetic_key(&n));
+            set(&mut out, observe, MatchField::Name, &n, &raw, false);
+            phonetic = tag.then(|| name::phonetic_key(&n));
             if let Some(native) = name::native_key(first, last, full) {
-                set(&mut out, MatchField::NameNative, &native, &raw, false);
+                set(
+                    &mut out,
+                    observe,
+                    MatchField::NameNative,
+                    &native,
+                    &raw,
+                    false,
+                );
             }
         }
         let (street, number, line) = (
@@ -219,26 +280,26 @@ impl Normalizer {
             None => address::canonical(street, number).map(|a| (a, join_raw(&[street, number]))),
         };
         if let Some((a, raw)) = addr {
-            set(&mut out, MatchField::Address, &a, &raw, raw != a);
+            set(&mut out, observe, MatchField::Address, &a, &raw, raw != a);
         }
         if let Some(raw) = c.get(FieldRole::City) {
             if let Some(v) = address::city(raw) {
-                set(&mut out, MatchField::City, &v, raw, false);
+                set(&mut out, observe, MatchField::City, &v, raw, false);
             }
         }
         if let Some(raw) = c.get(FieldRole::PostalCode) {
             if let Some(v) = address::postal_code(raw, country) {
                 out.signals.postal_code_invalid =
                     country.is_some_and(|c| !address::postal_code_valid(&v, c));
-                set(&mut out, MatchField::PostalCode, &v, raw, raw != v);
+                set(&mut out, observe, MatchField::PostalCode, &v, raw, raw != v);
             }
         }
         if let (Some(raw), Some(iso)) = (c.get(FieldRole::Country), country) {
-            set(&mut out, MatchField::Country, iso, raw, false);
+            set(&mut out, observe, MatchField::Country, iso, raw, false);
         }
         if let Some(raw) = c.get(FieldRole::BirthDate) {
             match date::canonical(raw, hints.month_first.unwrap_or(country == Some("US"))) {
-                Some(d) => set(&mut out, MatchField::BirthDate, &d, raw, raw != d),
+                Some(d) => set(&mut out, observe, MatchField::BirthDate, &d, raw, raw != d),
                 None => out.signals.birth_date_invalid = true,
             }
         }
@@ -250,11 +311,13 @@ impl Normalizer {
             if let Some(raw) = c.get(role) {
                 let v = identifier(raw);
                 if !v.is_empty() {
-                    set(&mut out, field, &v, raw, false);
+                    set(&mut out, observe, field, &v, raw, false);
                 }
             }
         }
-        self.add_blocks(&mut out, phonetic);
+        if tag {
+            self.add_blocks(&mut out, phonetic);
+        }
         out
     }
 

@@ -276,6 +276,10 @@ pub struct MatchesSection {
     pub presence: Vec<Presence>,
     /// Per field agreement with the best candidate.
     pub field_agreement: BTreeMap<&'static str, FieldAgreement>,
+    /// Lines whose e-mail, phone, and name and address together a company record holds
+    /// exactly: the counts a third-party audit (`breachcheck audit`) reproduces without
+    /// the key (it counts distinct values, so the two agree when the lines do not repeat).
+    pub exact_values: ExactValues,
     /// Best-candidate score histogram (bucket lower bound → lines).
     pub score_histogram: BTreeMap<i64, u64>,
     /// The linkage model the scores come from (absent when nothing was probed).
@@ -285,6 +289,17 @@ pub struct MatchesSection {
     /// (`verify --redacted-examples N`), never by default.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub redacted_examples: Vec<RedactedExample>,
+}
+
+/// Exact agreement with a company record on the fields an audit counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ExactValues {
+    /// Lines agreeing on the e-mail.
+    pub email: u64,
+    /// Lines agreeing on the phone.
+    pub phone: u64,
+    /// Lines agreeing on name and address.
+    pub name_address: u64,
 }
 
 /// One sample line shown as redacted shapes ("j***@g****.com").
@@ -479,6 +494,11 @@ impl Report {
                     })
                     .collect(),
                 field_agreement,
+                exact_values: ExactValues {
+                    email: tally.exact_values[0],
+                    phone: tally.exact_values[1],
+                    name_address: tally.exact_values[2],
+                },
                 score_histogram: tally.score_histogram.clone(),
                 linkage: None,
                 redacted_examples: Vec::new(),

@@ -1,7 +1,7 @@
 //! Accumulates per-line probe results into the counts a verdict needs.
 use breachcheck_core::{EvidenceClass, MatchField};
 use breachcheck_index::Manifest;
-use breachcheck_link::LineMatch;
+use breachcheck_link::{LineMatch, EXACT_EMAIL, EXACT_NAME_ADDRESS, EXACT_PHONE};
 use breachcheck_normalize::TaggedRecord;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -60,6 +60,10 @@ pub struct Tally {
     pub field_present: [u64; MatchField::COUNT],
     /// Lines whose best candidate agrees on each field.
     pub field_agree: [u64; MatchField::COUNT],
+    /// Lines whose e-mail, phone, and name and address together some record of a company
+    /// system (not a canary or a known breach) holds exactly: what a third-party audit
+    /// counts (per distinct value).
+    pub exact_values: [u64; 3],
     /// Lines with an invalid phone number.
     pub phone_invalid: u64,
     /// Lines with an invalid e-mail address.
@@ -129,6 +133,7 @@ impl Tally {
                 .collect(),
             field_present: [0; MatchField::COUNT],
             field_agree: [0; MatchField::COUNT],
+            exact_values: [0; 3],
             phone_invalid: 0,
             email_invalid: 0,
             birth_date_invalid: 0,
@@ -161,6 +166,12 @@ impl Tally {
             self.field_present[f.index()] += 1;
         }
         self.joined += u64::from(m.joined);
+        for (i, bit) in [EXACT_EMAIL, EXACT_PHONE, EXACT_NAME_ADDRESS]
+            .into_iter()
+            .enumerate()
+        {
+            self.exact_values[i] += u64::from(m.exact & bit != 0);
+        }
         self.add_presence(m);
         if let Some(r) = m.reference {
             if let Some(s) = self.segments.get_mut(r.segment as usize) {
@@ -230,6 +241,9 @@ impl Tally {
         for i in 0..MatchField::COUNT {
             self.field_present[i] += other.field_present[i];
             self.field_agree[i] += other.field_agree[i];
+        }
+        for i in 0..3 {
+            self.exact_values[i] += other.exact_values[i];
         }
         self.phone_invalid += other.phone_invalid;
         self.email_invalid += other.email_invalid;

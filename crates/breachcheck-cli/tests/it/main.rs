@@ -1,4 +1,5 @@
 //! End-to-end tests of the `breachcheck` binary on data generated at test time.
+mod audit;
 mod canary;
 mod contract;
 mod custody;

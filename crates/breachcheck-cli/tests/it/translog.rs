@@ -5,7 +5,10 @@
 use crate::{bin, p, read_json, run_fails, run_ok};
 
 /// A signing key and a new log signed with it, in `dir`.
-fn new_log(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+pub(crate) fn new_log(
+    dir: &std::path::Path,
+    name: &str,
+) -> (std::path::PathBuf, std::path::PathBuf) {
     let sign = dir.join(format!("{name}.sign"));
     if !sign.exists() {
         run_ok(&["sign-key", "generate", "--out", p(&sign)]);
