@@ -93,6 +93,16 @@ impl AuditField {
         AuditField::ALL.get(usize::from(b)).copied()
     }
 
+    /// The canonical fields this audited field is made of (name + address: both).
+    pub fn match_fields(self) -> &'static [breachcheck_core::MatchField] {
+        use breachcheck_core::MatchField as M;
+        match self {
+            AuditField::Email => &[M::Email],
+            AuditField::Phone => &[M::Phone],
+            AuditField::NameAddress => &[M::Name, M::Address],
+        }
+    }
+
     /// The OPRF input for a canonical value of this field: domain, rules version and field
     /// are bound in, so values of different fields or rule versions never meet.
     pub fn input(self, canonical: &str) -> Vec<u8> {

@@ -21,6 +21,7 @@
 //! blinded element, and every one must come back. See [`check_elements`].
 use crate::Error;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
+use curve25519_dalek::traits::Identity;
 use curve25519_dalek::Scalar;
 use rand_core::{CryptoRng, OsRng, RngCore};
 use rayon::prelude::*;
@@ -82,6 +83,14 @@ fn mul_encode(points: &[RistrettoPoint], s: &Scalar) -> Vec<Element> {
         .collect()
 }
 
+/// The sum of `points`, in parallel chunks.
+fn sum(points: &[RistrettoPoint]) -> RistrettoPoint {
+    points
+        .par_chunks(PAR_CHUNK)
+        .map(|c| c.iter().sum::<RistrettoPoint>())
+        .reduce(RistrettoPoint::identity, |a, b| a + b)
+}
+
 /// Hashes inputs to the group in parallel.
 fn hash_all(inputs: &[Vec<u8>]) -> Result<Vec<RistrettoPoint>, Error> {
     inputs.par_iter().map(|x| hash_to_group(x)).collect()
@@ -137,7 +146,7 @@ impl AuditKey {
     /// computed with the key behind [`AuditKey::public_key`]; each element is decoded once.
     pub fn evaluate_blinded(&self, blinded: &[Element]) -> Result<(Vec<Element>, [u8; 64]), Error> {
         let points = decompress_all(blinded)?;
-        let m: RistrettoPoint = points.iter().sum();
+        let m = sum(&points);
         let sum = BlindedElement::<Ristretto255>::deserialize(m.compress().as_bytes())
             .map_err(|_| Error::Protocol("the blinded elements sum to the identity".into()))?;
         let result = self.server.blind_evaluate(&mut OsRng, &sum);
@@ -184,7 +193,7 @@ impl Blinder {
         let hashed = hash_all(inputs)?;
         let mut sent = mul_encode(&hashed, &r);
         // Σ r·H(x) + Σ ρ·G, from one multiplication each instead of decoding what was sent.
-        let mut sum = hashed.iter().sum::<RistrettoPoint>() * r;
+        let mut total = sum(&hashed) * r;
         let c = if inputs.is_empty() {
             0
         } else {
@@ -207,7 +216,7 @@ impl Blinder {
             sent.push(blinded);
             checks.push(expected);
         }
-        sum += RistrettoPoint::mul_base(&rhos.iter().sum());
+        total += RistrettoPoint::mul_base(&rhos.iter().sum());
         // Fisher–Yates, so the check elements sit anywhere.
         for i in (1..sent.len()).rev() {
             let j = (rng.next_u64() % (i as u64 + 1)) as usize;
@@ -218,7 +227,7 @@ impl Blinder {
             r: Zeroizing::new(r),
             sent,
             checks,
-            sum,
+            sum: total,
             real: inputs.len(),
         })
     }
@@ -253,7 +262,7 @@ impl Blinder {
             return Ok(Vec::new());
         }
         let points = decompress_all(evaluated)?;
-        let z: RistrettoPoint = points.iter().sum();
+        let z = sum(&points);
         verify_sum_proof(&self.r, &self.sum, &z, proof, public_key)?;
         let mut found = vec![false; self.checks.len()];
         let mut real = Vec::with_capacity(self.real);

@@ -17,6 +17,7 @@ use breachcheck_core::{hex, SecretKey, RULES_VERSION};
 use breachcheck_index::{Commitment, Manifest, SegmentKind, AUDIT_DIR};
 use ed25519_dalek::SigningKey;
 use rand_core::{OsRng, RngCore};
+use rayon::slice::ParallelSliceMut;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -189,7 +190,7 @@ fn serve_inner<S: Read + Write>(
         let blinded = ch.recv_elements(Kind::Blinded, f, n + c)?;
         let (mut evaluated, proof) = company.key.evaluate_blinded(&blinded)?;
         // The shuffle: sorted pseudorandom elements say nothing about the order sent.
-        evaluated.sort_unstable();
+        evaluated.par_sort_unstable();
         ch.send_elements(Kind::Evaluated, f, &evaluated)?;
         let mut p = Vec::with_capacity(65);
         p.push(f as u8);

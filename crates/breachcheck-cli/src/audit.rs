@@ -379,11 +379,13 @@ fn run(
     let signing = signing_key(sign_key)?;
     let sample_sha256 = breachcheck_ingest::sha256_file(sample)
         .with_context(|| format!("cannot read {}", sample.display()))?;
-    let (mut values, records) =
-        pipeline::audit_sample_values(sample, &read.options(), read.region()?, true)?;
-    if !fields.is_empty() {
-        values.retain(fields);
-    }
+    let fields = if fields.is_empty() {
+        &AuditField::ALL[..]
+    } else {
+        fields
+    };
+    let (values, records) =
+        pipeline::audit_sample_values(sample, &read.options(), read.region()?, fields, true)?;
     let addr = connect
         .to_socket_addrs()
         .with_context(|| format!("cannot resolve {connect}"))?

@@ -523,14 +523,45 @@ impl AuditSetBuilder {
     }
 }
 
-/// The auditor's side of reading a sample: the distinct canonical e-mails, phones and
-/// name + address pairs of `sample_path`, canonicalized exactly as `verify` does (no tags
-/// are made: the auditor has no company key; the normalizer's key is a random one that
-/// nothing uses). Returns them and the number of records read.
+/// `parts` with every column that no field of `fields` reads set aside
+/// ([`Normalizer::roles_read`]): the values of `fields` come out the same, and the rest
+/// are not canonicalized at all.
+fn parts_for(parts: &[PartContext], fields: &[AuditField]) -> Vec<PartContext> {
+    let read: Vec<FieldRole> = fields
+        .iter()
+        .flat_map(|f| f.match_fields())
+        .flat_map(|m| Normalizer::roles_read(*m))
+        .copied()
+        .collect();
+    parts
+        .iter()
+        .map(|p| PartContext {
+            roles: p
+                .roles
+                .iter()
+                .map(|r| {
+                    if read.contains(r) {
+                        *r
+                    } else {
+                        FieldRole::Ignore
+                    }
+                })
+                .collect(),
+            hints: p.hints,
+        })
+        .collect()
+}
+
+/// The auditor's side of reading a sample: the distinct canonical values of `fields`
+/// (e-mails, phones, name + address pairs) in `sample_path`, canonicalized exactly as
+/// `verify` does (no tags are made: the auditor has no company key; the normalizer's key
+/// is a random one that nothing uses); columns no field reads are skipped. Returns them
+/// and the number of records read.
 pub(crate) fn audit_sample_values(
     sample_path: &Path,
     opts: &IngestOptions,
     region: Option<Region>,
+    fields: &[AuditField],
     show_progress: bool,
 ) -> Result<(AuditValues, u64)> {
     let sample = Sample::open(sample_path, opts)?;
@@ -547,7 +578,7 @@ pub(crate) fn audit_sample_values(
         None,
         |batch, roles| {
             records += batch.len() as u64;
-            for (_, v) in audit_batch(&normalizer, roles, &batch, false) {
+            for (_, v) in audit_batch(&normalizer, &parts_for(roles, fields), &batch, false) {
                 values.extend(v);
             }
             Ok(())
@@ -555,6 +586,7 @@ pub(crate) fn audit_sample_values(
         |_| {},
     )?;
     pb.finish_and_clear();
+    values.retain(fields);
     values.dedup();
     Ok((values, records))
 }

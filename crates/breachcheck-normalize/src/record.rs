@@ -159,6 +159,30 @@ impl Normalizer {
         self.normalize(roles, cells, hints, observe, false);
     }
 
+    /// The input roles that canonicalizing `field` reads in [`Normalizer::observe_record`]
+    /// (and every other path through the one canonicalization): a caller that needs some
+    /// fields only — an auditor asking for e-mails alone — can set the other columns aside
+    /// ([`FieldRole::Ignore`]) and gets the same canonical values without the work of the
+    /// rest. Kept next to the code whose reads it lists; a test holds the two together.
+    pub fn roles_read(field: MatchField) -> &'static [FieldRole] {
+        use FieldRole as R;
+        const NAMES: &[FieldRole] = &[R::FirstName, R::LastName, R::FullName];
+        match field {
+            MatchField::Email => &[R::Email],
+            // The region of a national number: the country, else the name's script.
+            MatchField::Phone => &[R::Phone, R::Country, R::FirstName, R::LastName, R::FullName],
+            MatchField::Name | MatchField::NameNative => NAMES,
+            MatchField::Address => &[R::Street, R::HouseNumber, R::Address],
+            MatchField::City => &[R::City],
+            MatchField::PostalCode => &[R::PostalCode, R::Country],
+            MatchField::Country => &[R::Country],
+            MatchField::BirthDate => &[R::BirthDate, R::Country],
+            MatchField::Username => &[R::Username],
+            MatchField::CustomerId => &[R::CustomerId],
+            MatchField::OrderId => &[R::OrderId],
+        }
+    }
+
     /// The one canonicalization path; `tag` says whether tags are made too.
     fn normalize<S: AsRef<str>>(
         &self,
@@ -434,6 +458,99 @@ mod tests {
             Tagger::new(&SecretKey::from_bytes([3; 32])),
             country::region("DE"),
         )
+    }
+
+    #[test]
+    fn roles_read_is_all_a_field_needs() {
+        // Records whose fields lean on other columns: a national phone number whose region
+        // comes from the country or the name's script, a month-first date from a US
+        // country, a postal code checked against its country.
+        let roles = [
+            FieldRole::FullName,
+            FieldRole::Email,
+            FieldRole::Phone,
+            FieldRole::Address,
+            FieldRole::City,
+            FieldRole::PostalCode,
+            FieldRole::Country,
+            FieldRole::BirthDate,
+            FieldRole::Username,
+            FieldRole::CustomerId,
+            FieldRole::OrderId,
+        ];
+        let records = [
+            [
+                "Γιώργος Παπαδόπουλος",
+                "G.Pap@Mail.gr",
+                "210 123 4567",
+                "Οδός Αθηνάς 12",
+                "Αθήνα",
+                "105 51",
+                "",
+                "03/04/1980",
+                "gpap",
+                "C-1",
+                "O-9",
+            ],
+            [
+                "John Smith",
+                "john@example.org",
+                "(415) 555-0100",
+                "12 Main St",
+                "San Francisco",
+                "94105",
+                "USA",
+                "03/04/1980",
+                "js",
+                "C-2",
+                "O-8",
+            ],
+            [
+                "Иван Петров",
+                "ivan@mail.ru",
+                "8 (912) 345-67-89",
+                "ул. Ленина, 5",
+                "Москва",
+                "101000",
+                "",
+                "1980-04-03",
+                "ip",
+                "C-3",
+                "O-7",
+            ],
+        ];
+        let n = n();
+        for cells in records {
+            let mut all: Vec<(MatchField, String)> = Vec::new();
+            n.observe_record(&roles, &cells, &PartHints::default(), &mut |f, v| {
+                all.push((f, v.to_owned()))
+            });
+            for f in MatchField::ALL {
+                let keep = Normalizer::roles_read(f);
+                let masked: Vec<FieldRole> = roles
+                    .iter()
+                    .map(|r| {
+                        if keep.contains(r) {
+                            *r
+                        } else {
+                            FieldRole::Ignore
+                        }
+                    })
+                    .collect();
+                let mut got = Vec::new();
+                n.observe_record(&masked, &cells, &PartHints::default(), &mut |g, v| {
+                    if g == f {
+                        got.push(v.to_owned());
+                    }
+                });
+                let want: Vec<String> = all
+                    .iter()
+                    .filter(|(g, _)| *g == f)
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                assert_eq!(got, want, "{f}");
+            }
+        }
     }
 
     #[test]
