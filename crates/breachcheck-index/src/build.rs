@@ -281,11 +281,7 @@ impl SegmentBuilder {
             .take()
             .map(LiveSet::untaken)
             .unwrap_or_default();
-        let kind = match self.kind {
-            SegmentKind::System => "system",
-            SegmentKind::Canary => "canary",
-            SegmentKind::Reference => "reference",
-        };
+        let kind = self.kind.as_str();
         let file = format!(
             "{:06}-{}-{}-{kind}.bcs",
             self.manifest.segments.len() + 1,

@@ -46,11 +46,7 @@ pub struct CommitmentLeaf {
 
 impl CommitmentLeaf {
     fn data(&self) -> String {
-        let kind = match self.kind {
-            SegmentKind::System => "system",
-            SegmentKind::Canary => "canary",
-            SegmentKind::Reference => "reference",
-        };
+        let kind = self.kind.as_str();
         let mut leaf = format!(
             "{}\0{}\0{kind}\0{}\0{}",
             self.system, self.snapshot, self.records, self.root

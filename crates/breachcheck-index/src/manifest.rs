@@ -25,6 +25,17 @@ pub enum SegmentKind {
     Reference,
 }
 
+impl SegmentKind {
+    /// The kind's name, as in the manifest, segment file names and commitment leaves.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SegmentKind::System => "system",
+            SegmentKind::Canary => "canary",
+            SegmentKind::Reference => "reference",
+        }
+    }
+}
+
 /// An input file a segment was built from (name and hash only).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceFile {
