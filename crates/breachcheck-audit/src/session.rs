@@ -57,7 +57,7 @@ impl Company {
         for s in manifest
             .segments
             .iter()
-            .filter(|s| s.kind != SegmentKind::Reference)
+            .filter(|s| s.kind == SegmentKind::System)
         {
             let a = s.audit.as_ref().ok_or_else(|| {
                 Error::Commitment(format!(

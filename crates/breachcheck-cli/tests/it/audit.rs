@@ -757,3 +757,40 @@ fn tls_with_a_certificate() {
     let served = server.output();
     assert!(!served.contains("without TLS"), "{served}");
 }
+
+#[test]
+fn planted_canaries_do_not_stop_an_audit() {
+    // Canary sets are not customer records: they carry no audit set, and an index holding
+    // one is audited on its system segments alone.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let s = setup(dir);
+    run_ok(&[
+        "canary",
+        "generate",
+        "--system",
+        "accounts",
+        "--count",
+        "10",
+        "--email-domain",
+        "kundenpost-relay.de",
+        "--out",
+        p(&dir.join("canaries.csv")),
+        "--key",
+        p(&s.k),
+        "--index",
+        p(&s.idx),
+    ]);
+    let (company, auditor) = (sign_key(dir, "company"), sign_key(dir, "auditor"));
+    let server = Server::start(&s.idx, &s.k, &company, &["--max-sessions", "1"]);
+    let json = dir.join("audit.json");
+    let root = commitment(&s.idx);
+    assert_audited(&audit_run(
+        &server.addr,
+        &auditor,
+        &s.sample,
+        &json,
+        &["--commitment", &root],
+    ));
+    assert_eq!(read_json(&json)["intersection"]["email"], 190);
+}
