@@ -3,7 +3,7 @@
 //! A frame is a type byte, a big-endian u32 payload length and the payload. Control
 //! messages are JSON; element batches are a field byte followed by 32-byte elements. Every
 //! length is bounded before anything is allocated, and every decoder returns an error on
-//! bytes it does not expect (the peer may be hostile; `fuzz/fuzz_targets/audit_wire.rs`).
+//! bytes it does not expect (the peer may be hostile; `fuzz/fuzz_targets/audit.rs`).
 use crate::oprf::Element;
 use crate::{AuditField, Error, FieldCounts};
 use breachcheck_index::CommitmentLeaf;
