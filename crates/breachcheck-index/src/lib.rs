@@ -257,8 +257,12 @@ impl Index {
             seg.verify(meta)?;
             if let Some(a) = &meta.audit {
                 let path = self.dir.join(AUDIT_DIR).join(&a.file);
-                let bytes = std::fs::read(&path).map_err(io_err(&path))?;
-                if commitment::hex(&sha2::Sha256::digest(&bytes)) != a.sha256 {
+                // Streamed: a set is hundreds of MB at 100M records.
+                let mut digest = sha2::Sha256::new();
+                std::fs::File::open(&path)
+                    .and_then(|mut f| std::io::copy(&mut f, &mut digest))
+                    .map_err(io_err(&path))?;
+                if commitment::hex(&digest.finalize()) != a.sha256 {
                     return Err(Error::Corrupt {
                         file: a.file.clone(),
                         what: "audit set does not match its digest".into(),
