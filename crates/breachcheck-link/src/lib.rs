@@ -489,7 +489,7 @@ impl<'a> Prober<'a> {
                     .map(move |(_, t)| (t.0, i as u32))
             })
             .collect();
-        wanted.sort_unstable();
+        wanted.par_sort_unstable();
         let mut tags: Vec<u64> = wanted.iter().map(|(t, _)| *t).collect();
         tags.dedup();
         let mut weak: Vec<u64> = recs
@@ -501,7 +501,7 @@ impl<'a> Prober<'a> {
                     .map(|(_, t)| t.0)
             })
             .collect();
-        weak.sort_unstable();
+        weak.par_sort_unstable();
         weak.dedup();
         // Hits of each distinct tag, looked up in tag order, in parallel halves.
         let chunk = tags

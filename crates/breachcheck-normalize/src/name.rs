@@ -161,6 +161,10 @@ pub fn native_key(first: Option<&str>, last: Option<&str>, full: Option<&str>) -
         Some(f) if !f.trim().is_empty() => vec![f],
         _ => [first, last].into_iter().flatten().collect(),
     };
+    // NFKC of ASCII is ASCII, which is Latin: the commonest case needs no work.
+    if parts.iter().all(|p| p.is_ascii()) {
+        return None;
+    }
     let text: String = parts.join(" ").nfkc().collect::<String>().to_lowercase();
     if !text
         .chars()

@@ -75,9 +75,13 @@ pub fn canonical(raw: &str, region: Option<Region>) -> Option<CanonicalPhone> {
             }
         }
         let e164 = util.format(&number, PhoneNumberFormat::E164).into_owned();
-        let valid = util.is_valid_number(&number);
+        // A number is valid exactly when its type is known (libphonenumber's
+        // `isValidNumber` is `getNumberType(…) != UNKNOWN`), so one type lookup — the
+        // costliest step after parsing — answers both.
+        let kind = util.get_number_type(&number);
+        let valid = kind != PhoneNumberType::Unknown;
         let mobile = matches!(
-            util.get_number_type(&number),
+            kind,
             PhoneNumberType::Mobile | PhoneNumberType::FixedLineOrMobile
         );
         Some(CanonicalPhone {
@@ -146,6 +150,50 @@ mod tests {
             e164("06 12 34 56 78", Some("FR")),
             Some("+33612345678".to_owned())
         );
+    }
+
+    #[test]
+    fn validity_is_the_librarys() {
+        // Valid and invalid numbers of many plans, national and international, non-geographic
+        // (+800) and short: `valid` must be exactly what `is_valid_number` says.
+        let cases = [
+            ("+49 151 23456789", None),
+            ("+49 30 1234567", None),
+            ("+49 0000 1", None),
+            ("(201) 555-0123", Some("US")),
+            ("+1 201 555 0123", None),
+            ("+1 999 555 0123", None),
+            ("06 12 34 56 78", Some("FR")),
+            ("+33 1 23 45 67 89", None),
+            ("+33 9 99", None),
+            ("+44 7700 900123", None),
+            ("+44 20 7946 0958", None),
+            ("020 7946 0958", Some("GB")),
+            ("+81 90-1234-5678", None),
+            ("+86 138 0013 8000", None),
+            ("+7 912 345-67-89", None),
+            ("+91 98765 43210", None),
+            ("+55 11 91234-5678", None),
+            ("+234 803 123 4567", None),
+            ("+800 1234 5678", None),
+            ("+882 1234 5678", None),
+            ("+61 4 1234 5678", None),
+            ("12345", Some("DE")),
+            ("4915123456789", Some("DE")),
+            ("+999 123456789", None),
+        ];
+        with_util(|util| {
+            for (raw, region) in cases {
+                let region = region.and_then(|r| Region::from_code(r).ok());
+                let Some(p) = canonical(raw, region) else {
+                    continue;
+                };
+                let number: PhoneNumber = util.parse(&p.e164, None).ok()?;
+                assert_eq!(p.valid, util.is_valid_number(&number), "{raw}");
+            }
+            Some(())
+        })
+        .expect("the phone metadata loads");
     }
 
     #[test]

@@ -315,12 +315,13 @@ fn is_greek(c: char) -> bool {
 
 /// Replaces kana, Hangul and Greek runs of one word by their standard romanization;
 /// `family_position` marks a word that is a family name (for Korean customary spellings).
-pub(crate) fn romanize_word(word: &str, family_position: bool) -> String {
-    if !word
-        .chars()
-        .any(|c| is_kana(c) || is_hangul(c) || is_greek(c) || is_devanagari(c))
+pub(crate) fn romanize_word(word: &str, family_position: bool) -> std::borrow::Cow<'_, str> {
+    if word.is_ascii()
+        || !word
+            .chars()
+            .any(|c| is_kana(c) || is_hangul(c) || is_greek(c) || is_devanagari(c))
     {
-        return word.to_owned();
+        return std::borrow::Cow::Borrowed(word);
     }
     let chars: Vec<char> = word.chars().collect();
     let mut out = String::new();
@@ -355,7 +356,7 @@ pub(crate) fn romanize_word(word: &str, family_position: bool) -> String {
         }
         i = j;
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -4,8 +4,18 @@ use unicode_normalization::UnicodeNormalization;
 /// NFKC, transliteration of any script to Latin (`deunicode`, which also drops
 /// diacritics), lower case, and every run of non-alphanumeric characters to one space.
 pub(crate) fn fold(s: &str) -> String {
+    // ASCII text is its own NFKC form and its own transliteration: most names, streets
+    // and cities in most samples are ASCII, and skipping both steps (and their two
+    // allocations) for them is a tenth of normalization's time.
+    if s.is_ascii() {
+        return fold_latin(s);
+    }
     let nfkc: String = s.nfkc().collect();
-    let latin = deunicode::deunicode(&nfkc);
+    fold_latin(&deunicode::deunicode(&nfkc))
+}
+
+/// [`fold`]'s last step, on text already in Latin letters.
+fn fold_latin(latin: &str) -> String {
     let mut out = String::with_capacity(latin.len());
     let mut pending_space = false;
     for c in latin.chars() {
@@ -35,6 +45,15 @@ pub(crate) fn is_cjk(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The ASCII shortcut gives what NFKC and transliteration would have given.
+        #[test]
+        fn ascii_shortcut_is_the_general_path(s in "[ -~\t]{0,40}") {
+            let general = fold_latin(&deunicode::deunicode(&s.nfkc().collect::<String>()));
+            proptest::prop_assert_eq!(fold(&s), general);
+        }
+    }
 
     #[test]
     fn folds_case_diacritics_and_scripts() {
