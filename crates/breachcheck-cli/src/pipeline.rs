@@ -389,6 +389,8 @@ pub(crate) fn build(
         .transpose()?;
     builder.set_recipe(recipe);
     let (mut skipped, mut quarantined) = (0u64, 0u64);
+    // A normalized batch waiting to be added to the segment (lines and tags).
+    let mut pending: Option<(Vec<u64>, Vec<TaggedRecord>)> = None;
     for (i, input) in inputs.iter().enumerate() {
         let spooled;
         let (path, name, location) = match input {
@@ -438,12 +440,18 @@ pub(crate) fn build(
             None,
             |batch, roles| {
                 let Some(audit) = audit.as_mut() else {
-                    let tagged = tag_batch(&normalizer, roles, &batch);
-                    for (r, t) in batch.iter().zip(&tagged) {
-                        if !builder.add(r.line, t) {
-                            skipped += 1;
-                        }
-                    }
+                    // The previous batch goes into the segment (sequential) while this one
+                    // is normalized, so the pool does not wait for the builder.
+                    let previous = pending.take();
+                    let (tagged, ()) = rayon::join(
+                        || tag_batch(&normalizer, roles, &batch),
+                        || {
+                            if let Some((lines, tagged)) = previous {
+                                skipped += add_tagged(&mut builder, &lines, &tagged);
+                            }
+                        },
+                    );
+                    pending = Some((batch.iter().map(|r| r.line).collect(), tagged));
                     return Ok(());
                 };
                 let observed = audit_batch(&normalizer, roles, &batch, true);
@@ -459,6 +467,9 @@ pub(crate) fn build(
             },
             |_| quarantined += 1,
         )?;
+        if let Some((lines, tagged)) = pending.take() {
+            skipped += add_tagged(&mut builder, &lines, &tagged);
+        }
         pb.finish_and_clear();
     }
     if builder.is_empty() {
@@ -477,6 +488,18 @@ pub(crate) fn build(
         segment,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Adds a normalized batch (with its source lines) to the segment; returns how many
+/// records were empty and skipped.
+fn add_tagged(builder: &mut SegmentBuilder, lines: &[u64], tagged: &[TaggedRecord]) -> u64 {
+    let mut skipped = 0;
+    for (line, t) in lines.iter().zip(tagged) {
+        if !builder.add(*line, t) {
+            skipped += 1;
+        }
+    }
+    skipped
 }
 
 /// A batch's audit values (see [`audit_values`]) in parallel, in order, with each

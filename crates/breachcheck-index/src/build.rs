@@ -15,10 +15,33 @@ use sha2::Digest;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Postings held in memory before a sorted run is spilled (16 bytes each: 256 MiB).
+/// Postings held in memory before a sorted run is spilled (16 bytes each: 256 MiB; twice
+/// that while the previous run is still being written).
 const DEFAULT_BUDGET: usize = 16 << 20;
 /// Bytes of one posting in a spilled run: tag u64, record u32.
 const RUN_POSTING: usize = 12;
+
+/// A posting run being sorted and written: the run (its file and length) and the emptied
+/// buffer, handed back for reuse.
+type SpillJob = std::thread::JoinHandle<(
+    std::io::Result<(std::fs::File, u64)>,
+    Vec<(u64, u32)>,
+)>;
+
+/// Sorts `postings`, drops repeats and writes them to a temporary file as one run,
+/// rewound for reading.
+fn write_run(postings: &mut Vec<(u64, u32)>) -> std::io::Result<(std::fs::File, u64)> {
+    postings.sort_unstable();
+    postings.dedup();
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
+    for (tag, rec) in postings.iter() {
+        w.write_all(&tag.to_le_bytes())?;
+        w.write_all(&rec.to_le_bytes())?;
+    }
+    let mut f = w.into_inner().map_err(|e| e.into_error())?;
+    std::io::Seek::rewind(&mut f)?;
+    Ok((f, postings.len() as u64))
+}
 
 /// What [`SegmentBuilder::add_record`] did with a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,8 +57,8 @@ pub enum Added {
 /// Builds one segment — one snapshot of one system, or a canary set — and makes it live.
 ///
 /// Memory is bounded whatever the input size: record rows go straight to a spool file,
-/// postings are sorted in a bounded buffer and spilled as sorted runs that
-/// [`SegmentBuilder::commit`] merges. For a system that already has snapshots, a record
+/// postings collect in a bounded buffer that is sorted and spilled as a run on a thread of
+/// its own while the next buffer fills, and [`SegmentBuilder::commit`] merges the runs. For a system that already has snapshots, a record
 /// whose content is unchanged since the latest one is *carried* (not stored again), and
 /// records that disappeared are listed as removed: a snapshot that differs by 1% costs
 /// about 1% of a full copy. The builder holds the index lock from [`SegmentBuilder::new`]
@@ -58,6 +81,10 @@ pub struct SegmentBuilder {
     blocks: Vec<(u64, u64)>,
     prev_row: u64,
     postings: Vec<(u64, u32)>,
+    /// The run being sorted and written in the background, if any.
+    spilling: Option<SpillJob>,
+    /// The buffer the last finished spill handed back, reused for the next one.
+    spare: Vec<(u64, u32)>,
     runs: Vec<(std::fs::File, u64)>,
     budget: usize,
     previous: Option<LiveSet>,
@@ -143,6 +170,8 @@ impl SegmentBuilder {
             blocks: Vec::new(),
             prev_row: 0,
             postings: Vec::new(),
+            spilling: None,
+            spare: Vec::new(),
             runs: Vec::new(),
             budget: DEFAULT_BUDGET,
             previous,
@@ -233,27 +262,48 @@ impl SegmentBuilder {
         Added::Stored
     }
 
-    /// Sorts the buffered postings and writes them as one run.
+    /// Hands the buffered postings to a thread that sorts them and writes them as one run,
+    /// after the previous run is done: sorting 16M postings takes about a second and a half
+    /// of one core, which the thread pool normalizing the next records would otherwise
+    /// spend waiting (a 100M-record build spills about sixty times). Runs keep their order.
     fn spill(&mut self) {
-        self.postings.sort_unstable();
-        self.postings.dedup();
-        let run = tempfile::tempfile().and_then(|f| {
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-            for (tag, rec) in &self.postings {
-                w.write_all(&tag.to_le_bytes())?;
-                w.write_all(&rec.to_le_bytes())?;
-            }
-            let mut f = w.into_inner().map_err(|e| e.into_error())?;
-            std::io::Seek::rewind(&mut f)?;
-            Ok(f)
-        });
-        match run {
-            Ok(f) => self.runs.push((f, self.postings.len() as u64)),
+        self.finish_spill();
+        let mut postings = std::mem::replace(&mut self.postings, std::mem::take(&mut self.spare));
+        let job = std::thread::Builder::new()
+            .name("posting-run".into())
+            .spawn(move || {
+                let run = write_run(&mut postings);
+                postings.clear();
+                (run, postings)
+            });
+        match job {
+            Ok(job) => self.spilling = Some(job),
             Err(e) => {
                 self.error.get_or_insert(e);
             }
         }
-        self.postings.clear();
+    }
+
+    /// Waits for the run being written, if any, and files it (or its error).
+    fn finish_spill(&mut self) {
+        let Some(job) = self.spilling.take() else {
+            return;
+        };
+        match job.join() {
+            Ok((run, buffer)) => {
+                self.spare = buffer;
+                match run {
+                    Ok(run) => self.runs.push(run),
+                    Err(e) => {
+                        self.error.get_or_insert(e);
+                    }
+                }
+            }
+            Err(_) => {
+                self.error
+                    .get_or_insert(std::io::Error::other("writing a posting run failed"));
+            }
+        }
     }
 
     /// Records of this snapshot added so far (stored and carried).
@@ -270,9 +320,10 @@ impl SegmentBuilder {
     /// fsynced and renamed, then the manifest likewise, so a crash at any point leaves the
     /// previous index intact (at worst an unreferenced temporary file remains).
     pub fn commit(mut self) -> Result<SegmentMeta> {
-        if !self.postings.is_empty() || self.runs.is_empty() {
+        if !self.postings.is_empty() || (self.runs.is_empty() && self.spilling.is_none()) {
             self.spill();
         }
+        self.finish_spill();
         if let Some(e) = self.error.take() {
             return Err(io_err(&self.dir)(e));
         }
