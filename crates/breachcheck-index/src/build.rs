@@ -23,10 +23,7 @@ const RUN_POSTING: usize = 12;
 
 /// A posting run being sorted and written: the run (its file and length) and the emptied
 /// buffer, handed back for reuse.
-type SpillJob = std::thread::JoinHandle<(
-    std::io::Result<(std::fs::File, u64)>,
-    Vec<(u64, u32)>,
-)>;
+type SpillJob = std::thread::JoinHandle<(std::io::Result<(std::fs::File, u64)>, Vec<(u64, u32)>)>;
 
 /// Sorts `postings`, drops repeats and writes them to a temporary file as one run,
 /// rewound for reading.
