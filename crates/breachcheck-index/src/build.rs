@@ -55,10 +55,10 @@ pub enum Added {
 ///
 /// Memory is bounded whatever the input size: record rows go straight to a spool file,
 /// postings collect in a bounded buffer that is sorted and spilled as a run on a thread of
-/// its own while the next buffer fills, and [`SegmentBuilder::commit`] merges the runs. For a system that already has snapshots, a record
-/// whose content is unchanged since the latest one is *carried* (not stored again), and
-/// records that disappeared are listed as removed: a snapshot that differs by 1% costs
-/// about 1% of a full copy. The builder holds the index lock from [`SegmentBuilder::new`]
+/// its own while the next buffer fills, and [`SegmentBuilder::commit`] merges the runs.
+/// For a system that already has snapshots, a record whose content is unchanged since the
+/// latest one is *carried* (not stored again), and records that disappeared are listed as
+/// removed: a snapshot that differs by 1% costs about 1% of a full copy. The builder holds the index lock from [`SegmentBuilder::new`]
 /// to [`SegmentBuilder::commit`], so a second build is refused at once, not after an hour.
 #[derive(Debug)]
 pub struct SegmentBuilder {

@@ -313,7 +313,7 @@ fn is_greek(c: char) -> bool {
     matches!(c as u32, 0x0370..=0x03FF | 0x1F00..=0x1FFF)
 }
 
-/// Replaces kana, Hangul and Greek runs of one word by their standard romanization;
+/// Replaces kana, Hangul, Greek and Devanagari runs of one word by their standard romanization;
 /// `family_position` marks a word that is a family name (for Korean customary spellings).
 pub(crate) fn romanize_word(word: &str, family_position: bool) -> std::borrow::Cow<'_, str> {
     if word.is_ascii()
