@@ -49,9 +49,10 @@ impl FuzzyKind {
         match field {
             MatchField::Name => FuzzyKind::BigramsTokens,
             MatchField::Address | MatchField::City => FuzzyKind::Bigrams,
-            MatchField::BirthDate | MatchField::PostalCode | MatchField::CustomerId => {
-                FuzzyKind::Positional
-            }
+            MatchField::BirthDate
+            | MatchField::PostalCode
+            | MatchField::CustomerId
+            | MatchField::NationalId => FuzzyKind::Positional,
             _ => FuzzyKind::None,
         }
     }
@@ -77,7 +78,7 @@ pub(crate) struct FuzzyTables {
     /// Bit for an ASCII bigram (below the field's filter width), one table per field.
     bigram: [Zeroizing<Vec<u8>>; 3],
     /// 4-bit symbol for (position, ASCII char), one table per positional field.
-    positional: [Zeroizing<Vec<u8>>; 3],
+    positional: [Zeroizing<Vec<u8>>; 4],
     /// Byte for an ASCII bigram of a name token, folded into the token's 8-bit hash.
     token: Zeroizing<Vec<u8>>,
     /// Key for bigrams outside ASCII (rare after transliteration).
@@ -108,6 +109,7 @@ impl FuzzyTables {
             xof(b"fuzzy positional birth_date", POSITIONS * 128),
             xof(b"fuzzy positional postal_code", POSITIONS * 128),
             xof(b"fuzzy positional customer_id", POSITIONS * 128),
+            xof(b"fuzzy positional national_id", POSITIONS * 128),
         ];
         for t in &mut positional {
             t.iter_mut().for_each(|b| *b &= 15);
@@ -155,6 +157,7 @@ impl FuzzyTables {
                 let table = match f {
                     MatchField::PostalCode => &self.positional[1],
                     MatchField::CustomerId => &self.positional[2],
+                    MatchField::NationalId => &self.positional[3],
                     _ => &self.positional[0],
                 };
                 let mut chars = canonical.chars().filter(|c| c.is_alphanumeric());

@@ -36,7 +36,7 @@ pub use tag::{BlockKind, KeyError, SecretKey, Tag, TagDomain, Tagger, KEY_LEN};
 /// Version of the normalization rule set. Index, probe and every artifact record it; an
 /// index built under one version is refused by a binary of another, because the same
 /// value would yield different tags and silently match nothing.
-pub const RULES_VERSION: u32 = 5;
+pub const RULES_VERSION: u32 = 6;
 
 /// The tool's own version, recorded in reports for reproducibility.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

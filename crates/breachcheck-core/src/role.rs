@@ -39,6 +39,10 @@ pub enum FieldRole {
     OrderId,
     /// Login name.
     Username,
+    /// A national identifier: social security, tax, passport or identity-card number. It
+    /// names one person, but many services hold it, so it is never evidence that only the
+    /// company could have supplied the line.
+    NationalId,
     /// A password hash (never indexed: it is a secret, not an identity).
     PasswordHash,
     /// A column to leave alone.
@@ -47,7 +51,7 @@ pub enum FieldRole {
 
 impl FieldRole {
     /// Every role, in contract order.
-    pub const ALL: [FieldRole; 18] = [
+    pub const ALL: [FieldRole; 19] = [
         FieldRole::Email,
         FieldRole::Phone,
         FieldRole::FirstName,
@@ -64,6 +68,7 @@ impl FieldRole {
         FieldRole::CustomerId,
         FieldRole::OrderId,
         FieldRole::Username,
+        FieldRole::NationalId,
         FieldRole::PasswordHash,
         FieldRole::Ignore,
     ];
@@ -87,6 +92,7 @@ impl FieldRole {
             FieldRole::CustomerId => "customer_id",
             FieldRole::OrderId => "order_id",
             FieldRole::Username => "username",
+            FieldRole::NationalId => "national_id",
             FieldRole::PasswordHash => "password_hash",
             FieldRole::Ignore => "ignore",
         }
@@ -146,15 +152,18 @@ pub enum MatchField {
     /// non-Latin script: two names that transliterate alike but are written differently
     /// (王/汪 both "wang") are different names.
     NameNative = 11,
+    /// National identifier (social security, tax, passport number): letters and digits,
+    /// upper-cased. Identifying, but held by many services besides the company.
+    NationalId = 12,
 }
 
 impl MatchField {
     /// Number of fields; the width of per-record field arrays.
-    pub const COUNT: usize = 12;
+    pub const COUNT: usize = 13;
     /// Mask with every field's bit set.
     pub const ALL_BITS: u16 = (1 << Self::COUNT) - 1;
     /// Every field, in index order (the order of the on-disk record table).
-    pub const ALL: [MatchField; 12] = [
+    pub const ALL: [MatchField; 13] = [
         MatchField::Email,
         MatchField::Phone,
         MatchField::Name,
@@ -167,6 +176,7 @@ impl MatchField {
         MatchField::CustomerId,
         MatchField::OrderId,
         MatchField::NameNative,
+        MatchField::NationalId,
     ];
 
     /// Position in per-record arrays and bit in agreement masks.
@@ -200,6 +210,7 @@ impl MatchField {
                 | MatchField::Address
                 | MatchField::BirthDate
                 | MatchField::Username
+                | MatchField::NationalId
         )
     }
 
@@ -232,6 +243,7 @@ impl MatchField {
             MatchField::CustomerId => "customer_id",
             MatchField::OrderId => "order_id",
             MatchField::NameNative => "name_native",
+            MatchField::NationalId => "national_id",
         }
     }
 }

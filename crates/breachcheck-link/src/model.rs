@@ -188,6 +188,7 @@ impl Default for LinkageModel {
                 MatchField::CustomerId => 16.0,
                 MatchField::OrderId => 16.0,
                 MatchField::NameNative => 12.0,
+                MatchField::NationalId => 20.0,
             };
             let i = f.index();
             let fuzzy = FuzzyKind::of(f) != FuzzyKind::None;

@@ -180,6 +180,7 @@ impl Normalizer {
             MatchField::Username => &[R::Username],
             MatchField::CustomerId => &[R::CustomerId],
             MatchField::OrderId => &[R::OrderId],
+            MatchField::NationalId => &[R::NationalId],
         }
     }
 
@@ -339,6 +340,12 @@ impl Normalizer {
                 }
             }
         }
+        if let Some(raw) = c.get(FieldRole::NationalId) {
+            let v = national_id(raw);
+            if !v.is_empty() {
+                set(&mut out, observe, MatchField::NationalId, &v, raw, false);
+            }
+        }
         if tag {
             self.add_blocks(&mut out, phonetic);
         }
@@ -356,6 +363,7 @@ impl Normalizer {
             MatchField::Username,
             MatchField::CustomerId,
             MatchField::OrderId,
+            MatchField::NationalId,
         ] {
             if let Some(t) = out.field(f) {
                 out.blocks.push((BlockKind::Field(f), t.canonical));
@@ -414,6 +422,16 @@ pub(crate) fn identifier(raw: &str) -> String {
     } else {
         stripped.to_owned()
     }
+}
+
+/// National identifiers compare on their letters and digits only, upper-cased: an SSN is
+/// written `123-45-6789`, `123 45 6789` or `123456789` by different systems. Leading zeros
+/// are kept (they are part of the number, unlike a padded internal id).
+pub(crate) fn national_id(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// Cells that stand for "no value" in exports and dumps: `NULL`, `\N`, `N/A`, `None`, `-`…

@@ -94,6 +94,14 @@ pub fn canonical_value(
                 Ok(v)
             }
         }
+        FieldRole::NationalId => {
+            let v = crate::record::national_id(raw);
+            if v.is_empty() {
+                Err(Invalid::Nothing)
+            } else {
+                Ok(v)
+            }
+        }
         FieldRole::PasswordHash | FieldRole::Ignore => Err(Invalid::NotNormalized(role)),
     }
 }
