@@ -63,7 +63,7 @@ impl fmt::Debug for SecretKey {
 
 /// A keyed 64-bit tag standing for one canonical or raw value. 64 bits keep false matches
 /// below 1e-9 per lookup against 10^8 tags while keeping the index compact.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Tag(pub u64);
 
 impl Tag {

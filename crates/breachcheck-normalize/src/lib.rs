@@ -25,6 +25,7 @@ pub mod address;
 pub mod country;
 pub mod date;
 pub mod email;
+pub mod form;
 pub mod name;
 pub mod phone;
 mod record;
@@ -33,5 +34,8 @@ mod script;
 mod text;
 mod value;
 
-pub use record::{is_null_placeholder, FieldTags, Normalizer, PartHints, Signals, TaggedRecord};
+pub use record::{
+    is_null_placeholder, FieldTags, Normalizer, PartHints, Signals, TaggedRecord,
+    MAX_PHONE_ALTERNATES,
+};
 pub use value::{canonical_value, Invalid};

@@ -32,6 +32,11 @@ pub struct CanonicalPhone {
     pub valid: bool,
     /// Whether the number is a mobile number (or could be one).
     pub mobile: bool,
+    /// Country calling code (49 for Germany).
+    pub country_code: u16,
+    /// Whether the text carried its country code (`+…`, `00…`): then no region was needed
+    /// to read it.
+    pub international: bool,
 }
 
 /// Parses and canonicalizes `raw`; `region` is used for numbers written without a
@@ -88,6 +93,8 @@ pub fn canonical(raw: &str, region: Option<Region>) -> Option<CanonicalPhone> {
             e164,
             valid,
             mobile,
+            country_code: u16::try_from(number.country_code).unwrap_or(0),
+            international: s.starts_with('+'),
         })
     })
 }

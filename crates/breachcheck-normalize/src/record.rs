@@ -20,6 +20,8 @@ pub struct FieldTags {
     /// Keyed fuzzy encoding of the canonical value ([`breachcheck_core::fuzzy`]); 0 for
     /// fields compared exactly only.
     pub fuzzy: u64,
+    /// How the raw form was written ([`crate::form::class`]); 0 unless `quirky`.
+    pub form: u8,
 }
 
 /// Data-quality signals of one record, counted per sample to recognise generated data.
@@ -48,7 +50,24 @@ pub struct TaggedRecord {
     pub blocks: Vec<(BlockKind, Tag)>,
     /// Data-quality signals.
     pub signals: Signals,
+    /// Other valid readings of a national-format phone number written without a country
+    /// (canonical tags; `Tag(0)` marks an empty slot): a directory of many nationalities
+    /// without a country column cannot say whose number "0612345678" is, so every region
+    /// the record or the company makes plausible is tried and the comparison takes the
+    /// reading a record agrees with.
+    pub phone_alternates: [Tag; MAX_PHONE_ALTERNATES],
+    /// Country calling code of the phone number (0 when there is none): counted per index
+    /// segment, so a verify knows which regions the company's customers' numbers are from.
+    pub phone_code: u16,
+    /// Tags of a neighbour of each internal identifier (customer id, order id: the same id
+    /// with its last character changed; `Tag(0)` when absent). Looked up, never compared:
+    /// how often a neighbour of the sample's ids exists in the index says how dense the id
+    /// space is, i.e. how likely a made-up id is to hit a real one.
+    pub id_neighbours: [Tag; 2],
 }
+
+/// Most alternative readings kept for a phone number without a country.
+pub const MAX_PHONE_ALTERNATES: usize = 3;
 
 impl TaggedRecord {
     /// Tags of `field`, if the record has it.
@@ -90,7 +109,13 @@ pub struct PartHints {
 pub struct Normalizer {
     tagger: Tagger,
     default_region: Option<Region>,
+    /// Regions of the company's customers' numbers, most common first (see
+    /// [`Normalizer::with_phone_regions`]).
+    phone_regions: Vec<Region>,
 }
+
+/// Most regions tried for a phone number without a country.
+const MAX_PHONE_REGIONS: usize = 8;
 
 /// Cells of one record gathered by role (first non-empty cell of each role wins).
 #[derive(Default)]
@@ -111,7 +136,17 @@ impl Normalizer {
         Normalizer {
             tagger,
             default_region,
+            phone_regions: Vec::new(),
         }
+    }
+
+    /// Also tries `regions` (the regions the company's records use, most common first; at
+    /// most eight are tried) for national-format phone numbers of records without a
+    /// country: the sample's lines are compared with the company's records, so the
+    /// company's own regions are where a national number most plausibly belongs.
+    pub fn with_phone_regions(mut self, regions: Vec<Region>) -> Self {
+        self.phone_regions = regions;
+        self
     }
 
     /// Normalizes and tags one record. `roles[i]` is the role of `cells[i]`; extra cells
@@ -214,6 +249,11 @@ impl Normalizer {
             }
             let quirky = quirky && f.carries_quirks();
             out.fields[f.index()] = Some(FieldTags {
+                form: if quirky {
+                    crate::form::class(f, raw)
+                } else {
+                    0
+                },
                 canonical: self.tagger.field(f, canonical),
                 // Only a quirky raw form is ever compared (and stored): skip the hash
                 // otherwise.
@@ -241,23 +281,26 @@ impl Normalizer {
             }
         }
         if let Some(raw) = c.get(FieldRole::Phone) {
-            let region = country
+            let script = || {
+                [
+                    FieldRole::FullName,
+                    FieldRole::LastName,
+                    FieldRole::FirstName,
+                ]
+                .iter()
+                .find_map(|r| c.get(*r).and_then(name::script_region))
                 .and_then(country::region)
-                .or_else(|| {
-                    [
-                        FieldRole::FullName,
-                        FieldRole::LastName,
-                        FieldRole::FirstName,
-                    ]
-                    .iter()
-                    .find_map(|r| c.get(*r).and_then(name::script_region))
-                    .and_then(country::region)
-                })
-                .or(hints.region)
-                .or(self.default_region);
-            match phone::canonical(raw, region) {
+            };
+            let readings = match country.and_then(country::region) {
+                // The record says where the person lives: its region alone.
+                Some(r) => phone::canonical(raw, Some(r)).into_iter().collect(),
+                None => self.phone_readings(raw, script(), hints.region),
+            };
+            let mut readings = readings.into_iter();
+            match readings.next() {
                 Some(p) => {
                     out.signals.phone_invalid = !p.valid;
+                    out.phone_code = p.country_code;
                     set(
                         &mut out,
                         observe,
@@ -266,6 +309,11 @@ impl Normalizer {
                         raw,
                         raw != p.e164,
                     );
+                    if tag {
+                        for (slot, alt) in out.phone_alternates.iter_mut().zip(readings) {
+                            *slot = self.tagger.field(MatchField::Phone, &alt.e164);
+                        }
+                    }
                 }
                 None => out.signals.phone_invalid = true,
             }
@@ -337,6 +385,10 @@ impl Normalizer {
                 let v = identifier(raw);
                 if !v.is_empty() {
                     set(&mut out, observe, field, &v, raw, false);
+                    let slot = usize::from(field == MatchField::OrderId);
+                    if let (true, Some(n)) = (tag, neighbour(&v)) {
+                        out.id_neighbours[slot] = self.tagger.field(field, &n);
+                    }
                 }
             }
         }
@@ -350,6 +402,55 @@ impl Normalizer {
             self.add_blocks(&mut out, phonetic);
         }
         out
+    }
+
+    /// Readings of a phone number of a record without a country: a number written with its
+    /// country code has one; a national-format one is read in each plausible region — the
+    /// name's script, the sample part's dominant region, the default, then the company's
+    /// regions — and every *valid* reading is kept, the first as the canonical value (the
+    /// first reading at all when none is valid, so a copy still reproduces an impossible
+    /// number).
+    fn phone_readings(
+        &self,
+        raw: &str,
+        script: Option<Region>,
+        hint: Option<Region>,
+    ) -> Vec<phone::CanonicalPhone> {
+        let mut regions: Vec<Region> = Vec::new();
+        for r in [script, hint, self.default_region]
+            .into_iter()
+            .flatten()
+            .chain(self.phone_regions.iter().copied())
+        {
+            if !regions.contains(&r) && regions.len() < MAX_PHONE_REGIONS {
+                regions.push(r);
+            }
+        }
+        let first = phone::canonical(raw, regions.first().copied());
+        if first.as_ref().is_some_and(|p| p.international) || regions.len() < 2 {
+            return first.into_iter().collect();
+        }
+        let mut valid: Vec<phone::CanonicalPhone> = Vec::new();
+        for (i, r) in regions.iter().enumerate() {
+            let reading = if i == 0 {
+                first.clone()
+            } else {
+                phone::canonical(raw, Some(*r))
+            };
+            if let Some(p) = reading.filter(|p| p.valid) {
+                if !valid.iter().any(|v| v.e164 == p.e164) {
+                    valid.push(p);
+                }
+                if valid.len() > MAX_PHONE_ALTERNATES {
+                    break;
+                }
+            }
+        }
+        if valid.is_empty() {
+            first.into_iter().collect()
+        } else {
+            valid
+        }
     }
 
     /// Blocking tags: selective fields alone, and pairs of fields (see [`BlockKind`]) so
@@ -368,6 +469,9 @@ impl Normalizer {
             if let Some(t) = out.field(f) {
                 out.blocks.push((BlockKind::Field(f), t.canonical));
             }
+        }
+        for alt in out.phone_alternates.into_iter().filter(|t| t.0 != 0) {
+            out.blocks.push((BlockKind::Field(MatchField::Phone), alt));
         }
         let dob = out.field(MatchField::BirthDate).map(|t| t.canonical);
         let postal = out.field(MatchField::PostalCode).map(|t| t.canonical);
@@ -422,6 +526,26 @@ pub(crate) fn identifier(raw: &str) -> String {
     } else {
         stripped.to_owned()
     }
+}
+
+/// The same identifier with its last letter or digit moved on by one ("c0012345" →
+/// "c0012346", "ab12z" → "ab12a"): a plausible made-up id next to a real one. `None` for
+/// an id without a letter or digit.
+fn neighbour(id: &str) -> Option<String> {
+    let (at, c) = id
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_ascii_alphanumeric())?;
+    let next = match c {
+        '9' => '0',
+        'z' => 'a',
+        c => char::from(c as u8 + 1),
+    };
+    let mut out = String::with_capacity(id.len());
+    out.push_str(&id[..at]);
+    out.push(next);
+    out.push_str(&id[at + c.len_utf8()..]);
+    Some(out)
 }
 
 /// National identifiers compare on their letters and digits only, upper-cased: an SSN is
@@ -669,6 +793,56 @@ mod tests {
         );
         assert!(r.field(MatchField::Phone).is_some_and(|t| !t.quirky));
         assert!(r.signals.email_invalid && !r.signals.phone_invalid);
+    }
+
+    #[test]
+    fn national_numbers_without_a_country_are_read_in_every_plausible_region() {
+        let tagger = Tagger::new(&SecretKey::from_bytes([3; 32]));
+        let regions: Vec<Region> = ["DE", "FR", "ES"]
+            .iter()
+            .filter_map(|r| country::region(r))
+            .collect();
+        let n = Normalizer::new(tagger.clone(), country::region("DE")).with_phone_regions(regions);
+        // A French mobile number in national format, in a directory without a country.
+        let r = n.tag_record(
+            &[FieldRole::FullName, FieldRole::Phone],
+            &["Dupont, Marie", "06 12 34 56 78"],
+        );
+        let french = tagger.field(MatchField::Phone, "+33612345678");
+        let phone = r.field(MatchField::Phone).expect("phone");
+        assert!(
+            phone.canonical == french || r.phone_alternates.contains(&french),
+            "the French reading is kept"
+        );
+        assert!(!r.signals.phone_invalid, "a valid reading exists");
+        assert!(r
+            .blocks
+            .contains(&(BlockKind::Field(MatchField::Phone), french)));
+        // A country column settles the region: no other reading.
+        let r = n.tag_record(
+            &[FieldRole::Phone, FieldRole::Country],
+            &["06 12 34 56 78", "FR"],
+        );
+        assert_eq!(
+            r.field(MatchField::Phone).map(|t| t.canonical),
+            Some(french)
+        );
+        assert!(r.phone_alternates.iter().all(|t| t.0 == 0));
+        assert_eq!(r.phone_code, 33);
+    }
+
+    #[test]
+    fn id_neighbours_change_the_last_character() {
+        assert_eq!(neighbour("c0012345").as_deref(), Some("c0012346"));
+        assert_eq!(neighbour("ab12z").as_deref(), Some("ab12a"));
+        assert_eq!(neighbour("o-1239-").as_deref(), Some("o-1230-"));
+        assert_eq!(neighbour("--"), None);
+        let r = n().tag_record(&[FieldRole::CustomerId], &["C0012345"]);
+        assert_ne!(r.id_neighbours[0], Tag(0));
+        assert_ne!(
+            Some(r.id_neighbours[0]),
+            r.field(MatchField::CustomerId).map(|t| t.canonical)
+        );
     }
 
     #[test]
