@@ -14,10 +14,12 @@
 
 mod noise;
 mod people;
+pub mod scenario;
 mod write;
 
 pub use noise::seller_noise;
 pub use people::{leak_sample, people_stream, recycled_sample, Person, Population};
+pub use scenario::{Company, CompanyParams, Story, StoryKind, StoryOptions, Truth};
 pub use write::{write_table, Table, TableFormat};
 
 /// How an internal system stores its customers: its columns and its formatting habits.

@@ -5,26 +5,26 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use rlibphonenumber::{PhoneNumberFormat, PhoneNumberType, Region, PHONE_NUMBER_UTIL};
 
-type Pair = (&'static str, &'static str);
+pub(crate) type Pair = (&'static str, &'static str);
 
 /// One country's generators: (ISO code, display name, mail domains, given names, family
 /// names, streets, cities, family-name-first, street number before name, postal format).
-struct Country {
-    iso: &'static str,
-    display: &'static str,
-    domains: &'static [&'static str],
-    first: &'static [Pair],
-    last: &'static [Pair],
-    streets: &'static [&'static str],
-    cities: &'static [&'static str],
-    family_first: bool,
-    number_first: bool,
-    postal: fn(&mut StdRng) -> String,
+pub(crate) struct Country {
+    pub(crate) iso: &'static str,
+    pub(crate) display: &'static str,
+    pub(crate) domains: &'static [&'static str],
+    pub(crate) first: &'static [Pair],
+    pub(crate) last: &'static [Pair],
+    pub(crate) streets: &'static [&'static str],
+    pub(crate) cities: &'static [&'static str],
+    pub(crate) family_first: bool,
+    pub(crate) number_first: bool,
+    pub(crate) postal: fn(&mut StdRng) -> String,
 }
 
 /// `x` written with at least `min` digits, scrambled by a bijection on the numbers of that
 /// many digits (multiplication by a unit modulo 10^d), so distinct `x` give distinct strings.
-fn unique_digits(x: u64, min: usize) -> String {
+pub(crate) fn unique_digits(x: u64, min: usize) -> String {
     let mut d = min.max(1);
     while d < 19 && x >= 10u64.pow(d as u32) {
         d += 1;
@@ -34,13 +34,13 @@ fn unique_digits(x: u64, min: usize) -> String {
     format!("{v:0d$}")
 }
 
-fn digits(r: &mut StdRng, n: usize) -> String {
+pub(crate) fn digits(r: &mut StdRng, n: usize) -> String {
     (0..n)
         .map(|_| char::from(b'0' + r.random_range(0..10u8)))
         .collect()
 }
 
-fn letters(r: &mut StdRng, n: usize) -> String {
+pub(crate) fn letters(r: &mut StdRng, n: usize) -> String {
     (0..n)
         .map(|_| char::from(b'A' + r.random_range(0..26u8)))
         .collect()
@@ -50,7 +50,7 @@ macro_rules! latin {
     ($($s:literal),*) => { &[$(($s, $s)),*] };
 }
 
-static COUNTRIES: &[Country] = &[
+pub(crate) static COUNTRIES: &[Country] = &[
     Country {
         iso: "DE",
         display: "Germany",
@@ -540,15 +540,15 @@ static COUNTRIES: &[Country] = &[
 
 /// Contact data that can change between snapshots.
 #[derive(Clone, Debug)]
-struct Contact {
-    from: usize,
-    email: String,
+pub(crate) struct Contact {
+    pub(crate) from: usize,
+    pub(crate) email: String,
     /// E.164.
-    phone: String,
-    street: String,
-    house: u32,
-    postal: String,
-    city: String,
+    pub(crate) phone: String,
+    pub(crate) street: String,
+    pub(crate) house: u32,
+    pub(crate) postal: String,
+    pub(crate) city: String,
 }
 
 /// One synthetic customer.
@@ -556,23 +556,23 @@ struct Contact {
 pub struct Person {
     /// Stable serial number.
     pub serial: u64,
-    country: usize,
-    first: Pair,
-    last: Pair,
-    native: bool,
-    birth: (u32, u32, u32),
+    pub(crate) country: usize,
+    pub(crate) first: Pair,
+    pub(crate) last: Pair,
+    pub(crate) native: bool,
+    pub(crate) birth: (u32, u32, u32),
     /// Snapshot index the person joined at.
     pub joined: usize,
     /// Snapshot index the person left at (absent from it on).
     pub left: Option<usize>,
-    history: Vec<Contact>,
+    pub(crate) history: Vec<Contact>,
     /// Stable per-person draw deciding which systems hold them.
-    share_draw: u32,
-    caps_email: bool,
-    id_salt: u64,
+    pub(crate) share_draw: u32,
+    pub(crate) caps_email: bool,
+    pub(crate) id_salt: u64,
 }
 
-fn random_phone(r: &mut StdRng, iso: &str) -> String {
+pub(crate) fn random_phone(r: &mut StdRng, iso: &str) -> String {
     let Ok(region) = Region::from_code(iso) else {
         return format!("+1555{}", digits(r, 7));
     };
@@ -595,7 +595,7 @@ fn random_phone(r: &mut StdRng, iso: &str) -> String {
     example
 }
 
-fn format_phone(e164: &str, format: PhoneNumberFormat) -> String {
+pub(crate) fn format_phone(e164: &str, format: PhoneNumberFormat) -> String {
     PHONE_NUMBER_UTIL
         .parse(e164, None)
         .map(|p| p.format_as(format).into_owned())
@@ -603,7 +603,7 @@ fn format_phone(e164: &str, format: PhoneNumberFormat) -> String {
 }
 
 impl Person {
-    fn new(r: &mut StdRng, serial: u64, joined: usize) -> Self {
+    pub(crate) fn new(r: &mut StdRng, serial: u64, joined: usize) -> Self {
         let country = r.random_range(0..COUNTRIES.len());
         let c = &COUNTRIES[country];
         let first = *c.first.choose(r).unwrap_or(&("Alex", "Alex"));
@@ -631,7 +631,7 @@ impl Person {
         p
     }
 
-    fn new_contact(&self, r: &mut StdRng, from: usize) -> Contact {
+    pub(crate) fn new_contact(&self, r: &mut StdRng, from: usize) -> Contact {
         let c = &COUNTRIES[self.country];
         let first = deunicode::deunicode(self.first.1)
             .to_lowercase()
@@ -674,7 +674,7 @@ impl Person {
         }
     }
 
-    fn contact_at(&self, snapshot: usize) -> &Contact {
+    pub(crate) fn contact_at(&self, snapshot: usize) -> &Contact {
         self.history
             .iter()
             .rev()
@@ -687,7 +687,7 @@ impl Person {
         self.joined <= snapshot && self.left.is_none_or(|l| l > snapshot)
     }
 
-    fn names(&self) -> (&'static str, &'static str) {
+    pub(crate) fn names(&self) -> (&'static str, &'static str) {
         if self.native {
             (self.first.0, self.last.0)
         } else {
