@@ -185,7 +185,7 @@ impl MatchField {
     }
 
     /// Bit of this field in a `u16` agreement mask.
-    pub fn bit(self) -> u16 {
+    pub const fn bit(self) -> u16 {
         1 << (self as u16)
     }
 

@@ -87,6 +87,8 @@ pub struct SegmentBuilder {
     previous: Option<LiveSet>,
     recipe: Option<serde_json::Value>,
     audit: Option<(Vec<u8>, AuditSetMeta)>,
+    /// How the snapshot's records are written (every record added, carried ones too).
+    profile: crate::SegmentProfile,
     /// The first I/O error while spooling; reported by `commit` (so `add` stays infallible).
     error: Option<std::io::Error>,
 }
@@ -174,6 +176,7 @@ impl SegmentBuilder {
             previous,
             recipe: None,
             audit: None,
+            profile: crate::SegmentProfile::default(),
             error: None,
         })
     }
@@ -221,6 +224,7 @@ impl SegmentBuilder {
         if let Some(s) = self.sources.last_mut() {
             s.rows += 1;
         }
+        self.profile.add(rec);
         let row = RecordRow::from_tagged(rec, source_row);
         if let Some(prev) = &mut self.previous {
             if prev.take(row.content_digest()) {
@@ -382,6 +386,7 @@ impl SegmentBuilder {
                 }
                 None => None,
             },
+            profile: std::mem::take(&mut self.profile),
         };
         let mut manifest = self.manifest;
         manifest.segments.push(meta.clone());

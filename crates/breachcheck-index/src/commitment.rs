@@ -42,6 +42,9 @@ pub struct CommitmentLeaf {
     /// The audit OPRF public key the set was made with, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oprf_public_key: Option<String>,
+    /// SHA-256 of the segment's profile (how its records are written, counts only), hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 impl CommitmentLeaf {
@@ -54,6 +57,9 @@ impl CommitmentLeaf {
         // Segments without an audit set keep the leaf they always had.
         if let (Some(set), Some(pk)) = (&self.audit_set, &self.oprf_public_key) {
             leaf.push_str(&format!("\0audit={set}\0oprf={pk}"));
+        }
+        if let Some(p) = &self.profile {
+            leaf.push_str(&format!("\0profile={p}"));
         }
         leaf
     }
@@ -70,6 +76,7 @@ impl SegmentMeta {
             root: self.root.clone(),
             audit_set: self.audit.as_ref().map(|a| a.sha256.clone()),
             oprf_public_key: self.audit.as_ref().map(|a| a.oprf_public_key.clone()),
+            profile: (!self.profile.is_empty()).then(|| self.profile.digest()),
         }
     }
 }

@@ -56,8 +56,8 @@ mod segment;
 pub use build::{Added, SegmentBuilder};
 pub use commitment::{merkle_root, Commitment, CommitmentLeaf};
 pub use manifest::{
-    write_atomic, AuditSetMeta, Manifest, SegmentKind, SegmentMeta, SourceFile, AUDIT_DIR,
-    MANIFEST_FORMAT,
+    write_atomic, AuditSetMeta, Manifest, SegmentKind, SegmentMeta, SegmentProfile, SourceFile,
+    AUDIT_DIR, MANIFEST_FORMAT,
 };
 pub use segment::{Hit, RecordRow, Segment};
 

@@ -86,6 +86,63 @@ pub struct SegmentMeta {
     /// The segment's audit set (`index build --audit`), bound into the commitment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<AuditSetMeta>,
+    /// How the snapshot's records are written (counts only), bound into the commitment.
+    #[serde(default)]
+    pub profile: SegmentProfile,
+}
+
+/// How a snapshot's records are written, as counts: which fields they have, in which
+/// raw-form class each quirk-bearing field is written (`breachcheck_normalize::form`), and
+/// which country calling codes their phone numbers have. Never a value. The verdict reads
+/// it to weigh a reproduced raw form by how common that way of writing is, and verify to
+/// read phone numbers without a country in the company's own regions. Counted over every
+/// record of the snapshot (carried ones too), so a delta snapshot describes the whole
+/// system at that date.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentProfile {
+    /// Records counted.
+    pub records: u64,
+    /// Records having each field, by field name.
+    pub fields: std::collections::BTreeMap<String, u64>,
+    /// Per quirk-bearing field (by name), records per raw-form class (0: written as the
+    /// canonical value).
+    pub forms: std::collections::BTreeMap<String, std::collections::BTreeMap<u8, u64>>,
+    /// Records per phone country calling code.
+    pub phone_codes: std::collections::BTreeMap<u16, u64>,
+}
+
+impl SegmentProfile {
+    /// Counts one record.
+    pub fn add(&mut self, rec: &breachcheck_normalize::TaggedRecord) {
+        self.records += 1;
+        for (f, t) in rec.fields() {
+            *self.fields.entry(f.as_str().to_owned()).or_insert(0) += 1;
+            if f.carries_quirks() {
+                *self
+                    .forms
+                    .entry(f.as_str().to_owned())
+                    .or_default()
+                    .entry(t.form)
+                    .or_insert(0) += 1;
+            }
+        }
+        if rec.phone_code != 0 {
+            *self.phone_codes.entry(rec.phone_code).or_insert(0) += 1;
+        }
+    }
+
+    /// SHA-256 of the profile's JSON (maps in key order, so deterministic), hex: what the
+    /// commitment binds.
+    pub fn digest(&self) -> String {
+        use sha2::Digest;
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        breachcheck_core::hex(&sha2::Sha256::digest(&json))
+    }
+
+    /// Whether nothing was counted (an index built before profiles existed).
+    pub fn is_empty(&self) -> bool {
+        self.records == 0
+    }
 }
 
 /// An audit set: the OPRF evaluations of a segment's e-mails, phones and name+address

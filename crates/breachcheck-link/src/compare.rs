@@ -1,6 +1,7 @@
 //! Record-level comparison of a sample line with one candidate record.
 use crate::model::{Level, Levels, LinkageModel};
 use crate::pii_mask;
+use crate::profile::{FieldLevel, LineProfile, RawState, RAW_FIELDS};
 use breachcheck_core::{EvidenceClass, FuzzyKind, MatchField};
 use breachcheck_index::RecordRow;
 use breachcheck_normalize::TaggedRecord;
@@ -53,7 +54,14 @@ pub(crate) fn levels(rec: &TaggedRecord, row: &RecordRow) -> (Levels, u16) {
             continue;
         }
         let i = f.index();
-        out[i] = if row.canonical[i] == t.canonical.check() {
+        // A phone number without a country has other readings; the one the record holds
+        // is the line's.
+        let alternate = f == MatchField::Phone
+            && rec
+                .phone_alternates
+                .iter()
+                .any(|a| a.0 != 0 && a.check() == row.canonical[i]);
+        out[i] = if row.canonical[i] == t.canonical.check() || alternate {
             if t.quirky && row.quirky & f.bit() != 0 && row.raw[i] == t.raw.check() {
                 raw_agree |= f.bit();
             }
@@ -125,7 +133,6 @@ pub(crate) fn compare(
     let agree_pii = agree & pii;
     let ids = MatchField::CustomerId.bit() | MatchField::OrderId.bit();
     let contact = MatchField::Email.bit() | MatchField::Phone.bit() | MatchField::Username.bit();
-    let selective = contact | ids;
     let identifying = MatchField::ALL
         .into_iter()
         .filter(|f| f.is_identifying())
@@ -136,11 +143,22 @@ pub(crate) fn compare(
         EvidenceClass::None
     } else if agree == 0 {
         EvidenceClass::Partial
-    } else if is_canary && (agree & selective != 0 || agree_pii.count_ones() >= 2) {
+    } else if is_canary
+        && (agree & MatchField::Email.bit() != 0 || agree_identifying.count_ones() >= 2)
+    {
+        // A canary's e-mail is its own (on the company's relay domain); anything else it
+        // carries — a phone in the company's range, a common name, an id — can be shared
+        // with real customers, so it takes two identifying fields.
         EvidenceClass::Canary
     } else if is_canary {
         EvidenceClass::Partial
-    } else if agree & ids != 0 && (near_identifying != 0 || agree_pii.count_ones() >= 2) {
+    } else if agree & ids != 0
+        && posterior >= FUZZY_POSTERIOR
+        && (near_identifying != 0 || agree_pii.count_ones() >= 2)
+    {
+        // An id hit counts only when the model, which weighs the hit by how dense the id
+        // space is, says the record is the line's person: in a dense space a made-up id
+        // names a real customer by chance.
         EvidenceClass::InternalId
     } else if pii.count_ones() >= 2 && agree_pii == pii && agree_identifying != 0 {
         if raw_agree != 0 {
@@ -180,4 +198,32 @@ pub(crate) fn compare(
         posterior,
         evidence,
     }
+}
+
+/// A line's per-field [`FieldLevel`]s against a record (packed as in
+/// [`LineProfile::levels`]) and the raw-form states of its quirk-bearing fields.
+pub(crate) fn profile_levels(rec: &TaggedRecord, row: &RecordRow, levels: &Levels) -> (u64, u16) {
+    let mut p = LineProfile::default();
+    for f in MatchField::ALL {
+        let line = rec.field(f);
+        let record_has = row.present & f.bit() != 0;
+        p.set_level(
+            f,
+            FieldLevel::of(levels[f.index()], line.is_some(), record_has),
+        );
+    }
+    for (i, f) in RAW_FIELDS.into_iter().enumerate() {
+        let Some(t) = rec.field(f) else { continue };
+        if levels[f.index()] != Level::Exact || row.present & f.bit() == 0 {
+            continue;
+        }
+        let stored_quirky = row.quirky & f.bit() != 0;
+        let state = match (t.quirky, stored_quirky) {
+            (false, false) => RawState::None,
+            (true, true) if row.raw[f.index()] == t.raw.check() => RawState::Agree,
+            _ => RawState::Differ,
+        };
+        p.set_raw_state(i, state);
+    }
+    (p.levels, p.raw)
 }

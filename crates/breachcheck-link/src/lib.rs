@@ -30,11 +30,13 @@
 
 mod compare;
 mod model;
+mod profile;
 
 pub use compare::{Candidate, FUZZY_MIN_SCORE, FUZZY_POSTERIOR};
 pub use model::{
     FitSummary, Level, Levels, LinkageModel, PairRef, SystemPrior, BLOCKING_RECALL, LEVELS,
 };
+pub use profile::{FieldLevel, LineProfile, RawState, CANARY, FIELD_LEVELS, JOINED, RAW_FIELDS};
 
 use breachcheck_core::{BlockKind, Tag};
 use breachcheck_core::{EvidenceClass, MatchField};
@@ -72,6 +74,8 @@ pub struct LineMatch {
     /// holds exactly (bits: [`EXACT_EMAIL`], [`EXACT_PHONE`], [`EXACT_NAME_ADDRESS`]),
     /// whichever record is the best candidate.
     pub exact: u8,
+    /// The line's evidence as the verdict's source model reads it.
+    pub profile: LineProfile,
 }
 
 /// [`LineMatch::exact`]: a company record has the line's e-mail.
@@ -136,8 +140,17 @@ pub struct Prober<'a> {
     held_records: f64,
     /// Level counts of the random sample pairs the model's u came from.
     sample_levels: Option<([[u64; LEVELS]; MatchField::COUNT], u64)>,
+    /// Position of each segment among its system's snapshots (oldest 0).
+    snapshot_pos: Vec<u8>,
+    /// Neighbour ids of the fitting batch looked up, and found in a company system:
+    /// (tried, found) for customer ids and order ids.
+    neighbours: [(u64, u64); 2],
     model: LinkageModel,
 }
+
+/// Lines of the fitting batch whose id neighbours are looked up: enough to estimate the
+/// id space's density to a few per cent.
+const NEIGHBOUR_PROBES: usize = 20_000;
 
 /// Candidates of a batch of lines: each distinct record read once.
 struct Gathered {
@@ -214,6 +227,17 @@ impl<'a> Prober<'a> {
             .sum();
         let mut model = LinkageModel::default();
         model.fit_m(&[], &[], &populations);
+        let snapshot_pos = segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                segments[..i]
+                    .iter()
+                    .filter(|t| t.kind == s.kind && t.system == s.system)
+                    .count()
+                    .min(254) as u8
+            })
+            .collect();
         Prober {
             index,
             kinds,
@@ -221,8 +245,61 @@ impl<'a> Prober<'a> {
             populations,
             held_records,
             sample_levels: None,
+            snapshot_pos,
+            neighbours: [(0, 0); 2],
             model,
         }
+    }
+
+    /// The prober's systems, by system number (as in [`LineProfile::members`],
+    /// [`LineProfile::system`] and [`LineProfile::reference`]): name, kind and the records
+    /// it held at its latest snapshot.
+    pub fn systems(&self) -> Vec<(String, SegmentKind, u64)> {
+        let segments = &self.index.manifest().segments;
+        let mut out: Vec<(String, SegmentKind, u64)> = Vec::new();
+        for (i, s) in segments.iter().enumerate() {
+            let sys = self.system_of.get(i).copied().unwrap_or(0) as usize;
+            if out.len() <= sys {
+                out.resize(sys + 1, (String::new(), SegmentKind::System, 0));
+            }
+            out[sys] = (s.system.clone(), s.kind, s.live);
+        }
+        out
+    }
+
+    /// Neighbour ids looked up and found, (tried, found), for customer ids and order ids
+    /// (see [`TaggedRecord::id_neighbours`]); zero before [`Prober::fit_and_probe`].
+    pub fn id_neighbours(&self) -> [(u64, u64); 2] {
+        self.neighbours
+    }
+
+    /// Looks up the id neighbours of up to [`NEIGHBOUR_PROBES`] lines: (tried, found in a
+    /// company system) for customer ids and order ids.
+    fn probe_neighbours(&self, recs: &[TaggedRecord]) -> [(u64, u64); 2] {
+        let mut out = [(0u64, 0u64); 2];
+        let mut buf = Vec::new();
+        let mut probed = 0usize;
+        for r in recs {
+            if probed >= NEIGHBOUR_PROBES {
+                break;
+            }
+            let mut any = false;
+            for (k, tag) in r.id_neighbours.iter().enumerate() {
+                if tag.0 == 0 {
+                    continue;
+                }
+                any = true;
+                buf.clear();
+                self.index.lookup_into(*tag, &mut buf);
+                out[k].0 += 1;
+                out[k].1 += u64::from(
+                    buf.iter()
+                        .any(|h| self.kind(h.segment) == Some(SegmentKind::System)),
+                );
+            }
+            probed += usize::from(any);
+        }
+        out
     }
 
     /// The linkage model in use: priors until [`Prober::fit_and_probe`] estimated one.
@@ -242,6 +319,8 @@ impl<'a> Prober<'a> {
         let mut model = LinkageModel::default();
         let (counts, pairs) = Self::random_pair_levels(recs);
         model.set_u(&counts, pairs);
+        self.neighbours = self.probe_neighbours(recs);
+        model.set_id_density(self.neighbours, self.held_records);
         self.sample_levels = Some((counts, pairs));
         // Each line's candidates as (system, agreement levels), grouped by system.
         let per_line: Vec<Vec<(u32, Levels)>> = (0..recs.len())
@@ -620,6 +699,11 @@ impl<'a> Prober<'a> {
         let mut held = Vec::new();
         let mut reference: Option<ReferenceMatch> = None;
         let mut exact = 0u8;
+        // For the source model: the systems holding the line's person, the best level of
+        // each field over that person's records, and the best-scoring company record.
+        let mut members = 0u32;
+        let mut merged = LineProfile::default();
+        let mut best_system: Option<(f64, u32, u32, &RecordRow)> = None;
         // First pass: every candidate's score, and per system the sum of likelihood
         // ratios the posterior weighs each candidate against.
         let scored: Vec<(u32, u32, &RecordRow, compare::Scored)> = candidates
@@ -644,6 +728,31 @@ impl<'a> Prober<'a> {
                 .map_or(0.0, |(_, v)| *v);
             let posterior = self.model.posterior(sys as usize, sc.score, lr_sum);
             let c = compare::compare(rec, row, (segment, record), is_canary, sc, posterior);
+            if self.kind(segment) == Some(SegmentKind::System) {
+                let same_person = posterior >= 0.5 || c.agree & SAME_PERSON_FIELDS != 0;
+                if same_person {
+                    if sys < 32 {
+                        members |= 1 << sys;
+                    }
+                    let (levels, _) = compare::profile_levels(rec, row, &sc.levels);
+                    let this = LineProfile {
+                        levels,
+                        ..LineProfile::default()
+                    };
+                    for f in MatchField::ALL {
+                        let l = this.level(f);
+                        if l.rank() > merged.level(f).rank() {
+                            merged.set_level(f, l);
+                        }
+                    }
+                }
+                if best_system
+                    .as_ref()
+                    .is_none_or(|(s, _, _, _)| sc.score > *s)
+                {
+                    best_system = Some((sc.score, segment, record, *row));
+                }
+            }
             if self.kind(segment) == Some(SegmentKind::Reference) {
                 // Ids agreeing with a corpus record are not the company's ids.
                 let evidence = c.evidence.min(EvidenceClass::QuirkFullRecord);
@@ -723,6 +832,46 @@ impl<'a> Prober<'a> {
             }
         }
         let chance = self.held_records * self.model.chance_match(rec);
+        let mut profile = LineProfile {
+            members,
+            span: (0xff, 0xff),
+            ..LineProfile::default()
+        };
+        match best_system {
+            Some((_, segment, record, row)) => {
+                let (levels, _) = compare::levels(rec, row);
+                let (packed, raw) = compare::profile_levels(rec, row, &levels);
+                profile.levels = packed;
+                profile.raw = raw;
+                let sys = self.system_of.get(segment as usize).copied().unwrap_or(0);
+                profile.system = (sys.min(254) + 1) as u8;
+                held.clear();
+                self.index.presence(segment, record, &mut held);
+                let pos = |s: &u32| self.snapshot_pos.get(*s as usize).copied();
+                if let (Some(first), Some(last)) =
+                    (held.first().and_then(pos), held.last().and_then(pos))
+                {
+                    profile.span = (first, last);
+                }
+            }
+            None => {
+                // No company record: every field the line has is unmatched.
+                for (f, _) in rec.fields() {
+                    profile.set_level(f, FieldLevel::LineOnly);
+                }
+            }
+        }
+        if joined {
+            profile.levels = merged.levels;
+            profile.flags |= JOINED;
+        }
+        if evidence == EvidenceClass::Canary {
+            profile.flags |= CANARY;
+        }
+        if let Some(r) = reference.filter(|r| r.evidence.is_genuine()) {
+            let sys = self.system_of.get(r.segment as usize).copied().unwrap_or(0);
+            profile.reference = (sys.min(254) + 1) as u8;
+        }
         LineMatch {
             evidence,
             best,
@@ -731,6 +880,7 @@ impl<'a> Prober<'a> {
             reference,
             chance,
             exact,
+            profile,
         }
     }
 }
@@ -751,6 +901,13 @@ fn is_weak(kind: BlockKind) -> bool {
 fn is_selective(kind: BlockKind) -> bool {
     matches!(kind, BlockKind::Field(_))
 }
+
+/// Fields whose exact agreement alone says the record is the line's person (for the
+/// source model's membership): contact details and national identifiers.
+const SAME_PERSON_FIELDS: u16 = MatchField::Email.bit()
+    | MatchField::Phone.bit()
+    | MatchField::Username.bit()
+    | MatchField::NationalId.bit();
 
 /// A weak key with more records than this is skipped (see [`is_weak`]).
 const WEAK_MAX_HITS: usize = 24;

@@ -327,6 +327,31 @@ impl LinkageModel {
         self.fit.random_pairs = pairs;
     }
 
+    /// Sets u of exact agreement on customer and order ids from how dense the id space is:
+    /// `neighbours[k]` = (ids' neighbours looked up, found in a company system) for customer
+    /// ids and order ids (see `TaggedRecord::id_neighbours`), `records` the company's
+    /// records. A made-up id names a real customer's id with the share of neighbours found
+    /// (d), so an unrelated record shares the line's id with probability d / records —
+    /// random pairs of the sample's own lines cannot say this, as a sample's ids are
+    /// distinct by construction. Estimated as (found + ½) / (tried + 1), never 0.
+    pub fn set_id_density(&mut self, neighbours: [(u64, u64); 2], records: f64) {
+        for (k, f) in [MatchField::CustomerId, MatchField::OrderId]
+            .into_iter()
+            .enumerate()
+        {
+            let (tried, found) = neighbours[k];
+            if tried == 0 || records < 1.0 {
+                continue;
+            }
+            let d = (found as f64 + 0.5) / (tried as f64 + 1.0);
+            let i = f.index();
+            let exact = (d / records).min(0.5);
+            self.u[i][Level::Exact.index()] = exact;
+            self.u[i][Level::Differ.index()] =
+                (1.0 - self.u[i][1..Level::Differ.index()].iter().sum::<f64>()).max(1e-9);
+        }
+    }
+
     /// Estimates m and every system's share by EM. `lines[i]` lists line i's candidates
     /// (grouped by system), `patterns` their agreement patterns, `populations` each
     /// system's (name, records); u is held fixed.
