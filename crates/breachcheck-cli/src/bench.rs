@@ -57,6 +57,8 @@ pub(crate) struct BenchArgs {
     /// and phones against libphonenumber's Python port (needs `pip install phonenumbers`).
     #[arg(long)]
     stages: bool,
+    #[command(flatten)]
+    verdicts: crate::verdicts::VerdictArgs,
 }
 
 /// Prints this process's peak resident set size (Linux `VmHWM`) for a parent bench.
@@ -374,6 +376,9 @@ fn psi_side_by_side(
 }
 
 pub(crate) fn run(a: &BenchArgs) -> Result<()> {
+    if a.verdicts.verdicts {
+        return crate::verdicts::run(&a.verdicts, a.dir.as_deref(), a.json);
+    }
     let tmp;
     let dir = match &a.dir {
         Some(d) => {

@@ -25,6 +25,7 @@ mod source_pg;
 mod stages;
 mod time;
 mod translog;
+mod verdicts;
 
 use anyhow::{Context, Result};
 use breachcheck_core::FieldRole;

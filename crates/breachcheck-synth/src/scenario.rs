@@ -390,7 +390,8 @@ impl SampleFormat {
     pub fn extension(&self) -> &'static str {
         match self {
             SampleFormat::Delimited {
-                delimiter: b',', ..
+                delimiter: b',' | b';',
+                ..
             } => "csv",
             SampleFormat::Delimited {
                 delimiter: b'\t', ..
@@ -617,7 +618,7 @@ impl CompanyParams {
             .enumerate()
             .map(|(i, s)| {
                 format!(
-                    "{} ({}%{}): {} as {} {}; phone {:?}, email {:?}, country {:?}, date {:?}",
+                    "{} ({}%{}): {} as {}; phone {:?}, email {:?}, country {:?}, date {:?}",
                     s.name,
                     s.share_permille / 10,
                     if i == self.canary_system {
@@ -630,7 +631,6 @@ impl CompanyParams {
                         .map(|c| c.header.as_str())
                         .collect::<Vec<_>>()
                         .join(","),
-                    s.format.extension(),
                     s.format.describe(),
                     s.phone,
                     s.email,
@@ -703,6 +703,22 @@ fn draw_system(r: &mut StdRng, t: usize) -> SystemParams {
             kinds.extend([PostalCode, City]);
         }
     }
+    // National numbers only beside a country column: without one even the company could
+    // not tell which country's they are.
+    let phone_styles: &[PhoneStyle] = if kinds.contains(&Country) {
+        &[
+            PhoneStyle::E164,
+            PhoneStyle::International,
+            PhoneStyle::National,
+            PhoneStyle::Digits,
+        ]
+    } else {
+        &[
+            PhoneStyle::E164,
+            PhoneStyle::International,
+            PhoneStyle::Digits,
+        ]
+    };
     let columns = kinds
         .into_iter()
         .map(|kind| Column {
@@ -738,16 +754,7 @@ fn draw_system(r: &mut StdRng, t: usize) -> SystemParams {
             r.random_range(300..800)
         },
         format,
-        phone: pick(
-            r,
-            &[
-                PhoneStyle::E164,
-                PhoneStyle::International,
-                PhoneStyle::National,
-                PhoneStyle::Digits,
-            ],
-            PhoneStyle::E164,
-        ),
+        phone: pick(r, phone_styles, PhoneStyle::E164),
         email: if r.random_bool(0.5) {
             EmailStyle::AsTyped
         } else {
@@ -1761,12 +1768,12 @@ impl Company {
         let s = r.random_range(0..self.params.systems.len());
         let sys = &self.params.systems[s];
         let (cols, width) = Self::draw_width(r, sys, 0.7);
-        let invalid_phones = if r.random_bool(0.4) {
+        let invalid_phones = if cols.contains(&ColumnKind::Phone) && r.random_bool(0.4) {
             r.random_range(0.1..0.5)
         } else {
             0.0
         };
-        let reserved = if r.random_bool(0.3) {
+        let reserved = if cols.contains(&ColumnKind::Email) && r.random_bool(0.3) {
             r.random_range(0.1..0.6)
         } else {
             0.0

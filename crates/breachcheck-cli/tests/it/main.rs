@@ -15,6 +15,7 @@ mod segments;
 mod shapes;
 mod sources;
 mod translog;
+mod verdicts;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
