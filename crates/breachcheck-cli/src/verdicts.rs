@@ -32,7 +32,7 @@ pub(crate) struct VerdictArgs {
     #[arg(long)]
     pub(crate) verdicts: bool,
     /// Small: 2 companies of at most 5,000 customers, story seeds 1-9 to fit and 10-27 to
-    /// report, samples of at most 2,000 lines (about a minute in a release build).
+    /// report (54 samples), samples of at most 2,000 lines: seconds in a release build.
     #[arg(long, requires = "verdicts")]
     quick: bool,
     /// Story seeds summed up apart as the fit set, e.g. 1-18 (default 1-18; quick 1-9).
@@ -46,11 +46,11 @@ pub(crate) struct VerdictArgs {
     #[arg(long, value_name = "K", requires = "verdicts")]
     companies: Option<u64>,
     /// Cap on a company's customers at its first snapshot; they are drawn from 10,000 to
-    /// 1,000,000 (default cap 50,000; quick 5,000).
+    /// 1,000,000 (default cap 100,000; quick 5,000).
     #[arg(long, value_name = "N", requires = "verdicts")]
     max_customers: Option<usize>,
-    /// Most lines in a sample (default 20,000; quick 2,000); at least 100 except in tiny
-    /// samples.
+    /// Most lines in a sample (default 100,000; quick 2,000); sizes are drawn evenly on a
+    /// log scale from 100 (5 to 30 in tiny samples).
     #[arg(long, value_name = "N", requires = "verdicts")]
     max_lines: Option<usize>,
     /// Also write the figures (and every sample's outcome) as JSON to FILE. `--json`
@@ -107,7 +107,7 @@ impl Plan {
         let (companies, max_customers, fit, report, max_lines) = if a.quick {
             (2, 5_000, (1, 9), (10, 27), 2_000)
         } else {
-            (3, 50_000, (1, 18), (19, 72), 20_000)
+            (3, 100_000, (1, 18), (19, 72), 100_000)
         };
         let range = |(first, last)| SeedRange { first, last };
         let plan = Plan {
