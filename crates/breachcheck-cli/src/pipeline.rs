@@ -724,7 +724,8 @@ pub(crate) fn verify(
         .with_context(|| format!("cannot read {}", sample_path.display()))?;
     let bytes = std::fs::metadata(sample_path).map(|m| m.len()).unwrap_or(0);
     let sample = Sample::open(sample_path, opts)?;
-    let normalizer = Normalizer::new(Tagger::new(key), region);
+    let normalizer = Normalizer::new(Tagger::new(key), region)
+        .with_phone_regions(company_phone_regions(index.manifest()));
     // The first batch estimates the linkage model every later batch is scored with.
     let prober = std::cell::RefCell::new(Prober::new(&index));
     let fitted = std::cell::Cell::new(false);
@@ -858,9 +859,7 @@ pub(crate) fn verify(
         quarantine,
         by_reason,
     );
-    if fitted.get() {
-        tally.repetition = prober.borrow().repetition();
-    }
+    tally.observe(&prober.borrow());
     let mut report = Report::new(time::now_rfc3339(), section, index.manifest(), &tally);
     examples.sort_by_key(|e| (std::cmp::Reverse(e.evidence), e.line));
     report.matches.redacted_examples = examples;
@@ -870,6 +869,23 @@ pub(crate) fn verify(
         }));
     }
     Ok(report)
+}
+
+/// The regions of the company's customers' phone numbers, most common first (those
+/// holding at least 1% of the numbers), from the index's segment profiles: where a
+/// national-format number of a sample line without a country most plausibly belongs.
+fn company_phone_regions(manifest: &breachcheck_index::Manifest) -> Vec<Region> {
+    let mut codes: BTreeMap<u16, u64> = BTreeMap::new();
+    for s in manifest
+        .segments
+        .iter()
+        .filter(|s| s.kind == breachcheck_index::SegmentKind::System)
+    {
+        for (code, n) in &s.profile.phone_codes {
+            *codes.entry(*code).or_insert(0) += n;
+        }
+    }
+    breachcheck_normalize::phone::regions_of_codes(&codes, 0.01)
 }
 
 fn reason_key(q: &Quarantined) -> String {

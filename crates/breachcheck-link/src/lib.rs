@@ -702,6 +702,7 @@ impl<'a> Prober<'a> {
         // For the source model: the systems holding the line's person, the best level of
         // each field over that person's records, and the best-scoring company record.
         let mut members = 0u32;
+        let mut complete = 0u32;
         let mut merged = LineProfile::default();
         let mut best_system: Option<(f64, u32, u32, &RecordRow)> = None;
         // First pass: every candidate's score, and per system the sum of likelihood
@@ -733,6 +734,10 @@ impl<'a> Prober<'a> {
                 if same_person {
                     if sys < 32 {
                         members |= 1 << sys;
+                        let carried = present & !MatchField::NameNative.bit();
+                        if carried & !row.present == 0 {
+                            complete |= 1 << sys;
+                        }
                     }
                     let (levels, _) = compare::profile_levels(rec, row, &sc.levels);
                     let this = LineProfile {
@@ -834,6 +839,7 @@ impl<'a> Prober<'a> {
         let chance = self.held_records * self.model.chance_match(rec);
         let mut profile = LineProfile {
             members,
+            complete,
             span: (0xff, 0xff),
             ..LineProfile::default()
         };

@@ -129,6 +129,9 @@ pub struct LineProfile {
     /// Company systems (bit = the prober's system number) holding a record that is the
     /// line's person (posterior ≥ 1/2, or the same e-mail, phone, login or national id).
     pub members: u32,
+    /// Of `members`, the systems whose record of the person carries every field the line
+    /// carries: the line could be a projection (a copy) of that system's record.
+    pub complete: u32,
     /// System number of the best record plus one (0: no candidate).
     pub system: u8,
     /// [`RawState`] per [`RAW_FIELDS`] entry, 2 bits each.

@@ -99,6 +99,25 @@ pub fn canonical(raw: &str, region: Option<Region>) -> Option<CanonicalPhone> {
     })
 }
 
+/// The main regions of country calling codes counted in `codes` (code → numbers), most
+/// common first, keeping codes with at least `min_share` of the numbers.
+pub fn regions_of_codes(
+    codes: &std::collections::BTreeMap<u16, u64>,
+    min_share: f64,
+) -> Vec<Region> {
+    let total: u64 = codes.values().sum();
+    let mut by_count: Vec<(u16, u64)> = codes
+        .iter()
+        .map(|(c, n)| (*c, *n))
+        .filter(|(_, n)| total > 0 && *n as f64 >= min_share * total as f64)
+        .collect();
+    by_count.sort_by_key(|(c, n)| (std::cmp::Reverse(*n), *c));
+    by_count
+        .into_iter()
+        .filter_map(|(c, _)| with_util(|u| u.get_region_for_country_code(i32::from(c))))
+        .collect()
+}
+
 /// The region of a number written with its country code (`+…` or `00…`), for finding a
 /// sample's dominant region; `None` for national formats or unknown codes.
 pub fn international_region(raw: &str) -> Option<String> {

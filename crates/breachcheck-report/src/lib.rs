@@ -15,6 +15,7 @@
 pub mod custody;
 mod html;
 mod markdown;
+pub mod reasons;
 pub mod sign;
 
 use breachcheck_core::{EvidenceClass, MatchField};
@@ -514,7 +515,11 @@ impl Report {
                 duplicate_records: tally.duplicates,
                 repetition: tally.repetition.clone(),
             },
-            verdict: tally.verdict(),
+            verdict: {
+                let mut v = tally.verdict();
+                v.reasons = v.findings.iter().map(reasons::render).collect();
+                v
+            },
         }
     }
 

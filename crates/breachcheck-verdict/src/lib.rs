@@ -1,7 +1,9 @@
 //! Evidence and verdict. A [`Tally`] accumulates what probing found for every line of a
-//! sample; [`Tally::verdict`] weighs it against explicit baselines and names the most
-//! likely story (genuine copy of a system at a snapshot, fabricated people, a mix, recycled
-//! data…) with the genuine fraction, its 95% interval and reasons a journalist can follow.
+//! sample (counts per evidence class, and the line profiles the source model reads);
+//! [`Tally::verdict`] fits the [`source`] model — copies of the company's systems, other
+//! people, registered breaches — and names the story the fits support (genuine copy of a
+//! system at a snapshot, fabricated people, a mix, recycled data…) with the genuine
+//! fraction, its 95% interval and [`Finding`]s a journalist can follow.
 //!
 //! ```
 //! use breachcheck_core::EvidenceClass;
@@ -13,12 +15,21 @@
 #![forbid(unsafe_code)]
 
 mod decide;
-mod hypotheses;
+mod findings;
+pub mod source;
 mod tally;
 
-pub use decide::{Baseline, GenuineFraction, Verdict, VerdictClass, COINCIDENCE_RATE};
-pub use hypotheses::HypothesisScore;
-pub use tally::{SegmentCount, Tally};
+pub use decide::{
+    Baseline, GenuineFraction, HypothesisScore, Verdict, VerdictClass, COINCIDENCE_RATE,
+};
+pub use findings::{Finding, QualitySignal, Shape};
+pub use tally::{SegmentCount, SystemInfo, Tally};
+
+/// A sample is called not the company's (fabricated) only when it rules out that this
+/// share of it is the company's (the upper end of the copied share's 95% interval is
+/// below it); a smaller sample is inconclusive. A policy, stated: "not ours" is a public
+/// statement, and a dozen unmatched lines cannot carry it.
+pub const MIN_EXCLUDED_SHARE: f64 = 0.1;
 
 /// Wilson score interval at 95% for `k` successes out of `n` (0..1 bounds). Chosen over
 /// the normal approximation because samples often sit at 0% or 100%, where the normal

@@ -1,7 +1,7 @@
 //! Accumulates per-line probe results into the counts a verdict needs.
 use breachcheck_core::{EvidenceClass, MatchField};
 use breachcheck_index::Manifest;
-use breachcheck_link::{LineMatch, EXACT_EMAIL, EXACT_NAME_ADDRESS, EXACT_PHONE};
+use breachcheck_link::{LineMatch, LineProfile, EXACT_EMAIL, EXACT_NAME_ADDRESS, EXACT_PHONE};
 use breachcheck_normalize::TaggedRecord;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -106,6 +106,37 @@ pub struct Tally {
     pub presence: BTreeMap<(String, String, String), u64>,
     /// Histogram of best-candidate scores, buckets of 5 from -10 up.
     pub score_histogram: BTreeMap<i64, u64>,
+    /// Lines per evidence profile: what the source model is fitted to.
+    pub profiles: std::collections::HashMap<LineProfile, u64>,
+    /// Per set of fields carried (bit mask), (lines, lines whose person a company system
+    /// holds): a compilation merges rows of several shapes, each with its own overlap.
+    pub shapes: BTreeMap<u16, (u64, u64)>,
+    /// Per quirk-bearing field ([`breachcheck_link::RAW_FIELDS`]), lines per raw-form class
+    /// of the sample's own values.
+    pub sample_forms: [BTreeMap<u8, u64>; 5],
+    /// Per company system, per quirk-bearing field, records per raw-form class (from the
+    /// index's segment profiles, counts only).
+    pub company_forms: Vec<[BTreeMap<u8, u64>; 5]>,
+    /// The prober's systems by system number (set by [`Tally::observe`]).
+    pub systems: Vec<SystemInfo>,
+    /// Chance that an unrelated record agrees on each field at each linkage level (the
+    /// fitted linkage model's u; ids from the id space's density).
+    pub chance_u: [[f64; breachcheck_link::LEVELS]; MatchField::COUNT],
+    /// Records in the company's systems.
+    pub held_records: f64,
+    /// Id neighbours looked up and found, for customer and order ids.
+    pub id_neighbours: [(u64, u64); 2],
+}
+
+/// A system of the index as the verdict sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SystemInfo {
+    /// Name.
+    pub name: String,
+    /// System snapshot, canary set or reference corpus.
+    pub kind: breachcheck_index::SegmentKind,
+    /// Records it held at its latest snapshot.
+    pub live: u64,
 }
 
 impl Tally {
@@ -151,12 +182,87 @@ impl Tally {
             repetition: Vec::new(),
             presence: BTreeMap::new(),
             score_histogram: BTreeMap::new(),
+            profiles: std::collections::HashMap::new(),
+            shapes: BTreeMap::new(),
+            sample_forms: Default::default(),
+            company_forms: company_forms(manifest),
+            systems: Vec::new(),
+            chance_u: breachcheck_link::LinkageModel::default().u,
+            held_records: manifest
+                .segments
+                .iter()
+                .filter(|s| s.kind == breachcheck_index::SegmentKind::System)
+                .map(|s| s.records as f64)
+                .sum(),
+            id_neighbours: [(0, 0); 2],
         }
+    }
+
+    /// Takes what the prober learnt over the whole sample: its systems, the fitted
+    /// model's chance agreement rates, the id space's density and the repetition rates.
+    /// Called once, after the last line is added.
+    pub fn observe(&mut self, prober: &breachcheck_link::Prober<'_>) {
+        self.systems = prober
+            .systems()
+            .into_iter()
+            .map(|(name, kind, live)| SystemInfo { name, kind, live })
+            .collect();
+        self.chance_u = prober.model().u;
+        self.id_neighbours = prober.id_neighbours();
+        self.repetition = prober.repetition();
+    }
+
+    /// Per [`breachcheck_link::RAW_FIELDS`] entry, the share of other services expected to
+    /// write the field the way this sample does: the sample's raw-form classes weighted by
+    /// how common each is — the tool's prior ([`breachcheck_normalize::form::common_share`])
+    /// mixed with the company's systems as further examples of how services write, leaving
+    /// out, per class, the system that writes it most (the likely source of a copy, which
+    /// says nothing about how *others* write).
+    pub fn common_forms(&self) -> [f64; 5] {
+        const PRIOR_WEIGHT: f64 = 2.0;
+        std::array::from_fn(|i| {
+            let field = breachcheck_link::RAW_FIELDS[i];
+            let total: u64 = self.sample_forms[i].values().sum();
+            if total == 0 {
+                return 0.5;
+            }
+            let systems: Vec<(f64, &BTreeMap<u8, u64>)> = self
+                .company_forms
+                .iter()
+                .map(|f| (f[i].values().sum::<u64>() as f64, &f[i]))
+                .filter(|(n, _)| *n > 0.0)
+                .collect();
+            let mut share = 0.0;
+            for (class, n) in &self.sample_forms[i] {
+                let shares: Vec<f64> = systems
+                    .iter()
+                    .map(|(t, h)| h.get(class).copied().unwrap_or(0) as f64 / t)
+                    .collect();
+                let top = shares.iter().copied().fold(0.0, f64::max);
+                let others: f64 = shares.iter().sum::<f64>() - top;
+                let world = (others
+                    + PRIOR_WEIGHT * breachcheck_normalize::form::common_share(field, *class))
+                    / ((systems.len().max(1) - 1) as f64 + PRIOR_WEIGHT);
+                share += *n as f64 / total as f64 * world;
+            }
+            share
+        })
     }
 
     /// Adds one probed line.
     pub fn add(&mut self, rec: &TaggedRecord, m: &LineMatch) {
         self.records += 1;
+        if !rec.is_empty() {
+            *self.profiles.entry(m.profile).or_insert(0) += 1;
+            let shape = self.shapes.entry(rec.present_mask()).or_insert((0, 0));
+            shape.0 += 1;
+            shape.1 += u64::from(m.profile.is_member());
+        }
+        for (i, f) in breachcheck_link::RAW_FIELDS.into_iter().enumerate() {
+            if let Some(t) = rec.field(f) {
+                *self.sample_forms[i].entry(t.form).or_insert(0) += 1;
+            }
+        }
         *self.by_evidence.entry(m.evidence).or_insert(0) += 1;
         self.expected_coincidental += m.chance.min(1.0);
         if rec.is_empty() {
@@ -269,6 +375,19 @@ impl Tally {
         for (k, v) in other.score_histogram {
             *self.score_histogram.entry(k).or_insert(0) += v;
         }
+        for (k, v) in other.profiles {
+            *self.profiles.entry(k).or_insert(0) += v;
+        }
+        for (k, (lines, members)) in other.shapes {
+            let shape = self.shapes.entry(k).or_insert((0, 0));
+            shape.0 += lines;
+            shape.1 += members;
+        }
+        for (mine, theirs) in self.sample_forms.iter_mut().zip(other.sample_forms) {
+            for (k, v) in theirs {
+                *mine.entry(k).or_insert(0) += v;
+            }
+        }
     }
 
     /// Records the snapshot span of a genuine line's matches in the system of its best
@@ -315,6 +434,35 @@ impl Tally {
             .sum::<u64>()
             + self.joined
     }
+}
+
+/// Per system of the manifest (in order of first appearance, as the prober numbers them),
+/// its raw-form class counts per quirk-bearing field, summed over its segments' profiles.
+fn company_forms(manifest: &Manifest) -> Vec<[BTreeMap<u8, u64>; 5]> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut out: Vec<[BTreeMap<u8, u64>; 5]> = Vec::new();
+    for s in manifest
+        .segments
+        .iter()
+        .filter(|s| s.kind == breachcheck_index::SegmentKind::System)
+    {
+        let i = match names.iter().position(|n| *n == s.system) {
+            Some(i) => i,
+            None => {
+                names.push(&s.system);
+                out.push(Default::default());
+                out.len() - 1
+            }
+        };
+        for (k, f) in breachcheck_link::RAW_FIELDS.into_iter().enumerate() {
+            if let Some(h) = s.profile.forms.get(f.as_str()) {
+                for (class, n) in h {
+                    *out[i][k].entry(*class).or_insert(0) += n;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A 64-bit digest of a line's normalized fields (tags and which fields are present).

@@ -1,0 +1,980 @@
+//! The source model: where each line of a sample comes from, fitted to the whole sample.
+//!
+//! Every line is drawn from one of these sources:
+//!
+//! - **copy of company system s** (`G_s`): a record of s, copied, perhaps with a seller's
+//!   noise. Its person is one s holds; each field it carries compares with that record at
+//!   a level drawn from `m` (mostly exact; close or near for typos; rarely different, and
+//!   almost never a column the record lacks); a value written in a non-canonical way is
+//!   written as s wrote it with probability `r_copy`. Blocking or the comparison can miss
+//!   the record: then the line looks unmatched, with the probability `miss` that `m`
+//!   implies for the fields the line carries.
+//! - **other real people** (`N`, another service's users, a directory, a list someone
+//!   made up): with probability `overlap` the line's person is one of the company's
+//!   customers — drawn from the customer base as a whole, so held by system s with s's
+//!   share of the customers — and each field compares at a level drawn from `q` (another
+//!   service's record of the same person: the same e-mail, an older address, its own ids);
+//!   a non-canonical value is written as the company wrote it with probability `r_other`,
+//!   which starts from how common that way of writing is among services; a company id
+//!   agrees only by chance. Otherwise the line is unrelated to the company and matches a
+//!   record only by coincidence (the chance of each agreement, from the linkage model's u,
+//!   times the records held; ids from the id space's measured density).
+//! - **a registered reference corpus** (`R_j`, a known earlier breach): its lines match j
+//!   whole and compare with the company like `N`'s.
+//!
+//! The mixture weights, `m`, `q`, `overlap` and the raw-form rates are fitted by
+//! expectation–maximisation over the sample's distinct line profiles (with weak priors that
+//! keep a handful of lines from deciding a parameter; `overlap` has a Beta(1, 4) prior,
+//! because no outside list is all the company's customers: a sample whose every line is a
+//! customer is a copy). The genuine fraction is the total weight of the copy sources;
+//! its interval is the profile-likelihood interval. The verdict tests nested fits of this
+//! one model against each other (see `decide`): whether the copy sources are needed at all,
+//! whether anything but them is, and whether the other people overlap the customers.
+//!
+//! What tells a copy from another service's record of the same customer: a copy holds the
+//! system's own ids and is held whole by one system (its columns are the system's), its
+//! people are that system's (a copy of the marketing list has only marketing's people,
+//! another list has marketing's people in marketing's share), and nearly all of it
+//! matches. Values that are simply the person's (a name, an e-mail) are shared by both,
+//! and weigh for neither.
+
+use crate::tally::Tally;
+use breachcheck_core::MatchField;
+use breachcheck_link::{FieldLevel, LineProfile, RawState, FIELD_LEVELS, RAW_FIELDS};
+use serde::Serialize;
+
+/// One source of the mixture.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum Source {
+    /// A copy of one of the company's systems.
+    Copy {
+        /// The system.
+        system: String,
+    },
+    /// Real or made-up people from elsewhere.
+    Other,
+    /// A registered reference corpus (a known earlier breach).
+    Reference {
+        /// The corpus.
+        corpus: String,
+    },
+}
+
+/// A fitted source: its share of the sample.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceShare {
+    /// The source.
+    #[serde(flatten)]
+    pub source: Source,
+    /// Share of the sample's lines (mixture weight).
+    pub share: f64,
+    /// Expected lines from it.
+    pub lines: f64,
+}
+
+/// The fitted source model, as the report shows it (every figure a reader needs to
+/// recompute a line's posterior from its profile).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceFit {
+    /// Sources with their shares, copies first.
+    pub sources: Vec<SourceShare>,
+    /// Share of the other people who are the company's customers.
+    pub overlap: f64,
+    /// Per field, the level distribution of a copy (`m`): exact, close, near, token,
+    /// differ, line only.
+    pub copy_levels: Vec<FieldLevels>,
+    /// Per field, the level distribution of another service's record of a customer (`q`).
+    pub other_levels: Vec<FieldLevels>,
+    /// Per quirk-bearing field the line and record both have: probability that a copy,
+    /// and another source, writes the value as the company's record does.
+    pub raw_forms: Vec<RawRates>,
+    /// Probability that a copied line shows no record (blocking or comparison missed it),
+    /// for the sample's most common set of fields.
+    pub miss_rate: f64,
+    /// Log-likelihood of the sample under the fit (natural log, with the overlap prior).
+    pub log_likelihood: f64,
+    /// EM iterations.
+    pub iterations: u32,
+}
+
+/// Level distribution of one field.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldLevels {
+    /// The field.
+    pub field: MatchField,
+    /// Probabilities of exact, close, near, token, differ, line only.
+    pub levels: [f64; 6],
+}
+
+/// Raw-form agreement rates of one field.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RawRates {
+    /// The field.
+    pub field: MatchField,
+    /// A copy writes it as the company's record.
+    pub copy: f64,
+    /// Another source does (prior: how common the sample's way of writing it is).
+    pub other: f64,
+    /// The prior of `other`: how common the sample's way of writing it is among services.
+    pub common: f64,
+}
+
+/// A company system as the model sees it.
+#[derive(Clone, Debug)]
+pub(crate) struct CompanySystem {
+    /// Prober's system number.
+    pub number: u32,
+    pub name: String,
+    /// Share of the company's customers the system holds (records at its latest snapshot
+    /// over the largest system's), at least [`MIN_SHARE`].
+    pub share: f64,
+}
+
+/// Smallest customer share a system is credited with: a system holding fewer than this
+/// share of the customers would make every line of its people look like a copy of it.
+const MIN_SHARE: f64 = 0.05;
+
+/// The inputs of a fit, gathered from a tally.
+#[derive(Clone, Debug)]
+pub(crate) struct Inputs {
+    pub profiles: Vec<(LineProfile, u64)>,
+    pub company: Vec<CompanySystem>,
+    /// (prober system number + 1, name) of each reference corpus.
+    pub references: Vec<(u8, String)>,
+    /// Chance that an unrelated record agrees on a field at a level (exact, close, near,
+    /// token), per field.
+    pub u: [[f64; FIELD_LEVELS]; MatchField::COUNT],
+    /// Records in the company's systems.
+    pub held: f64,
+    /// Per [`RAW_FIELDS`] entry, how common the sample's way of writing the field is.
+    pub common: [f64; 5],
+}
+
+impl Inputs {
+    pub(crate) fn from_tally(t: &Tally) -> Self {
+        let largest = t
+            .systems
+            .iter()
+            .filter(|s| s.kind == breachcheck_index::SegmentKind::System)
+            .map(|s| s.live)
+            .max()
+            .unwrap_or(0)
+            .max(1) as f64;
+        let company = t
+            .systems
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == breachcheck_index::SegmentKind::System)
+            .map(|(i, s)| CompanySystem {
+                number: i as u32,
+                name: s.name.clone(),
+                share: (s.live as f64 / largest).clamp(MIN_SHARE, 1.0),
+            })
+            .collect();
+        let references = t
+            .systems
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == breachcheck_index::SegmentKind::Reference)
+            .map(|(i, s)| ((i.min(254) + 1) as u8, s.name.clone()))
+            .collect();
+        let mut u = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+        for f in MatchField::ALL {
+            let lu = &t.chance_u[f.index()];
+            let i = f.index();
+            u[i][FieldLevel::Exact.index()] = lu[breachcheck_link::Level::Exact.index()];
+            u[i][FieldLevel::Close.index()] = lu[breachcheck_link::Level::Close.index()];
+            u[i][FieldLevel::Near.index()] = lu[breachcheck_link::Level::Near.index()];
+            u[i][FieldLevel::Token.index()] = lu[breachcheck_link::Level::Token.index()];
+            u[i][FieldLevel::Differ.index()] = 1.0;
+            u[i][FieldLevel::LineOnly.index()] = 1.0;
+        }
+        let mut profiles: Vec<(LineProfile, u64)> =
+            t.profiles.iter().map(|(p, n)| (*p, *n)).collect();
+        profiles.sort_unstable();
+        Inputs {
+            profiles,
+            company,
+            references,
+            u,
+            held: t.held_records.max(1.0),
+            common: t.common_forms(),
+        }
+    }
+}
+
+/// Constraints of a nested fit.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Constraint {
+    /// The copy sources' total share, fixed.
+    pub genuine: Option<f64>,
+    /// No other people and no reference corpus: the copies explain everything.
+    pub copies_only: bool,
+    /// The other people are none of the company's customers (overlap 0).
+    pub no_overlap: bool,
+}
+
+/// Parameters of the model.
+#[derive(Clone, Debug)]
+struct Params {
+    /// Mixture weights: copies (per company system), other, references.
+    pi: Vec<f64>,
+    m: [[f64; FIELD_LEVELS]; MatchField::COUNT],
+    q: [[f64; FIELD_LEVELS]; MatchField::COUNT],
+    overlap: f64,
+    r_copy: [f64; 5],
+    r_other: [f64; 5],
+    /// A copied line also matches a registered corpus whole (the company's data leaked
+    /// before and was registered).
+    rho_copy: f64,
+}
+
+/// Prior level distribution of a copied field: exact, close, near, token, differ, line only
+/// (index 0, absent, unused).
+const M_PRIOR: [f64; FIELD_LEVELS] = [0.0, 0.90, 0.04, 0.02, 0.01, 0.02, 0.01];
+/// Pseudo-lines of the `m` prior.
+const M_PRIOR_LINES: f64 = 20.0;
+/// A copy writes a different value than its record in at most this share of a field's
+/// lines (a seller's typos in fields compared exactly), and a column its record lacks in
+/// at most [`M_MAX_LINE_ONLY`]: beyond that the lines are not copies of these records.
+const M_MAX_DIFFER: f64 = 0.1;
+const M_MAX_LINE_ONLY: f64 = 0.05;
+/// Prior level distribution of another service's record of a customer.
+const Q_PRIOR: [f64; FIELD_LEVELS] = [0.0, 0.6, 0.03, 0.03, 0.04, 0.2, 0.1];
+const Q_PRIOR_LINES: f64 = 5.0;
+/// Beta(1, b) prior of the overlap: an outside list of real people is never entirely the
+/// company's customers; b = 4 puts the prior mean at 0.2 and costs a copy-like sample
+/// (every line a customer) about 4·ln n — decisive from a few dozen lines.
+const OVERLAP_PRIOR_B: f64 = 4.0;
+/// Beta prior of a copy keeping the raw form: mean 0.9 over 4 pseudo-lines.
+const R_COPY_PRIOR: (f64, f64) = (3.6, 0.4);
+/// Pseudo-lines of the prior of another source writing the company's way.
+const R_OTHER_PRIOR_LINES: f64 = 4.0;
+/// Chance that a line from an unregistered source matches a registered corpus whole.
+const RHO_OTHER: f64 = 1e-3;
+/// Floor of the miss rate: blocking's measured recall (see `breachcheck_link`).
+const MISS_FLOOR: f64 = 1.0 - breachcheck_link::BLOCKING_RECALL;
+const EM_MAX_ITERATIONS: u32 = 300;
+const EM_TOLERANCE: f64 = 1e-8;
+const TINY: f64 = 1e-300;
+
+/// Fields whose exact agreement alone makes a record the line's person.
+const SAME_PERSON: [MatchField; 4] = [
+    MatchField::Email,
+    MatchField::Phone,
+    MatchField::Username,
+    MatchField::NationalId,
+];
+
+/// The result of one fit.
+#[derive(Clone, Debug)]
+pub(crate) struct Fitted {
+    params: Params,
+    pub log_likelihood: f64,
+    pub iterations: u32,
+    /// Expected lines per component (copies per company system, other, references).
+    pub lines: Vec<f64>,
+    /// Expected lines of the other people that are customers (same person, other data).
+    pub overlap_lines: f64,
+    /// Per company system, expected copied lines by (first, last) snapshot span.
+    pub spans: Vec<Vec<((u8, u8), f64)>>,
+}
+
+impl Fitted {
+    /// Total share of the copy sources.
+    pub(crate) fn genuine(&self, company: usize) -> f64 {
+        self.params.pi[..company].iter().sum()
+    }
+
+    pub(crate) fn overlap(&self) -> f64 {
+        self.params.overlap
+    }
+
+    pub(crate) fn report(&self, inputs: &Inputs) -> SourceFit {
+        let n: u64 = inputs.profiles.iter().map(|(_, c)| c).sum();
+        let c = inputs.company.len();
+        let mut sources: Vec<SourceShare> = Vec::new();
+        for (i, s) in inputs.company.iter().enumerate() {
+            sources.push(SourceShare {
+                source: Source::Copy {
+                    system: s.name.clone(),
+                },
+                share: self.params.pi[i],
+                lines: self.lines[i],
+            });
+        }
+        sources.push(SourceShare {
+            source: Source::Other,
+            share: self.params.pi[c],
+            lines: self.lines[c],
+        });
+        for (j, (_, name)) in inputs.references.iter().enumerate() {
+            sources.push(SourceShare {
+                source: Source::Reference {
+                    corpus: name.clone(),
+                },
+                share: self.params.pi[c + 1 + j],
+                lines: self.lines[c + 1 + j],
+            });
+        }
+        let used: Vec<MatchField> = MatchField::ALL
+            .into_iter()
+            .filter(|f| {
+                inputs
+                    .profiles
+                    .iter()
+                    .any(|(p, _)| p.level(*f) != FieldLevel::Absent)
+            })
+            .collect();
+        let levels = |t: &[[f64; FIELD_LEVELS]; MatchField::COUNT]| {
+            used.iter()
+                .map(|f| FieldLevels {
+                    field: *f,
+                    levels: std::array::from_fn(|k| t[f.index()][k + 1]),
+                })
+                .collect()
+        };
+        let raw_forms = RAW_FIELDS
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| used.contains(f))
+            .map(|(i, f)| RawRates {
+                field: *f,
+                copy: self.params.r_copy[i],
+                other: self.params.r_other[i],
+                common: inputs.common[i],
+            })
+            .collect();
+        let dominant = dominant_present(inputs);
+        let _ = n;
+        SourceFit {
+            sources,
+            overlap: self.params.overlap,
+            copy_levels: levels(&self.params.m),
+            other_levels: levels(&self.params.q),
+            raw_forms,
+            miss_rate: miss(&self.params.m, dominant),
+            log_likelihood: self.log_likelihood,
+            iterations: self.iterations,
+        }
+    }
+}
+
+/// The present-field mask most lines have.
+fn dominant_present(inputs: &Inputs) -> u16 {
+    let mut counts: std::collections::HashMap<u16, u64> = std::collections::HashMap::new();
+    for (p, n) in &inputs.profiles {
+        *counts.entry(present_mask(p)).or_insert(0) += n;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(m, n)| (*n, *m))
+        .map_or(0, |(m, _)| m)
+}
+
+fn present_mask(p: &LineProfile) -> u16 {
+    p.present().fold(0u16, |m, f| m | f.bit())
+}
+
+/// Probability that a line whose fields compare at levels drawn from `levels` is *not*
+/// recognised as the person's (no e-mail, phone, login or national id exact, and fewer
+/// than two identifying fields or ids exact or close), for a line carrying the fields in
+/// `present`; at least [`MISS_FLOOR`].
+fn miss(levels: &[[f64; FIELD_LEVELS]; MatchField::COUNT], present: u16) -> f64 {
+    // States: (no same-person field exact) × (good fields: 0, 1, 2+).
+    let mut state = [1.0f64, 0.0, 0.0];
+    let mut any_same = 0.0f64;
+    for f in MatchField::ALL
+        .into_iter()
+        .filter(|f| present & f.bit() != 0)
+    {
+        let l = &levels[f.index()];
+        let exact = l[FieldLevel::Exact.index()];
+        let close = l[FieldLevel::Close.index()];
+        let same_person = SAME_PERSON.contains(&f);
+        let good_field = f.is_identifying() || f.is_internal_id();
+        // Probability mass moving out (same-person exact) and between good counts.
+        let (p_same, p_good) = if same_person {
+            (exact, close)
+        } else if good_field {
+            (0.0, exact + close)
+        } else {
+            (0.0, 0.0)
+        };
+        let mut next = [0.0; 3];
+        for (k, s) in state.iter().enumerate() {
+            any_same += s * p_same;
+            let stay = s * (1.0 - p_same - p_good);
+            next[k] += stay;
+            next[(k + 1).min(2)] += s * p_good;
+        }
+        state = next;
+    }
+    let _ = any_same;
+    (state[0] + state[1]).clamp(MISS_FLOOR, 1.0)
+}
+
+/// Chance that an unrelated person's line is a member with profile `p`: the records held
+/// times the chance one of them agrees at the line's levels.
+fn chance(inputs: &Inputs, p: &LineProfile) -> f64 {
+    let mut c = inputs.held;
+    for f in p.present() {
+        c *= match p.level(f) {
+            l @ (FieldLevel::Exact | FieldLevel::Close | FieldLevel::Near | FieldLevel::Token) => {
+                inputs.u[f.index()][l.index()].max(1e-12)
+            }
+            _ => 1.0,
+        };
+    }
+    c.min(1.0)
+}
+
+fn level_likelihood(t: &[[f64; FIELD_LEVELS]; MatchField::COUNT], p: &LineProfile) -> f64 {
+    let mut l = 1.0;
+    for f in p.present() {
+        l *= t[f.index()][p.level(f).index()].max(1e-12);
+    }
+    l
+}
+
+fn raw_likelihood(r: &[f64; 5], p: &LineProfile) -> f64 {
+    let mut l = 1.0;
+    for (i, rate) in r.iter().enumerate() {
+        l *= match p.raw_state(i) {
+            RawState::Agree => *rate,
+            RawState::Differ => 1.0 - rate,
+            RawState::None => 1.0,
+        };
+    }
+    l
+}
+
+/// Per-component likelihoods of one profile, and (for the other-people and reference
+/// components) the share of that likelihood from a customer's record.
+fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<(f64, f64)>) {
+    out.clear();
+    let c = inputs.company.len();
+    if p.canary() {
+        // A planted canary exists nowhere else.
+        for _ in 0..c {
+            out.push((1.0 / c.max(1) as f64, 0.0));
+        }
+        out.push((0.0, 0.0));
+        for _ in &inputs.references {
+            out.push((0.0, 0.0));
+        }
+        return;
+    }
+    let present = present_mask(p);
+    let in_reference = p.reference != 0;
+    if !p.is_member() {
+        let copy_miss = miss(&params.m, present);
+        let other_miss = miss(&params.q, present);
+        for _ in 0..c {
+            out.push((copy_miss * rho(params.rho_copy, in_reference), 0.0));
+        }
+        let same = params.overlap * other_miss;
+        let other = same + (1.0 - params.overlap);
+        out.push((other * rho(RHO_OTHER, in_reference), same / other.max(TINY)));
+        for (r, _) in &inputs.references {
+            let l = if p.reference == *r { other } else { 0.0 };
+            out.push((l, same / other.max(TINY)));
+        }
+        return;
+    }
+    let copy = level_likelihood(&params.m, p)
+        * raw_likelihood(&params.r_copy, p)
+        * rho(params.rho_copy, in_reference);
+    for s in &inputs.company {
+        // A copy of s is a projection of s's record: s holds the person, with every
+        // column the line has (a row of joined tables takes its columns from several).
+        let bit = if s.number < 32 { 1 << s.number } else { 0 };
+        let held = if p.joined() {
+            p.members & bit != 0
+        } else {
+            p.complete & bit != 0
+        };
+        out.push((if held { copy / s.share } else { 0.0 }, 0.0));
+    }
+    let same = params.overlap * level_likelihood(&params.q, p) * raw_likelihood(&params.r_other, p);
+    let unrelated = (1.0 - params.overlap) * chance(inputs, p);
+    let other = same + unrelated;
+    let w = same / other.max(TINY);
+    out.push((other * rho(RHO_OTHER, in_reference), w));
+    for (r, _) in &inputs.references {
+        out.push((if p.reference == *r { other } else { 0.0 }, w));
+    }
+}
+
+fn rho(rate: f64, in_reference: bool) -> f64 {
+    if in_reference {
+        rate
+    } else {
+        1.0 - rate
+    }
+}
+
+fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
+    let c = inputs.company.len();
+    let k = c + 1 + inputs.references.len();
+    let mut pi = vec![1.0 / k as f64; k];
+    apply(&mut pi, c, constraint);
+    let mut m = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+    let mut q = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+    for f in 0..MatchField::COUNT {
+        m[f] = M_PRIOR;
+        q[f] = Q_PRIOR;
+    }
+    for f in [MatchField::CustomerId, MatchField::OrderId] {
+        q[f.index()] = [0.0, 1e-9, 1e-9, 1e-9, 0.0, 0.8, 0.2];
+    }
+    let r_other = std::array::from_fn(|i| inputs.common[i]);
+    Params {
+        pi,
+        m,
+        q,
+        overlap: if constraint.no_overlap { 0.0 } else { 0.2 },
+        r_copy: [0.9; 5],
+        r_other,
+        rho_copy: 0.05,
+    }
+}
+
+/// Imposes a constraint on mixture weights (copies first, then other, then references).
+fn apply(pi: &mut [f64], company: usize, constraint: &Constraint) {
+    if constraint.copies_only {
+        for w in &mut pi[company..] {
+            *w = 0.0;
+        }
+    }
+    if company == 0 {
+        let t: f64 = pi.iter().sum();
+        if t > 0.0 {
+            pi.iter_mut().for_each(|w| *w /= t);
+        }
+        return;
+    }
+    let (copies, rest) = pi.split_at_mut(company);
+    let cs: f64 = copies.iter().sum();
+    let rs: f64 = rest.iter().sum();
+    let target = match constraint.genuine {
+        Some(g) => g.clamp(0.0, 1.0),
+        None if constraint.copies_only => 1.0,
+        None => {
+            let t = cs + rs;
+            if t > 0.0 {
+                cs / t
+            } else {
+                0.5
+            }
+        }
+    };
+    if cs > 0.0 {
+        copies.iter_mut().for_each(|w| *w *= target / cs);
+    } else {
+        copies.iter_mut().for_each(|w| *w = target / company as f64);
+    }
+    if rs > 0.0 {
+        rest.iter_mut().for_each(|w| *w *= (1.0 - target) / rs);
+    } else if !constraint.copies_only {
+        let k = rest.len() as f64;
+        rest.iter_mut().for_each(|w| *w = (1.0 - target) / k);
+    }
+}
+
+/// Fits the model under `constraint`, starting from `start` when given.
+pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitted>) -> Fitted {
+    let c = inputs.company.len();
+    let k = c + 1 + inputs.references.len();
+    let mut params = match start {
+        Some(s) => {
+            let mut p = s.params.clone();
+            apply(&mut p.pi, c, constraint);
+            if constraint.no_overlap {
+                p.overlap = 0.0;
+            }
+            p
+        }
+        None => initial(inputs, constraint),
+    };
+    let total: f64 = inputs.profiles.iter().map(|(_, n)| *n as f64).sum();
+    let mut lik = Vec::with_capacity(k);
+    let mut previous = f64::NEG_INFINITY;
+    let mut iterations = 0;
+    let mut result = None;
+    for it in 0..EM_MAX_ITERATIONS {
+        iterations = it + 1;
+        let mut lines = vec![0.0; k];
+        let mut m_counts = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+        let mut q_counts = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+        let mut raw_copy = [[0.0f64; 2]; 5];
+        let mut raw_other = [[0.0f64; 2]; 5];
+        let mut same_lines = 0.0;
+        let mut other_lines = 0.0;
+        let mut copy_in_reference = 0.0;
+        let mut copy_lines = 0.0;
+        let mut spans: Vec<Vec<((u8, u8), f64)>> = vec![Vec::new(); c];
+        let mut ll = 0.0;
+        for (p, n) in &inputs.profiles {
+            let n = *n as f64;
+            likelihoods(inputs, &params, p, &mut lik);
+            let weighted: Vec<f64> = lik
+                .iter()
+                .zip(&params.pi)
+                .map(|((l, _), w)| l * w)
+                .collect();
+            let sum: f64 = weighted.iter().sum();
+            if sum <= TINY {
+                // No component can produce the line (cannot happen with an unconstrained
+                // fit): count it against the fit and move on.
+                ll += n * TINY.ln();
+                continue;
+            }
+            ll += n * sum.ln();
+            let member = p.is_member() && !p.canary();
+            let mut copy_resp = 0.0;
+            for (j, w) in weighted.iter().enumerate() {
+                let r = n * w / sum;
+                lines[j] += r;
+                if j < c {
+                    copy_resp += r;
+                    if p.span.0 != 0xff && r > 0.0 {
+                        let v = &mut spans[j];
+                        match v.iter_mut().find(|(s, _)| *s == p.span) {
+                            Some((_, x)) => *x += r,
+                            None => v.push((p.span, r)),
+                        }
+                    }
+                } else {
+                    other_lines += r;
+                    let s = r * lik[j].1;
+                    same_lines += s;
+                    if member {
+                        for f in p.present() {
+                            q_counts[f.index()][p.level(f).index()] += s;
+                        }
+                        for (i, c) in raw_other.iter_mut().enumerate() {
+                            match p.raw_state(i) {
+                                RawState::Agree => c[0] += s,
+                                RawState::Differ => c[1] += s,
+                                RawState::None => {}
+                            }
+                        }
+                    }
+                }
+            }
+            copy_lines += copy_resp;
+            if p.reference != 0 {
+                copy_in_reference += copy_resp;
+            }
+            if member && copy_resp > 0.0 {
+                for f in p.present() {
+                    m_counts[f.index()][p.level(f).index()] += copy_resp;
+                }
+                for (i, c) in raw_copy.iter_mut().enumerate() {
+                    match p.raw_state(i) {
+                        RawState::Agree => c[0] += copy_resp,
+                        RawState::Differ => c[1] += copy_resp,
+                        RawState::None => {}
+                    }
+                }
+            }
+        }
+        // The overlap prior joins the objective: ln Beta(1, b) density up to a constant.
+        if !constraint.no_overlap {
+            ll += (OVERLAP_PRIOR_B - 1.0) * (1.0 - params.overlap).max(TINY).ln();
+        }
+        let fitted = Fitted {
+            params: params.clone(),
+            log_likelihood: ll,
+            iterations,
+            lines: lines.clone(),
+            overlap_lines: same_lines,
+            spans,
+        };
+        let done = (ll - previous).abs() < EM_TOLERANCE * (1.0 + ll.abs());
+        previous = ll;
+        result = Some(fitted);
+        if done {
+            break;
+        }
+        // M-step.
+        if total > 0.0 {
+            for (w, l) in params.pi.iter_mut().zip(&lines) {
+                *w = l / total;
+            }
+            apply(&mut params.pi, c, constraint);
+        }
+        params.m = estimate(&m_counts, &M_PRIOR, M_PRIOR_LINES, true);
+        params.q = estimate(&q_counts, &Q_PRIOR, Q_PRIOR_LINES, false);
+        // Another service has its own ids: the company's agree with its only by chance,
+        // which the unrelated part (the id space's density) already covers.
+        for f in [MatchField::CustomerId, MatchField::OrderId] {
+            let d = &mut params.q[f.index()];
+            let moved: f64 = d[1..4].iter().sum();
+            for l in 1..4 {
+                d[l] = 1e-9;
+            }
+            d[FieldLevel::Differ.index()] += moved;
+        }
+        if !constraint.no_overlap && other_lines > 0.0 {
+            params.overlap =
+                (same_lines / (other_lines + OVERLAP_PRIOR_B - 1.0)).clamp(0.0, 1.0 - 1e-9);
+        }
+        for i in 0..5 {
+            let [a, d] = raw_copy[i];
+            params.r_copy[i] = (a + R_COPY_PRIOR.0) / (a + d + R_COPY_PRIOR.0 + R_COPY_PRIOR.1);
+            let [a, d] = raw_other[i];
+            let prior = inputs.common[i].clamp(0.01, 0.99);
+            params.r_other[i] = (a + R_OTHER_PRIOR_LINES * prior) / (a + d + R_OTHER_PRIOR_LINES);
+        }
+        params.rho_copy = (copy_in_reference + 0.25) / (copy_lines + 5.0);
+    }
+    result.unwrap_or(Fitted {
+        params,
+        log_likelihood: 0.0,
+        iterations,
+        lines: vec![0.0; k],
+        overlap_lines: 0.0,
+        spans: vec![Vec::new(); c],
+    })
+}
+
+/// Level distributions from weighted counts and a prior; for copies, differing values and
+/// columns the record lacks are capped (see [`M_MAX_DIFFER`]).
+fn estimate(
+    counts: &[[f64; FIELD_LEVELS]; MatchField::COUNT],
+    prior: &[f64; FIELD_LEVELS],
+    prior_lines: f64,
+    copy: bool,
+) -> [[f64; FIELD_LEVELS]; MatchField::COUNT] {
+    let mut out = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+    for f in 0..MatchField::COUNT {
+        let seen: f64 = counts[f][1..].iter().sum();
+        let mut d = [0.0; FIELD_LEVELS];
+        for l in 1..FIELD_LEVELS {
+            d[l] = (counts[f][l] + prior_lines * prior[l]) / (seen + prior_lines);
+        }
+        if copy {
+            let caps = [
+                (FieldLevel::Differ.index(), M_MAX_DIFFER),
+                (FieldLevel::LineOnly.index(), M_MAX_LINE_ONLY),
+            ];
+            let mut excess = 0.0;
+            for (l, cap) in caps {
+                if d[l] > cap {
+                    excess += d[l] - cap;
+                    d[l] = cap;
+                }
+            }
+            // Give what was capped back to the levels a copy shows.
+            let keep: f64 = d[1..5].iter().sum();
+            if keep > 0.0 {
+                for v in &mut d[1..5] {
+                    *v += excess * *v / keep;
+                }
+            }
+        }
+        out[f] = d;
+    }
+    out
+}
+
+/// 2 × the log-likelihood ratio a test needs, for a parameter on the boundary of its range
+/// (a share of 0): the statistic is then ½χ²₀ + ½χ²₁, and 13.8 is its 1-in-10,000 point.
+/// A verdict is a public statement; saying "ours" when the lines are not must be that rare.
+pub(crate) const CRITICAL: f64 = 13.8;
+
+/// 2 × log-likelihood drop that bounds the 95% profile-likelihood interval (χ²₁).
+const INTERVAL: f64 = 3.841_458_820_694_124;
+
+/// The profile-likelihood 95% interval of the copies' total share, around the best fit
+/// `best` (bisection on each side, each point an EM fit with the share held fixed).
+pub(crate) fn genuine_interval(inputs: &Inputs, best: &Fitted) -> [f64; 2] {
+    let c = inputs.company.len();
+    if c == 0 {
+        return [0.0, 0.0];
+    }
+    let g = best.genuine(c);
+    let drop = |x: f64| {
+        let f = fit(
+            inputs,
+            &Constraint {
+                genuine: Some(x),
+                ..Constraint::default()
+            },
+            Some(best),
+        );
+        2.0 * (best.log_likelihood - f.log_likelihood)
+    };
+    let bound = |inside: f64, outside: f64| {
+        if drop(outside) <= INTERVAL {
+            return outside;
+        }
+        let (mut a, mut b) = (inside, outside);
+        for _ in 0..18 {
+            let mid = 0.5 * (a + b);
+            if drop(mid) <= INTERVAL {
+                a = mid;
+            } else {
+                b = mid;
+            }
+        }
+        a
+    };
+    [bound(g, 0.0), bound(g, 1.0)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(profiles: Vec<(LineProfile, u64)>, shares: &[f64]) -> Inputs {
+        let mut u = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+        for f in 0..MatchField::COUNT {
+            u[f] = [0.0, 1e-6, 1e-5, 1e-4, 0.02, 1.0, 1.0];
+        }
+        u[MatchField::Name.index()][FieldLevel::Exact.index()] = 1e-4;
+        u[MatchField::Country.index()][FieldLevel::Exact.index()] = 0.2;
+        Inputs {
+            profiles,
+            company: shares
+                .iter()
+                .enumerate()
+                .map(|(i, s)| CompanySystem {
+                    number: i as u32,
+                    name: format!("s{i}"),
+                    share: *s,
+                })
+                .collect(),
+            references: Vec::new(),
+            u,
+            held: 100_000.0,
+            common: [0.4; 5],
+        }
+    }
+
+    fn line(levels: &[(MatchField, FieldLevel)], members: u32) -> LineProfile {
+        let mut p = LineProfile {
+            members,
+            complete: members,
+            system: u8::from(members != 0),
+            span: (0xff, 0xff),
+            ..LineProfile::default()
+        };
+        for (f, l) in levels {
+            p.set_level(*f, *l);
+        }
+        p
+    }
+
+    use FieldLevel::{Differ, Exact, LineOnly};
+    use MatchField::{CustomerId, Email, Name, Phone};
+
+    #[test]
+    fn a_copy_is_all_copies_and_another_service_none() {
+        // 1,000 lines of one system's columns, every one of them held whole.
+        let copy = inputs(
+            vec![(
+                line(&[(Email, Exact), (Name, Exact), (CustomerId, Exact)], 1),
+                1000,
+            )],
+            &[1.0],
+        );
+        let f = fit(&copy, &Constraint::default(), None);
+        assert!(f.genuine(1) > 0.99, "{}", f.genuine(1));
+        // Another service: 300 of 1,000 are customers, same e-mail and name, its own ids.
+        let other = inputs(
+            vec![
+                (
+                    line(&[(Email, Exact), (Name, Exact), (CustomerId, Differ)], 1),
+                    300,
+                ),
+                (
+                    line(
+                        &[(Email, LineOnly), (Name, LineOnly), (CustomerId, LineOnly)],
+                        0,
+                    ),
+                    700,
+                ),
+            ],
+            &[1.0],
+        );
+        let full = fit(&other, &Constraint::default(), None);
+        let none = fit(
+            &other,
+            &Constraint {
+                genuine: Some(0.0),
+                ..Constraint::default()
+            },
+            None,
+        );
+        assert!(
+            2.0 * (full.log_likelihood - none.log_likelihood) < CRITICAL,
+            "{} vs {}",
+            full.log_likelihood,
+            none.log_likelihood
+        );
+        assert!((none.overlap() - 0.3).abs() < 0.05, "{}", none.overlap());
+    }
+
+    #[test]
+    fn a_mix_is_measured_with_an_interval_that_covers_it() {
+        let i = inputs(
+            vec![
+                (
+                    line(&[(Email, Exact), (Name, Exact), (Phone, Exact)], 1),
+                    100,
+                ),
+                (
+                    line(&[(Email, LineOnly), (Name, LineOnly), (Phone, LineOnly)], 0),
+                    900,
+                ),
+            ],
+            &[1.0],
+        );
+        let f = fit(&i, &Constraint::default(), None);
+        let ci = genuine_interval(&i, &f);
+        assert!(ci[0] <= 0.1 && 0.1 <= ci[1], "{ci:?}");
+        assert!(ci[1] - ci[0] < 0.1, "{ci:?}");
+    }
+
+    #[test]
+    fn a_subset_systems_people_only_is_its_copy() {
+        // A list of 500 people all held by a system holding 40% of the customers, nothing
+        // but names and e-mails: a copy of that system, not a list that overlaps the base.
+        let i = inputs(
+            vec![(line(&[(Email, Exact), (Name, Exact)], 0b11), 500)],
+            &[1.0, 0.4],
+        );
+        let full = fit(&i, &Constraint::default(), None);
+        let none = fit(
+            &i,
+            &Constraint {
+                genuine: Some(0.0),
+                ..Constraint::default()
+            },
+            None,
+        );
+        assert!(2.0 * (full.log_likelihood - none.log_likelihood) > CRITICAL);
+        assert!(full.lines[1] > full.lines[0], "{:?}", full.lines);
+    }
+
+    #[test]
+    fn the_miss_rate_follows_the_fields() {
+        let mut m = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+        for f in 0..MatchField::COUNT {
+            m[f] = [0.0, 0.5, 0.0, 0.0, 0.0, 0.5, 0.0];
+        }
+        // One e-mail: missed when it differs.
+        assert!((miss(&m, Email.bit()) - 0.5).abs() < 1e-9);
+        // Name and birth date: missed unless both agree.
+        let nb = Name.bit() | MatchField::BirthDate.bit();
+        assert!((miss(&m, nb) - 0.75).abs() < 1e-9);
+        assert!(miss(&M_ALL_EXACT, Email.bit() | Name.bit()) <= MISS_FLOOR + 1e-12);
+    }
+
+    const M_ALL_EXACT: [[f64; FIELD_LEVELS]; MatchField::COUNT] =
+        [[0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]; MatchField::COUNT];
+}
