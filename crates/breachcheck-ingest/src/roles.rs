@@ -39,6 +39,15 @@ struct Stats {
     email: usize,
     phone: usize,
     phone_marked: usize,
+    /// IPv4 or IPv6 addresses.
+    ip: usize,
+    /// National identifiers by their shape (US social security numbers and the like).
+    national_id: usize,
+    /// US ZIP codes, five digits or ZIP+4, and how many of them are ZIP+4.
+    zip: usize,
+    zip4: usize,
+    /// Unix times in milliseconds (thirteen digits).
+    epoch_ms: usize,
     date: usize,
     country: usize,
     hash: usize,
@@ -81,6 +90,119 @@ fn looks_like_id(v: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// An IPv4 address (a dotted quad of 0–255, perhaps with a port) or an IPv6 address.
+/// Phone punctuation admits a dotted quad — `10.137.62.75` has nine digits — so addresses
+/// are ruled out before a column is read as phones.
+fn looks_like_ip(v: &str) -> bool {
+    // `[2001:db8::1]:443`, `fe80::1%eth0`.
+    let host = v
+        .strip_prefix('[')
+        .and_then(|r| r.split_once(']'))
+        .map_or(v, |(h, _)| h);
+    let host = host.split_once('%').map_or(host, |(h, _)| h);
+    if host.contains("::") || host.matches(':').count() >= 2 {
+        return host.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    let addr = match host.rsplit_once(':') {
+        Some((a, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => a,
+        _ => host,
+    };
+    let parts: Vec<&str> = addr.split('.').collect();
+    // Addresses are written without leading zeros, or with every part padded to three
+    // digits; a Belgian `02.123.45.67` is a phone number.
+    let padded = parts.iter().all(|p| p.len() == 3);
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            (1..=3).contains(&p.len())
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (padded || p.len() == 1 || !p.starts_with('0'))
+                && p.parse::<u16>().is_ok_and(|x| x <= 255)
+        })
+}
+
+/// A Unix time in seconds or milliseconds between 2001 and 2033 (ten or thirteen digits
+/// starting with 1). No phone number is written that way: without a country code, North
+/// American area codes never start with 1, and elsewhere a national number starts with
+/// its trunk 0.
+fn looks_like_epoch(v: &str) -> bool {
+    matches!(v.len(), 10 | 13) && v.starts_with('1') && v.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An amount with one or two decimals (`1299.00`, `-17.5`): prices and balances.
+fn looks_like_amount(v: &str) -> bool {
+    let v = v.strip_prefix('-').unwrap_or(v);
+    v.split_once('.').is_some_and(|(int, dec)| {
+        !int.is_empty()
+            && (1..=2).contains(&dec.len())
+            && int.bytes().chain(dec.bytes()).all(|b| b.is_ascii_digit())
+    })
+}
+
+/// A US ZIP code, `12345` or ZIP+4 `12345-6789`; `Some(true)` for ZIP+4.
+fn zip_shape(v: &str) -> Option<bool> {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    match v.split_once('-') {
+        None => digits(v, 5).then_some(false),
+        Some((zip, plus4)) => (digits(zip, 5) && digits(plus4, 4)).then_some(true),
+    }
+}
+
+/// A national identifier recognisable by its shape alone: a US social security number
+/// (`123-45-6789`, of the ranges ever issued), a UK National Insurance number
+/// (`AB 12 34 56 C`), a Spanish DNI or NIE with its check letter (`12345678Z`).
+/// Written with dashes, an SSN has phone punctuation and nine digits.
+fn looks_like_national_id(v: &str) -> bool {
+    let b = v.as_bytes();
+    let num = |r: std::ops::Range<usize>| {
+        v.get(r)
+            .filter(|s| s.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|s| s.parse::<u32>().ok())
+    };
+    // US SSN: area 001–899 but 666, group 01–99, serial 0001–9999.
+    if b.len() == 11 && b[3] == b'-' && b[6] == b'-' {
+        if let (Some(area), Some(group), Some(serial)) = (num(0..3), num(4..6), num(7..11)) {
+            return (1..900).contains(&area) && area != 666 && group != 0 && serial != 0;
+        }
+    }
+    let compact: String = v
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let c = compact.as_bytes();
+    // UK NINO: two prefix letters (not D, F, I, Q, U, V; the second not O either), six
+    // digits, a suffix A–D.
+    if c.len() == 9
+        && !b"DFIQUV".contains(&c[0])
+        && !b"DFIQUVO".contains(&c[1])
+        && c[..2].iter().all(u8::is_ascii_uppercase)
+        && c[2..8].iter().all(u8::is_ascii_digit)
+        && (b'A'..=b'D').contains(&c[8])
+    {
+        return true;
+    }
+    // Spanish DNI (8 digits) or NIE (X, Y or Z and 7 digits), the letter a check on the
+    // number modulo 23.
+    if c.len() == 9 && c[8].is_ascii_uppercase() {
+        let lead = match c[0] {
+            b'X' => Some(0),
+            b'Y' => Some(1),
+            b'Z' => Some(2),
+            d if d.is_ascii_digit() => Some(u32::from(d - b'0')),
+            _ => None,
+        };
+        let rest = std::str::from_utf8(&c[1..8])
+            .ok()
+            .filter(|r| r.bytes().all(|d| d.is_ascii_digit()))
+            .and_then(|r| r.parse::<u32>().ok());
+        if let (Some(lead), Some(rest)) = (lead, rest) {
+            let n = lead * 10_000_000 + rest;
+            return b"TRWAGMYFPDXBNJZSQVHLCKE"[(n % 23) as usize] == c[8];
+        }
+    }
+    false
+}
+
 fn looks_like_street(v: &str) -> bool {
     v.split_whitespace().count() >= 2
         && v.chars().any(|c| c.is_ascii_digit())
@@ -99,7 +221,18 @@ fn stats(rows: &[Vec<String>], i: usize) -> Stats {
     {
         s.n += 1;
         s.email += usize::from(email::looks_like(v));
-        let ph = phone::looks_like(v);
+        let ip = looks_like_ip(v);
+        let national_id = !ip && looks_like_national_id(v);
+        let zip = zip_shape(v);
+        s.ip += usize::from(ip);
+        s.national_id += usize::from(national_id);
+        s.zip += usize::from(zip.is_some());
+        s.zip4 += usize::from(zip == Some(true));
+        let epoch = looks_like_epoch(v);
+        s.epoch_ms += usize::from(epoch && v.len() == 13);
+        // Numbers with phone punctuation that are not phones.
+        let not_phone = ip || national_id || zip == Some(true) || epoch || looks_like_amount(v);
+        let ph = !not_phone && phone::looks_like(v);
         s.phone += usize::from(ph);
         s.phone_marked += usize::from(
             ph && (v.starts_with('+')
@@ -156,7 +289,7 @@ pub(crate) fn infer(names: &[String], rows: &[Vec<String>], width: usize) -> Vec
         } else {
             s.n as f32 / rows.len() as f32
         };
-        let hint = names.get(i).and_then(|n| header::role_of(n));
+        let hint = names.get(i).and_then(|n| header_role(n));
         let col = |role, confidence, source| Column {
             position: i + 1,
             role,
@@ -177,6 +310,22 @@ pub(crate) fn infer(names: &[String], rows: &[Vec<String>], width: usize) -> Vec
             col(FieldRole::Email, sh(s.email), RoleSource::Content)
         } else if sh(s.hash) >= 0.8 {
             col(FieldRole::PasswordHash, sh(s.hash), RoleSource::Content)
+        } else if sh(s.ip) >= 0.8 {
+            // Where an account was used from: no identity of the person.
+            col(FieldRole::Ignore, sh(s.ip), RoleSource::Content)
+        } else if sh(s.national_id) >= 0.8 {
+            col(
+                FieldRole::NationalId,
+                0.9 * sh(s.national_id),
+                RoleSource::Content,
+            )
+        } else if sh(s.epoch_ms) >= 0.8 {
+            // When something happened, in milliseconds (ten-digit seconds are left to the
+            // id rules below: customer numbers are often ten digits starting with 1).
+            col(FieldRole::Ignore, 0.6, RoleSource::Content)
+        } else if sh(s.zip) >= 0.8 && s.zip4 * 5 >= s.n {
+            // Five digits alone could be an id; ZIP+4 among them makes them ZIP codes.
+            col(FieldRole::PostalCode, 0.8 * sh(s.zip), RoleSource::Content)
         } else if sh(s.date) >= 0.8 && s.recent_dates * 2 < s.date {
             // Dates of birth lie well in the past; a column of recent dates is when an
             // account was made or last used.
@@ -208,14 +357,216 @@ pub(crate) fn infer(names: &[String], rows: &[Vec<String>], width: usize) -> Vec
     resolve_names(&mut cols, &name_like);
     resolve_combolist(
         &mut cols,
-        &names.iter().map(|n| header::role_of(n)).collect::<Vec<_>>(),
+        &names.iter().map(|n| header_role(n)).collect::<Vec<_>>(),
     );
     cols
 }
 
+/// Header words of an IP address column, and names written run together that end in
+/// `ip` (`lastloginip`): the part before it must be one of these, since `zip`, `vip` or
+/// `ship` end in `ip` too.
+const IP_WORDS: &[&str] = &["ip", "ips", "ipv4", "ipv6", "ipaddr", "ipaddress"];
+const IP_PREFIXES: &[&str] = &[
+    "",
+    "last",
+    "signup",
+    "login",
+    "lastlogin",
+    "reg",
+    "registration",
+    "register",
+    "remote",
+    "client",
+    "user",
+    "created",
+    "creation",
+    "source",
+    "src",
+    "current",
+    "origin",
+    "request",
+    "public",
+    "host",
+    "device",
+    "visitor",
+    "customer",
+    "order",
+    "checkout",
+    "payment",
+];
+
+/// Header names of national identifiers: social security, tax, passport and identity-card
+/// numbers, in the languages of customer data, written as one word or several
+/// (`soc_sec_id`, `socialSecurityNumber`, `tax_id`, `passport_no`).
+const NATIONAL_ID_WORDS: &[&str] = &[
+    "aadhaar",
+    "aadhar",
+    "afm",
+    "ahv",
+    "ahvnr",
+    "ahvnummer",
+    "amka",
+    "bsn",
+    "burgerservicenummer",
+    "cedula",
+    "cnp",
+    "codicefiscale",
+    "cpf",
+    "cpr",
+    "cprnr",
+    "cprnummer",
+    "curp",
+    "dni",
+    "dui",
+    "egn",
+    "emso",
+    "fodselsnummer",
+    "fodselsnr",
+    "henkilotunnus",
+    "hetu",
+    "hkid",
+    "idcard",
+    "idcardno",
+    "idcardnumber",
+    "identitycard",
+    "identitycardnumber",
+    "identitydocument",
+    "identitynumber",
+    "insee",
+    "jmbg",
+    "mynumber",
+    "nationalid",
+    "nationalidentificationnumber",
+    "nationalidentifier",
+    "nationalidentitynumber",
+    "nationalidno",
+    "nationalidnumber",
+    "nationalinsurance",
+    "nationalinsuranceno",
+    "nationalinsurancenumber",
+    "nif",
+    "nino",
+    "nric",
+    "oib",
+    "passport",
+    "passportid",
+    "passportno",
+    "passportnr",
+    "passportnum",
+    "passportnumber",
+    "personalidentificationnumber",
+    "personalidentitynumber",
+    "personalidnumber",
+    "personnummer",
+    "pesel",
+    "ppsn",
+    "ppsno",
+    "rrn",
+    "socialinsurancenumber",
+    "socialsec",
+    "socialsecurity",
+    "socialsecurityid",
+    "socialsecurityno",
+    "socialsecuritynumber",
+    "socsec",
+    "socsecid",
+    "socsecno",
+    "socsecnum",
+    "socsecnumber",
+    "sozialversicherungsnummer",
+    "ssn",
+    "steuerid",
+    "steueridentifikationsnummer",
+    "steueridnr",
+    "steuernummer",
+    "svnr",
+    "taxid",
+    "taxidentificationnumber",
+    "taxidno",
+    "taxidnumber",
+    "taxno",
+    "taxnumber",
+    "taxpayerid",
+    "tckimlikno",
+    "tckn",
+    "tfn",
+];
+/// Short or common names that mean a national identifier only as the whole header: `sin`
+/// is Spanish for "without", `nie` Polish for "not", `id_no` may be any id.
+const NATIONAL_ID_WHOLE: &[&str] = &[
+    "idno", "idnr", "idnumber", "nid", "nie", "nin", "nir", "rfc", "rut", "sin", "tin",
+];
+
+/// A header name's words, lower case: split at anything not a letter or digit and where
+/// camel case starts a word (`lastLoginIP` → last, login, ip).
+fn header_words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut prev_lower = false;
+    for ch in name.chars() {
+        if !ch.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if ch.is_ascii_uppercase() && prev_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        current.push(ch.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// The role a header name gives a column: [`header::role_of`], except that a column named
+/// for an IP address (`signup_ip`, `lastLoginIP`, `ip_address`) is left alone, and one
+/// named for a national identifier (`ssn`, `soc_sec_id`, `tax_id`, `passport_no`) is
+/// one — never a customer id, where its matches would read as the company's own ids.
+fn header_role(name: &str) -> Option<FieldRole> {
+    let words = header_words(name);
+    let folded = header::fold(name);
+    let ip = words.iter().any(|w| IP_WORDS.contains(&w.as_str()))
+        || folded
+            .strip_suffix("ip")
+            .is_some_and(|before| IP_PREFIXES.contains(&before))
+        || ["ipaddress", "ipaddr", "remoteaddr", "remoteaddress"]
+            .iter()
+            .any(|end| folded.ends_with(end));
+    if ip {
+        return Some(FieldRole::Ignore);
+    }
+    // A run of words ending the name (`customer_ssn`, `tax_id`): `passport_country` or
+    // `national_id_type` name something else.
+    let ends_with_id = (0..words.len()).any(|i| {
+        let run: String = words[i..].concat();
+        NATIONAL_ID_WORDS.contains(&run.as_str())
+    });
+    // The same before a trailing "no", "number" and the like (`passport_no`, `ssn_number`).
+    let generic = ["no", "nr", "num", "number", "nummer", "id", "code"];
+    let core = words
+        .iter()
+        .rposition(|w| !generic.contains(&w.as_str()))
+        .map_or(&words[..0], |last| &words[..=last]);
+    let ends_with_id_before_no = (0..core.len()).any(|i| {
+        let run: String = core[i..].concat();
+        NATIONAL_ID_WORDS.contains(&run.as_str())
+    });
+    if ends_with_id || ends_with_id_before_no || NATIONAL_ID_WHOLE.contains(&folded.as_str()) {
+        return Some(FieldRole::NationalId);
+    }
+    header::role_of(name)
+}
+
 /// Combolists (`email:password`, `email;hash`, `user|email|hash`): in a file of at most
 /// three columns with an e-mail column, a column before it is a user name and one after it
-/// a password or its hash — never a name or an id, which would make false matches.
+/// a password or its hash — never a name or an id, which would make false matches. A
+/// column of national identifiers by their shape (checked ranges and check letters) stays
+/// one: lists of e-mails with social security numbers are sold too.
 fn resolve_combolist(cols: &mut [Column], hints: &[Option<FieldRole>]) {
     if cols.len() > 3 {
         return;
@@ -224,7 +575,11 @@ fn resolve_combolist(cols: &mut [Column], hints: &[Option<FieldRole>]) {
         return;
     };
     for (i, c) in cols.iter_mut().enumerate() {
-        if i == e || hints.get(i).copied().flatten().is_some() || c.source == RoleSource::Header {
+        if i == e
+            || hints.get(i).copied().flatten().is_some()
+            || c.source == RoleSource::Header
+            || c.role == FieldRole::NationalId
+        {
             continue;
         }
         c.role = if i < e {
@@ -444,6 +799,304 @@ mod tests {
             .collect();
         let roles: Vec<FieldRole> = infer(&[], &body, 2).iter().map(|c| c.role).collect();
         assert_eq!(roles[0], FieldRole::Ignore);
+    }
+
+    fn roles_of(names: &[&str], body: &[Vec<String>]) -> Vec<FieldRole> {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let width = body.first().map_or(names.len(), Vec::len);
+        infer(&names, body, width).iter().map(|c| c.role).collect()
+    }
+
+    /// `n` rows of synthetic values, one column per generator.
+    fn table(n: usize, gens: &[&dyn Fn(usize) -> String]) -> Vec<Vec<String>> {
+        (0..n)
+            .map(|i| gens.iter().map(|g| g(i)).collect())
+            .collect()
+    }
+
+    fn ipv4(i: usize) -> String {
+        format!("10.{}.{}.{}", i * 37 % 256, i * 11 % 256, 1 + i % 254)
+    }
+
+    #[test]
+    fn an_ip_address_column_is_no_phone() {
+        // Header-less: e-mail, first name, last name, phone, IP.
+        let first = ["Ana", "Bo", "Jürgen", "Li", "Marta", "Noah"];
+        let last = ["Lopez", "Weber", "Müller", "Chen", "Rossi", "Smith"];
+        let body = table(
+            20,
+            &[
+                &|i| format!("user{i}@example.org"),
+                &|i| first[i % 6].to_owned(),
+                &|i| last[(i / 6) % 6].to_owned(),
+                &|i| format!("+49 151 {:08}", 20_000_000 + i * 7_919),
+                &ipv4,
+            ],
+        );
+        assert_eq!(
+            roles_of(&[], &body),
+            [
+                FieldRole::Email,
+                FieldRole::FirstName,
+                FieldRole::LastName,
+                FieldRole::Phone,
+                FieldRole::Ignore
+            ]
+        );
+        // IPv6, and addresses with ports or zero-padded.
+        for v in [
+            "2001:db8::8a2e:370:7334",
+            "fe80::1%eth0",
+            "[2001:db8::1]:443",
+            "::ffff:10.1.2.3",
+            "10.137.62.75",
+            "192.168.0.1:8080",
+            "010.001.002.003",
+        ] {
+            assert!(looks_like_ip(v), "{v}");
+        }
+        for v in [
+            "02.123.45.67",
+            "06.12.34.56.78",
+            "10.137.62",
+            "256.1.1.1",
+            "12:30:45",
+        ] {
+            assert!(!looks_like_ip(v), "{v}");
+        }
+        let body = table(20, &[&|i| format!("2001:db8:85a3::{:x}", 4096 + i * 77)]);
+        assert_eq!(roles_of(&[], &body), [FieldRole::Ignore]);
+    }
+
+    #[test]
+    fn an_ip_header_is_ignored_whatever_its_values() {
+        let body = table(20, &[&|i| format!("user{i}@example.org"), &ipv4]);
+        for name in [
+            "signup_ip",
+            "ip",
+            "ip_address",
+            "last_ip",
+            "ipv4",
+            "IPv6",
+            "lastLoginIP",
+            "current_sign_in_ip",
+            "REMOTE_ADDR",
+            "lastloginip",
+            "user.last_ip",
+        ] {
+            assert_eq!(header_role(name), Some(FieldRole::Ignore), "{name}");
+            let cols = infer(&["email".to_owned(), name.to_owned()], &body, 2);
+            assert_eq!(
+                (cols[1].role, cols[1].source),
+                (FieldRole::Ignore, RoleSource::Header),
+                "{name}"
+            );
+        }
+        // A header that says phone over a column of addresses is not trusted.
+        let c = &infer(&["email".to_owned(), "phone".to_owned()], &body, 2)[1];
+        assert_eq!((c.role, c.source), (FieldRole::Ignore, RoleSource::Content));
+        for name in ["zip", "vip_level", "ship_to", "membership", "zipcode"] {
+            assert_ne!(header_role(name), Some(FieldRole::Ignore), "{name}");
+        }
+    }
+
+    #[test]
+    fn other_numbers_of_dumps_are_no_phones() {
+        let cases: [(&str, &dyn Fn(usize) -> String); 7] = [
+            ("epoch seconds", &|i| {
+                format!("{}", 1_699_999_999 - i * 86_413)
+            }),
+            ("epoch milliseconds", &|i| {
+                format!("{}", 1_699_999_999_123u64 - i as u64 * 8_641_307)
+            }),
+            ("prices", &|i| format!("{}.{:02}", 10 + i * 37, i % 100)),
+            ("large amounts", &|i| {
+                format!("{}.{:02}", 1_000_000 + i * 3_701, i % 100)
+            }),
+            ("ZIP+4", &|i| {
+                format!("{:05}-{:04}", 10_001 + i * 97, 1_000 + i * 13)
+            }),
+            ("dotted birth dates", &|i| {
+                format!("{:02}.{:02}.{}", 1 + i % 28, 1 + i % 12, 1950 + i)
+            }),
+            ("SSNs", &|i| {
+                format!("{:03}-{:02}-{:04}", 100 + i * 13, 10 + i, 1_000 + i * 77)
+            }),
+        ];
+        for (what, g) in cases {
+            let body = table(40, &[g]);
+            let role = roles_of(&[], &body)[0];
+            assert_ne!(role, FieldRole::Phone, "{what}");
+            // Nor under a header that says phone.
+            let names = vec!["phone".to_owned()];
+            assert_ne!(infer(&names, &body, 1)[0].role, FieldRole::Phone, "{what}");
+        }
+        let role = |g: &dyn Fn(usize) -> String| roles_of(&[], &table(40, &[g]))[0];
+        assert_eq!(
+            role(&|i| format!("{}", 1_699_999_999_123u64 - i as u64 * 8_641_307)),
+            FieldRole::Ignore
+        );
+        assert_eq!(
+            role(&|i| format!("{:02}.{:02}.{}", 1 + i % 28, 1 + i % 12, 1950 + i)),
+            FieldRole::BirthDate
+        );
+        assert_eq!(role(&|_| "12.03.1985".to_owned()), FieldRole::BirthDate);
+        assert_eq!(
+            role(&|i| if i % 2 == 0 {
+                format!("{:05}", 10_001 + i * 97)
+            } else {
+                format!("{:05}-{:04}", 10_001 + i * 97, 1_000 + i)
+            }),
+            FieldRole::PostalCode
+        );
+        // Phones keep their role: dotted, dashed, international, North American.
+        for g in [
+            &(|i: usize| format!("06.12.34.{:02}.{:02}", i % 100, (i * 7) % 100))
+                as &dyn Fn(usize) -> String,
+            &|i| format!("0151-{:08}", 23_456_789 + i * 31),
+            &|i| format!("(201) 555-{:04}", 100 + i),
+            &|i| format!("+1 202 555 {:04}", 100 + i),
+        ] {
+            assert_eq!(role(g), FieldRole::Phone);
+        }
+    }
+
+    #[test]
+    fn national_ids_by_header_and_by_shape() {
+        for name in [
+            "ssn",
+            "SSN",
+            "soc_sec_id",
+            "social_security_number",
+            "socialSecurityNumber",
+            "national_id",
+            "tax_id",
+            "TaxID",
+            "tin",
+            "nino",
+            "passport",
+            "passport_no",
+            "passportNumber",
+            "id_number",
+            "personnummer",
+            "bsn",
+            "nif",
+            "dni",
+            "customer_ssn",
+            "codice_fiscale",
+        ] {
+            assert_eq!(header_role(name), Some(FieldRole::NationalId), "{name}");
+        }
+        for (name, want) in [
+            ("passport_country", Some(FieldRole::Country)),
+            ("national_id_type", None),
+            ("precio_sin_iva", None),
+            ("destination", None),
+            ("business", None),
+            ("customer_id", Some(FieldRole::CustomerId)),
+            ("order_id", Some(FieldRole::OrderId)),
+            ("id", Some(FieldRole::CustomerId)),
+        ] {
+            assert_eq!(header_role(name), want, "{name}");
+        }
+        for v in [
+            "123-45-6789",
+            "AB 12 34 56 C",
+            "JG103728A",
+            "12345678Z",
+            "X1234567L",
+        ] {
+            assert!(looks_like_national_id(v), "{v}");
+        }
+        for v in [
+            "000-12-3456",
+            "666-12-3456",
+            "912-34-5678",
+            "123-00-4567",
+            "12345678A",
+            "+1 555 123 4567",
+        ] {
+            assert!(!looks_like_national_id(v), "{v}");
+        }
+        let body = table(
+            30,
+            &[&|i| format!("user{i}@example.org"), &|i| {
+                format!("{:03}-{:02}-{:04}", 101 + i * 29, 1 + i, 1 + i * 313)
+            }],
+        );
+        assert_eq!(
+            roles_of(&[], &body),
+            [FieldRole::Email, FieldRole::NationalId]
+        );
+    }
+
+    #[test]
+    fn febrl_columns() {
+        // FEBRL's synthetic record layout (values made up in its style).
+        let names = [
+            "rec_id",
+            "given_name",
+            "surname",
+            "street_number",
+            "address_1",
+            "address_2",
+            "suburb",
+            "postcode",
+            "state",
+            "date_of_birth",
+            "soc_sec_id",
+        ];
+        let given = ["michaela", "courtney", "charles", "vanessa", "mikayla"];
+        let surnames = ["neumann", "painter", "green", "parr", "malloy"];
+        let streets = [
+            "stanley street",
+            "pinkerton circuit",
+            "sculptor street",
+            "ballard place",
+        ];
+        let suburbs = ["winston hills", "richlands", "bonnet bay", "east preston"];
+        let body = table(
+            40,
+            &[
+                &|i| {
+                    format!(
+                        "rec-{}-{}",
+                        1000 + i * 37,
+                        if i % 2 == 0 { "org" } else { "dup-0" }
+                    )
+                },
+                &|i| given[i % 5].to_owned(),
+                &|i| surnames[(i / 5) % 5].to_owned(),
+                &|i| (1 + i * 3 % 90).to_string(),
+                &|i| streets[i % 4].to_owned(),
+                &|i| {
+                    if i % 3 == 0 {
+                        "miami".to_owned()
+                    } else {
+                        String::new()
+                    }
+                },
+                &|i| suburbs[i % 4].to_owned(),
+                &|i| (2000 + i * 53 % 7000).to_string(),
+                &|i| ["nsw", "vic", "qld", "wa"][i % 4].to_owned(),
+                &|i| format!("19{:02}{:02}{:02}", 20 + i % 70, 1 + i % 12, 1 + i % 28),
+                &|i| (1_000_000 + i * 123_457).to_string(),
+            ],
+        );
+        let roles = roles_of(&names, &body);
+        assert_eq!(roles[0], FieldRole::CustomerId, "{roles:?}");
+        assert_eq!(roles[1], FieldRole::FirstName, "{roles:?}");
+        assert_eq!(roles[2], FieldRole::LastName, "{roles:?}");
+        assert_eq!(roles[9], FieldRole::BirthDate, "{roles:?}");
+        assert_eq!(roles[10], FieldRole::NationalId, "{roles:?}");
+        assert_eq!(
+            roles
+                .iter()
+                .filter(|r| **r == FieldRole::CustomerId)
+                .count(),
+            1,
+            "{roles:?}"
+        );
     }
 
     #[test]
