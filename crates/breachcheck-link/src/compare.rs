@@ -204,7 +204,12 @@ pub(crate) fn compare(
 /// [`LineProfile::levels`]) and the raw-form states of its quirk-bearing fields.
 pub(crate) fn profile_levels(rec: &TaggedRecord, row: &RecordRow, levels: &Levels) -> (u64, u16) {
     let mut p = LineProfile::default();
-    for f in MatchField::ALL {
+    // The name in its own script is a second look at the name (a veto the levels already
+    // applied to it), not a field of its own.
+    for f in MatchField::ALL
+        .into_iter()
+        .filter(|f| *f != MatchField::NameNative)
+    {
         let line = rec.field(f);
         let record_has = row.present & f.bit() != 0;
         p.set_level(

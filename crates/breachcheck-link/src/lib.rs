@@ -142,9 +142,9 @@ pub struct Prober<'a> {
     sample_levels: Option<([[u64; LEVELS]; MatchField::COUNT], u64)>,
     /// Position of each segment among its system's snapshots (oldest 0).
     snapshot_pos: Vec<u8>,
-    /// Neighbour ids of the fitting batch looked up, and found in a company system:
-    /// (tried, found) for customer ids and order ids.
-    neighbours: [(u64, u64); 2],
+    /// Neighbours of the fitting batch looked up, and found in a company system:
+    /// (tried, found) for customer ids, order ids and phone numbers.
+    neighbours: [(u64, u64); 3],
     model: LinkageModel,
 }
 
@@ -246,7 +246,7 @@ impl<'a> Prober<'a> {
             held_records,
             sample_levels: None,
             snapshot_pos,
-            neighbours: [(0, 0); 2],
+            neighbours: [(0, 0); 3],
             model,
         }
     }
@@ -267,16 +267,17 @@ impl<'a> Prober<'a> {
         out
     }
 
-    /// Neighbour ids looked up and found, (tried, found), for customer ids and order ids
-    /// (see [`TaggedRecord::id_neighbours`]); zero before [`Prober::fit_and_probe`].
-    pub fn id_neighbours(&self) -> [(u64, u64); 2] {
+    /// Neighbours looked up and found, (tried, found), of customer ids, order ids and
+    /// phone numbers (see [`TaggedRecord::neighbours`]); zero before
+    /// [`Prober::fit_and_probe`].
+    pub fn neighbours(&self) -> [(u64, u64); 3] {
         self.neighbours
     }
 
-    /// Looks up the id neighbours of up to [`NEIGHBOUR_PROBES`] lines: (tried, found in a
-    /// company system) for customer ids and order ids.
-    fn probe_neighbours(&self, recs: &[TaggedRecord]) -> [(u64, u64); 2] {
-        let mut out = [(0u64, 0u64); 2];
+    /// Looks up the neighbours of up to [`NEIGHBOUR_PROBES`] lines: (tried, found in a
+    /// company system) for customer ids, order ids and phone numbers.
+    fn probe_neighbours(&self, recs: &[TaggedRecord]) -> [(u64, u64); 3] {
+        let mut out = [(0u64, 0u64); 3];
         let mut buf = Vec::new();
         let mut probed = 0usize;
         for r in recs {
@@ -284,7 +285,7 @@ impl<'a> Prober<'a> {
                 break;
             }
             let mut any = false;
-            for (k, tag) in r.id_neighbours.iter().enumerate() {
+            for (k, tag) in r.neighbours.iter().enumerate() {
                 if tag.0 == 0 {
                     continue;
                 }
@@ -320,7 +321,7 @@ impl<'a> Prober<'a> {
         let (counts, pairs) = Self::random_pair_levels(recs);
         model.set_u(&counts, pairs);
         self.neighbours = self.probe_neighbours(recs);
-        model.set_id_density(self.neighbours, self.held_records);
+        model.set_densities(self.neighbours, self.held_records);
         self.sample_levels = Some((counts, pairs));
         // Each line's candidates as (system, agreement levels), grouped by system.
         let per_line: Vec<Vec<(u32, Levels)>> = (0..recs.len())
@@ -467,7 +468,8 @@ impl<'a> Prober<'a> {
         for _ in 0..PAIRS.min(n * (n - 1)) {
             let i = (next() % n) as usize;
             let j = (next() % n) as usize;
-            if i == j {
+            // A line repeated word for word is one person twice, not two who agree.
+            if i == j || rows[i].canonical == rows[j].canonical {
                 continue;
             }
             let (levels, _) = compare::levels(lines[i], &rows[j]);
@@ -704,7 +706,7 @@ impl<'a> Prober<'a> {
         let mut members = 0u32;
         let mut complete = 0u32;
         let mut merged = LineProfile::default();
-        let mut best_system: Option<(f64, u32, u32, &RecordRow)> = None;
+        let mut best_system: Option<((bool, f64), u32, u32, &RecordRow)> = None;
         // First pass: every candidate's score, and per system the sum of likelihood
         // ratios the posterior weighs each candidate against.
         let scored: Vec<(u32, u32, &RecordRow, compare::Scored)> = candidates
@@ -731,11 +733,12 @@ impl<'a> Prober<'a> {
             let c = compare::compare(rec, row, (segment, record), is_canary, sc, posterior);
             if self.kind(segment) == Some(SegmentKind::System) {
                 let same_person = posterior >= 0.5 || c.agree & SAME_PERSON_FIELDS != 0;
+                let carried = present & !MatchField::NameNative.bit();
+                let carries_all = carried & !row.present == 0;
                 if same_person {
                     if sys < 32 {
                         members |= 1 << sys;
-                        let carried = present & !MatchField::NameNative.bit();
-                        if carried & !row.present == 0 {
+                        if carries_all {
                             complete |= 1 << sys;
                         }
                     }
@@ -751,11 +754,15 @@ impl<'a> Prober<'a> {
                         }
                     }
                 }
+                // The record the line is compared with: the person's record that carries
+                // every column the line has, when there is one (what a copy is a projection
+                // of), else the best-scoring record.
+                let rank = (same_person && carries_all, sc.score);
                 if best_system
                     .as_ref()
-                    .is_none_or(|(s, _, _, _)| sc.score > *s)
+                    .is_none_or(|(r, _, _, _)| rank.0 > r.0 || (rank.0 == r.0 && rank.1 > r.1))
                 {
-                    best_system = Some((sc.score, segment, record, *row));
+                    best_system = Some((rank, segment, record, *row));
                 }
             }
             if self.kind(segment) == Some(SegmentKind::Reference) {
@@ -862,13 +869,20 @@ impl<'a> Prober<'a> {
             }
             None => {
                 // No company record: every field the line has is unmatched.
-                for (f, _) in rec.fields() {
+                for (f, _) in rec.fields().filter(|(f, _)| *f != MatchField::NameNative) {
                     profile.set_level(f, FieldLevel::LineOnly);
                 }
             }
         }
-        if joined {
+        if members != 0 {
+            // The line against the person as the company knows them: each field at its
+            // best level over the person's records (an address from the orders system, an
+            // e-mail from the accounts system), the same for every source the verdict
+            // weighs, so a row of joined tables and another service's record of the person
+            // are compared alike.
             profile.levels = merged.levels;
+        }
+        if joined {
             profile.flags |= JOINED;
         }
         if evidence == EvidenceClass::Canary {

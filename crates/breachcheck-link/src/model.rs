@@ -327,17 +327,24 @@ impl LinkageModel {
         self.fit.random_pairs = pairs;
     }
 
-    /// Sets u of exact agreement on customer and order ids from how dense the id space is:
-    /// `neighbours[k]` = (ids' neighbours looked up, found in a company system) for customer
-    /// ids and order ids (see `TaggedRecord::id_neighbours`), `records` the company's
-    /// records. A made-up id names a real customer's id with the share of neighbours found
-    /// (d), so an unrelated record shares the line's id with probability d / records —
-    /// random pairs of the sample's own lines cannot say this, as a sample's ids are
-    /// distinct by construction. Estimated as (found + ½) / (tried + 1), never 0.
-    pub fn set_id_density(&mut self, neighbours: [(u64, u64); 2], records: f64) {
-        for (k, f) in [MatchField::CustomerId, MatchField::OrderId]
-            .into_iter()
-            .enumerate()
+    /// Sets u of exact agreement on customer ids, order ids and phone numbers from how
+    /// densely the company's values fill their space: `neighbours[k]` = (the sample's
+    /// values' neighbours looked up, found in a company system) for customer ids, order ids
+    /// and phones (see `TaggedRecord::neighbours`), `records` the company's records. A
+    /// made-up value names a real one with the share of neighbours found (d), so an
+    /// unrelated record shares the line's value with probability d / records. Random
+    /// pairs of the sample's own lines cannot say this: a sample's ids are distinct by
+    /// construction, and its phones repeat for households and duplicates, not by chance.
+    /// Estimated as (found + ½) / (tried + 1), never 0; the phone's only ever lowered (a
+    /// sample with a handful of phones keeps its prior).
+    pub fn set_densities(&mut self, neighbours: [(u64, u64); 3], records: f64) {
+        for (k, f) in [
+            MatchField::CustomerId,
+            MatchField::OrderId,
+            MatchField::Phone,
+        ]
+        .into_iter()
+        .enumerate()
         {
             let (tried, found) = neighbours[k];
             if tried == 0 || records < 1.0 {
@@ -346,7 +353,12 @@ impl LinkageModel {
             let d = (found as f64 + 0.5) / (tried as f64 + 1.0);
             let i = f.index();
             let exact = (d / records).min(0.5);
-            self.u[i][Level::Exact.index()] = exact;
+            let u = &mut self.u[i][Level::Exact.index()];
+            *u = if f == MatchField::Phone {
+                u.min(exact)
+            } else {
+                exact
+            };
             self.u[i][Level::Differ.index()] =
                 (1.0 - self.u[i][1..Level::Differ.index()].iter().sum::<f64>()).max(1e-9);
         }

@@ -122,9 +122,9 @@ pub const RAW_FIELDS: [MatchField; 5] = [
 /// The evidence of one line for the source model (see the module documentation).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LineProfile {
-    /// [`FieldLevel`] codes, 4 bits per field in field order; levels are taken against the
-    /// best-scoring record of the company's systems, or — for a row of joined tables —
-    /// the best level over the person's records.
+    /// [`FieldLevel`] codes, 4 bits per field in field order: for a line whose person a
+    /// company system holds, each field's best level over that person's records; else the
+    /// levels against the best-scoring record of the company's systems.
     pub levels: u64,
     /// Company systems (bit = the prober's system number) holding a record that is the
     /// line's person (posterior ≥ 1/2, or the same e-mail, phone, login or national id).

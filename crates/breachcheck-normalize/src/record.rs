@@ -59,11 +59,12 @@ pub struct TaggedRecord {
     /// Country calling code of the phone number (0 when there is none): counted per index
     /// segment, so a verify knows which regions the company's customers' numbers are from.
     pub phone_code: u16,
-    /// Tags of a neighbour of each internal identifier (customer id, order id: the same id
-    /// with its last character changed; `Tag(0)` when absent). Looked up, never compared:
-    /// how often a neighbour of the sample's ids exists in the index says how dense the id
-    /// space is, i.e. how likely a made-up id is to hit a real one.
-    pub id_neighbours: [Tag; 2],
+    /// Tags of a neighbour of the customer id, the order id and the phone number (the same
+    /// value with its last character changed; `Tag(0)` when absent), in that order. Looked
+    /// up, never compared: how often a neighbour of the sample's values exists in the index
+    /// says how densely the company's values fill that space, i.e. how likely a made-up (or
+    /// unrelated) value is to hit a real one.
+    pub neighbours: [Tag; 3],
 }
 
 /// Most alternative readings kept for a phone number without a country.
@@ -115,7 +116,7 @@ pub struct Normalizer {
 }
 
 /// Most regions tried for a phone number without a country.
-const MAX_PHONE_REGIONS: usize = 8;
+const MAX_PHONE_REGIONS: usize = 16;
 
 /// Cells of one record gathered by role (first non-empty cell of each role wins).
 #[derive(Default)]
@@ -141,7 +142,7 @@ impl Normalizer {
     }
 
     /// Also tries `regions` (the regions the company's records use, most common first; at
-    /// most eight are tried) for national-format phone numbers of records without a
+    /// most sixteen are tried) for national-format phone numbers of records without a
     /// country: the sample's lines are compared with the company's records, so the
     /// company's own regions are where a national number most plausibly belongs.
     pub fn with_phone_regions(mut self, regions: Vec<Region>) -> Self {
@@ -301,6 +302,9 @@ impl Normalizer {
                 Some(p) => {
                     out.signals.phone_invalid = !p.valid;
                     out.phone_code = p.country_code;
+                    if let (true, Some(n)) = (tag, neighbour(&p.e164)) {
+                        out.neighbours[2] = self.tagger.field(MatchField::Phone, &n);
+                    }
                     set(
                         &mut out,
                         observe,
@@ -387,7 +391,7 @@ impl Normalizer {
                     set(&mut out, observe, field, &v, raw, false);
                     let slot = usize::from(field == MatchField::OrderId);
                     if let (true, Some(n)) = (tag, neighbour(&v)) {
-                        out.id_neighbours[slot] = self.tagger.field(field, &n);
+                        out.neighbours[slot] = self.tagger.field(field, &n);
                     }
                 }
             }
@@ -832,15 +836,15 @@ mod tests {
     }
 
     #[test]
-    fn id_neighbours_change_the_last_character() {
+    fn neighbours_change_the_last_character() {
         assert_eq!(neighbour("c0012345").as_deref(), Some("c0012346"));
         assert_eq!(neighbour("ab12z").as_deref(), Some("ab12a"));
         assert_eq!(neighbour("o-1239-").as_deref(), Some("o-1230-"));
         assert_eq!(neighbour("--"), None);
         let r = n().tag_record(&[FieldRole::CustomerId], &["C0012345"]);
-        assert_ne!(r.id_neighbours[0], Tag(0));
+        assert_ne!(r.neighbours[0], Tag(0));
         assert_ne!(
-            Some(r.id_neighbours[0]),
+            Some(r.neighbours[0]),
             r.field(MatchField::CustomerId).map(|t| t.canonical)
         );
     }

@@ -593,7 +593,9 @@ impl Tally {
                 }
                 let nab = with(a.bit() | b.bit());
                 let expected = na * nb / n_f;
-                if nab >= 0.25 * expected {
+                // Merged rows (a person found in two sources) fill both, but far less often
+                // than independent optional columns would.
+                if nab >= 0.75 * expected {
                     continue;
                 }
                 let g = 2.0

@@ -486,16 +486,39 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
     let copy = level_likelihood(&params.m, p)
         * raw_likelihood(&params.r_copy, p)
         * rho(params.rho_copy, in_reference);
-    for s in &inputs.company {
-        // A copy of s is a projection of s's record: s holds the person, with every
-        // column the line has (a row of joined tables takes its columns from several).
-        let bit = if s.number < 32 { 1 << s.number } else { 0 };
-        let held = if p.joined() {
-            p.members & bit != 0
+    // Which system a copy is of: one whose record of the person carries every column the
+    // line has (a projection of that record), or — when none does, or the line is a row
+    // of joined tables — any system holding the person. Among those, a system is the more
+    // likely source the smaller its share of the customers (a copy of a system holding 40%
+    // of the customers has only its people; a list from elsewhere has them in their
+    // share). That only splits the copies' weight between systems: whether the line is a
+    // copy at all weighs the levels alone, so a system's size never counts as evidence of
+    // copying.
+    let bit = |s: &CompanySystem| if s.number < 32 { 1u32 << s.number } else { 0 };
+    let eligible_mask = if p.complete != 0 && !p.joined() {
+        p.complete
+    } else {
+        p.members
+    };
+    let total: f64 = params.pi[..c].iter().sum();
+    let spread: f64 = inputs
+        .company
+        .iter()
+        .zip(&params.pi)
+        .filter(|(s, _)| eligible_mask & bit(s) != 0)
+        .map(|(s, w)| w / s.share)
+        .sum();
+    for (s, w) in inputs.company.iter().zip(&params.pi) {
+        let eligible = eligible_mask & bit(s) != 0;
+        let l = if !eligible {
+            0.0
+        } else if spread > 0.0 && *w > 0.0 {
+            // π_s · L_s summed over eligible s is total · copy.
+            copy * total / (s.share * spread)
         } else {
-            p.complete & bit != 0
+            copy
         };
-        out.push((if held { copy / s.share } else { 0.0 }, 0.0));
+        out.push((l, 0.0));
     }
     let same = params.overlap * level_likelihood(&params.q, p) * raw_likelihood(&params.r_other, p);
     let unrelated = (1.0 - params.overlap) * chance(inputs, p);
@@ -520,21 +543,40 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
     let k = c + 1 + inputs.references.len();
     let mut pi = vec![1.0 / k as f64; k];
     apply(&mut pi, c, constraint);
-    let mut m = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+    // A copy starts as what the lines whose person the company holds look like (a copy
+    // of a first-name column compares as a shared token with a full name, and must not
+    // start out improbable); the other people start from the prior.
+    let mut seen = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+    let (mut members, mut lines) = (0.0, 0.0);
+    for (p, n) in &inputs.profiles {
+        let n = *n as f64;
+        lines += n;
+        if p.is_member() {
+            members += n;
+            for f in p.present() {
+                seen[f.index()][p.level(f).index()] += n;
+            }
+        }
+    }
+    let m = estimate(&seen, &M_PRIOR, M_PRIOR_LINES, true);
     let mut q = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
     for f in 0..MatchField::COUNT {
-        m[f] = M_PRIOR;
         q[f] = Q_PRIOR;
     }
     for f in [MatchField::CustomerId, MatchField::OrderId] {
         q[f.index()] = [0.0, 1e-9, 1e-9, 1e-9, 0.0, 0.8, 0.2];
     }
     let r_other = std::array::from_fn(|i| inputs.common[i]);
+    let overlap = if lines > 0.0 { members / lines } else { 0.2 };
     Params {
         pi,
         m,
         q,
-        overlap: if constraint.no_overlap { 0.0 } else { 0.2 },
+        overlap: if constraint.no_overlap {
+            0.0
+        } else {
+            overlap.clamp(0.05, 0.95)
+        },
         r_copy: [0.9; 5],
         r_other,
         rho_copy: 0.05,
@@ -703,6 +745,12 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
         if total > 0.0 {
             for (w, l) in params.pi.iter_mut().zip(&lines) {
                 *w = l / total;
+            }
+            // A system whose share reached nothing could never take a line back.
+            if params.pi[..c].iter().sum::<f64>() > 0.0 {
+                for w in &mut params.pi[..c] {
+                    *w = w.max(1e-12);
+                }
             }
             apply(&mut params.pi, c, constraint);
         }

@@ -124,8 +124,8 @@ pub struct Tally {
     pub chance_u: [[f64; breachcheck_link::LEVELS]; MatchField::COUNT],
     /// Records in the company's systems.
     pub held_records: f64,
-    /// Id neighbours looked up and found, for customer and order ids.
-    pub id_neighbours: [(u64, u64); 2],
+    /// Neighbours looked up and found, for customer ids, order ids and phones.
+    pub neighbours: [(u64, u64); 3],
 }
 
 /// A system of the index as the verdict sees it.
@@ -194,7 +194,7 @@ impl Tally {
                 .filter(|s| s.kind == breachcheck_index::SegmentKind::System)
                 .map(|s| s.records as f64)
                 .sum(),
-            id_neighbours: [(0, 0); 2],
+            neighbours: [(0, 0); 3],
         }
     }
 
@@ -208,7 +208,7 @@ impl Tally {
             .map(|(name, kind, live)| SystemInfo { name, kind, live })
             .collect();
         self.chance_u = prober.model().u;
-        self.id_neighbours = prober.id_neighbours();
+        self.neighbours = prober.neighbours();
         self.repetition = prober.repetition();
     }
 
