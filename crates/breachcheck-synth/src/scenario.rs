@@ -42,7 +42,9 @@ use noise::Noise;
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
-use record::{ascii_lower, created_at, fake_rec, iso3, phone_in_range, Rec, RESERVED_MAIL, WORDS};
+use record::{
+    ascii_lower, created_at, fake_rec, fake_rec_in, iso3, phone_in_range, Rec, RESERVED_MAIL, WORDS,
+};
 use rlibphonenumber::PhoneNumberFormat;
 use std::path::Path;
 
@@ -97,9 +99,11 @@ impl Company {
         let mut r = StdRng::seed_from_u64(mix2(params.seed, 0xca4a));
         let base = population.people.len() as u64 + 11;
         let home = params.home_country;
+        let home_index = COUNTRIES.iter().position(|c| c.iso == home);
         let canaries = (0..params.canaries as u64)
             .map(|i| {
-                let mut rec = fake_rec(&mut r, 0.3);
+                // People of the range's country, as a company planting them would choose.
+                let mut rec = fake_rec_in(&mut r, 0.0, home_index);
                 let (lf, ll) = (ascii_lower(&rec.latin_first), ascii_lower(&rec.latin_last));
                 rec.email = format!("{lf}.{ll}{}@{}", r.random_range(1..100), params.mail_domain);
                 rec.phone = phone_in_range(&mut r, &params.phone_range, home);
@@ -592,7 +596,10 @@ impl Company {
     /// the company's versions, or (one in five) a change the company never saw.
     fn elsewhere(&self, r: &mut StdRng) -> Rec {
         let people = &self.population.people;
-        let p = &people[r.random_range(0..people.len().max(1)).min(people.len() - 1)];
+        let Some(p) = people.choose(r) else {
+            // A company without customers: nobody to share.
+            return fake_rec(r, 0.5);
+        };
         let mut k = pick_contact(r, p);
         if r.random_bool(0.2) {
             let fresh = p.new_contact(r, 3);

@@ -426,7 +426,11 @@ impl CompanyParams {
             "DE",
         );
         let phone = random_phone(&mut r, home);
-        let phone_range = phone[..phone.len().saturating_sub(4).max(4)].to_owned();
+        // The company's range: its number's first digits, room for 10,000 numbers.
+        let phone_range = phone
+            .get(..phone.len().saturating_sub(4).max(4))
+            .unwrap_or(&phone)
+            .to_owned();
         let with_email: Vec<usize> = (0..systems.len())
             .filter(|i| systems[*i].has(ColumnKind::Email))
             .collect();

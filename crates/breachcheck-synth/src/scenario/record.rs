@@ -266,11 +266,17 @@ fn us_country() -> usize {
 /// `us_share` of them common US names and addresses, the rest from the international
 /// tables (half in their own script). Ids are left empty.
 pub(super) fn fake_rec(r: &mut StdRng, us_share: f64) -> Rec {
+    fake_rec_in(r, us_share, None)
+}
+
+/// Like [`fake_rec`], or, given `home` (an index of `COUNTRIES`), someone of that country
+/// alone: a canary whose name and address do not fit its number range would stand out.
+pub(super) fn fake_rec_in(r: &mut StdRng, us_share: f64, home: Option<usize>) -> Rec {
     let (first, last, latin_first, latin_last, country, street, number_first, postal, city);
     let mut family_first = false;
     let mut joined = false;
     let domain;
-    if r.random_bool(us_share) {
+    if home.is_none() && r.random_bool(us_share) {
         let f = pick(r, US_FIRST, "Alex");
         let l = pick(r, US_LAST, "Doe");
         (first, last, latin_first, latin_last) = (f, l, f, l);
@@ -281,7 +287,9 @@ pub(super) fn fake_rec(r: &mut StdRng, us_share: f64) -> Rec {
         city = pick(r, US_CITIES, "Springfield").to_owned();
         domain = pick(r, FREE_MAIL, "gmail.com");
     } else {
-        country = r.random_range(0..COUNTRIES.len());
+        country = home
+            .filter(|h| *h < COUNTRIES.len())
+            .unwrap_or_else(|| r.random_range(0..COUNTRIES.len()));
         let c = &COUNTRIES[country];
         let f = pick(r, c.first, ("Alex", "Alex"));
         let l = pick(r, c.last, ("Doe", "Doe"));
