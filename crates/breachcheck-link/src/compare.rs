@@ -117,6 +117,7 @@ pub(crate) fn compare(
     is_canary: bool,
     scored: &Scored,
     posterior: f64,
+    rare: u16,
 ) -> Candidate {
     let Scored {
         levels,
@@ -161,7 +162,9 @@ pub(crate) fn compare(
         // names a real customer by chance.
         EvidenceClass::InternalId
     } else if pii.count_ones() >= 2 && agree_pii == pii && agree_identifying != 0 {
-        if raw_agree != 0 {
+        // Only a reproduced way of writing that few services share is the company's own
+        // (a lower-cased e-mail or a phone in plain digits is everyone's habit).
+        if raw_agree & rare != 0 {
             EvidenceClass::QuirkFullRecord
         } else {
             EvidenceClass::FullRecord

@@ -14,12 +14,16 @@
 //! let roles = [FieldRole::Email, FieldRole::FullName, FieldRole::Phone];
 //! let mut b = SegmentBuilder::new(dir.path(), &key, "accounts", "2026-01-31", SegmentKind::System)?;
 //! b.add_source(SourceFile { name: "a.csv".into(), sha256: String::new(), rows: 0, location: None });
-//! b.add(2, &n.tag_record(&roles, &["ana@example.es", "Ana López", "+34 612 34 56 78"]));
+//! // The system writes phones with dashes, which few services do.
+//! b.add(2, &n.tag_record(&roles, &["ana@example.es", "Ana López", "+34-612-34-56-78"]));
 //! b.commit()?;
 //! let index = Index::open(dir.path())?;
 //! let prober = Prober::new(&index);
-//! let copy = prober.probe(&n.tag_record(&roles, &["ana@example.es", "Ana López", "+34 612 34 56 78"]));
+//! let copy = prober.probe(&n.tag_record(&roles, &["ana@example.es", "Ana López", "+34-612-34-56-78"]));
 //! assert_eq!(copy.evidence, EvidenceClass::QuirkFullRecord);
+//! // Written as everyone writes it, the same record is a full-record match only.
+//! let spaced = prober.probe(&n.tag_record(&roles, &["ana@example.es", "Ana López", "+34 612 34 56 78"]));
+//! assert_eq!(spaced.evidence, EvidenceClass::FullRecord);
 //! let other = prober.probe(&n.tag_record(&roles, &["ana@example.es", "Ana López", "+34612345678"]));
 //! assert_eq!(other.evidence, EvidenceClass::FullRecord);
 //! let partial = prober.probe(&n.tag_record(&roles, &["ana@example.es", "Bob Li", ""]));
@@ -29,6 +33,7 @@
 #![forbid(unsafe_code)]
 
 mod compare;
+mod forms;
 mod model;
 mod profile;
 
@@ -36,6 +41,7 @@ pub use compare::{Candidate, FUZZY_MIN_SCORE, FUZZY_POSTERIOR};
 pub use model::{
     FitSummary, Level, Levels, LinkageModel, PairRef, SystemPrior, BLOCKING_RECALL, LEVELS,
 };
+pub use forms::{FormStats, RARE_FORM_SHARE};
 pub use profile::{FieldLevel, LineProfile, RawState, CANARY, FIELD_LEVELS, JOINED, RAW_FIELDS};
 
 use breachcheck_core::{BlockKind, Tag};
@@ -142,6 +148,9 @@ pub struct Prober<'a> {
     sample_levels: Option<([[u64; LEVELS]; MatchField::COUNT], u64)>,
     /// Position of each segment among its system's snapshots (oldest 0).
     snapshot_pos: Vec<u8>,
+    /// How the company's systems write each quirk-bearing field (for weighing a
+    /// reproduced raw form by how rare it is).
+    forms: FormStats,
     /// Neighbours of the fitting batch looked up, and found in a company system:
     /// (tried, found) for customer ids, order ids and phone numbers.
     neighbours: [(u64, u64); 3],
@@ -246,6 +255,7 @@ impl<'a> Prober<'a> {
             held_records,
             sample_levels: None,
             snapshot_pos,
+            forms: FormStats::from_manifest(index.manifest()),
             neighbours: [(0, 0); 3],
             model,
         }
@@ -703,6 +713,13 @@ impl<'a> Prober<'a> {
         let mut exact = 0u8;
         // For the source model: the systems holding the line's person, the best level of
         // each field over that person's records, and the best-scoring company record.
+        // Fields the line writes in a way few services share.
+        let rare = RAW_FIELDS
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| rec.field(*f).map(|t| (i, *f, t)))
+            .filter(|(i, _, t)| t.quirky && self.forms.world(*i, t.form) <= RARE_FORM_SHARE)
+            .fold(0u16, |m, (_, f, _)| m | f.bit());
         let mut members = 0u32;
         let mut complete = 0u32;
         let mut merged = LineProfile::default();
@@ -730,7 +747,15 @@ impl<'a> Prober<'a> {
                 .find(|(s, _)| *s == sys)
                 .map_or(0.0, |(_, v)| *v);
             let posterior = self.model.posterior(sys as usize, sc.score, lr_sum);
-            let c = compare::compare(rec, row, (segment, record), is_canary, sc, posterior);
+            let c = compare::compare(
+                rec,
+                row,
+                (segment, record),
+                is_canary,
+                sc,
+                posterior,
+                rare,
+            );
             if self.kind(segment) == Some(SegmentKind::System) {
                 let same_person = posterior >= 0.5 || c.agree & SAME_PERSON_FIELDS != 0;
                 let carried = present & !MatchField::NameNative.bit();

@@ -878,3 +878,192 @@ fn next_steps(class: VerdictClass, system: Option<&str>) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{SystemInfo, Tally, VerdictClass};
+    use breachcheck_core::{EvidenceClass, MatchField};
+    use breachcheck_index::{Commitment, Manifest, SegmentKind};
+    use breachcheck_link::{FieldLevel, LineProfile, CANARY};
+    use proptest::prelude::*;
+
+    const FIELDS: [MatchField; 4] = [
+        MatchField::CustomerId,
+        MatchField::Email,
+        MatchField::Name,
+        MatchField::Phone,
+    ];
+
+    /// A tally over one company system of 10,000 customers.
+    fn tally() -> Tally {
+        let m = Manifest {
+            format: breachcheck_index::MANIFEST_FORMAT.into(),
+            rules_version: 1,
+            key_fingerprint: String::new(),
+            segments: Vec::new(),
+            commitment: Commitment::compute(&[], ""),
+        };
+        let mut t = Tally::new(&m);
+        t.systems = vec![SystemInfo {
+            name: "accounts".into(),
+            kind: SegmentKind::System,
+            live: 10_000,
+        }];
+        t.held_records = 10_000.0;
+        t
+    }
+
+    /// Adds `n` lines carrying [`FIELDS`] at `levels` (absent: not a customer), counted
+    /// under `class`.
+    fn add(t: &mut Tally, n: u64, levels: Option<[FieldLevel; 4]>, class: EvidenceClass) {
+        if n == 0 {
+            return;
+        }
+        let mut p = LineProfile {
+            span: (0xff, 0xff),
+            ..LineProfile::default()
+        };
+        match levels {
+            Some(l) => {
+                p.members = 1;
+                p.complete = u32::from(!l.contains(&FieldLevel::LineOnly));
+                p.system = 1;
+                for (f, l) in FIELDS.iter().zip(l) {
+                    p.set_level(*f, l);
+                }
+            }
+            None => {
+                for f in FIELDS {
+                    p.set_level(f, FieldLevel::LineOnly);
+                }
+            }
+        }
+        if class == EvidenceClass::Canary {
+            p.flags |= CANARY;
+        }
+        *t.profiles.entry(p).or_insert(0) += n;
+        *t.by_evidence.entry(class).or_insert(0) += n;
+        t.records += n;
+        for f in FIELDS {
+            t.field_present[f.index()] += n;
+        }
+    }
+
+    use FieldLevel::{Differ, Exact};
+    const COPY: [FieldLevel; 4] = [Exact, Exact, Exact, Exact];
+    const OTHER_SERVICE: [FieldLevel; 4] = [Differ, Exact, Exact, Exact];
+
+    #[test]
+    fn a_copy_is_genuine_another_services_dump_recycled_made_up_people_fabricated() {
+        let mut t = tally();
+        add(&mut t, 990, Some(COPY), EvidenceClass::InternalId);
+        add(&mut t, 10, None, EvidenceClass::None);
+        let v = t.verdict();
+        assert_eq!(v.class, VerdictClass::Genuine, "{:?}", v.findings);
+        assert_eq!(v.system.as_deref(), Some("accounts"));
+        let [lo, hi] = v.genuine_fraction.ci95;
+        assert!(lo <= 0.99 && 0.99 <= hi, "{lo} {hi}");
+
+        let mut t = tally();
+        add(&mut t, 300, Some(OTHER_SERVICE), EvidenceClass::FullRecord);
+        add(&mut t, 700, None, EvidenceClass::None);
+        let v = t.verdict();
+        assert_eq!(v.class, VerdictClass::Recycled, "{:?}", v.findings);
+        assert_eq!(v.genuine_fraction.estimate, 0.0);
+
+        let mut t = tally();
+        add(&mut t, 1000, None, EvidenceClass::None);
+        let v = t.verdict();
+        assert_eq!(v.class, VerdictClass::Fabricated, "{:?}", v.findings);
+        assert!(v.genuine_fraction.ci95[1] < 0.01);
+
+        let mut t = tally();
+        add(&mut t, 100, Some(COPY), EvidenceClass::InternalId);
+        add(&mut t, 900, None, EvidenceClass::None);
+        let v = t.verdict();
+        assert_eq!(v.class, VerdictClass::Mixed, "{:?}", v.findings);
+        let [lo, hi] = v.genuine_fraction.ci95;
+        assert!(lo <= 0.1 && 0.1 <= hi, "{lo} {hi}");
+
+        let mut t = tally();
+        add(&mut t, 12, None, EvidenceClass::None);
+        assert_eq!(t.verdict().class, VerdictClass::Inconclusive);
+    }
+
+    #[test]
+    fn rendered_findings_name_each_story() {
+        let mut t = tally();
+        add(&mut t, 300, Some(OTHER_SERVICE), EvidenceClass::FullRecord);
+        add(&mut t, 700, None, EvidenceClass::None);
+        let v = t.verdict();
+        let kinds: Vec<String> = v
+            .findings
+            .iter()
+            .map(|f| {
+                serde_json::to_value(f)
+                    .ok()
+                    .and_then(|j| j["finding"].as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "no_company_lines",
+                "matched",
+                "same_people_other_data",
+                "foreign_ids",
+                "no_reference",
+                "hypotheses",
+                "baseline"
+            ],
+            "{:?}",
+            v.findings
+        );
+    }
+
+    fn rank(class: VerdictClass) -> u8 {
+        u8::from(class.admits() || class == VerdictClass::Compilation)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// A planted canary never lowers the verdict: with canary lines added, a sample
+        /// that admitted still admits, and one that did not may only come to.
+        #[test]
+        fn a_canary_never_lowers_the_class(
+            copies in 0u64..400, others in 0u64..400, none in 0u64..600, canaries in 1u64..4
+        ) {
+            let mut t = tally();
+            add(&mut t, copies, Some(COPY), EvidenceClass::InternalId);
+            add(&mut t, others, Some(OTHER_SERVICE), EvidenceClass::FullRecord);
+            add(&mut t, none + 1, None, EvidenceClass::None);
+            let before = t.verdict();
+            add(&mut t, canaries, Some(COPY), EvidenceClass::Canary);
+            let after = t.verdict();
+            prop_assert!(after.class.admits() || after.class == VerdictClass::Compilation,
+                "{:?} -> {:?}", before.class, after.class);
+            prop_assert!(rank(after.class) >= rank(before.class));
+        }
+
+        /// Unmatched made-up lines never raise it: a sample that did not admit does not
+        /// come to, and the copied share's estimate does not grow.
+        #[test]
+        fn unmatched_lines_never_raise_the_class(
+            copies in 0u64..300, others in 0u64..300, none in 0u64..300, more in 1u64..2000
+        ) {
+            let mut t = tally();
+            add(&mut t, copies, Some(COPY), EvidenceClass::InternalId);
+            add(&mut t, others, Some(OTHER_SERVICE), EvidenceClass::FullRecord);
+            add(&mut t, none + 1, None, EvidenceClass::None);
+            let before = t.verdict();
+            add(&mut t, more, None, EvidenceClass::None);
+            let after = t.verdict();
+            prop_assert!(rank(after.class) <= rank(before.class) || before.class == VerdictClass::Inconclusive,
+                "{:?} -> {:?}", before.class, after.class);
+            prop_assert!(after.genuine_fraction.estimate <= before.genuine_fraction.estimate + 1e-6,
+                "{} -> {}", before.genuine_fraction.estimate, after.genuine_fraction.estimate);
+        }
+    }
+}

@@ -228,7 +228,17 @@ struct Params {
     /// A copied line also matches a registered corpus whole (the company's data leaked
     /// before and was registered).
     rho_copy: f64,
+    /// A copied line shows no record of its person (blocking or the comparison missed it).
+    miss: f64,
+    /// Beta prior of `miss`: its mean is what `m` implies for the sample's usual fields
+    /// (see [`miss`]), over [`MISS_PRIOR_LINES`] pseudo-lines.
+    miss_prior: (f64, f64),
 }
+
+/// Pseudo-lines of the miss rate's prior: the sample can move it (a copy's lines the
+/// linkage misses are not evidence of other lines), but not far (unmatched made-up lines
+/// are not a copy's misses).
+const MISS_PRIOR_LINES: f64 = 100.0;
 
 /// Prior level distribution of a copied field: exact, close, near, token, differ, line only
 /// (index 0, absent, unused).
@@ -346,7 +356,6 @@ impl Fitted {
                 common: inputs.common[i],
             })
             .collect();
-        let dominant = dominant_present(inputs);
         let _ = n;
         SourceFit {
             sources,
@@ -354,7 +363,7 @@ impl Fitted {
             copy_levels: levels(&self.params.m),
             other_levels: levels(&self.params.q),
             raw_forms,
-            miss_rate: miss(&self.params.m, dominant),
+            miss_rate: self.params.miss,
             log_likelihood: self.log_likelihood,
             iterations: self.iterations,
         }
@@ -469,7 +478,7 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
     let present = present_mask(p);
     let in_reference = p.reference != 0;
     if !p.is_member() {
-        let copy_miss = miss(&params.m, present);
+        let copy_miss = params.miss;
         let other_miss = miss(&params.q, present);
         for _ in 0..c {
             out.push((copy_miss * rho(params.rho_copy, in_reference), 0.0));
@@ -483,7 +492,8 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
         }
         return;
     }
-    let copy = level_likelihood(&params.m, p)
+    let copy = (1.0 - params.miss)
+        * level_likelihood(&params.m, p)
         * raw_likelihood(&params.r_copy, p)
         * rho(params.rho_copy, in_reference);
     // Which system a copy is of: one whose record of the person carries every column the
@@ -520,7 +530,10 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
         };
         out.push((l, 0.0));
     }
-    let same = params.overlap * level_likelihood(&params.q, p) * raw_likelihood(&params.r_other, p);
+    let same = params.overlap
+        * (1.0 - miss(&params.q, present))
+        * level_likelihood(&params.q, p)
+        * raw_likelihood(&params.r_other, p);
     let unrelated = (1.0 - params.overlap) * chance(inputs, p);
     let other = same + unrelated;
     let w = same / other.max(TINY);
@@ -568,6 +581,7 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
     }
     let r_other = std::array::from_fn(|i| inputs.common[i]);
     let overlap = if lines > 0.0 { members / lines } else { 0.2 };
+    let expected_miss = miss(&m, dominant_present(inputs)).min(0.5);
     Params {
         pi,
         m,
@@ -580,6 +594,11 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
         r_copy: [0.9; 5],
         r_other,
         rho_copy: 0.05,
+        miss: expected_miss,
+        miss_prior: (
+            1.0 + MISS_PRIOR_LINES * expected_miss,
+            1.0 + MISS_PRIOR_LINES * (1.0 - expected_miss),
+        ),
     }
 }
 
@@ -656,6 +675,7 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
         let mut other_lines = 0.0;
         let mut copy_in_reference = 0.0;
         let mut copy_lines = 0.0;
+        let mut copy_missed = 0.0;
         let mut spans: Vec<Vec<((u8, u8), f64)>> = vec![Vec::new(); c];
         let mut ll = 0.0;
         for (p, n) in &inputs.profiles {
@@ -707,6 +727,9 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
                 }
             }
             copy_lines += copy_resp;
+            if !p.is_member() && !p.canary() {
+                copy_missed += copy_resp;
+            }
             if p.reference != 0 {
                 copy_in_reference += copy_resp;
             }
@@ -723,10 +746,13 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
                 }
             }
         }
-        // The overlap prior joins the objective: ln Beta(1, b) density up to a constant.
+        // The priors of the overlap and the miss rate join the objective (log Beta
+        // densities up to constants).
         if !constraint.no_overlap {
             ll += (OVERLAP_PRIOR_B - 1.0) * (1.0 - params.overlap).max(TINY).ln();
         }
+        let (a, b) = params.miss_prior;
+        ll += (a - 1.0) * params.miss.max(TINY).ln() + (b - 1.0) * (1.0 - params.miss).max(TINY).ln();
         let fitted = Fitted {
             params: params.clone(),
             log_likelihood: ll,
@@ -778,6 +804,9 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
             params.r_other[i] = (a + R_OTHER_PRIOR_LINES * prior) / (a + d + R_OTHER_PRIOR_LINES);
         }
         params.rho_copy = (copy_in_reference + 0.25) / (copy_lines + 5.0);
+        let (a, b) = params.miss_prior;
+        params.miss =
+            ((copy_missed + a - 1.0) / (copy_lines + a + b - 2.0)).clamp(MISS_FLOOR / 10.0, 0.5);
     }
     result.unwrap_or(Fitted {
         params,
@@ -972,11 +1001,22 @@ mod tests {
         let i = inputs(
             vec![
                 (
-                    line(&[(Email, Exact), (Name, Exact), (Phone, Exact)], 1),
+                    line(
+                        &[(Email, Exact), (Name, Exact), (Phone, Exact), (CustomerId, Exact)],
+                        1,
+                    ),
                     100,
                 ),
                 (
-                    line(&[(Email, LineOnly), (Name, LineOnly), (Phone, LineOnly)], 0),
+                    line(
+                        &[
+                            (Email, LineOnly),
+                            (Name, LineOnly),
+                            (Phone, LineOnly),
+                            (CustomerId, LineOnly),
+                        ],
+                        0,
+                    ),
                     900,
                 ),
             ],

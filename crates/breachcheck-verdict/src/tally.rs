@@ -116,7 +116,7 @@ pub struct Tally {
     pub sample_forms: [BTreeMap<u8, u64>; 5],
     /// Per company system, per quirk-bearing field, records per raw-form class (from the
     /// index's segment profiles, counts only).
-    pub company_forms: Vec<[BTreeMap<u8, u64>; 5]>,
+    pub company_forms: breachcheck_link::FormStats,
     /// The prober's systems by system number (set by [`Tally::observe`]).
     pub systems: Vec<SystemInfo>,
     /// Chance that an unrelated record agrees on each field at each linkage level (the
@@ -185,7 +185,7 @@ impl Tally {
             profiles: std::collections::HashMap::new(),
             shapes: BTreeMap::new(),
             sample_forms: Default::default(),
-            company_forms: company_forms(manifest),
+            company_forms: breachcheck_link::FormStats::from_manifest(manifest),
             systems: Vec::new(),
             chance_u: breachcheck_link::LinkageModel::default().u,
             held_records: manifest
@@ -214,38 +214,17 @@ impl Tally {
 
     /// Per [`breachcheck_link::RAW_FIELDS`] entry, the share of other services expected to
     /// write the field the way this sample does: the sample's raw-form classes weighted by
-    /// how common each is — the tool's prior ([`breachcheck_normalize::form::common_share`])
-    /// mixed with the company's systems as further examples of how services write, leaving
-    /// out, per class, the system that writes it most (the likely source of a copy, which
-    /// says nothing about how *others* write).
+    /// how common each is ([`breachcheck_link::FormStats::world`]).
     pub fn common_forms(&self) -> [f64; 5] {
-        const PRIOR_WEIGHT: f64 = 2.0;
         std::array::from_fn(|i| {
-            let field = breachcheck_link::RAW_FIELDS[i];
             let total: u64 = self.sample_forms[i].values().sum();
             if total == 0 {
                 return 0.5;
             }
-            let systems: Vec<(f64, &BTreeMap<u8, u64>)> = self
-                .company_forms
+            self.sample_forms[i]
                 .iter()
-                .map(|f| (f[i].values().sum::<u64>() as f64, &f[i]))
-                .filter(|(n, _)| *n > 0.0)
-                .collect();
-            let mut share = 0.0;
-            for (class, n) in &self.sample_forms[i] {
-                let shares: Vec<f64> = systems
-                    .iter()
-                    .map(|(t, h)| h.get(class).copied().unwrap_or(0) as f64 / t)
-                    .collect();
-                let top = shares.iter().copied().fold(0.0, f64::max);
-                let others: f64 = shares.iter().sum::<f64>() - top;
-                let world = (others
-                    + PRIOR_WEIGHT * breachcheck_normalize::form::common_share(field, *class))
-                    / ((systems.len().max(1) - 1) as f64 + PRIOR_WEIGHT);
-                share += *n as f64 / total as f64 * world;
-            }
-            share
+                .map(|(class, n)| *n as f64 / total as f64 * self.company_forms.world(i, *class))
+                .sum()
         })
     }
 
@@ -434,35 +413,6 @@ impl Tally {
             .sum::<u64>()
             + self.joined
     }
-}
-
-/// Per system of the manifest (in order of first appearance, as the prober numbers them),
-/// its raw-form class counts per quirk-bearing field, summed over its segments' profiles.
-fn company_forms(manifest: &Manifest) -> Vec<[BTreeMap<u8, u64>; 5]> {
-    let mut names: Vec<&str> = Vec::new();
-    let mut out: Vec<[BTreeMap<u8, u64>; 5]> = Vec::new();
-    for s in manifest
-        .segments
-        .iter()
-        .filter(|s| s.kind == breachcheck_index::SegmentKind::System)
-    {
-        let i = match names.iter().position(|n| *n == s.system) {
-            Some(i) => i,
-            None => {
-                names.push(&s.system);
-                out.push(Default::default());
-                out.len() - 1
-            }
-        };
-        for (k, f) in breachcheck_link::RAW_FIELDS.into_iter().enumerate() {
-            if let Some(h) = s.profile.forms.get(f.as_str()) {
-                for (class, n) in h {
-                    *out[i][k].entry(*class).or_insert(0) += n;
-                }
-            }
-        }
-    }
-    out
 }
 
 /// A 64-bit digest of a line's normalized fields (tags and which fields are present).
