@@ -581,15 +581,33 @@ fn company_dir(root: &Path, seed: u64) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// The company's key, derived from its seed and written to `path` (mode 0600, for
+/// `verify` by hand in a kept `--dir`). The data are synthetic, so the key guards nothing;
+/// a key of the seed's makes every run give the same figures, since the fuzzy encodings'
+/// bit positions come from the key.
+fn company_key(seed: u64, path: &Path) -> Result<breachcheck_core::SecretKey> {
+    use rand::{Rng, SeedableRng};
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut bytes = zeroize::Zeroizing::new([0u8; breachcheck_core::KEY_LEN]);
+    rand::rngs::StdRng::seed_from_u64(seed ^ 0x6b65_795f_7365_6564).fill(&mut bytes[..]);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(&bytes[..]))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    keyfile::read(path)
+}
+
 /// Builds the company's index: every system at every snapshot, then the canaries (as
 /// `index canaries` registers them, dated the first snapshot they were planted at).
 fn index_company(
     company: &Company,
     dir: &Path,
 ) -> Result<(breachcheck_core::SecretKey, PathBuf, u64)> {
-    let key_path = dir.join("company.key");
-    keyfile::generate(&key_path)?;
-    let key = keyfile::read(&key_path)?;
+    let key = company_key(company.params.seed, &dir.join("company.key"))?;
     let index = dir.join("index");
     let opts = IngestOptions::default();
     let mut records = 0;
