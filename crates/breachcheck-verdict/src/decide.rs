@@ -243,6 +243,31 @@ impl Fits {
                 full = f.clone();
             }
         }
+        if std::env::var_os("BREACHCHECK_DEBUG_FITS").is_some() {
+            for (name, f) in [
+                ("full", &full),
+                ("none", &none),
+                ("copies", &copies),
+                ("unrelated_rest", &unrelated_rest),
+                ("made_up", &made_up),
+            ] {
+                eprintln!("{name}: {:?}", f);
+            }
+            let a = source::contributions(inputs, &full);
+            let b = source::contributions(inputs, &none);
+            let mut d: Vec<(f64, usize)> = a
+                .iter()
+                .zip(&b)
+                .enumerate()
+                .map(|(i, (x, y))| (x - y, i))
+                .collect();
+            d.sort_by(|x, y| y.0.abs().total_cmp(&x.0.abs()));
+            for (diff, i) in d.iter().take(4) {
+                eprintln!("full-none {diff:.2}: {:?}", inputs.profiles[*i]);
+                eprintln!("   full {:?}", source::explain(inputs, &full, &inputs.profiles[*i].0));
+                eprintln!("   none {:?}", source::explain(inputs, &none, &inputs.profiles[*i].0));
+            }
+        }
         Fits {
             full,
             none,
@@ -908,6 +933,7 @@ mod tests {
             name: "accounts".into(),
             kind: SegmentKind::System,
             live: 10_000,
+            fields: 0,
         }];
         t.held_records = 10_000.0;
         t

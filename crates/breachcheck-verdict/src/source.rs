@@ -129,7 +129,13 @@ pub(crate) struct CompanySystem {
     /// Share of the company's customers the system holds (records at its latest snapshot
     /// over the largest system's), at least [`MIN_SHARE`].
     pub share: f64,
+    /// Fields most of its records carry (0: unknown, taken as every field).
+    pub fields: u16,
 }
+
+/// Most lines an unrelated person matches a customer on an e-mail, login or national id
+/// by coincidence (see [`Inputs::from_tally`]).
+const CHANCE_IDENTIFIER: f64 = 1e-3;
 
 /// Smallest customer share a system is credited with: a system holding fewer than this
 /// share of the customers would make every line of its people look like a copy of it.
@@ -170,6 +176,7 @@ impl Inputs {
                 number: i as u32,
                 name: s.name.clone(),
                 share: (s.live as f64 / largest).clamp(MIN_SHARE, 1.0),
+                fields: s.fields,
             })
             .collect();
         let references = t
@@ -189,6 +196,24 @@ impl Inputs {
             u[i][FieldLevel::Token.index()] = lu[breachcheck_link::Level::Token.index()];
             u[i][FieldLevel::Differ.index()] = 1.0;
             u[i][FieldLevel::LineOnly.index()] = 1.0;
+        }
+        // An e-mail, a login or a national id is one person's: an unrelated person shares
+        // one with a customer only when generated from a short list, which shows as the
+        // sample's own lines repeating those values. Unless they do (a handful of random
+        // pairs agreeing), coincidence on them is taken as at most 1 in 1,000 lines —
+        // the sample's pairs cannot measure rarer, and the linkage's weight prior (2^-20)
+        // would credit a company of 10^6 customers with one coincidence per line.
+        let held = t.held_records.max(1.0);
+        for f in [MatchField::Email, MatchField::Username, MatchField::NationalId] {
+            let repeated = t
+                .repetition
+                .iter()
+                .find(|r| r.field == f)
+                .map_or(0.0, |r| r.sample_rate * r.sample_pairs as f64);
+            if repeated < 5.0 {
+                let e = &mut u[f.index()][FieldLevel::Exact.index()];
+                *e = e.min(CHANCE_IDENTIFIER / held);
+            }
         }
         let mut profiles: Vec<(LineProfile, u64)> =
             t.profiles.iter().map(|(p, n)| (*p, *n)).collect();
@@ -424,6 +449,34 @@ fn miss(levels: &[[f64; FIELD_LEVELS]; MatchField::COUNT], present: u16) -> f64 
     (state[0] + state[1]).clamp(MISS_FLOOR, 1.0)
 }
 
+/// The share of `levels`' patterns for the fields in `present` that recognition lets
+/// through (1 − the unclamped [`miss`]): what normalizes a recognised line's levels.
+fn recognised(levels: &[[f64; FIELD_LEVELS]; MatchField::COUNT], present: u16) -> f64 {
+    // The same walk as `miss`, without its floor (which is about blocking, not levels).
+    let mut state = [1.0f64, 0.0, 0.0];
+    let mut same = 0.0f64;
+    for f in MatchField::ALL.into_iter().filter(|f| present & f.bit() != 0) {
+        let l = &levels[f.index()];
+        let exact = l[FieldLevel::Exact.index()];
+        let close = l[FieldLevel::Close.index()];
+        let (p_same, p_good) = if SAME_PERSON.contains(&f) {
+            (exact, close)
+        } else if f.is_identifying() || f.is_internal_id() {
+            (0.0, exact + close)
+        } else {
+            (0.0, 0.0)
+        };
+        let mut next = [0.0; 3];
+        for (k, s) in state.iter().enumerate() {
+            same += s * p_same;
+            next[k] += s * (1.0 - p_same - p_good);
+            next[(k + 1).min(2)] += s * p_good;
+        }
+        state = next;
+    }
+    (same + state[2]).clamp(1e-9, 1.0)
+}
+
 /// Chance that an unrelated person's line is a member with profile `p`: the records held
 /// times the chance one of them agrees at the line's levels.
 fn chance(inputs: &Inputs, p: &LineProfile) -> f64 {
@@ -492,46 +545,49 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
         }
         return;
     }
-    let copy = (1.0 - params.miss)
+    // Levels given that the line was recognised as the person's: m restricted to the
+    // patterns recognition lets through, the rest being the (free) miss rate.
+    let copy = (1.0 - params.miss) / recognised(&params.m, present)
         * level_likelihood(&params.m, p)
         * raw_likelihood(&params.r_copy, p)
         * rho(params.rho_copy, in_reference);
-    // Which system a copy is of: one whose record of the person carries every column the
-    // line has (a projection of that record), or — when none does, or the line is a row
-    // of joined tables — any system holding the person. Among those, a system is the more
-    // likely source the smaller its share of the customers (a copy of a system holding 40%
-    // of the customers has only its people; a list from elsewhere has them in their
-    // share). That only splits the copies' weight between systems: whether the line is a
-    // copy at all weighs the levels alone, so a system's size never counts as evidence of
-    // copying.
-    let bit = |s: &CompanySystem| if s.number < 32 { 1u32 << s.number } else { 0 };
-    let eligible_mask = if p.complete != 0 && !p.joined() {
-        p.complete
+    // Which system a copy is of, and how much that says. A copy of s is a projection of
+    // s's record: s holds the person with every column the line has (C, the line's
+    // `complete` systems). Another source's customer is any customer: s is among C with
+    // probability σ_s / P_C, where P_C is the share of customers some system carrying the
+    // line's columns holds (the largest such system's share). So a copy of s weighs
+    // P_C / σ_s for s ∈ C against another source's record: a list of the marketing
+    // system's people only is its copy; a list of customers at large holds marketing's
+    // people in marketing's share, and gains nothing. A line complete nowhere (a row of
+    // joined tables, or a column added) counts every system holding the person, without
+    // that weight.
+    let present_fields = present & !MatchField::NameNative.bit();
+    let (eligible, weigh) = if p.complete != 0 && !p.joined() {
+        (p.complete, true)
     } else {
-        p.members
+        (p.members, false)
     };
-    let total: f64 = params.pi[..c].iter().sum();
-    let spread: f64 = inputs
+    let carried = inputs
         .company
         .iter()
-        .zip(&params.pi)
-        .filter(|(s, _)| eligible_mask & bit(s) != 0)
-        .map(|(s, w)| w / s.share)
-        .sum();
-    for (s, w) in inputs.company.iter().zip(&params.pi) {
-        let eligible = eligible_mask & bit(s) != 0;
-        let l = if !eligible {
+        .filter(|s| s.fields == 0 || present_fields & !s.fields == 0)
+        .map(|s| s.share)
+        .fold(0.0, f64::max)
+        .max(MIN_SHARE);
+    for s in &inputs.company {
+        let bit = if s.number < 32 { 1u32 << s.number } else { 0 };
+        let l = if eligible & bit == 0 {
             0.0
-        } else if spread > 0.0 && *w > 0.0 {
-            // π_s · L_s summed over eligible s is total · copy.
-            copy * total / (s.share * spread)
+        } else if weigh {
+            copy * (carried / s.share).clamp(1.0, 1.0 / MIN_SHARE)
         } else {
             copy
         };
         out.push((l, 0.0));
     }
+    // Unrecognised patterns are the non-member lines above, so q's own patterns sum to
+    // one with them.
     let same = params.overlap
-        * (1.0 - miss(&params.q, present))
         * level_likelihood(&params.q, p)
         * raw_likelihood(&params.r_other, p);
     let unrelated = (1.0 - params.overlap) * chance(inputs, p);
@@ -586,7 +642,7 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
         pi,
         m,
         q,
-        overlap: if constraint.no_overlap {
+        overlap: if constraint.no_overlap || constraint.copies_only {
             0.0
         } else {
             overlap.clamp(0.05, 0.95)
@@ -792,9 +848,14 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
             }
             d[FieldLevel::Differ.index()] += moved;
         }
-        if !constraint.no_overlap && other_lines > 0.0 {
-            params.overlap =
-                (same_lines / (other_lines + OVERLAP_PRIOR_B - 1.0)).clamp(0.0, 1.0 - 1e-9);
+        if !constraint.no_overlap {
+            // With no other people at all, the overlap sits at its prior's mode (0), so
+            // that fits without them pay nothing for it.
+            params.overlap = if other_lines > 0.0 {
+                (same_lines / (other_lines + OVERLAP_PRIOR_B - 1.0)).clamp(0.0, 1.0 - 1e-9)
+            } else {
+                0.0
+            };
         }
         for i in 0..5 {
             let [a, d] = raw_copy[i];
@@ -816,6 +877,31 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
         overlap_lines: 0.0,
         spans: vec![Vec::new(); c],
     })
+}
+
+/// Per component (weight, likelihood) of one profile, and its chance (debugging output).
+pub(crate) fn explain(inputs: &Inputs, fitted: &Fitted, p: &LineProfile) -> (Vec<(f64, f64)>, f64) {
+    let mut lik = Vec::new();
+    likelihoods(inputs, &fitted.params, p, &mut lik);
+    (
+        fitted.params.pi.iter().zip(&lik).map(|(w, (l, _))| (*w, *l)).collect(),
+        chance(inputs, p),
+    )
+}
+
+/// Per profile, n × ln(mixture likelihood) under `fitted`: for finding which lines two
+/// fits explain differently (debugging output of `BREACHCHECK_DEBUG_FITS`).
+pub(crate) fn contributions(inputs: &Inputs, fitted: &Fitted) -> Vec<f64> {
+    let mut lik = Vec::new();
+    inputs
+        .profiles
+        .iter()
+        .map(|(p, n)| {
+            likelihoods(inputs, &fitted.params, p, &mut lik);
+            let sum: f64 = lik.iter().zip(&fitted.params.pi).map(|((l, _), w)| l * w).sum();
+            *n as f64 * sum.max(TINY).ln()
+        })
+        .collect()
 }
 
 /// Level distributions from weighted counts and a prior; for copies, differing values and
@@ -923,6 +1009,7 @@ mod tests {
                     number: i as u32,
                     name: format!("s{i}"),
                     share: *s,
+                    fields: 0,
                 })
                 .collect(),
             references: Vec::new(),

@@ -117,6 +117,8 @@ pub struct Tally {
     /// Per company system, per quirk-bearing field, records per raw-form class (from the
     /// index's segment profiles, counts only).
     pub company_forms: breachcheck_link::FormStats,
+    /// Per system name, the fields most of its records carry (bit mask).
+    pub system_fields: BTreeMap<String, u16>,
     /// The prober's systems by system number (set by [`Tally::observe`]).
     pub systems: Vec<SystemInfo>,
     /// Chance that an unrelated record agrees on each field at each linkage level (the
@@ -137,6 +139,9 @@ pub struct SystemInfo {
     pub kind: breachcheck_index::SegmentKind,
     /// Records it held at its latest snapshot.
     pub live: u64,
+    /// Fields most of its records carry (bit mask), from its latest snapshot's profile; 0
+    /// when the index has no profile.
+    pub fields: u16,
 }
 
 impl Tally {
@@ -186,6 +191,7 @@ impl Tally {
             shapes: BTreeMap::new(),
             sample_forms: Default::default(),
             company_forms: breachcheck_link::FormStats::from_manifest(manifest),
+            system_fields: system_fields(manifest),
             systems: Vec::new(),
             chance_u: breachcheck_link::LinkageModel::default().u,
             held_records: manifest
@@ -205,7 +211,12 @@ impl Tally {
         self.systems = prober
             .systems()
             .into_iter()
-            .map(|(name, kind, live)| SystemInfo { name, kind, live })
+            .map(|(name, kind, live)| SystemInfo {
+                fields: self.system_fields.get(&name).copied().unwrap_or(0),
+                name,
+                kind,
+                live,
+            })
             .collect();
         self.chance_u = prober.model().u;
         self.neighbours = prober.neighbours();
@@ -413,6 +424,29 @@ impl Tally {
             .sum::<u64>()
             + self.joined
     }
+}
+
+/// Per system of the manifest, the fields at least half of the records of its latest
+/// snapshot carry (bit mask): which columns a copy of it can have.
+fn system_fields(manifest: &Manifest) -> BTreeMap<String, u16> {
+    let mut out = BTreeMap::new();
+    for s in manifest
+        .segments
+        .iter()
+        .filter(|s| s.kind == breachcheck_index::SegmentKind::System)
+    {
+        let p = &s.profile;
+        let mask = MatchField::ALL
+            .into_iter()
+            .filter(|f| {
+                p.fields
+                    .get(f.as_str())
+                    .is_some_and(|n| p.records > 0 && 2 * n >= p.records)
+            })
+            .fold(0u16, |m, f| m | f.bit());
+        out.insert(s.system.clone(), mask);
+    }
+    out
 }
 
 /// A 64-bit digest of a line's normalized fields (tags and which fields are present).
