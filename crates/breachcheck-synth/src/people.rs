@@ -605,6 +605,11 @@ pub(crate) fn format_phone(e164: &str, format: PhoneNumberFormat) -> String {
 impl Person {
     pub(crate) fn new(r: &mut StdRng, serial: u64, joined: usize) -> Self {
         let country = r.random_range(0..COUNTRIES.len());
+        Self::of_country(r, serial, joined, country)
+    }
+
+    /// A person of `COUNTRIES[country]`: name, address, phone and mail domain all of it.
+    fn of_country(r: &mut StdRng, serial: u64, joined: usize, country: usize) -> Self {
         let c = &COUNTRIES[country];
         let first = *c.first.choose(r).unwrap_or(&("Alex", "Alex"));
         let last = *c.last.choose(r).unwrap_or(&("Doe", "Doe"));
@@ -846,6 +851,24 @@ impl Population {
             .collect()
     }
 
+    /// Like [`Population::fabricate`], everyone of one country (ISO 3166 alpha-2, e.g.
+    /// `DE`): names, street, postal code, city, phone and mail domain all of it, as one
+    /// plausible customer is — what canary records planted in a German number range are
+    /// made of. `None` when the generator has no tables for the country.
+    pub fn fabricate_in(seed: u64, n: usize, country: &str) -> Option<Vec<Person>> {
+        let country = COUNTRIES
+            .iter()
+            .position(|c| c.iso.eq_ignore_ascii_case(country.trim()))?;
+        let mut r = StdRng::seed_from_u64(seed ^ 0x5eed_f00d);
+        // Serials as `fabricate` draws them, for the same reason.
+        let base = 1_000_000_000 + (seed % 4096) * 100_000_000;
+        Some(
+            (0..n as u64)
+                .map(|i| Person::of_country(&mut r, base + i, 0, country))
+                .collect(),
+        )
+    }
+
     /// The export of `system` at snapshot index `snapshot`.
     pub fn export(&self, system: &SystemSpec, snapshot: usize) -> Table {
         Table {
@@ -970,6 +993,29 @@ mod tests {
         assert!(p.people.iter().any(|x| x.history.len() > 1));
         let orders = p.export(&SYSTEMS[1], 0).rows.len();
         assert!(orders > 200 && orders < 400, "{orders}");
+    }
+
+    #[test]
+    fn people_of_one_country() {
+        let de = COUNTRIES
+            .iter()
+            .find(|c| c.iso == "DE")
+            .expect("a German table");
+        let people = Population::fabricate_in(7, 300, "de").expect("German people");
+        assert_eq!(people.len(), 300);
+        for p in &people {
+            assert_eq!(p.cells(&["country"]), ["DE"]);
+            assert!(de.first.contains(&p.first) && de.last.contains(&p.last));
+            let k = &p.history[0];
+            assert!(de.streets.contains(&k.street.as_str()));
+            assert!(de.cities.contains(&k.city.as_str()));
+            assert!(k.phone.starts_with("+49"), "{}", k.phone);
+        }
+        // Serials (and the identifiers made from them) as `fabricate` gives them.
+        let mixed = Population::fabricate(7, 300);
+        let serials = |v: &[Person]| v.iter().map(|p| p.serial).collect::<Vec<_>>();
+        assert_eq!(serials(&people), serials(&mixed));
+        assert!(Population::fabricate_in(7, 3, "XX").is_none());
     }
 
     #[test]
