@@ -151,6 +151,10 @@ pub struct Prober<'a> {
     /// How the company's systems write each quirk-bearing field (for weighing a
     /// reproduced raw form by how rare it is).
     forms: FormStats,
+    /// An e-mail, phone, login or national id held by more of the company's records than
+    /// this is shared by several people (one person has at most a record per system and a
+    /// few changed versions).
+    common_value_records: usize,
     /// Neighbours of the fitting batch looked up, and found in a company system:
     /// (tried, found) for customer ids, order ids and phone numbers.
     neighbours: [(u64, u64); 3],
@@ -256,6 +260,13 @@ impl<'a> Prober<'a> {
             sample_levels: None,
             snapshot_pos,
             forms: FormStats::from_manifest(index.manifest()),
+            common_value_records: 3 * segments
+                .iter()
+                .filter(|s| s.kind == SegmentKind::System)
+                .map(|s| s.system.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+                .max(1),
             neighbours: [(0, 0); 3],
             model,
         }
@@ -720,6 +731,10 @@ impl<'a> Prober<'a> {
             .filter_map(|(i, f)| rec.field(*f).map(|t| (i, *f, t)))
             .filter(|(i, _, t)| t.quirky && self.forms.world(*i, t.form) <= RARE_FORM_SHARE)
             .fold(0u16, |m, (_, f, _)| m | f.bit());
+        // Records taken for the line's person: (score, system, carries every column,
+        // row, levels). Several people can qualify (one through the phone, another
+        // through an id); only the best one's records are merged below.
+        let mut persons: Vec<(f64, u32, bool, &RecordRow, Levels)> = Vec::new();
         let mut members = 0u32;
         let mut complete = 0u32;
         let mut merged = LineProfile::default();
@@ -729,6 +744,24 @@ impl<'a> Prober<'a> {
         let scored: Vec<(u32, u32, &RecordRow, compare::Scored)> = candidates
             .map(|(s, r, row)| (s, r, row, compare::score(rec, row, &self.model)))
             .collect();
+        // Contact values and national ids that many of the company's records share (a
+        // placeholder number, a household's phone): all of them are candidates, so count.
+        let mut common = 0u16;
+        for f in SAME_PERSON_LIST {
+            if rec.field(f).is_none() {
+                continue;
+            }
+            let sharing = scored
+                .iter()
+                .filter(|(s, _, _, sc)| {
+                    self.kind(*s) == Some(SegmentKind::System)
+                        && sc.levels[f.index()] == Level::Exact
+                })
+                .count();
+            if sharing > self.common_value_records {
+                common |= f.bit();
+            }
+        }
         let mut lr_sums: Vec<(u32, f64)> = Vec::new();
         for (segment, _, _, sc) in &scored {
             let sys = self.system_of.get(*segment as usize).copied().unwrap_or(0);
@@ -757,27 +790,12 @@ impl<'a> Prober<'a> {
                 rare,
             );
             if self.kind(segment) == Some(SegmentKind::System) {
-                let same_person = posterior >= 0.5 || c.agree & SAME_PERSON_FIELDS != 0;
+                let same_person =
+                    posterior >= 0.5 || c.agree & SAME_PERSON_FIELDS & !common != 0;
                 let carried = present & !MatchField::NameNative.bit();
                 let carries_all = carried & !row.present == 0;
                 if same_person {
-                    if sys < 32 {
-                        members |= 1 << sys;
-                        if carries_all {
-                            complete |= 1 << sys;
-                        }
-                    }
-                    let (levels, _) = compare::profile_levels(rec, row, &sc.levels);
-                    let this = LineProfile {
-                        levels,
-                        ..LineProfile::default()
-                    };
-                    for f in MatchField::ALL {
-                        let l = this.level(f);
-                        if l.rank() > merged.level(f).rank() {
-                            merged.set_level(f, l);
-                        }
-                    }
+                    persons.push((sc.score, sys, carries_all, *row, sc.levels));
                 }
                 // The record the line is compared with: the person's record that carries
                 // every column the line has, when there is one (what a copy is a projection
@@ -846,6 +864,49 @@ impl<'a> Prober<'a> {
                 best = Some(c);
             }
         }
+        // The person: the best-scoring record taken for them, and every record sharing an
+        // identifier with it (the same e-mail, phone, login, national id or customer id),
+        // which is how one customer's records across systems hang together.
+        if let Some(anchor) = persons
+            .iter()
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|p| *p.3)
+        {
+            let linking = [
+                MatchField::Email,
+                MatchField::Phone,
+                MatchField::Username,
+                MatchField::NationalId,
+                MatchField::CustomerId,
+            ];
+            for (_, sys, carries_all, row, levels) in &persons {
+                let same = linking.iter().any(|f| {
+                    let b = f.bit();
+                    anchor.present & row.present & b != 0
+                        && anchor.canonical[f.index()] == row.canonical[f.index()]
+                });
+                if !same {
+                    continue;
+                }
+                if *sys < 32 {
+                    members |= 1 << sys;
+                    if *carries_all {
+                        complete |= 1 << sys;
+                    }
+                }
+                let (packed, _) = compare::profile_levels(rec, row, levels);
+                let this = LineProfile {
+                    levels: packed,
+                    ..LineProfile::default()
+                };
+                for f in MatchField::ALL {
+                    let l = this.level(f);
+                    if l.rank() > merged.level(f).rank() {
+                        merged.set_level(f, l);
+                    }
+                }
+            }
+        }
         let mut evidence = best.as_ref().map_or(EvidenceClass::None, |b| b.evidence);
         let identifying = fields_in(joined_agree & pii)
             .filter(|f| f.is_identifying())
@@ -897,6 +958,14 @@ impl<'a> Prober<'a> {
                 for (f, _) in rec.fields().filter(|(f, _)| *f != MatchField::NameNative) {
                     profile.set_level(f, FieldLevel::LineOnly);
                 }
+            }
+        }
+        for f in SAME_PERSON_LIST {
+            if common & f.bit() != 0 && merged.level(f) == FieldLevel::Exact {
+                merged.set_level(f, FieldLevel::Shared);
+            }
+            if common & f.bit() != 0 && profile.level(f) == FieldLevel::Exact {
+                profile.set_level(f, FieldLevel::Shared);
             }
         }
         if members != 0 {
@@ -953,6 +1022,14 @@ const SAME_PERSON_FIELDS: u16 = MatchField::Email.bit()
     | MatchField::Phone.bit()
     | MatchField::Username.bit()
     | MatchField::NationalId.bit();
+
+/// The fields of [`SAME_PERSON_FIELDS`].
+const SAME_PERSON_LIST: [MatchField; 4] = [
+    MatchField::Email,
+    MatchField::Phone,
+    MatchField::Username,
+    MatchField::NationalId,
+];
 
 /// A weak key with more records than this is skipped (see [`is_weak`]).
 const WEAK_MAX_HITS: usize = 24;

@@ -10,7 +10,7 @@ use crate::model::Level;
 use breachcheck_core::MatchField;
 
 /// How one field of a line compares with the person's best record. Codes are the report's
-/// contract (`matches.profiles`): 0 absent … 6 line only.
+/// contract (`verdict.sources`): 0 absent … 7 shared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FieldLevel {
     /// The line lacks the field.
@@ -28,10 +28,14 @@ pub enum FieldLevel {
     /// The line has the field, the record does not (the line carries a column the
     /// record's system does not keep).
     LineOnly = 6,
+    /// Equal, on an e-mail, phone, login or national id that many of the company's
+    /// records share (a household's phone, a placeholder number): agreement a stranger
+    /// reaches as easily.
+    Shared = 7,
 }
 
 /// Number of [`FieldLevel`]s.
-pub const FIELD_LEVELS: usize = 7;
+pub const FIELD_LEVELS: usize = 8;
 
 impl FieldLevel {
     /// Every level, in code order.
@@ -43,6 +47,7 @@ impl FieldLevel {
         FieldLevel::Token,
         FieldLevel::Differ,
         FieldLevel::LineOnly,
+        FieldLevel::Shared,
     ];
 
     /// Position in per-level arrays.
@@ -60,6 +65,7 @@ impl FieldLevel {
             FieldLevel::Token => "token",
             FieldLevel::Differ => "differ",
             FieldLevel::LineOnly => "line_only",
+            FieldLevel::Shared => "shared",
         }
     }
 
@@ -88,6 +94,7 @@ impl FieldLevel {
     pub(crate) fn rank(self) -> u8 {
         match self {
             FieldLevel::Exact => 6,
+            FieldLevel::Shared => 5,
             FieldLevel::Close => 5,
             FieldLevel::Near => 4,
             FieldLevel::Token => 3,

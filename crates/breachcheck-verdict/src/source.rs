@@ -82,7 +82,7 @@ pub struct SourceFit {
     /// Share of the other people who are the company's customers.
     pub overlap: f64,
     /// Per field, the level distribution of a copy (`m`): exact, close, near, token,
-    /// differ, line only.
+    /// differ, line only, shared.
     pub copy_levels: Vec<FieldLevels>,
     /// Per field, the level distribution of another service's record of a customer (`q`).
     pub other_levels: Vec<FieldLevels>,
@@ -103,8 +103,8 @@ pub struct SourceFit {
 pub struct FieldLevels {
     /// The field.
     pub field: MatchField,
-    /// Probabilities of exact, close, near, token, differ, line only.
-    pub levels: [f64; 6],
+    /// Probabilities of exact, close, near, token, differ, line only, shared.
+    pub levels: [f64; 7],
 }
 
 /// Raw-form agreement rates of one field.
@@ -196,6 +196,8 @@ impl Inputs {
             u[i][FieldLevel::Token.index()] = lu[breachcheck_link::Level::Token.index()];
             u[i][FieldLevel::Differ.index()] = 1.0;
             u[i][FieldLevel::LineOnly.index()] = 1.0;
+            // A value many customers share is one a stranger has as easily.
+            u[i][FieldLevel::Shared.index()] = 1.0;
         }
         // An e-mail, a login or a national id is one person's: an unrelated person shares
         // one with a customer only when generated from a short list, which shows as the
@@ -265,9 +267,9 @@ struct Params {
 /// are not a copy's misses).
 const MISS_PRIOR_LINES: f64 = 100.0;
 
-/// Prior level distribution of a copied field: exact, close, near, token, differ, line only
-/// (index 0, absent, unused).
-const M_PRIOR: [f64; FIELD_LEVELS] = [0.0, 0.90, 0.04, 0.02, 0.01, 0.02, 0.01];
+/// Prior level distribution of a copied field: exact, close, near, token, differ, line only,
+/// shared (index 0, absent, unused).
+const M_PRIOR: [f64; FIELD_LEVELS] = [0.0, 0.89, 0.04, 0.02, 0.01, 0.02, 0.01, 0.01];
 /// Pseudo-lines of the `m` prior.
 const M_PRIOR_LINES: f64 = 20.0;
 /// A copy writes a different value than its record in at most this share of a field's
@@ -276,7 +278,7 @@ const M_PRIOR_LINES: f64 = 20.0;
 const M_MAX_DIFFER: f64 = 0.1;
 const M_MAX_LINE_ONLY: f64 = 0.05;
 /// Prior level distribution of another service's record of a customer.
-const Q_PRIOR: [f64; FIELD_LEVELS] = [0.0, 0.6, 0.03, 0.03, 0.04, 0.2, 0.1];
+const Q_PRIOR: [f64; FIELD_LEVELS] = [0.0, 0.59, 0.03, 0.03, 0.04, 0.2, 0.1, 0.01];
 const Q_PRIOR_LINES: f64 = 5.0;
 /// Beta(1, b) prior of the overlap: an outside list of real people is never entirely the
 /// company's customers; b = 4 puts the prior mean at 0.2 and costs a copy-like sample
@@ -633,7 +635,7 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
         q[f] = Q_PRIOR;
     }
     for f in [MatchField::CustomerId, MatchField::OrderId] {
-        q[f.index()] = [0.0, 1e-9, 1e-9, 1e-9, 0.0, 0.8, 0.2];
+        q[f.index()] = [0.0, 1e-9, 1e-9, 1e-9, 0.0, 0.8, 0.2, 0.0];
     }
     let r_other = std::array::from_fn(|i| inputs.common[i]);
     let overlap = if lines > 0.0 { members / lines } else { 0.2 };
@@ -996,7 +998,7 @@ mod tests {
     fn inputs(profiles: Vec<(LineProfile, u64)>, shares: &[f64]) -> Inputs {
         let mut u = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
         for f in 0..MatchField::COUNT {
-            u[f] = [0.0, 1e-6, 1e-5, 1e-4, 0.02, 1.0, 1.0];
+            u[f] = [0.0, 1e-6, 1e-5, 1e-4, 0.02, 1.0, 1.0, 1.0];
         }
         u[MatchField::Name.index()][FieldLevel::Exact.index()] = 1e-4;
         u[MatchField::Country.index()][FieldLevel::Exact.index()] = 0.2;
@@ -1140,7 +1142,7 @@ mod tests {
     fn the_miss_rate_follows_the_fields() {
         let mut m = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
         for f in 0..MatchField::COUNT {
-            m[f] = [0.0, 0.5, 0.0, 0.0, 0.0, 0.5, 0.0];
+            m[f] = [0.0, 0.5, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0];
         }
         // One e-mail: missed when it differs.
         assert!((miss(&m, Email.bit()) - 0.5).abs() < 1e-9);
@@ -1151,5 +1153,5 @@ mod tests {
     }
 
     const M_ALL_EXACT: [[f64; FIELD_LEVELS]; MatchField::COUNT] =
-        [[0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]; MatchField::COUNT];
+        [[0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]; MatchField::COUNT];
 }
