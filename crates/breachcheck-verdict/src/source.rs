@@ -260,6 +260,13 @@ struct Params {
     /// Beta prior of `miss`: its mean is what `m` implies for the sample's usual fields
     /// (see [`miss`]), over [`MISS_PRIOR_LINES`] pseudo-lines.
     miss_prior: (f64, f64),
+    /// A copied line carries a column none of its person's records does (a seller's
+    /// addition); at most [`M_MAX_LINE_ONLY`].
+    line_only_copy: f64,
+    /// Another source's lines of customers: probability of each set of line-only columns.
+    line_only_other: Vec<(u16, f64)>,
+    /// The same for a set not seen among them.
+    line_only_unseen: f64,
 }
 
 /// Pseudo-lines of the miss rate's prior: the sample can move it (a copy's lines the
@@ -269,16 +276,17 @@ const MISS_PRIOR_LINES: f64 = 100.0;
 
 /// Prior level distribution of a copied field: exact, close, near, token, differ, line only,
 /// shared (index 0, absent, unused).
-const M_PRIOR: [f64; FIELD_LEVELS] = [0.0, 0.89, 0.04, 0.02, 0.01, 0.02, 0.01, 0.01];
+const M_PRIOR: [f64; FIELD_LEVELS] = [0.0, 0.90, 0.04, 0.02, 0.01, 0.02, 0.0, 0.01];
 /// Pseudo-lines of the `m` prior.
 const M_PRIOR_LINES: f64 = 20.0;
 /// A copy writes a different value than its record in at most this share of a field's
-/// lines (a seller's typos in fields compared exactly), and a column its record lacks in
-/// at most [`M_MAX_LINE_ONLY`]: beyond that the lines are not copies of these records.
+/// lines (a seller's typos in fields compared exactly), and carries a column none of its
+/// person's records has in at most [`M_MAX_LINE_ONLY`] of its lines: beyond that the
+/// lines are not copies of these records.
 const M_MAX_DIFFER: f64 = 0.1;
 const M_MAX_LINE_ONLY: f64 = 0.05;
 /// Prior level distribution of another service's record of a customer.
-const Q_PRIOR: [f64; FIELD_LEVELS] = [0.0, 0.59, 0.03, 0.03, 0.04, 0.2, 0.1, 0.01];
+const Q_PRIOR: [f64; FIELD_LEVELS] = [0.0, 0.64, 0.03, 0.03, 0.04, 0.25, 0.0, 0.01];
 const Q_PRIOR_LINES: f64 = 5.0;
 /// Beta(1, b) prior of the overlap: an outside list of real people is never entirely the
 /// company's customers; b = 4 puts the prior mean at 0.2 and costs a copy-like sample
@@ -494,12 +502,35 @@ fn chance(inputs: &Inputs, p: &LineProfile) -> f64 {
     c.min(1.0)
 }
 
+/// Product of the levels' probabilities over the fields both sides have. Columns none of
+/// the person's records carries (line only) are left to [`line_only_mask`]: they go
+/// together (a system that lacks the street lacks the city and the postal code too), so
+/// they are one observation, not one per field.
 fn level_likelihood(t: &[[f64; FIELD_LEVELS]; MatchField::COUNT], p: &LineProfile) -> f64 {
     let mut l = 1.0;
     for f in p.present() {
-        l *= t[f.index()][p.level(f).index()].max(1e-12);
+        let level = p.level(f);
+        if level != FieldLevel::LineOnly {
+            l *= t[f.index()][level.index()].max(1e-12);
+        }
     }
     l
+}
+
+/// The line's columns that none of the person's records carries.
+fn line_only_mask(p: &LineProfile) -> u16 {
+    p.present()
+        .filter(|f| p.level(*f) == FieldLevel::LineOnly)
+        .fold(0u16, |m, f| m | f.bit())
+}
+
+/// Probability of `mask` under another source's distribution of line-only column sets.
+fn line_only_other(params: &Params, mask: u16) -> f64 {
+    params
+        .line_only_other
+        .iter()
+        .find(|(m, _)| *m == mask)
+        .map_or(params.line_only_unseen, |(_, p)| *p)
 }
 
 fn raw_likelihood(r: &[f64; 5], p: &LineProfile) -> f64 {
@@ -549,7 +580,13 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
     }
     // Levels given that the line was recognised as the person's: m restricted to the
     // patterns recognition lets through, the rest being the (free) miss rate.
+    let mask = line_only_mask(p);
     let copy = (1.0 - params.miss) / recognised(&params.m, present)
+        * if mask == 0 {
+            1.0 - params.line_only_copy
+        } else {
+            params.line_only_copy
+        }
         * level_likelihood(&params.m, p)
         * raw_likelihood(&params.r_copy, p)
         * rho(params.rho_copy, in_reference);
@@ -589,10 +626,12 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
     }
     // Unrecognised patterns are the non-member lines above, so q's own patterns sum to
     // one with them.
+    let columns = line_only_other(params, mask);
     let same = params.overlap
+        * columns
         * level_likelihood(&params.q, p)
         * raw_likelihood(&params.r_other, p);
-    let unrelated = (1.0 - params.overlap) * chance(inputs, p);
+    let unrelated = (1.0 - params.overlap) * columns * chance(inputs, p);
     let other = same + unrelated;
     let w = same / other.max(TINY);
     out.push((other * rho(RHO_OTHER, in_reference), w));
@@ -652,6 +691,9 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
         r_copy: [0.9; 5],
         r_other,
         rho_copy: 0.05,
+        line_only_copy: 0.01,
+        line_only_other: Vec::new(),
+        line_only_unseen: 1.0,
         miss: expected_miss,
         miss_prior: (
             1.0 + MISS_PRIOR_LINES * expected_miss,
@@ -734,6 +776,8 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
         let mut copy_in_reference = 0.0;
         let mut copy_lines = 0.0;
         let mut copy_missed = 0.0;
+        let mut copy_line_only = [0.0f64; 2];
+        let mut other_masks: std::collections::HashMap<u16, f64> = std::collections::HashMap::new();
         let mut spans: Vec<Vec<((u8, u8), f64)>> = vec![Vec::new(); c];
         let mut ll = 0.0;
         for (p, n) in &inputs.profiles {
@@ -771,6 +815,7 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
                     let s = r * lik[j].1;
                     same_lines += s;
                     if member {
+                        *other_masks.entry(line_only_mask(p)).or_insert(0.0) += r;
                         for f in p.present() {
                             q_counts[f.index()][p.level(f).index()] += s;
                         }
@@ -792,6 +837,7 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
                 copy_in_reference += copy_resp;
             }
             if member && copy_resp > 0.0 {
+                copy_line_only[usize::from(line_only_mask(p) != 0)] += copy_resp;
                 for f in p.present() {
                     m_counts[f.index()][p.level(f).index()] += copy_resp;
                 }
@@ -867,6 +913,19 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
             params.r_other[i] = (a + R_OTHER_PRIOR_LINES * prior) / (a + d + R_OTHER_PRIOR_LINES);
         }
         params.rho_copy = (copy_in_reference + 0.25) / (copy_lines + 5.0);
+        params.line_only_copy = ((copy_line_only[1] + 0.2)
+            / (copy_line_only[0] + copy_line_only[1] + 20.0))
+            .min(M_MAX_LINE_ONLY);
+        // Another source's line-only column sets: their shares, each seen set given half a
+        // line more, and an unseen set half a line.
+        let seen: f64 = other_masks.values().sum();
+        let slots = other_masks.len() as f64 + 1.0;
+        params.line_only_other = other_masks
+            .iter()
+            .map(|(m, n)| (*m, (n + 0.5) / (seen + 0.5 * slots)))
+            .collect();
+        params.line_only_other.sort_by_key(|(m, _)| *m);
+        params.line_only_unseen = 0.5 / (seen + 0.5 * slots);
         let (a, b) = params.miss_prior;
         params.miss =
             ((copy_missed + a - 1.0) / (copy_lines + a + b - 2.0)).clamp(MISS_FLOOR / 10.0, 0.5);
@@ -915,25 +974,29 @@ fn estimate(
     copy: bool,
 ) -> [[f64; FIELD_LEVELS]; MatchField::COUNT] {
     let mut out = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+    let line_only = FieldLevel::LineOnly.index();
     for f in 0..MatchField::COUNT {
-        let seen: f64 = counts[f][1..].iter().sum();
+        // Levels of fields both sides have; line-only columns are counted apart.
+        let seen: f64 = counts[f][1..]
+            .iter()
+            .enumerate()
+            .filter(|(l, _)| l + 1 != line_only)
+            .map(|(_, n)| n)
+            .sum();
+        let prior_mass: f64 = prior[1..]
+            .iter()
+            .enumerate()
+            .filter(|(l, _)| l + 1 != line_only)
+            .map(|(_, p)| p)
+            .sum();
         let mut d = [0.0; FIELD_LEVELS];
-        for l in 1..FIELD_LEVELS {
-            d[l] = (counts[f][l] + prior_lines * prior[l]) / (seen + prior_lines);
+        for l in (1..FIELD_LEVELS).filter(|l| *l != line_only) {
+            d[l] = (counts[f][l] + prior_lines * prior[l] / prior_mass) / (seen + prior_lines);
         }
-        if copy {
-            let caps = [
-                (FieldLevel::Differ.index(), M_MAX_DIFFER),
-                (FieldLevel::LineOnly.index(), M_MAX_LINE_ONLY),
-            ];
-            let mut excess = 0.0;
-            for (l, cap) in caps {
-                if d[l] > cap {
-                    excess += d[l] - cap;
-                    d[l] = cap;
-                }
-            }
+        if copy && d[FieldLevel::Differ.index()] > M_MAX_DIFFER {
             // Give what was capped back to the levels a copy shows.
+            let excess = d[FieldLevel::Differ.index()] - M_MAX_DIFFER;
+            d[FieldLevel::Differ.index()] = M_MAX_DIFFER;
             let keep: f64 = d[1..5].iter().sum();
             if keep > 0.0 {
                 for v in &mut d[1..5] {
