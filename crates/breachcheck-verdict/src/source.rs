@@ -249,9 +249,18 @@ struct Params {
     pi: Vec<f64>,
     m: [[f64; FIELD_LEVELS]; MatchField::COUNT],
     q: [[f64; FIELD_LEVELS]; MatchField::COUNT],
+    /// `q` per shape of line (the set of fields it carries), shrunk towards `q`: other
+    /// sources differ by their columns (a shop's customers, a forum's members, a
+    /// directory), and how their values agree with the company's differs with them.
+    q_shape: Vec<(u16, [[f64; FIELD_LEVELS]; MatchField::COUNT])>,
     overlap: f64,
     r_copy: [f64; 5],
-    r_other: [f64; 5],
+    /// Per system of the record compared with (the profile's `system`), per quirk-bearing
+    /// field: another source writes the value as that system's record does. Per system,
+    /// because whether two ways of writing agree depends on both: a shop that writes phones
+    /// as libphonenumber's international format agrees with the one company system that
+    /// does, and with no other.
+    r_other: Vec<[f64; 5]>,
     /// A copied line also matches a registered corpus whole (the company's data leaked
     /// before and was registered).
     rho_copy: f64,
@@ -387,7 +396,10 @@ impl Fitted {
             .map(|(i, f)| RawRates {
                 field: *f,
                 copy: self.params.r_copy[i],
-                other: self.params.r_other[i],
+                other: {
+                    let rates: Vec<f64> = self.params.r_other.iter().map(|r| r[i]).collect();
+                    rates.iter().sum::<f64>() / rates.len().max(1) as f64
+                },
                 common: inputs.common[i],
             })
             .collect();
@@ -565,7 +577,7 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
     let in_reference = p.reference != 0;
     if !p.is_member() {
         let copy_miss = params.miss;
-        let other_miss = miss(&params.q, present);
+        let other_miss = miss(q_of(params, present), present);
         for _ in 0..c {
             out.push((copy_miss * rho(params.rho_copy, in_reference), 0.0));
         }
@@ -629,8 +641,14 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
     let columns = line_only_other(params, mask);
     let same = params.overlap
         * columns
-        * level_likelihood(&params.q, p)
-        * raw_likelihood(&params.r_other, p);
+        * level_likelihood(q_of(params, present), p)
+        * raw_likelihood(
+            params
+                .r_other
+                .get(usize::from(p.system))
+                .unwrap_or(&[0.5; 5]),
+            p,
+        );
     let unrelated = (1.0 - params.overlap) * columns * chance(inputs, p);
     let other = same + unrelated;
     let w = same / other.max(TINY);
@@ -676,13 +694,20 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
     for f in [MatchField::CustomerId, MatchField::OrderId] {
         q[f.index()] = [0.0, 1e-9, 1e-9, 1e-9, 0.0, 0.8, 0.2, 0.0];
     }
-    let r_other = std::array::from_fn(|i| inputs.common[i]);
+    let slots = inputs
+        .profiles
+        .iter()
+        .map(|(p, _)| usize::from(p.system) + 1)
+        .max()
+        .unwrap_or(1);
+    let r_other = vec![std::array::from_fn(|i| inputs.common[i]); slots];
     let overlap = if lines > 0.0 { members / lines } else { 0.2 };
     let expected_miss = miss(&m, dominant_present(inputs)).min(0.5);
     Params {
         pi,
         m,
         q,
+        q_shape: Vec::new(),
         overlap: if constraint.no_overlap || constraint.copies_only {
             0.0
         } else {
@@ -769,8 +794,10 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
         let mut lines = vec![0.0; k];
         let mut m_counts = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
         let mut q_counts = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+        let mut q_shape_counts: std::collections::HashMap<u16, [[f64; FIELD_LEVELS]; MatchField::COUNT]> =
+            std::collections::HashMap::new();
         let mut raw_copy = [[0.0f64; 2]; 5];
-        let mut raw_other = [[0.0f64; 2]; 5];
+        let mut raw_other = vec![[[0.0f64; 2]; 5]; params.r_other.len()];
         let mut same_lines = 0.0;
         let mut other_lines = 0.0;
         let mut copy_in_reference = 0.0;
@@ -818,12 +845,17 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
                         *other_masks.entry(line_only_mask(p)).or_insert(0.0) += r;
                         for f in p.present() {
                             q_counts[f.index()][p.level(f).index()] += s;
+                            q_shape_counts.entry(present_mask(p)).or_insert(
+                                [[0.0; FIELD_LEVELS]; MatchField::COUNT],
+                            )[f.index()][p.level(f).index()] += s;
                         }
-                        for (i, c) in raw_other.iter_mut().enumerate() {
-                            match p.raw_state(i) {
-                                RawState::Agree => c[0] += s,
-                                RawState::Differ => c[1] += s,
-                                RawState::None => {}
+                        if let Some(counts) = raw_other.get_mut(usize::from(p.system)) {
+                            for (i, c) in counts.iter_mut().enumerate() {
+                                match p.raw_state(i) {
+                                    RawState::Agree => c[0] += s,
+                                    RawState::Differ => c[1] += s,
+                                    RawState::None => {}
+                                }
                             }
                         }
                     }
@@ -885,17 +917,12 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
             apply(&mut params.pi, c, constraint);
         }
         params.m = estimate(&m_counts, &M_PRIOR, M_PRIOR_LINES, true);
-        params.q = estimate(&q_counts, &Q_PRIOR, Q_PRIOR_LINES, false);
-        // Another service has its own ids: the company's agree with its only by chance,
-        // which the unrelated part (the id space's density) already covers.
-        for f in [MatchField::CustomerId, MatchField::OrderId] {
-            let d = &mut params.q[f.index()];
-            let moved: f64 = d[1..4].iter().sum();
-            for l in 1..4 {
-                d[l] = 1e-9;
-            }
-            d[FieldLevel::Differ.index()] += moved;
-        }
+        params.q = foreign_ids(estimate(&q_counts, &Q_PRIOR, Q_PRIOR_LINES, false));
+        params.q_shape = q_shape_counts
+            .iter()
+            .map(|(mask, counts)| (*mask, foreign_ids(shrink(counts, &params.q))))
+            .collect();
+        params.q_shape.sort_by_key(|(m, _)| *m);
         if !constraint.no_overlap {
             // With no other people at all, the overlap sits at its prior's mode (0), so
             // that fits without them pay nothing for it.
@@ -908,9 +935,11 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
         for i in 0..5 {
             let [a, d] = raw_copy[i];
             params.r_copy[i] = (a + R_COPY_PRIOR.0) / (a + d + R_COPY_PRIOR.0 + R_COPY_PRIOR.1);
-            let [a, d] = raw_other[i];
             let prior = inputs.common[i].clamp(0.01, 0.99);
-            params.r_other[i] = (a + R_OTHER_PRIOR_LINES * prior) / (a + d + R_OTHER_PRIOR_LINES);
+            for (rates, counts) in params.r_other.iter_mut().zip(&raw_other) {
+                let [a, d] = counts[i];
+                rates[i] = (a + R_OTHER_PRIOR_LINES * prior) / (a + d + R_OTHER_PRIOR_LINES);
+            }
         }
         params.rho_copy = (copy_in_reference + 0.25) / (copy_lines + 5.0);
         params.line_only_copy = ((copy_line_only[1] + 0.2)
@@ -963,6 +992,54 @@ pub(crate) fn contributions(inputs: &Inputs, fitted: &Fitted) -> Vec<f64> {
             *n as f64 * sum.max(TINY).ln()
         })
         .collect()
+}
+
+/// Another service has its own ids: the company's agree with its only by chance, which
+/// the unrelated part (the id space's density) already covers.
+fn foreign_ids(
+    mut q: [[f64; FIELD_LEVELS]; MatchField::COUNT],
+) -> [[f64; FIELD_LEVELS]; MatchField::COUNT] {
+    for f in [MatchField::CustomerId, MatchField::OrderId] {
+        let d = &mut q[f.index()];
+        let moved: f64 = d[1..4].iter().sum();
+        for l in 1..4 {
+            d[l] = 1e-9;
+        }
+        d[FieldLevel::Differ.index()] += moved;
+    }
+    q
+}
+
+/// Lines of one shape worth as much as the pooled estimate when shrinking towards it.
+const SHAPE_PRIOR_LINES: f64 = 50.0;
+
+/// A shape's level distributions: its counts shrunk towards `pooled` by
+/// [`SHAPE_PRIOR_LINES`] (line-only columns are counted apart, as in [`estimate`]).
+fn shrink(
+    counts: &[[f64; FIELD_LEVELS]; MatchField::COUNT],
+    pooled: &[[f64; FIELD_LEVELS]; MatchField::COUNT],
+) -> [[f64; FIELD_LEVELS]; MatchField::COUNT] {
+    let line_only = FieldLevel::LineOnly.index();
+    let mut out = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+    for f in 0..MatchField::COUNT {
+        let seen: f64 = (1..FIELD_LEVELS)
+            .filter(|l| *l != line_only)
+            .map(|l| counts[f][l])
+            .sum();
+        for l in (1..FIELD_LEVELS).filter(|l| *l != line_only) {
+            out[f][l] =
+                (counts[f][l] + SHAPE_PRIOR_LINES * pooled[f][l]) / (seen + SHAPE_PRIOR_LINES);
+        }
+    }
+    out
+}
+
+/// The other sources' level distributions for lines carrying the fields in `present`.
+fn q_of(params: &Params, present: u16) -> &[[f64; FIELD_LEVELS]; MatchField::COUNT] {
+    params
+        .q_shape
+        .binary_search_by_key(&present, |(m, _)| *m)
+        .map_or(&params.q, |i| &params.q_shape[i].1)
 }
 
 /// Level distributions from weighted counts and a prior; for copies, differing values and
