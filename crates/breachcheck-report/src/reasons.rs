@@ -84,7 +84,7 @@ pub fn render(f: &Finding) -> String {
             }
             if *joined > 0 {
                 s.push_str(&format!(
-                    "; {joined} agree field by field with several records of one person (internal tables joined)"
+                    "; {joined} agree field by field with several records of one person (as a join of the company's tables would, or another holder of that person's data)"
                 ));
             }
             s.push_str(&format!(

@@ -349,6 +349,7 @@ impl Tally {
             (2.0 * (fits.none.log_likelihood - fits.made_up.log_likelihood)).max(0.0);
         let reference_lines = fits.full.lines.get(c + 1..).map_or(0.0, |r| r.iter().sum());
         let shapes = self.source_shapes();
+        let shapes_found = shapes.len() >= 2;
         let public_only = !self.has_private_fields();
         let interval = source::genuine_interval(&inputs, &fits.full);
         let n_f = n as f64;
@@ -456,7 +457,7 @@ impl Tally {
                 .then(|| canary_systems.first().cloned())
                 .flatten()
         });
-        if shapes.len() >= 2 {
+        if shapes_found {
             findings.push(Finding::Shapes { shapes });
         }
         if public_only && !class.admits() {
@@ -469,7 +470,7 @@ impl Tally {
             });
         }
         self.reference_findings(&fits.full, c, company, &mut findings);
-        let hypotheses = self.hypotheses(&fits, c, public_only);
+        let hypotheses = self.hypotheses(&fits, c, public_only, shapes_found);
         if !hypotheses.is_empty() {
             findings.push(Finding::Hypotheses {
                 scores: hypotheses
@@ -585,38 +586,36 @@ impl Tally {
         .any(|f| self.field_present[f.index()] * 20 > self.records)
     }
 
-    /// Shapes of rows that are sources of their own: sets of fields, each carried by a real
-    /// share of the lines, such that some field of one is (almost) never filled together
-    /// with some field of another — far less often than if the columns were filled
-    /// independently, as optional columns of one export are. Empty when the rows are of
-    /// one source.
+    /// Shapes of rows that are sources of their own: sets of filled columns, each
+    /// carried by a real share of the lines, such that some column of one is (almost)
+    /// never filled together with some column of another — far less often than if the
+    /// columns were filled independently, as optional columns of one export are. Empty
+    /// when the rows are of one source.
     fn source_shapes(&self) -> Vec<Shape> {
-        let n: u64 = self.shapes.values().map(|(l, _)| l).sum();
+        let n: u64 = self.shapes.values().map(|(_, l, _)| l).sum();
         if n < 20 {
             return Vec::new();
         }
         let n_f = n as f64;
-        let fields: Vec<MatchField> = MatchField::ALL
-            .into_iter()
-            .filter(|f| *f != MatchField::NameNative && *f != MatchField::Country)
-            .collect();
-        let with = |mask: u16| -> f64 {
+        let columns = self.shapes.keys().fold(0u64, |m, k| m | k);
+        let with = |mask: u64| -> f64 {
             self.shapes
                 .iter()
                 .filter(|(s, _)| *s & mask == mask)
-                .map(|(_, (l, _))| *l as f64)
+                .map(|(_, (_, l, _))| *l as f64)
                 .sum()
         };
-        // Pairs of fields filled together far less than independence predicts, tested by
-        // the likelihood ratio of "together at the observed rate" over "independent".
-        let mut exclusive: Vec<(MatchField, MatchField)> = Vec::new();
-        for (i, a) in fields.iter().enumerate() {
-            for b in &fields[i + 1..] {
-                let (na, nb) = (with(a.bit()), with(b.bit()));
+        // Pairs of columns filled together far less than independence predicts, tested
+        // by the likelihood ratio of "together at the observed rate" over "independent".
+        let mut exclusive: Vec<(u64, u64)> = Vec::new();
+        for a in (0..64).filter(|i| columns & (1 << i) != 0) {
+            for b in (a + 1..64).filter(|i| columns & (1 << i) != 0) {
+                let (ba, bb) = (1u64 << a, 1u64 << b);
+                let (na, nb) = (with(ba), with(bb));
                 if na < SHAPE_SHARE * n_f || nb < SHAPE_SHARE * n_f {
                     continue;
                 }
-                let nab = with(a.bit() | b.bit());
+                let nab = with(ba | bb);
                 let expected = na * nb / n_f;
                 // Merged rows (a person found in two sources) fill both, but far less often
                 // than independent optional columns would.
@@ -631,43 +630,44 @@ impl Tally {
                             0.0
                         });
                 if g >= CRITICAL {
-                    exclusive.push((*a, *b));
+                    exclusive.push((ba, bb));
                 }
             }
         }
         if exclusive.is_empty() {
             return Vec::new();
         }
-        // The shapes: the largest sets of fields, each with a real share of lines.
-        let mut shapes: Vec<Shape> = self
+        let main: Vec<(u64, u16, u64, u64)> = self
             .shapes
             .iter()
-            .filter(|(_, (l, _))| *l as f64 >= SHAPE_SHARE * n_f)
-            .map(|(mask, (lines, customers))| Shape {
-                fields: fields
-                    .iter()
-                    .copied()
-                    .filter(|f| mask & f.bit() != 0)
-                    .collect(),
-                lines: *lines,
-                customers: *customers,
-            })
+            .filter(|(_, (_, l, _))| *l as f64 >= SHAPE_SHARE * n_f)
+            .map(|(cols, (fields, lines, customers))| (*cols, *fields, *lines, *customers))
             .collect();
-        shapes.sort_by_key(|s| std::cmp::Reverse(s.lines));
         // Only shapes on different sides of an exclusive pair are different sources.
-        let distinct = shapes.iter().enumerate().any(|(i, s)| {
-            shapes[i + 1..].iter().any(|t| {
+        let distinct = main.iter().enumerate().any(|(i, s)| {
+            main[i + 1..].iter().any(|t| {
                 exclusive.iter().any(|(a, b)| {
-                    (s.fields.contains(a) && !s.fields.contains(b) && t.fields.contains(b))
-                        || (s.fields.contains(b) && !s.fields.contains(a) && t.fields.contains(a))
+                    (s.0 & a != 0 && s.0 & b == 0 && t.0 & b != 0)
+                        || (s.0 & b != 0 && s.0 & a == 0 && t.0 & a != 0)
                 })
             })
         });
-        if distinct {
-            shapes
-        } else {
-            Vec::new()
+        if !distinct {
+            return Vec::new();
         }
+        let mut shapes: Vec<Shape> = main
+            .into_iter()
+            .map(|(_, fields, lines, customers)| Shape {
+                fields: MatchField::ALL
+                    .into_iter()
+                    .filter(|f| *f != MatchField::NameNative && fields & f.bit() != 0)
+                    .collect(),
+                lines,
+                customers,
+            })
+            .collect();
+        shapes.sort_by_key(|s| std::cmp::Reverse(s.lines));
+        shapes
     }
 
     /// The system with the most copied lines, the snapshot window every one of its copied
@@ -800,7 +800,13 @@ impl Tally {
 
     /// Every story scored by its best fit: log-likelihood with half a log(n) per free
     /// mixture weight (BIC), normalised under equal priors.
-    fn hypotheses(&self, fits: &Fits, c: usize, public_only: bool) -> Vec<HypothesisScore> {
+    fn hypotheses(
+        &self,
+        fits: &Fits,
+        c: usize,
+        public_only: bool,
+        shapes: bool,
+    ) -> Vec<HypothesisScore> {
         let n = self.records as f64;
         if n <= 0.0 {
             return Vec::new();
@@ -825,12 +831,20 @@ impl Tally {
                 c + 1 + refs,
             ));
         }
-        let other = if public_only {
+        // Other real people: several sources when the rows come in shapes of their own.
+        let other = if shapes {
+            VerdictClass::Compilation
+        } else if public_only {
             VerdictClass::Scraped
         } else {
             VerdictClass::Recycled
         };
-        stories.push((other, fits.none.log_likelihood, 1 + refs));
+        match stories.iter_mut().find(|(h, _, _)| *h == other) {
+            // One score per story: the better of its fits.
+            Some(s) if s.1 < fits.none.log_likelihood => *s = (other, fits.none.log_likelihood, 1 + refs),
+            Some(_) => {}
+            None => stories.push((other, fits.none.log_likelihood, 1 + refs)),
+        }
         stories.push((VerdictClass::Fabricated, fits.made_up.log_likelihood, refs));
         let bic: Vec<f64> = stories
             .iter()

@@ -108,9 +108,10 @@ pub struct Tally {
     pub score_histogram: BTreeMap<i64, u64>,
     /// Lines per evidence profile: what the source model is fitted to.
     pub profiles: std::collections::HashMap<LineProfile, u64>,
-    /// Per set of fields carried (bit mask), (lines, lines whose person a company system
-    /// holds): a compilation merges rows of several shapes, each with its own overlap.
-    pub shapes: BTreeMap<u16, (u64, u64)>,
+    /// Per set of filled columns (bit mask of cells), (fields carried, lines, lines whose
+    /// person a company system holds): a compilation merges rows of several shapes, each
+    /// with its own overlap.
+    pub shapes: BTreeMap<u64, (u16, u64, u64)>,
     /// Per quirk-bearing field ([`breachcheck_link::RAW_FIELDS`]), lines per raw-form class
     /// of the sample's own values.
     pub sample_forms: [BTreeMap<u8, u64>; 5],
@@ -244,9 +245,12 @@ impl Tally {
         self.records += 1;
         if !rec.is_empty() {
             *self.profiles.entry(m.profile).or_insert(0) += 1;
-            let shape = self.shapes.entry(rec.present_mask()).or_insert((0, 0));
-            shape.0 += 1;
-            shape.1 += u64::from(m.profile.is_member());
+            let shape = self
+                .shapes
+                .entry(rec.filled)
+                .or_insert((rec.present_mask(), 0, 0));
+            shape.1 += 1;
+            shape.2 += u64::from(m.profile.is_member());
         }
         for (i, f) in breachcheck_link::RAW_FIELDS.into_iter().enumerate() {
             if let Some(t) = rec.field(f) {
@@ -368,10 +372,10 @@ impl Tally {
         for (k, v) in other.profiles {
             *self.profiles.entry(k).or_insert(0) += v;
         }
-        for (k, (lines, members)) in other.shapes {
-            let shape = self.shapes.entry(k).or_insert((0, 0));
-            shape.0 += lines;
-            shape.1 += members;
+        for (k, (fields, lines, members)) in other.shapes {
+            let shape = self.shapes.entry(k).or_insert((fields, 0, 0));
+            shape.1 += lines;
+            shape.2 += members;
         }
         for (mine, theirs) in self.sample_forms.iter_mut().zip(other.sample_forms) {
             for (k, v) in theirs {
