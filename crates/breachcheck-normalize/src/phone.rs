@@ -99,6 +99,28 @@ pub fn canonical(raw: &str, region: Option<Region>) -> Option<CanonicalPhone> {
     })
 }
 
+/// `raw` read as an international number written without its "+" or "00": digits only
+/// (spaces, dots and dashes aside), at least 8 of them, not starting with a trunk 0.
+pub fn international_digits(raw: &str) -> Option<CanonicalPhone> {
+    let s = raw.trim();
+    if s.len() > MAX_INPUT
+        || s.starts_with('0')
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-'))
+    {
+        return None;
+    }
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 8 {
+        return None;
+    }
+    canonical(&format!("+{digits}"), None).map(|mut p| {
+        p.international = false;
+        p
+    })
+}
+
 /// The main regions of country calling codes counted in `codes` (code → numbers), most
 /// common first, keeping codes with at least `min_share` of the numbers.
 pub fn regions_of_codes(

@@ -444,7 +444,7 @@ impl Normalizer {
             }
         }
         let first = phone::canonical(raw, regions.first().copied());
-        if first.as_ref().is_some_and(|p| p.international) || regions.len() < 2 {
+        if first.as_ref().is_some_and(|p| p.international) {
             return first.into_iter().collect();
         }
         let mut valid: Vec<phone::CanonicalPhone> = Vec::new();
@@ -460,6 +460,15 @@ impl Normalizer {
                 }
                 if valid.len() > MAX_PHONE_ALTERNATES {
                     break;
+                }
+            }
+        }
+        // Digits that are an international number without its "+" ("48568746402"): a
+        // reading of last resort, after every plausible region's national one.
+        if valid.len() <= MAX_PHONE_ALTERNATES {
+            if let Some(p) = phone::international_digits(raw).filter(|p| p.valid) {
+                if !valid.iter().any(|v| v.e164 == p.e164) {
+                    valid.push(p);
                 }
             }
         }
@@ -846,6 +855,24 @@ mod tests {
         );
         assert!(r.phone_alternates.iter().all(|t| t.0 == 0));
         assert_eq!(r.phone_code, 33);
+    }
+
+    #[test]
+    fn international_digits_without_a_plus_are_read() {
+        let tagger = Tagger::new(&SecretKey::from_bytes([3; 32]));
+        let n = Normalizer::new(tagger.clone(), None);
+        let r = n.tag_record(&[FieldRole::Phone], &["48568746402"]);
+        assert_eq!(
+            r.field(MatchField::Phone).map(|t| t.canonical),
+            Some(tagger.field(MatchField::Phone, "+48568746402"))
+        );
+        assert!(!r.signals.phone_invalid);
+        // A trunk 0 is a national number: not read as international.
+        let r = n.tag_record(&[FieldRole::Phone], &["0151 23456789"]);
+        assert_ne!(
+            r.field(MatchField::Phone).map(|t| t.canonical),
+            Some(tagger.field(MatchField::Phone, "+15123456789"))
+        );
     }
 
     #[test]
