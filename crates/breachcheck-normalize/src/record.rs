@@ -367,6 +367,9 @@ impl Normalizer {
                 address::canonical(Some(l), number).map(|a| (a, join_raw(&[Some(l), number])))
             }
             Some(l) => address::canonical(Some(l), None).map(|a| (a, l.to_owned())),
+            // A house number without a street is no address: "27" would be compared with
+            // whole addresses and differ from every one.
+            None if street.is_none() => None,
             None => address::canonical(street, number).map(|a| (a, join_raw(&[street, number]))),
         };
         if let Some((a, raw)) = addr {

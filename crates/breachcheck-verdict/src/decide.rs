@@ -253,8 +253,13 @@ impl Fits {
             ] {
                 eprintln!("{name}: {:?}", f);
             }
+            let other = if std::env::var_os("BREACHCHECK_DEBUG_MIXED").is_some() {
+                &unrelated_rest
+            } else {
+                &none
+            };
             let a = source::contributions(inputs, &full);
-            let b = source::contributions(inputs, &none);
+            let b = source::contributions(inputs, other);
             let mut d: Vec<(f64, usize)> = a
                 .iter()
                 .zip(&b)
@@ -265,7 +270,7 @@ impl Fits {
             for (diff, i) in d.iter().take(4) {
                 eprintln!("full-none {diff:.2}: {:?}", inputs.profiles[*i]);
                 eprintln!("   full {:?}", source::explain(inputs, &full, &inputs.profiles[*i].0));
-                eprintln!("   none {:?}", source::explain(inputs, &none, &inputs.profiles[*i].0));
+                eprintln!("   other {:?}", source::explain(inputs, other, &inputs.profiles[*i].0));
             }
         }
         Fits {
