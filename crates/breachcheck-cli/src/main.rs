@@ -54,7 +54,7 @@ enum Command {
     Index(IndexCommand),
     /// Cross-check a leak sample against the index and write the evidence report.
     #[command(
-        after_help = "Example:\n  breachcheck verify --key company.key --index idx --json report.json --md report.md sample.csv\n\nExit status is 0 whenever a report was written, whatever the verdict."
+        after_help = VERIFY_HELP
     )]
     Verify(VerifyArgs),
     /// Manage the key that signs evidence reports.
@@ -390,6 +390,37 @@ enum ExportFormat {
     /// Apache Parquet, Hive-partitioned.
     Parquet,
 }
+
+/// `verify --help`'s tail: an example, and every class a report can carry with its meaning
+/// (a test holds this list to `VerdictClass::ALL` and `EvidenceClass::STRONGEST_FIRST`).
+const VERIFY_HELP: &str = "Example:
+  breachcheck verify --key company.key --index idx --json report.json --md report.md sample.csv
+
+Verdict classes (verdict.class):
+  genuine       the lines are copies of one of the company's systems
+  mixed         some lines are copies of the company's data, the rest made up or unrelated
+  compilation   several sources merged: rows of different shapes, a known breach, or the
+                company's data beside other real people's
+  recycled      real people (some of them customers) with another service's data, or a
+                registered earlier breach: not a copy of the company's
+  scraped       public data (names, phones, places) about real people, some of them
+                customers: not a copy
+  fabricated    no line is the company's: made-up people, or people who are not its customers
+  inconclusive  too few or unreadable lines to say; obtain more, or name the columns
+
+Evidence classes of a line (matches.by_evidence), strongest first:
+  canary             matches a planted canary on its own e-mail or two identifying fields
+  internal_id        carries a system's own id, and the model takes the record for the person
+  quirk_full_record  matches a record whole and reproduces a rarely used way of writing
+  full_record        matches a record on every personal field it carries (at least two)
+  fuzzy_record       the model puts it and one record at 99% the same person despite typos
+  partial            shares some value with a record without matching it whole
+  none               matches nothing
+
+The verdict weighs every line with the source model (copies of each system, other real
+people, registered breaches); the genuine fraction is the copies' share with its 95% interval.
+
+Exit status is 0 whenever a report was written, whatever the verdict.";
 
 #[derive(Args)]
 struct VerifyArgs {

@@ -50,6 +50,19 @@ impl EvidenceClass {
         }
     }
 
+    /// What the class means, for `--help` and the README.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            EvidenceClass::Canary => "matches a planted canary record on its own e-mail or two identifying fields",
+            EvidenceClass::InternalId => "carries a system's own customer or order id, and the linkage model takes the record for the line's person",
+            EvidenceClass::QuirkFullRecord => "matches a record on every personal field and reproduces a way of writing a value that few services use",
+            EvidenceClass::FullRecord => "matches a record on every personal field it carries (at least two), after normalization",
+            EvidenceClass::FuzzyRecord => "the linkage model puts it and one record at 99% the same person, though some field differs (typos, a changed digit)",
+            EvidenceClass::Partial => "shares some value with a record without matching it whole",
+            EvidenceClass::None => "matches nothing",
+        }
+    }
+
     /// Whether this class, on its own, says the line is one of the company's records
     /// (copied, possibly with a seller's noise).
     pub fn is_genuine(self) -> bool {

@@ -233,11 +233,13 @@ impl<'a> Prober<'a> {
                 i as u32
             })
             .collect();
-        let held_records = segments
-            .iter()
-            .filter(|s| s.kind == SegmentKind::System)
-            .map(|s| s.records as f64)
-            .sum();
+        // The records the company holds now: each system's latest snapshot (a record
+        // stored in an earlier snapshot and removed since is not held).
+        let mut latest: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+        for s in segments.iter().filter(|s| s.kind == SegmentKind::System) {
+            latest.insert(s.system.as_str(), s.live);
+        }
+        let held_records = latest.values().sum::<u64>() as f64;
         let mut model = LinkageModel::default();
         model.fit_m(&[], &[], &populations);
         let snapshot_pos = segments

@@ -264,11 +264,10 @@ struct Params {
     /// A copied line also matches a registered corpus whole (the company's data leaked
     /// before and was registered).
     rho_copy: f64,
-    /// A copied line shows no record of its person (blocking or the comparison missed it).
-    miss: f64,
-    /// Beta prior of `miss`: its mean is what `m` implies for the sample's usual fields
-    /// (see [`miss`]), over [`MISS_PRIOR_LINES`] pseudo-lines.
-    miss_prior: (f64, f64),
+    /// A line from an unregistered source matches a registered corpus whole; fitted like
+    /// `rho_copy` (a fixed rate here cost every other source's line a share a copy's did
+    /// not pay, which decided samples where nothing else did).
+    rho_other: f64,
     /// A copied line carries a column none of its person's records does (a seller's
     /// addition); at most [`M_MAX_LINE_ONLY`].
     line_only_copy: f64,
@@ -278,16 +277,15 @@ struct Params {
     line_only_unseen: f64,
 }
 
-/// Pseudo-lines of the miss rate's prior: the sample can move it (a copy's lines the
-/// linkage misses are not evidence of other lines), but not far (unmatched made-up lines
-/// are not a copy's misses).
-const MISS_PRIOR_LINES: f64 = 100.0;
 
 /// Prior level distribution of a copied field: exact, close, near, token, differ, line only,
 /// shared (index 0, absent, unused).
 const M_PRIOR: [f64; FIELD_LEVELS] = [0.0, 0.90, 0.04, 0.02, 0.01, 0.02, 0.0, 0.01];
-/// Pseudo-lines of the `m` prior.
-const M_PRIOR_LINES: f64 = 20.0;
+/// Pseudo-lines of the `m` prior: as many as `q`'s, so that where the data cannot tell a
+/// copy from another source neither is favoured line by line (measured: 20-line priors on
+/// the copy's side made a 300-line reformatted copy look 15 log-units less likely than
+/// another list of the same people).
+const M_PRIOR_LINES: f64 = 5.0;
 /// A copy writes a different value than its record in at most this share of a field's
 /// lines (a seller's typos in fields compared exactly), and carries a column none of its
 /// person's records has in at most [`M_MAX_LINE_ONLY`] of its lines: beyond that the
@@ -301,12 +299,13 @@ const Q_PRIOR_LINES: f64 = 5.0;
 /// company's customers; b = 4 puts the prior mean at 0.2 and costs a copy-like sample
 /// (every line a customer) about 4·ln n — decisive from a few dozen lines.
 const OVERLAP_PRIOR_B: f64 = 4.0;
-/// Beta prior of a copy keeping the raw form: mean 0.9 over 4 pseudo-lines.
-const R_COPY_PRIOR: (f64, f64) = (3.6, 0.4);
+/// Beta prior of a copy keeping the raw form: even, over 2 pseudo-lines. Sellers often
+/// re-format what they copy (case, phone punctuation, date order), so a copy's lines that
+/// all write values differently from its records are no evidence against it; what counts
+/// is a form the lines reproduce that other sources rarely write (`r_other`'s prior).
+const R_COPY_PRIOR: (f64, f64) = (1.0, 1.0);
 /// Pseudo-lines of the prior of another source writing the company's way.
 const R_OTHER_PRIOR_LINES: f64 = 4.0;
-/// Chance that a line from an unregistered source matches a registered corpus whole.
-const RHO_OTHER: f64 = 1e-3;
 /// Floor of the miss rate: blocking's measured recall (see `breachcheck_link`).
 const MISS_FLOOR: f64 = 1.0 - breachcheck_link::BLOCKING_RECALL;
 const EM_MAX_ITERATIONS: u32 = 300;
@@ -410,7 +409,7 @@ impl Fitted {
             copy_levels: levels(&self.params.m),
             other_levels: levels(&self.params.q),
             raw_forms,
-            miss_rate: self.params.miss,
+            miss_rate: miss(&self.params.m, dominant_present(inputs)),
             log_likelihood: self.log_likelihood,
             iterations: self.iterations,
         }
@@ -576,14 +575,17 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
     let present = present_mask(p);
     let in_reference = p.reference != 0;
     if !p.is_member() {
-        let copy_miss = params.miss;
+        let copy_miss = miss(&params.m, present);
         let other_miss = miss(q_of(params, present), present);
         for _ in 0..c {
             out.push((copy_miss * rho(params.rho_copy, in_reference), 0.0));
         }
         let same = params.overlap * other_miss;
         let other = same + (1.0 - params.overlap);
-        out.push((other * rho(RHO_OTHER, in_reference), same / other.max(TINY)));
+        out.push((
+            other * rho(params.rho_other, in_reference),
+            same / other.max(TINY),
+        ));
         for (r, _) in &inputs.references {
             let l = if p.reference == *r { other } else { 0.0 };
             out.push((l, same / other.max(TINY)));
@@ -593,7 +595,10 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
     // Levels given that the line was recognised as the person's: m restricted to the
     // patterns recognition lets through, the rest being the (free) miss rate.
     let mask = line_only_mask(p);
-    let copy = (1.0 - params.miss) / recognised(&params.m, present)
+    // Levels given that the line was recognised as the person's, times the chance that it
+    // is: what m implies for the line's fields, at least blocking's measured miss rate —
+    // the linkage's own misses, known to the model, not left to the sample to explain.
+    let copy = (1.0 - miss(&params.m, present)) / recognised(&params.m, present)
         * if mask == 0 {
             1.0 - params.line_only_copy
         } else {
@@ -602,46 +607,51 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
         * level_likelihood(&params.m, p)
         * raw_likelihood(&params.r_copy, p)
         * rho(params.rho_copy, in_reference);
-    // Which system a copy is of, and how much that says. A copy of s is a projection of
-    // s's record: s holds the person with every column the line has (C, the line's
-    // `complete` systems). Another source's customer is any customer: s is among C with
-    // probability σ_s / P_C, where P_C is the share of customers some system carrying the
-    // line's columns holds (the largest such system's share). So a copy of s weighs
-    // P_C / σ_s for s ∈ C against another source's record: a list of the marketing
-    // system's people only is its copy; a list of customers at large holds marketing's
-    // people in marketing's share, and gains nothing. A line complete nowhere (a row of
-    // joined tables, or a column added) counts every system holding the person, without
-    // that weight.
-    let present_fields = present & !MatchField::NameNative.bit();
-    let (eligible, weigh) = if p.complete != 0 && !p.joined() {
-        (p.complete, true)
+    // Which system a copy is of: one whose record of the person carries every column the
+    // line has (a projection of that record), or — when none does, or the line is a row
+    // of joined tables — any system holding the person. Among those, a system is the more
+    // likely source the smaller its share of the customers (a copy of a system holding 40%
+    // of the customers has only its people; a list from elsewhere has them in their
+    // share). That only splits the copies' weight between systems: whether the line is a
+    // copy at all weighs the levels alone. Measured: letting the systems' shares weigh as
+    // evidence (fixed at their record counts, or fitted per system) let a copy absorb the
+    // lines that happen to sit in one system beyond its estimated share — false
+    // admissions on combolists and directories whose people are the customers at large.
+    let bit = |s: &CompanySystem| if s.number < 32 { 1u32 << s.number } else { 0 };
+    let eligible_mask = if p.complete != 0 && !p.joined() {
+        p.complete
     } else {
-        (p.members, false)
+        p.members
     };
-    let carried = inputs
+    let total: f64 = params.pi[..c].iter().sum();
+    let spread: f64 = inputs
         .company
         .iter()
-        .filter(|s| s.fields == 0 || present_fields & !s.fields == 0)
-        .map(|s| s.share)
-        .fold(0.0, f64::max)
-        .max(MIN_SHARE);
-    for s in &inputs.company {
-        let bit = if s.number < 32 { 1u32 << s.number } else { 0 };
-        let l = if eligible & bit == 0 {
+        .zip(&params.pi)
+        .filter(|(s, _)| eligible_mask & bit(s) != 0)
+        .map(|(s, w)| w / s.share)
+        .sum();
+    for (s, w) in inputs.company.iter().zip(&params.pi) {
+        let eligible = eligible_mask & bit(s) != 0;
+        let l = if !eligible {
             0.0
-        } else if weigh {
-            copy * (carried / s.share).clamp(1.0, 1.0 / MIN_SHARE)
+        } else if spread > 0.0 && *w > 0.0 {
+            // π_s · L_s summed over eligible s is total · copy.
+            copy * total / (s.share * spread)
         } else {
             copy
         };
         out.push((l, 0.0));
     }
-    // Unrecognised patterns are the non-member lines above, so q's own patterns sum to
-    // one with them.
     let columns = line_only_other(params, mask);
+    // Blocking misses another source's customer as it misses a copy's line: the same
+    // recognition factor, from q, so neither source pays for misses the other does not.
+    let q = q_of(params, present);
     let same = params.overlap
+        * (1.0 - miss(q, present))
+        / recognised(q, present)
         * columns
-        * level_likelihood(q_of(params, present), p)
+        * level_likelihood(q, p)
         * raw_likelihood(
             params
                 .r_other
@@ -652,7 +662,7 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
     let unrelated = (1.0 - params.overlap) * columns * chance(inputs, p);
     let other = same + unrelated;
     let w = same / other.max(TINY);
-    out.push((other * rho(RHO_OTHER, in_reference), w));
+    out.push((other * rho(params.rho_other, in_reference), w));
     for (r, _) in &inputs.references {
         out.push((if p.reference == *r { other } else { 0.0 }, w));
     }
@@ -702,7 +712,6 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
         .unwrap_or(1);
     let r_other = vec![std::array::from_fn(|i| inputs.common[i]); slots];
     let overlap = if lines > 0.0 { members / lines } else { 0.2 };
-    let expected_miss = miss(&m, dominant_present(inputs)).min(0.5);
     Params {
         pi,
         m,
@@ -716,14 +725,10 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
         r_copy: [0.9; 5],
         r_other,
         rho_copy: 0.05,
+        rho_other: 0.001,
         line_only_copy: 0.01,
         line_only_other: Vec::new(),
         line_only_unseen: 1.0,
-        miss: expected_miss,
-        miss_prior: (
-            1.0 + MISS_PRIOR_LINES * expected_miss,
-            1.0 + MISS_PRIOR_LINES * (1.0 - expected_miss),
-        ),
     }
 }
 
@@ -801,8 +806,8 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
         let mut same_lines = 0.0;
         let mut other_lines = 0.0;
         let mut copy_in_reference = 0.0;
+        let mut other_in_reference = 0.0;
         let mut copy_lines = 0.0;
-        let mut copy_missed = 0.0;
         let mut copy_line_only = [0.0f64; 2];
         let mut other_masks: std::collections::HashMap<u16, f64> = std::collections::HashMap::new();
         let mut spans: Vec<Vec<((u8, u8), f64)>> = vec![Vec::new(); c];
@@ -839,6 +844,9 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
                     }
                 } else {
                     other_lines += r;
+                    if j == c && p.reference != 0 {
+                        other_in_reference += r;
+                    }
                     let s = r * lik[j].1;
                     same_lines += s;
                     if member {
@@ -862,9 +870,6 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
                 }
             }
             copy_lines += copy_resp;
-            if !p.is_member() && !p.canary() {
-                copy_missed += copy_resp;
-            }
             if p.reference != 0 {
                 copy_in_reference += copy_resp;
             }
@@ -887,8 +892,7 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
         if !constraint.no_overlap {
             ll += (OVERLAP_PRIOR_B - 1.0) * (1.0 - params.overlap).max(TINY).ln();
         }
-        let (a, b) = params.miss_prior;
-        ll += (a - 1.0) * params.miss.max(TINY).ln() + (b - 1.0) * (1.0 - params.miss).max(TINY).ln();
+
         let fitted = Fitted {
             params: params.clone(),
             log_likelihood: ll,
@@ -942,6 +946,8 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
             }
         }
         params.rho_copy = (copy_in_reference + 0.25) / (copy_lines + 5.0);
+        let unregistered: f64 = lines.get(c).copied().unwrap_or(0.0);
+        params.rho_other = (other_in_reference + 0.25) / (unregistered + 5.0);
         params.line_only_copy = ((copy_line_only[1] + 0.2)
             / (copy_line_only[0] + copy_line_only[1] + 20.0))
             .min(M_MAX_LINE_ONLY);
@@ -955,9 +961,7 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
             .collect();
         params.line_only_other.sort_by_key(|(m, _)| *m);
         params.line_only_unseen = 0.5 / (seen + 0.5 * slots);
-        let (a, b) = params.miss_prior;
-        params.miss =
-            ((copy_missed + a - 1.0) / (copy_lines + a + b - 2.0)).clamp(MISS_FLOOR / 10.0, 0.5);
+
     }
     result.unwrap_or(Fitted {
         params,

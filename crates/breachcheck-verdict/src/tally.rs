@@ -195,12 +195,18 @@ impl Tally {
             system_fields: system_fields(manifest),
             systems: Vec::new(),
             chance_u: breachcheck_link::LinkageModel::default().u,
-            held_records: manifest
-                .segments
-                .iter()
-                .filter(|s| s.kind == breachcheck_index::SegmentKind::System)
-                .map(|s| s.records as f64)
-                .sum(),
+            held_records: {
+                // Each system's records at its latest snapshot.
+                let mut latest = BTreeMap::new();
+                for s in manifest
+                    .segments
+                    .iter()
+                    .filter(|s| s.kind == breachcheck_index::SegmentKind::System)
+                {
+                    latest.insert(s.system.as_str(), s.live);
+                }
+                latest.values().sum::<u64>() as f64
+            },
             neighbours: [(0, 0); 3],
         }
     }

@@ -132,7 +132,7 @@ fn several_sources_merged_are_a_compilation() {
     for part in [
         "shopx-2023",
         "forum-2021",
-        "company's records (system accounts)",
+        "the copies are of system accounts",
     ] {
         assert!(reasons.contains(part), "{part}: {reasons}");
     }

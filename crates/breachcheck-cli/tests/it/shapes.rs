@@ -317,50 +317,67 @@ Country: US
 fn rows_of_joined_internal_tables_are_genuine() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
-    let accounts = "email,first_name,last_name,birth_date\n\
-        ana.lopez@example.es,Ana,López,1985-03-02\n\
-        bo.li@example.cn,Bo,Li,1990-07-07\n\
-        jm@example.de,Jürgen,Müller,1970-11-30\n";
-    let orders = "order_id,email,street,postal_code,city,country\n\
-        O-1,ana.lopez@example.es,Calle Mayor 5,28013,Madrid,ES\n\
-        O-2,bo.li@example.cn,Nanjing Road 12,200001,Shanghai,CN\n\
-        O-3,jm@example.de,Hauptstraße 5,50667,Köln,DE\n";
-    let (k, idx, _) = crate::indexed(dir, "accounts", "2026-03-31", "accounts.csv", accounts);
+    // 60 customers in accounts (e-mail, name, birth date) with their orders (order id,
+    // e-mail, address) in the orders system.
+    let names = [
+        ("Ana", "López"),
+        ("Bo", "Li"),
+        ("Jürgen", "Müller"),
+        ("Mei", "Wang"),
+        ("Lars", "Nilsson"),
+        ("Priya", "Sharma"),
+    ];
+    let mut accounts = String::from("email,first_name,last_name,birth_date\n");
+    let mut orders = String::from("order_id,email,street,postal_code,city,country\n");
+    let mut joined = String::from(
+        "order_no,email,first_name,last_name,birth_date,street,postal_code,city,country\n",
+    );
+    for i in 0..60u32 {
+        let (f, l) = names[i as usize % names.len()];
+        let email = format!("{}.{}{i}@example.org", f.to_lowercase(), i * 7);
+        let dob = format!("19{:02}-{:02}-{:02}", 50 + i % 40, 1 + i % 12, 1 + i % 28);
+        let street = format!("Hauptstraße {}", 1 + i);
+        let postal = format!("{:05}", 10115 + i * 13);
+        accounts.push_str(&format!("{email},{f},{l},{dob}\n"));
+        orders.push_str(&format!("O-{:04},{email},{street},{postal},Berlin,DE\n", 1000 + i));
+        // The seller joined both tables: no single record holds all these columns.
+        joined.push_str(&format!(
+            "O-{:04},{email},{f},{l},{dob},{street},{postal},Berlin,DE\n",
+            1000 + i
+        ));
+    }
+    let (k, idx, _) = crate::indexed(dir, "accounts", "2026-03-31", "accounts.csv", &accounts);
     let o = dir.join("orders.csv");
     std::fs::write(&o, orders).expect("write");
     run_ok(&crate::build_args(&k, &idx, "orders", "2026-03-31", &o));
-    // The seller joined both tables: no single record holds all these columns.
     let sample = dir.join("joined.csv");
-    std::fs::write(
-        &sample,
-        "email,first_name,last_name,birth_date,street,postal_code,city,country\n\
-         ana.lopez@example.es,Ana,López,1985-03-02,Calle Mayor 5,28013,Madrid,ES\n\
-         bo.li@example.cn,Bo,Li,1990-07-07,Nanjing Road 12,200001,Shanghai,CN\n\
-         jm@example.de,Jürgen,Müller,1970-11-30,Hauptstraße 5,50667,Köln,DE\n\
-         x@example.org,Someone,Else,1999-09-09,Elm Street 1,10001,Springfield,US\n",
-    )
-    .expect("write");
+    std::fs::write(&sample, joined).expect("write");
     let json = dir.join("r.json");
-    run_ok(&[crate::verify_args(&k, &idx, &json), vec![p(&sample)]].concat());
+    run_ok(
+        &[
+            crate::verify_args(&k, &idx, &json),
+            vec!["--map", "order_no=order_id", p(&sample)],
+        ]
+        .concat(),
+    );
     let r = read_json(&json);
-    assert_eq!(r["matches"]["joined"], 3, "{}", r["matches"]);
-    // No single record holds every column: the best one (the order, with the address) is
-    // a fuzzy or partial match, never a full one.
+    // No single record holds every column: each line is the order's (its id) joined with
+    // the account's (the name and birth date), never one full record.
     let e = &r["matches"]["by_evidence"];
+    assert_eq!(e["full_record"], 0, "{e}");
     assert_eq!(
-        e["partial"].as_u64().unwrap_or(0) + e["fuzzy_record"].as_u64().unwrap_or(0),
-        3,
-        "{e}"
+        e["internal_id"].as_u64().unwrap_or(0) + r["matches"]["joined"].as_u64().unwrap_or(0),
+        60,
+        "{}",
+        r["matches"]
     );
-    assert!(
-        (r["verdict"]["genuine_fraction"]["estimate"]
+    assert_eq!(r["verdict"]["class"], "genuine", "{}", r["verdict"]);
+    let [lo, hi] = [0, 1].map(|i| {
+        r["verdict"]["genuine_fraction"]["ci95"][i]
             .as_f64()
-            .expect("estimate")
-            - 0.75)
-            .abs()
-            < 1e-9
-    );
-    assert_eq!(r["verdict"]["class"], "mixed", "{}", r["verdict"]);
+            .expect("ci")
+    });
+    assert!(lo <= 1.0 && 1.0 <= hi + 1e-12, "{lo} {hi}");
 }
 
 #[test]
