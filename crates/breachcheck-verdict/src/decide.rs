@@ -347,7 +347,15 @@ impl Tally {
         } else {
             0.0
         };
-        let company = canary > 0 || company_statistic >= CRITICAL;
+        // The copies add a share per company system to the model; a large sample makes
+        // small misfits of the other sources add up, so the statistic must also beat the
+        // Bayesian information criterion's price of those shares (c ln n), not only the
+        // fixed critical value. (Their level distribution has the form of the other
+        // sources' and is not counted: counting it priced out every copy whose only
+        // evidence is that all its lines are customers.)
+        let company_critical = CRITICAL.max(c as f64 * (n as f64).ln());
+        let company = canary > 0 || company_statistic >= company_critical;
+        let n_f = n as f64;
         let copies_statistic = fits.statistic(&fits.copies);
         let overlap_statistic = fits.statistic(&fits.unrelated_rest);
         let real_people_statistic =
@@ -357,7 +365,6 @@ impl Tally {
         let shapes_found = shapes.len() >= 2;
         let public_only = !self.has_private_fields();
         let interval = source::genuine_interval(&inputs, &fits.full);
-        let n_f = n as f64;
 
         let class = if company {
             if copies_statistic < CRITICAL {
@@ -414,7 +421,7 @@ impl Tally {
                 lines: fits.full.genuine(c) * n_f,
                 of: n,
                 statistic: company_statistic,
-                critical: CRITICAL,
+                critical: company_critical,
             });
             if class == VerdictClass::Genuine {
                 findings.push(Finding::CopiesOnly {
@@ -426,7 +433,7 @@ impl Tally {
                 upper: interval[1],
                 of: n,
                 statistic: company_statistic,
-                critical: CRITICAL,
+                critical: company_critical,
             });
         }
         findings.push(Finding::Matched {

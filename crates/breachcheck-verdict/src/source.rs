@@ -607,37 +607,35 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
         * level_likelihood(&params.m, p)
         * raw_likelihood(&params.r_copy, p)
         * rho(params.rho_copy, in_reference);
-    // Which system a copy is of: one whose record of the person carries every column the
-    // line has (a projection of that record), or — when none does, or the line is a row
-    // of joined tables — any system holding the person. Among those, a system is the more
-    // likely source the smaller its share of the customers (a copy of a system holding 40%
-    // of the customers has only its people; a list from elsewhere has them in their
-    // share). That only splits the copies' weight between systems: whether the line is a
-    // copy at all weighs the levels alone. Measured: letting the systems' shares weigh as
-    // evidence (fixed at their record counts, or fitted per system) let a copy absorb the
-    // lines that happen to sit in one system beyond its estimated share — false
-    // admissions on combolists and directories whose people are the customers at large.
-    let bit = |s: &CompanySystem| if s.number < 32 { 1u32 << s.number } else { 0 };
-    let eligible_mask = if p.complete != 0 && !p.joined() {
-        p.complete
+    // Which system a copy is of, and how much that says. A copy of s is a projection of
+    // s's record: s holds the person with every column the line has (C, the line's
+    // `complete` systems). Another source's customer is any customer: s is among C with
+    // probability σ_s / P_C, where P_C is the share of customers some system keeping the
+    // line's columns holds (the largest such system's share). So a copy of s weighs
+    // P_C / σ_s for s ∈ C against another source's record: a list of the marketing
+    // system's people only is its copy; a list of customers at large holds marketing's
+    // people in marketing's share, and gains nothing. A line complete nowhere (a row of
+    // joined tables, or a column added) counts every system holding the person, without
+    // that weight.
+    let present_fields = present & !MatchField::NameNative.bit();
+    let (eligible, weigh) = if p.complete != 0 && !p.joined() {
+        (p.complete, true)
     } else {
-        p.members
+        (p.members, false)
     };
-    let total: f64 = params.pi[..c].iter().sum();
-    let spread: f64 = inputs
+    let carried = inputs
         .company
         .iter()
-        .zip(&params.pi)
-        .filter(|(s, _)| eligible_mask & bit(s) != 0)
-        .map(|(s, w)| w / s.share)
-        .sum();
-    for (s, w) in inputs.company.iter().zip(&params.pi) {
-        let eligible = eligible_mask & bit(s) != 0;
-        let l = if !eligible {
+        .filter(|s| s.fields == 0 || present_fields & !s.fields == 0)
+        .map(|s| s.share)
+        .fold(0.0, f64::max)
+        .max(MIN_SHARE);
+    for s in &inputs.company {
+        let bit = if s.number < 32 { 1u32 << s.number } else { 0 };
+        let l = if eligible & bit == 0 {
             0.0
-        } else if spread > 0.0 && *w > 0.0 {
-            // π_s · L_s summed over eligible s is total · copy.
-            copy * total / (s.share * spread)
+        } else if weigh {
+            copy * (carried / s.share).clamp(1.0, 1.0 / MIN_SHARE)
         } else {
             copy
         };
