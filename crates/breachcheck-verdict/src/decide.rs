@@ -1013,8 +1013,10 @@ mod tests {
         let v = t.verdict();
         assert_eq!(v.class, VerdictClass::Genuine, "{:?}", v.findings);
         assert_eq!(v.system.as_deref(), Some("accounts"));
+        // Ten unmatched lines in a thousand are what the linkage misses of a copy (1%):
+        // the interval reaches 100%, and does not claim more certainty than that.
         let [lo, hi] = v.genuine_fraction.ci95;
-        assert!(lo <= 0.99 && 0.99 <= hi, "{lo} {hi}");
+        assert!(hi > 0.9999 && lo < 0.999, "{lo} {hi}");
 
         let mut t = tally();
         add(&mut t, 300, Some(OTHER_SERVICE), EvidenceClass::FullRecord);
