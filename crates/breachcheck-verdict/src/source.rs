@@ -274,10 +274,8 @@ struct Params {
     /// `rho_copy` (a fixed rate here cost every other source's line a share a copy's did
     /// not pay, which decided samples where nothing else did).
     rho_other: f64,
-    /// A copied line carries a column none of its person's records does (a seller's
-    /// addition); at most [`M_MAX_LINE_ONLY`].
-    line_only_copy: f64,
-    /// Another source's lines of customers: probability of each set of line-only columns.
+    /// Recognised lines (a copy's or another source's): probability of each set of
+    /// line-only columns.
     line_only_other: Vec<(u16, f64)>,
     /// The same for a set not seen among them.
     line_only_unseen: f64,
@@ -636,12 +634,15 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
     // Levels given that the line was recognised as the person's, times the chance that it
     // is: what m implies for the line's fields, at least blocking's measured miss rate —
     // the linkage's own misses, known to the model, not left to the sample to explain.
+    // Which columns none of the person's records carries follows from which systems hold
+    // the person, for a copy's line as for anyone's: both take the sample's distribution of
+    // such column sets (`line_only_other`, fitted over every recognised line), and a copy
+    // pays besides for carrying any such column at all (its columns are its system's).
+    // Measured: letting a copy's lines have none for free let the copies take every line
+    // of the people one system holds, beyond another source's share of them.
     let copy = copy_levels(params, p, present).0
-        * if mask == 0 {
-            1.0 - params.line_only_copy
-        } else {
-            params.line_only_copy
-        }
+        * line_only_other(params, mask)
+        * if mask == 0 { 1.0 } else { M_MAX_LINE_ONLY }
         * raw_likelihood(&params.r_copy, p)
         * rho(params.rho_copy, in_reference);
     // Which system a copy is of, and how much that says. A copy of s is a projection of
@@ -768,7 +769,6 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
         r_other,
         rho_copy: 0.05,
         rho_other: 0.001,
-        line_only_copy: 0.01,
         line_only_other: Vec::new(),
         line_only_unseen: 1.0,
     }
@@ -853,7 +853,6 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
         let mut copy_in_reference = 0.0;
         let mut other_in_reference = 0.0;
         let mut copy_lines = 0.0;
-        let mut copy_line_only = [0.0f64; 2];
         let mut other_masks: std::collections::HashMap<u16, f64> = std::collections::HashMap::new();
         let mut spans: Vec<Vec<((u8, u8), f64)>> = vec![Vec::new(); c];
         let mut ll = 0.0;
@@ -919,7 +918,7 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
                 copy_in_reference += copy_resp;
             }
             if member && copy_resp > 0.0 {
-                copy_line_only[usize::from(line_only_mask(p) != 0)] += copy_resp;
+                *other_masks.entry(line_only_mask(p)).or_insert(0.0) += copy_resp;
                 let (_, noisy_share) = copy_levels(&params, p, present_mask(p));
                 let (clean, noisy) = (copy_resp * (1.0 - noisy_share), copy_resp * noisy_share);
                 noisy_lines += noisy;
@@ -1000,11 +999,8 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
         params.rho_copy = (copy_in_reference + 0.25) / (copy_lines + 5.0);
         let unregistered: f64 = lines.get(c).copied().unwrap_or(0.0);
         params.rho_other = (other_in_reference + 0.25) / (unregistered + 5.0);
-        params.line_only_copy = ((copy_line_only[1] + 0.2)
-            / (copy_line_only[0] + copy_line_only[1] + 20.0))
-            .min(M_MAX_LINE_ONLY);
-        // Another source's line-only column sets: their shares, each seen set given half a
-        // line more, and an unseen set half a line.
+        // The line-only column sets of the recognised lines: their shares, each seen set
+        // given half a line more, and an unseen set half a line.
         let seen: f64 = other_masks.values().sum();
         let slots = other_masks.len() as f64 + 1.0;
         params.line_only_other = other_masks
