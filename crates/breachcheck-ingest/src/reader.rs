@@ -47,10 +47,15 @@ pub enum QuarantineReason {
     OutsideColumns,
     /// A line inside a key-value block that is not `key: value`.
     NotKeyValue,
+    /// A line of an SQL dump, between or after statements, that is no statement and no
+    /// tuple (pasted text, binary junk, a stray fragment). Code `not_sql`; a tuple that
+    /// starts but cannot be read stays `broken_quoting`.
+    NotSql,
 }
 
 impl QuarantineReason {
-    /// Short stable code, for counting by reason.
+    /// Short stable code, for counting by reason: part of the report contract
+    /// (`quarantine[].reason`, `quarantine_by_reason`), so a code is never renamed.
     pub fn code(&self) -> &'static str {
         match self {
             QuarantineReason::WrongFieldCount { .. } => "wrong_field_count",
@@ -60,6 +65,7 @@ impl QuarantineReason {
             QuarantineReason::InvalidJson => "invalid_json",
             QuarantineReason::OutsideColumns => "outside_columns",
             QuarantineReason::NotKeyValue => "not_key_value",
+            QuarantineReason::NotSql => "not_sql",
         }
     }
 }
@@ -78,6 +84,7 @@ impl std::fmt::Display for QuarantineReason {
             QuarantineReason::InvalidJson => f.write_str("not a JSON object"),
             QuarantineReason::OutsideColumns => f.write_str("text outside the fixed-width columns"),
             QuarantineReason::NotKeyValue => f.write_str("not a key: value line inside a block"),
+            QuarantineReason::NotSql => f.write_str("not an SQL statement or tuple"),
         }
     }
 }
@@ -819,7 +826,11 @@ impl Records {
                     }
                 }
             }
-            crate::sql::SqlItem::Malformed { table, line } => {
+            crate::sql::SqlItem::Malformed {
+                table,
+                line,
+                not_sql,
+            } => {
                 // A broken tuple of a table not yet announced belongs to it once announced;
                 // announce what is buffered so the entry has a part.
                 if !st.parts.contains_key(&table) {
@@ -834,7 +845,11 @@ impl Records {
                 self.queue.push_back(Event::Quarantined(Quarantined {
                     part,
                     line,
-                    reason: QuarantineReason::BrokenQuoting,
+                    reason: if not_sql {
+                        QuarantineReason::NotSql
+                    } else {
+                        QuarantineReason::BrokenQuoting
+                    },
                 }));
             }
         }

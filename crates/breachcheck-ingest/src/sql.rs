@@ -29,7 +29,13 @@ pub(crate) enum SqlItem {
     /// A tuple that could not be read (the rest of its line is skipped), or a line between
     /// statements that is not SQL. `table` is the table the tuple belongs to, or for a
     /// line between statements the table whose tuples came last (empty before the first).
-    Malformed { table: Arc<str>, line: u64 },
+    /// `not_sql` tells the second from the first: text that is no statement says nothing
+    /// about the quoting of the tuples around it.
+    Malformed {
+        table: Arc<str>,
+        line: u64,
+        not_sql: bool,
+    },
 }
 
 enum State {
@@ -750,7 +756,11 @@ impl SqlReader {
         // The rest of the line cannot be told into tuples; tuples on the next lines can.
         self.skip_line()?;
         self.resume_values(&table, &columns)?;
-        Ok(SqlItem::Malformed { table, line })
+        Ok(SqlItem::Malformed {
+            table,
+            line,
+            not_sql: false,
+        })
     }
 
     /// After a line that could not be read inside an INSERT: the statement goes on if the
@@ -882,7 +892,11 @@ impl SqlReader {
         }
         self.skip_line()?;
         let table = self.last_table.clone().unwrap_or_else(|| Arc::from(""));
-        Ok(Step::Item(SqlItem::Malformed { table, line }))
+        Ok(Step::Item(SqlItem::Malformed {
+            table,
+            line,
+            not_sql: true,
+        }))
     }
 
     fn step(&mut self) -> std::io::Result<Option<SqlItem>> {
@@ -926,7 +940,11 @@ impl SqlReader {
                                 self.skip_line()?;
                                 self.resume_values(&table, &columns)?;
                                 self.last_table = Some(table.clone());
-                                return Ok(Some(SqlItem::Malformed { table, line }));
+                                return Ok(Some(SqlItem::Malformed {
+                                    table,
+                                    line,
+                                    not_sql: true,
+                                }));
                             }
                         }
                     }
@@ -996,7 +1014,7 @@ mod tests {
                     line,
                     cells,
                 } => out.push((table.to_string(), columns.to_vec(), line, cells)),
-                SqlItem::Malformed { table, line } => {
+                SqlItem::Malformed { table, line, .. } => {
                     out.push((table.to_string(), vec![], line, vec!["<malformed>".into()]))
                 }
             }
@@ -1224,15 +1242,27 @@ mod tests {
 
     #[test]
     fn every_malformed_line_is_quarantined_in_its_part_and_counted() {
+        // Text that is no statement is `not_sql`; a tuple cut inside a quote
+        // `broken_quoting`; a tuple of the wrong width `wrong_field_count`.
+        let (n, q, w) = ("not_sql", "broken_quoting", "wrong_field_count");
         for (dump, want_bad, want_ids) in [
             (
                 damaged_mysql_dump(),
-                vec![17, 19, 20, 22, 24, 33, 34, 37],
+                vec![
+                    (17, n),
+                    (19, n),
+                    (20, q),
+                    (22, w),
+                    (24, n),
+                    (33, n),
+                    (34, n),
+                    (37, n),
+                ],
                 vec!["1", "2", "3", "4", "6", "8", "9", "10"],
             ),
             (
                 damaged_postgres_dump(),
-                vec![23, 26, 28, 29, 30, 31],
+                vec![(23, w), (26, n), (28, n), (29, q), (30, w), (31, n)],
                 vec!["1", "2", "3", "6", "7", "8"],
             ),
         ] {
@@ -1247,13 +1277,14 @@ mod tests {
                 match ev {
                     crate::Event::Part(p) => parts.push(p),
                     crate::Event::Record(r) => ids.push(r.cells[0].clone()),
-                    crate::Event::Quarantined(q) => bad.push((q.part, q.line)),
+                    crate::Event::Quarantined(q) => bad.push((q.part, q.line, q.reason.code())),
                     crate::Event::Failed { .. } => panic!("in-memory file cannot fail"),
                 }
             }
             assert_eq!(parts.len(), 1, "{parts:?}");
             assert_eq!(parts[0].layout.columns.len(), 3);
-            let want: Vec<(u32, u64)> = want_bad.iter().map(|l| (0, *l)).collect();
+            let want: Vec<(u32, u64, &str)> =
+                want_bad.iter().map(|(l, why)| (0, *l, *why)).collect();
             assert_eq!(bad, want);
             assert_eq!(ids, want_ids);
             let s = records.stats();
