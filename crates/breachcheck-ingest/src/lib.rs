@@ -40,6 +40,7 @@ mod keyvalue;
 mod lines;
 mod mojibake;
 mod ndjson;
+mod places;
 mod reader;
 mod roles;
 mod spreadsheet;

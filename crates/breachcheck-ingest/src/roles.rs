@@ -1,9 +1,12 @@
 //! Column roles inferred from header names *and* values, with a confidence. A header is a
 //! hint that the values must not contradict; without a header the values decide alone and
 //! the confidence says how sure that is.
+mod content;
+
 use crate::header;
 use breachcheck_core::FieldRole;
-use breachcheck_normalize::{country, date, email, name, phone};
+use breachcheck_normalize::{date, email};
+use content::Stats;
 use serde::Serialize;
 
 /// Where a column's role came from.
@@ -31,43 +34,6 @@ pub struct Column {
     pub source: RoleSource,
     /// Share of sniffed rows with a non-empty value.
     pub fill_rate: f32,
-}
-
-#[derive(Default)]
-struct Stats {
-    n: usize,
-    email: usize,
-    phone: usize,
-    phone_marked: usize,
-    /// IPv4 or IPv6 addresses.
-    ip: usize,
-    /// National identifiers by their shape (US social security numbers and the like).
-    national_id: usize,
-    /// US ZIP codes, five digits or ZIP+4, and how many of them are ZIP+4.
-    zip: usize,
-    zip4: usize,
-    /// Unix times in milliseconds (thirteen digits).
-    epoch_ms: usize,
-    date: usize,
-    country: usize,
-    hash: usize,
-    id: usize,
-    name: usize,
-    street: usize,
-    tokens: usize,
-    distinct: usize,
-    /// Dates in 2010 or later.
-    recent_dates: usize,
-}
-
-impl Stats {
-    fn share(&self, k: usize) -> f32 {
-        if self.n == 0 {
-            0.0
-        } else {
-            k as f32 / self.n as f32
-        }
-    }
 }
 
 fn looks_like_hash(v: &str) -> bool {
@@ -210,56 +176,6 @@ fn looks_like_street(v: &str) -> bool {
         && !email::looks_like(v)
 }
 
-fn stats(rows: &[Vec<String>], i: usize) -> Stats {
-    let mut s = Stats::default();
-    let mut seen = std::collections::HashSet::new();
-    for v in rows
-        .iter()
-        .filter_map(|r| r.get(i))
-        .map(|v| v.trim())
-        .filter(|v| !v.is_empty() && !breachcheck_normalize::is_null_placeholder(v))
-    {
-        s.n += 1;
-        s.email += usize::from(email::looks_like(v));
-        let ip = looks_like_ip(v);
-        let national_id = !ip && looks_like_national_id(v);
-        let zip = zip_shape(v);
-        s.ip += usize::from(ip);
-        s.national_id += usize::from(national_id);
-        s.zip += usize::from(zip.is_some());
-        s.zip4 += usize::from(zip == Some(true));
-        let epoch = looks_like_epoch(v);
-        s.epoch_ms += usize::from(epoch && v.len() == 13);
-        // Numbers with phone punctuation that are not phones.
-        let not_phone = ip || national_id || zip == Some(true) || epoch || looks_like_amount(v);
-        let ph = !not_phone && phone::looks_like(v);
-        s.phone += usize::from(ph);
-        s.phone_marked += usize::from(
-            ph && (v.starts_with('+')
-                || v.starts_with('0')
-                || v.contains([' ', '-', '(', '/', '.'])),
-        );
-        let is_date = date::looks_like(v);
-        s.date += usize::from(is_date);
-        if is_date {
-            let year = date::canonical(v, false)
-                .and_then(|d| d.get(..4).and_then(|y| y.parse::<u32>().ok()));
-            s.recent_dates += usize::from(year.is_some_and(|y| y >= 2010));
-        }
-        s.country += usize::from(country::looks_like(v));
-        s.hash += usize::from(looks_like_hash(v));
-        s.id += usize::from(looks_like_id(v));
-        s.name += usize::from(name::looks_like(v));
-        s.street += usize::from(looks_like_street(v));
-        s.tokens += v.split_whitespace().count();
-        if seen.len() < 100_000 {
-            seen.insert(v);
-        }
-    }
-    s.distinct = seen.len();
-    s
-}
-
 /// Whether the values do not contradict a header's role.
 fn compatible(role: FieldRole, s: &Stats) -> bool {
     if s.n == 0 {
@@ -270,94 +186,48 @@ fn compatible(role: FieldRole, s: &Stats) -> bool {
         FieldRole::Phone => s.share(s.phone) >= 0.5,
         FieldRole::BirthDate => s.share(s.date) >= 0.5,
         FieldRole::Country => s.share(s.country) >= 0.5,
-        FieldRole::FirstName | FieldRole::LastName | FieldRole::FullName | FieldRole::City => {
-            s.share(s.name) >= 0.5
-        }
+        // "Flores, Barbara" under `name`.
+        FieldRole::FullName => s.share(s.name + s.last_first) >= 0.5,
+        FieldRole::FirstName | FieldRole::LastName | FieldRole::City => s.share(s.name) >= 0.5,
         _ => true,
     }
 }
 
 /// Infers a role for each of `width` columns from header `names` (possibly empty) and
-/// body `rows`.
+/// body `rows`: a header name the values do not contradict gives the role; the other
+/// columns get theirs from their values and their neighbours ([`content::assign`]).
 pub(crate) fn infer(names: &[String], rows: &[Vec<String>], width: usize) -> Vec<Column> {
+    let stats: Vec<Stats> = (0..width).map(|i| content::stats(rows, i)).collect();
     let mut cols = Vec::with_capacity(width);
-    let mut name_like = Vec::new();
-    for i in 0..width {
-        let s = stats(rows, i);
+    let mut guesses = Vec::with_capacity(width);
+    for (i, s) in stats.iter().enumerate() {
         let fill_rate = if rows.is_empty() {
             0.0
         } else {
             s.n as f32 / rows.len() as f32
         };
-        let hint = names.get(i).and_then(|n| header_role(n));
-        let col = |role, confidence, source| Column {
+        let hint = names
+            .get(i)
+            .and_then(|n| header_role(n))
+            .filter(|h| compatible(*h, s));
+        let (role, confidence, source) = match hint {
+            Some(h) => (h, if s.n == 0 { 0.5 } else { 0.95 }, RoleSource::Header),
+            None => (FieldRole::Ignore, 0.0, RoleSource::Content),
+        };
+        cols.push(Column {
             position: i + 1,
             role,
             confidence,
             source,
             fill_rate,
-        };
-        if let Some(h) = hint.filter(|h| compatible(*h, &s)) {
-            cols.push(col(
-                h,
-                if s.n == 0 { 0.5 } else { 0.95 },
-                RoleSource::Header,
-            ));
-            continue;
-        }
-        let sh = |k| s.share(k);
-        let c = if sh(s.email) >= 0.8 {
-            col(FieldRole::Email, sh(s.email), RoleSource::Content)
-        } else if sh(s.hash) >= 0.8 {
-            col(FieldRole::PasswordHash, sh(s.hash), RoleSource::Content)
-        } else if sh(s.ip) >= 0.8 {
-            // Where an account was used from: no identity of the person.
-            col(FieldRole::Ignore, sh(s.ip), RoleSource::Content)
-        } else if sh(s.national_id) >= 0.8 {
-            col(
-                FieldRole::NationalId,
-                0.9 * sh(s.national_id),
-                RoleSource::Content,
-            )
-        } else if sh(s.epoch_ms) >= 0.8 {
-            // When something happened, in milliseconds (ten-digit seconds are left to the
-            // id rules below: customer numbers are often ten digits starting with 1).
-            col(FieldRole::Ignore, 0.6, RoleSource::Content)
-        } else if sh(s.zip) >= 0.8 && s.zip4 * 5 >= s.n {
-            // Five digits alone could be an id; ZIP+4 among them makes them ZIP codes.
-            col(FieldRole::PostalCode, 0.8 * sh(s.zip), RoleSource::Content)
-        } else if sh(s.date) >= 0.8 && s.recent_dates * 2 < s.date {
-            // Dates of birth lie well in the past; a column of recent dates is when an
-            // account was made or last used.
-            col(FieldRole::BirthDate, 0.7 * sh(s.date), RoleSource::Content)
-        } else if sh(s.date) >= 0.8 {
-            col(FieldRole::Ignore, 0.6, RoleSource::Content)
-        } else if sh(s.phone) >= 0.8 && sh(s.phone_marked) >= 0.5 {
-            col(FieldRole::Phone, sh(s.phone_marked), RoleSource::Content)
-        } else if sh(s.country) >= 0.8 {
-            col(FieldRole::Country, 0.9 * sh(s.country), RoleSource::Content)
-        } else if sh(s.street) >= 0.7 {
-            col(FieldRole::Address, 0.7 * sh(s.street), RoleSource::Content)
-        } else if sh(s.id) >= 0.9 && s.distinct * 100 >= s.n * 95 {
-            col(FieldRole::CustomerId, 0.5, RoleSource::Content)
-        } else if sh(s.id) >= 0.9 {
-            col(FieldRole::PostalCode, 0.4, RoleSource::Content)
-        } else if s.n >= 30 && s.distinct <= 6 {
-            // A handful of values over many rows is a category (title, gender, status),
-            // never a name or a city.
-            col(FieldRole::Ignore, 0.7, RoleSource::Content)
-        } else if sh(s.name) >= 0.8 {
-            name_like.push((i, s.tokens as f32 / s.n.max(1) as f32));
-            col(FieldRole::Ignore, 0.0, RoleSource::Content)
-        } else {
-            col(FieldRole::Ignore, 0.3, RoleSource::Content)
-        };
-        cols.push(c);
+        });
+        guesses.push(hint.is_none().then(|| content::guess(s)));
     }
-    resolve_names(&mut cols, &name_like);
+    content::assign(&mut cols, guesses, &stats);
     resolve_combolist(
         &mut cols,
         &names.iter().map(|n| header_role(n)).collect::<Vec<_>>(),
+        &stats,
     );
     cols
 }
@@ -564,10 +434,10 @@ fn header_role(name: &str) -> Option<FieldRole> {
 
 /// Combolists (`email:password`, `email;hash`, `user|email|hash`): in a file of at most
 /// three columns with an e-mail column, a column before it is a user name and one after it
-/// a password or its hash — never a name or an id, which would make false matches. A
-/// column of national identifiers by their shape (checked ranges and check letters) stays
-/// one: lists of e-mails with social security numbers are sold too.
-fn resolve_combolist(cols: &mut [Column], hints: &[Option<FieldRole>]) {
+/// a password or its hash — never a first name or an id, which would make false matches
+/// (`Sunshine` and `qwerty123` pass for both) — unless its values have a shape no
+/// password has ([`content::not_a_password`]).
+fn resolve_combolist(cols: &mut [Column], hints: &[Option<FieldRole>], stats: &[Stats]) {
     if cols.len() > 3 {
         return;
     }
@@ -578,7 +448,9 @@ fn resolve_combolist(cols: &mut [Column], hints: &[Option<FieldRole>]) {
         if i == e
             || hints.get(i).copied().flatten().is_some()
             || c.source == RoleSource::Header
-            || c.role == FieldRole::NationalId
+            || stats
+                .get(i)
+                .is_some_and(|s| content::not_a_password(c.role, s))
         {
             continue;
         }
@@ -589,33 +461,6 @@ fn resolve_combolist(cols: &mut [Column], hints: &[Option<FieldRole>]) {
         };
         c.confidence = 0.6;
         c.source = RoleSource::Content;
-    }
-}
-
-/// Name-like columns without a header: a multi-word column is a full name; single words in
-/// order are first name, last name, then city (a name-like column after an address column
-/// is a city).
-fn resolve_names(cols: &mut [Column], name_like: &[(usize, f32)]) {
-    let have = |cols: &[Column], r| cols.iter().any(|c| c.role == r);
-    for &(i, mean_tokens) in name_like {
-        let after_address = cols[..i]
-            .iter()
-            .any(|c| matches!(c.role, FieldRole::Address | FieldRole::Street));
-        let role = if after_address && !have(cols, FieldRole::City) {
-            FieldRole::City
-        } else if mean_tokens >= 1.7 && !have(cols, FieldRole::FullName) {
-            FieldRole::FullName
-        } else if !have(cols, FieldRole::FirstName) && !have(cols, FieldRole::FullName) {
-            FieldRole::FirstName
-        } else if !have(cols, FieldRole::LastName) && !have(cols, FieldRole::FullName) {
-            FieldRole::LastName
-        } else if !have(cols, FieldRole::City) {
-            FieldRole::City
-        } else {
-            FieldRole::Ignore
-        };
-        cols[i].role = role;
-        cols[i].confidence = 0.5;
     }
 }
 

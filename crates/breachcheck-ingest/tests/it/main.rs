@@ -1,5 +1,8 @@
 //! Property laws of the reader: what a well-formed writer writes reads back identically,
-//! and arbitrary bytes never panic and never lose a line.
+//! and arbitrary bytes never panic and never lose a line; a table read without its
+//! header keeps the roles the header gives (`roles`).
+mod roles;
+
 use breachcheck_ingest::{Event, IngestOptions, Sample};
 use proptest::prelude::*;
 
