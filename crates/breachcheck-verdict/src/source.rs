@@ -254,6 +254,10 @@ struct Params {
     /// as a copy *plus* other people than as a copy alone.
     m_noisy: [[f64; FIELD_LEVELS]; MatchField::COUNT],
     noisy: f64,
+    /// `m` per shape of line, shrunk towards `m`, as `q_shape` is for other sources: lines
+    /// that lack a column are noised differently (FEBRL4's are), and a copy must be as
+    /// free as another source to follow that, or the other source takes those lines.
+    m_shape: Vec<(u16, [[f64; FIELD_LEVELS]; MatchField::COUNT])>,
     q: [[f64; FIELD_LEVELS]; MatchField::COUNT],
     /// `q` per shape of line (the set of fields it carries), shrunk towards `q`: other
     /// sources differ by their columns (a shop's customers, a forum's members, a
@@ -296,6 +300,9 @@ const M_PRIOR_LINES: f64 = 5.0;
 /// lines are not copies of these records.
 const M_MAX_DIFFER: f64 = 0.1;
 const M_MAX_LINE_ONLY: f64 = 0.05;
+/// The same cap for a copy's noisier lines (see `Params::m_noisy`), kept equal to the
+/// clean kind's (see the M-step).
+const M_MAX_DIFFER_NOISY: f64 = 0.1;
 /// Prior level distribution of another service's record of a customer.
 const Q_PRIOR: [f64; FIELD_LEVELS] = [0.0, 0.64, 0.03, 0.03, 0.04, 0.25, 0.0, 0.01];
 const Q_PRIOR_LINES: f64 = 5.0;
@@ -514,7 +521,11 @@ fn copy_levels(params: &Params, p: &LineProfile, present: u16) -> (f64, f64) {
     let kind = |m: &[[f64; FIELD_LEVELS]; MatchField::COUNT]| {
         (1.0 - miss(m, present)) / recognised(m, present) * level_likelihood(m, p)
     };
-    let clean = (1.0 - params.noisy) * kind(&params.m);
+    let m = params
+        .m_shape
+        .binary_search_by_key(&present, |(s, _)| *s)
+        .map_or(&params.m, |i| &params.m_shape[i].1);
+    let clean = (1.0 - params.noisy) * kind(m);
     let noisy = params.noisy * kind(&params.m_noisy);
     let total = clean + noisy;
     (total, if total > 0.0 { noisy / total } else { 0.0 })
@@ -758,6 +769,7 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
         m,
         m_noisy,
         noisy: 0.2,
+        m_shape: Vec::new(),
         q,
         q_shape: Vec::new(),
         overlap: if constraint.no_overlap || constraint.copies_only {
@@ -841,6 +853,8 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
         let mut lines = vec![0.0; k];
         let mut m_counts = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
         let mut m_noisy_counts = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
+        let mut m_shape_counts: std::collections::HashMap<u16, [[f64; FIELD_LEVELS]; MatchField::COUNT]> =
+            std::collections::HashMap::new();
         let mut noisy_lines = 0.0;
         let mut recognised_copies = 0.0;
         let mut q_counts = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
@@ -925,6 +939,9 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
                 recognised_copies += copy_resp;
                 for f in p.present() {
                     m_counts[f.index()][p.level(f).index()] += clean;
+                    m_shape_counts.entry(present_mask(p)).or_insert(
+                        [[0.0; FIELD_LEVELS]; MatchField::COUNT],
+                    )[f.index()][p.level(f).index()] += clean;
                     m_noisy_counts[f.index()][p.level(f).index()] += noisy;
                 }
                 for (i, c) in raw_copy.iter_mut().enumerate() {
@@ -970,7 +987,23 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
             apply(&mut params.pi, c, constraint);
         }
         params.m = estimate(&m_counts, &M_PRIOR, M_PRIOR_LINES, true);
-        params.m_noisy = estimate(&m_noisy_counts, &M_PRIOR, M_PRIOR_LINES, true);
+        // The noisy kind differs on a field in at most M_MAX_DIFFER_NOISY of its lines, as the
+        // clean kind: measured, 0.3 let the copies take another service's odd lines (a
+        // foreign id, a city and postal code of another time) as a component of outliers.
+        params.m_noisy = estimate(&m_noisy_counts, &M_PRIOR, M_PRIOR_LINES, false);
+        for f in MatchField::ALL {
+            let cap = if f.is_internal_id() {
+                M_MAX_DIFFER
+            } else {
+                M_MAX_DIFFER_NOISY
+            };
+            cap_field(&mut params.m_noisy[f.index()], cap);
+        }
+        params.m_shape = m_shape_counts
+            .iter()
+            .map(|(mask, counts)| (*mask, cap_copy(shrink(counts, &params.m))))
+            .collect();
+        params.m_shape.sort_by_key(|(s, _)| *s);
         params.noisy = ((noisy_lines + 1.0) / (recognised_copies + 2.0)).clamp(1e-6, 1.0 - 1e-6);
         params.q = foreign_ids(estimate(&q_counts, &Q_PRIOR, Q_PRIOR_LINES, false));
         params.q_shape = q_shape_counts
@@ -1084,6 +1117,32 @@ fn shrink(
         }
     }
     out
+}
+
+/// A copy's level distributions with differing values capped at [`M_MAX_DIFFER`].
+fn cap_copy(
+    mut m: [[f64; FIELD_LEVELS]; MatchField::COUNT],
+) -> [[f64; FIELD_LEVELS]; MatchField::COUNT] {
+    for d in &mut m {
+        cap_field(d, M_MAX_DIFFER);
+    }
+    m
+}
+
+/// Caps one field's differing share at `cap`; what is capped goes back to the levels a
+/// copy shows (exact to token), in proportion.
+fn cap_field(d: &mut [f64; FIELD_LEVELS], cap: f64) {
+    let differ = FieldLevel::Differ.index();
+    if d[differ] > cap {
+        let excess = d[differ] - cap;
+        d[differ] = cap;
+        let keep: f64 = d[1..5].iter().sum();
+        if keep > 0.0 {
+            for v in &mut d[1..5] {
+                *v += excess * *v / keep;
+            }
+        }
+    }
 }
 
 /// The other sources' level distributions for lines carrying the fields in `present`.
