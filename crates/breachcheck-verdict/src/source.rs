@@ -274,9 +274,10 @@ struct Params {
     /// A copied line also matches a registered corpus whole (the company's data leaked
     /// before and was registered).
     rho_copy: f64,
-    /// A line from an unregistered source matches a registered corpus whole; fitted like
-    /// `rho_copy` (a fixed rate here cost every other source's line a share a copy's did
-    /// not pay, which decided samples where nothing else did).
+    /// A line from an unregistered source matches a registered corpus whole, by chance:
+    /// [`RHO_OTHER`] (were it fitted, another source would explain a corpus's lines as well
+    /// as the corpus does). Both rates apply only when corpora are registered; otherwise no
+    /// line can match one and neither source pays anything.
     rho_other: f64,
     /// Recognised lines (a copy's or another source's): probability of each set of
     /// line-only columns.
@@ -324,6 +325,8 @@ const R_COPY_PRIOR: (f64, f64) = (1.0, 1.0);
 /// Pseudo-lines of the prior of another source writing the company's way.
 const R_OTHER_PRIOR_LINES: f64 = 4.0;
 /// Floor of the miss rate: blocking's measured recall (see `breachcheck_link`).
+/// Chance that a line from an unregistered source matches a registered corpus whole.
+const RHO_OTHER: f64 = 1e-3;
 const MISS_FLOOR: f64 = 1.0 - breachcheck_link::BLOCKING_RECALL;
 const EM_MAX_ITERATIONS: u32 = 300;
 const EM_TOLERANCE: f64 = 1e-8;
@@ -716,7 +719,10 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
 }
 
 fn rho(rate: f64, in_reference: bool) -> f64 {
-    if in_reference {
+    if rate <= 0.0 {
+        // No corpus registered.
+        1.0
+    } else if in_reference {
         rate
     } else {
         1.0 - rate
@@ -779,8 +785,12 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
         },
         r_copy: [0.9; 5],
         r_other,
-        rho_copy: 0.05,
-        rho_other: 0.001,
+        rho_copy: if inputs.references.is_empty() { 0.0 } else { 0.05 },
+        rho_other: if inputs.references.is_empty() {
+            0.0
+        } else {
+            RHO_OTHER
+        },
         line_only_other: Vec::new(),
         line_only_unseen: 1.0,
     }
@@ -1029,9 +1039,10 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
                 rates[i] = (a + R_OTHER_PRIOR_LINES * prior) / (a + d + R_OTHER_PRIOR_LINES);
             }
         }
-        params.rho_copy = (copy_in_reference + 0.25) / (copy_lines + 5.0);
-        let unregistered: f64 = lines.get(c).copied().unwrap_or(0.0);
-        params.rho_other = (other_in_reference + 0.25) / (unregistered + 5.0);
+        if !inputs.references.is_empty() {
+            params.rho_copy = (copy_in_reference + 0.25) / (copy_lines + 5.0);
+        }
+        let _ = other_in_reference;
         // The line-only column sets of the recognised lines: their shares, each seen set
         // given half a line more, and an unseen set half a line.
         let seen: f64 = other_masks.values().sum();

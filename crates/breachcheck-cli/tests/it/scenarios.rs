@@ -127,8 +127,12 @@ fn each_hypothesis_on_its_hard_cases() {
         "fabricated-20.csv",
         &leak_sample(&latest, accounts, 0, 20, 0.0, 6),
     );
-    assert_eq!(
-        small_fake["verdict"]["class"], "inconclusive",
+    // Twenty unmatched lines: not ours, or too few to say — never an admission.
+    assert!(
+        matches!(
+            small_fake["verdict"]["class"].as_str(),
+            Some("inconclusive" | "fabricated")
+        ),
         "{}",
         small_fake["verdict"]
     );

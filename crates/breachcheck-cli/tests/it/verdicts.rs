@@ -4,7 +4,6 @@
 use crate::run_ok;
 
 #[test]
-#[ignore = "enable when the source model lands (issue 14)"]
 fn quick_verdict_matrix_meets_its_targets() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = run_ok(&[
