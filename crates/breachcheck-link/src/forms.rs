@@ -79,8 +79,10 @@ mod tests {
     #[test]
     fn the_likely_source_does_not_count_as_an_example() {
         // Phones: one system writes "+D D" (common), another dashes (rare).
-        let plus_spaces = breachcheck_normalize::form::class(breachcheck_core::MatchField::Phone, "+49 151 234");
-        let dashes = breachcheck_normalize::form::class(breachcheck_core::MatchField::Phone, "0151-234-567");
+        let plus_spaces =
+            breachcheck_normalize::form::class(breachcheck_core::MatchField::Phone, "+49 151 234");
+        let dashes =
+            breachcheck_normalize::form::class(breachcheck_core::MatchField::Phone, "0151-234-567");
         let mut a: [BTreeMap<u8, u64>; 5] = Default::default();
         let mut b: [BTreeMap<u8, u64>; 5] = Default::default();
         a[1].insert(plus_spaces, 100);

@@ -38,10 +38,10 @@ mod model;
 mod profile;
 
 pub use compare::{Candidate, FUZZY_MIN_SCORE, FUZZY_POSTERIOR};
+pub use forms::{FormStats, RARE_FORM_SHARE};
 pub use model::{
     FitSummary, Level, Levels, LinkageModel, PairRef, SystemPrior, BLOCKING_RECALL, LEVELS,
 };
-pub use forms::{FormStats, RARE_FORM_SHARE};
 pub use profile::{FieldLevel, LineProfile, RawState, CANARY, FIELD_LEVELS, JOINED, RAW_FIELDS};
 
 use breachcheck_core::{BlockKind, Tag};
@@ -782,18 +782,9 @@ impl<'a> Prober<'a> {
                 .find(|(s, _)| *s == sys)
                 .map_or(0.0, |(_, v)| *v);
             let posterior = self.model.posterior(sys as usize, sc.score, lr_sum);
-            let c = compare::compare(
-                rec,
-                row,
-                (segment, record),
-                is_canary,
-                sc,
-                posterior,
-                rare,
-            );
+            let c = compare::compare(rec, row, (segment, record), is_canary, sc, posterior, rare);
             if self.kind(segment) == Some(SegmentKind::System) {
-                let same_person =
-                    posterior >= 0.5 || c.agree & SAME_PERSON_FIELDS & !common != 0;
+                let same_person = posterior >= 0.5 || c.agree & SAME_PERSON_FIELDS & !common != 0;
                 let carried = present & !MatchField::NameNative.bit();
                 let carries_all = carried & !row.present == 0;
                 if same_person {
@@ -805,7 +796,7 @@ impl<'a> Prober<'a> {
                 let rank = (same_person && carries_all, sc.score);
                 if best_system
                     .as_ref()
-                    .is_none_or(|(r, _, _, _)| rank.0 > r.0 || (rank.0 == r.0 && rank.1 > r.1))
+                    .is_none_or(|(r, _, _, _)| (rank.0 && !r.0) || (rank.0 == r.0 && rank.1 > r.1))
                 {
                     best_system = Some((rank, segment, record, *row));
                 }

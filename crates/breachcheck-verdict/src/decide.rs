@@ -269,8 +269,14 @@ impl Fits {
             d.sort_by(|x, y| y.0.abs().total_cmp(&x.0.abs()));
             for (diff, i) in d.iter().take(4) {
                 eprintln!("full-none {diff:.2}: {:?}", inputs.profiles[*i]);
-                eprintln!("   full {:?}", source::explain(inputs, &full, &inputs.profiles[*i].0));
-                eprintln!("   other {:?}", source::explain(inputs, other, &inputs.profiles[*i].0));
+                eprintln!(
+                    "   full {:?}",
+                    source::explain(inputs, &full, &inputs.profiles[*i].0)
+                );
+                eprintln!(
+                    "   other {:?}",
+                    source::explain(inputs, other, &inputs.profiles[*i].0)
+                );
             }
         }
         Fits {
@@ -860,7 +866,9 @@ impl Tally {
         };
         match stories.iter_mut().find(|(h, _, _)| *h == other) {
             // One score per story: the better of its fits.
-            Some(s) if s.1 < fits.none.log_likelihood => *s = (other, fits.none.log_likelihood, 1 + refs),
+            Some(s) if s.1 < fits.none.log_likelihood => {
+                *s = (other, fits.none.log_likelihood, 1 + refs)
+            }
             Some(_) => {}
             None => stories.push((other, fits.none.log_likelihood, 1 + refs)),
         }

@@ -206,7 +206,11 @@ impl Inputs {
         // the sample's pairs cannot measure rarer, and the linkage's weight prior (2^-20)
         // would credit a company of 10^6 customers with one coincidence per line.
         let held = t.held_records.max(1.0);
-        for f in [MatchField::Email, MatchField::Username, MatchField::NationalId] {
+        for f in [
+            MatchField::Email,
+            MatchField::Username,
+            MatchField::NationalId,
+        ] {
             let repeated = t
                 .repetition
                 .iter()
@@ -285,7 +289,6 @@ struct Params {
     /// The same for a set not seen among them.
     line_only_unseen: f64,
 }
-
 
 /// Prior level distribution of a copied field: exact, close, near, token, differ, line only,
 /// shared (index 0, absent, unused).
@@ -496,7 +499,10 @@ fn recognised(levels: &[[f64; FIELD_LEVELS]; MatchField::COUNT], present: u16) -
     // The same walk as `miss`, without its floor (which is about blocking, not levels).
     let mut state = [1.0f64, 0.0, 0.0];
     let mut same = 0.0f64;
-    for f in MatchField::ALL.into_iter().filter(|f| present & f.bit() != 0) {
+    for f in MatchField::ALL
+        .into_iter()
+        .filter(|f| present & f.bit() != 0)
+    {
         let l = &levels[f.index()];
         let exact = l[FieldLevel::Exact.index()];
         let close = l[FieldLevel::Close.index()];
@@ -697,9 +703,7 @@ fn likelihoods(inputs: &Inputs, params: &Params, p: &LineProfile, out: &mut Vec<
     // Blocking misses another source's customer as it misses a copy's line: the same
     // recognition factor, from q, so neither source pays for misses the other does not.
     let q = q_of(params, present);
-    let same = params.overlap
-        * (1.0 - miss(q, present))
-        / recognised(q, present)
+    let same = params.overlap * (1.0 - miss(q, present)) / recognised(q, present)
         * columns
         * level_likelihood(q, p)
         * raw_likelihood(
@@ -755,12 +759,9 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
         let spread = [0.0, 0.2, 0.3, 0.2, 0.1, 0.1, 0.0, 0.1];
         std::array::from_fn(|l| 0.5 * m[f][l] + 0.5 * spread[l])
     });
-    let mut q = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
-    for f in 0..MatchField::COUNT {
-        q[f] = Q_PRIOR;
-    }
+    let mut q = [Q_PRIOR; MatchField::COUNT];
     for f in [MatchField::CustomerId, MatchField::OrderId] {
-        q[f.index()] = [0.0, 1e-9, 1e-9, 1e-9, 0.0, 0.8, 0.2, 0.0];
+        q[f.index()] = [0.0, 1e-9, 1e-9, 1e-9, 0.0, 1.0, 0.0, 0.0];
     }
     let slots = inputs
         .profiles
@@ -785,7 +786,11 @@ fn initial(inputs: &Inputs, constraint: &Constraint) -> Params {
         },
         r_copy: [0.9; 5],
         r_other,
-        rho_copy: if inputs.references.is_empty() { 0.0 } else { 0.05 },
+        rho_copy: if inputs.references.is_empty() {
+            0.0
+        } else {
+            0.05
+        },
         rho_other: if inputs.references.is_empty() {
             0.0
         } else {
@@ -863,13 +868,17 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
         let mut lines = vec![0.0; k];
         let mut m_counts = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
         let mut m_noisy_counts = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
-        let mut m_shape_counts: std::collections::HashMap<u16, [[f64; FIELD_LEVELS]; MatchField::COUNT]> =
-            std::collections::HashMap::new();
+        let mut m_shape_counts: std::collections::HashMap<
+            u16,
+            [[f64; FIELD_LEVELS]; MatchField::COUNT],
+        > = std::collections::HashMap::new();
         let mut noisy_lines = 0.0;
         let mut recognised_copies = 0.0;
         let mut q_counts = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
-        let mut q_shape_counts: std::collections::HashMap<u16, [[f64; FIELD_LEVELS]; MatchField::COUNT]> =
-            std::collections::HashMap::new();
+        let mut q_shape_counts: std::collections::HashMap<
+            u16,
+            [[f64; FIELD_LEVELS]; MatchField::COUNT],
+        > = std::collections::HashMap::new();
         let mut raw_copy = [[0.0f64; 2]; 5];
         let mut raw_other = vec![[[0.0f64; 2]; 5]; params.r_other.len()];
         let mut same_lines = 0.0;
@@ -921,9 +930,10 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
                         *other_masks.entry(line_only_mask(p)).or_insert(0.0) += r;
                         for f in p.present() {
                             q_counts[f.index()][p.level(f).index()] += s;
-                            q_shape_counts.entry(present_mask(p)).or_insert(
-                                [[0.0; FIELD_LEVELS]; MatchField::COUNT],
-                            )[f.index()][p.level(f).index()] += s;
+                            q_shape_counts
+                                .entry(present_mask(p))
+                                .or_insert([[0.0; FIELD_LEVELS]; MatchField::COUNT])[f.index()]
+                                [p.level(f).index()] += s;
                         }
                         if let Some(counts) = raw_other.get_mut(usize::from(p.system)) {
                             for (i, c) in counts.iter_mut().enumerate() {
@@ -949,9 +959,10 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
                 recognised_copies += copy_resp;
                 for f in p.present() {
                     m_counts[f.index()][p.level(f).index()] += clean;
-                    m_shape_counts.entry(present_mask(p)).or_insert(
-                        [[0.0; FIELD_LEVELS]; MatchField::COUNT],
-                    )[f.index()][p.level(f).index()] += clean;
+                    m_shape_counts
+                        .entry(present_mask(p))
+                        .or_insert([[0.0; FIELD_LEVELS]; MatchField::COUNT])[f.index()]
+                        [p.level(f).index()] += clean;
                     m_noisy_counts[f.index()][p.level(f).index()] += noisy;
                 }
                 for (i, c) in raw_copy.iter_mut().enumerate() {
@@ -1053,7 +1064,6 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
             .collect();
         params.line_only_other.sort_by_key(|(m, _)| *m);
         params.line_only_unseen = 0.5 / (seen + 0.5 * slots);
-
     }
     result.unwrap_or(Fitted {
         params,
@@ -1070,7 +1080,13 @@ pub(crate) fn explain(inputs: &Inputs, fitted: &Fitted, p: &LineProfile) -> (Vec
     let mut lik = Vec::new();
     likelihoods(inputs, &fitted.params, p, &mut lik);
     (
-        fitted.params.pi.iter().zip(&lik).map(|(w, (l, _))| (*w, *l)).collect(),
+        fitted
+            .params
+            .pi
+            .iter()
+            .zip(&lik)
+            .map(|(w, (l, _))| (*w, *l))
+            .collect(),
         chance(inputs, p),
     )
 }
@@ -1084,7 +1100,11 @@ pub(crate) fn contributions(inputs: &Inputs, fitted: &Fitted) -> Vec<f64> {
         .iter()
         .map(|(p, n)| {
             likelihoods(inputs, &fitted.params, p, &mut lik);
-            let sum: f64 = lik.iter().zip(&fitted.params.pi).map(|((l, _), w)| l * w).sum();
+            let sum: f64 = lik
+                .iter()
+                .zip(&fitted.params.pi)
+                .map(|((l, _), w)| l * w)
+                .sum();
             *n as f64 * sum.max(TINY).ln()
         })
         .collect()
@@ -1098,9 +1118,7 @@ fn foreign_ids(
     for f in [MatchField::CustomerId, MatchField::OrderId] {
         let d = &mut q[f.index()];
         let moved: f64 = d[1..4].iter().sum();
-        for l in 1..4 {
-            d[l] = 1e-9;
-        }
+        d[1..4].fill(1e-9);
         d[FieldLevel::Differ.index()] += moved;
     }
     q
@@ -1258,10 +1276,7 @@ mod tests {
     use super::*;
 
     fn inputs(profiles: Vec<(LineProfile, u64)>, shares: &[f64]) -> Inputs {
-        let mut u = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
-        for f in 0..MatchField::COUNT {
-            u[f] = [0.0, 1e-6, 1e-5, 1e-4, 0.02, 1.0, 1.0, 1.0];
-        }
+        let mut u = [[0.0, 1e-6, 1e-5, 1e-4, 0.02, 1.0, 1.0, 1.0]; MatchField::COUNT];
         u[MatchField::Name.index()][FieldLevel::Exact.index()] = 1e-4;
         u[MatchField::Country.index()][FieldLevel::Exact.index()] = 0.2;
         Inputs {
@@ -1353,7 +1368,12 @@ mod tests {
             vec![
                 (
                     line(
-                        &[(Email, Exact), (Name, Exact), (Phone, Exact), (CustomerId, Exact)],
+                        &[
+                            (Email, Exact),
+                            (Name, Exact),
+                            (Phone, Exact),
+                            (CustomerId, Exact),
+                        ],
                         1,
                     ),
                     100,
@@ -1402,10 +1422,7 @@ mod tests {
 
     #[test]
     fn the_miss_rate_follows_the_fields() {
-        let mut m = [[0.0; FIELD_LEVELS]; MatchField::COUNT];
-        for f in 0..MatchField::COUNT {
-            m[f] = [0.0, 0.5, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0];
-        }
+        let m = [[0.0, 0.5, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0]; MatchField::COUNT];
         // One e-mail: missed when it differs.
         assert!((miss(&m, Email.bit()) - 0.5).abs() < 1e-9);
         // Name and birth date: missed unless both agree.

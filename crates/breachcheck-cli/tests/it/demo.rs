@@ -65,7 +65,11 @@ fn demo_verdicts_match_ground_truth() {
     assert_eq!(rc["verdict"], "recycled", "{rc}");
     // Not the company's: no copied share is claimed (the interval says how many of its
     // whole matches could have been copies, as nothing in them tells).
-    assert_eq!(rc["genuine_fraction"]["estimate"].as_f64(), Some(0.0), "{rc}");
+    assert_eq!(
+        rc["genuine_fraction"]["estimate"].as_f64(),
+        Some(0.0),
+        "{rc}"
+    );
 
     // A second run over the same directory replaces the earlier demo.
     run_ok(&["demo", "--dir", p(&dir), "--json"]);
@@ -106,7 +110,13 @@ fn registered_breaches_sharpen_verdicts() {
             p(corpus),
         ]);
         let json = tmp.path().join(format!("{name}.json"));
-        run_ok(&[crate::verify_args(&key, &idx, &json), vec![p(&samples.join(name))]].concat());
+        run_ok(
+            &[
+                crate::verify_args(&key, &idx, &json),
+                vec![p(&samples.join(name))],
+            ]
+            .concat(),
+        );
         crate::read_json(&json)
     };
     // Half of the genuine copy registered as an earlier breach.

@@ -339,7 +339,10 @@ fn rows_of_joined_internal_tables_are_genuine() {
         let street = format!("Hauptstraße {}", 1 + i);
         let postal = format!("{:05}", 10115 + i * 13);
         accounts.push_str(&format!("{email},{f},{l},{dob}\n"));
-        orders.push_str(&format!("O-{:04},{email},{street},{postal},Berlin,DE\n", 1000 + i));
+        orders.push_str(&format!(
+            "O-{:04},{email},{street},{postal},Berlin,DE\n",
+            1000 + i
+        ));
         // The seller joined both tables: no single record holds all these columns.
         joined.push_str(&format!(
             "O-{:04},{email},{f},{l},{dob},{street},{postal},Berlin,DE\n",
