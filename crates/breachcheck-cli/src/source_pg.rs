@@ -59,7 +59,7 @@ pub(crate) fn spool(url: &str, query: &str, dir: &Path) -> Result<Spooled> {
         ))
         .map_err(|e| anyhow::anyhow!("the query failed on {location}: {}", describe(&e)))?;
     let file = tempfile::Builder::new()
-        .prefix(".pg-")
+        .prefix(".tmp-pg-")
         .suffix(".csv")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a spool file in {}", dir.display()))?;

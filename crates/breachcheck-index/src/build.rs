@@ -1,14 +1,15 @@
 //! Building one segment: streaming, bounded memory, deltas against the previous snapshot.
-use crate::commitment::{hex, leaf_hash, merkle_root};
-use crate::lock::DirLock;
+use crate::commitment::hex;
 use crate::manifest::{
-    sync_dir, write_atomic, AuditSetMeta, Manifest, SegmentKind, SegmentMeta, SourceFile,
-    AUDIT_DIR, SEGMENT_DIR,
+    write_atomic, AuditSetMeta, Manifest, SegmentKind, SegmentMeta, SourceFile, AUDIT_DIR,
+    SEGMENT_DIR,
 };
 use crate::segment::{
-    header, prefix_bits, split_tag, RecordRow, Segment, BLOCK, FOOTER, LEAF_CHUNK,
+    header, prefix_bits, root_of_digests, split_tag, RecordRow, Segment, BLOCK, FOOTER,
+    LEAF_CHUNK,
 };
-use crate::{io_err, validate_snapshot, validate_system, Commitment, Error, Result};
+use crate::{io_err, validate_snapshot, validate_system, Commitment, Error, Result, DIR_KIND};
+use breachcheck_files::DirLock;
 use breachcheck_core::SecretKey;
 use breachcheck_normalize::TaggedRecord;
 use sha2::Digest;
@@ -64,7 +65,8 @@ pub enum Added {
 pub struct SegmentBuilder {
     dir: PathBuf,
     manifest: Manifest,
-    _lock: DirLock,
+    /// The lock, and what to undo if the build does not commit.
+    guard: Guard,
     system: String,
     snapshot: String,
     kind: SegmentKind,
@@ -107,13 +109,29 @@ impl SegmentBuilder {
     ) -> Result<Self> {
         validate_system(system)?;
         validate_snapshot(snapshot)?;
-        std::fs::create_dir_all(dir.join(SEGMENT_DIR)).map_err(io_err(dir))?;
-        let lock = DirLock::acquire(dir)?;
+        let mut guard = Guard::default();
+        guard.create_dir(dir)?;
+        guard.lock = Some(DirLock::acquire(dir, DIR_KIND)?);
+        guard.create_dir(&dir.join(SEGMENT_DIR))?;
         let manifest = match Manifest::load(dir) {
-            Ok(m) => m,
+            Ok(m) => {
+                // A build extends what the manifest commits to: it must be whole.
+                m.verify()?;
+                m
+            }
             Err(Error::NotAnIndex(_)) => Manifest::empty(key.fingerprint()),
             Err(e) => return Err(e),
         };
+        // Under the lock, every temporary file and unlisted segment is a killed writer's.
+        let removed = sweep(dir, &manifest);
+        if !removed.is_empty() {
+            tracing::warn!(
+                "removed {} leftover file(s) of an interrupted build of {}: {}",
+                removed.len(),
+                dir.display(),
+                describe_files(&removed)
+            );
+        }
         if manifest.key_fingerprint != key.fingerprint() {
             return Err(Error::KeyMismatch {
                 index: manifest.key_fingerprint,
@@ -155,7 +173,7 @@ impl SegmentBuilder {
         Ok(SegmentBuilder {
             dir: dir.to_owned(),
             manifest,
-            _lock: lock,
+            guard,
             system: system.to_owned(),
             snapshot: snapshot.to_owned(),
             kind,
@@ -327,7 +345,7 @@ impl SegmentBuilder {
         }
         self.finish_spill();
         if let Some(e) = self.error.take() {
-            return Err(io_err(&self.dir)(e));
+            return Err(io_err("cannot spool the records of a build in", &self.dir)(e));
         }
         let removed = self
             .previous
@@ -377,7 +395,7 @@ impl SegmentBuilder {
             audit: match self.audit.take() {
                 Some((filter, mut a)) => {
                     let audit_dir = self.dir.join(AUDIT_DIR);
-                    std::fs::create_dir_all(&audit_dir).map_err(io_err(&audit_dir))?;
+                    self.guard.create_dir(&audit_dir)?;
                     a.file = audit_file;
                     a.sha256 = hex(&sha2::Sha256::digest(&filter));
                     a.bytes = filter.len() as u64;
@@ -392,6 +410,7 @@ impl SegmentBuilder {
         manifest.segments.push(meta.clone());
         manifest.commitment = Commitment::compute(&manifest.segments, &manifest.key_fingerprint);
         manifest.store(&self.dir)?;
+        self.guard.committed = true;
         Ok(meta)
     }
 
@@ -402,14 +421,11 @@ impl SegmentBuilder {
         postings: u64,
         removed: &[u64],
     ) -> Result<(u64, String, String)> {
-        let e = |err| io_err(seg_dir)(err);
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(seg_dir)
-            .map_err(e)?;
+        let dest = seg_dir.join(file);
+        let e = |err| breachcheck_files::Error::io(breachcheck_files::Op::Write, &dest, err);
+        let tmp = breachcheck_files::AtomicFile::create(&dest)?;
         // Small writes are gathered before they are hashed: BLAKE3 is fast on large slices.
-        let mut out =
-            std::io::BufWriter::with_capacity(1 << 20, HashingWriter::new(tmp.as_file_mut()));
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, HashingWriter::new(tmp));
         let bits = prefix_bits(postings);
         out.write_all(&header(
             self.stored,
@@ -468,19 +484,126 @@ impl SegmentBuilder {
             out.write_all(&r.to_le_bytes()).map_err(e)?;
         }
         let hashing = out.into_inner().map_err(|err| e(err.into_error()))?;
-        let (inner, checksum, root, len) = hashing.finish();
+        let (mut inner, checksum, root, len) = hashing.finish().map_err(e)?;
         inner.write_all(checksum.as_bytes()).map_err(e)?;
-        inner.flush().map_err(e)?;
-        tmp.as_file().sync_all().map_err(e)?;
-        let dest = seg_dir.join(file);
-        tmp.persist(&dest).map_err(|err| io_err(&dest)(err.error))?;
-        sync_dir(seg_dir)?;
+        inner.commit()?;
         Ok((
             len + FOOTER as u64,
             hex(&root),
             checksum.to_hex().to_string(),
         ))
     }
+}
+
+/// What a build undoes if it does not commit: the directories it created (an index
+/// directory a failed first build made is removed again, so nothing is left), after
+/// releasing the lock. Committed, it only releases the lock.
+#[derive(Debug, Default)]
+struct Guard {
+    lock: Option<DirLock>,
+    /// Directories created by this build, in order.
+    created: Vec<PathBuf>,
+    committed: bool,
+}
+
+impl Guard {
+    fn create_dir(&mut self, dir: &Path) -> Result<()> {
+        if dir.is_dir() {
+            return Ok(());
+        }
+        let mut missing = Vec::new();
+        let mut at = Some(dir);
+        while let Some(d) = at.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+            missing.push(d.to_owned());
+            at = d.parent();
+        }
+        std::fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
+        self.created.extend(missing.into_iter().rev());
+        Ok(())
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.lock = None;
+        if !self.committed {
+            for d in self.created.iter().rev() {
+                // Only if empty: a directory something else wrote to meanwhile stays.
+                let _ = std::fs::remove_dir(d);
+            }
+        }
+    }
+}
+
+/// Files of `dir` no live state names: temporary files (of segments, audit sets, the
+/// manifest, database spools) and segments or audit sets the manifest does not list (a
+/// build killed after renaming its segment, before its manifest).
+pub(crate) fn leftovers(dir: &Path, manifest: &Manifest) -> Vec<PathBuf> {
+    let mut v = breachcheck_files::temp_files(dir);
+    for (sub, ext, listed) in [
+        (
+            SEGMENT_DIR,
+            "bcs",
+            manifest
+                .segments
+                .iter()
+                .map(|s| s.file.clone())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            AUDIT_DIR,
+            "gcs",
+            manifest
+                .segments
+                .iter()
+                .filter_map(|s| s.audit.as_ref().map(|a| a.file.clone()))
+                .collect(),
+        ),
+    ] {
+        let d = dir.join(sub);
+        v.extend(breachcheck_files::temp_files(&d));
+        if let Ok(entries) = std::fs::read_dir(&d) {
+            let mut unlisted: Vec<PathBuf> = entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .filter(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    !name.starts_with('.')
+                        && name.ends_with(&format!(".{ext}"))
+                        && !listed.contains(&name)
+                })
+                .map(|e| e.path())
+                .collect();
+            unlisted.sort();
+            v.extend(unlisted);
+        }
+    }
+    v
+}
+
+/// Removes [`leftovers`] (call under the lock); returns what was removed.
+fn sweep(dir: &Path, manifest: &Manifest) -> Vec<PathBuf> {
+    leftovers(dir, manifest)
+        .into_iter()
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .collect()
+}
+
+/// "segments/.tmp-x (61 MB), …" for a message: names relative to the index, sizes.
+pub(crate) fn describe_files(files: &[PathBuf]) -> String {
+    files
+        .iter()
+        .map(|p| {
+            let name = p
+                .parent()
+                .and_then(|d| d.file_name())
+                .map(|d| format!("{}/", d.to_string_lossy()))
+                .unwrap_or_default()
+                + &p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            name
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn read_run_posting(r: &mut impl std::io::Read) -> std::io::Result<Option<(u64, u32)>> {
@@ -513,8 +636,8 @@ impl LiveSet {
         let segments: Vec<(usize, Segment)> = mine
             .iter()
             .map(|&i| {
-                Segment::open(&dir.join(SEGMENT_DIR).join(&manifest.segments[i].file))
-                    .map(|s| (i, s))
+                let m = &manifest.segments[i];
+                Segment::open_committed(&dir.join(SEGMENT_DIR).join(&m.file), m).map(|s| (i, s))
             })
             .collect::<Result<_>>()?;
         let mut removed: Vec<u64> = segments
@@ -532,6 +655,10 @@ impl LiveSet {
                     entries.push((row.content_digest(), loc));
                 }
             }
+        }
+        // A delta computed from a damaged snapshot would be wrong for good: refuse.
+        if let Some(e) = segments.iter().find_map(|(_, s)| s.damage()) {
+            return Err(e);
         }
         entries.sort_unstable();
         let mut starts = vec![0u32; (1 << 16) + 1];
@@ -578,12 +705,13 @@ impl LiveSet {
     }
 }
 
-/// Hashes what passes through: BLAKE3 over everything, Merkle leaves over 64 KiB chunks.
+/// Hashes what passes through: BLAKE3 over everything (the footer checksum) and BLAKE3 of
+/// each 64 KiB chunk (the chunk digests, whose Merkle root is the segment root).
 struct HashingWriter<W: Write> {
     inner: W,
     blake: blake3::Hasher,
     chunk: Vec<u8>,
-    leaves: Vec<[u8; 32]>,
+    digests: Vec<u8>,
     len: u64,
 }
 
@@ -593,21 +721,26 @@ impl<W: Write> HashingWriter<W> {
             inner,
             blake: blake3::Hasher::new(),
             chunk: Vec::with_capacity(LEAF_CHUNK),
-            leaves: Vec::new(),
+            digests: Vec::new(),
             len: 0,
         }
     }
 
-    fn finish(mut self) -> (W, blake3::Hash, [u8; 32], u64) {
+    /// Writes the chunk digests after the body; returns the writer, the checksum of
+    /// everything written, the segment root and the bytes written (body and digests).
+    fn finish(mut self) -> std::io::Result<(W, blake3::Hash, [u8; 32], u64)> {
         if !self.chunk.is_empty() {
-            self.leaves.push(leaf_hash(&self.chunk));
+            self.digests
+                .extend_from_slice(blake3::hash(&self.chunk).as_bytes());
         }
-        (
+        self.inner.write_all(&self.digests)?;
+        self.blake.update(&self.digests);
+        Ok((
             self.inner,
             self.blake.finalize(),
-            merkle_root(&self.leaves),
-            self.len,
-        )
+            root_of_digests(&self.digests),
+            self.len + self.digests.len() as u64,
+        ))
     }
 }
 
@@ -623,7 +756,8 @@ impl<W: Write> Write for HashingWriter<W> {
             self.chunk.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
             if self.chunk.len() == LEAF_CHUNK {
-                self.leaves.push(leaf_hash(&self.chunk));
+                self.digests
+                    .extend_from_slice(blake3::hash(&self.chunk).as_bytes());
                 self.chunk.clear();
             }
         }

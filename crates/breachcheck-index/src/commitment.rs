@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 /// Commitment over a whole index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Commitment {
     /// Merkle root over the segment leaves, hex.
     pub root: String,
@@ -22,8 +23,12 @@ pub struct Commitment {
 }
 
 /// What one commitment leaf binds: a segment's system, snapshot, kind, record count and
-/// table root, and — when the segment carries an audit set — the set's digest and the
-/// OPRF public key. Public: an auditor recomputes the root from these.
+/// table root; when the segment carries an audit set, the set's digest, size and value
+/// counts and the OPRF public key; the digest of its profile; and the digest of its whole
+/// manifest entry (live and removed counts, postings, size, checksum, sources, recipe, the
+/// audit set's file), so that every byte of the manifest a report or `index info` could
+/// state is committed. Public: an auditor recomputes the root from these, and bounds what
+/// it accepts from the company by the audit sets' committed sizes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitmentLeaf {
     /// System name.
@@ -42,9 +47,18 @@ pub struct CommitmentLeaf {
     /// The audit OPRF public key the set was made with, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oprf_public_key: Option<String>,
+    /// Size in bytes of the segment's audit set filter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_bytes: Option<u64>,
+    /// Distinct e-mail, phone and name+address values in the audit set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_values: Option<[u64; 3]>,
     /// SHA-256 of the segment's profile (how its records are written, counts only), hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// SHA-256 of the segment's whole manifest entry (its JSON), hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<String>,
 }
 
 impl CommitmentLeaf {
@@ -57,9 +71,15 @@ impl CommitmentLeaf {
         // Segments without an audit set keep the leaf they always had.
         if let (Some(set), Some(pk)) = (&self.audit_set, &self.oprf_public_key) {
             leaf.push_str(&format!("\0audit={set}\0oprf={pk}"));
+            if let (Some(bytes), Some([e, p, na])) = (self.audit_bytes, self.audit_values) {
+                leaf.push_str(&format!("\0audit_size={bytes}\0audit_values={e},{p},{na}"));
+            }
         }
         if let Some(p) = &self.profile {
             leaf.push_str(&format!("\0profile={p}"));
+        }
+        if let Some(m) = &self.meta {
+            leaf.push_str(&format!("\0meta={m}"));
         }
         leaf
     }
@@ -76,14 +96,27 @@ impl SegmentMeta {
             root: self.root.clone(),
             audit_set: self.audit.as_ref().map(|a| a.sha256.clone()),
             oprf_public_key: self.audit.as_ref().map(|a| a.oprf_public_key.clone()),
+            audit_bytes: self.audit.as_ref().map(|a| a.bytes),
+            audit_values: self
+                .audit
+                .as_ref()
+                .map(|a| [a.email, a.phone, a.name_address]),
             profile: (!self.profile.is_empty()).then(|| self.profile.digest()),
+            meta: Some(self.digest()),
         }
+    }
+
+    /// SHA-256 of this entry's JSON (fields in declaration order, maps in key or recorded
+    /// order, so the same entry always gives the same digest), hex.
+    pub fn digest(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        hex(&Sha256::digest(&json))
     }
 }
 
 impl Commitment {
-    /// Computes the commitment over `segments`. Each leaf binds a segment's system,
-    /// snapshot, kind, record count and root (and audit set, see [`CommitmentLeaf`]); the
+    /// Computes the commitment over `segments`. Each leaf binds a segment's entry (see
+    /// [`CommitmentLeaf`]); the
     /// key fingerprint and rule version are bound into the first leaf so a commitment
     /// names the key and rules it holds for.
     pub fn compute(segments: &[SegmentMeta], key_fingerprint: &str) -> Self {
@@ -95,7 +128,7 @@ impl Commitment {
     /// sends).
     pub fn from_leaves(segments: &[CommitmentLeaf], key_fingerprint: &str, rules: u32) -> Self {
         let mut leaves: Vec<[u8; 32]> = Vec::with_capacity(segments.len() + 1);
-        let head = format!("breachcheck.commitment/v1\0rules={rules}\0key={key_fingerprint}");
+        let head = format!("breachcheck.commitment/v2\0rules={rules}\0key={key_fingerprint}");
         leaves.push(leaf_hash(head.as_bytes()));
         for s in segments {
             leaves.push(leaf_hash(s.data().as_bytes()));

@@ -48,10 +48,9 @@
 use sha2::Digest;
 mod build;
 mod commitment;
-mod lock;
-pub use lock::DirLock;
 mod manifest;
 mod segment;
+pub use breachcheck_files::DirLock;
 
 pub use build::{Added, SegmentBuilder};
 pub use commitment::{merkle_root, Commitment, CommitmentLeaf};
@@ -59,6 +58,8 @@ pub use manifest::{
     write_atomic, AuditSetMeta, Manifest, SegmentKind, SegmentMeta, SegmentProfile, SourceFile,
     AUDIT_DIR, MANIFEST_FORMAT,
 };
+/// What an index's lock and messages call an index directory.
+pub const DIR_KIND: &str = "index";
 pub use segment::{Hit, RecordRow, Segment};
 
 use std::path::{Path, PathBuf};
@@ -68,13 +69,19 @@ use std::path::{Path, PathBuf};
 #[non_exhaustive]
 pub enum Error {
     /// File-system failure.
-    #[error("{path}: {source}")]
+    #[error("{op} {}", path.display())]
     Io {
+        /// What was being done ("cannot open segment").
+        op: &'static str,
         /// Path involved.
         path: PathBuf,
         /// Underlying error.
+        #[source]
         source: std::io::Error,
     },
+    /// Writing, renaming or locking a file failed (the operation and file are named).
+    #[error(transparent)]
+    Files(#[from] breachcheck_files::Error),
     /// The directory is not an index (no manifest).
     #[error("{0} is not a breachcheck index (no manifest.json); create one with `breachcheck index build`")]
     NotAnIndex(PathBuf),
@@ -112,9 +119,6 @@ pub enum Error {
         /// What is wrong.
         what: String,
     },
-    /// Another build holds the lock.
-    #[error("another build is writing to this index (lock {0} held by a running process); wait for it to finish")]
-    Locked(PathBuf),
     /// The snapshot is already indexed.
     #[error("{system} snapshot {snapshot} is already in the index; snapshots are immutable, index the next one under its own date")]
     DuplicateSnapshot {
@@ -141,10 +145,14 @@ pub enum Error {
 /// Result alias of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
-pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+pub(crate) fn io_err<'a>(
+    op: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> Error + 'a {
     move |source| Error::Io {
+        op,
         path: path.to_owned(),
-        source,
+        source: breachcheck_files::plain(source),
     }
 }
 
@@ -159,8 +167,12 @@ pub struct Index {
 }
 
 impl Index {
-    /// Opens the index in `dir`, mapping every live segment (headers checked; full
-    /// checksums are [`Index::check`]'s job).
+    /// Opens the index in `dir`: the manifest, checked against its own commitment (every
+    /// byte of it that a report could state is covered), and every live segment, mapped
+    /// and checked against the manifest (root from its chunk digests, checksum, size,
+    /// counts). Reads then check each chunk of a segment the first time they touch it, so
+    /// nothing is taken from a damaged file; [`Index::damage`] says whether a read found
+    /// damage. A full check of every byte is [`Index::check`].
     pub fn open(dir: &Path) -> Result<Self> {
         let manifest = Manifest::load(dir)?;
         if manifest.rules_version != breachcheck_core::RULES_VERSION {
@@ -169,10 +181,11 @@ impl Index {
                 binary: breachcheck_core::RULES_VERSION,
             });
         }
+        manifest.verify()?;
         let segments = manifest
             .segments
             .iter()
-            .map(|m| Segment::open(&dir.join(manifest::SEGMENT_DIR).join(&m.file)))
+            .map(|m| Segment::open_committed(&dir.join(manifest::SEGMENT_DIR).join(&m.file), m))
             .collect::<Result<Vec<_>>>()?;
         let mut next = vec![None; segments.len()];
         for (i, s) in manifest.segments.iter().enumerate() {
@@ -243,6 +256,44 @@ impl Index {
         }
     }
 
+    /// The first damage any read of a segment found since the index was opened (reads of
+    /// a damaged segment come back empty): call it before stating anything computed from
+    /// the index. Also checks every audit set that was read.
+    pub fn damage(&self) -> Result<()> {
+        match self.segments.iter().find_map(Segment::damage) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Reads the audit set of segment `i` (in manifest order), checked against the digest
+    /// and size the commitment binds; `None` when the segment has none.
+    pub fn audit_set(&self, i: usize) -> Result<Option<Vec<u8>>> {
+        let Some(a) = self.manifest.segments.get(i).and_then(|m| m.audit.as_ref()) else {
+            return Ok(None);
+        };
+        let path = self.dir.join(AUDIT_DIR).join(&a.file);
+        let bytes = std::fs::read(&path).map_err(io_err("cannot read audit set", &path))?;
+        if bytes.len() as u64 != a.bytes || commitment::hex(&sha2::Sha256::digest(&bytes)) != a.sha256
+        {
+            return Err(Error::Corrupt {
+                file: a.file.clone(),
+                what: "the audit set does not match its committed digest".into(),
+            });
+        }
+        Ok(Some(bytes))
+    }
+
+    /// Files in the index directory that no manifest names: temporary files and segments or
+    /// audit sets of a writer that was killed (the next build removes them). Empty while a
+    /// writer holds the lock (its files are not leftovers).
+    pub fn leftovers(&self) -> Vec<PathBuf> {
+        if breachcheck_files::DirLock::is_held(&self.dir) {
+            return Vec::new();
+        }
+        build::leftovers(&self.dir, &self.manifest)
+    }
+
     /// Verifies every segment's checksum and Merkle root against the manifest, that each
     /// removal names an existing record of an earlier snapshot of the same system, and the
     /// commitment against the segments. Returns the number of segments checked.
@@ -259,10 +310,10 @@ impl Index {
                 let path = self.dir.join(AUDIT_DIR).join(&a.file);
                 // Streamed: a set is hundreds of MB at 100M records.
                 let mut digest = sha2::Sha256::new();
-                std::fs::File::open(&path)
+                let n = std::fs::File::open(&path)
                     .and_then(|mut f| std::io::copy(&mut f, &mut digest))
-                    .map_err(io_err(&path))?;
-                if commitment::hex(&digest.finalize()) != a.sha256 {
+                    .map_err(io_err("cannot read audit set", &path))?;
+                if n != a.bytes || commitment::hex(&digest.finalize()) != a.sha256 {
                     return Err(Error::Corrupt {
                         file: a.file.clone(),
                         what: "audit set does not match its digest".into(),
@@ -282,14 +333,7 @@ impl Index {
                 }
             }
         }
-        let recomputed =
-            Commitment::compute(&self.manifest.segments, &self.manifest.key_fingerprint);
-        if recomputed.root != self.manifest.commitment.root {
-            return Err(Error::Corrupt {
-                file: manifest::MANIFEST_FILE.into(),
-                what: "commitment does not match the segments".into(),
-            });
-        }
+        self.manifest.verify()?;
         Ok(self.segments.len())
     }
 

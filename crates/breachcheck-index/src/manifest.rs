@@ -1,11 +1,11 @@
 //! The manifest: which segments are live, what they hold, and the commitment over them.
 use crate::{io_err, Commitment, Error, Result};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::Path;
 
-/// Format tag of the manifest; bump on incompatible changes.
-pub const MANIFEST_FORMAT: &str = "breachcheck.index/v2";
+/// Format tag of the manifest; bump on incompatible changes. v3: segments of format v4,
+/// and commitment leaves that bind every field of a segment's entry.
+pub const MANIFEST_FORMAT: &str = "breachcheck.index/v3";
 pub(crate) const MANIFEST_FILE: &str = "manifest.json";
 pub(crate) const SEGMENT_DIR: &str = "segments";
 /// Directory of audit set files.
@@ -38,6 +38,7 @@ impl SegmentKind {
 
 /// An input file a segment was built from (name and hash only).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SourceFile {
     /// File name without directories.
     pub name: String,
@@ -53,6 +54,7 @@ pub struct SourceFile {
 
 /// One live segment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SegmentMeta {
     /// File name under `segments/`.
     pub file: String,
@@ -99,6 +101,7 @@ pub struct SegmentMeta {
 /// record of the snapshot (carried ones too), so a delta snapshot describes the whole
 /// system at that date.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SegmentProfile {
     /// Records counted.
     pub records: u64,
@@ -149,6 +152,7 @@ impl SegmentProfile {
 /// pairs in a set filter (`audit/<segment>.gcs`), made at index time so the company cannot
 /// choose them after seeing a sample. Counts and digests only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuditSetMeta {
     /// File name under `audit/`.
     pub file: String,
@@ -170,6 +174,7 @@ pub struct AuditSetMeta {
 
 /// The index manifest (`manifest.json`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// Always [`MANIFEST_FORMAT`].
     pub format: String,
@@ -203,7 +208,7 @@ impl Manifest {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::NotAnIndex(dir.to_owned()))
             }
-            Err(e) => return Err(io_err(&path)(e)),
+            Err(e) => return Err(io_err("cannot read", &path)(e)),
         };
         let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| Error::BadManifest {
             path: path.clone(),
@@ -216,6 +221,21 @@ impl Manifest {
             });
         }
         Ok(m)
+    }
+
+    /// Checks that the commitment the manifest states is the one its segment entries make:
+    /// every field of an entry is bound into its commitment leaf (see
+    /// [`crate::CommitmentLeaf`]), so an edited count, source, recipe or audit set fails
+    /// here, before a reader states it.
+    pub fn verify(&self) -> Result<()> {
+        let recomputed = Commitment::compute(&self.segments, &self.key_fingerprint);
+        if recomputed != self.commitment {
+            return Err(Error::Corrupt {
+                file: MANIFEST_FILE.into(),
+                what: "its entries do not make up the commitment it states (a count, source, setting or audit set was changed)".into(),
+            });
+        }
+        Ok(())
     }
 
     /// Writes the manifest atomically: temporary file, fsync, rename, fsync of the directory.
@@ -240,22 +260,8 @@ impl Manifest {
 }
 
 /// Writes `name` in `dir` so that readers see either the old or the new content, never a
-/// mix: a temporary file in the same directory, fsync, rename, fsync of the directory.
-/// Segments and manifests are written this way, and so are transparency-log files.
+/// mix (`breachcheck_files::write_atomic_in`). Kept here for the crates that write next to
+/// an index.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(io_err(dir))?;
-    tmp.write_all(bytes).map_err(io_err(dir))?;
-    tmp.as_file().sync_all().map_err(io_err(dir))?;
-    let dest = dir.join(name);
-    tmp.persist(&dest).map_err(|e| io_err(&dest)(e.error))?;
-    sync_dir(dir)
-}
-
-pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(dir))
+    Ok(breachcheck_files::write_atomic_in(dir, name, bytes)?)
 }

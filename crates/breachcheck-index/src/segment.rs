@@ -1,14 +1,15 @@
 //! Segment files: one immutable, checksummed file per (system, snapshot) or canary set.
 //!
-//! Layout v3 (all integers little-endian; drawn byte by byte in the crate README):
+//! Layout v4 (all integers little-endian; drawn byte by byte in the crate README):
 //! ```text
-//! header    64 bytes: magic "BCSEG03\n", version, rules, counts, prefix bits
+//! header    64 bytes: magic "BCSEG04\n", version, rules, counts, prefix bits
 //! sources   S × 8    first record of each source file
 //! blocks    ⌈R/8⌉ × 16    byte offset into the record table, source row of the block's first record
 //! records   T bytes  variable-length rows: masks, row delta, check values and fuzzy encodings of present fields
 //! postings  P × 8    (32 tag bits after the prefix, record), sorted, bucketed by tag prefix
 //! buckets   (2^b + 1) × 8   first posting of each tag prefix
 //! removed   D × 8    (segment, record) of earlier records gone in this snapshot, sorted
+//! digests   L × 32   BLAKE3 of each 64 KiB chunk of everything above (the body)
 //! footer    32       BLAKE3 of every byte before it
 //! ```
 //! Rows are variable-length (only present fields carry check values, and only quirky
@@ -16,6 +17,15 @@
 //! 8 rows (2 bytes a record), then at most 7 short rows skipped. Postings are partitioned by the top `b`
 //! bits of the tag into buckets of about 64, so a posting needs only the next 32 bits: a
 //! lookup reads one bucket-directory entry and binary-searches a few hundred bytes.
+//!
+//! Integrity as it is read: the chunk digests are the leaves of the segment's Merkle root,
+//! which the index commitment binds. Opening a segment recomputes the root from the
+//! digests and compares it with the manifest's (a few hashes per MiB); every later read
+//! checks the chunks it touches against their digests the first time it touches them (a
+//! bit per chunk remembers), so a reader never acts on a byte the commitment does not
+//! vouch for, and pays for hashing only what it reads, once. A chunk that does not match
+//! makes every read of the segment come back empty and is reported by
+//! [`Segment::damage`]: callers check it before they state anything.
 #![allow(unsafe_code)] // memory-mapping; see `Segment::open` for why it is sound.
 
 use crate::commitment::{hex, leaf_hash, merkle_root};
@@ -24,9 +34,13 @@ use crate::{io_err, Error, Result};
 use breachcheck_core::{FuzzyKind, MatchField, Tag};
 use breachcheck_normalize::TaggedRecord;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
-pub(crate) const MAGIC: &[u8; 8] = b"BCSEG03\n";
-pub(crate) const FORMAT_VERSION: u32 = 3;
+pub(crate) const MAGIC: &[u8; 8] = b"BCSEG04\n";
+pub(crate) const FORMAT_VERSION: u32 = 4;
+/// Bytes of one chunk digest.
+pub(crate) const DIGEST: usize = 32;
 pub(crate) const HEADER: usize = 64;
 pub(crate) const FOOTER: usize = 32;
 /// Records per row block (one directory entry each), written in the header. Eight keeps a
@@ -34,7 +48,8 @@ pub(crate) const FOOTER: usize = 32;
 /// 15% of a large verify in decoding skipped rows).
 pub(crate) const BLOCK: usize = 8;
 pub(crate) const POSTING: usize = 8;
-/// Merkle leaves are 64 KiB chunks of the segment body.
+/// Merkle leaves are the digests of 64 KiB chunks of the segment body; a read checks whole
+/// chunks, so this is also the most a first touch of a byte hashes (about 15 µs).
 pub(crate) const LEAF_CHUNK: usize = 64 * 1024;
 /// At most this many hits per tag per segment are returned: a blocking tag shared by more
 /// records than this (a family sharing a phone, a shared test address) is not selective,
@@ -265,10 +280,19 @@ struct Layout {
     postings_at: usize,
     buckets_at: usize,
     removed_at: usize,
+    /// End of the body (what the chunk digests cover), where the digests start.
+    body_len: usize,
+    /// Number of chunks (and digests).
+    chunks: usize,
+}
+
+/// Chunks of a body of `len` bytes.
+pub(crate) fn chunk_count(len: u64) -> u64 {
+    len.div_ceil(LEAF_CHUNK as u64)
 }
 
 impl Layout {
-    /// Byte offsets of every section, `None` if they overflow.
+    /// Byte offsets of every section and the file size, `None` if they overflow.
     fn compute(
         records: u64,
         postings: u64,
@@ -284,8 +308,10 @@ impl Layout {
         let postings_at = table_at.checked_add(table)?;
         let buckets_at = postings_at.checked_add(postings.checked_mul(POSTING as u64)?)?;
         let removed_at = buckets_at.checked_add(((1u64 << bits) + 1) * 8)?;
-        let end = removed_at
-            .checked_add(removed.checked_mul(8)?)?
+        let body = removed_at.checked_add(removed.checked_mul(8)?)?;
+        let chunks = chunk_count(body);
+        let end = body
+            .checked_add(chunks.checked_mul(DIGEST as u64)?)?
             .checked_add(FOOTER as u64)?;
         let us = |x: u64| usize::try_from(x).ok();
         Some((
@@ -302,6 +328,8 @@ impl Layout {
                 postings_at: us(postings_at)?,
                 buckets_at: us(buckets_at)?,
                 removed_at: us(removed_at)?,
+                body_len: us(body)?,
+                chunks: us(chunks)?,
             },
             end,
         ))
@@ -331,27 +359,85 @@ pub(crate) fn header(
     h
 }
 
+/// The segment root: RFC 6962 Merkle tree over the chunk digests (leaf `H(0x00‖digest)`).
+pub(crate) fn root_of_digests(digests: &[u8]) -> [u8; 32] {
+    let leaves: Vec<[u8; 32]> = digests.chunks_exact(DIGEST).map(leaf_hash).collect();
+    merkle_root(&leaves)
+}
+
 /// A memory-mapped segment.
 #[derive(Debug)]
 pub struct Segment {
     map: memmap2::Mmap,
     name: String,
     at: Layout,
+    /// One bit per chunk: checked against its digest already.
+    checked: Vec<AtomicU64>,
+    /// What the first chunk that failed its check was, if one did.
+    damage: OnceLock<String>,
 }
 
 impl Segment {
-    /// Maps `path` and checks its header and size.
+    /// Maps `path` and checks its header, size and the header's chunk. The chunk digests
+    /// are not checked against anything (see [`Segment::open_committed`]).
     pub fn open(path: &Path) -> Result<Self> {
+        let seg = Self::map(path)?;
+        seg.opened()
+    }
+
+    /// Maps the segment `meta` describes, at `path`, and checks it against `meta`: the
+    /// Merkle root recomputed from its chunk digests, its checksum, size and counts; then
+    /// its header's chunk. Every later read checks the chunks it touches (see the module
+    /// documentation), so nothing read from it is unvouched for.
+    pub fn open_committed(path: &Path, meta: &SegmentMeta) -> Result<Self> {
+        let seg = Self::map(path)?;
+        let corrupt = |what: &str| Error::Corrupt {
+            file: seg.name.clone(),
+            what: what.to_owned(),
+        };
+        if seg.map.len() as u64 != meta.bytes {
+            return Err(corrupt("its size differs from the manifest's (truncated?)"));
+        }
+        let footer = &seg.map[seg.map.len() - FOOTER..];
+        if hex(footer) != meta.checksum {
+            return Err(corrupt("its checksum differs from the manifest's"));
+        }
+        if hex(&root_of_digests(seg.digests())) != meta.root {
+            return Err(corrupt(
+                "its chunk digests do not make up the committed Merkle root",
+            ));
+        }
+        if seg.at.records as u64 != meta.records
+            || seg.at.postings as u64 != meta.postings
+            || seg.at.removed as u64 != meta.removed
+        {
+            return Err(corrupt("its counts differ from the manifest's"));
+        }
+        seg.opened()
+    }
+
+    /// Checks the header's chunk (the layout was read from it before it could be checked).
+    fn opened(self) -> Result<Self> {
+        if !self.ensure(0, HEADER) {
+            return Err(self.damage().unwrap_or_else(|| Error::Corrupt {
+                file: self.name.clone(),
+                what: "its header does not match its digest".into(),
+            }));
+        }
+        Ok(self)
+    }
+
+    fn map(path: &Path) -> Result<Self> {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let f = std::fs::File::open(path).map_err(io_err(path))?;
+        let f = std::fs::File::open(path).map_err(io_err("cannot open segment", path))?;
         // SAFETY: segment files are immutable once renamed into place: builders write new
         // files under new names and never modify or truncate a live one. Mapping is
         // therefore sound unless something outside breachcheck rewrites the file, which
-        // `index check` would detect as a checksum failure.
-        let map = unsafe { memmap2::Mmap::map(&f) }.map_err(io_err(path))?;
+        // the chunk checks on read and `index check` detect.
+        let map = unsafe { memmap2::Mmap::map(&f) }.map_err(io_err("cannot map segment", path))?;
         // Lookups jump around the file: read-ahead would only evict useful pages.
         #[cfg(unix)]
         let _ = map.advise(memmap2::Advice::Random);
@@ -359,9 +445,9 @@ impl Segment {
             file: name.clone(),
             what: what.to_owned(),
         };
-        if map.len() < HEADER + FOOTER || &map[..8] != MAGIC {
+        if map.len() < HEADER + DIGEST + FOOTER || &map[..8] != MAGIC {
             return Err(corrupt(
-                "not a segment file of this format (bad magic or too short)",
+                "not a segment file of this format (bad magic or too short; segments of format v3 and older are rebuilt with `breachcheck index build`)",
             ));
         }
         let u32_at = |o: usize| u32::from_le_bytes([map[o], map[o + 1], map[o + 2], map[o + 3]]);
@@ -395,16 +481,90 @@ impl Segment {
             bits,
         );
         match computed {
-            Some((at, end)) if end == map.len() as u64 => Ok(Segment { map, name, at }),
+            Some((at, end)) if end == map.len() as u64 => Ok(Segment {
+                checked: (0..at.chunks.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
+                damage: OnceLock::new(),
+                map,
+                name,
+                at,
+            }),
             _ => Err(corrupt("size does not match its header (truncated?)")),
         }
     }
 
+    /// The chunk digests.
+    fn digests(&self) -> &[u8] {
+        &self.map[self.at.body_len..self.at.body_len + self.at.chunks * DIGEST]
+    }
+
+    /// Checks every chunk overlapping bytes `start..end` of the body that was not checked
+    /// yet; `false` (and [`Segment::damage`] set) if one does not match its digest or the
+    /// range leaves the body.
+    #[inline]
+    fn ensure(&self, start: usize, end: usize) -> bool {
+        if end > self.at.body_len || start > end {
+            self.damage
+                .get_or_init(|| "a read runs past the end of its tables".into());
+            return false;
+        }
+        if start == end {
+            return true;
+        }
+        let (first, last) = (start / LEAF_CHUNK, (end - 1) / LEAF_CHUNK);
+        (first..=last).all(|c| self.chunk_ok(c))
+    }
+
+    fn chunk_ok(&self, c: usize) -> bool {
+        let (word, bit) = (&self.checked[c / 64], 1u64 << (c % 64));
+        if word.load(Ordering::Relaxed) & bit != 0 {
+            return true;
+        }
+        if self.damage.get().is_some() {
+            return false;
+        }
+        let lo = c * LEAF_CHUNK;
+        let hi = (lo + LEAF_CHUNK).min(self.at.body_len);
+        let want = &self.map[self.at.body_len + c * DIGEST..self.at.body_len + (c + 1) * DIGEST];
+        if blake3::hash(&self.map[lo..hi]).as_bytes() == want {
+            word.fetch_or(bit, Ordering::Relaxed);
+            true
+        } else {
+            self.damage
+                .get_or_init(|| format!("bytes {lo} to {hi} do not match their digest"));
+            false
+        }
+    }
+
+    /// The first damage a read found, as an error naming the file: reads of a damaged
+    /// segment come back empty, so a caller checks this before it reports anything.
+    pub fn damage(&self) -> Option<Error> {
+        self.damage.get().map(|what| Error::Corrupt {
+            file: self.name.clone(),
+            what: what.clone(),
+        })
+    }
+
+    /// The segment's file name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A checked u64 (0 when its chunk is damaged: the damage is recorded).
     fn u64_at(&self, o: usize) -> u64 {
+        if self.ensure(o, o + 8) {
+            self.raw_u64_at(o)
+        } else {
+            0
+        }
+    }
+
+    /// A u64 in a range already checked.
+    fn raw_u64_at(&self, o: usize) -> u64 {
         u64::from_le_bytes(self.map[o..o + 8].try_into().unwrap_or([0; 8]))
     }
 
-    fn u32_at(&self, o: usize) -> u32 {
+    /// A u32 in a range already checked.
+    fn raw_u32_at(&self, o: usize) -> u32 {
         u32::from_le_bytes([
             self.map[o],
             self.map[o + 1],
@@ -442,6 +602,37 @@ impl Segment {
         lo.saturating_sub(1) as u16
     }
 
+    /// The record table bytes of row block `block`, checked, with the block's base source
+    /// row; `None` if damaged.
+    fn block_bytes(&self, block: usize) -> Option<(&[u8], usize, u64)> {
+        let entry = self.at.blocks_at + block * 16;
+        if !self.ensure(entry, entry + 16) {
+            return None;
+        }
+        let offset = usize::try_from(self.raw_u64_at(entry)).ok()?;
+        let base = self.raw_u64_at(entry + 8);
+        let blocks = self.at.records.div_ceil(BLOCK);
+        let end = if block + 1 < blocks {
+            let next = entry + 16;
+            if !self.ensure(next, next + 8) {
+                return None;
+            }
+            usize::try_from(self.raw_u64_at(next)).ok()?
+        } else {
+            self.at.table_len
+        };
+        if offset > end || end > self.at.table_len {
+            self.damage
+                .get_or_init(|| "a row block lies outside the record table".into());
+            return None;
+        }
+        let (lo, hi) = (self.at.table_at + offset, self.at.table_at + end);
+        if !self.ensure(lo, hi) {
+            return None;
+        }
+        Some((&self.map[self.at.table_at..hi], offset, base))
+    }
+
     /// The record table row of record `i`; `None` if out of range or damaged.
     pub fn record(&self, i: u32) -> Option<RecordRow> {
         let i = i as usize;
@@ -449,10 +640,7 @@ impl Segment {
             return None;
         }
         let block = i / BLOCK;
-        let entry = self.at.blocks_at + block * 16;
-        let offset = usize::try_from(self.u64_at(entry)).ok()?;
-        let mut prev = self.u64_at(entry + 8);
-        let table = &self.map[self.at.table_at..self.at.table_at + self.at.table_len];
+        let (table, offset, mut prev) = self.block_bytes(block)?;
         let mut pos = offset;
         for _ in block * BLOCK..i {
             let (row, len) = RecordRow::decode(table.get(pos..)?, prev, false)?;
@@ -468,9 +656,10 @@ impl Segment {
     /// damaged. Consecutive ids in one block are decoded in one forward pass instead of
     /// from the block start each time.
     pub fn records_sorted(&self, ids: &[u32], out: &mut Vec<Option<RecordRow>>) {
-        let table = &self.map[self.at.table_at..self.at.table_at + self.at.table_len];
-        // Cursor: the next record to decode, its byte position and the previous row.
+        // Cursor: the next record to decode, its byte position and the previous row, in the
+        // current block's (checked) bytes.
         let (mut next, mut pos, mut prev) = (usize::MAX, 0usize, 0u64);
+        let mut table: &[u8] = &[];
         for &id in ids {
             let i = id as usize;
             if i >= self.at.records {
@@ -485,10 +674,19 @@ impl Segment {
                 || i / BLOCK != next / BLOCK
                 || next.is_multiple_of(BLOCK)
             {
-                let entry = self.at.blocks_at + (i / BLOCK) * 16;
-                next = (i / BLOCK) * BLOCK;
-                pos = usize::try_from(self.u64_at(entry)).unwrap_or(usize::MAX);
-                prev = self.u64_at(entry + 8);
+                match self.block_bytes(i / BLOCK) {
+                    Some((t, offset, base)) => {
+                        table = t;
+                        pos = offset;
+                        prev = base;
+                        next = (i / BLOCK) * BLOCK;
+                    }
+                    None => {
+                        next = usize::MAX;
+                        out.push(None);
+                        continue;
+                    }
+                }
             }
             let mut found = None;
             while next <= i {
@@ -513,20 +711,29 @@ impl Segment {
         }
     }
 
-    /// Every row in record order (sequential decoding, for builds and exports).
+    /// Every row in record order (sequential decoding, for builds and exports). Stops
+    /// early on damage (see [`Segment::damage`]).
     pub fn rows(&self) -> impl Iterator<Item = RecordRow> + '_ {
-        let table = &self.map[self.at.table_at..self.at.table_at + self.at.table_len];
         let (mut pos, mut prev, mut i) = (0usize, 0u64, 0usize);
+        let mut table: &[u8] = &[];
         std::iter::from_fn(move || {
             if i >= self.at.records {
                 return None;
             }
             if i.is_multiple_of(BLOCK) {
-                let entry = self.at.blocks_at + (i / BLOCK) * 16;
-                pos = usize::try_from(self.u64_at(entry)).ok()?;
-                prev = self.u64_at(entry + 8);
+                let (t, offset, base) = self.block_bytes(i / BLOCK)?;
+                table = t;
+                pos = offset;
+                prev = base;
             }
-            let (mut row, len) = RecordRow::decode(table.get(pos..)?, prev, true)?;
+            let Some((mut row, len)) = table
+                .get(pos..)
+                .and_then(|b| RecordRow::decode(b, prev, true))
+            else {
+                self.damage
+                    .get_or_init(|| format!("record {i} cannot be read"));
+                return None;
+            };
             row.source_file = self.source_of(i as u32);
             prev = row.source_row;
             pos += len;
@@ -535,20 +742,33 @@ impl Segment {
         })
     }
 
+    /// The postings of bucket `b` as a checked index range; empty if damaged.
     fn bucket(&self, b: usize) -> (usize, usize) {
         let o = self.at.buckets_at + b * 8;
+        if !self.ensure(o, o + 16) {
+            return (0, 0);
+        }
         let clamp = |x: u64| {
             usize::try_from(x)
                 .unwrap_or(usize::MAX)
                 .min(self.at.postings)
         };
-        let (start, end) = (clamp(self.u64_at(o)), clamp(self.u64_at(o + 8)));
-        (start, end.max(start))
+        let (start, end) = (clamp(self.raw_u64_at(o)), clamp(self.raw_u64_at(o + 8)));
+        let end = end.max(start);
+        let (lo, hi) = (
+            self.at.postings_at + start * POSTING,
+            self.at.postings_at + end * POSTING,
+        );
+        if !self.ensure(lo, hi) {
+            return (0, 0);
+        }
+        (start, end)
     }
 
+    /// Posting `i`, in a bucket range [`Segment::bucket`] checked.
     fn posting(&self, i: usize) -> (u32, u32) {
         let o = self.at.postings_at + i * POSTING;
-        (self.u32_at(o), self.u32_at(o + 4))
+        (self.raw_u32_at(o), self.raw_u32_at(o + 4))
     }
 
     /// Appends every posting of `tag` in this segment to `out` (segment index 0).
@@ -580,7 +800,7 @@ impl Segment {
     }
 
     /// Every posting as (the tag's first 40 bits, record), in tag order: what the
-    /// Parquet export publishes.
+    /// Parquet export publishes. Stops early on damage (see [`Segment::damage`]).
     pub fn tags40(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
         let b = self.at.bits;
         (0..1usize << b).flat_map(move |bucket| {
@@ -594,10 +814,19 @@ impl Segment {
     }
 
     /// Records of earlier segments of the same system that this snapshot no longer holds,
-    /// as `(segment, record)`.
+    /// as `(segment, record)`. Empty if damaged (see [`Segment::damage`]).
     pub fn removed(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        (0..self.at.removed).map(move |i| {
-            let v = self.u64_at(self.at.removed_at + i * 8);
+        let (lo, hi) = (
+            self.at.removed_at,
+            self.at.removed_at + self.at.removed * 8,
+        );
+        let n = if self.ensure(lo, hi) {
+            self.at.removed
+        } else {
+            0
+        };
+        (0..n).map(move |i| {
+            let v = self.raw_u64_at(self.at.removed_at + i * 8);
             ((v >> 32) as u32, v as u32)
         })
     }
@@ -618,13 +847,17 @@ impl Segment {
         false
     }
 
-    /// Recomputes checksum and Merkle root and compares them with the file and `meta`;
-    /// checks the structure (bucket directory, row table) can be read throughout.
+    /// Checks every chunk against its digest, the digests against `meta`'s root, the
+    /// footer checksum over the whole file against the file and `meta`, the counts, and
+    /// that the structure (bucket directory, row table, removals) reads throughout.
     pub(crate) fn verify(&self, meta: &SegmentMeta) -> Result<()> {
         let corrupt = |what: &str| Error::Corrupt {
             file: self.name.clone(),
             what: what.to_owned(),
         };
+        if !self.ensure(0, self.at.body_len) {
+            return Err(self.damage().unwrap_or_else(|| corrupt("a chunk is damaged")));
+        }
         let body = &self.map[..self.map.len() - FOOTER];
         let sum = blake3::hash(body);
         if sum.as_bytes() != &self.map[self.map.len() - FOOTER..] {
@@ -633,13 +866,13 @@ impl Segment {
         if sum.to_hex().as_str() != meta.checksum {
             return Err(corrupt("checksum differs from the manifest"));
         }
-        let leaves: Vec<[u8; 32]> = body.chunks(LEAF_CHUNK).map(leaf_hash).collect();
-        if hex(&merkle_root(&leaves)) != meta.root {
+        if hex(&root_of_digests(self.digests())) != meta.root {
             return Err(corrupt("Merkle root differs from the manifest"));
         }
         if self.at.records as u64 != meta.records
             || self.at.postings as u64 != meta.postings
             || self.at.removed as u64 != meta.removed
+            || self.map.len() as u64 != meta.bytes
         {
             return Err(corrupt("counts differ from the manifest"));
         }
@@ -648,7 +881,7 @@ impl Segment {
         }
         let mut last = 0u64;
         for b in 0..=(1usize << self.at.bits) {
-            let v = self.u64_at(self.at.buckets_at + b * 8);
+            let v = self.raw_u64_at(self.at.buckets_at + b * 8);
             if v < last || v > self.at.postings as u64 {
                 return Err(corrupt("tag-prefix directory is not ordered"));
             }
@@ -656,6 +889,10 @@ impl Segment {
         }
         if last != self.at.postings as u64 {
             return Err(corrupt("tag-prefix directory does not cover the postings"));
+        }
+        let removed: Vec<(u32, u32)> = self.removed().collect();
+        if removed.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(corrupt("removals are not sorted"));
         }
         Ok(())
     }
@@ -758,6 +995,11 @@ mod tests {
         }
         out.extend_from_slice(&table);
         out.extend(std::iter::repeat_n(0u8, ((1usize << bits) + 1) * 8));
+        let digests: Vec<u8> = out
+            .chunks(LEAF_CHUNK)
+            .flat_map(|c| *blake3::hash(c).as_bytes())
+            .collect();
+        out.extend_from_slice(&digests);
         out.extend_from_slice(blake3::hash(&out).as_bytes());
         std::fs::write(path, out).expect("write");
     }

@@ -36,14 +36,9 @@ pub const QUARANTINE_LISTED: usize = 1000;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Writing failed.
-    #[error("cannot write report {path}: {source}")]
-    Io {
-        /// Destination.
-        path: std::path::PathBuf,
-        /// Cause.
-        source: std::io::Error,
-    },
+    /// Writing failed (the operation and file are named; the OS error is the source).
+    #[error(transparent)]
+    Files(#[from] breachcheck_files::Error),
     /// Serialization failed (a bug: report types always serialize).
     #[error("cannot serialize report (bug, please report): {0}")]
     Json(#[from] serde_json::Error),
@@ -542,23 +537,7 @@ impl Report {
 }
 
 /// Writes `bytes` to `path` atomically (temporary file beside it, then rename), so a
-/// reader never sees half a report.
+/// reader never sees half a report (`breachcheck_files::write_atomic`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let err = |source| Error::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    Ok(breachcheck_files::write_atomic(path, bytes)?)
 }

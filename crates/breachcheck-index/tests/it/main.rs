@@ -152,8 +152,9 @@ fn a_live_lock_is_respected_and_a_stale_one_taken_over() {
         &["a@example.org"],
     )
     .expect("add");
-    // Held by a running process (this one).
-    std::fs::write(d.path().join("LOCK"), format!("{}\n", std::process::id())).expect("lock");
+    // Held by a running writer (here, in this process).
+    let held = breachcheck_index::DirLock::acquire(d.path(), breachcheck_index::DIR_KIND)
+        .expect("lock");
     let e = add(
         d.path(),
         &key(1),
@@ -162,9 +163,19 @@ fn a_live_lock_is_respected_and_a_stale_one_taken_over() {
         &["a@example.org"],
     )
     .expect_err("locked");
-    assert!(matches!(e, Error::Locked(_)), "{e}");
-    // Left by a process that no longer exists (pid beyond the kernel's maximum).
-    std::fs::write(d.path().join("LOCK"), "4294967295\n").expect("lock");
+    assert!(
+        matches!(e, Error::Files(breachcheck_files::Error::Locked { .. })),
+        "{e}"
+    );
+    assert!(e.to_string().contains("index"), "{e}");
+    drop(held);
+    // Left by a writer that no longer runs (no one holds its flock), even one naming a
+    // live process, or written by an older version.
+    std::fs::write(
+        d.path().join("LOCK"),
+        format!("{}\n", std::process::id()),
+    )
+    .expect("lock");
     add(
         d.path(),
         &key(1),
@@ -378,4 +389,138 @@ fn returning_and_duplicate_records() {
         .collect();
     spans.sort();
     assert_eq!(spans, vec![vec![0], vec![2]]);
+}
+
+/// Reads everything a reader can read from `idx` (every lookup of `tags`, every record,
+/// every removal); returns the damage found, if any.
+fn read_all(idx: &Index, tags: &[breachcheck_core::Tag]) -> Result<(), Error> {
+    for t in tags {
+        idx.lookup(*t);
+    }
+    for i in 0..idx.manifest().segments.len() {
+        let s = idx.segment(i);
+        for r in 0..s.records() as u32 {
+            s.record(r);
+        }
+        s.rows().count();
+        s.removed().count();
+        s.tags40().count();
+    }
+    idx.damage()
+}
+
+/// One flipped byte anywhere in a segment is caught by the reader before it acts on it:
+/// opening refuses the file, or the first read of the damaged chunk reports it. Readers
+/// that read part of the file catch what they read; the byte is never taken silently.
+#[test]
+fn a_reader_catches_every_flipped_byte_it_reads() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let k = key(6);
+    // Enough records for several 64 KiB chunks.
+    let emails: Vec<String> = (0..20000).map(|i| format!("p{i}@example.org")).collect();
+    let meta = build(d.path(), &k, "crm", "2026-01-31", &as_refs(&emails)).expect("build");
+    let n = Normalizer::new(Tagger::new(&k), None);
+    let tags: Vec<breachcheck_core::Tag> = emails
+        .iter()
+        .map(|e| n.tag_record(&[FieldRole::Email], &[e.as_str()]).blocks[0].1)
+        .collect();
+    let seg = d.path().join("segments").join(&meta.file);
+    let clean = std::fs::read(&seg).expect("read");
+    assert!(clean.len() > 3 * 65536, "{} bytes", clean.len());
+    read_all(&Index::open(d.path()).expect("open"), &tags).expect("clean");
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut offsets: Vec<usize> = (0..64)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % clean.len() as u64) as usize
+        })
+        .collect();
+    offsets.extend([0, 8, 60, 63, clean.len() - 1, clean.len() - 33, clean.len() - 40]);
+    for at in offsets {
+        let mut bad = clean.clone();
+        bad[at] ^= 1 + (at % 255) as u8;
+        std::fs::write(&seg, &bad).expect("write");
+        let found = Index::open(d.path()).and_then(|idx| read_all(&idx, &tags));
+        assert!(
+            matches!(found, Err(Error::Corrupt { .. }) | Err(Error::RulesMismatch { .. })),
+            "byte {at}: {found:?}"
+        );
+        let checked = Index::open(d.path()).and_then(|i| i.check());
+        assert!(checked.is_err(), "index check missed byte {at}");
+    }
+    std::fs::write(&seg, &clean).expect("restore");
+    Index::open(d.path()).expect("open").check().expect("clean");
+}
+
+/// Every field of a segment's manifest entry is committed: an edited `live`, `bytes`,
+/// source or recipe is refused by every reader and by `index check`.
+#[test]
+fn every_manifest_field_is_covered() {
+    let d = tempfile::tempdir().expect("tempdir");
+    add(d.path(), &key(7), "crm", "2026-01-31", &["a@example.org", "b@example.org"])
+        .expect("add");
+    let m = d.path().join("manifest.json");
+    let text = std::fs::read_to_string(&m).expect("manifest");
+    for (from, to) in [
+        ("\"live\": 2", "\"live\": 3"),
+        ("\"removed\": 0", "\"removed\": 1"),
+        ("\"name\": \"x.csv\"", "\"name\": \"y.csv\""),
+        ("\"rows\": 2", "\"rows\": 9"),
+        ("\"records\": 2,\n      \"live\"", "\"records\": 3,\n      \"live\""),
+    ] {
+        assert!(text.contains(from), "{from} not in the manifest");
+        std::fs::write(&m, text.replacen(from, to, 1)).expect("write");
+        let e = Index::open(d.path()).expect_err(from);
+        assert!(matches!(e, Error::Corrupt { .. }), "{from}: {e}");
+        assert!(e.to_string().contains("index check"), "{e}");
+    }
+    // An unknown field (a renamed key) is refused too.
+    std::fs::write(&m, text.replacen("\"postings\"", "\"postingz\"", 1)).expect("write");
+    assert!(Index::open(d.path()).is_err());
+    // A building writer refuses to extend a damaged manifest.
+    std::fs::write(&m, text.replacen("\"live\": 2", "\"live\": 3", 1)).expect("write");
+    assert!(add(d.path(), &key(7), "crm", "2026-02-28", &["a@example.org"]).is_err());
+    std::fs::write(&m, &text).expect("restore");
+    Index::open(d.path()).expect("open").check().expect("clean");
+}
+
+/// A killed build's leftovers — a temporary segment, a segment renamed before its
+/// manifest, a database spool — are reported by `leftovers` and removed by the next build;
+/// a failed first build leaves no directory behind.
+#[test]
+fn leftovers_are_reported_and_swept() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let idx = d.path().join("idx");
+    add(&idx, &key(8), "crm", "2026-01-31", &["a@example.org"]).expect("add");
+    let segs = idx.join("segments");
+    let planted = [
+        segs.join(".000002-crm-2026-02-28-system.bcs.4294967295-00ab.bctmp"),
+        segs.join("000002-crm-2026-02-28-system.bcs"),
+        idx.join(".tmp-pg-abc.csv"),
+        idx.join(".manifest.json.4294967295-00cd.bctmp"),
+    ];
+    for p in &planted {
+        std::fs::write(p, b"leftover").expect("write");
+    }
+    let open = Index::open(&idx).expect("open");
+    let mut found = open.leftovers();
+    found.sort();
+    let mut want = planted.to_vec();
+    want.sort();
+    assert_eq!(found, want);
+    drop(open);
+    add(&idx, &key(8), "crm", "2026-02-28", &["a@example.org"]).expect("add");
+    for p in &planted[..1] {
+        assert!(!p.exists(), "{} left", p.display());
+    }
+    assert!(Index::open(&idx).expect("open").leftovers().is_empty());
+    // A first build that fails (no record) leaves nothing.
+    let fresh = d.path().join("fresh");
+    let b = SegmentBuilder::new(&fresh, &key(8), "crm", "2026-01-31", SegmentKind::System)
+        .expect("builder");
+    assert!(fresh.join("LOCK").exists());
+    drop(b);
+    assert!(!fresh.exists(), "a failed first build left {}", fresh.display());
 }
