@@ -25,6 +25,16 @@ fn scale(id: u64, range: u128) -> u64 {
     ((u128::from(id) * range) >> 64) as u64
 }
 
+/// The most bytes a filter of `n` elements can take: per element `P` remainder bits and a
+/// unary quotient whose sum over the set is at most `n` (the values lie below `n·2^P`),
+/// so `n·(P + 2)` bits, the header and the writer's last word. An auditor refuses a
+/// filter announced larger than this for the element counts the commitment binds.
+pub fn max_len(n: u64) -> u64 {
+    let bits = u128::from(n) * (u128::from(P) + 2);
+    let body = u64::try_from(bits.div_ceil(8)).unwrap_or(u64::MAX);
+    body.saturating_add(HEADER as u64 + 8)
+}
+
 /// Encodes a set of element identities (duplicates are fine).
 pub fn encode(ids: &[u64]) -> Vec<u8> {
     encode_owned(ids.to_vec())

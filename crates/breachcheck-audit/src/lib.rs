@@ -27,8 +27,20 @@ use serde::{Deserialize, Serialize};
 #[non_exhaustive]
 pub enum Error {
     /// The connection failed or timed out.
-    #[error("connection: {0}")]
+    #[error("the connection failed")]
     Io(#[source] std::io::Error),
+    /// A local file (an audit set) could not be read.
+    #[error("cannot read {}", path.display())]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The peer answered with TLS records on a plaintext connection.
+    #[error("the other side speaks TLS and this side plaintext: {0}")]
+    PeerSpeaksTls(&'static str),
     /// The peer sent something the protocol does not allow.
     #[error("protocol violation: {0}")]
     Protocol(String),
@@ -50,6 +62,15 @@ pub enum Error {
     /// A transcript does not verify.
     #[error("transcript: {0}")]
     Transcript(String),
+    /// The index cannot be read, or is damaged.
+    #[error(transparent)]
+    Index(Box<breachcheck_index::Error>),
+    /// A system segment has no audit set.
+    #[error("{segment} has no audit set: add audit sets to the index with `breachcheck index add-audit --key KEY --index DIR` (a new commitment: publish it with `breachcheck log append --index DIR`)")]
+    NoAuditSets {
+        /// The segment, as system @ snapshot.
+        segment: String,
+    },
 }
 
 /// The first of `pins` — (what, expected if pinned, actual) — whose actual value is not the

@@ -14,7 +14,7 @@ use crate::wire::{
 };
 use crate::{gcs, AuditField, AuditValues, Error, FieldCounts};
 use breachcheck_core::{hex, SecretKey, RULES_VERSION};
-use breachcheck_index::{Commitment, Manifest, SegmentKind, AUDIT_DIR};
+use breachcheck_index::{Commitment, Index, Manifest, SegmentKind, AUDIT_DIR};
 use ed25519_dalek::SigningKey;
 use rand_core::{OsRng, RngCore};
 use rayon::slice::ParallelSliceMut;
@@ -37,19 +37,19 @@ impl Company {
     /// Loads the committed audit sets of the index at `dir`. Every system segment must
     /// carry one made with the OPRF key derived from `key`: an audit that silently left a
     /// snapshot out would understate the count. (Canary sets and reference corpora are
-    /// not customer records and are not audited.)
+    /// not customer records and are not audited.) The index is opened as every reader
+    /// opens it (manifest checked against its commitment) and each set is checked against
+    /// its committed digest and size before anything is served.
     pub fn load(
         dir: &std::path::Path,
         key: &SecretKey,
         signing: SigningKey,
     ) -> Result<Self, Error> {
-        let manifest = Manifest::load(dir)
-            .map_err(|e| Error::Commitment(format!("cannot read the index: {e}")))?;
-        if manifest.key_fingerprint != key.fingerprint() {
-            return Err(Error::Commitment(
-                "the index was built with another key".into(),
-            ));
-        }
+        let index = Index::open(dir).map_err(|e| Error::Index(Box::new(e)))?;
+        index
+            .require_key(key)
+            .map_err(|e| Error::Index(Box::new(e)))?;
+        let manifest = index.manifest().clone();
         let seed = key.derive_subkey(crate::oprf::SEED_CONTEXT);
         let audit_key = AuditKey::derive(&seed)?;
         let pk = hex(&audit_key.public_key());
@@ -60,10 +60,9 @@ impl Company {
             .filter(|s| s.kind == SegmentKind::System)
         {
             let a = s.audit.as_ref().ok_or_else(|| {
-                Error::Commitment(format!(
-                    "segment {} has no audit set; rebuild it with `index build --audit`",
-                    s.file
-                ))
+                Error::NoAuditSets {
+                    segment: format!("{} @ {}", s.system, s.snapshot),
+                }
             })?;
             if a.oprf_public_key != pk {
                 return Err(Error::Commitment(format!(
@@ -83,6 +82,9 @@ impl Company {
                 },
                 dir.join(AUDIT_DIR).join(&a.file),
             ));
+        }
+        for (info, path) in &sets {
+            check_set_file(info, path)?;
         }
         if sets.is_empty() {
             return Err(Error::Commitment(
@@ -107,6 +109,26 @@ impl Company {
     pub fn commitment(&self) -> &str {
         &self.manifest.commitment.root
     }
+}
+
+/// Streams an audit set file through SHA-256 and checks it against what the commitment
+/// binds (a set is most of a gigabyte at 100M records: not held in memory).
+fn check_set_file(info: &SetInfo, path: &std::path::Path) -> Result<(), Error> {
+    let file_err = |source| Error::File {
+        path: path.to_owned(),
+        source,
+    };
+    let mut hash = Sha256::new();
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::copy(&mut f, &mut hash))
+        .map_err(file_err)?;
+    if n != info.bytes || hex(&hash.finalize()) != info.sha256 {
+        return Err(Error::Commitment(format!(
+            "the audit set {} does not match its committed digest; run `breachcheck index check`",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 fn nonce() -> String {
@@ -202,13 +224,17 @@ fn serve_inner<S: Read + Write>(
         // Streamed from disk (a 100M-record set is most of a gigabyte) and hashed on the
         // way; a file that no longer matches the manifest is reported here, and the client
         // refuses it by its digest anyway.
-        let mut file = std::fs::File::open(path).map_err(Error::Io)?;
+        let file_err = |source| Error::File {
+            path: path.clone(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(file_err)?;
         let mut hash = Sha256::new();
         let mut sent = 0u64;
         let mut buf = vec![0u8; FILTER_CHUNK];
         while sent < info.bytes {
             let want = (info.bytes - sent).min(FILTER_CHUNK as u64) as usize;
-            let n = read_full(&mut file, &mut buf[..want]).map_err(Error::Io)?;
+            let n = read_full(&mut file, &mut buf[..want]).map_err(file_err)?;
             if n == 0 {
                 break;
             }
@@ -408,9 +434,29 @@ fn check_server_hello(
         )));
     }
     let mut committed: Vec<&str> = Vec::new();
+    let mut limits: Vec<(u64, FieldCounts, u64)> = Vec::new();
     for leaf in h.leaves.iter().filter(|l| l.kind == SegmentKind::System) {
         match (&leaf.audit_set, &leaf.oprf_public_key) {
-            (Some(set), Some(pk)) if *pk == h.oprf_public_key => committed.push(set),
+            (Some(set), Some(pk)) if *pk == h.oprf_public_key => {
+                let (Some(bytes), Some([email, phone, name_address])) =
+                    (leaf.audit_bytes, leaf.audit_values)
+                else {
+                    return Err(Error::Commitment(format!(
+                        "the commitment does not bind the size of the set of {} @ {}",
+                        leaf.system, leaf.snapshot
+                    )));
+                };
+                committed.push(set);
+                limits.push((
+                    bytes,
+                    FieldCounts {
+                        email,
+                        phone,
+                        name_address,
+                    },
+                    leaf.records,
+                ));
+            }
             (Some(_), Some(_)) => {
                 return Err(Error::Commitment(format!(
                     "the committed set of {} @ {} was made with another OPRF key",
@@ -430,6 +476,23 @@ fn check_server_hello(
         return Err(Error::Commitment(
             "the sets offered are not the committed ones".into(),
         ));
+    }
+    // Sizes the company announces are held to what it committed to, and what it committed
+    // to is held to what the protocol allows (a stored record gives at most one value of
+    // each field; a filter of n values takes at most gcs::max_len(n) bytes), so nothing
+    // the peer says makes this side reserve more.
+    for (set, (bytes, values, records)) in h.sets.iter().zip(&limits) {
+        let n = values.email.saturating_add(values.phone).saturating_add(values.name_address);
+        let plausible = [values.email, values.phone, values.name_address]
+            .iter()
+            .all(|v| *v <= *records)
+            && *bytes <= gcs::max_len(n);
+        if set.bytes != *bytes || set.values != *values || !plausible {
+            return Err(Error::Commitment(
+                "an audit set's size is not the committed one, or more than its records allow"
+                    .into(),
+            ));
+        }
     }
     Ok(())
 }
@@ -489,10 +552,9 @@ fn run_inner<S: Read + Write>(
     let t = Instant::now();
     let mut found = vec![false; ids.len()];
     for set in &h.sets {
-        if set.bytes > (1 << 40) {
-            return Err(Error::Protocol("a set filter over 1 TiB".into()));
-        }
-        let mut bytes: Vec<u8> = Vec::with_capacity(set.bytes.min(1 << 30) as usize);
+        // Committed and checked against the records (see `check_server_hello`); reserved
+        // in part only, so a large set grows as it arrives.
+        let mut bytes: Vec<u8> = Vec::with_capacity(set.bytes.min(16 << 20) as usize);
         while (bytes.len() as u64) < set.bytes {
             let chunk = ch.recv(Kind::Filter)?;
             if bytes.len() as u64 + chunk.len() as u64 > set.bytes {

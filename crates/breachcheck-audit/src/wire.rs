@@ -103,6 +103,13 @@ impl Frame {
 }
 
 fn header(h: [u8; 5]) -> Result<(Kind, usize), Error> {
+    // A TLS record (handshake 22 or alert 21, version 3.x) where a frame was expected: the
+    // peer speaks TLS on what this side thinks is a plaintext connection.
+    if matches!(h[0], 21 | 22) && h[1] == 3 {
+        return Err(Error::PeerSpeaksTls(
+            "the auditor connects with --tls-ca, the company serves with --tls-cert and --tls-key",
+        ));
+    }
     let kind = Kind::from_u8(h[0])
         .ok_or_else(|| Error::Protocol(format!("unknown frame type {}", h[0])))?;
     let len = u32::from_be_bytes([h[1], h[2], h[3], h[4]]) as usize;

@@ -141,6 +141,18 @@ pub(crate) enum AuditCommand {
     },
 }
 
+/// An error and its causes, one after the other (as `error: …` prints them).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        src = s.source();
+    }
+    out
+}
+
 fn parse_field(s: &str) -> std::result::Result<AuditField, String> {
     AuditField::ALL
         .into_iter()
@@ -312,14 +324,14 @@ fn serve(
                         time::now_rfc3339().replace(':', ""),
                         &b.client_nonce[..12]
                     );
-                    breachcheck_index::write_atomic(
+                    breachcheck_files::write_atomic_in(
                         d,
                         &name,
                         serde_json::to_string_pretty(&t)?.as_bytes(),
                     )?;
                 }
             }
-            Err(e) => eprintln!("audit from {peer} failed: {e}"),
+            Err(e) => eprintln!("audit from {peer} failed: {}", chain(&e)),
         }
         served += 1;
         if max_sessions.is_some_and(|m| served >= m) {
@@ -377,6 +389,15 @@ fn run(
         eprintln!("warning: nothing pinned (--log, --commitment or --oprf-key): the company's sets are checked against the commitment it sends, not one it published earlier");
     }
     let signing = signing_key(sign_key)?;
+    let transcript_path = transcript.unwrap_or_else(|| match json {
+        Some(j) => j.with_extension("transcript.json"),
+        None => PathBuf::from("audit-transcript.json"),
+    });
+    // The destinations are opened before the audit, so a missing directory fails first.
+    drop(breachcheck_files::AtomicFile::create(&transcript_path)?);
+    if let Some(j) = json {
+        drop(breachcheck_files::AtomicFile::create(j)?);
+    }
     let sample_sha256 = breachcheck_ingest::sha256_file(sample)
         .with_context(|| format!("cannot read {}", sample.display()))?;
     let fields = if fields.is_empty() {
@@ -427,11 +448,9 @@ fn run(
     };
     let (t, costs) = session::run(&auditor, stream, &time::now_rfc3339)?;
     drop(auditor);
-    let transcript_path = transcript.unwrap_or_else(|| match json {
-        Some(j) => j.with_extension("transcript.json"),
-        None => PathBuf::from("audit-transcript.json"),
-    });
-    breachcheck_report::write_atomic(
+    // The transcript and the summary are put in place together, or neither is.
+    let mut outputs = breachcheck_files::Outputs::new();
+    outputs.write(
         &transcript_path,
         serde_json::to_string_pretty(&t)?.as_bytes(),
     )?;
@@ -457,11 +476,12 @@ fn run(
             "filters": costs.filters.as_secs_f64(),
         },
     });
+    if let Some(path) = json {
+        outputs.write(path, serde_json::to_string_pretty(&summary)?.as_bytes())?;
+    }
+    outputs.commit()?;
     match json {
-        Some(path) => breachcheck_report::write_atomic(
-            path,
-            serde_json::to_string_pretty(&summary)?.as_bytes(),
-        )?,
+        Some(_) => {}
         None => {
             outln!(
                 "{} sample records against {} company records (commitment {}):",

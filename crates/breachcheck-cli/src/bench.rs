@@ -127,17 +127,7 @@ fn dir_size(p: &Path) -> u64 {
 }
 
 fn csv_line(cells: Vec<String>) -> String {
-    cells
-        .iter()
-        .map(|c| {
-            if c.contains([',', '"']) {
-                format!("\"{}\"", c.replace('"', "\"\""))
-            } else {
-                c.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    breachcheck_files::csv_line(&cells)
 }
 
 /// Writes the export of `records` people and one sample per size in `samples` (half copied

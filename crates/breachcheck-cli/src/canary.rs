@@ -89,17 +89,9 @@ pub(crate) fn generate(spec: &Spec<'_>, out: &Path) -> Result<()> {
         .find_map(|c| breachcheck_synth::Population::fabricate_in(seed, spec.count, c))
         .unwrap_or_else(|| breachcheck_synth::Population::fabricate(seed, spec.count));
     let columns: Vec<&str> = spec.columns.iter().map(String::as_str).collect();
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let mut tmp = breachcheck_files::AtomicFile::create(out)?;
     {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        let mut csv = csv_writer(&mut w);
+        let mut csv = csv_writer(&mut tmp);
         csv(&columns.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>())?;
         let (mut emails, mut phones) = (
             std::collections::HashSet::new(),
@@ -156,12 +148,9 @@ pub(crate) fn generate(spec: &Spec<'_>, out: &Path) -> Result<()> {
             csv(&cells)?;
         }
         drop(csv);
-        w.flush()?;
     }
-    tmp.as_file().sync_all()?;
-    tmp.persist(out)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write {}", out.display()))?;
+    tmp.stage()?
+        .commit_new("canary files are never overwritten")?;
     Ok(())
 }
 
@@ -201,19 +190,7 @@ fn canary_countries(prefix_digits: Option<&str>, domain: &str) -> Vec<String> {
 
 /// A minimal CSV line writer (quotes fields holding a comma, quote or line break).
 fn csv_writer<'w>(w: &'w mut impl Write) -> impl FnMut(&[String]) -> std::io::Result<()> + 'w {
-    move |cells: &[String]| {
-        let line: Vec<String> = cells
-            .iter()
-            .map(|c| {
-                if c.contains([',', '"', '\n', '\r']) {
-                    format!("\"{}\"", c.replace('"', "\"\""))
-                } else {
-                    c.clone()
-                }
-            })
-            .collect();
-        writeln!(w, "{}", line.join(","))
-    }
+    move |cells: &[String]| writeln!(w, "{}", breachcheck_files::csv_line(cells))
 }
 
 #[cfg(test)]

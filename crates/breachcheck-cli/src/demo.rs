@@ -222,6 +222,7 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
             None,
             None,
             0,
+            &Default::default(),
         )?;
         let stem = s.name.rsplit_once('.').map_or(s.name, |(a, _)| a);
         let json_path = dir.join("reports").join(format!("{stem}.json"));

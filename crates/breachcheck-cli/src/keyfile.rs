@@ -2,8 +2,7 @@
 use anyhow::{bail, Context, Result};
 use breachcheck_core::{SecretKey, KEY_LEN};
 use rand::TryRngCore;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use zeroize::Zeroizing;
 
@@ -13,30 +12,23 @@ pub(crate) fn generate(out: &Path) -> Result<()> {
     rand::rngs::OsRng
         .try_fill_bytes(&mut bytes[..])
         .context("the operating system's random source failed")?;
-    let mut f = match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(out)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            bail!("{} already exists; a key is never overwritten (an index made with it would become useless). Choose another path.", out.display())
-        }
-        Err(e) => return Err(e).with_context(|| format!("cannot create {}", out.display())),
-    };
-    let written = f.write_all(&bytes[..]).and_then(|()| f.sync_all());
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(out);
-        return Err(e).with_context(|| format!("cannot write {}", out.display()));
-    }
+    // Written whole under a temporary name (mode 0600 from the start) and linked into
+    // place, so a killed run never leaves half a key, and an existing key is never replaced.
+    breachcheck_files::write_new(
+        out,
+        &bytes[..],
+        0o600,
+        "a key is never overwritten (an index made with it would become useless); choose another path",
+    )?;
     Ok(())
 }
 
-/// Reads the 32 bytes of a key file, warning when others can read it.
 fn read_bytes(path: &Path) -> Result<Zeroizing<[u8; KEY_LEN]>> {
     let meta = std::fs::metadata(path)
         .with_context(|| format!("cannot read key file {}", path.display()))?;
+    if !meta.is_file() {
+        bail!("{} is not a key file (it is a directory or a device)", path.display());
+    }
     if meta.permissions().mode() & 0o077 != 0 {
         tracing::warn!(
             "key file {} is readable by other users; chmod 600 it",

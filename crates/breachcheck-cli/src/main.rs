@@ -14,6 +14,7 @@ macro_rules! outln {
     }};
 }
 
+mod add_audit;
 mod audit;
 mod bench;
 mod canary;
@@ -26,6 +27,7 @@ mod stages;
 mod time;
 mod translog;
 mod verdicts;
+mod verify_cmd;
 
 use anyhow::{Context, Result};
 use breachcheck_core::FieldRole;
@@ -259,9 +261,25 @@ enum IndexCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Verify every segment checksum, Merkle root and the commitment.
+    /// Verify every segment checksum, Merkle root and the commitment; list leftovers of
+    /// interrupted builds.
     #[command(after_help = "Example:\n  breachcheck index check --index idx")]
     Check {
+        /// Index directory.
+        #[arg(long)]
+        index: PathBuf,
+    },
+    /// Give every system snapshot without one its audit set (as `index build --audit` does),
+    /// from its recorded sources (files re-read and checked against their SHA-256): a new
+    /// commitment, to publish with `log append --index`.
+    #[command(
+        name = "add-audit",
+        after_help = "Example:\n  breachcheck index add-audit --key company.key --index idx\n  breachcheck log append --log translog --sign-key log.sign --index idx"
+    )]
+    AddAudit {
+        /// Secret key file (the index's; the audit OPRF key is derived from it).
+        #[arg(long)]
+        key: PathBuf,
         /// Index directory.
         #[arg(long)]
         index: PathBuf,
@@ -583,48 +601,12 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Index(cmd) => index_command(cmd),
-        Command::Verify(a) => {
-            let key = keyfile::read(&a.key)?;
-            let out = pipeline::verify(
-                &key,
-                &a.index,
-                &a.sample,
-                &a.read.options(),
-                a.read.region()?,
-                true,
-                a.matches_out.as_deref(),
-                a.quarantine_out.as_deref(),
-                a.redacted_examples,
-            )?;
-            let json = out.to_json()?;
-            breachcheck_report::write_atomic(&a.json, json.as_bytes())?;
-            if let Some(k) = &a.sign_key {
-                let seed = keyfile::read_signing_seed(k)?;
-                let sig = breachcheck_report::sign::sign(&seed, json.as_bytes());
-                breachcheck_report::write_atomic(
-                    &sig_path(&a.json),
-                    serde_json::to_string_pretty(&sig)?.as_bytes(),
-                )?;
-            }
-            if let Some(md) = &a.md {
-                breachcheck_report::write_atomic(md, out.to_markdown().as_bytes())?;
-            }
-            if let Some(html) = &a.html {
-                breachcheck_report::write_atomic(html, out.to_html().as_bytes())?;
-            }
-            if let Some(dir) = &a.case {
-                let sig = a.sign_key.as_ref().map(|_| sig_path(&a.json));
-                let e = record_in_case(dir, &out, &json, sig.as_deref(), a.operator.clone())?;
-                outln!("case {}: entry {} of the custody log", dir.display(), e.seq);
-            }
-            print_verdict(&out);
-            Ok(())
-        }
+        Command::Verify(a) => verify_cmd::run(a),
         Command::SignKey(SignKeyCommand::Generate { out }) => {
             keyfile::generate(&out)?;
             let seed = keyfile::read_signing_seed(&out)?;
             outln!(
-                "wrote a new report-signing key to {} (mode 0600); its public key:",
+                "wrote a new ed25519 signing key to {} (mode 0600; it can sign reports and case heads, a transparency log, or audit hellos and transcripts); its public key:",
                 out.display()
             );
             outln!("{}", breachcheck_report::sign::public_key(&seed));
@@ -636,6 +618,11 @@ fn run(cli: Cli) -> Result<()> {
             public_key,
             sample,
         }) => {
+            if let Some(k) = &public_key {
+                if breachcheck_core::unhex::<32>(k.trim()).is_none() {
+                    anyhow::bail!("--public-key takes the 64 hex digits that `sign-key generate` printed");
+                }
+            }
             let bytes = std::fs::read(&report)
                 .with_context(|| format!("cannot read {}", report.display()))?;
             let sig_file = sig.unwrap_or_else(|| sig_path(&report));
@@ -688,12 +675,20 @@ fn run(cli: Cli) -> Result<()> {
             default_region,
         } => normalize_stdin(role, country.as_deref(), default_region.as_deref()),
         Command::Case(CaseCommand::Verify { dir }) => {
-            let entries = breachcheck_report::custody::verify(&dir)?;
+            let c = breachcheck_report::custody::check(&dir)?;
             outln!(
-                "ok: {} custody entries in {}, chain intact, every listed file unchanged",
-                entries.len(),
-                dir.display()
+                "ok: {} custody entries in {}, chain intact up to its {} head, every listed file unchanged, no unlisted report",
+                c.entries.len(),
+                dir.display(),
+                if c.signed { "signed" } else { "unsigned" }
             );
+            if !c.interrupted.is_empty() {
+                eprintln!(
+                    "warning: {} file(s) of a run interrupted before its entry (removed by the next verify --case): {}",
+                    c.interrupted.len(),
+                    c.interrupted.join(", ")
+                );
+            }
             Ok(())
         }
         Command::Log(cmd) => translog::run(cmd),
@@ -733,6 +728,8 @@ fn run(cli: Cli) -> Result<()> {
             index,
         }) => {
             breachcheck_index::validate_system(&system)?;
+            // The key is read before anything is written.
+            let key = key.as_deref().map(keyfile::read).transpose()?;
             canary::generate(
                 &canary::Spec {
                     count,
@@ -742,17 +739,13 @@ fn run(cli: Cli) -> Result<()> {
                 },
                 &out,
             )?;
-            outln!(
-                "wrote {count} canary records to {} (plant them in {system})",
-                out.display()
-            );
             if let (Some(key), Some(index)) = (key, index) {
                 let read = ReadArgs {
                     map: Vec::new(),
                     default_region: None,
                     encoding: None,
                 };
-                let s = register(
+                let registered = register_with(
                     &key,
                     &index,
                     &system,
@@ -760,10 +753,26 @@ fn run(cli: Cli) -> Result<()> {
                     breachcheck_index::SegmentKind::Canary,
                     out.clone(),
                     &read,
-                )?;
+                );
+                match registered {
+                    Ok(s) => outln!(
+                        "wrote {count} canary records to {} and registered {} (plant them in {system})",
+                        out.display(),
+                        s.records
+                    ),
+                    Err(e) => {
+                        // Unregistered canaries would be planted but never recognised.
+                        let _ = std::fs::remove_file(&out);
+                        return Err(e.context(format!(
+                            "the canaries could not be registered; {} was not kept",
+                            out.display()
+                        )));
+                    }
+                }
+            } else {
                 outln!(
-                    "registered {} canary records planted in {system}",
-                    s.records
+                    "wrote {count} canary records to {} (plant them in {system})",
+                    out.display()
                 );
             }
             Ok(())
@@ -784,71 +793,6 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// Copies a verify run's reports into the case folder and appends its custody entry.
-fn record_in_case(
-    dir: &std::path::Path,
-    report: &breachcheck_report::Report,
-    json: &str,
-    signature: Option<&std::path::Path>,
-    operator: Option<String>,
-) -> Result<breachcheck_report::custody::CustodyEntry> {
-    use breachcheck_report::custody;
-    let reports = dir.join("reports");
-    std::fs::create_dir_all(&reports)
-        .with_context(|| format!("cannot create {}", reports.display()))?;
-    let seq = custody::verify(dir)?.len() + 1;
-    let stem = report
-        .sample
-        .file_name
-        .rsplit_once('.')
-        .map_or(report.sample.file_name.as_str(), |(a, _)| a)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect::<String>();
-    let base = format!("reports/{seq:04}-{stem}");
-    let mut files = Vec::new();
-    let mut put = |name: String, bytes: &[u8]| -> Result<()> {
-        breachcheck_report::write_atomic(&dir.join(&name), bytes)?;
-        files.push(name);
-        Ok(())
-    };
-    put(format!("{base}.json"), json.as_bytes())?;
-    put(format!("{base}.md"), report.to_markdown().as_bytes())?;
-    put(format!("{base}.html"), report.to_html().as_bytes())?;
-    if let Some(sig) = signature {
-        let bytes = std::fs::read(sig).with_context(|| format!("cannot read {}", sig.display()))?;
-        put(format!("{base}.json.sig"), &bytes)?;
-    }
-    let operator = operator
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("LOGNAME").ok())
-        .unwrap_or_else(|| "unknown".into());
-    Ok(custody::append(
-        dir,
-        custody::Event {
-            time: report.generated_at.clone(),
-            operator,
-            action: "verify".into(),
-            input_name: report.sample.file_name.clone(),
-            input_sha256: report.sample.sha256.clone(),
-            input_bytes: report.sample.bytes,
-            index_commitment: report.index.commitment.root.clone(),
-            tool: format!(
-                "breachcheck {} rules {}",
-                report.tool.version, report.tool.rules_version
-            ),
-            verdict: report.verdict.class.as_str().to_owned(),
-        },
-        &files,
-    )?)
-}
-
 /// Adds one file as a canary set or reference corpus (no snapshot chain, no rebuild check).
 fn register(
     key: &std::path::Path,
@@ -860,8 +804,21 @@ fn register(
     read: &ReadArgs,
 ) -> Result<pipeline::BuildSummary> {
     let key = keyfile::read(key)?;
+    register_with(&key, index, name, date, kind, file, read)
+}
+
+/// [`register`] with a key already read.
+fn register_with(
+    key: &breachcheck_core::SecretKey,
+    index: &std::path::Path,
+    name: &str,
+    date: &str,
+    kind: breachcheck_index::SegmentKind,
+    file: PathBuf,
+    read: &ReadArgs,
+) -> Result<pipeline::BuildSummary> {
     pipeline::build(
-        &key,
+        key,
         index,
         name,
         date,
@@ -895,6 +852,21 @@ fn rekey(
     }
     let manifest = idx.manifest().clone();
     drop(idx);
+    // Built under a temporary name beside `out` and renamed when whole: a failure or a
+    // kill leaves no half index at `out`.
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let work = tempfile::Builder::new()
+        .prefix(&format!(
+            ".{}.",
+            out.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+        ))
+        .suffix(".bctmp")
+        .tempdir_in(&parent)
+        .with_context(|| format!("cannot create a directory beside {}", out.display()))?;
+    let building = work.path().join("index");
     for seg in &manifest.segments {
         let recipe = seg.recipe.clone().unwrap_or_default();
         let read = ReadArgs::from_recipe(&recipe)?;
@@ -923,7 +895,7 @@ fn rekey(
         let expected: Vec<String> = seg.sources.iter().map(|s| s.sha256.clone()).collect();
         let s = pipeline::build(
             &new,
-            out,
+            &building,
             &seg.system,
             &seg.snapshot,
             seg.kind,
@@ -941,6 +913,9 @@ fn rekey(
             s.records
         );
     }
+    breachcheck_index::Index::open(&building)?.check()?;
+    std::fs::rename(&building, out)
+        .with_context(|| format!("cannot put the new index in place at {}", out.display()))?;
     let rebuilt = breachcheck_index::Index::open(out)?;
     outln!(
         "ok: {} segments under key {}; new commitment {}",
@@ -1077,8 +1052,19 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
                 "ok: {n} segments verified, commitment {}",
                 idx.manifest().commitment.root
             );
+            let left = idx.leftovers();
+            if !left.is_empty() {
+                outln!(
+                    "leftovers of an interrupted build (nothing reads them; the next build removes them): {}",
+                    left.iter()
+                        .map(|p| p.strip_prefix(&index).unwrap_or(p).display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
             Ok(())
         }
+        IndexCommand::AddAudit { key, index } => crate::add_audit::run(&key, &index),
     }
 }
 

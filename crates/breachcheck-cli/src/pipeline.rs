@@ -14,8 +14,10 @@ use breachcheck_normalize::{Normalizer, PartHints, TaggedRecord};
 use breachcheck_report::{
     Linkage, RedactedCell, RedactedExample, Report, SampleSection, QUARANTINE_LISTED,
 };
+use breachcheck_files::{csv_field, Outputs};
 use breachcheck_verdict::Tally;
 use rayon::prelude::*;
+use std::sync::Mutex;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -147,57 +149,62 @@ fn read_batches(
     Ok((records.stats(), parts))
 }
 
-/// An output file written through a temporary file beside it and renamed when complete,
-/// so a reader never sees half of it; streamed, so its size does not weigh on memory.
-struct AtomicOutput {
-    tmp: std::io::BufWriter<tempfile::NamedTempFile>,
-    dest: std::path::PathBuf,
+/// An output file streamed to a temporary file beside its destination and, when finished,
+/// staged into the command's output set (`breachcheck_files::Outputs`): it appears only
+/// when every output of the command was written, and not at all on a failure.
+struct AtomicOutput<'o> {
+    file: breachcheck_files::AtomicFile,
+    outputs: &'o Mutex<Outputs>,
 }
 
-impl AtomicOutput {
-    fn create(dest: &Path) -> Result<Self> {
-        let dir = match dest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot create {}", dest.display()))?;
+impl<'o> AtomicOutput<'o> {
+    fn create(dest: &Path, outputs: &'o Mutex<Outputs>) -> Result<Self> {
         Ok(AtomicOutput {
-            tmp: std::io::BufWriter::with_capacity(1 << 20, tmp),
-            dest: dest.to_owned(),
+            file: breachcheck_files::AtomicFile::create(dest)?,
+            outputs,
         })
     }
 
+    /// Writes formatted text, naming the destination on failure.
+    fn write_fmt(&mut self, args: std::fmt::Arguments<'_>) -> Result<()> {
+        use std::io::Write;
+        self.file
+            .write_fmt(args)
+            .map_err(|e| self.file.write_error(e).into())
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        Ok(self.file.write_bytes(bytes)?)
+    }
+
     fn finish(self) -> Result<()> {
-        let tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(&self.dest).map_err(|e| e.error)?;
+        let staged = self.file.stage()?;
+        self.outputs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .add(staged);
         Ok(())
     }
 }
 
 /// `--quarantine-out`: the raw text of every quarantined line, written only because the
 /// user asked (the one place input values are written).
-pub(crate) struct QuarantineFile(AtomicOutput);
+pub(crate) struct QuarantineFile<'o>(AtomicOutput<'o>);
 
-impl QuarantineFile {
-    pub(crate) fn create(dest: &Path) -> Result<Self> {
-        use std::io::Write;
-        let mut out = AtomicOutput::create(dest)?;
+impl<'o> QuarantineFile<'o> {
+    pub(crate) fn create(dest: &Path, outputs: &'o Mutex<Outputs>) -> Result<Self> {
+        let mut out = AtomicOutput::create(dest, outputs)?;
         writeln!(
-            out.tmp,
+            out,
             "# part\tline\treason\traw line (written because --quarantine-out was given)"
         )?;
         Ok(QuarantineFile(out))
     }
 
     fn write(&mut self, q: &Quarantined, raw: Option<&[u8]>) -> Result<()> {
-        use std::io::Write;
-        write!(self.0.tmp, "{}\t{}\t{}\t", q.part, q.line, q.reason.code())?;
-        self.0.tmp.write_all(raw.unwrap_or(b"<not kept>"))?;
-        self.0.tmp.write_all(b"\n")?;
+        write!(self.0, "{}\t{}\t{}\t", q.part, q.line, q.reason.code())?;
+        self.0.write_all(raw.unwrap_or(b"<not kept>"))?;
+        self.0.write_all(b"\n")?;
         Ok(())
     }
 
@@ -209,14 +216,13 @@ impl QuarantineFile {
 /// `--matches-out`: one CSV row per sample line
 /// (`line,evidence,system,snapshot,source_file,source_row,score`), locations and classes
 /// only, no values; streamed as lines are verified.
-struct MatchesFile(AtomicOutput);
+struct MatchesFile<'o>(AtomicOutput<'o>);
 
-impl MatchesFile {
-    fn create(dest: &Path) -> Result<Self> {
-        use std::io::Write;
-        let mut out = AtomicOutput::create(dest)?;
+impl<'o> MatchesFile<'o> {
+    fn create(dest: &Path, outputs: &'o Mutex<Outputs>) -> Result<Self> {
+        let mut out = AtomicOutput::create(dest, outputs)?;
         writeln!(
-            out.tmp,
+            out,
             "line,evidence,system,snapshot,source_file,source_row,score"
         )?;
         Ok(MatchesFile(out))
@@ -228,7 +234,6 @@ impl MatchesFile {
         m: &LineMatch,
         manifest: &breachcheck_index::Manifest,
     ) -> Result<()> {
-        use std::io::Write;
         let best = m.best.as_ref();
         let seg = best.and_then(|b| manifest.segments.get(b.segment as usize));
         let (system, snapshot, file, row) = match (seg, best) {
@@ -243,7 +248,7 @@ impl MatchesFile {
             _ => ("", "", "", String::new()),
         };
         writeln!(
-            self.0.tmp,
+            self.0,
             "{line},{},{system},{snapshot},{},{row},{:.2}",
             m.evidence.as_str(),
             csv_field(file),
@@ -490,6 +495,69 @@ pub(crate) fn build(
     })
 }
 
+/// The audit set of an existing segment (`index add-audit`): its sources re-read (each
+/// must hash to `expected`), every record tagged as the build tagged it, and the values of
+/// the records the segment stores — those whose content digest is among `stored`, which
+/// is used up — evaluated as `index build --audit` would have. `spool_dir` takes a
+/// database source's spool file (the index directory, whose next writer removes a
+/// leftover one).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn audit_set_from_sources(
+    key: &SecretKey,
+    inputs: &[Input],
+    opts: &IngestOptions,
+    region: Option<Region>,
+    expected: &[String],
+    stored: &mut std::collections::HashMap<u64, u32>,
+    spool_dir: &Path,
+    what: &str,
+) -> Result<(Vec<u8>, breachcheck_index::AuditSetMeta)> {
+    let normalizer = Normalizer::new(Tagger::new(key), region);
+    let mut audit = AuditSetBuilder::new(key)?;
+    for (i, input) in inputs.iter().enumerate() {
+        let spooled;
+        let (path, name) = match input {
+            Input::File(path) => (path.as_path(), file_name(path)),
+            Input::Postgres { url, query } => {
+                spooled = crate::source_pg::spool(url, query, spool_dir)?;
+                (spooled.file.path(), spooled.name.clone())
+            }
+        };
+        let sha256 = breachcheck_ingest::sha256_file(path)
+            .with_context(|| format!("cannot hash {}", path.display()))?;
+        if expected.get(i) != Some(&sha256) {
+            bail!("{name} is no longer what was indexed (SHA-256 differs): the audit set of {what} cannot be made from it");
+        }
+        let sample = Sample::open(path, opts)?;
+        let pb = reading_bar(true, &format!("audit set of {what}: {name}"), path, &sample);
+        stream(
+            &sample,
+            &pb,
+            None,
+            |batch, roles| {
+                let mut values = AuditValues::default();
+                for (t, v) in audit_batch(&normalizer, roles, &batch, true) {
+                    if t.is_empty() {
+                        continue;
+                    }
+                    let d = breachcheck_index::RecordRow::digest_of(&t);
+                    if let Some(n) = stored.get_mut(&d).filter(|n| **n > 0) {
+                        *n -= 1;
+                        values.extend(v);
+                    }
+                }
+                audit.add(&values)
+            },
+            |_| {},
+        )?;
+        pb.finish_and_clear();
+    }
+    if stored.values().any(|n| *n > 0) {
+        bail!("the recorded sources no longer give every record {what} stores (were they rewritten with the same bytes under other settings?); its audit set is not made");
+    }
+    Ok(audit.finish())
+}
+
 /// Adds a normalized batch (with its source lines) to the segment; returns how many
 /// records were empty and skipped.
 fn add_tagged(builder: &mut SegmentBuilder, lines: &[u64], tagged: &[TaggedRecord]) -> u64 {
@@ -705,7 +773,9 @@ pub(crate) fn sample_tags(
 }
 
 /// Cross-checks `sample_path` against the index at `dir`; also writes one CSV row per
-/// sample line to `matches_out` when given.
+/// sample line to `matches_out` when given. Files it writes are staged in `outputs`, for
+/// the caller to put in place with its own (all or nothing). Fails, stating nothing, when
+/// a read found the index damaged.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn verify(
     key: &SecretKey,
@@ -717,6 +787,7 @@ pub(crate) fn verify(
     matches_out: Option<&Path>,
     quarantine_out: Option<&Path>,
     redacted_examples: usize,
+    outputs: &Mutex<Outputs>,
 ) -> Result<Report> {
     let index = Index::open(dir)?;
     index.require_key(key)?;
@@ -732,9 +803,13 @@ pub(crate) fn verify(
     let mut tally = Tally::new(index.manifest());
     let mut quarantine = Vec::new();
     let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
-    let mut matches_file = matches_out.map(MatchesFile::create).transpose()?;
+    let mut matches_file = matches_out
+        .map(|p| MatchesFile::create(p, outputs))
+        .transpose()?;
     let pb = reading_bar(show_progress, "verifying", sample_path, &sample);
-    let mut qfile = quarantine_out.map(QuarantineFile::create).transpose()?;
+    let mut qfile = quarantine_out
+        .map(|p| QuarantineFile::create(p, outputs))
+        .transpose()?;
     // Lines are tagged as they stream and probed in large batches (see
     // `Prober::probe_batch`: lookups in tag order walk the index front to back).
     let mut lines: Vec<u64> = Vec::new();
@@ -849,6 +924,8 @@ pub(crate) fn verify(
     if let Some(f) = matches_file {
         f.0.finish()?;
     }
+    // Nothing is stated from a damaged index: every chunk read was checked on first read.
+    index.damage()?;
     let section = SampleSection::new(
         sha256,
         file_name(sample_path),
@@ -888,16 +965,28 @@ fn company_phone_regions(manifest: &breachcheck_index::Manifest) -> Vec<Region> 
     breachcheck_normalize::phone::regions_of_codes(&codes, 0.01)
 }
 
-fn reason_key(q: &Quarantined) -> String {
-    q.reason.code().to_owned()
+/// Which system snapshots have an audit set, and the OPRF public key when they all share
+/// one (what an auditor pins).
+fn audit_status(m: &breachcheck_index::Manifest) -> serde_json::Value {
+    let systems: Vec<&SegmentMeta> = m
+        .segments
+        .iter()
+        .filter(|s| s.kind == SegmentKind::System)
+        .collect();
+    let keys: Vec<&str> = systems
+        .iter()
+        .filter_map(|s| s.audit.as_ref().map(|a| a.oprf_public_key.as_str()))
+        .collect();
+    let shared = keys.first().filter(|k| keys.iter().all(|o| o == *k));
+    serde_json::json!({
+        "system_snapshots": systems.len(),
+        "snapshots_with_set": keys.len(),
+        "oprf_public_key": shared,
+    })
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
+fn reason_key(q: &Quarantined) -> String {
+    q.reason.code().to_owned()
 }
 
 /// `breachcheck inspect`: layout and line accounting of a file, never values.
@@ -911,7 +1000,10 @@ pub(crate) fn inspect(
     let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
     let mut first_lines: Vec<(u32, u64)> = Vec::new();
     let pb = reading_bar(!json, "reading", path, &sample);
-    let mut qfile = quarantine_out.map(QuarantineFile::create).transpose()?;
+    let outputs = Mutex::new(Outputs::new());
+    let mut qfile = quarantine_out
+        .map(|p| QuarantineFile::create(p, &outputs))
+        .transpose()?;
     let (stats, parts) = stream(
         &sample,
         &pb,
@@ -928,6 +1020,10 @@ pub(crate) fn inspect(
     if let Some(q) = qfile {
         q.finish()?;
     }
+    outputs
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .commit()?;
     if json {
         let v = serde_json::json!({
             "schema": "breachcheck.inspect/v1",
@@ -1003,7 +1099,7 @@ pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
                     .segments
                     .iter()
                     .filter(|s| s.kind == SegmentKind::System && s.system == name)
-                    .map(|s| serde_json::json!({"snapshot": s.snapshot, "records": s.live, "stored": s.records, "removed": s.removed, "postings": s.postings, "bytes": s.bytes, "sources": s.sources}))
+                    .map(|s| serde_json::json!({"snapshot": s.snapshot, "records": s.live, "stored": s.records, "removed": s.removed, "postings": s.postings, "bytes": s.bytes, "sources": s.sources, "audit_set": s.audit.as_ref().map(|a| serde_json::json!({"sha256": a.sha256, "bytes": a.bytes, "email": a.email, "phone": a.phone, "name_address": a.name_address}))}))
                     .collect();
                 serde_json::json!({"name": name, "snapshots": snaps})
             })
@@ -1032,6 +1128,7 @@ pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
             "references": references,
             "bytes": m.segments.iter().map(|s| s.bytes).sum::<u64>(),
             "segments": m.segments.len(),
+            "audit": audit_status(m),
             "commitment": m.commitment,
         });
         outln!("{}", serde_json::to_string_pretty(&v)?);
@@ -1077,6 +1174,19 @@ pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
             s.snapshot,
             s.records
         );
+    }
+    let audit = audit_status(m);
+    let (with, of) = (audit["snapshots_with_set"].as_u64().unwrap_or(0), audit["system_snapshots"].as_u64().unwrap_or(0));
+    match audit["oprf_public_key"].as_str() {
+        Some(pk) if with == of && of > 0 => {
+            outln!("audit sets:      every system snapshot ({of}); OPRF public key {pk}")
+        }
+        _ if with == 0 => outln!(
+            "audit sets:      none (add them with `breachcheck index add-audit`; needed for `audit serve`)"
+        ),
+        _ => outln!(
+            "audit sets:      {with} of {of} system snapshots (add the rest with `breachcheck index add-audit`)"
+        ),
     }
     outln!(
         "commitment:      {} ({} records, {} canaries, {} segments)",

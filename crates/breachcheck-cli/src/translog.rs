@@ -221,7 +221,7 @@ fn statement_of_report(path: &Path) -> Result<Statement> {
 
 fn write_or_print(out: Option<&Path>, json: &str) -> Result<()> {
     match out {
-        Some(p) => breachcheck_report::write_atomic(p, json.as_bytes())?,
+        Some(p) => breachcheck_files::write_atomic(p, json.as_bytes())?,
         None => outln!("{json}"),
     }
     Ok(())
@@ -428,6 +428,18 @@ pub(crate) fn run(cmd: LogCommand) -> Result<()> {
                 );
                 if public_key.is_none() {
                     outln!("note: checked against the key the publication names; pin the log's key with --public-key to rule out a substituted log");
+                }
+            }
+            // A log directory checked in place: say what an interrupted append left.
+            let local = Path::new(from.strip_prefix("file://").unwrap_or(&from));
+            if local.join("entries").is_dir() {
+                if let Ok(left) = Log::open(local).and_then(|l| l.leftovers()) {
+                    if !left.is_empty() {
+                        eprintln!(
+                            "note: {} leftover file(s) of an interrupted append (nothing reads them; the next append removes them)",
+                            left.len()
+                        );
+                    }
                 }
             }
         }

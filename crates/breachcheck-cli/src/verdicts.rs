@@ -729,6 +729,7 @@ pub(crate) fn run(a: &VerdictArgs, dir: Option<&Path>, json_stdout: bool) -> Res
                 None,
                 None,
                 0,
+                &Default::default(),
             )
             .and_then(|r| Ok(serde_json::from_str::<Value>(&r.to_json()?)?));
             let seconds = t.elapsed().as_secs_f64();

@@ -27,19 +27,27 @@ use std::sync::Arc;
 #[non_exhaustive]
 pub enum Error {
     /// File-system failure.
-    #[error("{path}: {source}")]
+    #[error("cannot write {}", path.display())]
     Io {
         /// Path involved.
         path: PathBuf,
         /// Underlying error.
+        #[source]
         source: std::io::Error,
     },
+    /// Writing a file into place failed (operation and file named).
+    #[error(transparent)]
+    Files(#[from] breachcheck_files::Error),
+    /// The index is damaged (found while reading it).
+    #[error(transparent)]
+    Index(#[from] breachcheck_index::Error),
     /// Parquet encoding failure.
-    #[error("{path}: cannot write Parquet: {source}")]
+    #[error("cannot write Parquet file {}", path.display())]
     Parquet {
         /// File involved.
         path: PathBuf,
         /// Underlying error.
+        #[source]
         source: parquet::errors::ParquetError,
     },
     /// The destination already exists.
@@ -55,7 +63,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
         path: path.to_owned(),
-        source,
+        source: breachcheck_files::plain(source),
     }
 }
 
@@ -66,8 +74,7 @@ const ROW_GROUP: usize = 1 << 18;
 /// renamed into place by [`TagFile::finish`].
 pub struct TagFile {
     dest: PathBuf,
-    tmp: tempfile::NamedTempFile,
-    writer: SerializedFileWriter<std::fs::File>,
+    writer: SerializedFileWriter<breachcheck_files::AtomicFile>,
     a: Vec<i64>,
     b: Vec<i64>,
     rows: u64,
@@ -85,11 +92,7 @@ impl std::fmt::Debug for TagFile {
 impl TagFile {
     /// Creates `dest` (its directory must exist) with columns named `first` and `second`.
     pub fn create(dest: &Path, first: &str, second: &str) -> Result<Self> {
-        let dir = dest.parent().unwrap_or(Path::new("."));
-        let tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(dir)
-            .map_err(io(dir))?;
+        let tmp = breachcheck_files::AtomicFile::create(dest)?;
         let pq = |source| Error::Parquet {
             path: dest.to_owned(),
             source,
@@ -102,12 +105,10 @@ impl TagFile {
             .set_compression(Compression::SNAPPY)
             .set_created_by(format!("breachcheck {}", env!("CARGO_PKG_VERSION")))
             .build();
-        let file = tmp.as_file().try_clone().map_err(io(dest))?;
         let writer =
-            SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).map_err(pq)?;
+            SerializedFileWriter::new(tmp, Arc::new(schema), Arc::new(props)).map_err(pq)?;
         Ok(TagFile {
             dest: dest.to_owned(),
-            tmp,
             writer,
             a: Vec::with_capacity(ROW_GROUP),
             b: Vec::with_capacity(ROW_GROUP),
@@ -152,12 +153,11 @@ impl TagFile {
     pub fn finish(mut self) -> Result<u64> {
         self.flush_group()?;
         let dest = self.dest.clone();
-        self.writer.close().map_err(|source| Error::Parquet {
+        let file = self.writer.into_inner().map_err(|source| Error::Parquet {
             path: dest.clone(),
             source,
         })?;
-        self.tmp.as_file().sync_all().map_err(io(&dest))?;
-        self.tmp.persist(&dest).map_err(|e| io(&dest)(e.error))?;
+        file.commit()?;
         Ok(self.rows)
     }
 }
@@ -248,6 +248,8 @@ pub fn export_index(index: &Index, out: &Path) -> Result<Summary> {
             .partitions
             .push((meta.system.clone(), meta.snapshot.clone(), rows));
     }
+    // Every chunk read was checked on its first read: a damaged index exports nothing.
+    index.damage()?;
     let kept = work.keep();
     std::fs::rename(&kept, out).map_err(io(out))?;
     Ok(summary)

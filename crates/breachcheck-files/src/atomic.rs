@@ -263,6 +263,25 @@ impl Staged {
         self.rename()?;
         sync_dir(parent(&self.dest))
     }
+
+    /// Puts the file in place only if its destination does not exist (hard link, which
+    /// fails if it does; then the temporary name is removed), and fsyncs the directory: a
+    /// file that is never replaced (a key, a canary list) appears whole or not at all.
+    pub fn commit_new(self, why_not_replaced: &'static str) -> Result<()> {
+        match std::fs::hard_link(&self.tmp, &self.dest) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::Exists {
+                    path: self.dest.clone(),
+                    why: why_not_replaced,
+                })
+            }
+            Err(e) => return Err(Error::io(Op::Create, &self.dest, plain(e))),
+        }
+        let dir = parent(&self.dest).to_owned();
+        drop(self); // removes the temporary name; the destination keeps the content
+        sync_dir(&dir)
+    }
 }
 
 impl Drop for Staged {
@@ -280,8 +299,6 @@ impl Drop for Staged {
 #[derive(Debug, Default)]
 pub struct Outputs {
     staged: Vec<Staged>,
-    /// Files the command created and must remove on failure (not replacements).
-    created: Vec<PathBuf>,
 }
 
 impl Outputs {
@@ -315,9 +332,10 @@ impl Outputs {
 
     /// Renames every staged file into place, then fsyncs their directories. If a rename
     /// fails, the files already renamed by this commit are removed again (when they did
-    /// not exist before), so the failure leaves no new output.
-    pub fn commit(mut self) -> Result<()> {
-        let staged = std::mem::take(&mut self.staged);
+    /// not exist before), so the failure leaves no new output. The [`Placed`] it returns
+    /// can take the new files away again, when a step after the commit fails.
+    pub fn commit(self) -> Result<Placed> {
+        let staged = self.staged;
         let mut placed: Vec<(PathBuf, bool)> = Vec::new();
         let mut dirs: Vec<PathBuf> = Vec::new();
         for mut s in staged {
@@ -339,22 +357,30 @@ impl Outputs {
         for d in dirs {
             sync_dir(&d)?;
         }
-        self.created.clear();
-        Ok(())
-    }
-
-    /// Registers a file the command creates outside the set (a directory's content, a
-    /// log line) that is to be removed if the set is dropped uncommitted.
-    pub fn created(&mut self, path: &Path) {
-        self.created.push(path.to_owned());
+        Ok(Placed { files: placed })
     }
 }
 
-impl Drop for Outputs {
-    fn drop(&mut self) {
-        for p in &self.created {
-            let _ = std::fs::remove_file(p);
+/// The files an [`Outputs::commit`] put in place, and whether each replaced an older one.
+#[derive(Debug)]
+pub struct Placed {
+    files: Vec<(PathBuf, bool)>,
+}
+
+impl Placed {
+    /// Removes the files that did not exist before the commit (a step after the commit
+    /// failed, so the command leaves no new output; a replaced file keeps its new content).
+    pub fn undo(self) {
+        for (p, existed) in &self.files {
+            if !existed {
+                let _ = std::fs::remove_file(p);
+            }
         }
+    }
+
+    /// The files put in place.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.files.iter().map(|(p, _)| p.as_path())
     }
 }
 
@@ -374,7 +400,12 @@ pub fn write_atomic_in(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
 /// Writes `bytes` to `dest`, which must not exist, with permissions `mode`: the content is
 /// written and synced under a temporary name, then hard-linked to `dest` (which fails if
 /// `dest` appeared meanwhile), so `dest` never exists half-written and is never replaced.
-pub fn write_new(dest: &Path, bytes: &[u8], mode: u32, why_not_replaced: &'static str) -> Result<()> {
+pub fn write_new(
+    dest: &Path,
+    bytes: &[u8],
+    mode: u32,
+    why_not_replaced: &'static str,
+) -> Result<()> {
     if dest.exists() {
         return Err(Error::Exists {
             path: dest.to_owned(),
@@ -383,19 +414,7 @@ pub fn write_new(dest: &Path, bytes: &[u8], mode: u32, why_not_replaced: &'stati
     }
     let mut f = AtomicFile::create_with_mode(dest, mode)?;
     f.write_bytes(bytes)?;
-    let staged = f.stage()?;
-    match std::fs::hard_link(&staged.tmp, dest) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(Error::Exists {
-                path: dest.to_owned(),
-                why: why_not_replaced,
-            })
-        }
-        Err(e) => return Err(Error::io(Op::Create, dest, plain(e))),
-    }
-    drop(staged); // removes the temporary name; `dest` keeps the content
-    sync_dir(parent(dest))
+    f.stage()?.commit_new(why_not_replaced)
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ mod lock;
 
 pub use atomic::{
     sweep_dead_temps, temp_files, write_atomic, write_atomic_in, write_new, AtomicFile, Outputs,
-    Staged,
+    Placed, Staged,
 };
 pub use lock::{DirLock, Holder};
 

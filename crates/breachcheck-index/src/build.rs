@@ -582,7 +582,7 @@ pub(crate) fn leftovers(dir: &Path, manifest: &Manifest) -> Vec<PathBuf> {
 }
 
 /// Removes [`leftovers`] (call under the lock); returns what was removed.
-fn sweep(dir: &Path, manifest: &Manifest) -> Vec<PathBuf> {
+pub(crate) fn sweep(dir: &Path, manifest: &Manifest) -> Vec<PathBuf> {
     leftovers(dir, manifest)
         .into_iter()
         .filter(|p| std::fs::remove_file(p).is_ok())

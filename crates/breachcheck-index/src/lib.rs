@@ -46,12 +46,14 @@
 //! ```
 
 use sha2::Digest;
+mod audit_sets;
 mod build;
 mod commitment;
 mod manifest;
 mod segment;
 pub use breachcheck_files::DirLock;
 
+pub use audit_sets::AuditSetWriter;
 pub use build::{Added, SegmentBuilder};
 pub use commitment::{merkle_root, Commitment, CommitmentLeaf};
 pub use manifest::{

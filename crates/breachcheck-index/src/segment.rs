@@ -220,7 +220,7 @@ impl RecordRow {
     /// A 64-bit digest of the record's content (masks and check values, not its source
     /// position): equal digests mean the record is unchanged between two snapshots.
     /// Computed for every record of a delta build, so it hashes in place, allocating nothing.
-    pub(crate) fn content_digest(&self) -> u64 {
+    pub fn content_digest(&self) -> u64 {
         let mut h = blake3::Hasher::new();
         h.update(&self.present.to_le_bytes());
         h.update(&self.quirky.to_le_bytes());

@@ -1,0 +1,69 @@
+//! `breachcheck index add-audit`: audit sets for the snapshots of an index built without
+//! `--audit`, made from their recorded sources as the build would have made them, and
+//! committed as a new commitment (snapshots are immutable; their segments do not change).
+use crate::{keyfile, pipeline, ReadArgs};
+use anyhow::{Context, Result};
+use breachcheck_index::AuditSetWriter;
+use std::path::{Path, PathBuf};
+
+pub(crate) fn run(key: &Path, index: &Path) -> Result<()> {
+    let key = keyfile::read(key)?;
+    let mut w = AuditSetWriter::open(index, &key)?;
+    let missing = w.missing();
+    if missing.is_empty() {
+        outln!(
+            "every system snapshot of {} already has an audit set; commitment unchanged ({})",
+            index.display(),
+            w.manifest().commitment.root
+        );
+        return Ok(());
+    }
+    for &i in &missing {
+        let seg = w.manifest().segments[i].clone();
+        let what = format!("{} @ {}", seg.system, seg.snapshot);
+        let recipe = seg.recipe.clone().unwrap_or_default();
+        let read = ReadArgs::from_recipe(&recipe)?;
+        let mut inputs = Vec::new();
+        for src in &seg.sources {
+            let loc = src.location.as_ref().with_context(|| {
+                format!(
+                    "{what}: source {} has no recorded location, so it cannot be read again",
+                    src.name
+                )
+            })?;
+            if loc.starts_with("postgres://") {
+                let query = recipe["query"]
+                    .as_str()
+                    .context("a database source without its query")?;
+                inputs.push(pipeline::Input::Postgres {
+                    url: loc.clone(),
+                    query: query.to_owned(),
+                });
+            } else {
+                inputs.push(pipeline::Input::File(PathBuf::from(loc)));
+            }
+        }
+        let expected: Vec<String> = seg.sources.iter().map(|s| s.sha256.clone()).collect();
+        let mut stored = w.stored_digests(i)?;
+        let (filter, meta) = pipeline::audit_set_from_sources(
+            &key,
+            &inputs,
+            &read.options(),
+            read.region()?,
+            &expected,
+            &mut stored,
+            index,
+            &what,
+        )?;
+        w.set(i, &filter, meta)?;
+        outln!("made the audit set of {what}");
+    }
+    let c = w.commit()?;
+    outln!(
+        "added audit sets to {} snapshot(s); new commitment {} — publish it with `breachcheck log append --index {}` before audits",
+        missing.len(),
+        c.root,
+        index.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! `breachcheck verify`'s outputs, all or nothing: every input (key, signing key, the case
+//! folder's log) is read and every destination opened before the sample is read; the
+//! reports, the signature, the per-line CSV, the quarantine file and the case copies are
+//! staged, and put in place together only when each of them was written; the custody
+//! entry comes last, and if it cannot be written the new files are removed again.
+use crate::{keyfile, pipeline, print_verdict, sig_path, VerifyArgs};
+use anyhow::{bail, Context, Result};
+use breachcheck_files::{AtomicFile, Outputs};
+use breachcheck_report::custody::{self, Case, CustodyFile};
+use std::sync::Mutex;
+use std::path::Path;
+
+/// Runs `verify` and writes its outputs.
+pub(crate) fn run(a: VerifyArgs) -> Result<()> {
+    // Inputs first: nothing is written before each of them was read.
+    let key = keyfile::read(&a.key)?;
+    let seed = a
+        .sign_key
+        .as_deref()
+        .map(keyfile::read_signing_seed)
+        .transpose()?;
+    let region = a.read.region()?;
+    let sig = a.sign_key.as_ref().map(|_| sig_path(&a.json));
+    let mut dests: Vec<&Path> = vec![a.json.as_path()];
+    dests.extend(sig.as_deref());
+    dests.extend(a.md.as_deref());
+    dests.extend(a.html.as_deref());
+    dests.extend(a.matches_out.as_deref());
+    dests.extend(a.quarantine_out.as_deref());
+    for (i, d) in dests.iter().enumerate() {
+        if dests[..i].contains(d) {
+            bail!("{} is named for two outputs", d.display());
+        }
+    }
+    // Destinations opened now, so a missing directory fails before the sample is read.
+    let json_file = AtomicFile::create(&a.json)?;
+    let sig_file = sig.as_deref().map(AtomicFile::create).transpose()?;
+    let md_file = a.md.as_deref().map(AtomicFile::create).transpose()?;
+    let html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
+    // The case is locked and its log checked before any work.
+    let mut case = a.case.as_deref().map(Case::open).transpose()?;
+
+    let outputs = Mutex::new(Outputs::new());
+    let report = pipeline::verify(
+        &key,
+        &a.index,
+        &a.sample,
+        &a.read.options(),
+        region,
+        true,
+        a.matches_out.as_deref(),
+        a.quarantine_out.as_deref(),
+        a.redacted_examples,
+        &outputs,
+    )?;
+    let mut outputs = outputs
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let json = report.to_json()?;
+    let markdown = report.to_markdown();
+    let html = report.to_html();
+    let signature = seed.as_ref().map(|seed| {
+        let s = breachcheck_report::sign::sign(seed, json.as_bytes());
+        serde_json::to_string_pretty(&s)
+    });
+    let signature = signature.transpose()?;
+    let mut put = |file: AtomicFile, bytes: &[u8]| -> Result<()> {
+        let mut file = file;
+        file.write_bytes(bytes)?;
+        outputs.add(file.stage()?);
+        Ok(())
+    };
+    put(json_file, json.as_bytes())?;
+    if let (Some(f), Some(s)) = (sig_file, &signature) {
+        put(f, s.as_bytes())?;
+    }
+    if let Some(f) = md_file {
+        put(f, markdown.as_bytes())?;
+    }
+    if let Some(f) = html_file {
+        put(f, html.as_bytes())?;
+    }
+    // The case's copies, staged with the rest.
+    let mut kept: Vec<CustodyFile> = Vec::new();
+    if let (Some(case), Some(dir)) = (&case, &a.case) {
+        let base = format!("reports/{:04}-{}", case.next_seq(), stem(&report));
+        let mut copies: Vec<(String, &[u8])> = vec![
+            (format!("{base}.json"), json.as_bytes()),
+            (format!("{base}.md"), markdown.as_bytes()),
+            (format!("{base}.html"), html.as_bytes()),
+        ];
+        if let Some(s) = &signature {
+            copies.push((format!("{base}.json.sig"), s.as_bytes()));
+        }
+        for (name, bytes) in copies {
+            outputs.write(&dir.join(&name), bytes)?;
+            kept.push(CustodyFile {
+                path: name,
+                sha256: custody::sha256_hex(bytes),
+            });
+        }
+    }
+    let placed = outputs.commit()?;
+    if let (Some(case), Some(dir)) = (&mut case, &a.case) {
+        let event = custody::Event {
+            time: report.generated_at.clone(),
+            operator: a
+                .operator
+                .clone()
+                .or_else(|| std::env::var("USER").ok())
+                .or_else(|| std::env::var("LOGNAME").ok())
+                .unwrap_or_else(|| "unknown".into()),
+            action: "verify".into(),
+            input_name: report.sample.file_name.clone(),
+            input_sha256: report.sample.sha256.clone(),
+            input_bytes: report.sample.bytes,
+            index_commitment: report.index.commitment.root.clone(),
+            tool: format!(
+                "breachcheck {} rules {}",
+                report.tool.version, report.tool.rules_version
+            ),
+            verdict: report.verdict.class.as_str().to_owned(),
+        };
+        match case.append(event, kept, seed.as_deref()) {
+            Ok(e) => outln!("case {}: entry {} of the custody log", dir.display(), e.seq),
+            Err(e) => {
+                placed.undo();
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot add to the custody log of case {}; no output was kept",
+                        dir.display()
+                    )
+                });
+            }
+        }
+    }
+    print_verdict(&report);
+    Ok(())
+}
+
+/// The sample's file name without its extension, in letters, digits, `-` and `_`: the
+/// stem of the case's copies.
+fn stem(report: &breachcheck_report::Report) -> String {
+    report
+        .sample
+        .file_name
+        .rsplit_once('.')
+        .map_or(report.sample.file_name.as_str(), |(a, _)| a)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
