@@ -65,6 +65,13 @@ pub enum Error {
     /// The index cannot be read, or is damaged.
     #[error(transparent)]
     Index(Box<breachcheck_index::Error>),
+    /// The sample's national phone numbers were read in other regions than the company's
+    /// verify reads them: the phone count would not be comparable.
+    #[error("the company reads phone numbers written without a country code in [{company}] (from its committed profiles), this audit read them otherwise: run it again with --phone-regions {company} so its phone count means what verify's does")]
+    PhoneRegions {
+        /// The company's regions, comma-separated.
+        company: String,
+    },
     /// A system segment has no audit set.
     #[error("{segment} has no audit set: add audit sets to the index with `breachcheck index add-audit --key KEY --index DIR` (a new commitment: publish it with `breachcheck log append --index DIR`)")]
     NoAuditSets {
@@ -81,60 +88,9 @@ pub(crate) fn mismatched<'a>(pins: &[(&'a str, &Option<String>, &str)]) -> Optio
         .map(|(what, _, _)| *what)
 }
 
-/// The fields an audit counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum AuditField {
-    /// Canonical e-mail address.
-    Email = 0,
-    /// Phone number in E.164.
-    Phone = 1,
-    /// Canonical name and canonical street address together.
-    NameAddress = 2,
-}
-
-impl AuditField {
-    /// All fields, in wire order.
-    pub const ALL: [AuditField; 3] = [
-        AuditField::Email,
-        AuditField::Phone,
-        AuditField::NameAddress,
-    ];
-
-    /// Name in JSON and transcripts.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditField::Email => "email",
-            AuditField::Phone => "phone",
-            AuditField::NameAddress => "name_address",
-        }
-    }
-
-    fn from_u8(b: u8) -> Option<Self> {
-        AuditField::ALL.get(usize::from(b)).copied()
-    }
-
-    /// The canonical fields this audited field is made of (name + address: both).
-    pub fn match_fields(self) -> &'static [breachcheck_core::MatchField] {
-        use breachcheck_core::MatchField as M;
-        match self {
-            AuditField::Email => &[M::Email],
-            AuditField::Phone => &[M::Phone],
-            AuditField::NameAddress => &[M::Name, M::Address],
-        }
-    }
-
-    /// The OPRF input for a canonical value of this field: domain, rules version and field
-    /// are bound in, so values of different fields or rule versions never meet.
-    pub fn input(self, canonical: &str) -> Vec<u8> {
-        format!(
-            "breachcheck.audit/v1\0rules={}\0{}\0{canonical}",
-            breachcheck_core::RULES_VERSION,
-            self.as_str()
-        )
-        .into_bytes()
-    }
-}
+/// The fields an audit counts: defined once, in `breachcheck-core`, with verify's exact
+/// values (see [`breachcheck_core::AuditField`]).
+pub use breachcheck_core::AuditField;
 
 /// Longest canonical value evaluated (RFC 9497 inputs are below 64 KiB; no real e-mail,
 /// phone or address comes near this).

@@ -9,8 +9,8 @@
 use crate::oprf::{check_elements, AuditKey, Blinder, Element, SUITE};
 use crate::transcript::{self, Signatures, Sizes, Transcript, TranscriptBody};
 use crate::wire::{
-    parse_proof, Channel, ClientHello, Countersignature, Kind, ServerHello, SetInfo, SignRequest,
-    SignedServerHello, FILTER_CHUNK, PROTOCOL,
+    parse_proof, Channel, ClientHello, Countersignature, Kind, ServerHello, ServerInfo, SetInfo,
+    SignRequest, SignedServerHello, FILTER_CHUNK, PROTOCOL,
 };
 use crate::{gcs, AuditField, AuditValues, Error, FieldCounts};
 use breachcheck_core::{hex, SecretKey, RULES_VERSION};
@@ -31,6 +31,9 @@ pub struct Company {
     sets: Vec<(SetInfo, PathBuf)>,
     /// Most values per field a client may send.
     pub max_values: u64,
+    /// Where verify reads national phone numbers (see [`crate::wire::ServerHello`]); set by
+    /// the caller from the index's profiles.
+    pub phone_regions: Vec<String>,
 }
 
 impl Company {
@@ -97,6 +100,7 @@ impl Company {
             manifest,
             sets,
             max_values: 50_000_000,
+            phone_regions: Vec::new(),
         })
     }
 
@@ -137,9 +141,19 @@ fn nonce() -> String {
     hex(&n)
 }
 
-/// Serves one audit on `stream`. Returns the countersigned transcript. Any failure is sent
-/// to the peer as an abort with its reason before it is returned.
-pub fn serve<S: Read + Write>(company: &Company, stream: S) -> Result<Transcript, Error> {
+/// What one connection to the server was.
+#[derive(Debug)]
+pub enum Served {
+    /// An audit, with its countersigned transcript.
+    Audit(Box<Transcript>),
+    /// A request for the server's public parameters ([`info`]); no audit.
+    Info,
+}
+
+/// Serves one connection on `stream`: an audit (returning its countersigned transcript)
+/// or an info request. Any failure is sent to the peer as an abort with its reason before
+/// it is returned.
+pub fn serve<S: Read + Write>(company: &Company, stream: S) -> Result<Served, Error> {
     let mut ch = Channel::new(stream);
     let r = serve_inner(company, &mut ch);
     if let Err(e) = &r {
@@ -150,11 +164,21 @@ pub fn serve<S: Read + Write>(company: &Company, stream: S) -> Result<Transcript
     r
 }
 
-fn serve_inner<S: Read + Write>(
-    company: &Company,
-    ch: &mut Channel<S>,
-) -> Result<Transcript, Error> {
-    let hello: ClientHello = ch.recv_json(Kind::ClientHello)?;
+fn serve_inner<S: Read + Write>(company: &Company, ch: &mut Channel<S>) -> Result<Served, Error> {
+    let (kind, first) = ch.recv_one_of(&[Kind::ClientHello, Kind::Info])?;
+    if kind == Kind::Info {
+        ch.send_json(
+            Kind::ServerInfo,
+            &ServerInfo {
+                protocol: PROTOCOL.into(),
+                commitment: company.manifest.commitment.root.clone(),
+                oprf_public_key: company.oprf_public_key(),
+                phone_regions: company.phone_regions.clone(),
+            },
+        )?;
+        return Ok(Served::Info);
+    }
+    let hello: ClientHello = crate::wire::parse_json(&first)?;
     if hello.protocol != PROTOCOL {
         return Err(Error::Protocol(format!(
             "protocol {:?}, this side speaks {PROTOCOL}",
@@ -191,6 +215,7 @@ fn serve_inner<S: Read + Write>(
         records: m.commitment.records,
         leaves: m.segments.iter().map(|s| s.leaf()).collect(),
         sets: company.sets.iter().map(|(s, _)| s.clone()).collect(),
+        phone_regions: company.phone_regions.clone(),
     };
     let json = serde_json::to_vec(&server_hello).map_err(|e| Error::Protocol(e.to_string()))?;
     let signature = transcript::sign_hello(&company.signing, &json);
@@ -303,13 +328,29 @@ fn serve_inner<S: Read + Write>(
             signature: server_sig.clone(),
         },
     )?;
-    Ok(Transcript {
+    Ok(Served::Audit(Box::new(Transcript {
         body: req.body,
         signatures: Signatures {
             server: server_sig,
             auditor: req.signature,
         },
-    })
+    })))
+}
+
+/// Asks a company's server for its public parameters (before an audit: the phone regions
+/// to canonicalize the sample with). Unsigned; the audit's signed hello must agree.
+pub fn info<S: Read + Write>(stream: S) -> Result<ServerInfo, Error> {
+    let mut ch = Channel::new(stream);
+    ch.send(Kind::Info, &[])?;
+    ch.flush()?;
+    let info: ServerInfo = ch.recv_json(Kind::ServerInfo)?;
+    if info.protocol != PROTOCOL {
+        return Err(Error::Protocol(format!(
+            "the company speaks {}",
+            info.protocol
+        )));
+    }
+    Ok(info)
 }
 
 /// Reads until `buf` is full or the file ends; returns the bytes read.
@@ -350,6 +391,9 @@ pub struct Auditor {
     pub sample_sha256: Option<String>,
     /// What the company must match.
     pub pins: Pins,
+    /// The regions the sample's national phone numbers were read in (must be the
+    /// company's, see [`crate::wire::ServerHello::phone_regions`]).
+    pub phone_regions: Vec<String>,
 }
 
 /// Where an audit's time and bytes went, for benchmarks.
@@ -518,6 +562,11 @@ fn run_inner<S: Read + Write>(
     )?;
     let signed: SignedServerHello = ch.recv_json(Kind::ServerHello)?;
     check_server_hello(&signed, &client_nonce, &auditor.pins)?;
+    if auditor.values.counts().phone > 0 && signed.hello.phone_regions != auditor.phone_regions {
+        return Err(Error::PhoneRegions {
+            company: signed.hello.phone_regions.join(","),
+        });
+    }
     let h = signed.hello;
     let pk: Element = breachcheck_core::unhex(&h.oprf_public_key)
         .ok_or_else(|| Error::Protocol("the OPRF public key is not 32 bytes of hex".into()))?;

@@ -44,6 +44,10 @@ pub enum Kind {
     Countersign = 8,
     /// Either way: the sender gives up, with a reason (UTF-8, no values).
     Abort = 9,
+    /// Client → server, instead of a hello: asks for [`ServerInfo`] (no audit follows).
+    Info = 10,
+    /// Server → client: [`ServerInfo`].
+    ServerInfo = 11,
 }
 
 impl Kind {
@@ -58,6 +62,8 @@ impl Kind {
             7 => Kind::Sign,
             8 => Kind::Countersign,
             9 => Kind::Abort,
+            10 => Kind::Info,
+            11 => Kind::ServerInfo,
             _ => return None,
         })
     }
@@ -69,6 +75,8 @@ impl Kind {
             Kind::Proof => 65,
             Kind::Filter => FILTER_CHUNK,
             Kind::Abort => 4096,
+            Kind::Info => 0,
+            Kind::ServerInfo => MAX_JSON,
         }
     }
 }
@@ -185,6 +193,11 @@ impl<S: Read + Write> Channel<S> {
     /// Receives the next frame, which must be of kind `want`; an `Abort` from the peer
     /// becomes [`Error::PeerAborted`].
     pub fn recv(&mut self, want: Kind) -> Result<Vec<u8>, Error> {
+        self.recv_one_of(&[want]).map(|(_, p)| p)
+    }
+
+    /// Receives the next frame, which must be of one of the kinds `want`.
+    pub fn recv_one_of(&mut self, want: &[Kind]) -> Result<(Kind, Vec<u8>), Error> {
         let mut h = [0u8; 5];
         self.stream.read_exact(&mut h).map_err(Error::Io)?;
         let (kind, len) = header(h)?;
@@ -199,12 +212,12 @@ impl<S: Read + Write> Channel<S> {
                     .collect(),
             ));
         }
-        if kind != want {
+        if !want.contains(&kind) {
             return Err(Error::Protocol(format!("expected {want:?}, got {kind:?}")));
         }
         self.hash.update(h);
         self.hash.update(&payload);
-        Ok(payload)
+        Ok((kind, payload))
     }
 
     /// Receives a JSON control message of kind `want`.
@@ -351,6 +364,25 @@ pub struct ServerHello {
     pub leaves: Vec<CommitmentLeaf>,
     /// The audit sets to be sent, in order.
     pub sets: Vec<SetInfo>,
+    /// The regions (ISO alpha-2) in which the company's verify reads a phone number
+    /// written without its country code, from its committed segment profiles: the auditor
+    /// must canonicalize with the same, or its phone count is not verify's.
+    #[serde(default)]
+    pub phone_regions: Vec<String>,
+}
+
+/// What a company's audit server says about itself before any audit (unsigned: the signed
+/// hello of the audit that follows must say the same).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ServerInfo {
+    /// [`PROTOCOL`].
+    pub protocol: String,
+    /// The index commitment root, hex.
+    pub commitment: String,
+    /// OPRF public key, hex.
+    pub oprf_public_key: String,
+    /// See [`ServerHello::phone_regions`].
+    pub phone_regions: Vec<String>,
 }
 
 /// A server hello and the server's signature over its JSON.

@@ -110,6 +110,12 @@ pub(crate) enum AuditCommand {
         /// Count only these fields (default: all three).
         #[arg(long, value_delimiter = ',', value_parser = parse_field)]
         fields: Vec<AuditField>,
+        /// Regions (ISO alpha-2, comma-separated) in which the company reads phone numbers
+        /// written without a country code, as `index info` and the log's index commitment
+        /// state them (taken from the log with --log); the audit refuses to count with
+        /// others, so its phone count means what verify's does.
+        #[arg(long, value_delimiter = ',', value_name = "CC,CC")]
+        phone_regions: Vec<String>,
         #[command(flatten)]
         read: ReadArgs,
         /// The sample file.
@@ -259,8 +265,11 @@ fn serve(
     json: bool,
 ) -> Result<()> {
     let key = keyfile::read(key)?;
-    let company = Company::load(index, &key, signing_key(sign_key)?)?;
+    let mut company = Company::load(index, &key, signing_key(sign_key)?)?;
     drop(key);
+    company.phone_regions = pipeline::company_phone_region_codes(
+        breachcheck_index::Index::open(index)?.manifest(),
+    );
     let tls = tls.map(|(c, k)| server_tls(&c, &k)).transpose()?;
     let listener =
         TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
@@ -276,9 +285,10 @@ fn serve(
     }
     // The address (with the port the OS chose for :0) on stdout, so scripts can connect.
     outln!(
-        "listening on {local}; commitment {}; OPRF key {}",
+        "listening on {local}; commitment {}; OPRF key {}; phone regions {}",
         company.commitment(),
-        company.oprf_public_key()
+        company.oprf_public_key(),
+        company.phone_regions.join(",")
     );
     let mut served = 0u64;
     for conn in listener.incoming() {
@@ -299,7 +309,9 @@ fn serve(
             None => Conn::Plain(tcp),
         };
         match session::serve(&company, stream) {
-            Ok(t) => {
+            // An auditor asking for the phone regions before its audit: not a session.
+            Ok(session::Served::Info) => continue,
+            Ok(session::Served::Audit(t)) => {
                 let b = &t.body;
                 if json {
                     outln!(
@@ -341,16 +353,60 @@ fn serve(
     Ok(())
 }
 
-fn pins_from_log(log: &str, log_key: &str) -> Result<(String, String)> {
+fn pins_from_log(log: &str, log_key: &str) -> Result<(String, String, Option<Vec<String>>)> {
     let src = translog::publication(log);
     let v = breachcheck_log::verify_publication(src.as_ref(), Some(log_key), None)
         .with_context(|| format!("the log at {log} does not verify"))?;
-    let (commitment, pk) = breachcheck_log::latest_index_commitment(src.as_ref(), v.head.size)?
-        .context("the log holds no index commitment")?;
+    let (commitment, pk, regions) =
+        breachcheck_log::latest_index_commitment(src.as_ref(), v.head.size)?
+            .context("the log holds no index commitment")?;
     let pk = pk.context(
         "the newest index commitment in the log names no OPRF key: the index has no audit sets",
     )?;
-    Ok((commitment, pk))
+    Ok((commitment, pk, regions))
+}
+
+/// Connects to the company's audit server: TLS checked against `tls_ca` when given,
+/// plaintext otherwise (loopback only unless `insecure_plaintext`).
+fn open(
+    connect: &str,
+    tls_ca: Option<&Path>,
+    tls_name: Option<String>,
+    insecure_plaintext: bool,
+    timeout: u64,
+) -> Result<Conn> {
+    let addr = connect
+        .to_socket_addrs()
+        .with_context(|| format!("cannot resolve {connect}"))?
+        .next()
+        .with_context(|| format!("{connect} resolves to no address"))?;
+    let tcp = TcpStream::connect_timeout(&addr, Duration::from_secs(30))
+        .with_context(|| format!("cannot connect to {connect}"))?;
+    timeouts(&tcp, timeout)?;
+    Ok(match tls_ca {
+        Some(ca) => {
+            let host = tls_name.unwrap_or_else(|| {
+                connect
+                    .rsplit_once(':')
+                    .map_or(connect, |(h, _)| h)
+                    .trim_matches(['[', ']'])
+                    .to_owned()
+            });
+            let name = ServerName::try_from(host.clone())
+                .with_context(|| format!("{host} is not a server name"))?;
+            Conn::TlsClient(Box::new(rustls::StreamOwned::new(
+                rustls::ClientConnection::new(client_tls(ca)?, name)?,
+                tcp,
+            )))
+        }
+        None => {
+            if !is_loopback(&addr) && !insecure_plaintext {
+                bail!("refusing plaintext to {addr}: give --tls-ca, or --insecure-plaintext");
+            }
+            eprintln!("warning: auditing without TLS to {addr}; counts and transcript travel in the clear");
+            Conn::Plain(tcp)
+        }
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -366,11 +422,16 @@ fn run(
     transcript: Option<PathBuf>,
     timeout: u64,
     fields: &[AuditField],
+    mut phone_regions: Vec<String>,
     read: &ReadArgs,
     sample: &Path,
 ) -> Result<()> {
+    phone_regions.retain(|r| !r.trim().is_empty());
     if let Some((log, key)) = &log {
-        let (commitment, pk) = pins_from_log(log, key)?;
+        let (commitment, pk, regions) = pins_from_log(log, key)?;
+        if phone_regions.is_empty() {
+            phone_regions = regions.unwrap_or_default();
+        }
         for (flag, given, logged) in [
             ("commitment", &pins.commitment, &commitment),
             ("oprf-key", &pins.oprf_public_key, &pk),
@@ -405,46 +466,44 @@ fn run(
     } else {
         fields
     };
-    let (values, records) =
-        pipeline::audit_sample_values(sample, &read.options(), read.region()?, fields, true)?;
-    let addr = connect
-        .to_socket_addrs()
-        .with_context(|| format!("cannot resolve {connect}"))?
-        .next()
-        .with_context(|| format!("{connect} resolves to no address"))?;
-    let tcp = TcpStream::connect_timeout(&addr, Duration::from_secs(30))
-        .with_context(|| format!("cannot connect to {connect}"))?;
-    timeouts(&tcp, timeout)?;
-    let stream = match tls_ca {
-        Some(ca) => {
-            let host = tls_name.unwrap_or_else(|| {
-                connect
-                    .rsplit_once(':')
-                    .map_or(connect, |(h, _)| h)
-                    .trim_matches(['[', ']'])
-                    .to_owned()
-            });
-            let name = ServerName::try_from(host.clone())
-                .with_context(|| format!("{host} is not a server name"))?;
-            Conn::TlsClient(Box::new(rustls::StreamOwned::new(
-                rustls::ClientConnection::new(client_tls(ca)?, name)?,
-                tcp,
-            )))
-        }
-        None => {
-            if !is_loopback(&addr) && !insecure_plaintext {
-                bail!("refusing plaintext to {addr}: give --tls-ca, or --insecure-plaintext");
-            }
-            eprintln!("warning: auditing without TLS to {addr}; counts and transcript travel in the clear");
-            Conn::Plain(tcp)
-        }
-    };
+    if phone_regions.is_empty() && log.is_none() {
+        // Not given and not pinned: asked of the server (its signed hello must agree).
+        let info = session::info(open(
+            connect,
+            tls_ca,
+            tls_name.clone(),
+            insecure_plaintext,
+            timeout,
+        )?)
+        .map_err(|e| anyhow::anyhow!(chain(&e)))
+        .with_context(|| format!("cannot ask {connect} for its phone regions"))?;
+        phone_regions = info.phone_regions;
+    }
+    let regions = phone_regions
+        .iter()
+        .map(|r| {
+            breachcheck_normalize::country::region(&r.trim().to_ascii_uppercase()).with_context(
+                || "--phone-regions takes ISO 3166 alpha-2 codes such as DE,AT".to_owned(),
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let phone_regions: Vec<String> = regions.iter().map(ToString::to_string).collect();
+    let (values, records) = pipeline::audit_sample_values(
+        sample,
+        &read.options(),
+        read.region()?,
+        regions,
+        fields,
+        true,
+    )?;
+    let stream = open(connect, tls_ca, tls_name.clone(), insecure_plaintext, timeout)?;
     let auditor = Auditor {
         signing,
         values,
         sample_records: records,
         sample_sha256: Some(sample_sha256),
         pins,
+        phone_regions,
     };
     let (t, costs) = session::run(&auditor, stream, &time::now_rfc3339)?;
     drop(auditor);
@@ -577,6 +636,7 @@ pub(crate) fn run_command(cmd: AuditCommand) -> Result<()> {
             transcript,
             timeout,
             fields,
+            phone_regions,
             read,
             sample,
         } => run(
@@ -595,6 +655,7 @@ pub(crate) fn run_command(cmd: AuditCommand) -> Result<()> {
             transcript,
             timeout,
             &fields,
+            phone_regions,
             &read,
             &sample,
         ),

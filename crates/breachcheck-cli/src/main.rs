@@ -755,11 +755,16 @@ fn run(cli: Cli) -> Result<()> {
                     &read,
                 );
                 match registered {
-                    Ok(s) => outln!(
-                        "wrote {count} canary records to {} and registered {} (plant them in {system})",
-                        out.display(),
-                        s.records
-                    ),
+                    Ok(s) => {
+                        outln!(
+                            "wrote {count} canary records to {} (plant them in {system})",
+                            out.display()
+                        );
+                        outln!(
+                            "registered {} canary records planted in {system}",
+                            s.records
+                        );
+                    }
                     Err(e) => {
                         // Unregistered canaries would be planted but never recognised.
                         let _ = std::fs::remove_file(&out);

@@ -670,6 +670,15 @@ impl AuditSetBuilder {
     }
 }
 
+/// [`company_phone_regions`] as ISO alpha-2 codes: what `audit serve` announces, the log
+/// states and `index info` shows, so an auditor reads phone numbers as verify does.
+pub(crate) fn company_phone_region_codes(manifest: &breachcheck_index::Manifest) -> Vec<String> {
+    company_phone_regions(manifest)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
 /// `parts` with every column that no field of `fields` reads set aside
 /// ([`Normalizer::roles_read`]): the values of `fields` come out the same, and the rest
 /// are not canonicalized at all.
@@ -708,6 +717,7 @@ pub(crate) fn audit_sample_values(
     sample_path: &Path,
     opts: &IngestOptions,
     region: Option<Region>,
+    phone_regions: Vec<Region>,
     fields: &[AuditField],
     show_progress: bool,
 ) -> Result<(AuditValues, u64)> {
@@ -715,7 +725,10 @@ pub(crate) fn audit_sample_values(
     let mut throwaway = [0u8; 32];
     rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut throwaway[..])
         .context("the operating system's random source failed")?;
-    let normalizer = Normalizer::new(Tagger::new(&SecretKey::from_bytes(throwaway)), region);
+    // The company's phone regions, as verify reads the sample with them: the same
+    // canonical values, so the audit's counts are verify's exact values.
+    let normalizer = Normalizer::new(Tagger::new(&SecretKey::from_bytes(throwaway)), region)
+        .with_phone_regions(phone_regions);
     let mut values = AuditValues::default();
     let mut records = 0u64;
     let pb = reading_bar(show_progress, "reading", sample_path, &sample);
@@ -951,7 +964,7 @@ pub(crate) fn verify(
 /// The regions of the company's customers' phone numbers, most common first (those
 /// holding at least 1% of the numbers), from the index's segment profiles: where a
 /// national-format number of a sample line without a country most plausibly belongs.
-fn company_phone_regions(manifest: &breachcheck_index::Manifest) -> Vec<Region> {
+pub(crate) fn company_phone_regions(manifest: &breachcheck_index::Manifest) -> Vec<Region> {
     let mut codes: BTreeMap<u16, u64> = BTreeMap::new();
     for s in manifest
         .segments
@@ -1129,6 +1142,7 @@ pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
             "bytes": m.segments.iter().map(|s| s.bytes).sum::<u64>(),
             "segments": m.segments.len(),
             "audit": audit_status(m),
+            "phone_regions": company_phone_region_codes(m),
             "commitment": m.commitment,
         });
         outln!("{}", serde_json::to_string_pretty(&v)?);

@@ -19,6 +19,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod audit_field;
 mod calendar;
 mod evidence;
 pub mod fuzzy;
@@ -26,6 +27,7 @@ mod pii;
 mod role;
 mod tag;
 
+pub use audit_field::AuditField;
 pub use calendar::civil_from_days;
 pub use evidence::EvidenceClass;
 pub use fuzzy::{shares_token, similarity, FuzzyKind};

@@ -275,6 +275,14 @@ impl SegmentBuilder {
         for (_, tag) in &rec.blocks {
             self.postings.push((tag.0, id));
         }
+        // The record's name and address together, as one posting: how `exactly_held`
+        // finds a line's name+address the way an audit does, even when the name's tokens
+        // are too short to be blocking keys. (E-mails and phones are postings already:
+        // their block tags are their canonical tags, which is their identity too.)
+        let na = breachcheck_core::AuditField::NameAddress;
+        if let Some(identity) = na.identity(|f| rec.field(f).map(|t| t.canonical.0)) {
+            self.postings.push((identity, id));
+        }
         if self.postings.len() >= self.budget {
             self.spill();
         }

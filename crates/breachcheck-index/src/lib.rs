@@ -243,6 +243,57 @@ impl Index {
         }
     }
 
+    /// Which of `rec`'s audited values some record of a company system holds exactly, as
+    /// bits `1 << field` in [`breachcheck_core::AuditField`] order: its canonical e-mail,
+    /// its canonical phone (its own reading, not another plausible one), its canonical name
+    /// and address together — what a third-party audit finds for the same line, so verify's
+    /// exact values and an audit's intersection count the same. Found by direct lookups of
+    /// the value's tags, whatever candidates the linkage looked at; values in `known` are
+    /// not looked up again.
+    pub fn exactly_held(&self, rec: &breachcheck_normalize::TaggedRecord, known: u8) -> u8 {
+        use breachcheck_core::AuditField;
+        let mut out = 0u8;
+        let mut hits = Vec::new();
+        for f in AuditField::ALL {
+            let bit = 1u8 << (f as u8);
+            if known & bit != 0 {
+                continue;
+            }
+            let parts: Option<Vec<(breachcheck_core::MatchField, u32)>> = f
+                .match_fields()
+                .iter()
+                .map(|m| rec.field(*m).map(|t| (*m, t.canonical.check())))
+                .collect();
+            let Some(parts) = parts else { continue };
+            // The value's identity is a posting of every record holding it: an e-mail's or
+            // phone's canonical tag (its block tag), a name+address pair's own posting.
+            let Some(identity) = f.identity(|m| rec.field(m).map(|t| t.canonical.0)) else {
+                continue;
+            };
+            hits.clear();
+            self.lookup_into(breachcheck_core::Tag(identity), &mut hits);
+            hits.sort_unstable();
+            hits.dedup();
+            let held = hits.iter().any(|h| {
+                self.manifest
+                    .segments
+                    .get(h.segment as usize)
+                    .is_some_and(|m| m.kind == SegmentKind::System)
+                    && self.segments[h.segment as usize]
+                        .record(h.record)
+                        .is_some_and(|row| {
+                            parts.iter().all(|(m, c)| {
+                                row.present & m.bit() != 0 && row.canonical[m.index()] == *c
+                            })
+                        })
+            });
+            if held {
+                out |= bit;
+            }
+        }
+        out
+    }
+
     /// Appends to `out` the segments (in snapshot order) whose snapshot held record
     /// `record` of segment `segment`: the segment that stored it, then each later snapshot
     /// of the same system until one removed it. Canary segments hold only themselves.

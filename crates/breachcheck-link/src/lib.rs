@@ -812,12 +812,18 @@ impl<'a> Prober<'a> {
             }
             if !is_canary {
                 let name_address = MatchField::Name.bit() | MatchField::Address.bit();
+                // The line's own reading of a phone without a country, not another
+                // plausible one: the value an audit evaluates (breachcheck_core::AuditField).
+                let phone = MatchField::Phone;
+                let own_phone = rec
+                    .field(phone)
+                    .is_some_and(|t| row.canonical[phone.index()] == t.canonical.check());
                 for (mask, bit) in [
                     (MatchField::Email.bit(), EXACT_EMAIL),
                     (MatchField::Phone.bit(), EXACT_PHONE),
                     (name_address, EXACT_NAME_ADDRESS),
                 ] {
-                    if c.agree & mask == mask {
+                    if c.agree & mask == mask && (bit != EXACT_PHONE || own_phone) {
                         exact |= bit;
                     }
                 }
@@ -979,6 +985,9 @@ impl<'a> Prober<'a> {
             let sys = self.system_of.get(r.segment as usize).copied().unwrap_or(0);
             profile.reference = (sys.min(254) + 1) as u8;
         }
+        // What the line's values are held as exactly, also where no candidate showed it
+        // (the audit's definition: breachcheck_core::AuditField).
+        exact |= self.index.exactly_held(rec, exact);
         LineMatch {
             evidence,
             best,

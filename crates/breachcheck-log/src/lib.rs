@@ -174,6 +174,10 @@ pub enum Statement {
         /// Public key of the audit OPRF, when one is published.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         oprf_public_key: Option<String>,
+        /// Where the company reads phone numbers written without a country code (ISO
+        /// alpha-2): what an auditor canonicalizes with.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        phone_regions: Option<Vec<String>>,
     },
     /// "The sample with SHA-256 H was verified: verdict V, N of M lines matched."
     Verification {
@@ -820,23 +824,25 @@ pub fn verify_published(
     verify_publication(&DirPublication(dir.to_owned()), verifier_key, older)
 }
 
+/// What an auditor pins from a log: the newest index commitment's root, OPRF public key
+/// and phone regions.
+pub type Pinned = (String, Option<String>, Option<Vec<String>>);
+
 /// The newest index commitment statement among the first `size` entries of a publication
-/// (call after [`verify_publication`] so the entries are known good): its commitment root
-/// and OPRF public key. An auditor pins these before an audit.
-pub fn latest_index_commitment(
-    src: &dyn Publication,
-    size: u64,
-) -> Result<Option<(String, Option<String>)>> {
+/// (call after [`verify_publication`] so the entries are known good): its commitment root,
+/// OPRF public key and phone regions. An auditor pins these before an audit.
+pub fn latest_index_commitment(src: &dyn Publication, size: u64) -> Result<Option<Pinned>> {
     for n in (0..size).rev() {
         let bytes = src.get(&format!("entries/{}", entry_name(n)))?;
         let entry = parse_entry(n, &bytes)?;
         if let Statement::IndexCommitment {
             commitment,
             oprf_public_key,
+            phone_regions,
             ..
         } = entry.statement
         {
-            return Ok(Some((commitment, oprf_public_key)));
+            return Ok(Some((commitment, oprf_public_key, phone_regions)));
         }
     }
     Ok(None)

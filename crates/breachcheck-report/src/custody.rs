@@ -295,7 +295,7 @@ pub fn check(dir: &Path) -> Result<Checked> {
         (Some(pk), Some(sig)) => {
             let ok = unhex::<32>(pk)
                 .and_then(|pk| ed25519_dalek::VerifyingKey::from_bytes(&pk).ok())
-                .zip(unhex::<64>(sig))
+                .zip(unhex::<64>(sig).filter(|s| hex(s) == *sig))
                 .is_some_and(|(key, sig)| {
                     key.verify_strict(
                         &Head::message(head.seq, &head.hash),

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 /// The sidecar file's content.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Signature {
     /// Always "ed25519".
     pub algorithm: String,
@@ -81,10 +82,17 @@ pub fn verify(
             });
         }
     }
+    // Hex exactly as written by `sign` (lower case): a file whose bytes changed is refused
+    // even where the change would decode to the same key or signature.
     let pk = unhex::<32>(&sig.public_key)
+        .filter(|b| hex(b) == sig.public_key)
         .ok_or_else(|| SignatureError::Malformed("public key".into()))?;
-    let sg =
-        unhex::<64>(&sig.signature).ok_or_else(|| SignatureError::Malformed("signature".into()))?;
+    let sg = unhex::<64>(&sig.signature)
+        .filter(|b| hex(b) == sig.signature)
+        .ok_or_else(|| SignatureError::Malformed("signature".into()))?;
+    if !sig.report_sha256.is_empty() && sig.report_sha256 != hex(&Sha256::digest(report)) {
+        return Err(SignatureError::Mismatch);
+    }
     let key = ed25519_dalek::VerifyingKey::from_bytes(&pk)
         .map_err(|_| SignatureError::Malformed("public key".into()))?;
     key.verify_strict(report, &ed25519_dalek::Signature::from_bytes(&sg))

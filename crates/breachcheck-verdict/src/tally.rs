@@ -61,9 +61,12 @@ pub struct Tally {
     /// Lines whose best candidate agrees on each field.
     pub field_agree: [u64; MatchField::COUNT],
     /// Lines whose e-mail, phone, and name and address together some record of a company
-    /// system (not a canary or a known breach) holds exactly: what a third-party audit
-    /// counts (per distinct value).
+    /// system (not a canary or a known breach) holds exactly, counted per distinct value as
+    /// a third-party audit counts them (one definition: [`breachcheck_core::AuditField`]),
+    /// in its order.
     pub exact_values: [u64; 3],
+    /// The identities of the values behind `exact_values` ([`breachcheck_core::AuditField::identity`]).
+    pub exact_seen: [std::collections::HashSet<u64>; 3],
     /// Lines with an invalid phone number.
     pub phone_invalid: u64,
     /// Lines with an invalid e-mail address.
@@ -171,6 +174,7 @@ impl Tally {
             field_present: [0; MatchField::COUNT],
             field_agree: [0; MatchField::COUNT],
             exact_values: [0; 3],
+            exact_seen: Default::default(),
             phone_invalid: 0,
             email_invalid: 0,
             birth_date_invalid: 0,
@@ -272,11 +276,18 @@ impl Tally {
             self.field_present[f.index()] += 1;
         }
         self.joined += u64::from(m.joined);
-        for (i, bit) in [EXACT_EMAIL, EXACT_PHONE, EXACT_NAME_ADDRESS]
+        for (i, (bit, field)) in [EXACT_EMAIL, EXACT_PHONE, EXACT_NAME_ADDRESS]
             .into_iter()
+            .zip(breachcheck_core::AuditField::ALL)
             .enumerate()
         {
-            self.exact_values[i] += u64::from(m.exact & bit != 0);
+            if m.exact & bit == 0 {
+                continue;
+            }
+            if let Some(id) = field.identity(|f| rec.field(f).map(|t| t.canonical.0)) {
+                self.exact_seen[i].insert(id);
+                self.exact_values[i] = self.exact_seen[i].len() as u64;
+            }
         }
         self.add_presence(m);
         if let Some(r) = m.reference {
@@ -348,8 +359,9 @@ impl Tally {
             self.field_present[i] += other.field_present[i];
             self.field_agree[i] += other.field_agree[i];
         }
-        for i in 0..3 {
-            self.exact_values[i] += other.exact_values[i];
+        for (i, seen) in other.exact_seen.into_iter().enumerate() {
+            self.exact_seen[i].extend(seen);
+            self.exact_values[i] = self.exact_seen[i].len() as u64;
         }
         self.phone_invalid += other.phone_invalid;
         self.email_invalid += other.email_invalid;

@@ -95,6 +95,8 @@ fn sign_key(dir: &Path, name: &str) -> PathBuf {
 struct Server {
     child: Child,
     addr: String,
+    /// The phone regions it announces (what a proxied auditor is given explicitly).
+    regions: String,
 }
 
 impl Server {
@@ -129,7 +131,15 @@ impl Server {
             .expect("listening on ADDR")
             .trim_end_matches(';')
             .to_owned();
-        Server { child, addr }
+        let regions = line
+            .trim_end()
+            .rsplit_once("phone regions ")
+            .map_or(String::new(), |(_, r)| r.to_owned());
+        Server {
+            child,
+            addr,
+            regions,
+        }
     }
 
     /// Waits for the server to end (after --max-sessions) and returns its whole output.
@@ -445,8 +455,8 @@ fn another_set_or_key_is_caught_and_the_log_pins_the_commitment() {
         "not the one published",
     );
 
-    // A set file swapped under an unchanged manifest: the server refuses to send it, and
-    // a client would refuse it by its digest.
+    // A set file swapped under an unchanged manifest: the server refuses to start on it
+    // (before it listens), and a client would refuse it by its digest.
     let idx3 = dir.join("idx3");
     copy_dir(&s.idx, &idx3);
     let set_of = |idx: &Path| {
@@ -458,15 +468,25 @@ fn another_set_or_key_is_caught_and_the_log_pins_the_commitment() {
             .path()
     };
     std::fs::copy(set_of(&idx2), set_of(&idx3)).expect("swap");
-    refused(
-        &idx3,
-        &s.k,
-        &company,
-        &auditor,
-        &s.sample,
-        &pinned,
-        "does not match",
-    );
+    let out = bin()
+        .args([
+            "audit",
+            "serve",
+            "--index",
+            p(&idx3),
+            "--key",
+            p(&s.k),
+            "--sign-key",
+            p(&company),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not match its committed digest"), "{err}");
 
     // Another key: an index under a new company key has another OPRF key.
     let k2 = key(&dir.join("k2").tap_mkdir());
@@ -602,6 +622,9 @@ fn altered_and_replayed_messages_are_caught() {
 
     // An evaluated element replaced by another valid one: the sum proof fails.
     let server = Server::start(&s.idx, &s.k, &company, &["--max-sessions", "2"]);
+    // The proxies and the replayer below take one connection: the auditor is given the
+    // phone regions rather than asking for them first.
+    let regions = server.regions.clone();
     let (addr, h) = proxy(server.addr.clone(), |kind, p| {
         if kind == 4 && p.len() >= 65 {
             let second: Vec<u8> = p[33..65].to_vec();
@@ -613,7 +636,7 @@ fn altered_and_replayed_messages_are_caught() {
         &auditor,
         &s.sample,
         &dir.join("alt.json"),
-        &["--commitment", &root],
+        &["--commitment", &root, "--phone-regions", &regions],
     );
     assert_refused(&out, "verification failed");
     let (recorded, _) = h.join().expect("proxy");
@@ -638,7 +661,7 @@ fn altered_and_replayed_messages_are_caught() {
         &auditor,
         &s.sample,
         &dir.join("replay.json"),
-        &["--commitment", &root],
+        &["--commitment", &root, "--phone-regions", &regions],
     );
     assert_refused(&out, "replayed");
     replay.join().expect("replayer");
@@ -648,7 +671,13 @@ fn altered_and_replayed_messages_are_caught() {
     // the transcript it asks to countersign is not this session's.
     let server = Server::start(&s.idx, &s.k, &company, &["--max-sessions", "4"]);
     let (addr, h) = proxy(server.addr.clone(), |_, _| {});
-    let out = audit_run(&addr, &auditor, &s.sample, &dir.join("rec.json"), &[]);
+    let out = audit_run(
+        &addr,
+        &auditor,
+        &s.sample,
+        &dir.join("rec.json"),
+        &["--phone-regions", &server.regions],
+    );
     assert_audited(&out);
     let (_, from_auditor) = h.join().expect("proxy");
     let mut c = TcpStream::connect(&server.addr).expect("connect");
@@ -800,4 +829,86 @@ fn planted_canaries_do_not_stop_an_audit() {
         &["--commitment", &root],
     ));
     assert_eq!(read_json(&json)["intersection"]["email"], 190);
+}
+
+/// The audit's intersection and verify's `matches.exact_values` count the same distinct
+/// canonical values (one definition, `breachcheck_core::AuditField`) on every generated
+/// scenario: companies drawn from seeds (every system and snapshot indexed with audit
+/// sets, canaries registered) and their leak-sample stories, duplicates and all.
+#[test]
+fn counts_agree_on_generated_scenarios() {
+    use breachcheck_synth::scenario::{write_sample, Company, CompanyParams};
+    use breachcheck_synth::StoryOptions;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let (company_key, auditor) = (sign_key(dir, "company"), sign_key(dir, "auditor"));
+    let opts = StoryOptions {
+        min_lines: 60,
+        max_lines: 300,
+    };
+    let mut compared = 0;
+    for c in 1..=2u64 {
+        let mut params = CompanyParams::draw(c);
+        params.customers = params.customers.min(600);
+        let company = Company::generate(params);
+        let cdir = dir.join(format!("company-{c}"));
+        std::fs::create_dir_all(&cdir).expect("mkdir");
+        let k = key(&cdir);
+        let idx = cdir.join("idx");
+        for t in 0..3 {
+            for (s, sys) in company.params.systems.iter().enumerate() {
+                let path = cdir.join(company.export_file_name(s, t));
+                company.write_export(s, t, &path).expect("export");
+                run_ok(
+                    &[
+                        build_args(&k, &idx, &sys.name, company.snapshot(t), &path),
+                        vec!["--audit"],
+                    ]
+                    .concat(),
+                );
+            }
+        }
+        let sys = &company.params.systems[company.params.canary_system];
+        let canaries = cdir.join(format!("canaries.{}", sys.format.extension()));
+        write_sample(&canaries, &company.canary_table(), &sys.format).expect("canaries");
+        run_ok(&[
+            "index",
+            "canaries",
+            "--key",
+            p(&k),
+            "--index",
+            p(&idx),
+            "--system",
+            &sys.name,
+            "--snapshot",
+            company.snapshot(0),
+            p(&canaries),
+        ]);
+        for seed in 0..4u64 {
+            let story = company.story(seed * 7 + c, &opts);
+            let sample = cdir.join(story.file_name());
+            story.write(&sample).expect("sample");
+            let report = cdir.join(format!("{seed}.json"));
+            run_ok(&[verify_args(&k, &idx, &report), vec![p(&sample)]].concat());
+            let exact = read_json(&report)["matches"]["exact_values"].clone();
+            let server = Server::start(&idx, &k, &company_key, &["--max-sessions", "1"]);
+            let json = cdir.join(format!("{seed}.audit.json"));
+            let out = audit_run(&server.addr, &auditor, &sample, &json, &[]);
+            assert_audited(&out);
+            let a = read_json(&json);
+            for f in ["email", "phone", "name_address"] {
+                assert_eq!(
+                    a["intersection"][f],
+                    exact[f],
+                    "company {c}, story {} ({:?}), {f}: audit {} verify {}",
+                    seed * 7 + c,
+                    story.kind,
+                    a["intersection"],
+                    exact
+                );
+            }
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 8);
 }

@@ -35,9 +35,13 @@ fn a_case_folder_keeps_reports_and_a_checkable_custody_log() {
         );
     }
     let out = run_ok(&["case", "verify", p(&case)]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("ok: 2 custody entries"));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("ok: 2 custody entries"), "{said}");
+    assert!(said.contains("signed head"), "{said}");
     let log = std::fs::read_to_string(case.join("custody.log")).expect("log");
-    assert_eq!(log.lines().count(), 2);
+    // Two entries and the head line.
+    assert_eq!(log.lines().count(), 3);
+    assert!(log.lines().last().is_some_and(|l| l.starts_with("{\"head\"")));
     assert!(log.contains("analyst-7") && log.contains("\"action\":\"verify\""));
     for value in ["ana@example.es", "López", "Bo Berg"] {
         assert!(!log.contains(value), "input value in the custody log");
@@ -47,7 +51,28 @@ fn a_case_folder_keeps_reports_and_a_checkable_custody_log() {
     run_ok(&["report", "verify", p(&kept), "--sample", p(&exp)]);
     // Changing a kept report breaks the case.
     let html = case.join("reports").join("0001-accounts.html");
+    let original = std::fs::read(&html).expect("kept");
     std::fs::write(&html, "<p>nothing to see</p>").expect("write");
     let bad = crate::run_fails(&["case", "verify", p(&case)]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("0001-accounts.html"));
+    std::fs::write(&html, &original).expect("restore");
+    run_ok(&["case", "verify", p(&case)]);
+    // The last entry removed (truncation): caught by the signed head.
+    let lines: Vec<&str> = log.lines().collect();
+    std::fs::write(
+        case.join("custody.log"),
+        format!("{}\n{}\n", lines[0], lines[2]),
+    )
+    .expect("write");
+    let bad = crate::run_fails(&["case", "verify", p(&case)]);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("head"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    // A report no entry lists is flagged.
+    std::fs::write(case.join("custody.log"), &log).expect("restore");
+    std::fs::write(case.join("reports").join("0001-extra.json"), "{}").expect("write");
+    let bad = crate::run_fails(&["case", "verify", p(&case)]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("0001-extra.json"));
 }

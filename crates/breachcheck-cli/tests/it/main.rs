@@ -4,6 +4,7 @@ mod canary;
 mod contract;
 mod custody;
 mod demo;
+mod faults;
 mod febrl;
 mod html;
 mod malformed;
