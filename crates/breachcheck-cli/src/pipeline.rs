@@ -937,8 +937,6 @@ pub(crate) fn verify(
     if let Some(f) = matches_file {
         f.0.finish()?;
     }
-    // Nothing is stated from a damaged index: every chunk read was checked on first read.
-    index.damage()?;
     let section = SampleSection::new(
         sha256,
         file_name(sample_path),
@@ -958,6 +956,9 @@ pub(crate) fn verify(
             tally.field_present[f.index()] > 0
         }));
     }
+    // Nothing is stated from a damaged index: every chunk read (up to here, the last
+    // read) was checked on its first read, and reads of a damaged one came back empty.
+    index.damage()?;
     Ok(report)
 }
 
