@@ -273,6 +273,34 @@ mod tests {
         }
     }
 
+    /// Many writers racing for a stale lock: each one gets the lock or is told who holds
+    /// it, never an I/O error, and no lock is left behind.
+    #[test]
+    fn a_race_for_a_stale_lock_has_one_winner_at_a_time_and_no_errors() {
+        let d = tempfile::tempdir().expect("tempdir");
+        for _ in 0..20 {
+            std::fs::write(d.path().join("LOCK"), "stale\n").expect("write");
+            let held = std::sync::atomic::AtomicUsize::new(0);
+            std::thread::scope(|s| {
+                for _ in 0..8 {
+                    s.spawn(|| match DirLock::acquire(d.path(), "index") {
+                        Ok(l) => {
+                            let now = held.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            assert_eq!(now, 0, "two holders at once");
+                            std::thread::sleep(std::time::Duration::from_millis(2));
+                            held.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                            drop(l);
+                        }
+                        Err(Error::Locked { .. }) => {}
+                        Err(e) => panic!("{e}"),
+                    });
+                }
+            });
+            assert!(!d.path().join("LOCK").exists());
+            assert!(crate::temp_files(d.path()).is_empty());
+        }
+    }
+
     #[test]
     fn a_lock_of_another_machine_is_not_taken_over() {
         let d = tempfile::tempdir().expect("tempdir");

@@ -59,11 +59,11 @@ use std::path::{Path, PathBuf};
 #[non_exhaustive]
 pub enum Error {
     /// The file could not be opened or read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The input's path (a file name is not PII).
         path: PathBuf,
-        /// The underlying error.
+        /// The underlying error (printed by the error chain, once).
         source: std::io::Error,
     },
     /// The input holds no line with any content.

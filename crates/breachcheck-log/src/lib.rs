@@ -48,11 +48,11 @@ use tlog_tiles::Checkpoint;
 #[non_exhaustive]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("cannot access {path}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
+        /// The cause (printed by the error chain, once).
         source: std::io::Error,
     },
     /// The directory is not a log (or not yet one).
@@ -1036,6 +1036,52 @@ mod tests {
             .replace("update 2", "update 7");
         fs::write(&e, text).expect("write");
         assert!(verify_published(&out, Some(log.verifier_key()), None).is_err());
+    }
+
+    /// Damage is named where it is, and nothing is signed on top of it.
+    #[test]
+    fn damage_is_named_and_never_signed_over() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("log");
+        let k = key();
+        let log = Log::init(&dir, &k).expect("init");
+        for i in 0..6 {
+            log.append(&update(i), &k).expect("append");
+        }
+        let check = || verify_published(&dir, Some(log.verifier_key()), None);
+        check().expect("whole");
+        // The last stored hash flipped: verify names it; append and prove refuse.
+        let hashes = dir.join("hashes");
+        let clean = fs::read(&hashes).expect("hashes");
+        let mut bad = clean.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        fs::write(&hashes, &bad).expect("write");
+        let e = check().expect_err("damaged hashes");
+        assert!(matches!(e, Error::Hashes { .. }), "{e}");
+        assert!(matches!(log.append(&update(9), &k), Err(Error::Tail { .. })));
+        assert!(log.prove_inclusion(5, None).is_err());
+        assert_eq!(log.head().expect("head").size, 6, "nothing was appended");
+        fs::write(&hashes, &clean).expect("restore");
+        // An entry changed: named by number, not blamed on the checkpoint's key.
+        let e3 = dir.join("entries").join(entry_name(3));
+        let text = fs::read_to_string(&e3).expect("entry");
+        fs::write(&e3, text.replace("update 3", "update 8")).expect("write");
+        let e = check().expect_err("changed entry");
+        assert!(
+            matches!(e, Error::EntrySignature { entry: 3, .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains("00000003.json"), "{e}");
+        fs::write(&e3, &text).expect("restore");
+        check().expect("whole again");
+        // Leftovers of a killed append are listed, and removed by the next append.
+        fs::write(dir.join("entries").join(entry_name(6)), b"half").expect("write");
+        fs::write(dir.join(".checkpoint.4294967295-0a.bctmp"), b"x").expect("write");
+        assert_eq!(log.leftovers().expect("leftovers").len(), 2);
+        log.append(&update(6), &k).expect("append");
+        assert!(log.leftovers().expect("leftovers").is_empty());
+        check().expect("whole");
     }
 
     proptest::proptest! {

@@ -8,6 +8,7 @@ mod faults;
 mod febrl;
 mod html;
 mod malformed;
+mod outputs;
 mod privacy;
 mod reference;
 mod scenarios;
