@@ -62,10 +62,8 @@ impl Company {
             .iter()
             .filter(|s| s.kind == SegmentKind::System)
         {
-            let a = s.audit.as_ref().ok_or_else(|| {
-                Error::NoAuditSets {
-                    segment: format!("{} @ {}", s.system, s.snapshot),
-                }
+            let a = s.audit.as_ref().ok_or_else(|| Error::NoAuditSets {
+                segment: format!("{} @ {}", s.system, s.snapshot),
             })?;
             if a.oprf_public_key != pk {
                 return Err(Error::Commitment(format!(
@@ -526,7 +524,10 @@ fn check_server_hello(
     // each field; a filter of n values takes at most gcs::max_len(n) bytes), so nothing
     // the peer says makes this side reserve more.
     for (set, (bytes, values, records)) in h.sets.iter().zip(&limits) {
-        let n = values.email.saturating_add(values.phone).saturating_add(values.name_address);
+        let n = values
+            .email
+            .saturating_add(values.phone)
+            .saturating_add(values.name_address);
         let plausible = [values.email, values.phone, values.name_address]
             .iter()
             .all(|v| *v <= *records)

@@ -16,6 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Subcommand)]
+// Parsed once per process: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum AuditCommand {
     /// The company's side: answer audits against the index's committed audit sets (made
     /// with `index build --audit`). Serves one audit at a time until stopped.
@@ -267,9 +269,8 @@ fn serve(
     let key = keyfile::read(key)?;
     let mut company = Company::load(index, &key, signing_key(sign_key)?)?;
     drop(key);
-    company.phone_regions = pipeline::company_phone_region_codes(
-        breachcheck_index::Index::open(index)?.manifest(),
-    );
+    company.phone_regions =
+        pipeline::company_phone_region_codes(breachcheck_index::Index::open(index)?.manifest());
     let tls = tls.map(|(c, k)| server_tls(&c, &k)).transpose()?;
     let listener =
         TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
@@ -496,7 +497,13 @@ fn run(
         fields,
         true,
     )?;
-    let stream = open(connect, tls_ca, tls_name.clone(), insecure_plaintext, timeout)?;
+    let stream = open(
+        connect,
+        tls_ca,
+        tls_name.clone(),
+        insecure_plaintext,
+        timeout,
+    )?;
     let auditor = Auditor {
         signing,
         values,

@@ -27,7 +27,10 @@ fn read_bytes(path: &Path) -> Result<Zeroizing<[u8; KEY_LEN]>> {
     let meta = std::fs::metadata(path)
         .with_context(|| format!("cannot read key file {}", path.display()))?;
     if !meta.is_file() {
-        bail!("{} is not a key file (it is a directory or a device)", path.display());
+        bail!(
+            "{} is not a key file (it is a directory or a device)",
+            path.display()
+        );
     }
     if meta.permissions().mode() & 0o077 != 0 {
         tracing::warn!(

@@ -620,7 +620,9 @@ fn run(cli: Cli) -> Result<()> {
         }) => {
             if let Some(k) = &public_key {
                 if breachcheck_core::unhex::<32>(k.trim()).is_none() {
-                    anyhow::bail!("--public-key takes the 64 hex digits that `sign-key generate` printed");
+                    anyhow::bail!(
+                        "--public-key takes the 64 hex digits that `sign-key generate` printed"
+                    );
                 }
             }
             let bytes = std::fs::read(&report)
@@ -866,7 +868,9 @@ fn rekey(
     let work = tempfile::Builder::new()
         .prefix(&format!(
             ".{}.",
-            out.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+            out.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
         ))
         .suffix(".bctmp")
         .tempdir_in(&parent)

@@ -6,6 +6,7 @@ use anyhow::{bail, Context, Result};
 use breachcheck_audit::{AuditField, AuditValues};
 use breachcheck_core::{FieldRole, MatchField};
 use breachcheck_core::{SecretKey, Tagger};
+use breachcheck_files::{csv_field, Outputs};
 use breachcheck_index::{Added, Index, SegmentBuilder, SegmentKind, SegmentMeta, SourceFile};
 use breachcheck_ingest::{Event, IngestOptions, Part, Quarantined, RawRecord, Sample};
 use breachcheck_link::{LineMatch, Prober};
@@ -14,12 +15,11 @@ use breachcheck_normalize::{Normalizer, PartHints, TaggedRecord};
 use breachcheck_report::{
     Linkage, RedactedCell, RedactedExample, Report, SampleSection, QUARANTINE_LISTED,
 };
-use breachcheck_files::{csv_field, Outputs};
 use breachcheck_verdict::Tally;
 use rayon::prelude::*;
-use std::sync::Mutex;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Mutex;
 
 /// Records per parallel batch.
 const BATCH: usize = 8192;
@@ -1191,7 +1191,10 @@ pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
         );
     }
     let audit = audit_status(m);
-    let (with, of) = (audit["snapshots_with_set"].as_u64().unwrap_or(0), audit["system_snapshots"].as_u64().unwrap_or(0));
+    let (with, of) = (
+        audit["snapshots_with_set"].as_u64().unwrap_or(0),
+        audit["system_snapshots"].as_u64().unwrap_or(0),
+    );
     match audit["oprf_public_key"].as_str() {
         Some(pk) if with == of && of > 0 => {
             outln!("audit sets:      every system snapshot ({of}); OPRF public key {pk}")

@@ -7,8 +7,8 @@ use crate::{keyfile, pipeline, print_verdict, sig_path, VerifyArgs};
 use anyhow::{bail, Context, Result};
 use breachcheck_files::{AtomicFile, Outputs};
 use breachcheck_report::custody::{self, Case, CustodyFile};
-use std::sync::Mutex;
 use std::path::Path;
+use std::sync::Mutex;
 
 /// Runs `verify` and writes its outputs.
 pub(crate) fn run(a: VerifyArgs) -> Result<()> {

@@ -441,9 +441,10 @@ mod tests {
         // A pid beyond the kernel's maximum never runs.
         let dead = d.path().join(".r.json.4294967295-00000000000000ab.bctmp");
         std::fs::write(&dead, b"half").expect("write");
-        let live = d
-            .path()
-            .join(format!(".r.json.{}-00000000000000cd.bctmp", std::process::id()));
+        let live = d.path().join(format!(
+            ".r.json.{}-00000000000000cd.bctmp",
+            std::process::id()
+        ));
         std::fs::write(&live, b"mine").expect("write");
         write_atomic(&dest, b"whole").expect("write");
         assert!(!dead.exists());

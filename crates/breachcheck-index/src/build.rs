@@ -5,12 +5,11 @@ use crate::manifest::{
     SEGMENT_DIR,
 };
 use crate::segment::{
-    header, prefix_bits, root_of_digests, split_tag, RecordRow, Segment, BLOCK, FOOTER,
-    LEAF_CHUNK,
+    header, prefix_bits, root_of_digests, split_tag, RecordRow, Segment, BLOCK, FOOTER, LEAF_CHUNK,
 };
 use crate::{io_err, validate_snapshot, validate_system, Commitment, Error, Result, DIR_KIND};
-use breachcheck_files::DirLock;
 use breachcheck_core::SecretKey;
+use breachcheck_files::DirLock;
 use breachcheck_normalize::TaggedRecord;
 use sha2::Digest;
 use std::io::Write;
@@ -353,7 +352,9 @@ impl SegmentBuilder {
         }
         self.finish_spill();
         if let Some(e) = self.error.take() {
-            return Err(io_err("cannot spool the records of a build in", &self.dir)(e));
+            return Err(io_err("cannot spool the records of a build in", &self.dir)(
+                e,
+            ));
         }
         let removed = self
             .previous
@@ -607,7 +608,9 @@ pub(crate) fn describe_files(files: &[PathBuf]) -> String {
                 .and_then(|d| d.file_name())
                 .map(|d| format!("{}/", d.to_string_lossy()))
                 .unwrap_or_default()
-                + &p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                + &p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
             name
         })
         .collect::<Vec<_>>()

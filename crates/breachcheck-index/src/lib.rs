@@ -113,10 +113,10 @@ pub enum Error {
         /// Fingerprint of the given key.
         given: String,
     },
-    /// A segment file is damaged.
-    #[error("segment {file} is damaged: {what}; run `breachcheck index check` and rebuild the affected snapshot")]
+    /// A file of the index (segment, manifest, audit set) is damaged.
+    #[error("index file {file} is damaged: {what}; nothing was computed from it. Run `breachcheck index check`, and restore the file from a backup or rebuild the affected snapshot")]
     Corrupt {
-        /// Segment file name.
+        /// File name (under `segments/` or `audit/`, or `manifest.json`).
         file: String,
         /// What is wrong.
         what: String,
@@ -327,7 +327,8 @@ impl Index {
         };
         let path = self.dir.join(AUDIT_DIR).join(&a.file);
         let bytes = std::fs::read(&path).map_err(io_err("cannot read audit set", &path))?;
-        if bytes.len() as u64 != a.bytes || commitment::hex(&sha2::Sha256::digest(&bytes)) != a.sha256
+        if bytes.len() as u64 != a.bytes
+            || commitment::hex(&sha2::Sha256::digest(&bytes)) != a.sha256
         {
             return Err(Error::Corrupt {
                 file: a.file.clone(),

@@ -482,7 +482,9 @@ impl Segment {
         );
         match computed {
             Some((at, end)) if end == map.len() as u64 => Ok(Segment {
-                checked: (0..at.chunks.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
+                checked: (0..at.chunks.div_ceil(64))
+                    .map(|_| AtomicU64::new(0))
+                    .collect(),
                 damage: OnceLock::new(),
                 map,
                 name,
@@ -816,10 +818,7 @@ impl Segment {
     /// Records of earlier segments of the same system that this snapshot no longer holds,
     /// as `(segment, record)`. Empty if damaged (see [`Segment::damage`]).
     pub fn removed(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        let (lo, hi) = (
-            self.at.removed_at,
-            self.at.removed_at + self.at.removed * 8,
-        );
+        let (lo, hi) = (self.at.removed_at, self.at.removed_at + self.at.removed * 8);
         let n = if self.ensure(lo, hi) {
             self.at.removed
         } else {
@@ -856,7 +855,9 @@ impl Segment {
             what: what.to_owned(),
         };
         if !self.ensure(0, self.at.body_len) {
-            return Err(self.damage().unwrap_or_else(|| corrupt("a chunk is damaged")));
+            return Err(self
+                .damage()
+                .unwrap_or_else(|| corrupt("a chunk is damaged")));
         }
         let body = &self.map[..self.map.len() - FOOTER];
         let sum = blake3::hash(body);

@@ -602,10 +602,7 @@ impl Log {
                 .map_err(|_| Error::Malformed("tree"))?;
             if stored.get(at) != Some(&last) {
                 return Err(Error::Tail {
-                    why: format!(
-                        "entry {} is not the entry the stored hashes hash",
-                        n - 1
-                    ),
+                    why: format!("entry {} is not the entry the stored hashes hash", n - 1),
                 });
             }
         }
@@ -1059,7 +1056,10 @@ mod tests {
         fs::write(&hashes, &bad).expect("write");
         let e = check().expect_err("damaged hashes");
         assert!(matches!(e, Error::Hashes { .. }), "{e}");
-        assert!(matches!(log.append(&update(9), &k), Err(Error::Tail { .. })));
+        assert!(matches!(
+            log.append(&update(9), &k),
+            Err(Error::Tail { .. })
+        ));
         assert!(log.prove_inclusion(5, None).is_err());
         assert_eq!(log.head().expect("head").size, 6, "nothing was appended");
         fs::write(&hashes, &clean).expect("restore");
@@ -1068,10 +1068,7 @@ mod tests {
         let text = fs::read_to_string(&e3).expect("entry");
         fs::write(&e3, text.replace("update 3", "update 8")).expect("write");
         let e = check().expect_err("changed entry");
-        assert!(
-            matches!(e, Error::EntrySignature { entry: 3, .. }),
-            "{e}"
-        );
+        assert!(matches!(e, Error::EntrySignature { entry: 3, .. }), "{e}");
         assert!(e.to_string().contains("00000003.json"), "{e}");
         fs::write(&e3, &text).expect("restore");
         check().expect("whole again");

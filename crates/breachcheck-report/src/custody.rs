@@ -208,10 +208,7 @@ pub fn check(dir: &Path) -> Result<Checked> {
             return Ok(Checked {
                 entries: Vec::new(),
                 signed: false,
-                interrupted: unlisted(dir, &[])?
-                    .into_iter()
-                    .map(|(f, _)| f)
-                    .collect(),
+                interrupted: unlisted(dir, &[])?.into_iter().map(|(f, _)| f).collect(),
             })
         }
         Err(source) => return Err(CustodyError::Io { path, source }),
@@ -305,8 +302,7 @@ pub fn check(dir: &Path) -> Result<Checked> {
                 });
             if !ok {
                 return Err(head_err(
-                    "its head's signature does not verify under the key its entries name"
-                        .into(),
+                    "its head's signature does not verify under the key its entries name".into(),
                 ));
             }
             true
@@ -453,8 +449,7 @@ impl Case {
             (None, Some(_)) => {
                 return Err(CustodyError::Head {
                     path: self.dir.join(LOG),
-                    what: "this case's heads are signed: give its signing key (--sign-key)"
-                        .into(),
+                    what: "this case's heads are signed: give its signing key (--sign-key)".into(),
                 })
             }
             _ => None,

@@ -770,7 +770,7 @@ fn tls_with_a_certificate() {
             p(&tls_key),
         ],
     );
-    // Plaintext to a TLS server fails cleanly.
+    // Plaintext to a TLS server fails cleanly, saying what to do.
     let out = audit_run(
         &server.addr,
         &auditor,
@@ -779,6 +779,11 @@ fn tls_with_a_certificate() {
         &[],
     );
     assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("speaks TLS") && err.contains("--tls-ca"),
+        "{err}"
+    );
     let json = dir.join("tls.json");
     let out = audit_run(
         &server.addr,

@@ -41,7 +41,10 @@ fn a_case_folder_keeps_reports_and_a_checkable_custody_log() {
     let log = std::fs::read_to_string(case.join("custody.log")).expect("log");
     // Two entries and the head line.
     assert_eq!(log.lines().count(), 3);
-    assert!(log.lines().last().is_some_and(|l| l.starts_with("{\"head\"")));
+    assert!(log
+        .lines()
+        .last()
+        .is_some_and(|l| l.starts_with("{\"head\"")));
     assert!(log.contains("analyst-7") && log.contains("\"action\":\"verify\""));
     for value in ["ana@example.es", "López", "Bo Berg"] {
         assert!(!log.contains(value), "input value in the custody log");

@@ -60,9 +60,18 @@ fn a_failing_verify_writes_nothing() {
     // A key path that is a directory: said so, without a permissions warning.
     let e = run_fails(&[verify_args(dir, &idx, &json), vec![p(&exp)]].concat());
     let err = String::from_utf8_lossy(&e.stderr);
-    assert!(err.contains("not a key file") && !err.contains("chmod"), "{err}");
+    assert!(
+        err.contains("not a key file") && !err.contains("chmod"),
+        "{err}"
+    );
     // The same outputs named twice: refused.
-    run_fails(&[verify_args(&k, &idx, &json), vec!["--md", p(&json), p(&exp)]].concat());
+    run_fails(
+        &[
+            verify_args(&k, &idx, &json),
+            vec!["--md", p(&json), p(&exp)],
+        ]
+        .concat(),
+    );
     assert!(files(&out).is_empty());
     // Whole: every output at once.
     run_ok(&[verify_args(&k, &idx, &json), vec!["--md", p(&md), p(&exp)]].concat());
@@ -77,11 +86,23 @@ fn a_failed_first_build_leaves_no_index_directory() {
     let idx = dir.join("idx");
     // An export that cannot be read, and one with no usable record.
     let missing = dir.join("missing.csv");
-    run_fails(&crate::build_args(&k, &idx, "accounts", "2026-03-31", &missing));
+    run_fails(&crate::build_args(
+        &k,
+        &idx,
+        "accounts",
+        "2026-03-31",
+        &missing,
+    ));
     assert!(!idx.exists(), "{:?}", files(&idx));
     let blank = dir.join("blank.csv");
     std::fs::write(&blank, "\n\n").expect("write");
-    run_fails(&crate::build_args(&k, &idx, "accounts", "2026-03-31", &blank));
+    run_fails(&crate::build_args(
+        &k,
+        &idx,
+        "accounts",
+        "2026-03-31",
+        &blank,
+    ));
     assert!(!idx.exists(), "{:?}", files(&idx));
 }
 
@@ -95,7 +116,13 @@ fn malformed_keys_and_names_are_refused_up_front() {
     let gen = run_ok(&["sign-key", "generate", "--out", p(&sk)]);
     let said = String::from_utf8_lossy(&gen.stdout);
     assert!(!said.contains("report-signing"), "{said}");
-    run_ok(&[verify_args(&k, &idx, &json), vec!["--sign-key", p(&sk), p(&exp)]].concat());
+    run_ok(
+        &[
+            verify_args(&k, &idx, &json),
+            vec!["--sign-key", p(&sk), p(&exp)],
+        ]
+        .concat(),
+    );
     let e = bin()
         .args(["report", "verify", p(&json), "--public-key", "zz"])
         .output()
@@ -136,7 +163,10 @@ fn an_index_gains_audit_sets_later() {
     };
     let refused = serve(&idx);
     let err = String::from_utf8_lossy(&refused.stderr);
-    assert!(!refused.status.success() && err.contains("index add-audit"), "{err}");
+    assert!(
+        !refused.status.success() && err.contains("index add-audit"),
+        "{err}"
+    );
     let before = crate::read_json(&idx.join("manifest.json"))["commitment"]["root"].clone();
     let out = run_ok(&["index", "add-audit", "--key", p(&k), "--index", p(&idx)]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("new commitment"));

@@ -153,8 +153,8 @@ fn a_live_lock_is_respected_and_a_stale_one_taken_over() {
     )
     .expect("add");
     // Held by a running writer (here, in this process).
-    let held = breachcheck_index::DirLock::acquire(d.path(), breachcheck_index::DIR_KIND)
-        .expect("lock");
+    let held =
+        breachcheck_index::DirLock::acquire(d.path(), breachcheck_index::DIR_KIND).expect("lock");
     let e = add(
         d.path(),
         &key(1),
@@ -171,11 +171,7 @@ fn a_live_lock_is_respected_and_a_stale_one_taken_over() {
     drop(held);
     // Left by a writer that no longer runs (no one holds its flock), even one naming a
     // live process, or written by an older version.
-    std::fs::write(
-        d.path().join("LOCK"),
-        format!("{}\n", std::process::id()),
-    )
-    .expect("lock");
+    std::fs::write(d.path().join("LOCK"), format!("{}\n", std::process::id())).expect("lock");
     add(
         d.path(),
         &key(1),
@@ -437,14 +433,25 @@ fn a_reader_catches_every_flipped_byte_it_reads() {
             (state % clean.len() as u64) as usize
         })
         .collect();
-    offsets.extend([0, 8, 60, 63, clean.len() - 1, clean.len() - 33, clean.len() - 40]);
+    offsets.extend([
+        0,
+        8,
+        60,
+        63,
+        clean.len() - 1,
+        clean.len() - 33,
+        clean.len() - 40,
+    ]);
     for at in offsets {
         let mut bad = clean.clone();
         bad[at] ^= 1 + (at % 255) as u8;
         std::fs::write(&seg, &bad).expect("write");
         let found = Index::open(d.path()).and_then(|idx| read_all(&idx, &tags));
         assert!(
-            matches!(found, Err(Error::Corrupt { .. }) | Err(Error::RulesMismatch { .. })),
+            matches!(
+                found,
+                Err(Error::Corrupt { .. }) | Err(Error::RulesMismatch { .. })
+            ),
             "byte {at}: {found:?}"
         );
         let checked = Index::open(d.path()).and_then(|i| i.check());
@@ -459,8 +466,14 @@ fn a_reader_catches_every_flipped_byte_it_reads() {
 #[test]
 fn every_manifest_field_is_covered() {
     let d = tempfile::tempdir().expect("tempdir");
-    add(d.path(), &key(7), "crm", "2026-01-31", &["a@example.org", "b@example.org"])
-        .expect("add");
+    add(
+        d.path(),
+        &key(7),
+        "crm",
+        "2026-01-31",
+        &["a@example.org", "b@example.org"],
+    )
+    .expect("add");
     let m = d.path().join("manifest.json");
     let text = std::fs::read_to_string(&m).expect("manifest");
     for (from, to) in [
@@ -468,7 +481,10 @@ fn every_manifest_field_is_covered() {
         ("\"removed\": 0", "\"removed\": 1"),
         ("\"name\": \"x.csv\"", "\"name\": \"y.csv\""),
         ("\"rows\": 2", "\"rows\": 9"),
-        ("\"records\": 2,\n      \"live\"", "\"records\": 3,\n      \"live\""),
+        (
+            "\"records\": 2,\n      \"live\"",
+            "\"records\": 3,\n      \"live\"",
+        ),
     ] {
         assert!(text.contains(from), "{from} not in the manifest");
         std::fs::write(&m, text.replacen(from, to, 1)).expect("write");
@@ -522,5 +538,9 @@ fn leftovers_are_reported_and_swept() {
         .expect("builder");
     assert!(fresh.join("LOCK").exists());
     drop(b);
-    assert!(!fresh.exists(), "a failed first build left {}", fresh.display());
+    assert!(
+        !fresh.exists(),
+        "a failed first build left {}",
+        fresh.display()
+    );
 }
