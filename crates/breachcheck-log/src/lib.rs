@@ -620,8 +620,8 @@ impl Log {
             .filter(|p| fs::remove_file(p).is_ok())
             .collect();
         if !removed.is_empty() {
-            eprintln!(
-                "warning: removed {} leftover file(s) of an interrupted append to {}",
+            tracing::warn!(
+                "removed {} leftover file(s) of an interrupted append to {}",
                 removed.len(),
                 self.dir.display()
             );

@@ -390,8 +390,8 @@ impl Case {
             }
         }
         if !removed.is_empty() {
-            eprintln!(
-                "warning: case {}: removed {} file(s) left by an interrupted run",
+            tracing::warn!(
+                "case {}: removed {} file(s) left by an interrupted run",
                 dir.display(),
                 removed.len()
             );
