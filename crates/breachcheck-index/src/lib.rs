@@ -248,50 +248,85 @@ impl Index {
     /// its canonical phone (its own reading, not another plausible one), its canonical name
     /// and address together — what a third-party audit finds for the same line, so verify's
     /// exact values and an audit's intersection count the same. Found by direct lookups of
-    /// the value's tags, whatever candidates the linkage looked at; values in `known` are
-    /// not looked up again.
+    /// the value's identity (an e-mail's or phone's canonical tag is its block tag; a name
+    /// and address pair is a posting of its own), whatever candidates the linkage looked
+    /// at; values in `known` are not looked up again.
     pub fn exactly_held(&self, rec: &breachcheck_normalize::TaggedRecord, known: u8) -> u8 {
+        let mut exact = [known];
+        self.exactly_held_batch(
+            std::slice::from_ref(rec),
+            &mut exact,
+            &breachcheck_core::AuditField::ALL,
+        );
+        exact[0]
+    }
+
+    /// [`Index::exactly_held`] of `fields` for many lines, adding to `exact[i]` what line
+    /// `i` holds: the identities are looked up in tag order (each once), so a large batch
+    /// walks the index front to back instead of landing on a random page per line.
+    pub fn exactly_held_batch(
+        &self,
+        recs: &[breachcheck_normalize::TaggedRecord],
+        exact: &mut [u8],
+        fields: &[breachcheck_core::AuditField],
+    ) {
         use breachcheck_core::AuditField;
-        let mut out = 0u8;
-        let mut hits = Vec::new();
-        for f in AuditField::ALL {
-            let bit = 1u8 << (f as u8);
-            if known & bit != 0 {
-                continue;
+        // (identity, field, line) of every value not yet known to be held.
+        let mut wanted: Vec<(u64, u8, u32)> = Vec::new();
+        for (i, (rec, known)) in recs.iter().zip(exact.iter()).enumerate() {
+            for &f in fields {
+                if known & (1u8 << (f as u8)) != 0 {
+                    continue;
+                }
+                if let Some(id) = f.identity(|m| rec.field(m).map(|t| t.canonical.0)) {
+                    wanted.push((id, f as u8, i as u32));
+                }
             }
-            let parts: Option<Vec<(breachcheck_core::MatchField, u32)>> = f
-                .match_fields()
-                .iter()
-                .map(|m| rec.field(*m).map(|t| (*m, t.canonical.check())))
-                .collect();
-            let Some(parts) = parts else { continue };
-            // The value's identity is a posting of every record holding it: an e-mail's or
-            // phone's canonical tag (its block tag), a name+address pair's own posting.
-            let Some(identity) = f.identity(|m| rec.field(m).map(|t| t.canonical.0)) else {
-                continue;
-            };
+        }
+        wanted.sort_unstable();
+        let mut hits = Vec::new();
+        let mut at = 0;
+        while at < wanted.len() {
+            let id = wanted[at].0;
+            let end = at + wanted[at..].partition_point(|w| w.0 == id);
             hits.clear();
-            self.lookup_into(breachcheck_core::Tag(identity), &mut hits);
-            hits.sort_unstable();
-            hits.dedup();
-            let held = hits.iter().any(|h| {
+            self.lookup_into(breachcheck_core::Tag(id), &mut hits);
+            hits.retain(|h| {
                 self.manifest
                     .segments
                     .get(h.segment as usize)
                     .is_some_and(|m| m.kind == SegmentKind::System)
-                    && self.segments[h.segment as usize]
-                        .record(h.record)
-                        .is_some_and(|row| {
-                            parts.iter().all(|(m, c)| {
-                                row.present & m.bit() != 0 && row.canonical[m.index()] == *c
-                            })
-                        })
             });
-            if held {
-                out |= bit;
+            if !hits.is_empty() {
+                for &(_, f, line) in &wanted[at..end] {
+                    let Some(field) = AuditField::from_u8(f) else {
+                        continue;
+                    };
+                    let rec = &recs[line as usize];
+                    // The record must hold every part exactly (its check values), which
+                    // also rules out a chance collision of identities.
+                    let parts: Option<Vec<(breachcheck_core::MatchField, u32)>> = field
+                        .match_fields()
+                        .iter()
+                        .map(|m| rec.field(*m).map(|t| (*m, t.canonical.check())))
+                        .collect();
+                    let Some(parts) = parts else { continue };
+                    let held = hits.iter().any(|h| {
+                        self.segments[h.segment as usize]
+                            .record(h.record)
+                            .is_some_and(|row| {
+                                parts.iter().all(|(m, c)| {
+                                    row.present & m.bit() != 0 && row.canonical[m.index()] == *c
+                                })
+                            })
+                    });
+                    if held {
+                        exact[line as usize] |= 1u8 << f;
+                    }
+                }
             }
+            at = end;
         }
-        out
     }
 
     /// Appends to `out` the segments (in snapshot order) whose snapshot held record

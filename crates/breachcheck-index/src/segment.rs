@@ -513,14 +513,25 @@ impl Segment {
             return true;
         }
         let (first, last) = (start / LEAF_CHUNK, (end - 1) / LEAF_CHUNK);
+        if first == last {
+            // Nearly every read: one chunk, checked already.
+            return self.chunk_ok(first);
+        }
         (first..=last).all(|c| self.chunk_ok(c))
     }
 
+    #[inline]
     fn chunk_ok(&self, c: usize) -> bool {
         let (word, bit) = (&self.checked[c / 64], 1u64 << (c % 64));
         if word.load(Ordering::Relaxed) & bit != 0 {
             return true;
         }
+        self.check_chunk(c, word, bit)
+    }
+
+    /// The first touch of chunk `c`: hashes it and compares it with its digest.
+    #[cold]
+    fn check_chunk(&self, c: usize, word: &AtomicU64, bit: u64) -> bool {
         if self.damage.get().is_some() {
             return false;
         }

@@ -508,14 +508,17 @@ impl<'a> Prober<'a> {
     /// did not already match a record whole (see [`Prober::probe_batch`]).
     pub fn probe(&self, rec: &TaggedRecord) -> LineMatch {
         let mut hits = self.hits(rec, is_selective);
-        let first = self.evaluate_hits(rec, &hits);
+        let mut first = self.evaluate_hits(rec, &hits);
         if settles(&first) {
+            first.exact = self.index.exactly_held(rec, first.exact);
             return first;
         }
         hits.extend(self.hits(rec, |k| !is_selective(k)));
         hits.sort_unstable();
         hits.dedup();
-        self.evaluate_hits(rec, &hits)
+        let mut m = self.evaluate_hits(rec, &hits);
+        m.exact = self.index.exactly_held(rec, m.exact);
+        m
     }
 
     /// (segment, record) of every hit of the line's keys `want` picks, sorted, each once.
@@ -698,10 +701,23 @@ impl<'a> Prober<'a> {
     }
 
     fn classify(&self, recs: &[TaggedRecord], g: &Candidates) -> Vec<LineMatch> {
-        recs.par_iter()
+        let mut out: Vec<LineMatch> = recs
+            .par_iter()
             .enumerate()
             .map(|(i, rec)| self.evaluate(rec, g.line(i).into_iter()))
-            .collect()
+            .collect();
+        // What the lines' values are held as exactly, also where no candidate showed it
+        // (the audit's definition: breachcheck_core::AuditField), looked up in tag order.
+        // E-mails and phones need no second look: their tags are selective keys, looked up
+        // for every line, so every record holding one was a candidate.
+        let mut exact: Vec<u8> = out.iter().map(|m| m.exact).collect();
+        let name_address = [breachcheck_core::AuditField::NameAddress];
+        self.index
+            .exactly_held_batch(recs, &mut exact, &name_address);
+        for (m, e) in out.iter_mut().zip(exact) {
+            m.exact = e;
+        }
+        out
     }
 
     /// Classifies a line from its candidate records, given in (segment, record) order.
@@ -985,9 +1001,6 @@ impl<'a> Prober<'a> {
             let sys = self.system_of.get(r.segment as usize).copied().unwrap_or(0);
             profile.reference = (sys.min(254) + 1) as u8;
         }
-        // What the line's values are held as exactly, also where no candidate showed it
-        // (the audit's definition: breachcheck_core::AuditField).
-        exact |= self.index.exactly_held(rec, exact);
         LineMatch {
             evidence,
             best,
