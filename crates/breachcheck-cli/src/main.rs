@@ -424,8 +424,7 @@ Verdict classes (verdict.class):
   scraped       public data (names, phones, places) about real people, some of them
                 customers: not a copy
   fabricated    no line is the company's: made-up people, or people who are not its customers
-  inconclusive  too few or unreadable lines to say, or whole-record matches that could be
-                copies or other records of the same people; obtain more, or name the columns
+  inconclusive  too few or unreadable lines to say; obtain more, or name the columns
 
 Evidence classes of a line (matches.by_evidence), strongest first:
   canary             matches a planted canary on its own e-mail or two identifying fields

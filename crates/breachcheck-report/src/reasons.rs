@@ -171,10 +171,6 @@ pub fn render(f: &Finding) -> String {
             "with {lines} lines, a share of the company's copies up to {:.0}% cannot be ruled out (95% interval); a larger sample decides",
             100.0 * upper
         ),
-        Finding::CopiesNotExcluded { whole, of, upper } => format!(
-            "{whole} of {of} lines match the company's records whole, and copies of up to {:.1}% of the lines cannot be ruled out (95% interval): nothing in those lines (an id, a rare stored form, one snapshot's values) tells copies from another service's records of the same people, so neither story is decided",
-            100.0 * upper
-        ),
         Finding::Hypotheses { scores } => {
             let list: Vec<String> = scores
                 .iter()

@@ -97,7 +97,7 @@ impl VerdictClass {
                 "no line is the company's: made-up people, or people who are not its customers"
             }
             VerdictClass::Inconclusive => {
-                "too few or unreadable lines to say, or lines that match customers whole with nothing telling copies from other records of them; obtain more, or name the columns"
+                "too few or unreadable lines to say; obtain more, or name the columns"
             }
         }
     }
@@ -400,24 +400,6 @@ impl Tally {
         } else {
             VerdictClass::Fabricated
         };
-        // Other real people (recycled, scraped, a compilation) says the lines that match
-        // the company's records whole are not its copies. That stands only when the copies
-        // story for them is itself rejected: when the 95% interval of the copied share
-        // reaches the share of whole-record lines, every such line could still be a copy
-        // (nothing in them, no id, rare form or snapshot version, tells the two apart), and
-        // neither story can be told.
-        let whole = self.whole_lines();
-        let copies_not_excluded = matches!(
-            class,
-            VerdictClass::Recycled | VerdictClass::Scraped | VerdictClass::Compilation
-        ) && !company
-            && whole > 0
-            && interval[1] >= whole as f64 / n_f;
-        let class = if copies_not_excluded {
-            VerdictClass::Inconclusive
-        } else {
-            class
-        };
 
         // The genuine fraction: the copies' share, or none when the sample is found not to
         // be the company's (its interval still says how much could be).
@@ -506,13 +488,7 @@ impl Tally {
         if public_only && !class.admits() {
             findings.push(Finding::PublicFieldsOnly);
         }
-        if copies_not_excluded {
-            findings.push(Finding::CopiesNotExcluded {
-                whole,
-                of: n,
-                upper: interval[1],
-            });
-        } else if class == VerdictClass::Inconclusive {
+        if class == VerdictClass::Inconclusive {
             findings.push(Finding::SmallSample {
                 lines: n,
                 upper: interval[1],
@@ -1081,49 +1057,6 @@ mod tests {
         let mut t = tally();
         add(&mut t, 12, None, EvidenceClass::None);
         assert_eq!(t.verdict().class, VerdictClass::Inconclusive);
-    }
-
-    #[test]
-    fn whole_matches_that_could_be_copies_are_never_called_another_services() {
-        // A third of the lines match customers on every column they carry, with no id, no
-        // rare form and no snapshot version to tell a copy from another service's records
-        // of the same people; the rest match no one. Neither story is rejected: the verdict
-        // must not say "not a copy" (recycled) any more than "a copy".
-        let mut t = tally();
-        let mut p = LineProfile {
-            members: 1,
-            complete: 1,
-            system: 1,
-            span: (0xff, 0xff),
-            ..LineProfile::default()
-        };
-        for f in [MatchField::Email, MatchField::Name, MatchField::Phone] {
-            p.set_level(f, Exact);
-        }
-        *t.profiles.entry(p).or_insert(0) += 10;
-        *t.by_evidence.entry(EvidenceClass::FullRecord).or_insert(0) += 10;
-        t.records += 10;
-        let mut other = LineProfile {
-            span: (0xff, 0xff),
-            ..LineProfile::default()
-        };
-        for f in [MatchField::Email, MatchField::Name, MatchField::Phone] {
-            other.set_level(f, FieldLevel::LineOnly);
-            t.field_present[f.index()] += 30;
-        }
-        *t.profiles.entry(other).or_insert(0) += 20;
-        *t.by_evidence.entry(EvidenceClass::None).or_insert(0) += 20;
-        t.records += 20;
-        let v = t.verdict();
-        assert!(!v.class.admits(), "{:?}", v.findings);
-        assert_eq!(v.class, VerdictClass::Inconclusive, "{:?}", v.findings);
-        assert!(
-            v.findings
-                .iter()
-                .any(|f| matches!(f, crate::Finding::CopiesNotExcluded { whole: 10, .. })),
-            "{:?}",
-            v.findings
-        );
     }
 
     #[test]

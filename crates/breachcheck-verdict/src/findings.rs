@@ -149,16 +149,6 @@ pub enum Finding {
         /// Upper end of the 95% interval of the copied share.
         upper: f64,
     },
-    /// Lines match the company's records whole, yet neither their being copies nor their
-    /// being other records of the same people can be ruled out.
-    CopiesNotExcluded {
-        /// Lines matching a record whole (full or better).
-        whole: u64,
-        /// Lines read.
-        of: u64,
-        /// Upper end of the 95% interval of the copied share.
-        upper: f64,
-    },
     /// Every story's score.
     Hypotheses {
         /// (story, posterior) most likely first.
