@@ -1,9 +1,10 @@
 //! `breachcheck index add-audit`: audit sets for the snapshots of an index built without
 //! `--audit`, made from their recorded sources as the build would have made them, and
 //! committed as a new commitment (snapshots are immutable; their segments do not change).
-use crate::{keyfile, pipeline, ReadArgs};
+use crate::{keyfile, progress, ReadArgs};
 use anyhow::{Context, Result};
 use breachcheck_index::AuditSetWriter;
+use breachcheck_pipeline::Input;
 use std::path::{Path, PathBuf};
 
 pub(crate) fn run(key: &Path, index: &Path) -> Result<()> {
@@ -35,17 +36,17 @@ pub(crate) fn run(key: &Path, index: &Path) -> Result<()> {
                 let query = recipe["query"]
                     .as_str()
                     .context("a database source without its query")?;
-                inputs.push(pipeline::Input::Postgres {
+                inputs.push(Input::Postgres {
                     url: loc.clone(),
                     query: query.to_owned(),
                 });
             } else {
-                inputs.push(pipeline::Input::File(PathBuf::from(loc)));
+                inputs.push(Input::File(PathBuf::from(loc)));
             }
         }
         let expected: Vec<String> = seg.sources.iter().map(|s| s.sha256.clone()).collect();
         let mut stored = w.stored_digests(i)?;
-        let (filter, meta) = pipeline::audit_set_from_sources(
+        let (filter, meta) = breachcheck_pipeline::audit_set_from_sources(
             &key,
             &inputs,
             &read.options(),
@@ -54,6 +55,7 @@ pub(crate) fn run(key: &Path, index: &Path) -> Result<()> {
             &mut stored,
             index,
             &what,
+            &progress::Bar::new(true),
         )?;
         w.set(i, &filter, meta)?;
         outln!("made the audit set of {what}");

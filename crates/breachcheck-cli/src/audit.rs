@@ -1,10 +1,11 @@
 //! `breachcheck audit serve|run|verify`: the private set intersection cardinality audit
 //! (see `breachcheck-audit`) over TCP, with TLS when certificates are given.
-use crate::{keyfile, pipeline, time, translog, ReadArgs};
+use crate::{keyfile, progress, translog, ReadArgs};
 use anyhow::{bail, Context, Result};
 use breachcheck_audit::session::{self, Auditor, Company, Pins};
 use breachcheck_audit::transcript::{Expect, Transcript};
 use breachcheck_audit::AuditField;
+use breachcheck_pipeline::time;
 use clap::Subcommand;
 use ed25519_dalek::SigningKey;
 use rustls_pki_types::pem::PemObject;
@@ -269,8 +270,9 @@ fn serve(
     let key = keyfile::read(key)?;
     let mut company = Company::load(index, &key, signing_key(sign_key)?)?;
     drop(key);
-    company.phone_regions =
-        pipeline::company_phone_region_codes(breachcheck_index::Index::open(index)?.manifest());
+    company.phone_regions = breachcheck_pipeline::company_phone_region_codes(
+        breachcheck_index::Index::open(index)?.manifest(),
+    );
     let tls = tls.map(|(c, k)| server_tls(&c, &k)).transpose()?;
     let listener =
         TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
@@ -489,13 +491,13 @@ fn run(
         })
         .collect::<Result<Vec<_>>>()?;
     let phone_regions: Vec<String> = regions.iter().map(ToString::to_string).collect();
-    let (values, records) = pipeline::audit_sample_values(
+    let (values, records) = breachcheck_pipeline::audit_sample_values(
         sample,
         &read.options(),
         read.region()?,
         regions,
         fields,
-        true,
+        &progress::Bar::new(true),
     )?;
     let stream = open(
         connect,

@@ -1,10 +1,10 @@
 //! `breachcheck demo`: a synthetic company with several systems and snapshots of
 //! international customers, four leak samples of known composition, the index, and the
 //! verdicts — in well under a minute with no setup.
-use crate::{keyfile, pipeline};
+use crate::keyfile;
 use anyhow::{bail, Context, Result};
 use breachcheck_index::SegmentKind;
-use breachcheck_ingest::IngestOptions;
+use breachcheck_pipeline::{IndexJob, Input, Verifier};
 use breachcheck_synth::{
     leak_sample, recycled_sample, write_table, Population, Table, TableFormat, SNAPSHOTS, SYSTEMS,
 };
@@ -97,19 +97,10 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
                 .join("exports")
                 .join(format!("{}-{snap}.{ext}", sys.name));
             write_table(&path, &t, sys.format)?;
-            let s = pipeline::build(
-                &key,
-                &index,
-                sys.name,
-                snap,
-                SegmentKind::System,
-                &[pipeline::Input::File(path)],
-                &IngestOptions::default(),
-                None,
-                serde_json::json!({}),
-                None,
-                false,
-            )?;
+            let s = IndexJob::new(&key, &index, sys.name, *snap)
+                .inputs(vec![Input::File(path)])
+                .recipe(serde_json::json!({}))
+                .run()?;
             say(format!(
                 "  indexed {:>6} records of {:<9} @ {snap}",
                 s.records, sys.name
@@ -117,19 +108,11 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
             exports.push(((yi, si), t));
         }
     }
-    let s = pipeline::build(
-        &key,
-        &index,
-        "accounts",
-        SNAPSHOTS[0],
-        SegmentKind::Canary,
-        &[pipeline::Input::File(canary_path)],
-        &IngestOptions::default(),
-        None,
-        serde_json::json!({}),
-        None,
-        false,
-    )?;
+    let s = IndexJob::new(&key, &index, "accounts", SNAPSHOTS[0])
+        .kind(SegmentKind::Canary)
+        .inputs(vec![Input::File(canary_path)])
+        .recipe(serde_json::json!({}))
+        .run()?;
     say(format!(
         "  registered {} canary records planted in accounts",
         s.records
@@ -212,18 +195,7 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
         "sample", "truth", "verdict", "source"
     ));
     for s in &samples {
-        let out = pipeline::verify(
-            &key,
-            &index,
-            &s.path,
-            &IngestOptions::default(),
-            None,
-            false,
-            None,
-            None,
-            0,
-            &Default::default(),
-        )?;
+        let out = Verifier::new(&key, &index).run(&s.path, &Default::default())?;
         let stem = s.name.rsplit_once('.').map_or(s.name, |(a, _)| a);
         let json_path = dir.join("reports").join(format!("{stem}.json"));
         let md_path = dir.join("reports").join(format!("{stem}.md"));

@@ -1,5 +1,5 @@
 //! `breachcheck`: is this leak sample ours? The command-line edge of the pipeline: parses
-//! arguments, wires the stages together (see `pipeline`) and prints results. Library
+//! arguments, runs the library's jobs (`breachcheck_pipeline`) and prints results. Library
 //! errors become `anyhow` errors here and nowhere else.
 #![forbid(unsafe_code)]
 
@@ -20,17 +20,16 @@ mod bench;
 mod canary;
 mod demo;
 mod keyfile;
-mod pipeline;
 mod progress;
-mod source_pg;
+mod results;
 mod stages;
-mod time;
 mod translog;
 mod verdicts;
 mod verify_cmd;
 
 use anyhow::{Context, Result};
 use breachcheck_core::FieldRole;
+use breachcheck_pipeline::{time, IndexJob, Input};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -664,7 +663,7 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Inspect(a) => pipeline::inspect(
+        Command::Inspect(a) => results::inspect(
             &a.file,
             &a.read.options(),
             a.json,
@@ -792,7 +791,7 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let key = keyfile::read(&key)?;
             let rows =
-                pipeline::sample_tags(&key, &sample, &read.options(), read.region()?, &out, true)?;
+                results::sample_tags(&key, &sample, &read.options(), read.region()?, &out, true)?;
             outln!("wrote {rows} tags to {}", out.display());
             Ok(())
         }
@@ -809,7 +808,7 @@ fn register(
     kind: breachcheck_index::SegmentKind,
     file: PathBuf,
     read: &ReadArgs,
-) -> Result<pipeline::BuildSummary> {
+) -> Result<breachcheck_pipeline::BuildSummary> {
     let key = keyfile::read(key)?;
     register_with(&key, index, name, date, kind, file, read)
 }
@@ -823,20 +822,15 @@ fn register_with(
     kind: breachcheck_index::SegmentKind,
     file: PathBuf,
     read: &ReadArgs,
-) -> Result<pipeline::BuildSummary> {
-    pipeline::build(
-        key,
-        index,
-        name,
-        date,
-        kind,
-        &[pipeline::Input::File(file)],
-        &read.options(),
-        read.region()?,
-        read.recipe(None, false),
-        None,
-        true,
-    )
+) -> Result<breachcheck_pipeline::BuildSummary> {
+    Ok(IndexJob::new(key, index, name, date)
+        .kind(kind)
+        .inputs(vec![Input::File(file)])
+        .options(read.options())
+        .region(read.region()?)
+        .recipe(read.recipe(None, false))
+        .progress(&progress::Bar::new(true))
+        .run()?)
 }
 
 /// `index rekey`: every segment rebuilt, in manifest order, from its recorded sources under
@@ -893,28 +887,24 @@ fn rekey(
                 let query = recipe["query"]
                     .as_str()
                     .context("a database source without its query")?;
-                inputs.push(pipeline::Input::Postgres {
+                inputs.push(Input::Postgres {
                     url: loc.clone(),
                     query: query.to_owned(),
                 });
             } else {
-                inputs.push(pipeline::Input::File(PathBuf::from(loc)));
+                inputs.push(Input::File(PathBuf::from(loc)));
             }
         }
         let expected: Vec<String> = seg.sources.iter().map(|s| s.sha256.clone()).collect();
-        let s = pipeline::build(
-            &new,
-            &building,
-            &seg.system,
-            &seg.snapshot,
-            seg.kind,
-            &inputs,
-            &read.options(),
-            read.region()?,
-            recipe,
-            Some(&expected),
-            true,
-        )?;
+        let s = IndexJob::new(&new, &building, &seg.system, &seg.snapshot)
+            .kind(seg.kind)
+            .inputs(inputs)
+            .options(read.options())
+            .region(read.region()?)
+            .recipe(recipe)
+            .expected(Some(expected))
+            .progress(&progress::Bar::new(true))
+            .run()?;
         outln!(
             "rebuilt {} @ {}: {} records",
             seg.system,
@@ -950,27 +940,20 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
             files,
         } => {
             let key = keyfile::read(&key)?;
-            let mut inputs: Vec<pipeline::Input> =
-                files.into_iter().map(pipeline::Input::File).collect();
+            let mut inputs: Vec<Input> = files.into_iter().map(Input::File).collect();
             if let (Some(url), Some(query)) = (source, query.as_ref()) {
-                inputs.push(pipeline::Input::Postgres {
+                inputs.push(Input::Postgres {
                     url,
                     query: query.clone(),
                 });
             }
-            let s = pipeline::build(
-                &key,
-                &index,
-                &system,
-                &snapshot,
-                breachcheck_index::SegmentKind::System,
-                &inputs,
-                &read.options(),
-                read.region()?,
-                read.recipe(query.as_deref(), audit),
-                None,
-                !json,
-            )?;
+            let s = IndexJob::new(&key, &index, &system, &snapshot)
+                .inputs(inputs)
+                .options(read.options())
+                .region(read.region()?)
+                .recipe(read.recipe(query.as_deref(), audit))
+                .progress(&progress::Bar::new(!json))
+                .run()?;
             if json {
                 let v = serde_json::json!({
                     "schema": "breachcheck.index-build/v1",
@@ -983,7 +966,7 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
                 });
                 outln!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                s.print(&system, &snapshot);
+                results::print_build(&s, &system, &snapshot);
             }
             Ok(())
         }
@@ -1011,7 +994,7 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
             );
             Ok(())
         }
-        IndexCommand::Info { index, json } => pipeline::info(&index, json),
+        IndexCommand::Info { index, json } => results::info(&index, json),
         IndexCommand::Export {
             index,
             format: ExportFormat::Parquet,

@@ -183,7 +183,7 @@ fn statement_of_index(dir: &Path) -> Result<Statement> {
         records: m.commitment.records,
         commitment: m.commitment.root.clone(),
         oprf_public_key,
-        phone_regions: Some(crate::pipeline::company_phone_region_codes(m)),
+        phone_regions: Some(breachcheck_pipeline::company_phone_region_codes(m)),
     })
 }
 

@@ -10,10 +10,11 @@
 //!
 //! Fit seeds and report seeds are disjoint ranges and are summed up apart, so thresholds
 //! tuned on one can be judged on the other.
-use crate::{keyfile, pipeline};
+use crate::keyfile;
 use anyhow::{bail, Context, Result};
 use breachcheck_index::SegmentKind;
 use breachcheck_ingest::IngestOptions;
+use breachcheck_pipeline::{IndexJob, Input, Verifier};
 use breachcheck_synth::scenario::{write_sample, Company, CompanyParams, Story, StoryKind};
 use breachcheck_synth::{StoryOptions, Truth};
 use clap::Args;
@@ -612,19 +613,12 @@ fn index_company(
     let opts = IngestOptions::default();
     let mut records = 0;
     let build = |system: &str, snapshot: &str, kind, path: PathBuf| {
-        pipeline::build(
-            &key,
-            &index,
-            system,
-            snapshot,
-            kind,
-            &[pipeline::Input::File(path)],
-            &opts,
-            None,
-            json!({}),
-            None,
-            false,
-        )
+        IndexJob::new(&key, &index, system, snapshot)
+            .kind(kind)
+            .inputs(vec![Input::File(path)])
+            .options(opts.clone())
+            .recipe(json!({}))
+            .run()
     };
     for t in 0..3 {
         for (s, sys) in company.params.systems.iter().enumerate() {
@@ -719,19 +713,10 @@ pub(crate) fn run(a: &VerdictArgs, dir: Option<&Path>, json_stdout: bool) -> Res
                 .write(&path)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             let t = Instant::now();
-            let report = pipeline::verify(
-                &key,
-                &index,
-                &path,
-                &IngestOptions::default(),
-                None,
-                false,
-                None,
-                None,
-                0,
-                &Default::default(),
-            )
-            .and_then(|r| Ok(serde_json::from_str::<Value>(&r.to_json()?)?));
+            let report = Verifier::new(&key, &index)
+                .run(&path, &Default::default())
+                .map_err(anyhow::Error::from)
+                .and_then(|r| Ok(serde_json::from_str::<Value>(&r.to_json()?)?));
             let seconds = t.elapsed().as_secs_f64();
             if dir.is_none() {
                 std::fs::remove_file(&path).ok();

@@ -3,9 +3,10 @@
 //! reports, the signature, the per-line CSV, the quarantine file and the case copies are
 //! staged, and put in place together only when each of them was written; the custody
 //! entry comes last, and if it cannot be written the new files are removed again.
-use crate::{keyfile, pipeline, print_verdict, sig_path, VerifyArgs};
+use crate::{keyfile, print_verdict, progress, sig_path, VerifyArgs};
 use anyhow::{bail, Context, Result};
 use breachcheck_files::{AtomicFile, Outputs};
+use breachcheck_pipeline::Verifier;
 use breachcheck_report::custody::{self, Case, CustodyFile};
 use std::path::Path;
 use std::sync::Mutex;
@@ -41,18 +42,14 @@ pub(crate) fn run(a: VerifyArgs) -> Result<()> {
     let mut case = a.case.as_deref().map(Case::open).transpose()?;
 
     let outputs = Mutex::new(Outputs::new());
-    let report = pipeline::verify(
-        &key,
-        &a.index,
-        &a.sample,
-        &a.read.options(),
-        region,
-        true,
-        a.matches_out.as_deref(),
-        a.quarantine_out.as_deref(),
-        a.redacted_examples,
-        &outputs,
-    )?;
+    let report = Verifier::new(&key, &a.index)
+        .options(a.read.options())
+        .region(region)
+        .matches_out(a.matches_out.clone())
+        .quarantine_out(a.quarantine_out.clone())
+        .redacted_examples(a.redacted_examples)
+        .progress(&progress::Bar::new(true))
+        .run(&a.sample, &outputs)?;
     let mut outputs = outputs
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);

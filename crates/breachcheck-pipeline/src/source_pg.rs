@@ -1,13 +1,13 @@
 //! A live PostgreSQL database as an index source: `COPY (query) TO STDOUT` streamed to a
 //! temporary CSV file, which the ingest stage then reads like any export. The table is never
 //! held in memory; the spool lets ingest sniff roles and formats from real rows first.
-use anyhow::{Context, Result};
+use crate::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 use std::str::FromStr;
 
 /// A query result spooled to disk.
-pub(crate) struct Spooled {
+pub struct Spooled {
     /// The CSV file (header line, then one row per line); deleted when dropped.
     pub file: tempfile::NamedTempFile,
     /// Name for reports: `postgres:DBNAME`.
@@ -17,7 +17,7 @@ pub(crate) struct Spooled {
 }
 
 /// The connection string without any password, in URL form.
-pub(crate) fn redacted(config: &postgres::Config) -> String {
+pub fn redacted(config: &postgres::Config) -> String {
     let host = config
         .get_hosts()
         .first()
@@ -36,11 +36,11 @@ pub(crate) fn redacted(config: &postgres::Config) -> String {
 
 /// Runs `query` on the database at `url` and spools its rows as CSV into `dir`. A password
 /// not in the URL is taken from `PGPASSWORD`, as libpq does.
-pub(crate) fn spool(url: &str, query: &str, dir: &Path) -> Result<Spooled> {
+pub fn spool(url: &str, query: &str, dir: &Path) -> Result<Spooled> {
     // The parser's own message may quote the URL, password included: not shown.
     let mut config = postgres::Config::from_str(url).map_err(|_| {
-        anyhow::anyhow!(
-            "--source takes a PostgreSQL URL such as postgres://user@host:5432/dbname (or key=value pairs)"
+        Error::Database(
+            "--source takes a PostgreSQL URL such as postgres://user@host:5432/dbname (or key=value pairs)".into()
         )
     })?;
     if config.get_password().is_none() {
@@ -51,23 +51,29 @@ pub(crate) fn spool(url: &str, query: &str, dir: &Path) -> Result<Spooled> {
     let location = redacted(&config);
     let mut client = config
         .connect(postgres::NoTls)
-        .with_context(|| format!("cannot connect to {location}"))?;
+        .map_err(|e| Error::Database(format!("cannot connect to {location}: {e}")))?;
     let query = query.trim().trim_end_matches(';');
     let mut reader = client
         .copy_out(&format!(
             "COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)"
         ))
-        .map_err(|e| anyhow::anyhow!("the query failed on {location}: {}", describe(&e)))?;
+        .map_err(|e| {
+            Error::Database(format!("the query failed on {location}: {}", describe(&e)))
+        })?;
     let file = tempfile::Builder::new()
         .prefix(".tmp-pg-")
         .suffix(".csv")
         .tempfile_in(dir)
-        .with_context(|| format!("cannot create a spool file in {}", dir.display()))?;
+        .map_err(|source| Error::CreateDir {
+            path: dir.to_owned(),
+            source,
+        })?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file.as_file());
     std::io::copy(&mut reader, &mut w)
         // The server's error arrives inside an I/O error whose text may quote a value.
-        .map_err(|_| anyhow::anyhow!("copying rows from {location} failed: the server ended the copy with an error (connection lost, or a data error in the query)"))?;
-    w.flush().context("cannot write the spool file")?;
+        .map_err(|_| Error::Database(format!("copying rows from {location} failed: the server ended the copy with an error (connection lost, or a data error in the query)")))?;
+    w.flush()
+        .map_err(|e| Error::Database(format!("cannot write the spool file of {location}: {e}")))?;
     drop(w);
     Ok(Spooled {
         file,

@@ -12,7 +12,7 @@ fn now_secs() -> i64 {
 }
 
 /// Now, as `YYYY-MM-DDTHH:MM:SSZ`.
-pub(crate) fn now_rfc3339() -> String {
+pub fn now_rfc3339() -> String {
     let s = now_secs();
     let (y, m, d) = civil(s.div_euclid(86_400));
     let t = s.rem_euclid(86_400);
@@ -25,7 +25,7 @@ pub(crate) fn now_rfc3339() -> String {
 }
 
 /// Today's date (UTC), `YYYY-MM-DD`.
-pub(crate) fn today() -> String {
+pub fn today() -> String {
     let (y, m, d) = civil(now_secs().div_euclid(86_400));
     format!("{y:04}-{m:02}-{d:02}")
 }
