@@ -215,7 +215,9 @@ impl SegmentBuilder {
     /// Records how the segment was built (sources' locations, column map, options), kept
     /// in the manifest so `index rekey` can rebuild it under a new key. Holds no values.
     pub fn set_recipe(&mut self, recipe: serde_json::Value) {
-        self.recipe = Some(recipe);
+        // A null recipe is no recipe: stored as `null` it would read back as none, and the
+        // manifest entry would no longer make up the commitment computed from it.
+        self.recipe = (!recipe.is_null()).then_some(recipe);
     }
 
     /// Registers the next input file; records added from now on come from it.

@@ -126,7 +126,7 @@ impl<'a> IndexJob<'a> {
             inputs: Vec::new(),
             options: IngestOptions::default(),
             region: None,
-            recipe: serde_json::Value::Null,
+            recipe: serde_json::json!({}),
             expected: None,
             progress: &Silent,
         }

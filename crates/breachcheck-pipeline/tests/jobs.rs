@@ -1,0 +1,118 @@
+//! The library's jobs run in-process, as the server runs them: an index built with
+//! `IndexJob`, a sample verified with `Verifier`, progress counted, every line handed to a
+//! sink, and a build that finds nothing refused with its own error.
+use breachcheck_core::SecretKey;
+use breachcheck_index::Manifest;
+use breachcheck_link::LineMatch;
+use breachcheck_pipeline::{Counters, Error, IndexJob, Input, MatchSink, Progress, Verifier};
+use std::fmt::Write as _;
+use std::path::Path;
+
+const FIRST: [&str; 8] = [
+    "Anna", "Jonas", "Lea", "Paul", "Mia", "Felix", "Emma", "Noah",
+];
+const LAST: [&str; 6] = ["Keller", "Brandt", "Vogel", "Lorenz", "Haas", "Simon"];
+
+/// `n` generated customers as an accounts export (ids, e-mails, names, phones, country).
+fn export(path: &Path, n: usize) {
+    let mut s = String::from("customer_id,email,first_name,last_name,phone,country\n");
+    for i in 0..n {
+        let (f, l) = (FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]);
+        let _ = writeln!(
+            s,
+            "C{:07},{}.{}{i}@example.org,{f},{l},+49 151 {:07},DE",
+            1000 + i,
+            f.to_lowercase(),
+            l.to_lowercase(),
+            2_000_000 + i * 37
+        );
+    }
+    std::fs::write(path, s).expect("write export");
+}
+
+#[derive(Default)]
+struct Lines(Vec<u64>);
+
+impl MatchSink for Lines {
+    fn line(&mut self, line: u64, _: &LineMatch, _: &Manifest) -> breachcheck_pipeline::Result<()> {
+        self.0.push(line);
+        Ok(())
+    }
+}
+
+#[test]
+fn build_then_verify_in_process() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = SecretKey::from_bytes([7; 32]);
+    let (accounts, sample, index) = (
+        dir.path().join("accounts.csv"),
+        dir.path().join("sample.csv"),
+        dir.path().join("idx"),
+    );
+    export(&accounts, 300);
+    let built = IndexJob::new(&key, &index, "accounts", "2026-01-31")
+        .inputs(vec![Input::File(accounts.clone())])
+        .run()
+        .expect("build");
+    assert_eq!(built.records, 300);
+
+    // The sample: the first 200 lines of the export, as a seller would copy them.
+    let text = std::fs::read_to_string(&accounts).expect("read");
+    let head: Vec<&str> = text.lines().take(201).collect();
+    std::fs::write(&sample, head.join("\n") + "\n").expect("write sample");
+
+    let counters = Counters::default();
+    let mut sink = Lines::default();
+    let outputs = std::sync::Mutex::new(breachcheck_files::Outputs::new());
+    let report = Verifier::new(&key, &index)
+        .progress(&counters)
+        .generated_at(Some("2026-12-05T00:00:00Z".into()))
+        .run_with_sink(&sample, &outputs, Some(&mut sink))
+        .expect("verify");
+    let (lines, bytes, total) = counters.get();
+    assert_eq!(lines, 200);
+    assert_eq!(total, std::fs::metadata(&sample).expect("size").len());
+    assert!(bytes > 0 && bytes <= total);
+    assert_eq!(
+        sink.0,
+        (2..=201).collect::<Vec<u64>>(),
+        "one call per line, in order"
+    );
+    assert_eq!(report.generated_at, "2026-12-05T00:00:00Z");
+    assert_eq!(report.verdict.class.as_str(), "genuine");
+    assert_eq!(report.verdict.system.as_deref(), Some("accounts"));
+}
+
+#[test]
+fn a_build_that_finds_no_record_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = SecretKey::from_bytes([9; 32]);
+    let junk = dir.path().join("junk.csv");
+    std::fs::write(&junk, "amount,count\n12.50,3\n7.00,4\n").expect("write");
+    // Every column set aside by the user's map: nothing is left to index.
+    let options = breachcheck_ingest::IngestOptions {
+        map: vec![
+            ("amount".into(), breachcheck_core::FieldRole::Ignore),
+            ("count".into(), breachcheck_core::FieldRole::Ignore),
+        ],
+        ..Default::default()
+    };
+    let err = IndexJob::new(&key, dir.path().join("idx"), "s", "2026-01-31")
+        .inputs(vec![Input::File(junk)])
+        .options(options)
+        .run()
+        .expect_err("nothing to index");
+    assert!(matches!(err, Error::NothingIndexed), "{err}");
+    assert!(!dir.path().join("idx").join("segments").exists());
+}
+
+/// `Counters` keeps what a poller reads; `Silent` accepts everything.
+#[test]
+fn counters_count() {
+    let c = Counters::default();
+    c.begin("x", Some(100));
+    c.advance(40, 8);
+    c.advance(90, 2);
+    assert_eq!(c.get(), (10, 90, 100));
+    breachcheck_pipeline::Silent.advance(1, 1);
+}
