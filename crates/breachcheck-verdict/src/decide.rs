@@ -496,7 +496,8 @@ impl Tally {
             });
         }
         self.reference_findings(&fits.full, c, company, &mut findings);
-        let hypotheses = self.hypotheses(&fits, c, public_only, shapes_found);
+        let minor_overlap = fits.full.overlap_lines < material && reference_lines < material;
+        let hypotheses = self.hypotheses(&fits, c, public_only, shapes_found, minor_overlap);
         if !hypotheses.is_empty() {
             findings.push(Finding::Hypotheses {
                 scores: hypotheses
@@ -832,6 +833,7 @@ impl Tally {
         c: usize,
         public_only: bool,
         shapes: bool,
+        minor_overlap: bool,
     ) -> Vec<HypothesisScore> {
         let n = self.records as f64;
         if n <= 0.0 {
@@ -846,11 +848,16 @@ impl Tally {
                 fits.copies.log_likelihood,
                 c.saturating_sub(1),
             ));
-            stories.push((
-                VerdictClass::Mixed,
-                fits.unrelated_rest.log_likelihood,
-                c + refs,
-            ));
+            // Other customers below a second source's share (`MIN_SOURCE_SHARE`) are part
+            // of a mixed sample, as the class says: the story scores with the full fit.
+            let mixed = if minor_overlap && !shapes {
+                fits.unrelated_rest
+                    .log_likelihood
+                    .max(fits.full.log_likelihood)
+            } else {
+                fits.unrelated_rest.log_likelihood
+            };
+            stories.push((VerdictClass::Mixed, mixed, c + refs));
             stories.push((
                 VerdictClass::Compilation,
                 fits.full.log_likelihood,
@@ -1085,6 +1092,13 @@ mod tests {
         assert_eq!(v.class, VerdictClass::Mixed, "{:?}", v.findings);
         let [lo, hi] = v.genuine_fraction.ci95;
         assert!(lo <= 0.5 && 0.5 <= hi, "{lo} {hi}");
+        // The table of stories agrees with the class.
+        assert_eq!(
+            v.hypotheses.first().map(|h| h.hypothesis),
+            Some(VerdictClass::Mixed),
+            "{:?}",
+            v.hypotheses
+        );
 
         // The same other source at a tenth of the lines is one.
         let mut t = tally();
