@@ -2,10 +2,10 @@
 //! `--audit`, made from their recorded sources as the build would have made them, and
 //! committed as a new commitment (snapshots are immutable; their segments do not change).
 use crate::{keyfile, progress, ReadArgs};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use breachcheck_index::AuditSetWriter;
 use breachcheck_pipeline::Input;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub(crate) fn run(key: &Path, index: &Path) -> Result<()> {
     let key = keyfile::read(key)?;
@@ -24,26 +24,7 @@ pub(crate) fn run(key: &Path, index: &Path) -> Result<()> {
         let what = format!("{} @ {}", seg.system, seg.snapshot);
         let recipe = seg.recipe.clone().unwrap_or_default();
         let read = ReadArgs::from_recipe(&recipe)?;
-        let mut inputs = Vec::new();
-        for src in &seg.sources {
-            let loc = src.location.as_ref().with_context(|| {
-                format!(
-                    "{what}: source {} has no recorded location, so it cannot be read again",
-                    src.name
-                )
-            })?;
-            if loc.starts_with("postgres://") {
-                let query = recipe["query"]
-                    .as_str()
-                    .context("a database source without its query")?;
-                inputs.push(Input::Postgres {
-                    url: loc.clone(),
-                    query: query.to_owned(),
-                });
-            } else {
-                inputs.push(Input::File(PathBuf::from(loc)));
-            }
-        }
+        let inputs = Input::recorded(&seg)?;
         let expected: Vec<String> = seg.sources.iter().map(|s| s.sha256.clone()).collect();
         let mut stored = w.stored_digests(i)?;
         let (filter, meta) = breachcheck_pipeline::audit_set_from_sources(

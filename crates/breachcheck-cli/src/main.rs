@@ -873,28 +873,7 @@ fn rekey(
     for seg in &manifest.segments {
         let recipe = seg.recipe.clone().unwrap_or_default();
         let read = ReadArgs::from_recipe(&recipe)?;
-        let mut inputs = Vec::new();
-        for src in &seg.sources {
-            let Some(loc) = &src.location else {
-                anyhow::bail!(
-                    "{} @ {}: source {} has no recorded location, so it cannot be read again",
-                    seg.system,
-                    seg.snapshot,
-                    src.name
-                );
-            };
-            if loc.starts_with("postgres://") {
-                let query = recipe["query"]
-                    .as_str()
-                    .context("a database source without its query")?;
-                inputs.push(Input::Postgres {
-                    url: loc.clone(),
-                    query: query.to_owned(),
-                });
-            } else {
-                inputs.push(Input::File(PathBuf::from(loc)));
-            }
-        }
+        let inputs = Input::recorded(seg)?;
         let expected: Vec<String> = seg.sources.iter().map(|s| s.sha256.clone()).collect();
         let s = IndexJob::new(&new, &building, &seg.system, &seg.snapshot)
             .kind(seg.kind)

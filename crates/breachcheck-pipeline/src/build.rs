@@ -26,6 +26,44 @@ pub enum Input {
     },
 }
 
+impl Input {
+    /// The inputs a segment was built from, as its manifest entry records them (a file's
+    /// location, or a database URL with the recipe's query): what `index rekey` and
+    /// `index add-audit` read again. Fails when a source has no recorded location.
+    pub fn recorded(seg: &breachcheck_index::SegmentMeta) -> Result<Vec<Input>> {
+        let query = seg
+            .recipe
+            .as_ref()
+            .and_then(|r| r["query"].as_str())
+            .map(str::to_owned);
+        seg.sources
+            .iter()
+            .map(|src| {
+                let cannot = |why: &str| Error::NotRereadable {
+                    what: format!("{} @ {}", seg.system, seg.snapshot),
+                    source_name: src.name.clone(),
+                    why: why.into(),
+                };
+                let loc = src
+                    .location
+                    .as_ref()
+                    .ok_or_else(|| cannot("it has no recorded location"))?;
+                if loc.starts_with("postgres://") {
+                    let query = query
+                        .clone()
+                        .ok_or_else(|| cannot("it is a database without its query"))?;
+                    Ok(Input::Postgres {
+                        url: loc.clone(),
+                        query,
+                    })
+                } else {
+                    Ok(Input::File(PathBuf::from(loc)))
+                }
+            })
+            .collect()
+    }
+}
+
 /// An input made readable: a file path (a database query's rows spooled to a temporary
 /// file, removed when this is dropped), its name for the manifest and where it came from.
 pub(crate) struct Opened {

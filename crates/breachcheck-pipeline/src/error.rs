@@ -50,6 +50,16 @@ pub enum Error {
         /// What cannot be done because of it.
         consequence: String,
     },
+    /// A segment's recorded source cannot be read again.
+    #[error("{what}: source {source_name} cannot be read again: {why}")]
+    NotRereadable {
+        /// The segment, as `system @ snapshot`.
+        what: String,
+        /// The source's name as the manifest lists it.
+        source_name: String,
+        /// Why.
+        why: String,
+    },
     /// A build found no record it could index.
     #[error("no record could be indexed from the given files: no column was recognised or every line was quarantined; check them with `breachcheck inspect` and name columns with --map COLUMN=ROLE")]
     NothingIndexed,

@@ -56,6 +56,27 @@ fn build_then_verify_in_process() {
         .expect("build");
     assert_eq!(built.records, 300);
 
+    // What rekey and add-audit read again: the recorded location, or a clear refusal.
+    match Input::recorded(&built.segment)
+        .expect("recorded")
+        .as_slice()
+    {
+        [Input::File(p)] => assert_eq!(p, &accounts.canonicalize().expect("canonical")),
+        other => panic!("{other:?}"),
+    }
+    let mut lost = built.segment.clone();
+    lost.sources[0].location = None;
+    assert!(matches!(
+        Input::recorded(&lost),
+        Err(Error::NotRereadable { .. })
+    ));
+    let mut db = built.segment.clone();
+    db.sources[0].location = Some("postgres://reader@db:5432/crm".into());
+    assert!(matches!(
+        Input::recorded(&db),
+        Err(Error::NotRereadable { .. })
+    ));
+
     // The sample: the first 200 lines of the export, as a seller would copy them.
     let text = std::fs::read_to_string(&accounts).expect("read");
     let head: Vec<&str> = text.lines().take(201).collect();
