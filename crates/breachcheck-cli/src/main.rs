@@ -22,6 +22,8 @@ mod demo;
 mod keyfile;
 mod progress;
 mod results;
+#[cfg(feature = "serve")]
+mod serve_cmd;
 mod stages;
 mod translog;
 mod verdicts;
@@ -124,6 +126,11 @@ enum Command {
         after_help = "Example:\n  breachcheck bench --records 1000000 --sample 100000\n  breachcheck bench --stages --records 200000"
     )]
     Bench(bench::BenchArgs),
+    /// The incident team's server: an HTTP API and a web app over cases, samples, jobs,
+    /// reports and custody logs (SQLite in the data folder, or PostgreSQL).
+    #[cfg(feature = "serve")]
+    #[command(after_help = serve_cmd::SERVE_HELP)]
+    Serve(serve_cmd::ServeArgs),
 }
 
 #[derive(Subcommand)]
@@ -601,6 +608,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Index(cmd) => index_command(cmd),
         Command::Verify(a) => verify_cmd::run(a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve_cmd::run(a),
         Command::SignKey(SignKeyCommand::Generate { out }) => {
             keyfile::generate(&out)?;
             let seed = keyfile::read_signing_seed(&out)?;

@@ -58,6 +58,7 @@ pub struct Verifier<'a> {
     redacted_examples: usize,
     progress: &'a dyn Progress,
     generated_at: Option<String>,
+    file_name: Option<String>,
 }
 
 impl<'a> Verifier<'a> {
@@ -73,6 +74,7 @@ impl<'a> Verifier<'a> {
             redacted_examples: 0,
             progress: &Silent,
             generated_at: None,
+            file_name: None,
         }
     }
 
@@ -116,6 +118,13 @@ impl<'a> Verifier<'a> {
     /// The report's creation time (RFC 3339); default: now.
     pub fn generated_at(mut self, at: Option<String>) -> Self {
         self.generated_at = at;
+        self
+    }
+
+    /// The sample's name as the report records it; default: the file's own name. The
+    /// server stores an upload under a name of its own and reports the name it was sent as.
+    pub fn file_name(mut self, name: Option<String>) -> Self {
+        self.file_name = name;
         self
     }
 
@@ -217,7 +226,9 @@ impl<'a> Verifier<'a> {
         }
         let section = SampleSection::new(
             sha256,
-            file_name(sample_path),
+            self.file_name
+                .clone()
+                .unwrap_or_else(|| file_name(sample_path)),
             bytes,
             sample.container(),
             parts,
