@@ -560,17 +560,25 @@ async fn upload(
     let (tmp, sha256, bytes) = written?;
     let who = caller.name.clone();
     let added = blocking(&app, move |app| {
-        let rel = format!("cases/{id}/samples/{sha256}");
-        let dest = app.data_path(&rel);
-        let placed = std::fs::create_dir_all(app.case_dir(id).join("samples"))
-            .and_then(|()| {
-                if dest.exists() {
-                    std::fs::remove_file(&tmp)
-                } else {
-                    std::fs::rename(&tmp, &dest)
-                }
-            })
-            .map_err(Error::io("cannot store the upload"));
+        // Under its hash, with the name it was sent as (what the report's parts name);
+        // the same bytes again are a duplicate and keep the first file.
+        let dir_rel = format!("cases/{id}/samples/{sha256}");
+        let dir = app.data_path(&dir_rel);
+        let first = std::fs::read_dir(&dir)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(std::result::Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned());
+        let rel = match &first {
+            Some(name) => format!("{dir_rel}/{name}"),
+            None => format!("{dir_rel}/{filename}"),
+        };
+        let placed = match first {
+            Some(_) => std::fs::remove_file(&tmp),
+            None => std::fs::create_dir_all(&dir)
+                .and_then(|()| std::fs::rename(&tmp, app.data_path(&rel))),
+        }
+        .map_err(Error::io("cannot store the upload"));
         if let Err(e) = placed {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);

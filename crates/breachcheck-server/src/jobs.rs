@@ -306,7 +306,7 @@ fn verify(app: &App, id: i64, counters: &Arc<Counters>) -> Result<()> {
 mod tests {
     #[test]
     fn stems_keep_safe_characters() {
-        assert_eq!(super::stem("leak sample (1).csv.gz"), "leak_sample__1_csv");
+        assert_eq!(super::stem("leak sample (1).csv.gz"), "leak_sample__1__csv");
         assert_eq!(super::stem("a-b_c"), "a-b_c");
     }
 }
