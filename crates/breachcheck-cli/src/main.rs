@@ -637,9 +637,9 @@ fn run(cli: Cli) -> Result<()> {
             breachcheck_report::sign::verify(&bytes, &signature, public_key.as_deref())
                 .with_context(|| format!("{} fails its signature check", report.display()))?;
             if let Some(sample) = sample {
-                let parsed: serde_json::Value =
-                    serde_json::from_slice(&bytes).context("the report is not JSON")?;
-                let want = parsed["sample"]["sha256"].as_str().unwrap_or_default();
+                let parsed = breachcheck_report::Report::from_json(&bytes)
+                    .with_context(|| format!("{} is not a breachcheck report", report.display()))?;
+                let want = parsed.sample.sha256;
                 let got = breachcheck_ingest::sha256_file(&sample)
                     .with_context(|| format!("cannot read {}", sample.display()))?;
                 if want != got {

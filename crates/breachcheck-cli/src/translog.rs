@@ -189,34 +189,24 @@ fn statement_of_index(dir: &Path) -> Result<Statement> {
 
 fn statement_of_report(path: &Path) -> Result<Statement> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let r: serde_json::Value = serde_json::from_slice(&bytes).context("the report is not JSON")?;
-    if r["schema"] != "breachcheck.report/v1" {
-        bail!("{} is not a breachcheck report", path.display());
-    }
-    let e = &r["matches"]["by_evidence"];
+    // Parsed whole: a report with a field missing is refused, never logged with a blank.
+    let r = breachcheck_report::Report::from_json(&bytes)
+        .with_context(|| format!("{} is not a breachcheck report", path.display()))?;
+    let e = &r.matches.by_evidence;
     let matched: u64 = EvidenceClass::STRONGEST_FIRST
         .iter()
         .filter(|c| c.is_genuine())
-        .filter_map(|c| e[c.as_str()].as_u64())
+        .map(|c| e.count(*c))
         .sum::<u64>()
-        + r["matches"]["joined"].as_u64().unwrap_or(0);
+        + r.matches.joined;
     Ok(Statement::Verification {
         date: today(),
-        sample_sha256: r["sample"]["sha256"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        verdict: r["verdict"]["class"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
+        sample_sha256: r.sample.sha256,
+        verdict: r.verdict.class.as_str().to_owned(),
         matched_lines: matched,
-        lines: r["sample"]["records_parsed"].as_u64().unwrap_or(0),
+        lines: r.sample.records_parsed,
         report_sha256: sha256_hex(path)?,
-        commitment: r["index"]["commitment"]["root"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
+        commitment: r.index.commitment.root,
     })
 }
 
