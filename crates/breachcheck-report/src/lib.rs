@@ -592,3 +592,34 @@ impl Report {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(breachcheck_files::write_atomic(path, bytes)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report written by `breachcheck verify --redacted-examples 2` on generated data
+    /// (synthetic names and numbers, one quarantined line): a report of this format.
+    const FIXTURE: &[u8] = include_bytes!("../tests/fixtures/report-v1.json");
+
+    #[test]
+    fn a_written_report_reads_back_to_the_same_bytes() {
+        let r = Report::from_json(FIXTURE).expect("reads");
+        assert_eq!(r.to_json().expect("json").as_bytes(), FIXTURE);
+        assert_eq!(r.sample.quarantine.len(), 1);
+        assert!(r.matches.linkage.is_some() && r.verdict.sources.is_some());
+    }
+
+    #[test]
+    fn a_missing_field_or_another_schema_is_refused() {
+        let text = std::str::from_utf8(FIXTURE).expect("utf-8");
+        let without_hash: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("\"sha256\""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let e = Report::from_json(without_hash.as_bytes()).expect_err("no sample hash");
+        assert!(matches!(e, Error::NotAReport(_)) && e.to_string().contains("sha256"));
+        let other = text.replacen(SCHEMA, "breachcheck.report/v0", 1);
+        assert!(Report::from_json(other.as_bytes()).is_err());
+    }
+}
