@@ -608,7 +608,7 @@ fn index_company(
             .kind(kind)
             .inputs(vec![Input::File(path)])
             .options(opts.clone())
-            .recipe(json!({}))
+            .recipe(breachcheck_index::Recipe::default())
             .run()
     };
     for t in 0..3 {

@@ -55,6 +55,9 @@ fn build_then_verify_in_process() {
         .run()
         .expect("build");
     assert_eq!(built.records, 300);
+    // A job without read options records the empty recipe earlier versions wrote (`{}`).
+    let recipe = built.segment.recipe.as_ref().expect("a recipe");
+    assert_eq!(serde_json::to_string(recipe).expect("json"), "{}");
 
     // What rekey and add-audit read again: the recorded location, or a clear refusal.
     match Input::recorded(&built.segment)
