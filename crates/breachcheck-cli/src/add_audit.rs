@@ -22,8 +22,7 @@ pub(crate) fn run(key: &Path, index: &Path) -> Result<()> {
     for &i in &missing {
         let seg = w.manifest().segments[i].clone();
         let what = format!("{} @ {}", seg.system, seg.snapshot);
-        let recipe = seg.recipe.clone().unwrap_or_default();
-        let read = ReadArgs::from_recipe(&recipe)?;
+        let read = ReadArgs::from_recipe(seg.recipe.as_ref())?;
         let inputs = Input::recorded(&seg)?;
         let expected: Vec<String> = seg.sources.iter().map(|s| s.sha256.clone()).collect();
         let mut stored = w.stored_digests(i)?;

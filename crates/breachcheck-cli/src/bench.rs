@@ -433,8 +433,8 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
             report.as_os_str(),
             path.as_os_str(),
         ])?;
-        let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report)?)?;
-        let verdict = &r["verdict"];
+        let r = breachcheck_report::Report::from_json(&std::fs::read(&report)?)?;
+        let verdict = &r.verdict;
         if human {
             outln!(
                 "  verify {:>8}  {:8.2} s  {:>10.0} lines/s    peak RSS {:7.1} MiB (heap {:.1} MiB, the rest mapped index pages)  verdict {} ({:.1}% genuine)",
@@ -443,14 +443,14 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
                 *n as f64 / v.seconds,
                 v.peak_kib as f64 / 1024.0,
                 v.anon_kib as f64 / 1024.0,
-                verdict["class"].as_str().unwrap_or("?"),
-                100.0 * verdict["genuine_fraction"]["estimate"].as_f64().unwrap_or(0.0)
+                verdict.class.as_str(),
+                100.0 * verdict.genuine_fraction.estimate
             );
         }
         verifies.push(serde_json::json!({
             "lines": n, "seconds": v.seconds, "lines_per_second": *n as f64 / v.seconds,
             "peak_rss_mib": v.peak_kib as f64 / 1024.0, "heap_rss_mib": v.anon_kib as f64 / 1024.0,
-            "verdict": verdict["class"], "genuine_fraction": verdict["genuine_fraction"],
+            "verdict": verdict.class, "genuine_fraction": verdict.genuine_fraction,
         }));
     }
     let mut figures = serde_json::json!({

@@ -99,7 +99,7 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
             write_table(&path, &t, sys.format)?;
             let s = IndexJob::new(&key, &index, sys.name, *snap)
                 .inputs(vec![Input::File(path)])
-                .recipe(serde_json::json!({}))
+                .recipe(breachcheck_index::Recipe::default())
                 .run()?;
             say(format!(
                 "  indexed {:>6} records of {:<9} @ {snap}",
@@ -111,7 +111,7 @@ pub(crate) fn run(dir: &Path, customers: usize, json: bool) -> Result<()> {
     let s = IndexJob::new(&key, &index, "accounts", SNAPSHOTS[0])
         .kind(SegmentKind::Canary)
         .inputs(vec![Input::File(canary_path)])
-        .recipe(serde_json::json!({}))
+        .recipe(breachcheck_index::Recipe::default())
         .run()?;
     say(format!(
         "  registered {} canary records planted in accounts",

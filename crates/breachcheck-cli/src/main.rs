@@ -533,28 +533,39 @@ fn parse_map(s: &str) -> std::result::Result<(String, FieldRole), String> {
 impl ReadArgs {
     /// How records are read, for the manifest (so `index rekey` reads them the same way).
     /// `audit` asks for the segment's audit set, and `index rekey` repeats it.
-    fn recipe(&self, query: Option<&str>, audit: bool) -> serde_json::Value {
-        serde_json::json!({
-            "map": self.map.iter().map(|(c, r)| format!("{c}={}", r.as_str())).collect::<Vec<_>>(),
-            "default_region": self.default_region,
-            "encoding": self.encoding,
-            "query": query,
-            "audit": audit,
-        })
+    fn recipe(&self, query: Option<&str>, audit: bool) -> breachcheck_index::Recipe {
+        breachcheck_index::Recipe::read(
+            self.map
+                .iter()
+                .map(|(c, r)| format!("{c}={}", r.as_str()))
+                .collect(),
+            self.default_region.clone(),
+            self.encoding.clone(),
+            query.map(str::to_owned),
+            audit,
+        )
     }
 
-    /// The inverse of [`ReadArgs::recipe`].
-    fn from_recipe(v: &serde_json::Value) -> Result<Self> {
-        let map = v["map"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|m| m.as_str()).map(parse_map).collect())
-            .transpose()
-            .map_err(anyhow::Error::msg)?
-            .unwrap_or_default();
+    /// The inverse of [`ReadArgs::recipe`]; a segment without a recipe is read with none
+    /// of the options.
+    fn from_recipe(recipe: Option<&breachcheck_index::Recipe>) -> Result<Self> {
+        let Some(r) = recipe else {
+            return Ok(ReadArgs {
+                map: Vec::new(),
+                default_region: None,
+                encoding: None,
+            });
+        };
+        let map = r
+            .map()
+            .iter()
+            .map(|m| parse_map(m))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(anyhow::Error::msg)?;
         Ok(ReadArgs {
             map,
-            default_region: v["default_region"].as_str().map(str::to_owned),
-            encoding: v["encoding"].as_str().map(str::to_owned),
+            default_region: r.default_region().map(str::to_owned),
+            encoding: r.encoding().map(str::to_owned),
         })
     }
 
@@ -646,9 +657,9 @@ fn run(cli: Cli) -> Result<()> {
             breachcheck_report::sign::verify(&bytes, &signature, public_key.as_deref())
                 .with_context(|| format!("{} fails its signature check", report.display()))?;
             if let Some(sample) = sample {
-                let parsed: serde_json::Value =
-                    serde_json::from_slice(&bytes).context("the report is not JSON")?;
-                let want = parsed["sample"]["sha256"].as_str().unwrap_or_default();
+                let parsed = breachcheck_report::Report::from_json(&bytes)
+                    .with_context(|| format!("{} is not a breachcheck report", report.display()))?;
+                let want = parsed.sample.sha256;
                 let got = breachcheck_ingest::sha256_file(&sample)
                     .with_context(|| format!("cannot read {}", sample.display()))?;
                 if want != got {
@@ -880,8 +891,7 @@ fn rekey(
         .with_context(|| format!("cannot create a directory beside {}", out.display()))?;
     let building = work.path().join("index");
     for seg in &manifest.segments {
-        let recipe = seg.recipe.clone().unwrap_or_default();
-        let read = ReadArgs::from_recipe(&recipe)?;
+        let read = ReadArgs::from_recipe(seg.recipe.as_ref())?;
         let inputs = Input::recorded(seg)?;
         let expected: Vec<String> = seg.sources.iter().map(|s| s.sha256.clone()).collect();
         let s = IndexJob::new(&new, &building, &seg.system, &seg.snapshot)
@@ -889,7 +899,7 @@ fn rekey(
             .inputs(inputs)
             .options(read.options())
             .region(read.region()?)
-            .recipe(recipe)
+            .recipe(seg.recipe.clone())
             .expected(Some(expected))
             .progress(&progress::Bar::new(true))
             .run()?;

@@ -2,10 +2,9 @@
 //! audit transcripts and public updates (see `breachcheck-log`).
 use crate::{keyfile, time};
 use anyhow::{bail, Context, Result};
-use breachcheck_core::EvidenceClass;
 use breachcheck_log::{
     check_consistency, check_inclusion, verify_publication, ConsistencyProof, DirPublication,
-    InclusionProof, Log, LogKey, Publication, Statement, SystemHeld,
+    InclusionProof, Log, LogKey, Publication, Statement,
 };
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
@@ -159,65 +158,17 @@ fn sha256_hex(path: &Path) -> Result<String> {
 fn statement_of_index(dir: &Path) -> Result<Statement> {
     let index = breachcheck_index::Index::open(dir)?;
     let m = index.manifest();
-    // The audit OPRF key, when every system segment carries an audit set made with one.
-    let mut keys = m
-        .segments
-        .iter()
-        .filter(|s| s.kind == breachcheck_index::SegmentKind::System)
-        .map(|s| s.audit.as_ref().map(|a| a.oprf_public_key.clone()));
-    let first = keys.next().flatten();
-    let oprf_public_key = first.filter(|k| keys.all(|o| o.as_ref() == Some(k)));
-    let systems = m
-        .segments
-        .iter()
-        .filter(|s| s.kind == breachcheck_index::SegmentKind::System)
-        .map(|s| SystemHeld {
-            system: s.system.clone(),
-            snapshot: s.snapshot.clone(),
-            records: s.live,
-        })
-        .collect();
-    Ok(Statement::IndexCommitment {
-        date: today(),
-        systems,
-        records: m.commitment.records,
-        commitment: m.commitment.root.clone(),
-        oprf_public_key,
-        phone_regions: Some(breachcheck_pipeline::company_phone_region_codes(m)),
-    })
+    Ok(Statement::index_commitment(
+        m,
+        today(),
+        breachcheck_pipeline::company_phone_region_codes(m),
+    ))
 }
 
 fn statement_of_report(path: &Path) -> Result<Statement> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let r: serde_json::Value = serde_json::from_slice(&bytes).context("the report is not JSON")?;
-    if r["schema"] != "breachcheck.report/v1" {
-        bail!("{} is not a breachcheck report", path.display());
-    }
-    let e = &r["matches"]["by_evidence"];
-    let matched: u64 = EvidenceClass::STRONGEST_FIRST
-        .iter()
-        .filter(|c| c.is_genuine())
-        .filter_map(|c| e[c.as_str()].as_u64())
-        .sum::<u64>()
-        + r["matches"]["joined"].as_u64().unwrap_or(0);
-    Ok(Statement::Verification {
-        date: today(),
-        sample_sha256: r["sample"]["sha256"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        verdict: r["verdict"]["class"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        matched_lines: matched,
-        lines: r["sample"]["records_parsed"].as_u64().unwrap_or(0),
-        report_sha256: sha256_hex(path)?,
-        commitment: r["index"]["commitment"]["root"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    })
+    Statement::verification_of_json(&bytes, today())
+        .with_context(|| format!("{} is not a breachcheck report", path.display()))
 }
 
 fn write_or_print(out: Option<&Path>, json: &str) -> Result<()> {

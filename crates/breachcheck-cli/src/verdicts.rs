@@ -15,6 +15,7 @@ use anyhow::{bail, Context, Result};
 use breachcheck_index::SegmentKind;
 use breachcheck_ingest::IngestOptions;
 use breachcheck_pipeline::{IndexJob, Input, Verifier};
+use breachcheck_report::Report;
 use breachcheck_synth::scenario::{write_sample, Company, CompanyParams, Story, StoryKind};
 use breachcheck_synth::{StoryOptions, Truth};
 use clap::Args;
@@ -165,7 +166,7 @@ const CLASSES: [&str; 7] = [
 ];
 
 impl Outcome {
-    fn new(company: u64, fit: bool, story: Story, report: Result<Value>, seconds: f64) -> Self {
+    fn new(company: u64, fit: bool, story: Story, report: Result<Report>, seconds: f64) -> Self {
         let lines = story.table.rows.len();
         let mut o = Outcome {
             company,
@@ -186,31 +187,21 @@ impl Outcome {
         match report {
             Err(e) => o.error = Some(format!("{e:#}")),
             Ok(r) => {
-                let v = &r["verdict"];
-                let s = |x: &Value| x.as_str().map(str::to_owned);
-                o.reported = s(&v["class"]).unwrap_or_else(|| "error".into());
-                o.system = s(&v["system"]);
-                o.snapshot = s(&v["snapshot"]);
-                o.window = match (s(&v["snapshot_window"][0]), s(&v["snapshot_window"][1])) {
-                    (Some(a), Some(b)) => Some([a, b]),
-                    _ => None,
-                };
-                let gf = &v["genuine_fraction"];
-                o.estimate = gf["estimate"].as_f64().unwrap_or(f64::NAN);
-                o.ci = [
-                    gf["ci95"][0].as_f64().unwrap_or(f64::NAN),
-                    gf["ci95"][1].as_f64().unwrap_or(f64::NAN),
-                ];
-                if let Some(m) = r["matches"]["by_evidence"].as_object() {
-                    o.by_evidence = m
-                        .iter()
-                        .map(|(k, n)| (k.clone(), n.as_u64().unwrap_or(0)))
-                        .collect();
-                }
-                o.reasons = v["reasons"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(s).collect())
-                    .unwrap_or_default();
+                let v = r.verdict;
+                o.reported = v.class.as_str().into();
+                o.system = v.system;
+                o.snapshot = v.snapshot;
+                o.window = v.snapshot_window;
+                o.estimate = v.genuine_fraction.estimate;
+                o.ci = v.genuine_fraction.ci95;
+                o.by_evidence = r
+                    .matches
+                    .by_evidence
+                    .by_class()
+                    .into_iter()
+                    .map(|(k, n)| (k.to_owned(), n))
+                    .collect();
+                o.reasons = v.reasons;
             }
         }
         o
@@ -617,7 +608,7 @@ fn index_company(
             .kind(kind)
             .inputs(vec![Input::File(path)])
             .options(opts.clone())
-            .recipe(json!({}))
+            .recipe(breachcheck_index::Recipe::default())
             .run()
     };
     for t in 0..3 {
@@ -715,8 +706,7 @@ pub(crate) fn run(a: &VerdictArgs, dir: Option<&Path>, json_stdout: bool) -> Res
             let t = Instant::now();
             let report = Verifier::new(&key, &index)
                 .run(&path, &Default::default())
-                .map_err(anyhow::Error::from)
-                .and_then(|r| Ok(serde_json::from_str::<Value>(&r.to_json()?)?));
+                .map_err(anyhow::Error::from);
             let seconds = t.elapsed().as_secs_f64();
             if dir.is_none() {
                 std::fs::remove_file(&path).ok();

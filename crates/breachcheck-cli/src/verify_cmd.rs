@@ -80,7 +80,7 @@ pub(crate) fn run(a: VerifyArgs) -> Result<()> {
     // The case's copies, staged with the rest.
     let mut kept: Vec<CustodyFile> = Vec::new();
     if let (Some(case), Some(dir)) = (&case, &a.case) {
-        let base = format!("reports/{:04}-{}", case.next_seq(), stem(&report));
+        let base = custody::report_copy_base(case.next_seq(), &report);
         let mut copies: Vec<(String, &[u8])> = vec![
             (format!("{base}.json"), json.as_bytes()),
             (format!("{base}.md"), markdown.as_bytes()),
@@ -99,25 +99,13 @@ pub(crate) fn run(a: VerifyArgs) -> Result<()> {
     }
     let placed = outputs.commit()?;
     if let (Some(case), Some(dir)) = (&mut case, &a.case) {
-        let event = custody::Event {
-            time: report.generated_at.clone(),
-            operator: a
-                .operator
-                .clone()
-                .or_else(|| std::env::var("USER").ok())
-                .or_else(|| std::env::var("LOGNAME").ok())
-                .unwrap_or_else(|| "unknown".into()),
-            action: "verify".into(),
-            input_name: report.sample.file_name.clone(),
-            input_sha256: report.sample.sha256.clone(),
-            input_bytes: report.sample.bytes,
-            index_commitment: report.index.commitment.root.clone(),
-            tool: format!(
-                "breachcheck {} rules {}",
-                report.tool.version, report.tool.rules_version
-            ),
-            verdict: report.verdict.class.as_str().to_owned(),
-        };
+        let operator = a
+            .operator
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("LOGNAME").ok())
+            .unwrap_or_else(|| "unknown".into());
+        let event = custody::Event::verification(&report, &operator);
         match case.append(event, kept, seed.as_deref()) {
             Ok(e) => outln!("case {}: entry {} of the custody log", dir.display(), e.seq),
             Err(e) => {
@@ -133,23 +121,4 @@ pub(crate) fn run(a: VerifyArgs) -> Result<()> {
     }
     print_verdict(&report);
     Ok(())
-}
-
-/// The sample's file name without its extension, in letters, digits, `-` and `_`: the
-/// stem of the case's copies.
-fn stem(report: &breachcheck_report::Report) -> String {
-    report
-        .sample
-        .file_name
-        .rsplit_once('.')
-        .map_or(report.sample.file_name.as_str(), |(a, _)| a)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }

@@ -98,8 +98,8 @@ impl AuditSetWriter {
         meta.bytes = filter.len() as u64;
         write_atomic(&audit_dir, &meta.file, filter)?;
         seg.audit = Some(meta);
-        if let Some(serde_json::Value::Object(r)) = seg.recipe.as_mut() {
-            r.insert("audit".into(), serde_json::Value::Bool(true));
+        if let Some(r) = seg.recipe.as_mut() {
+            r.set_audit();
         }
         Ok(())
     }

@@ -86,7 +86,7 @@ pub struct SegmentBuilder {
     runs: Vec<(std::fs::File, u64)>,
     budget: usize,
     previous: Option<LiveSet>,
-    recipe: Option<serde_json::Value>,
+    recipe: Option<crate::Recipe>,
     audit: Option<(Vec<u8>, AuditSetMeta)>,
     /// How the snapshot's records are written (every record added, carried ones too).
     profile: crate::SegmentProfile,
@@ -214,10 +214,10 @@ impl SegmentBuilder {
 
     /// Records how the segment was built (sources' locations, column map, options), kept
     /// in the manifest so `index rekey` can rebuild it under a new key. Holds no values.
-    pub fn set_recipe(&mut self, recipe: serde_json::Value) {
-        // A null recipe is no recipe: stored as `null` it would read back as none, and the
-        // manifest entry would no longer make up the commitment computed from it.
-        self.recipe = (!recipe.is_null()).then_some(recipe);
+    /// `None` is no recipe (the entry has no `recipe` key), as a segment built without one
+    /// reads back: rebuilding such a segment must not give it one.
+    pub fn set_recipe(&mut self, recipe: impl Into<Option<crate::Recipe>>) {
+        self.recipe = recipe.into();
     }
 
     /// Registers the next input file; records added from now on come from it.

@@ -50,6 +50,7 @@ mod audit_sets;
 mod build;
 mod commitment;
 mod manifest;
+mod recipe;
 mod segment;
 pub use breachcheck_files::DirLock;
 
@@ -62,6 +63,7 @@ pub use manifest::{
 };
 /// What an index's lock and messages call an index directory.
 pub const DIR_KIND: &str = "index";
+pub use recipe::Recipe;
 pub use segment::{Hit, RecordRow, Segment};
 
 use std::path::{Path, PathBuf};

@@ -84,7 +84,7 @@ pub struct SegmentMeta {
     pub sources: Vec<SourceFile>,
     /// How the segment was built (column map, options), for `index rekey`; never values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recipe: Option<serde_json::Value>,
+    pub recipe: Option<crate::Recipe>,
     /// The segment's audit set (`index build --audit`), bound into the commitment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<AuditSetMeta>,

@@ -50,7 +50,7 @@ pub use reader::{Event, LineStats, Part, QuarantineReason, Quarantined, RawRecor
 pub use roles::{Column, RoleSource};
 
 use breachcheck_core::FieldRole;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -100,7 +100,7 @@ pub struct IngestOptions {
 }
 
 /// Compression around the text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Container {
     /// Plain bytes.
@@ -116,7 +116,7 @@ pub enum Container {
 }
 
 /// The record format of the text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Format {
     /// Delimiter-separated values.
@@ -165,12 +165,14 @@ impl std::fmt::Display for Format {
 }
 
 /// What sniffing found out about an input. Holds no values, only structure.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Layout {
     /// Compression.
     pub container: Container,
-    /// Text encoding (WHATWG name).
-    pub encoding: &'static str,
+    /// Text encoding (WHATWG name). Read back as `encoding_rs`'s own name of it, so the
+    /// field stays a `&'static str` and a report reads back byte for byte.
+    #[serde(deserialize_with = "encoding_name")]
+    pub encoding: StaticName,
     /// Confidence in the encoding, 0..1 (1 for a BOM or a user choice).
     pub encoding_confidence: f32,
     /// Record format.
@@ -187,6 +189,23 @@ pub struct Layout {
     /// (`false`), or ambiguously (`None`), from the sniffed values that can only be read
     /// one way.
     pub dates_month_first: Option<bool>,
+}
+
+/// A `&'static str` under another name: serde's derive takes a field written `&'static str`
+/// for one borrowed from the input (which would tie `Layout`'s `Deserialize` to `'static`
+/// input); under this name the field is read by [`encoding_name`] instead.
+pub type StaticName = &'static str;
+
+/// Reads an encoding name back as the `&'static str` `encoding_rs` names it by: a layout
+/// only ever records such a name, and an unknown one is an error rather than a guess.
+fn encoding_name<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<&'static str, D::Error> {
+    let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
+    encoding_rs::Encoding::for_label(name.as_bytes())
+        .map(|e| e.name())
+        .filter(|n| n.eq_ignore_ascii_case(&name))
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown encoding {name:?}")))
 }
 
 impl Layout {

@@ -4,7 +4,7 @@ use crate::jsonarray::{Element, ElementReader};
 use crate::lines::{Line, LineReader};
 use crate::ndjson;
 use crate::Format;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ pub struct RawRecord {
 }
 
 /// Why a line was quarantined.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "reason")]
 pub enum QuarantineReason {
     /// The line has a different number of fields than the header.
@@ -90,7 +90,7 @@ impl std::fmt::Display for QuarantineReason {
 }
 
 /// A line that could not be read: where and why, never what.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quarantined {
     /// Index of the part.
     pub part: u32,
@@ -103,7 +103,7 @@ pub struct Quarantined {
 
 /// A part of an input: the file itself, a member of an archive, or a table of an SQL dump.
 /// Announced before its records.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Part {
     /// Index, counting from 0 in the order parts are read.
     pub index: u32,

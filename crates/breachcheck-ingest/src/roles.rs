@@ -7,10 +7,10 @@ use crate::header;
 use breachcheck_core::FieldRole;
 use breachcheck_normalize::{date, email};
 use content::Stats;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where a column's role came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RoleSource {
     /// The header name, confirmed (or not contradicted) by the values.
@@ -22,7 +22,7 @@ pub enum RoleSource {
 }
 
 /// One column of an input and what it holds. Carries no values.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     /// 1-based position.
     pub position: usize,

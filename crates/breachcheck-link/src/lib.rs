@@ -49,7 +49,7 @@ use breachcheck_core::{EvidenceClass, MatchField};
 use breachcheck_index::{Index, RecordRow, SegmentKind};
 use breachcheck_normalize::TaggedRecord;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The outcome of probing one line.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,7 +104,7 @@ pub struct ReferenceMatch {
 /// How often two different lines of the sample agree exactly on a field, beside how often
 /// two of the company's records do: data generators draw names and dates from short lists
 /// and simple distributions, so their values repeat far more often than real customers'.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Repetition {
     /// The field.
     pub field: MatchField,

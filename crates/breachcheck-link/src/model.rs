@@ -25,7 +25,7 @@
 //! expectation–maximisation over the candidate pairs blocking found, u held fixed.
 
 use breachcheck_core::{FuzzyKind, MatchField};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Agreement level of one field between a line and a candidate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -122,7 +122,7 @@ const EM_TOLERANCE: f64 = 1e-7;
 pub const BLOCKING_RECALL: f64 = 0.99;
 
 /// The prior of one system of the index.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SystemPrior {
     /// System (or reference corpus, or canary set) name.
     pub system: String,

@@ -34,6 +34,8 @@
 //! are handed out.
 #![forbid(unsafe_code)]
 
+mod statement;
+
 use breachcheck_core::{hex, unhex};
 use serde::{Deserialize, Serialize};
 use signed_note::{Note, Signer, StandardVerifier, VerifierList};
@@ -125,6 +127,9 @@ pub enum Error {
     /// Writing, renaming or locking a file of the log failed.
     #[error(transparent)]
     Files(#[from] breachcheck_files::Error),
+    /// A report to state is not one: not JSON, another schema, or a field missing.
+    #[error(transparent)]
+    NotAReport(breachcheck_report::Error),
     /// A published file could not be fetched.
     #[error("cannot fetch {name}: {why}")]
     Fetch {

@@ -34,7 +34,7 @@ impl Input {
         let query = seg
             .recipe
             .as_ref()
-            .and_then(|r| r["query"].as_str())
+            .and_then(breachcheck_index::Recipe::query)
             .map(str::to_owned);
         seg.sources
             .iter()
@@ -141,7 +141,7 @@ pub struct IndexJob<'a> {
     inputs: Vec<Input>,
     options: IngestOptions,
     region: Option<Region>,
-    recipe: serde_json::Value,
+    recipe: Option<breachcheck_index::Recipe>,
     expected: Option<Vec<String>>,
     progress: &'a dyn Progress,
 }
@@ -164,7 +164,7 @@ impl<'a> IndexJob<'a> {
             inputs: Vec::new(),
             options: IngestOptions::default(),
             region: None,
-            recipe: serde_json::json!({}),
+            recipe: Some(breachcheck_index::Recipe::default()),
             expected: None,
             progress: &Silent,
         }
@@ -195,9 +195,10 @@ impl<'a> IndexJob<'a> {
     }
 
     /// The recipe kept in the manifest for `index rekey` (the column map and options, no
-    /// values); `"audit": true` also builds the segment's audit set.
-    pub fn recipe(mut self, recipe: serde_json::Value) -> Self {
-        self.recipe = recipe;
+    /// values); one whose `audit()` is true also builds the segment's audit set. Default:
+    /// an empty recipe (`{}`); `None` keeps none (a rebuild of a segment that had none).
+    pub fn recipe(mut self, recipe: impl Into<Option<breachcheck_index::Recipe>>) -> Self {
+        self.recipe = recipe.into();
         self
     }
 
@@ -219,9 +220,12 @@ impl<'a> IndexJob<'a> {
         let (system, snapshot) = (self.system.as_str(), self.snapshot.as_str());
         let normalizer = Normalizer::new(Tagger::new(self.key), self.region);
         let mut builder = SegmentBuilder::new(&self.dir, self.key, system, snapshot, self.kind)?;
-        let mut audit = (self.recipe["audit"] == true)
-            .then(|| AuditSetBuilder::new(self.key))
-            .transpose()?;
+        let mut audit = (self
+            .recipe
+            .as_ref()
+            .is_some_and(breachcheck_index::Recipe::audit))
+        .then(|| AuditSetBuilder::new(self.key))
+        .transpose()?;
         builder.set_recipe(self.recipe.clone());
         let (mut skipped, mut quarantined) = (0u64, 0u64);
         // A normalized batch waiting to be added to the segment (lines and tags).

@@ -182,7 +182,7 @@ pub(crate) fn redacted_cells(parts: &[PartContext], r: &RawRecord) -> Vec<Redact
         .zip(&r.cells)
         .filter_map(|(role, cell)| {
             breachcheck_normalize::redact::redact(*role, cell).map(|shape| RedactedCell {
-                role: role.as_str(),
+                role: role.as_str().into(),
                 shape,
             })
         })

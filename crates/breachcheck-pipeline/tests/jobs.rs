@@ -55,6 +55,9 @@ fn build_then_verify_in_process() {
         .run()
         .expect("build");
     assert_eq!(built.records, 300);
+    // A job without read options records the empty recipe earlier versions wrote (`{}`).
+    let recipe = built.segment.recipe.as_ref().expect("a recipe");
+    assert_eq!(serde_json::to_string(recipe).expect("json"), "{}");
 
     // What rekey and add-audit read again: the recorded location, or a clear refusal.
     match Input::recorded(&built.segment)
@@ -136,4 +139,46 @@ fn counters_count() {
     c.advance(90, 2);
     assert_eq!(c.get(), (10, 90, 100));
     breachcheck_pipeline::Silent.advance(1, 1);
+}
+
+/// A report read back with `Report::from_json` serializes to the same bytes (quarantined
+/// lines, redacted examples, the linkage model and the source fit included), and a report
+/// with a field removed is refused rather than read as an empty value.
+#[test]
+fn a_report_reads_back_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = SecretKey::from_bytes([8; 32]);
+    let (accounts, sample, index) = (
+        dir.path().join("accounts.csv"),
+        dir.path().join("sample.csv"),
+        dir.path().join("idx"),
+    );
+    export(&accounts, 200);
+    IndexJob::new(&key, &index, "accounts", "2026-01-31")
+        .inputs(vec![Input::File(accounts.clone())])
+        .run()
+        .expect("build");
+    let text = std::fs::read_to_string(&accounts).expect("read");
+    let mut lines: Vec<&str> = text.lines().take(120).collect();
+    lines.push("C9999999,\"broken,quote");
+    std::fs::write(&sample, lines.join("\n") + "\n").expect("write sample");
+    let outputs = std::sync::Mutex::new(breachcheck_files::Outputs::new());
+    let report = Verifier::new(&key, &index)
+        .redacted_examples(2)
+        .run(&sample, &outputs)
+        .expect("verify");
+    assert_eq!(report.sample.quarantined, 1);
+    assert!(report.matches.linkage.is_some() && !report.matches.redacted_examples.is_empty());
+    let json = report.to_json().expect("json");
+    let back = breachcheck_report::Report::from_json(json.as_bytes()).expect("reads back");
+    assert_eq!(back.to_json().expect("json"), json);
+
+    let mut v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let sample_section = v["sample"].as_object_mut().expect("sample");
+    sample_section.remove("sha256");
+    let err = breachcheck_report::Report::from_json(v.to_string().as_bytes())
+        .expect_err("a report without its sample hash");
+    assert!(err.to_string().contains("sha256"), "{err}");
+    v["schema"] = "breachcheck.report/v0".into();
+    assert!(breachcheck_report::Report::from_json(v.to_string().as_bytes()).is_err());
 }

@@ -17,6 +17,7 @@
 //! is past the last entry's, which is what a run killed before its entry leaves (reported;
 //! the next run of the case removes it). Appends hold the folder's lock.
 //! Entries hold hashes, sizes, names, versions and counts: never an input value.
+use crate::Report;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -70,7 +71,8 @@ type Result<T> = std::result::Result<T, CustodyError>;
 
 const LOG: &str = "custody.log";
 const REPORTS: &str = "reports";
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// The `prev` of a log's first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 const HEAD_CONTEXT: &str = "breachcheck.custody-head/v1";
 /// What locks and messages call a case folder.
 pub const DIR_KIND: &str = "case folder";
@@ -105,6 +107,49 @@ pub struct Event {
     pub tool: String,
     /// The verdict class reached.
     pub verdict: String,
+}
+
+impl Event {
+    /// The entry of a `verify` run that made `report`, run by `operator`: what the CLI's
+    /// `verify --case` records, built here so that anything else keeping custody (a server
+    /// with its entries in a database) records the very same fields, and so hashes the same.
+    pub fn verification(report: &Report, operator: &str) -> Event {
+        Event {
+            time: report.generated_at.clone(),
+            operator: operator.to_owned(),
+            action: "verify".into(),
+            input_name: report.sample.file_name.clone(),
+            input_sha256: report.sample.sha256.clone(),
+            input_bytes: report.sample.bytes,
+            index_commitment: report.index.commitment.root.clone(),
+            tool: format!(
+                "breachcheck {} rules {}",
+                report.tool.version, report.tool.rules_version
+            ),
+            verdict: report.verdict.class.as_str().to_owned(),
+        }
+    }
+}
+
+/// Where the case keeps its copies of the report of entry `seq`, without the extension:
+/// `reports/NNNN-STEM`, STEM the sample's file name without its extension in letters,
+/// digits, `-` and `_`. The number leads so that [`check`] can tell a killed run's files
+/// (numbered past the last entry) from files added by hand.
+pub fn report_copy_base(seq: usize, report: &Report) -> String {
+    let name = report.sample.file_name.as_str();
+    let stem: String = name
+        .rsplit_once('.')
+        .map_or(name, |(a, _)| a)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{REPORTS}/{seq:04}-{stem}")
 }
 
 /// One line of the custody log.
@@ -152,6 +197,13 @@ impl Head {
 }
 
 impl CustodyEntry {
+    /// The entry's chain hash: SHA-256 over `prev`, a zero byte and the entry's JSON with
+    /// `hash` empty — what `hash` must be. Public so that entries kept elsewhere than a case
+    /// folder (a database) are hashed, and checked with [`check_chain`], the same way.
+    pub fn chain_hash(&self) -> String {
+        self.digest()
+    }
+
     fn digest(&self) -> String {
         let mut unhashed = self.clone();
         unhashed.hash = String::new();
@@ -173,6 +225,56 @@ fn sha256_of(path: &Path) -> Result<String> {
         source,
     })?;
     Ok(hex(&Sha256::digest(&bytes)))
+}
+
+/// Where a sequence of entries stops being a chain (see [`check_chain`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("entry {entry}: {what}")]
+pub struct ChainError {
+    /// 1-based entry number.
+    pub entry: usize,
+    /// What is wrong.
+    pub what: String,
+}
+
+/// Checks that `entries` form one chain from the start: numbered 1, 2, …, each naming the
+/// hash of the one before (zeros for the first), each hash its [`CustodyEntry::chain_hash`],
+/// and no entry dropping the head-signing key an earlier one named. Returns the head key
+/// in force after the last entry. This is the part of [`check`] that needs no folder —
+/// files, the head line and unlisted reports are a folder's — so a custody log kept
+/// elsewhere (a server's database) is checked by the same rules.
+pub fn check_chain(entries: &[CustodyEntry]) -> std::result::Result<Option<String>, ChainError> {
+    let mut prev = GENESIS;
+    let mut head_key: Option<&str> = None;
+    for (i, e) in entries.iter().enumerate() {
+        let n = i + 1;
+        let broken = |what: &str| ChainError {
+            entry: n,
+            what: what.to_owned(),
+        };
+        if e.seq != n {
+            return Err(ChainError {
+                entry: n,
+                what: format!("sequence number {} out of place", e.seq),
+            });
+        }
+        if e.prev != prev {
+            return Err(broken(
+                "does not follow the entry before it (an entry was removed, altered or reordered)",
+            ));
+        }
+        if e.digest() != e.hash {
+            return Err(broken("its content does not match its hash (altered)"));
+        }
+        if head_key.is_some() && e.head_key.is_none() {
+            return Err(broken(
+                "drops the head-signing key the entries before it name",
+            ));
+        }
+        head_key = e.head_key.as_deref();
+        prev = &e.hash;
+    }
+    Ok(head_key.map(str::to_owned))
 }
 
 /// A checked case folder.
@@ -233,48 +335,38 @@ pub fn check(dir: &Path) -> Result<Checked> {
         )
     })?;
     let head = head.head;
-    let mut prev = GENESIS.to_owned();
+    // Entries up to the first line that is none; that line's fault comes after any fault
+    // of the entries before it, so the first fault in log order is the one reported.
     let mut entries = Vec::new();
-    let mut head_key: Option<String> = None;
+    let mut unreadable = None;
     for (i, line) in entry_lines.iter().enumerate() {
-        let n = i + 1;
-        let e: CustodyEntry = serde_json::from_str(line)
-            .map_err(|err| broken(n, format!("not a custody entry ({err})")))?;
-        if e.seq != n {
-            return Err(broken(n, format!("sequence number {} out of place", e.seq)));
+        match serde_json::from_str::<CustodyEntry>(line) {
+            Ok(e) => entries.push(e),
+            Err(err) => {
+                unreadable = Some(broken(i + 1, format!("not a custody entry ({err})")));
+                break;
+            }
         }
-        if e.prev != prev {
-            return Err(broken(
-                n,
-                "does not follow the entry before it (an entry was removed, altered or reordered)"
-                    .into(),
-            ));
-        }
-        if e.digest() != e.hash {
-            return Err(broken(
-                n,
-                "its content does not match its hash (altered)".into(),
-            ));
-        }
-        if head_key.is_some() && e.head_key.is_none() {
-            return Err(broken(
-                n,
-                "drops the head-signing key the entries before it name".into(),
-            ));
-        }
+    }
+    // The chain, and the files of each entry before the first break in it.
+    let chain = check_chain(&entries);
+    let checked_up_to = chain.as_ref().err().map_or(entries.len(), |c| c.entry - 1);
+    for (i, e) in entries.iter().enumerate().take(checked_up_to) {
         for f in &e.files {
             let got = sha256_of(&dir.join(&f.path))?;
             if got != f.sha256 {
                 return Err(broken(
-                    n,
+                    i + 1,
                     format!("{} was changed after it was recorded", f.path),
                 ));
             }
         }
-        head_key.clone_from(&e.head_key);
-        prev = e.hash.clone();
-        entries.push(e);
     }
+    let head_key = chain.map_err(|c| broken(c.entry, c.what))?;
+    if let Some(e) = unreadable {
+        return Err(e);
+    }
+    let prev = entries.last().map_or(GENESIS, |e| e.hash.as_str());
     if head.seq != entries.len() || head.hash != prev {
         return Err(head_err(format!(
             "its head names entry {} but the log holds {} entries (entries were removed or added outside a verify run)",
@@ -547,6 +639,82 @@ mod tests {
         add(d.path(), "0004-e", None).expect("append");
         assert!(!d.path().join("reports/0004-d.json").exists());
         assert_eq!(verify(d.path()).expect("intact").len(), 4);
+    }
+
+    /// The report crate's fixture: `sample.csv` verified, genuine.
+    fn fixture() -> Report {
+        Report::from_json(include_bytes!("../tests/fixtures/report-v1.json")).expect("report")
+    }
+
+    #[test]
+    fn a_verification_event_and_its_copies_come_from_the_report() {
+        let mut r = fixture();
+        let e = Event::verification(&r, "analyst");
+        assert_eq!(e.time, r.generated_at);
+        assert_eq!(
+            (e.operator.as_str(), e.action.as_str()),
+            ("analyst", "verify")
+        );
+        assert_eq!(
+            (e.input_name.as_str(), &e.input_sha256, e.input_bytes),
+            ("sample.csv", &r.sample.sha256, r.sample.bytes)
+        );
+        assert_eq!(e.index_commitment, r.index.commitment.root);
+        assert_eq!(
+            e.tool,
+            format!(
+                "breachcheck {} rules {}",
+                r.tool.version, r.tool.rules_version
+            )
+        );
+        assert_eq!(e.verdict, "genuine");
+        assert_eq!(report_copy_base(3, &r), "reports/0003-sample");
+        r.sample.file_name = "leak dump.v2.csv".into();
+        assert_eq!(report_copy_base(12, &r), "reports/0012-leak_dump_v2");
+    }
+
+    /// A chain built without a folder (as a server keeping entries in a database would)
+    /// checks like the folder's, and breaks where it is changed.
+    #[test]
+    fn a_chain_checks_without_a_folder() {
+        let r = fixture();
+        let mut entries: Vec<CustodyEntry> = Vec::new();
+        for (i, key) in [None, Some("ab".repeat(32)), Some("ab".repeat(32))]
+            .into_iter()
+            .enumerate()
+        {
+            let mut e = CustodyEntry {
+                seq: i + 1,
+                event: Event::verification(&r, "analyst"),
+                files: Vec::new(),
+                head_key: key,
+                prev: entries
+                    .last()
+                    .map_or_else(|| GENESIS.to_owned(), |e| e.hash.clone()),
+                hash: String::new(),
+            };
+            e.hash = e.chain_hash();
+            entries.push(e);
+        }
+        assert_eq!(check_chain(&entries), Ok(Some("ab".repeat(32))));
+        let mut altered = entries.clone();
+        altered[1].event.verdict = "fabricated".into();
+        assert_eq!(check_chain(&altered).map_err(|e| e.entry), Err(2));
+        let removed = [entries[0].clone(), entries[2].clone()];
+        assert_eq!(check_chain(&removed).map_err(|e| e.entry), Err(2));
+        let mut dropped = entries.clone();
+        dropped[2].head_key = None;
+        dropped[2].hash = dropped[2].chain_hash();
+        let e = check_chain(&dropped).expect_err("key dropped");
+        assert!(e.entry == 3 && e.what.contains("head-signing key"), "{e}");
+        // A folder's entries are the same chain.
+        let d = tempfile::tempdir().expect("tempdir");
+        for n in ["0001-a", "0002-b"] {
+            add(d.path(), n, None).expect("append");
+        }
+        let kept = verify(d.path()).expect("intact");
+        assert!(kept.iter().all(|e| e.chain_hash() == e.hash));
+        assert_eq!(check_chain(&kept), Ok(None));
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub(crate) fn render(r: &Report) -> String {
         esc(&r.sample.file_name),
         esc(&r.sample.sha256),
         esc(&r.generated_at),
-        esc(r.tool.version),
+        esc(&r.tool.version),
         r.tool.rules_version
     );
     // The verdict, first.
@@ -146,7 +146,7 @@ pub(crate) fn render(r: &Report) -> String {
             .iter()
             .map(|(f, a)| {
                 (
-                    (*f).to_owned(),
+                    f.to_string(),
                     a.rate,
                     format!("{:.1}% of {}", 100.0 * a.rate, a.present),
                 )

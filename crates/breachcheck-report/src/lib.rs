@@ -23,7 +23,8 @@ use breachcheck_index::{Commitment, Manifest, SegmentKind};
 use breachcheck_ingest::{Column, Container, LineStats, Part, Quarantined};
 use breachcheck_link::{Level, LinkageModel, Repetition, SystemPrior};
 use breachcheck_verdict::{SegmentCount, Tally, Verdict};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -42,24 +43,52 @@ pub enum Error {
     /// Serialization failed (a bug: report types always serialize).
     #[error("cannot serialize report (bug, please report): {0}")]
     Json(#[from] serde_json::Error),
+    /// A report that cannot be read back: not JSON, another schema, or a field missing or
+    /// of the wrong type (serde's message names the field and the position, never a value
+    /// of the sample: a report holds none).
+    #[error("not a {SCHEMA} report: {0}")]
+    NotAReport(#[source] serde_json::Error),
+}
+
+/// `&'static str` under another name, so serde's derive does not take the field for one
+/// borrowed from the input (which would make `Report: Deserialize` need `'static` input);
+/// [`schema_name`] reads it instead.
+type StaticStr = &'static str;
+
+/// Reads the `schema` field back as [`SCHEMA`] itself, refusing any other.
+fn schema_name<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<&'static str, D::Error> {
+    let name = Cow::<'de, str>::deserialize(d)?;
+    if name == SCHEMA {
+        Ok(SCHEMA)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "schema {name:?}, expected {SCHEMA:?}"
+        )))
+    }
 }
 
 /// Result alias of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Tool and rule versions.
-#[derive(Clone, Debug, Serialize)]
+///
+/// The texts are `Cow`s, borrowed when this binary makes a report and owned when one is
+/// read back (perhaps another version's), so a report parses and serializes again to the
+/// same bytes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ToolInfo {
     /// Always "breachcheck".
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// Tool version.
-    pub version: &'static str,
+    pub version: Cow<'static, str>,
     /// Normalization rule version.
     pub rules_version: u32,
 }
 
 /// What was read from the sample.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SampleSection {
     /// SHA-256 of the sample file as received.
     pub sha256: String,
@@ -131,7 +160,7 @@ impl SampleSection {
 }
 
 /// One system in the index.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SystemSummary {
     /// Name.
     pub name: String,
@@ -140,7 +169,7 @@ pub struct SystemSummary {
 }
 
 /// The index the sample was checked against.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct IndexSection {
     /// Commitment (publishable).
     pub commitment: Commitment,
@@ -182,7 +211,7 @@ impl IndexSection {
 }
 
 /// Lines per evidence class (the contract's `matches.by_evidence`).
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct EvidenceCounts {
     /// Canary matches.
     pub canary: u64,
@@ -214,6 +243,19 @@ impl EvidenceCounts {
         }
     }
 
+    /// Lines of one class.
+    pub fn count(&self, class: EvidenceClass) -> u64 {
+        match class {
+            EvidenceClass::Canary => self.canary,
+            EvidenceClass::InternalId => self.internal_id,
+            EvidenceClass::QuirkFullRecord => self.quirk_full_record,
+            EvidenceClass::FullRecord => self.full_record,
+            EvidenceClass::FuzzyRecord => self.fuzzy_record,
+            EvidenceClass::Partial => self.partial,
+            EvidenceClass::None => self.none,
+        }
+    }
+
     /// (class name, lines), strongest class first: the order every rendering lists them in.
     pub fn by_class(&self) -> [(&'static str, u64); 7] {
         [
@@ -234,7 +276,7 @@ impl EvidenceCounts {
 }
 
 /// Genuine lines whose matching records were present from `first_seen` to `last_seen`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Presence {
     /// System.
     pub system: String,
@@ -247,7 +289,7 @@ pub struct Presence {
 }
 
 /// Agreement on one field.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct FieldAgreement {
     /// Lines that have the field.
     pub present: u64,
@@ -258,7 +300,7 @@ pub struct FieldAgreement {
 }
 
 /// What matched.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MatchesSection {
     /// Lines per evidence class.
     pub by_evidence: EvidenceCounts,
@@ -271,7 +313,7 @@ pub struct MatchesSection {
     /// Genuine lines by the snapshots their records were present in (first seen, last seen).
     pub presence: Vec<Presence>,
     /// Per field agreement with the best candidate.
-    pub field_agreement: BTreeMap<&'static str, FieldAgreement>,
+    pub field_agreement: BTreeMap<Cow<'static, str>, FieldAgreement>,
     /// Lines whose e-mail, phone, and name and address together a company record holds
     /// exactly: the counts a third-party audit (`breachcheck audit`) reproduces without
     /// the key (it counts distinct values, so the two agree when the lines do not repeat).
@@ -279,16 +321,16 @@ pub struct MatchesSection {
     /// Best-candidate score histogram (bucket lower bound → lines).
     pub score_histogram: BTreeMap<i64, u64>,
     /// The linkage model the scores come from (absent when nothing was probed).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkage: Option<Linkage>,
     /// Redacted shapes of a few lines per evidence class; only when the user asked
     /// (`verify --redacted-examples N`), never by default.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redacted_examples: Vec<RedactedExample>,
 }
 
 /// Exact agreement with a company record on the fields an audit counts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExactValues {
     /// Lines agreeing on the e-mail.
     pub email: u64,
@@ -299,7 +341,7 @@ pub struct ExactValues {
 }
 
 /// One sample line shown as redacted shapes ("j***@g****.com").
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RedactedExample {
     /// Physical line in the sample.
     pub line: u64,
@@ -310,22 +352,22 @@ pub struct RedactedExample {
 }
 
 /// One cell's redacted shape.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RedactedCell {
     /// The column's role.
-    pub role: &'static str,
+    pub role: Cow<'static, str>,
     /// The shape.
     pub shape: String,
 }
 
 /// The Fellegi–Sunter model as estimated for this sample: what each agreement level of
 /// each field weighs, so a reader can redo any line's score.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Linkage {
     /// "fellegi_sunter".
-    pub model: &'static str,
+    pub model: Cow<'static, str>,
     /// How m, u and the share were obtained.
-    pub method: &'static str,
+    pub method: Cow<'static, str>,
     /// Per system: its records and the share of sample lines whose person it holds (EM
     /// estimate), the prior behind every posterior.
     pub systems: Vec<SystemPrior>,
@@ -342,11 +384,11 @@ pub struct Linkage {
     /// Posterior a fuzzy match must reach.
     pub fuzzy_posterior: f64,
     /// Per field, per level: m, u and the weight log2(m/u).
-    pub fields: BTreeMap<&'static str, BTreeMap<&'static str, LevelWeight>>,
+    pub fields: BTreeMap<Cow<'static, str>, BTreeMap<Cow<'static, str>, LevelWeight>>,
 }
 
 /// One agreement level of one field.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct LevelWeight {
     /// P(level | same person).
     pub m: f64,
@@ -369,7 +411,7 @@ impl Linkage {
                     .map(|l| {
                         let (m, u) = (model.m[f.index()][l.index()], model.u[f.index()][l.index()]);
                         (
-                            l.as_str(),
+                            Cow::Borrowed(l.as_str()),
                             LevelWeight {
                                 m,
                                 u,
@@ -378,12 +420,12 @@ impl Linkage {
                         )
                     })
                     .collect();
-                (f.as_str(), levels)
+                (Cow::Borrowed(f.as_str()), levels)
             })
             .collect();
         Linkage {
-            model: "fellegi_sunter",
-            method: "u from random pairs of sample lines; m and each system's share of held lines by EM over candidate pairs; a candidate's posterior weighs its likelihood ratio against the system's records, the line's other candidates and not being held",
+            model: Cow::Borrowed("fellegi_sunter"),
+            method: Cow::Borrowed("u from random pairs of sample lines; m and each system's share of held lines by EM over candidate pairs; a candidate's posterior weighs its likelihood ratio against the system's records, the line's other candidates and not being held"),
             systems: model.systems.clone(),
             blocking_recall: breachcheck_link::BLOCKING_RECALL,
             random_pairs: model.fit.random_pairs,
@@ -397,7 +439,7 @@ impl Linkage {
 }
 
 /// Data-quality signals.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Signals {
     /// Lines with a phone number impossible for its region.
     pub phone_invalid: u64,
@@ -421,10 +463,11 @@ pub struct Signals {
 }
 
 /// The whole report.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
-    /// Always [`SCHEMA`].
-    pub schema: &'static str,
+    /// Always [`SCHEMA`]: a report of another schema is refused when read back.
+    #[serde(deserialize_with = "schema_name")]
+    pub schema: StaticStr,
     /// Versions.
     pub tool: ToolInfo,
     /// When the report was made (UTC, RFC 3339).
@@ -456,7 +499,7 @@ impl Report {
                 let present = tally.field_present[f.index()];
                 let agree = tally.field_agree[f.index()];
                 (
-                    f.as_str(),
+                    Cow::Borrowed(f.as_str()),
                     FieldAgreement {
                         present,
                         agree,
@@ -468,8 +511,8 @@ impl Report {
         Report {
             schema: SCHEMA,
             tool: ToolInfo {
-                name: "breachcheck",
-                version: breachcheck_core::TOOL_VERSION,
+                name: Cow::Borrowed("breachcheck"),
+                version: Cow::Borrowed(breachcheck_core::TOOL_VERSION),
                 rules_version: breachcheck_core::RULES_VERSION,
             },
             generated_at,
@@ -523,6 +566,14 @@ impl Report {
         Ok(serde_json::to_string_pretty(self)?)
     }
 
+    /// Reads a report back from its JSON bytes. Every field is required (but `linkage` and
+    /// `redacted_examples`, which a report leaves out when empty), so a report with a field
+    /// missing is refused here instead of being read as an empty hash or a zero count;
+    /// `to_json` of the result gives back the same bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        serde_json::from_slice(bytes).map_err(Error::NotAReport)
+    }
+
     /// Markdown for people: verdict first, then evidence, reasons, next steps, details.
     pub fn to_markdown(&self) -> String {
         markdown::render(self)
@@ -540,4 +591,35 @@ impl Report {
 /// reader never sees half a report (`breachcheck_files::write_atomic`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(breachcheck_files::write_atomic(path, bytes)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report written by `breachcheck verify --redacted-examples 2` on generated data
+    /// (synthetic names and numbers, one quarantined line): a report of this format.
+    const FIXTURE: &[u8] = include_bytes!("../tests/fixtures/report-v1.json");
+
+    #[test]
+    fn a_written_report_reads_back_to_the_same_bytes() {
+        let r = Report::from_json(FIXTURE).expect("reads");
+        assert_eq!(r.to_json().expect("json").as_bytes(), FIXTURE);
+        assert_eq!(r.sample.quarantine.len(), 1);
+        assert!(r.matches.linkage.is_some() && r.verdict.sources.is_some());
+    }
+
+    #[test]
+    fn a_missing_field_or_another_schema_is_refused() {
+        let text = std::str::from_utf8(FIXTURE).expect("utf-8");
+        let without_hash: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("\"sha256\""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let e = Report::from_json(without_hash.as_bytes()).expect_err("no sample hash");
+        assert!(matches!(e, Error::NotAReport(_)) && e.to_string().contains("sha256"));
+        let other = text.replacen(SCHEMA, "breachcheck.report/v0", 1);
+        assert!(Report::from_json(other.as_bytes()).is_err());
+    }
 }

@@ -19,7 +19,8 @@ use crate::findings::{Finding, QualitySignal, Shape};
 use crate::source::{self, Constraint, Fitted, Inputs, SourceFit, CRITICAL};
 use crate::{Tally, MIN_EXCLUDED_SHARE, MIN_SOURCE_SHARE};
 use breachcheck_core::{EvidenceClass, MatchField};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Floor of the coincidence rate per line reported as the baseline: covers what the model
 /// does not see (relatives sharing an address and a phone, test accounts).
@@ -33,7 +34,7 @@ const MIN_FINGERPRINT_PAIRS: u64 = 2000;
 const SHAPE_SHARE: f64 = 0.05;
 
 /// The named story a sample most likely tells.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictClass {
     /// Copied from one of the company's systems.
@@ -109,7 +110,7 @@ impl VerdictClass {
 }
 
 /// Estimated share of genuine lines.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct GenuineFraction {
     /// Point estimate.
     pub estimate: f64,
@@ -118,7 +119,7 @@ pub struct GenuineFraction {
 }
 
 /// What the observed rates are compared against.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Baseline {
     /// Chance per line that unrelated people's data matches a record whole.
     pub coincidental_full_record_rate: f64,
@@ -126,12 +127,13 @@ pub struct Baseline {
     pub expected_coincidental_lines: f64,
     /// Share of a verbatim copy's lines the linkage confirms (1 − its miss rate).
     pub genuine_copy_full_record_rate: f64,
-    /// How the baseline was set.
-    pub method: &'static str,
+    /// How the baseline was set (borrowed when a verdict is made, owned when a report is
+    /// read back, so both ways hold the same text).
+    pub method: Cow<'static, str>,
 }
 
 /// One story with its score.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct HypothesisScore {
     /// The story.
     pub hypothesis: VerdictClass,
@@ -144,7 +146,7 @@ pub struct HypothesisScore {
 }
 
 /// The verdict with its reasons.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Verdict {
     /// The story.
     pub class: VerdictClass,
@@ -161,7 +163,7 @@ pub struct Verdict {
     /// Every story scored by its best fit (BIC-weighted), most likely first.
     pub hypotheses: Vec<HypothesisScore>,
     /// The fitted source model (absent when nothing was read).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<SourceFit>,
     /// What was found, as data, strongest first (`reasons` renders them).
     pub findings: Vec<Finding>,
@@ -307,7 +309,7 @@ fn empty_verdict(class: VerdictClass, finding: Finding, n: u64) -> Verdict {
             coincidental_full_record_rate: COINCIDENCE_RATE,
             expected_coincidental_lines: COINCIDENCE_RATE * n as f64,
             genuine_copy_full_record_rate: 1.0,
-            method: BASELINE_METHOD,
+            method: Cow::Borrowed(BASELINE_METHOD),
         },
         hypotheses: Vec::new(),
         sources: None,
@@ -554,7 +556,7 @@ impl Tally {
             coincidental_full_record_rate: rate,
             expected_coincidental_lines: rate * n_f,
             genuine_copy_full_record_rate: 1.0 - sources.miss_rate,
-            method: BASELINE_METHOD,
+            method: Cow::Borrowed(BASELINE_METHOD),
         };
         Verdict {
             class,

@@ -4,10 +4,10 @@
 
 use crate::VerdictClass;
 use breachcheck_core::MatchField;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One finding of a verdict, strongest first in [`crate::Verdict::findings`].
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "finding", rename_all = "snake_case")]
 pub enum Finding {
     /// Nothing could be read.
@@ -195,7 +195,7 @@ pub enum Finding {
 }
 
 /// A data-quality signal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QualitySignal {
     /// A phone number with no valid reading in any plausible region.
@@ -209,7 +209,7 @@ pub enum QualitySignal {
 }
 
 /// Rows of one set of fields.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Shape {
     /// Fields the rows carry.
     pub fields: Vec<MatchField>,

@@ -41,10 +41,10 @@
 use crate::tally::Tally;
 use breachcheck_core::MatchField;
 use breachcheck_link::{FieldLevel, LineProfile, RawState, FIELD_LEVELS, RAW_FIELDS};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One source of the mixture.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum Source {
     /// A copy of one of the company's systems.
@@ -62,7 +62,7 @@ pub enum Source {
 }
 
 /// A fitted source: its share of the sample.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SourceShare {
     /// The source.
     #[serde(flatten)]
@@ -75,7 +75,7 @@ pub struct SourceShare {
 
 /// The fitted source model, as the report shows it (every figure a reader needs to
 /// recompute a line's posterior from its profile).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SourceFit {
     /// Sources with their shares, copies first.
     pub sources: Vec<SourceShare>,
@@ -99,7 +99,7 @@ pub struct SourceFit {
 }
 
 /// Level distribution of one field.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FieldLevels {
     /// The field.
     pub field: MatchField,
@@ -108,7 +108,7 @@ pub struct FieldLevels {
 }
 
 /// Raw-form agreement rates of one field.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RawRates {
     /// The field.
     pub field: MatchField,

@@ -3,11 +3,11 @@ use breachcheck_core::{EvidenceClass, MatchField};
 use breachcheck_index::Manifest;
 use breachcheck_link::{LineMatch, LineProfile, EXACT_EMAIL, EXACT_NAME_ADDRESS, EXACT_PHONE};
 use breachcheck_normalize::TaggedRecord;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Lines per segment that reached a genuine class (full record or stronger) there.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SegmentCount {
     /// System name.
     pub system: String,

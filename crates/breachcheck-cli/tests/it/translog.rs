@@ -56,6 +56,27 @@ fn statements_proofs_publication_and_rewrites() {
     };
     append(&["--index", p(&idx)]);
     append(&["--report", p(&report)]);
+    // A report without its sample hash is refused, not logged with an empty one (the
+    // head's size below shows nothing was appended).
+    let mut stripped = read_json(&report);
+    stripped["sample"]
+        .as_object_mut()
+        .expect("sample section")
+        .remove("sha256");
+    let bad = dir.join("stripped.json");
+    std::fs::write(&bad, stripped.to_string()).expect("write");
+    let out = run_fails(&[
+        "log",
+        "append",
+        "--log",
+        p(&log),
+        "--sign-key",
+        p(&sign),
+        "--report",
+        p(&bad),
+    ]);
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert!(msg.contains("sha256"), "{msg}");
     let seen = dir.join("seen.checkpoint");
     std::fs::copy(log.join("checkpoint"), &seen).expect("keep the checkpoint");
     append(&[
