@@ -170,22 +170,6 @@ fn run(app: &App, id: i64) {
         .remove(&id);
 }
 
-/// The sample's name without its extension, in letters, digits, `-` and `_`: the stem of
-/// the case's report files (as `verify --case` names them).
-fn stem(name: &str) -> String {
-    name.rsplit_once('.')
-        .map_or(name, |(a, _)| a)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 fn verify(app: &App, id: i64, counters: &Arc<Counters>) -> Result<()> {
     let job = store::job(&app.db, id)?;
     let operator = store::job_operator(&app.db, id)?;
@@ -222,7 +206,7 @@ fn verify(app: &App, id: i64, counters: &Arc<Counters>) -> Result<()> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut case = Case::open(&case_dir).map_err(|e| Error::Internal(e.to_string()))?;
-    let base = format!("reports/{:04}-{}", case.next_seq(), stem(&sample.filename));
+    let base = custody::report_copy_base(case.next_seq(), &report);
     let mut copies: Vec<(String, &[u8])> = vec![
         (format!("{base}.json"), json.as_bytes()),
         (format!("{base}.md"), markdown.as_bytes()),
@@ -240,20 +224,7 @@ fn verify(app: &App, id: i64, counters: &Arc<Counters>) -> Result<()> {
         });
     }
     let placed = outputs.commit()?;
-    let event = custody::Event {
-        time: report.generated_at.clone(),
-        operator,
-        action: "verify".into(),
-        input_name: report.sample.file_name.clone(),
-        input_sha256: report.sample.sha256.clone(),
-        input_bytes: report.sample.bytes,
-        index_commitment: report.index.commitment.root.clone(),
-        tool: format!(
-            "breachcheck {} rules {}",
-            report.tool.version, report.tool.rules_version
-        ),
-        verdict: report.verdict.class.as_str().to_owned(),
-    };
+    let event = custody::Event::verification(&report, &operator);
     let entry = match case.append(event, kept, app.sign_seed.as_deref()) {
         Ok(e) => e,
         Err(e) => {
@@ -300,13 +271,4 @@ fn verify(app: &App, id: i64, counters: &Arc<Counters>) -> Result<()> {
             ),
         },
     )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn stems_keep_safe_characters() {
-        assert_eq!(super::stem("leak sample (1).csv.gz"), "leak_sample__1__csv");
-        assert_eq!(super::stem("a-b_c"), "a-b_c");
-    }
 }
