@@ -17,7 +17,7 @@
 //! 3. [`Query::finish`] checks the proof, unblinds, derives the tag, and opens the matching
 //!    entry. A proof that does not verify is an error, never "not found".
 //!
-//! The published claim is saved and loaded as one binary file ([`file`]; layout in the
+//! The published claim is saved and loaded as one binary file ([`mod@file`]; layout in the
 //! crate README).
 //!
 //! ```
