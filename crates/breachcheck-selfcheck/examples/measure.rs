@@ -11,7 +11,7 @@
 //! the client's. Every value is generated.
 use breachcheck_core::SecretKey;
 use breachcheck_selfcheck::publish::{encode_entries, ENTRY_LEN};
-use breachcheck_selfcheck::{publish, server, ClaimKey, Disclosure, Kind, Query, Value};
+use breachcheck_selfcheck::{publish, server, ClaimKey, Disclosure, Kind, Published, Query, Value};
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -100,10 +100,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             published.to_bytes().len(),
         );
         println!(
-            "  response at K=100: largest bucket {hi} entries = {} bytes raw, {} as base64 in one string, {} as a JSON list of base64 strings (+ 44 B element, 88 B proof in base64)",
+            "  response at K=100: largest bucket {hi} entries = {} bytes raw, {} as base64 in one string, {} as a JSON list of base64 strings (+ 32 B element, 64 B proof, {} B bucket path raw)",
             hi * ENTRY_LEN,
             (hi * ENTRY_LEN).div_ceil(3) * 4,
             hi * ((ENTRY_LEN.div_ceil(3) * 4) + 3),
+            32 * usize::from(info.bucket_bits),
+        );
+        let t = Instant::now();
+        Published::from_bytes(&published.to_bytes())?;
+        println!(
+            "  load (check digest, offsets, order, root): {:.2} s",
+            t.elapsed().as_secs_f64()
         );
         last = Some(published);
     }
@@ -133,10 +140,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut bytes = 0usize;
     for q in &queries {
         bytes += encode_entries(published.bucket_entries(q.bucket())?).len();
+        bytes += 32 * published.bucket_proof(q.bucket())?.len();
     }
     let read = t.elapsed().as_secs_f64() / q_n as f64;
     println!(
-        "server per query (one thread): evaluate + DLEQ proof {:.1} µs, bucket read and encode {:.1} µs (mean {} bytes) → {:.0} queries/s/core",
+        "server per query (one thread): evaluate + DLEQ proof {:.1} µs, bucket read, encode and path {:.1} µs (mean {} bytes) → {:.0} queries/s/core",
         eval * 1e6,
         read * 1e6,
         bytes / q_n,
@@ -146,7 +154,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut found = 0;
     for (q, (e, p)) in queries.into_iter().zip(answers) {
         let entries = published.bucket_entries(q.bucket())?;
-        found += usize::from(q.finish(&info, &e, &p, entries)?.is_some());
+        let path = published.bucket_proof(q.bucket())?;
+        found += usize::from(q.finish(&info, &e, &p, entries, &path)?.is_some());
     }
     let fin = t.elapsed().as_secs_f64() / q_n as f64;
     println!(

@@ -1,6 +1,7 @@
 //! The person's side of a query. The value stays here: what is sent is the public bucket
 //! and an element blinded by a fresh random scalar.
 use crate::bucket::bucket_of;
+use crate::commitment::{self, Hash};
 use crate::disclosure::Disclosure;
 use crate::publish::{ClaimInfo, Entry};
 use crate::server::{ELEMENT_LEN, PROOF_LEN};
@@ -61,23 +62,27 @@ impl Query {
         &self.blinded
     }
 
-    /// Finishes the query with the server's answer: verifies the DLEQ proof against
+    /// Finishes the query with the server's answer: checks the bucket's entries against
+    /// `info.entries_root` with `bucket_proof`, verifies the DLEQ proof against
     /// `info.public_key` (RFC 9497 `Finalize`), derives the value's tag and opens the entry
-    /// that carries it. `Ok(None)` is a verified "not in this claim".
+    /// that carries it. `Ok(None)` is a verified "not in this claim": the key is the
+    /// claim's and the bucket is whole.
     ///
-    /// Errors, never "not found": the proof does not verify (another key, an altered
+    /// Errors, never "not found": the entries are not the bucket's as published (one left
+    /// out, added or altered), the proof does not verify (another key, an altered
     /// evaluation or proof), malformed bytes, the query made for other bucket bits than
-    /// `info`'s, or an entry with this value's tag that does not open (altered).
+    /// `info`'s, or an entry with this value's tag that does not open.
     ///
-    /// `info` must be the claim's public info as the client trusts it — its public key
-    /// checked against the one the company published (the transparency log), not only as
-    /// the answering server states it.
+    /// `info` must be the claim's public info as the client trusts it — public key, salt
+    /// and root checked against what the company published (the transparency log), not
+    /// only as the answering server states them.
     pub fn finish(
         self,
         info: &ClaimInfo,
         evaluated: &[u8],
         proof: &[u8],
         entries: &[Entry],
+        bucket_proof: &[Hash],
     ) -> Result<Option<Disclosure>> {
         info.check()?;
         if info.bucket_bits != self.bits {
@@ -85,6 +90,17 @@ impl Query {
                 query: self.bits,
                 claim: info.bucket_bits,
             });
+        }
+        if !commitment::verify(
+            &info.entries_root,
+            info.bucket_bits,
+            self.bucket,
+            entries,
+            bucket_proof,
+        ) {
+            return Err(Error::Verification(
+                "the bucket's entries are not the ones the claim published",
+            ));
         }
         if evaluated.len() != ELEMENT_LEN || proof.len() != PROOF_LEN {
             return Err(Error::Malformed(
@@ -133,5 +149,41 @@ impl fmt::Debug for Query {
             self.bucket,
             self.bits
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::{publish, Published, Value};
+    use crate::{server, ClaimKey};
+    use breachcheck_core::SecretKey;
+
+    /// A publisher that committed to an altered entry (so the bucket checks) still cannot
+    /// make it open: the client reports tampering, not "not found".
+    #[test]
+    fn an_entry_that_does_not_open_under_its_tag_is_tampering() {
+        let key = ClaimKey::derive(&SecretKey::from_bytes([5; 32]), "t").expect("test input");
+        let d = Disclosure {
+            lines: 1,
+            fields: vec![],
+            matched_company_records: None,
+        };
+        let values = vec![Value::new(Kind::Email, "a@example.org", d)];
+        let p = publish(&key, &values, 3).expect("test input");
+        let mut entries = p.entries.clone();
+        for e in &mut entries {
+            e.sealed[0] ^= 1;
+        }
+        let altered = Published::assemble(p.info.clone(), p.offsets.clone(), entries);
+        let info = altered.info().clone();
+        let q = Query::new(Kind::Email, b"a@example.org", info.bucket_bits).expect("test input");
+        let (e, pr) = server::evaluate(&key, q.blinded()).expect("test input");
+        let entries = altered.bucket_entries(q.bucket()).expect("test input");
+        let path = altered.bucket_proof(q.bucket()).expect("test input");
+        assert!(matches!(
+            q.finish(&info, &e, &pr, entries, &path),
+            Err(Error::Tampered)
+        ));
     }
 }

@@ -12,12 +12,12 @@
 //! ```
 //!
 //! `b` is the header's `bucket_bits` and `n` its `entries`. A loader checks the length,
-//! the digest, the offsets (from 0 to n, never decreasing, every bucket ≥ `min_bucket`)
-//! and the tag order, so a truncated or altered file is refused rather than served. The
-//! whole file is read into memory; at 46 bytes an entry a 10M-value claim is ~460 MB.
+//! the digest, the offsets (from 0 to n, never decreasing, every bucket ≥ `min_bucket`),
+//! the tag order and the header's `entries_root`, so a truncated or altered file is
+//! refused rather than served. The whole file is read into memory; at 46 bytes an entry a 10M-value claim is ~460 MB.
 use crate::bucket::bucket_count;
 use crate::publish::{ClaimInfo, Entry, Published, ENTRY_LEN};
-use crate::{Error, Result, TAG_LEN};
+use crate::{Error, Result};
 use breachcheck_files::AtomicFile;
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -160,11 +160,11 @@ impl Published {
                 return Err("a bucket's entries are not sorted by tag".into());
             }
         }
-        debug_assert!(entries.iter().all(|e| e.tag.len() == TAG_LEN));
-        Ok(Published {
-            info,
-            offsets,
-            entries,
-        })
+        let root = info.entries_root;
+        let published = Published::assemble(info, offsets, entries);
+        if published.info.entries_root != root {
+            return Err("its entries do not hash to the header's entries_root".into());
+        }
+        Ok(published)
     }
 }

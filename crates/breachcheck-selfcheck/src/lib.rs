@@ -12,10 +12,12 @@
 //!    it; only the bucket and the blinded element leave the client.
 //! 2. The server answers with [`server::evaluate`] (the blinded element times the key, and
 //!    a DLEQ proof that the key is the one behind the claim's public key) and the bucket's
-//!    entries ([`Published::bucket_entries`]). It learns the bucket — one of ≥ K published
+//!    entries ([`Published::bucket_entries`]) with their path to the claim's Merkle root
+//!    ([`Published::bucket_proof`], [`commitment`]). It learns the bucket — one of ≥ K published
 //!    values, or a value outside the claim — and cannot tell what the answer is.
-//! 3. [`Query::finish`] checks the proof, unblinds, derives the tag, and opens the matching
-//!    entry. A proof that does not verify is an error, never "not found".
+//! 3. [`Query::finish`] checks the bucket against the root and the proof against the
+//!    public key, unblinds, derives the tag, and opens the matching entry. A check that
+//!    fails is an error, never "not found".
 //!
 //! The published claim is saved and loaded as one binary file ([`mod@file`]; layout in the
 //! crate README).
@@ -37,8 +39,9 @@
 //! // The server.
 //! let (evaluated, proof) = server::evaluate(&key, query.blinded())?;
 //! let entries = published.bucket_entries(query.bucket())?;
+//! let path = published.bucket_proof(query.bucket())?;
 //! // The client again.
-//! let found = query.finish(info, &evaluated, &proof, entries)?;
+//! let found = query.finish(info, &evaluated, &proof, entries, &path)?;
 //! assert_eq!(found, Some(seen.normalized()?));
 //! # Ok(())
 //! # }
@@ -47,6 +50,7 @@
 
 pub mod bucket;
 pub mod client;
+pub mod commitment;
 pub mod disclosure;
 pub mod file;
 pub mod key;

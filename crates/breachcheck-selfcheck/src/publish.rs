@@ -6,6 +6,7 @@
 //! SHA-256 and one 14-byte ChaCha20-Poly1305 seal per value. Nothing is stored per value
 //! but its entry: no canonical value, digest or bucket hash reaches the result.
 use crate::bucket::{self, bucket_count, choose_bits, of_prefix};
+use crate::commitment::{self, Hash};
 use crate::disclosure::Disclosure;
 use crate::key::{ClaimKey, PublicKey};
 use crate::seal::{self, SALT_LEN, SEALED_LEN};
@@ -172,6 +173,9 @@ pub struct ClaimInfo {
     pub min_bucket: u64,
     /// Entries in all buckets, dummies included.
     pub entries: u64,
+    /// Merkle root over the buckets ([`crate::commitment`]): lets a client check that it
+    /// was sent its whole bucket as published, so that "not found" is verified too.
+    pub entries_root: Hash,
 }
 
 impl ClaimInfo {
@@ -205,9 +209,46 @@ pub struct Published {
     /// `offsets[b] .. offsets[b + 1]` are bucket `b`'s entries; `2^bits + 1` of them.
     pub(crate) offsets: Vec<u32>,
     pub(crate) entries: Vec<Entry>,
+    /// The Merkle tree over the buckets, leaves first (derived, not stored in the file).
+    pub(crate) tree: Vec<Vec<Hash>>,
 }
 
 impl Published {
+    /// Builds the bucket tree and returns the claim with it and its root.
+    pub(crate) fn assemble(
+        mut info: ClaimInfo,
+        offsets: Vec<u32>,
+        entries: Vec<Entry>,
+    ) -> Published {
+        let leaves: Vec<Hash> = offsets
+            .par_windows(2)
+            .enumerate()
+            .map(|(b, w)| commitment::leaf(b as u32, &entries[w[0] as usize..w[1] as usize]))
+            .collect();
+        let tree = commitment::levels(leaves);
+        if let Some(root) = tree.last().and_then(|l| l.first()) {
+            info.entries_root = *root;
+        }
+        Published {
+            info,
+            offsets,
+            entries,
+            tree,
+        }
+    }
+
+    /// The path from `bucket`'s leaf to [`ClaimInfo::entries_root`] (`bucket_bits` hashes),
+    /// sent with the bucket's entries so the client can check it got all of them.
+    pub fn bucket_proof(&self, bucket: u32) -> Result<Vec<Hash>> {
+        if u64::from(bucket) >= bucket_count(self.info.bucket_bits) {
+            return Err(Error::NoSuchBucket {
+                bucket,
+                buckets: bucket_count(self.info.bucket_bits),
+            });
+        }
+        Ok(commitment::path(&self.tree, bucket as usize))
+    }
+
     /// The public info.
     pub fn info(&self) -> &ClaimInfo {
         &self.info
@@ -328,8 +369,8 @@ pub fn publish(key: &ClaimKey, values: &[Value], min_bucket: usize) -> Result<Pu
     }
     offsets.push(offset(n)?);
     let entries: Vec<Entry> = keyed.into_iter().map(|(_, e)| e).collect();
-    Ok(Published {
-        info: ClaimInfo {
+    Ok(Published::assemble(
+        ClaimInfo {
             format: FORMAT.to_owned(),
             claim: key.claim().to_owned(),
             suite: SUITE.to_owned(),
@@ -338,10 +379,11 @@ pub fn publish(key: &ClaimKey, values: &[Value], min_bucket: usize) -> Result<Pu
             bucket_bits: bits,
             min_bucket: min_bucket as u64,
             entries: n as u64,
+            entries_root: Hash([0; 32]),
         },
         offsets,
         entries,
-    })
+    ))
 }
 
 fn offset(i: usize) -> Result<u32> {

@@ -42,5 +42,6 @@ pub(crate) fn ask(
     let q = Query::new(kind, value, info.bucket_bits)?;
     let (evaluated, proof) = server::evaluate(key, q.blinded())?;
     let entries = published.bucket_entries(q.bucket())?;
-    q.finish(info, &evaluated, &proof, entries)
+    let path = published.bucket_proof(q.bucket())?;
+    q.finish(info, &evaluated, &proof, entries, &path)
 }

@@ -2,6 +2,7 @@
 use crate::common::{ask, disclosure, email, key};
 use breachcheck_selfcheck::publish::ENTRY_LEN;
 use breachcheck_selfcheck::{publish, Error, Kind, Published, Value};
+use sha2::Digest as _;
 
 fn sample(n: u64) -> Vec<Value> {
     (0..n)
@@ -112,8 +113,38 @@ fn damaged_files_are_refused() {
     assert_eq!(h.len(), h2.len());
     small[12..12 + header].copy_from_slice(h2.as_bytes());
     let n = small.len() - 32;
-    use sha2::Digest;
     let d = sha2::Sha256::digest(&small[..n]);
     small[n..].copy_from_slice(&d);
     assert!(Published::from_bytes(&small).is_err());
+    // An entry altered and the file's digest recomputed: the entries no longer hash to
+    // the header's root.
+    let mut b = good.clone();
+    let n = b.len() - 32;
+    b[n - 10] ^= 1;
+    let d = sha2::Sha256::digest(&b[..n]);
+    b[n..].copy_from_slice(&d);
+    let err = Published::from_bytes(&b).expect_err("an altered entry");
+    assert!(err.contains("entries_root"), "{err}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+    /// Bytes from a file or a peer never panic a reader.
+    #[test]
+    fn arbitrary_bytes_never_panic(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+        cut in 0usize..2000,
+        flip in proptest::prelude::any::<u8>(),
+    ) {
+        let _ = Published::from_bytes(&bytes);
+        let _ = breachcheck_selfcheck::publish::decode_entries(&bytes);
+        // A valid file cut or with one byte changed (digest left as it is).
+        let good = publish(&key("fuzz"), &sample(3), 2).expect("test input").to_bytes();
+        let _ = Published::from_bytes(&good[..cut.min(good.len())]);
+        let mut b = good.clone();
+        let i = cut % b.len();
+        b[i] ^= flip | 1;
+        proptest::prop_assert!(Published::from_bytes(&b).is_err());
+    }
 }

@@ -144,8 +144,9 @@ fn a_wrong_public_key_or_an_altered_answer_is_an_error_not_a_miss() {
         let q = Query::new(v.kind, &value, info.bucket_bits).expect("test input");
         let (e, p) = server::evaluate(&other, q.blinded()).expect("test input");
         let entries = published.bucket_entries(q.bucket()).expect("test input");
+        let path = published.bucket_proof(q.bucket()).expect("test input");
         assert!(matches!(
-            q.finish(&info, &e, &p, entries),
+            q.finish(&info, &e, &p, entries, &path),
             Err(Error::Verification(_))
         ));
     }
@@ -163,36 +164,58 @@ fn a_wrong_public_key_or_an_altered_answer_is_an_error_not_a_miss() {
             }
         }
         let entries = published.bucket_entries(q.bucket()).expect("test input");
-        let r = q.finish(&info, &e, &p, entries);
+        let path = published.bucket_proof(q.bucket()).expect("test input");
+        let r = q.finish(&info, &e, &p, entries, &path);
         assert!(
             matches!(r, Err(Error::Verification(_)) | Err(Error::Malformed(_))),
             "flip {flip}: {r:?}"
         );
     }
-    // An altered sealed entry under the right tag.
-    let q = Query::new(v.kind, v.canonical(), info.bucket_bits).expect("test input");
-    let (e, p) = server::evaluate(&key, q.blinded()).expect("test input");
-    let mut entries = published
-        .bucket_entries(q.bucket())
+    // The bucket with the person's entry left out, an entry altered or added, another
+    // bucket's path, a path cut short: the bucket is not the published one. "Not found"
+    // must not be faked by leaving an entry out.
+    let bucket = bucket::bucket_of(v.kind, v.canonical(), info.bucket_bits);
+    let whole = published
+        .bucket_entries(bucket)
         .expect("test input")
         .to_vec();
-    for entry in &mut entries {
-        entry.sealed[0] ^= 1;
+    let path = published.bucket_proof(bucket).expect("test input");
+    let other_path = published.bucket_proof(bucket ^ 1).expect("test input");
+    let mut altered = whole.clone();
+    altered[0].sealed[0] ^= 1;
+    let cases: Vec<(Vec<_>, Vec<_>)> = (0..whole.len())
+        .map(|i| {
+            let mut fewer = whole.clone();
+            fewer.remove(i);
+            (fewer, path.clone())
+        })
+        .chain([
+            (altered, path.clone()),
+            ([whole.clone(), whole[..1].to_vec()].concat(), path.clone()),
+            (whole.clone(), other_path),
+            (whole.clone(), path[1..].to_vec()),
+        ])
+        .collect();
+    for (entries, path) in cases {
+        let q = Query::new(v.kind, v.canonical(), info.bucket_bits).expect("test input");
+        let (e, p) = server::evaluate(&key, q.blinded()).expect("test input");
+        assert!(matches!(
+            q.finish(&info, &e, &p, &entries, &path),
+            Err(Error::Verification(_))
+        ));
     }
-    assert!(matches!(
-        q.finish(&info, &e, &p, &entries),
-        Err(Error::Tampered)
-    ));
     // A query made for other bucket bits.
     let q = Query::new(v.kind, v.canonical(), info.bucket_bits + 1).expect("test input");
     let (e, p) = server::evaluate(&key, q.blinded()).expect("test input");
     assert!(matches!(
-        q.finish(&info, &e, &p, &[]),
+        q.finish(&info, &e, &p, &[], &[]),
         Err(Error::BucketBits { .. })
     ));
     // Garbage in place of elements.
     let q = Query::new(v.kind, v.canonical(), info.bucket_bits).expect("test input");
-    assert!(q.finish(&info, &[0xff; 32], &[0; 64], &[]).is_err());
+    assert!(q
+        .finish(&info, &[0xff; 32], &[0; 64], &whole, &path)
+        .is_err());
     assert!(PublicKey::from_hex(&"00".repeat(32)).is_err());
 }
 
