@@ -32,6 +32,14 @@ fn values(n: usize) -> Vec<Value> {
         .collect()
 }
 
+/// CPU time of the calling thread in seconds (Linux `schedstat`), so that figures hold on
+/// a machine shared with other jobs; `None` elsewhere.
+fn thread_cpu() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns as f64 / 1e9)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sizes: Vec<usize> = std::env::args()
         .skip(1)
@@ -59,10 +67,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|i| format!("email\0person.{i}@example.org").into_bytes())
         .collect();
     let t = Instant::now();
+    let c = thread_cpu();
     for x in &inputs {
         std::hint::black_box(raw.evaluate(x).map_err(|e| format!("{e:?}"))?);
     }
     let floor_one = t.elapsed().as_secs_f64() / floor_n as f64;
+    if let (Some(a), Some(b)) = (c, thread_cpu()) {
+        println!(
+            "OPRF floor, thread CPU: {:.1} µs/value",
+            (b - a) / floor_n as f64 * 1e6
+        );
+    }
     let t = Instant::now();
     inputs
         .par_iter()
@@ -131,18 +146,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect::<Result<_, _>>()?;
     let t = Instant::now();
+    let c = thread_cpu();
     let answers: Vec<_> = queries
         .iter()
         .map(|q| server::evaluate(&key, q.blinded()))
         .collect::<Result<_, _>>()?;
     let eval = t.elapsed().as_secs_f64() / q_n as f64;
+    let eval_cpu = c.zip(thread_cpu()).map(|(a, b)| (b - a) / q_n as f64);
     let t = Instant::now();
+    let c = thread_cpu();
     let mut bytes = 0usize;
     for q in &queries {
         bytes += encode_entries(published.bucket_entries(q.bucket())?).len();
         bytes += 32 * published.bucket_proof(q.bucket())?.len();
     }
     let read = t.elapsed().as_secs_f64() / q_n as f64;
+    let read_cpu = c.zip(thread_cpu()).map(|(a, b)| (b - a) / q_n as f64);
+    if let (Some(e), Some(r)) = (eval_cpu, read_cpu) {
+        println!(
+            "server per query, thread CPU: evaluate + DLEQ proof {:.1} µs, bucket read, encode and path {:.1} µs",
+            e * 1e6,
+            r * 1e6
+        );
+    }
     println!(
         "server per query (one thread): evaluate + DLEQ proof {:.1} µs, bucket read, encode and path {:.1} µs (mean {} bytes) → {:.0} queries/s/core",
         eval * 1e6,
