@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+mod serve;
+
 /// Set in a child's environment to make it print its peak resident memory on exit.
 pub(crate) const PEAK_RSS_ENV: &str = "BREACHCHECK_PRINT_PEAK_RSS";
 const PEAK_PREFIX: &str = "breachcheck-peak-rss-kib=";
@@ -57,6 +59,20 @@ pub(crate) struct BenchArgs {
     /// and phones against libphonenumber's Python port (needs `pip install phonenumbers`).
     #[arg(long)]
     stages: bool,
+    /// Bench `breachcheck serve` instead: --uploads distinct samples of --sample lines
+    /// verified one after another by `verify`, then uploaded at once to a local server
+    /// (loopback, default workers); prints the ratio of the two, throughput, time to
+    /// verdict, queue waits and the server's memory (idle, under load, during a large
+    /// streamed upload).
+    #[arg(long)]
+    serve: bool,
+    /// With --serve: uploads sent at once.
+    #[arg(long, default_value_t = 20)]
+    uploads: usize,
+    /// With --serve: size of the large streamed upload in MiB (0 skips it; skipped too
+    /// when the bench folder's disk has less than its size + 2 GiB free).
+    #[arg(long, default_value_t = 1024)]
+    serve_big_mib: u64,
     #[command(flatten)]
     verdicts: crate::verdicts::VerdictArgs,
 }
@@ -132,25 +148,29 @@ fn csv_line(cells: Vec<String>) -> String {
 
 /// Writes the export of `records` people and one sample per size in `samples` (half copied
 /// rows spread over the export, half fabricated people). With `changed`, every 100th
-/// person's e-mail differs: the next snapshot of a system that changed by 1%.
+/// person's e-mail differs: the next snapshot of a system that changed by 1%. With
+/// `distinct`, the k-th sample copies rows at offset k and fabricates from seed 43 + k,
+/// so samples of one size differ (otherwise they share copied rows and fabricated people).
 fn generate(
     export: &Path,
     samples: &[(usize, PathBuf)],
     records: usize,
     changed: bool,
     noise: bool,
+    distinct: bool,
 ) -> Result<()> {
     let accounts = &SYSTEMS[0];
     let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(export)?);
     writeln!(w, "{}", accounts.columns.join(","))?;
     let email_col = accounts.columns.iter().position(|c| c.contains("mail"));
     let mut outs = Vec::new();
-    for (n, path) in samples {
+    for (k, (n, path)) in samples.iter().enumerate() {
         let mut s = std::io::BufWriter::new(std::fs::File::create(path)?);
         writeln!(s, "{}", accounts.columns.join(","))?;
         let genuine = (n / 2).min(records);
         let every = (records / genuine.max(1)).max(1);
-        outs.push((s, genuine, every, 0usize, *n));
+        let offset = if distinct { k % every } else { 0 };
+        outs.push((s, genuine, every, offset, 0usize, *n, k as u64));
     }
     for (i, p) in people_stream(42).take(records).enumerate() {
         let mut cells = p.row(accounts, 0);
@@ -165,8 +185,8 @@ fn generate(
             String::new()
         };
         let row = csv_line(cells);
-        for (s, genuine, every, copied, _) in &mut outs {
-            if i % *every == 0 && *copied < *genuine {
+        for (s, genuine, every, offset, copied, _, _) in &mut outs {
+            if (i + *offset) % *every == 0 && *copied < *genuine {
                 writeln!(s, "{}", if noise { &noisy } else { &row })?;
                 *copied += 1;
             }
@@ -174,8 +194,9 @@ fn generate(
         writeln!(w, "{row}")?;
     }
     w.flush()?;
-    for (mut s, _, _, copied, n) in outs {
-        for p in Population::fabricate(43, n - copied) {
+    for (mut s, _, _, _, copied, n, k) in outs {
+        let seed = if distinct { 43 + k } else { 43 };
+        for p in Population::fabricate(seed, n - copied) {
             writeln!(s, "{}", csv_line(p.row(accounts, 0)))?;
         }
         s.flush()?;
@@ -383,6 +404,10 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
     if a.stages {
         return crate::stages::run(&dir, a.records, a.json);
     }
+    if a.serve {
+        let lines = a.sample.iter().copied().max().unwrap_or(10_000);
+        return serve::run(&dir, a.records, lines, a.uploads, a.serve_big_mib, a.json);
+    }
     let export = dir.join("accounts.csv");
     let samples: Vec<(usize, PathBuf)> = a
         .sample
@@ -390,7 +415,7 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
         .map(|n| (*n, dir.join(format!("sample-{n}.csv"))))
         .collect();
     let t0 = Instant::now();
-    generate(&export, &samples, a.records, false, a.noise)?;
+    generate(&export, &samples, a.records, false, a.noise, false)?;
     let gen_s = t0.elapsed().as_secs_f64();
     let key = dir.join("bench.key");
     if !key.exists() {
@@ -555,7 +580,7 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
     }
     if a.delta {
         let second = dir.join("accounts-2.csv");
-        generate(&second, &[], a.records, true, false)?;
+        generate(&second, &[], a.records, true, false, false)?;
         let before = dir_size(&index);
         let d = build_stage(&key, &index, "2026-02-28", &second, &[])?;
         let added = dir_size(&index).saturating_sub(before);
