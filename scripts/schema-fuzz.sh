@@ -35,7 +35,12 @@ bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/bc-schema-fuzz.XXXXXX")"
 server_pid=""
+fuzz_pid=""
 cleanup() {
+  if [ -n "$fuzz_pid" ] && kill -0 "$fuzz_pid" 2>/dev/null; then
+    kill -TERM "$fuzz_pid" 2>/dev/null || true
+    wait "$fuzz_pid" 2>/dev/null || true
+  fi
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.2; done
@@ -46,6 +51,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 started=$SECONDS
 
 "$bin" demo --dir "$work/demo" >/dev/null
@@ -104,11 +110,15 @@ fuzz() {
   local name="$1"; shift
   local report=()
   [ -z "$out" ] || report=(--report junit --report-junit-path "$out/schemathesis-$name.xml")
-  schemathesis run "$base/api/v1/openapi.json" --url "$base" \
+  # Bounded, and run in the background so that a TERM reaches the trap at once (bash
+  # runs traps only after a foreground command ends); the cleanup stops it.
+  timeout --foreground "${SCHEMA_FUZZ_TIMEOUT:-180}" schemathesis run "$base/api/v1/openapi.json" --url "$base" \
     -H "Authorization: Bearer $token" \
     --checks "$checks" --max-examples "$max_examples" --seed "${SCHEMA_FUZZ_SEED:-16}" \
     --workers 1 --request-timeout 30 --output-sanitize true --generation-database none --no-color \
-    "${report[@]}" "$@"
+    "${report[@]}" "$@" &
+  fuzz_pid=$!
+  wait "$fuzz_pid"
 }
 status=0
 # Revoking tokens runs last and alone: a generated DELETE /tokens/1 revokes the fuzzer's own

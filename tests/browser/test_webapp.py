@@ -320,6 +320,8 @@ def main():
     ap.add_argument("--out", required=True, help="folder for the screenshots")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args()
+    # A SIGTERM (CI's `timeout`) unwinds like an error, so the server is still stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = tempfile.mkdtemp(prefix="bc-browser-")
     t0 = time.time()
     try:
