@@ -90,12 +90,16 @@ done
 echo "schema fuzz: case 1 holds sample 1, verified ($((SECONDS - started)) s)"
 
 # The document itself must be valid OpenAPI (every response described, and so on).
+status=0
 if python3 -c 'import openapi_spec_validator' 2>/dev/null; then
   curl -fsS "$base/api/v1/openapi.json" | python3 -c '
 import json, sys
 from openapi_spec_validator import validate
-validate(json.load(sys.stdin))
-print("schema fuzz: the OpenAPI document is valid")'
+try:
+    validate(json.load(sys.stdin))
+except Exception as e:
+    sys.exit(f"schema fuzz: the OpenAPI document is not valid OpenAPI: {e}")
+print("schema fuzz: the OpenAPI document is valid")' || status=1
 else
   echo "schema fuzz: openapi-spec-validator not installed; the document itself is not validated" >&2
 fi
@@ -111,16 +115,16 @@ fuzz() {
   local report=()
   [ -z "$out" ] || report=(--report junit --report-junit-path "$out/schemathesis-$name.xml")
   # Bounded, and run in the background so that a TERM reaches the trap at once (bash
-  # runs traps only after a foreground command ends); the cleanup stops it.
-  timeout --foreground "${SCHEMA_FUZZ_TIMEOUT:-180}" schemathesis run "$base/api/v1/openapi.json" --url "$base" \
+  # runs traps only after a foreground command ends); the cleanup stops it. From the
+  # temporary folder, where schemathesis keeps its .schemathesis cache.
+  (cd "$work" && exec timeout --foreground "${SCHEMA_FUZZ_TIMEOUT:-180}" schemathesis run "$base/api/v1/openapi.json" --url "$base" \
     -H "Authorization: Bearer $token" \
     --checks "$checks" --max-examples "$max_examples" --seed "${SCHEMA_FUZZ_SEED:-16}" \
     --workers 1 --request-timeout 30 --output-sanitize true --generation-database none --no-color \
-    "${report[@]}" "$@" &
+    "${report[@]}" "$@") &
   fuzz_pid=$!
   wait "$fuzz_pid"
 }
-status=0
 # Revoking tokens runs last and alone: a generated DELETE /tokens/1 revokes the fuzzer's own
 # token, after which every other operation would only ever see 401.
 fuzz all --exclude-operation-id revoke_token || status=$?
