@@ -112,7 +112,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
 /// `POST /cases`'s body.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewCase {
-    /// The case's name (1 to 200 printable characters).
+    /// The case's name (1 to 200 printable characters, not only spaces). The pattern says
+    /// what `store::valid_name` accepts (`char::is_control`, `char::is_whitespace`).
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
 }
 
@@ -136,15 +142,47 @@ pub struct Accepted {
 
 /// `POST /cases/{id}/samples`'s query.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
-    /// The sample's file name, as the report will record it.
+    /// The sample's file name, as the report will record it: up to 255 bytes of UTF-8,
+    /// no control character, not `.` or `..` (a path sent is cut to its last part; the
+    /// pattern asks for the part alone).
+    #[param(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^/\\\u0000-\u001f\u007f-\u009f]*[^./\\\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^/\\\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub filename: String,
 }
+
+/// An upload's body: the file's bytes, as they are.
+pub struct SampleFile;
+
+impl utoipa::PartialSchema for SampleFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .content_media_type("application/octet-stream")
+            .min_length(Some(1))
+            .description(Some("The sample file's bytes, as they are (not empty)"))
+            .into()
+    }
+}
+
+impl ToSchema for SampleFile {}
 
 /// `POST /tokens`'s body.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewTokenBody {
-    /// A name for the token's holder (recorded as the operator of what it does).
+    /// A name for the token's holder (recorded as the operator of what it does): 1 to 200
+    /// printable characters, not only spaces.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
     /// Its role.
     pub role: Role,
@@ -182,6 +220,39 @@ pub struct Custody {
     pub check: CustodyCheck,
 }
 
+/// One event of `GET /jobs/{id}/events`, as OpenAPI 3.1 describes an event stream: the
+/// schema of each event (`event: job`, `data:` the job as JSON), not of the stream's text.
+pub struct JobEvent;
+
+impl utoipa::PartialSchema for JobEvent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::Ref;
+        ObjectBuilder::new()
+            .description(Some(
+                "One server-sent event: `event: job`, `data:` the job (as `GET /jobs/{id}` answers)",
+            ))
+            .property(
+                "event",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["job"])),
+            )
+            .required("event")
+            .property(
+                "data",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .content_media_type("application/json")
+                    .content_schema(Some(Ref::from_schema_name("JobView"))),
+            )
+            .required("data")
+            .into()
+    }
+}
+
+impl ToSchema for JobEvent {}
+
 /// `GET /healthz`'s answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -203,8 +274,8 @@ pub struct Health {
         get_sample, get_job, job_events, report_json, report_md, report_html, report_sig,
         matches_csv, index_info, list_tokens, create_token, revoke_token
     ),
-    components(schemas(ErrorBody, JobView, SampleView, CaseDetail, CaseSummary, TokenView)),
-    modifiers(&BearerAuth),
+    components(schemas(ErrorBody, JobView, JobEvent, SampleView, CaseDetail, CaseSummary, TokenView)),
+    modifiers(&BearerAuth, &ErrorResponses),
     tags((name = "cases"), (name = "samples"), (name = "jobs"), (name = "reports"), (name = "admin"))
 )]
 struct ApiDoc;
@@ -219,6 +290,58 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// What every error status of the document means (a response must say, in OpenAPI 3.1),
+/// and the headers that come with 401 and 429.
+struct ErrorResponses;
+
+impl utoipa::Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{HeaderBuilder, RefOr};
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                for (status, resp) in &mut op.responses.responses {
+                    let RefOr::T(resp) = resp else { continue };
+                    if resp.description.is_empty() {
+                        resp.description = match status.as_str() {
+                            "400" => "The request is malformed (the message says how)",
+                            "401" => "No token, or an unknown or revoked one",
+                            "403" => "The token's role may not do this",
+                            "404" => "No such thing",
+                            "409" => "The sample's verification has not finished",
+                            "429" => "Too many requests from this token",
+                            _ => "An error",
+                        }
+                        .into();
+                    }
+                    let header = match status.as_str() {
+                        "401" => Some(("WWW-Authenticate", Type::String, "How to authenticate")),
+                        "429" => Some(("Retry-After", Type::Integer, "Seconds to wait")),
+                        _ => None,
+                    };
+                    if let Some((name, ty, what)) = header {
+                        resp.headers.insert(
+                            name.into(),
+                            HeaderBuilder::new()
+                                .schema(Some(ObjectBuilder::new().schema_type(ty)))
+                                .description(Some(what))
+                                .build()
+                                .into(),
+                        );
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -485,7 +608,7 @@ const UPLOAD_STALL: Duration = Duration::from_secs(60);
 /// sample and the same job (`duplicate: true`).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/samples", tag = "samples", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The case's id"), UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The sample file, as is (CSV, TSV, JSON, SQL dump, XLSX, compressed…)"),
+    request_body(content = inline(SampleFile), content_type = "application/octet-stream", description = "The sample file, as is (CSV, TSV, JSON, SQL dump, XLSX, compressed…)"),
     responses(
         (status = 202, description = "Stored; its verification is queued", body = Accepted),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -558,6 +681,13 @@ async fn upload(
         .map_err(|e| Error::Internal(format!("the upload writer failed: {e}")))?;
     outcome?;
     let (tmp, sha256, bytes) = written?;
+    if bytes == 0 {
+        // Nothing to verify; the document says the body is required.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::BadRequest(
+            "the upload is empty: send the sample file as the request's body".into(),
+        ));
+    }
     let who = caller.name.clone();
     let added = blocking(&app, move |app| {
         // Under its hash, with the name it was sent as (what the report's parts name);
@@ -642,7 +772,7 @@ async fn get_job(State(app): State<Arc<App>>, caller: Caller, Id(id): Id) -> Res
 #[utoipa::path(get, path = "/api/v1/jobs/{id}/events", tag = "jobs", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The job's id")),
     responses(
-        (status = 200, description = "An event stream of the job's state", content_type = "text/event-stream", body = String),
+        (status = 200, description = "An event stream of the job's state", content_type = "text/event-stream", body = JobEvent),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn job_events(State(app): State<Arc<App>>, caller: Caller, Id(id): Id) -> Result<Response> {
@@ -905,5 +1035,86 @@ mod tests {
             assert!(doc.contains(&format!("\"{p}\"")), "{p} missing");
         }
         assert!(doc.contains("\"openapi\":\"3.1"));
+    }
+
+    fn doc() -> serde_json::Value {
+        serde_json::from_str(&openapi().to_json().expect("json")).expect("parse")
+    }
+
+    #[test]
+    fn every_response_says_what_it_means() {
+        // OpenAPI 3.1 requires a description on every response object.
+        let doc = doc();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("item") {
+                for (status, resp) in op["responses"].as_object().expect("responses") {
+                    let d = resp["description"].as_str().unwrap_or("");
+                    assert!(!d.is_empty(), "{method} {path} {status} has no description");
+                }
+            }
+        }
+        let r429 = &doc["paths"]["/api/v1/cases"]["get"]["responses"]["429"];
+        assert_eq!(r429["headers"]["Retry-After"]["schema"]["type"], "integer");
+    }
+
+    #[test]
+    fn the_upload_is_described_as_it_is_called() {
+        let op = &doc()["paths"]["/api/v1/cases/{id}/samples"]["post"];
+        let filename = op["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == "filename")
+            .expect("filename");
+        assert_eq!(filename["in"], "query");
+        assert_eq!(filename["required"], true);
+        let body = &op["requestBody"]["content"]["application/octet-stream"]["schema"];
+        assert_eq!(body["type"], "string");
+        assert_eq!(body["contentMediaType"], "application/octet-stream");
+        assert_eq!(body["minLength"], 1, "an empty upload is refused");
+    }
+
+    #[test]
+    fn the_event_stream_is_described_per_event() {
+        // OpenAPI 3.1 reads a text/event-stream schema as the schema of one event.
+        let doc = doc();
+        let schema = &doc["paths"]["/api/v1/jobs/{id}/events"]["get"]["responses"]["200"]
+            ["content"]["text/event-stream"]["schema"];
+        assert_eq!(schema["$ref"], "#/components/schemas/JobEvent");
+        let data = &doc["components"]["schemas"]["JobEvent"]["properties"]["data"];
+        assert_eq!(data["contentMediaType"], "application/json");
+        assert_eq!(
+            data["contentSchema"]["$ref"],
+            "#/components/schemas/JobView"
+        );
+    }
+
+    #[test]
+    fn the_name_pattern_is_what_the_store_accepts() {
+        // The patterns as the document carries them.
+        let doc = doc();
+        let re =
+            |p: &serde_json::Value| regex::Regex::new(p.as_str().expect("pattern")).expect("regex");
+        let name = re(&doc["components"]["schemas"]["NewCase"]["properties"]["name"]["pattern"]);
+        let token =
+            re(&doc["components"]["schemas"]["NewTokenBody"]["properties"]["name"]["pattern"]);
+        assert_eq!(name.as_str(), token.as_str());
+        let params = &doc["paths"]["/api/v1/cases/{id}/samples"]["post"]["parameters"];
+        let file = re(&params[1]["schema"]["pattern"]);
+        for s in ["a", " a ", "forum post 2026-12-01", "Ω", "a\u{a0}b"] {
+            assert!(name.is_match(s), "{s:?}");
+            assert!(crate::store::valid_name(s), "{s:?}");
+        }
+        for s in ["", " ", "\u{a0}\u{3000}", "a\nb", "a\u{85}", "\t"] {
+            assert!(!name.is_match(s), "{s:?}");
+            assert!(!crate::store::valid_name(s), "{s:?}");
+        }
+        for s in ["leak.csv", ".hidden", "a b.tsv", "…"] {
+            assert!(file.is_match(s), "{s:?}");
+            assert!(upload_name(s).is_ok(), "{s:?}");
+        }
+        for s in ["", ".", "..", " . ", "a/b", "a\\b", "a\u{1}"] {
+            assert!(!file.is_match(s), "{s:?}");
+        }
     }
 }

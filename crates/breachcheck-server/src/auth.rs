@@ -153,11 +153,12 @@ pub struct NewToken {
 
 /// Creates a token named `name` with `role`.
 pub fn create_token(db: &Db, name: &str, role: Role) -> Result<NewToken> {
-    if name.trim().is_empty() || name.len() > 200 {
+    if !crate::store::valid_name(name) {
         return Err(Error::BadRequest(
-            "a token's name is 1 to 200 characters".into(),
+            "a token's name is 1 to 200 printable characters".into(),
         ));
     }
+    let name = name.trim();
     let token = zeroize::Zeroizing::new(format!("bct_{}", random_hex(32)?));
     let hash = secret_hash(&token);
     let now = breachcheck_pipeline::time::now_rfc3339();

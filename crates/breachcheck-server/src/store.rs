@@ -175,14 +175,20 @@ fn now() -> String {
     breachcheck_pipeline::time::now_rfc3339()
 }
 
+/// Whether `name` may name a case or a token: at most 200 characters, no control
+/// character, not only spaces (the API's document says the same as a pattern).
+pub fn valid_name(name: &str) -> bool {
+    !name.trim().is_empty() && name.chars().count() <= 200 && !name.chars().any(char::is_control)
+}
+
 /// Opens a case.
 pub fn create_case(db: &Db, name: &str, by: &str) -> Result<i64> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+    if !valid_name(name) {
         return Err(Error::BadRequest(
             "a case's name is 1 to 200 printable characters".into(),
         ));
     }
+    let name = name.trim();
     db.tx(|tx| {
         tx.one(
             "INSERT INTO cases (name, created, created_by) VALUES ($1, $2, $3) RETURNING id",
