@@ -193,7 +193,7 @@ pub struct Layout {
 
 /// A `&'static str` under another name: serde's derive takes a field written `&'static str`
 /// for one borrowed from the input (which would tie `Layout`'s `Deserialize` to `'static`
-/// input); under this name the field is read by [`encoding_name`] instead.
+/// input); under this name the field is read by `encoding_name` instead.
 pub type StaticName = &'static str;
 
 /// Reads an encoding name back as the `&'static str` `encoding_rs` names it by: a layout
