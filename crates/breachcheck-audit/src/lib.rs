@@ -17,6 +17,7 @@
 pub mod gcs;
 pub mod oprf;
 pub mod session;
+mod set_builder;
 pub mod transcript;
 pub mod wire;
 
@@ -91,6 +92,7 @@ pub(crate) fn mismatched<'a>(pins: &[(&'a str, &Option<String>, &str)]) -> Optio
 /// The fields an audit counts: defined once, in `breachcheck-core`, with verify's exact
 /// values (see [`breachcheck_core::AuditField`]).
 pub use breachcheck_core::AuditField;
+pub use set_builder::AuditSetBuilder;
 
 /// Longest canonical value evaluated (RFC 9497 inputs are below 64 KiB; no real e-mail,
 /// phone or address comes near this).

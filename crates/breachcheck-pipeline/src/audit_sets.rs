@@ -5,7 +5,7 @@ use crate::build::Input;
 use crate::progress::Progress;
 use crate::stream::{begin, stream, PartContext};
 use crate::{Error, Result};
-use breachcheck_audit::{AuditField, AuditValues};
+use breachcheck_audit::{AuditField, AuditSetBuilder, AuditValues};
 use breachcheck_core::{FieldRole, MatchField, SecretKey, Tagger};
 use breachcheck_ingest::{IngestOptions, RawRecord, Sample};
 use breachcheck_normalize::country::Region;
@@ -69,7 +69,7 @@ pub fn audit_set_from_sources(
                         values.extend(v);
                     }
                 }
-                audit.add(&values)
+                audit.add(&values).map_err(Error::from)
             },
             |_| {},
         )?;
@@ -125,60 +125,6 @@ fn audit_values(
         values.push(AuditField::NameAddress, &format!("{n}\0{a}"));
     }
     (t, values)
-}
-
-/// The audit set of one segment, built as records stream: OPRF evaluations of the stored
-/// records' values, kept as 8-byte identities (24 bytes per record at most) until the
-/// set filter is written.
-pub(crate) struct AuditSetBuilder {
-    key: breachcheck_audit::oprf::AuditKey,
-    ids: [Vec<u64>; 3],
-}
-
-impl AuditSetBuilder {
-    pub(crate) fn new(key: &SecretKey) -> Result<Self> {
-        let seed = key.derive_subkey(breachcheck_audit::oprf::SEED_CONTEXT);
-        Ok(AuditSetBuilder {
-            key: breachcheck_audit::oprf::AuditKey::derive(&seed)?,
-            ids: Default::default(),
-        })
-    }
-
-    pub(crate) fn add(&mut self, values: &AuditValues) -> Result<()> {
-        for f in AuditField::ALL {
-            let ids = self.key.evaluate_inputs(values.inputs(f))?;
-            self.ids[f as usize].extend(ids);
-        }
-        Ok(())
-    }
-
-    pub(crate) fn finish(mut self) -> (Vec<u8>, breachcheck_index::AuditSetMeta) {
-        // One vector of every identity, each field's moved in and freed in turn: at 100M
-        // records the identities are 1.6 GB, and the filter is made from them in place.
-        let mut counts = [0u64; 3];
-        for (i, ids) in self.ids.iter_mut().enumerate() {
-            ids.sort_unstable();
-            ids.dedup();
-            counts[i] = ids.len() as u64;
-        }
-        let mut all = Vec::with_capacity(counts.iter().sum::<u64>() as usize);
-        for ids in &mut self.ids {
-            all.append(ids);
-            *ids = Vec::new();
-        }
-        let filter = breachcheck_audit::gcs::encode_owned(all);
-        let meta = breachcheck_index::AuditSetMeta {
-            file: String::new(),
-            sha256: String::new(),
-            bytes: 0,
-            suite: breachcheck_audit::oprf::SUITE.into(),
-            oprf_public_key: breachcheck_core::hex(&self.key.public_key()),
-            email: counts[0],
-            phone: counts[1],
-            name_address: counts[2],
-        };
-        (filter, meta)
-    }
 }
 
 /// `parts` with every column that no field of `fields` reads set aside

@@ -1,9 +1,10 @@
 //! An index build as a job: one snapshot of one system (or a canary or reference set)
 //! read from export files or a database query, normalized, and committed as a segment.
-use crate::audit_sets::{audit_batch, AuditSetBuilder};
+use crate::audit_sets::audit_batch;
 use crate::progress::{Progress, Silent};
 use crate::stream::{begin, file_name, stream, tag_batch};
 use crate::{Error, Result};
+use breachcheck_audit::AuditSetBuilder;
 use breachcheck_audit::AuditValues;
 use breachcheck_core::{SecretKey, Tagger};
 use breachcheck_index::{Added, SegmentBuilder, SegmentKind, SegmentMeta, SourceFile};
@@ -289,7 +290,7 @@ impl<'a> IndexJob<'a> {
                             Added::Stored => stored.extend(values),
                         }
                     }
-                    audit.add(&stored)
+                    audit.add(&stored).map_err(Error::from)
                 },
                 |_| quarantined += 1,
             )?;
