@@ -101,6 +101,21 @@ struct Stage {
     anon_kib: u64,
 }
 
+/// `breachcheck verify` of `sample` against `index` as its own process, the report to
+/// `report` (what both the size bench and the server bench time).
+fn verify_stage(key: &Path, index: &Path, report: &Path, sample: &Path) -> Result<Stage> {
+    run_stage(&[
+        os("verify").as_os_str(),
+        os("--key").as_os_str(),
+        key.as_os_str(),
+        os("--index").as_os_str(),
+        index.as_os_str(),
+        os("--json").as_os_str(),
+        report.as_os_str(),
+        sample.as_os_str(),
+    ])
+}
+
 fn run_stage(args: &[&std::ffi::OsStr]) -> Result<Stage> {
     let exe = std::env::current_exe().context("cannot find the breachcheck executable")?;
     let start = Instant::now();
@@ -448,16 +463,7 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
     let mut verifies = Vec::new();
     for (n, path) in &samples {
         let report = dir.join(format!("report-{n}.json"));
-        let v = run_stage(&[
-            os("verify").as_os_str(),
-            os("--key").as_os_str(),
-            key.as_os_str(),
-            os("--index").as_os_str(),
-            index.as_os_str(),
-            os("--json").as_os_str(),
-            report.as_os_str(),
-            path.as_os_str(),
-        ])?;
+        let v = verify_stage(&key, &index, &report, path)?;
         let r = breachcheck_report::Report::from_json(&std::fs::read(&report)?)?;
         let verdict = &r.verdict;
         if human {

@@ -53,50 +53,28 @@ pub(crate) fn run(a: VerifyArgs) -> Result<()> {
     let mut outputs = outputs
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let json = report.to_json()?;
-    let markdown = report.to_markdown();
-    let html = report.to_html();
-    let signature = seed.as_ref().map(|seed| {
-        let s = breachcheck_report::sign::sign(seed, json.as_bytes());
-        serde_json::to_string_pretty(&s)
-    });
-    let signature = signature.transpose()?;
+    let rendered = breachcheck_report::Rendered::new(&report, seed.as_deref())?;
     let mut put = |file: AtomicFile, bytes: &[u8]| -> Result<()> {
         let mut file = file;
         file.write_bytes(bytes)?;
         outputs.add(file.stage()?);
         Ok(())
     };
-    put(json_file, json.as_bytes())?;
-    if let (Some(f), Some(s)) = (sig_file, &signature) {
+    put(json_file, rendered.json.as_bytes())?;
+    if let (Some(f), Some(s)) = (sig_file, &rendered.signature) {
         put(f, s.as_bytes())?;
     }
     if let Some(f) = md_file {
-        put(f, markdown.as_bytes())?;
+        put(f, rendered.markdown.as_bytes())?;
     }
     if let Some(f) = html_file {
-        put(f, html.as_bytes())?;
+        put(f, rendered.html.as_bytes())?;
     }
     // The case's copies, staged with the rest.
-    let mut kept: Vec<CustodyFile> = Vec::new();
-    if let (Some(case), Some(dir)) = (&case, &a.case) {
-        let base = custody::report_copy_base(case.next_seq(), &report);
-        let mut copies: Vec<(String, &[u8])> = vec![
-            (format!("{base}.json"), json.as_bytes()),
-            (format!("{base}.md"), markdown.as_bytes()),
-            (format!("{base}.html"), html.as_bytes()),
-        ];
-        if let Some(s) = &signature {
-            copies.push((format!("{base}.json.sig"), s.as_bytes()));
-        }
-        for (name, bytes) in copies {
-            outputs.write(&dir.join(&name), bytes)?;
-            kept.push(CustodyFile {
-                path: name,
-                sha256: custody::sha256_hex(bytes),
-            });
-        }
-    }
+    let kept: Vec<CustodyFile> = match &case {
+        Some(case) => case.stage_report_copies(&report, &rendered, &mut outputs)?,
+        None => Vec::new(),
+    };
     let placed = outputs.commit()?;
     if let (Some(case), Some(dir)) = (&mut case, &a.case) {
         let operator = a

@@ -500,6 +500,36 @@ impl Case {
         self.entries.len() + 1
     }
 
+    /// Stages the case's copies of a verification's report (`reports/NNNN-stem.json`,
+    /// `.md`, `.html` and `.json.sig` when signed, numbered for the next entry) in
+    /// `outputs`, to be put in place with the run's other files; returns them as the
+    /// entry will name them.
+    pub fn stage_report_copies(
+        &self,
+        report: &Report,
+        rendered: &crate::Rendered,
+        outputs: &mut breachcheck_files::Outputs,
+    ) -> Result<Vec<CustodyFile>> {
+        let base = report_copy_base(self.next_seq(), report);
+        let mut copies: Vec<(String, &[u8])> = vec![
+            (format!("{base}.json"), rendered.json.as_bytes()),
+            (format!("{base}.md"), rendered.markdown.as_bytes()),
+            (format!("{base}.html"), rendered.html.as_bytes()),
+        ];
+        if let Some(s) = &rendered.signature {
+            copies.push((format!("{base}.json.sig"), s.as_bytes()));
+        }
+        let mut kept = Vec::with_capacity(copies.len());
+        for (name, bytes) in copies {
+            outputs.write(&self.dir.join(&name), bytes)?;
+            kept.push(CustodyFile {
+                path: name,
+                sha256: sha256_hex(bytes),
+            });
+        }
+        Ok(kept)
+    }
+
     /// Appends an entry for `files` (paths inside the folder, with the SHA-256 of what was
     /// or is about to be written there) and a new head, signed with `head_key` (an ed25519
     /// seed) when given; rewrites the log atomically. Returns the entry.

@@ -587,6 +587,37 @@ impl Report {
     }
 }
 
+/// A report in every form a verification writes: JSON, Markdown, HTML and, when a signing
+/// seed is given, the JSON's detached signature. `verify` and the server's jobs both write
+/// these, so they render them in one place.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    /// `breachcheck.report/v1` JSON.
+    pub json: String,
+    /// Markdown.
+    pub markdown: String,
+    /// Self-contained HTML.
+    pub html: String,
+    /// The signature of `json` (pretty JSON), when signed.
+    pub signature: Option<String>,
+}
+
+impl Rendered {
+    /// Renders `report`, signing its JSON with `seed` (an ed25519 seed) when given.
+    pub fn new(report: &Report, seed: Option<&[u8; 32]>) -> Result<Self> {
+        let json = report.to_json()?;
+        let signature = seed
+            .map(|seed| serde_json::to_string_pretty(&sign::sign(seed, json.as_bytes())))
+            .transpose()?;
+        Ok(Rendered {
+            markdown: report.to_markdown(),
+            html: report.to_html(),
+            json,
+            signature,
+        })
+    }
+}
+
 /// Writes `bytes` to `path` atomically (temporary file beside it, then rename), so a
 /// reader never sees half a report (`breachcheck_files::write_atomic`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -445,7 +445,8 @@ async fn get_case(
     Ok(Json(detail))
 }
 
-fn live_progress(app: &App, job: Option<&mut JobView>) {
+/// A running job's progress as its worker counts it now (the database has it at the end).
+pub fn live_progress(app: &App, job: Option<&mut JobView>) {
     if let Some(j) = job {
         if j.state == "running" {
             if let Some(p) = app.jobs.live(j.id) {

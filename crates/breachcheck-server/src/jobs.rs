@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::store::{self, JobProgress, ReportRow, VerdictView};
 use breachcheck_files::Outputs;
 use breachcheck_pipeline::{Counters, Verifier};
-use breachcheck_report::custody::{self, Case, CustodyFile};
+use breachcheck_report::custody::{self, Case};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -188,16 +188,7 @@ fn verify(app: &App, id: i64, counters: &Arc<Counters>) -> Result<()> {
     let mut outputs = outputs
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let json = report.to_json()?;
-    let markdown = report.to_markdown();
-    let html = report.to_html();
-    let signature = app
-        .sign_seed
-        .as_ref()
-        .map(|seed| {
-            serde_json::to_string_pretty(&breachcheck_report::sign::sign(seed, json.as_bytes()))
-        })
-        .transpose()?;
+    let rendered = breachcheck_report::Rendered::new(&report, app.sign_seed.as_deref())?;
 
     // The case folder's log is appended under its lock, one verification of a case at a
     // time (the folder lock would refuse a second holder).
@@ -206,23 +197,9 @@ fn verify(app: &App, id: i64, counters: &Arc<Counters>) -> Result<()> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut case = Case::open(&case_dir).map_err(|e| Error::Internal(e.to_string()))?;
-    let base = custody::report_copy_base(case.next_seq(), &report);
-    let mut copies: Vec<(String, &[u8])> = vec![
-        (format!("{base}.json"), json.as_bytes()),
-        (format!("{base}.md"), markdown.as_bytes()),
-        (format!("{base}.html"), html.as_bytes()),
-    ];
-    if let Some(s) = &signature {
-        copies.push((format!("{base}.json.sig"), s.as_bytes()));
-    }
-    let mut kept = Vec::new();
-    for (name, bytes) in copies {
-        outputs.write(&case_dir.join(&name), bytes)?;
-        kept.push(CustodyFile {
-            path: name,
-            sha256: custody::sha256_hex(bytes),
-        });
-    }
+    let kept = case
+        .stage_report_copies(&report, &rendered, &mut outputs)
+        .map_err(|e| Error::Internal(e.to_string()))?;
     let placed = outputs.commit()?;
     let event = custody::Event::verification(&report, &operator);
     let entry = match case.append(event, kept, app.sign_seed.as_deref()) {
@@ -234,10 +211,11 @@ fn verify(app: &App, id: i64, counters: &Arc<Counters>) -> Result<()> {
             )));
         }
     };
+    let signed = rendered.signature.is_some();
     let v = &report.verdict;
     let row = ReportRow {
-        base,
-        signed: signature.is_some(),
+        base: custody::report_copy_base(entry.seq, &report),
+        signed,
         matches: Some(matches_rel),
         summary: VerdictView {
             class: v.class.as_str().to_owned(),
@@ -247,7 +225,7 @@ fn verify(app: &App, id: i64, counters: &Arc<Counters>) -> Result<()> {
             ci95: v.genuine_fraction.ci95,
             records: report.sample.records_parsed,
             quarantined: report.sample.quarantined,
-            signed: signature.is_some(),
+            signed,
             index_commitment: report.index.commitment.root.clone(),
         },
     };

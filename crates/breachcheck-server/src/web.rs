@@ -376,11 +376,7 @@ async fn case_page(
     let loaded = blocking(&app, move |app| {
         let mut d = store::case_detail(&app.db, id)?;
         for s in &mut d.samples {
-            if let Some(j) = s.job.as_mut().filter(|j| j.state == "running") {
-                if let Some(p) = app.jobs.live(j.id) {
-                    j.progress = p;
-                }
-            }
+            api::live_progress(app, s.job.as_mut());
         }
         let custody = api::check_custody(app, id)?;
         Ok((d, custody))

@@ -3,7 +3,7 @@
 //! then uploaded at once to `breachcheck serve` on loopback, each upload's job polled
 //! until done. Both run as child processes of this binary, so their memory is their own;
 //! the server's is read from `/proc/PID/status` while it works.
-use super::{build_stage, generate, os, run_stage};
+use super::{build_stage, generate, verify_stage};
 use crate::keyfile;
 use anyhow::{bail, ensure, Context, Result};
 use std::io::{BufRead, Read};
@@ -449,18 +449,9 @@ pub(super) fn run(
     let mut verify_anon = 0u64;
     for (k, (_, path)) in samples.iter().enumerate() {
         let report = dir.join(format!("serve-report-{k:03}.json"));
-        let v = run_stage(&[
-            os("verify").as_os_str(),
-            os("--key").as_os_str(),
-            key.as_os_str(),
-            os("--index").as_os_str(),
-            index.as_os_str(),
-            os("--json").as_os_str(),
-            report.as_os_str(),
-            path.as_os_str(),
-        ])?;
-        let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report)?)?;
-        classes.push(r["verdict"]["class"].as_str().unwrap_or("?").to_owned());
+        let v = verify_stage(&key, &index, &report, path)?;
+        let r = breachcheck_report::Report::from_json(&std::fs::read(&report)?)?;
+        classes.push(r.verdict.class.as_str().to_owned());
         seq.push(v.seconds);
         verify_anon = verify_anon.max(v.anon_kib);
     }
