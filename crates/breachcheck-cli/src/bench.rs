@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+#[cfg(feature = "serve")]
+mod selfcheck;
 mod serve;
 
 /// Set in a child's environment to make it print its peak resident memory on exit.
@@ -73,6 +75,16 @@ pub(crate) struct BenchArgs {
     /// when the bench folder's disk has less than its size + 2 GiB free).
     #[arg(long, default_value_t = 1024)]
     serve_big_mib: u64,
+    /// Bench the customers' self-check instead: `selfcheck publish` of a --sample-line
+    /// sample against its OPRF floor, then `serve` answering private queries (CPU per
+    /// query, queries a second, latency, the largest answer's size).
+    #[cfg(feature = "serve")]
+    #[arg(long)]
+    selfcheck: bool,
+    /// With --selfcheck: seconds of the throughput run.
+    #[cfg(feature = "serve")]
+    #[arg(long, default_value_t = 5.0)]
+    selfcheck_seconds: f64,
     #[command(flatten)]
     verdicts: crate::verdicts::VerdictArgs,
 }
@@ -418,6 +430,11 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
     };
     if a.stages {
         return crate::stages::run(&dir, a.records, a.json);
+    }
+    #[cfg(feature = "serve")]
+    if a.selfcheck {
+        let lines = a.sample.iter().copied().max().unwrap_or(10_000);
+        return selfcheck::run(&dir, a.records, lines, a.selfcheck_seconds, a.json);
     }
     if a.serve {
         let lines = a.sample.iter().copied().max().unwrap_or(10_000);

@@ -22,6 +22,7 @@ mod demo;
 mod keyfile;
 mod progress;
 mod results;
+mod selfcheck_cmd;
 #[cfg(feature = "serve")]
 mod serve_cmd;
 mod stages;
@@ -131,6 +132,11 @@ enum Command {
     #[cfg(feature = "serve")]
     #[command(after_help = serve_cmd::SERVE_HELP)]
     Serve(serve_cmd::ServeArgs),
+    /// The customers' private self-check: publish a claim from a sample for people to
+    /// check whether their e-mail or phone is in it (without the server learning which),
+    /// withdraw it, or query a server as a customer would.
+    #[command(subcommand)]
+    Selfcheck(selfcheck_cmd::SelfcheckCommand),
 }
 
 #[derive(Subcommand)]
@@ -621,6 +627,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Verify(a) => verify_cmd::run(a),
         #[cfg(feature = "serve")]
         Command::Serve(a) => serve_cmd::run(a),
+        Command::Selfcheck(c) => selfcheck_cmd::run(c),
         Command::SignKey(SignKeyCommand::Generate { out }) => {
             keyfile::generate(&out)?;
             let seed = keyfile::read_signing_seed(&out)?;

@@ -60,6 +60,20 @@ pub(crate) struct ServeArgs {
     /// Connections served at once.
     #[arg(long, default_value_t = 512)]
     max_connections: usize,
+    /// Self-check queries a second per client address, on average (the guessing budget:
+    /// 0.1 is 8,640 a day); more get 429.
+    #[arg(long, default_value_t = 0.1)]
+    check_rate: f64,
+    /// Self-check queries per client address at once.
+    #[arg(long, default_value_t = 10.0)]
+    check_burst: f64,
+    /// Self-check queries a second from all clients together.
+    #[arg(long, default_value_t = 1000.0)]
+    check_global_rate: f64,
+    /// Where the company's transparency log is published (`breachcheck log publish`'s
+    /// folder on a web server): the self-check pages link its page and feed.
+    #[arg(long, value_name = "URL")]
+    log_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -137,6 +151,11 @@ pub(crate) fn run(a: ServeArgs) -> Result<()> {
         max_waiting: a.max_queued,
         rate: (a.rate, a.rate_burst),
         tls: tls.is_some(),
+        check: breachcheck_server::CheckLimits {
+            per_address: (a.check_rate, a.check_burst),
+            global: (a.check_global_rate, a.check_global_rate.max(1.0) * 2.0),
+        },
+        log_url: a.log_url.clone(),
     };
     let workers = a.workers.unwrap_or_else(|| {
         std::thread::available_parallelism()

@@ -6,6 +6,8 @@
 //!   to an index (`breachcheck index build`).
 //! - [`inspect()`], [`index_info`], the audit's two sides ([`audit_set_from_sources`],
 //!   [`audit_sample_values`]) and the company's phone regions.
+//! - [`selfcheck_values`]: a sample's e-mails and phones with what a customer's private
+//!   self-check may tell about each (`breachcheck selfcheck publish`).
 //!
 //! Jobs report progress to a [`Progress`] (a terminal bar, the server's counters, or
 //! nothing), stream per-line outcomes to a [`MatchSink`], and stage the files they write
@@ -21,6 +23,7 @@ mod inspect;
 mod outputs;
 pub mod progress;
 mod regions;
+mod selfcheck;
 #[cfg(feature = "postgres")]
 pub mod source_pg;
 mod stream;
@@ -35,5 +38,6 @@ pub use inspect::{inspect, Inspection};
 pub use outputs::{MatchesFile, QuarantineFile};
 pub use progress::{Counters, Progress, Silent};
 pub use regions::{company_phone_region_codes, company_phone_regions};
+pub use selfcheck::{selfcheck_values, MatchedLines, SelfcheckValues};
 pub use stream::for_each_tagged_batch;
 pub use verify::{MatchSink, Verifier};

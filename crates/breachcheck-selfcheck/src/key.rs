@@ -59,6 +59,21 @@ pub struct ClaimKey {
 }
 
 impl ClaimKey {
+    /// RFC 9497 `Evaluate` of one canonical value: the one evaluation per value that
+    /// publishing cannot avoid, exposed so a bench can measure the floor publishing is held
+    /// to. The output is the value's full OPRF output (secret: it opens the value's entry).
+    pub fn evaluate_value(
+        &self,
+        kind: crate::Kind,
+        canonical: &[u8],
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        let input = crate::oprf_input(kind, canonical);
+        self.server
+            .evaluate(&input)
+            .map(|o| zeroize::Zeroizing::new(o.to_vec()))
+            .map_err(|_| Error::Crypto("RFC 9497 Evaluate failed"))
+    }
+
     /// Derives the key of claim `claim` from the company key (see the module docs).
     pub fn derive(company: &SecretKey, claim: &str) -> Result<Self> {
         check_claim_name(claim)?;

@@ -272,11 +272,14 @@ pub struct Health {
     paths(
         healthz, openapi_json, list_cases, create_case, get_case, get_custody, upload,
         get_sample, get_job, job_events, report_json, report_md, report_html, report_sig,
-        matches_csv, index_info, list_tokens, create_token, revoke_token
+        matches_csv, index_info, list_tokens, create_token, revoke_token,
+        crate::check::info, crate::check::query
     ),
-    components(schemas(ErrorBody, JobView, JobEvent, SampleView, CaseDetail, CaseSummary, TokenView)),
+    components(schemas(ErrorBody, JobView, JobEvent, SampleView, CaseDetail, CaseSummary, TokenView,
+        crate::check::CheckInfo, crate::check::CheckRequest, crate::check::CheckAnswer)),
     modifiers(&BearerAuth, &ErrorResponses),
-    tags((name = "cases"), (name = "samples"), (name = "jobs"), (name = "reports"), (name = "admin"))
+    tags((name = "cases"), (name = "samples"), (name = "jobs"), (name = "reports"), (name = "admin"),
+        (name = "self-check", description = "Public, unauthenticated, rate-limited: a customer's private check against a published claim"))
 )]
 struct ApiDoc;
 
@@ -319,6 +322,7 @@ impl utoipa::Modify for ErrorResponses {
                             "403" => "The token's role may not do this",
                             "404" => "No such thing",
                             "409" => "The sample's verification has not finished",
+                            "410" => "Gone",
                             "429" => "Too many requests from this token",
                             _ => "An error",
                         }
@@ -370,6 +374,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/index", get(index_info))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", axum::routing::delete(revoke_token))
+        .route("/check/{claim}", post(crate::check::query))
+        .route("/check/{claim}/info", get(crate::check::info))
         .fallback(|| async { Error::NotFound("API route") })
 }
 

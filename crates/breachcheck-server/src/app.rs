@@ -1,6 +1,7 @@
 //! The server's shared state: the database, the index and key, the data folder, the job
 //! queue and the limits, built once at start and shared by every request and worker.
 use crate::auth::RateLimiter;
+use crate::check::{CheckLimits, Checks};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::jobs::Jobs;
@@ -29,6 +30,11 @@ pub struct Config {
     pub rate: (f64, f64),
     /// Whether the server is reached over TLS (cookies get `Secure`).
     pub tls: bool,
+    /// The public self-check's rate limits.
+    pub check: CheckLimits,
+    /// Where the company's transparency log is published (its `index.html` and
+    /// `feed.xml`), linked from the self-check pages.
+    pub log_url: Option<String>,
 }
 
 /// Shared state.
@@ -51,6 +57,10 @@ pub struct App {
     pub limiter: RateLimiter,
     /// Cookies get `Secure`.
     pub tls: bool,
+    /// The self-check's limits and loaded claims.
+    pub checks: Checks,
+    /// The published transparency log's address.
+    pub log_url: Option<String>,
 }
 
 impl App {
@@ -66,6 +76,9 @@ impl App {
             let _ = std::fs::remove_file(p);
         }
         let db = Db::open(config.database.as_deref(), &config.data)?;
+        // `selfcheck publish` reads samples as this server verifies them: with its index.
+        let index = std::fs::canonicalize(&config.index).unwrap_or_else(|_| config.index.clone());
+        crate::claims::set_setting(&db, crate::claims::INDEX_SETTING, &index.to_string_lossy())?;
         Ok(Arc::new(App {
             db,
             index: config.index,
@@ -76,6 +89,8 @@ impl App {
             jobs: Jobs::new(config.max_waiting),
             limiter: RateLimiter::new(config.rate.0, config.rate.1),
             tls: config.tls,
+            checks: Checks::new(config.check),
+            log_url: config.log_url,
         }))
     }
 

@@ -268,14 +268,20 @@ pub fn end_session(db: &Db, cookie: &str) -> Result<()> {
     Ok(())
 }
 
-/// Requests per token: a bucket of `burst` requests refilled at `per_second`.
-pub struct RateLimiter {
+/// Requests per key (a token, a client address, or one key for everyone): a bucket of
+/// `burst` requests refilled at `per_second`.
+pub struct RateLimiter<K = i64> {
     per_second: f64,
     burst: f64,
-    buckets: Mutex<HashMap<i64, (f64, Instant)>>,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl RateLimiter {
+/// Keys tracked before full buckets are dropped: a key whose bucket has refilled is the
+/// same as a key never seen, so forgetting it changes nothing, and many client addresses
+/// cannot grow the map without bound.
+const PRUNE_AT: usize = 65_536;
+
+impl<K: std::hash::Hash + Eq + Clone> RateLimiter<K> {
     /// A limiter allowing `per_second` requests a second on average and `burst` at once.
     pub fn new(per_second: f64, burst: f64) -> Self {
         RateLimiter {
@@ -285,14 +291,20 @@ impl RateLimiter {
         }
     }
 
-    /// Takes one request from `token_id`'s bucket, or says how long to wait.
-    pub fn take(&self, token_id: i64) -> Result<()> {
+    /// Takes one request from `key`'s bucket, or says how long to wait.
+    pub fn take(&self, key: K) -> Result<()> {
         let now = Instant::now();
         let mut b = self
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (level, at) = b.entry(token_id).or_insert((self.burst, now));
+        if b.len() >= PRUNE_AT && !b.contains_key(&key) {
+            let (rate, burst) = (self.per_second, self.burst);
+            b.retain(|_, (level, at)| {
+                *level + now.duration_since(*at).as_secs_f64() * rate < burst
+            });
+        }
+        let (level, at) = b.entry(key).or_insert((self.burst, now));
         *level = (*level + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
         *at = now;
         if *level >= 1.0 {

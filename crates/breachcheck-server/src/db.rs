@@ -168,6 +168,29 @@ CREATE TABLE custody (
     entry TEXT NOT NULL,
     PRIMARY KEY (case_id, seq)
 );
+"#, r#"
+CREATE TABLE settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE claims (
+    id {ID},
+    name TEXT NOT NULL,
+    file TEXT NOT NULL,
+    file_sha256 TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    bucket_bits BIGINT NOT NULL,
+    entries BIGINT NOT NULL,
+    values_published BIGINT NOT NULL,
+    sample_sha256 TEXT NOT NULL,
+    records BIGINT NOT NULL,
+    verdict TEXT,
+    published TEXT NOT NULL,
+    published_by TEXT NOT NULL,
+    withdrawn TEXT,
+    withdrawn_reason TEXT
+);
+CREATE INDEX claims_name ON claims (name, id);
 "#];
 
 impl Db {

@@ -72,6 +72,12 @@ pub enum Error {
     /// Reports.
     #[error(transparent)]
     Report(#[from] breachcheck_report::Error),
+    /// A self-check claim that was withdrawn.
+    #[error("{0}")]
+    Gone(String),
+    /// The self-check's cryptography or a claim file refused something.
+    #[error(transparent)]
+    Selfcheck(#[from] breachcheck_selfcheck::Error),
     /// JSON.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
@@ -101,6 +107,12 @@ impl Error {
             Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Error::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Error::Gone(_) => (StatusCode::GONE, "gone"),
+            Error::Selfcheck(
+                breachcheck_selfcheck::Error::Malformed(_)
+                | breachcheck_selfcheck::Error::NoSuchBucket { .. }
+                | breachcheck_selfcheck::Error::ClaimName { .. },
+            ) => (StatusCode::BAD_REQUEST, "bad_request"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -6,6 +6,9 @@
 //! - [`auth`]: tokens (stored hashed), roles, sessions and CSRF, the per-token rate limit.
 //! - [`jobs`]: the bounded worker pool that runs `breachcheck_pipeline::Verifier`.
 //! - [`api`] and [`web`]: the routes; [`listen`]: TCP or TLS, connection limits.
+//! - [`claims`] and [`check`]: the customers' private self-check — claims published from
+//!   samples (`breachcheck selfcheck publish`) and the public, rate-limited routes and page
+//!   that answer queries about them without learning the value asked about.
 //!
 //! The server is a shell over the pipeline: a verification here writes the same report as
 //! `breachcheck verify` does for the same index and sample, into a case folder whose
@@ -13,6 +16,8 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod check;
+pub mod claims;
 pub mod db;
 mod error;
 pub mod jobs;
@@ -22,6 +27,7 @@ pub mod web;
 
 pub use app::{App, Config};
 pub use auth::Role;
+pub use check::CheckLimits;
 pub use error::{Error, ErrorBody, Result};
 pub use listen::ConnLimits;
 

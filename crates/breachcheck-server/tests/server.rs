@@ -92,6 +92,7 @@ struct Opts {
     max_upload: u64,
     rate: (f64, f64),
     sign: bool,
+    check: breachcheck_server::CheckLimits,
 }
 
 impl Default for Opts {
@@ -100,6 +101,10 @@ impl Default for Opts {
             max_upload: 1 << 30,
             rate: (10_000.0, 10_000.0),
             sign: false,
+            check: breachcheck_server::CheckLimits {
+                per_address: (10_000.0, 10_000.0),
+                global: (10_000.0, 10_000.0),
+            },
         }
     }
 }
@@ -115,6 +120,8 @@ fn start(w: &World, data: &Path, database: Option<String>, o: &Opts) -> Running 
         max_waiting: 100,
         rate: o.rate,
         tls: false,
+        check: o.check,
+        log_url: None,
     };
     let listen = Listen {
         addr: "127.0.0.1:0".parse().expect("addr"),
@@ -615,6 +622,8 @@ fn plain_http_beyond_loopback_is_refused() {
         max_waiting: 1,
         rate: (1.0, 1.0),
         tls: false,
+        check: Default::default(),
+        log_url: None,
     };
     let listen = Listen {
         addr: "0.0.0.0:0".parse().expect("addr"),
@@ -626,4 +635,256 @@ fn plain_http_beyond_loopback_is_refused() {
         Err(e) => assert!(e.to_string().contains("--insecure-plaintext"), "{e}"),
         Ok(_) => panic!("served plain HTTP on 0.0.0.0"),
     }
+}
+
+/// One private query over HTTP as a client makes it: info, then the blinded element;
+/// JSON or bytes. Returns the verified answer, or the refusal's status.
+fn self_check(
+    c: &Client,
+    claim: &str,
+    kind: breachcheck_selfcheck::Kind,
+    canonical: &str,
+    binary: bool,
+) -> Result<Option<breachcheck_selfcheck::Disclosure>, u16> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let (s, body) = c.get(&format!("/api/v1/check/{claim}/info"), None);
+    if s != 200 {
+        return Err(s);
+    }
+    let mut v: Value = serde_json::from_str(&body).expect("info json");
+    for extra in ["verdict_class", "sample_sha256", "lines", "published"] {
+        assert!(v.get(extra).is_some(), "info has {extra}");
+        v.as_object_mut().expect("object").remove(extra);
+    }
+    let info: breachcheck_selfcheck::ClaimInfo = serde_json::from_value(v).expect("claim info");
+    let q = breachcheck_selfcheck::Query::new(kind, canonical.as_bytes(), info.bucket_bits)
+        .expect("query");
+    let req = serde_json::json!({"bucket": q.bucket(), "blinded": b64.encode(q.blinded())});
+    let mut resp = c
+        .agent
+        .post(format!("{}/api/v1/check/{claim}", c.base))
+        .header("Content-Type", "application/json")
+        .header(
+            "Accept",
+            if binary {
+                "application/octet-stream"
+            } else {
+                "application/json"
+            },
+        )
+        .send(req.to_string().as_bytes())
+        .expect("POST");
+    let status = resp.status().as_u16();
+    if status != 200 {
+        if status == 429 {
+            assert!(resp.headers().get("retry-after").is_some(), "429 has Retry-After");
+        }
+        return Err(status);
+    }
+    let bytes = resp.body_mut().read_to_vec().expect("body");
+    assert!(bytes.len() <= 16 * 1024 || !binary, "a binary answer over 16 KB");
+    let (evaluated, proof, path, entries) = if binary {
+        let n = usize::from(bytes[96]);
+        let path = bytes[97..97 + 32 * n]
+            .chunks_exact(32)
+            .map(|h| breachcheck_selfcheck::commitment::Hash(h.try_into().expect("32")))
+            .collect::<Vec<_>>();
+        let entries = bytes[97 + 32 * n..]
+            .chunks_exact(46)
+            .map(|e| breachcheck_selfcheck::Entry {
+                tag: e[..16].try_into().expect("16"),
+                sealed: e[16..].try_into().expect("30"),
+            })
+            .collect::<Vec<_>>();
+        (bytes[..32].to_vec(), bytes[32..96].to_vec(), path, entries)
+    } else {
+        let a: Value = serde_json::from_slice(&bytes).expect("answer json");
+        let d = |v: &Value| b64.decode(v.as_str().expect("string")).expect("base64");
+        let path = a["bucket_proof"]
+            .as_array()
+            .expect("path")
+            .iter()
+            .map(|h| breachcheck_selfcheck::commitment::Hash(d(h).try_into().expect("32")))
+            .collect();
+        let entries = a["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|e| {
+                let e = d(e);
+                breachcheck_selfcheck::Entry {
+                    tag: e[..16].try_into().expect("16"),
+                    sealed: e[16..].try_into().expect("30"),
+                }
+            })
+            .collect();
+        (d(&a["evaluated"]), d(&a["proof"]), path, entries)
+    };
+    Ok(q
+        .finish(&info, &evaluated, &proof, &entries, &path)
+        .expect("a verified answer"))
+}
+
+/// The sample's canonical e-mails and phones (the test export writes them canonical but
+/// for the phone's spaces).
+fn sample_values(w: &World) -> Vec<(breachcheck_selfcheck::Kind, String)> {
+    let text = std::fs::read_to_string(&w.sample).expect("sample");
+    let mut out = Vec::new();
+    for l in text.lines().skip(1) {
+        let cells: Vec<&str> = l.split(',').collect();
+        out.push((breachcheck_selfcheck::Kind::Email, cells[1].to_owned()));
+        out.push((breachcheck_selfcheck::Kind::Phone, cells[4].replace(' ', "")));
+    }
+    out
+}
+
+fn selfcheck(pg: bool) {
+    use breachcheck_selfcheck::Kind;
+    let Some(database) = database(pg) else { return };
+    let w = world();
+    let data = w.dir.path().join("data");
+    let server = start(&w, &data, database.clone(), &Opts::default());
+    let c = Client::new(&server);
+    // No claim yet: 404, on the page too.
+    assert_eq!(self_check(&c, "acme-2026-11", Kind::Email, "a@b.org", true), Err(404));
+    assert_eq!(c.get("/check/acme-2026-11", None).0, 404);
+
+    // Published beside the running server, with the index it recorded.
+    let key = SecretKey::from_bytes(KEY);
+    let published = breachcheck_server::claims::publish(breachcheck_server::claims::PublishRequest {
+        data: &data,
+        database: database.as_deref(),
+        key: &key,
+        claim: "acme-2026-11",
+        min_bucket: 20,
+        sample: &w.sample,
+        index: None,
+        region: None,
+        options: Default::default(),
+        by: "test",
+        progress: &breachcheck_pipeline::Silent,
+    })
+    .expect("publish");
+    assert_eq!(published.row.records, 200);
+    assert_eq!(published.row.values_published, 400);
+    assert_eq!(published.row.verdict.as_deref(), Some("genuine"));
+    assert_eq!(published.matched_lines, Some(200));
+    assert!(published.bucket_sizes.0 >= 20);
+
+    // Every value of the sample is found, with what its line carries and "matched".
+    let values = sample_values(&w);
+    for (i, (kind, v)) in values.iter().enumerate() {
+        let got = self_check(&c, "acme-2026-11", *kind, v, i % 2 == 0)
+            .expect("answered")
+            .unwrap_or_else(|| panic!("value {i} not found"));
+        assert_eq!(got.lines, 1);
+        assert_eq!(got.matched_company_records, Some(true));
+        for f in ["email", "phone", "name", "country", "customer_id"] {
+            assert!(got.fields.iter().any(|x| x == f), "{f} in {:?}", got.fields);
+        }
+    }
+    // Values outside the sample (customers of the index that are not in it, and
+    // strangers) are a verified "not found".
+    let mut outside = Vec::new();
+    for i in 300..400 {
+        outside.push((Kind::Phone, format!("+49151{:07}", 2_000_000 + i * 37)));
+    }
+    for i in 0..400 {
+        outside.push((Kind::Email, format!("stranger{i}@example.net")));
+    }
+    for (i, (kind, v)) in outside.iter().enumerate() {
+        assert_eq!(
+            self_check(&c, "acme-2026-11", *kind, v, i % 3 == 0),
+            Ok(None),
+            "outside value {i}"
+        );
+    }
+    // Malformed queries are 400 with a JSON error.
+    for body in [
+        "{}",
+        r#"{"bucket": 0, "blinded": "AAAA"}"#,
+        r#"{"bucket": 4294967295, "blinded": "4gH3BNyg6bE1GOMzpUCPO0MB6HDBW2ewVZcuYFhvVGI="}"#,
+        "not json",
+    ] {
+        let (s, b) = c.post("/api/v1/check/acme-2026-11", "none", body.as_bytes(), "application/json");
+        assert_eq!((s, error_code(&b)), (400, "bad_request".into()), "{body}: {b}");
+    }
+    // The page: the form, the claim's facts; the value is never a form field sent anywhere.
+    let (s, page) = c.get("/check/acme-2026-11", None);
+    assert_eq!(s, 200);
+    assert!(page.contains("id=\"selfcheck\""));
+    assert!(page.contains(&published.info.public_key.to_hex()));
+    assert!(!page.contains("action="), "the form must not submit");
+
+    // Withdrawn: 410 on the API and the page, with the reason.
+    let db = breachcheck_server::db::Db::open(database.as_deref(), &data).expect("db");
+    breachcheck_server::claims::withdraw(&db, "acme-2026-11", Some("superseded"))
+        .expect("withdraw")
+        .expect("withdrawn");
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(
+        self_check(&c, "acme-2026-11", Kind::Email, &values[0].1, true),
+        Err(410)
+    );
+    let (s, page) = c.get("/check/acme-2026-11", None);
+    assert!(s == 410 && page.contains("superseded"));
+    server.stop().expect("stop");
+
+    // Nothing stored names a value that was asked about or published.
+    let mut stored = Vec::new();
+    collect_files(&data, &mut stored);
+    for f in stored {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap_or_default()).into_owned();
+        for (_, v) in values.iter().chain(&outside) {
+            assert!(!text.contains(v.as_str()), "{} holds a value", f.display());
+        }
+    }
+}
+
+#[test]
+fn selfcheck_on_sqlite() {
+    selfcheck(false);
+}
+
+#[test]
+fn selfcheck_on_postgres() {
+    selfcheck(true);
+}
+
+#[test]
+fn selfcheck_guessing_is_rate_limited_per_address() {
+    let w = world();
+    let data = w.dir.path().join("data");
+    let o = Opts {
+        check: breachcheck_server::CheckLimits {
+            per_address: (0.001, 3.0),
+            global: (10_000.0, 10_000.0),
+        },
+        ..Opts::default()
+    };
+    let server = start(&w, &data, None, &o);
+    let key = SecretKey::from_bytes(KEY);
+    breachcheck_server::claims::publish(breachcheck_server::claims::PublishRequest {
+        data: &data,
+        database: None,
+        key: &key,
+        claim: "c1",
+        min_bucket: 10,
+        sample: &w.sample,
+        index: None,
+        region: None,
+        options: Default::default(),
+        by: "test",
+        progress: &breachcheck_pipeline::Silent,
+    })
+    .expect("publish");
+    let c = Client::new(&server);
+    let k = breachcheck_selfcheck::Kind::Email;
+    for _ in 0..3 {
+        assert!(self_check(&c, "c1", k, "x@example.org", true).is_ok());
+    }
+    // The burst is spent: 429 with Retry-After; the info (no guess) still answers.
+    assert_eq!(self_check(&c, "c1", k, "x@example.org", true), Err(429));
+    server.stop().expect("stop");
 }

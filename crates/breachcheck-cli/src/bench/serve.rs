@@ -22,9 +22,9 @@ const FLAT_MIB: f64 = 64.0;
 const SAMPLE_MEMORY: Duration = Duration::from_millis(100);
 
 /// The server child, killed when dropped (on every way out of the bench).
-struct Server {
-    child: Child,
-    base: String,
+pub(super) struct Server {
+    pub(super) child: Child,
+    pub(super) base: String,
     workers: usize,
 }
 
@@ -114,7 +114,7 @@ impl Sampler {
 
 /// CPU seconds from `/proc/PID/stat` (`pid` may be `self`): the process's own user +
 /// system time, and its waited-for children's.
-fn cpu_seconds(pid: &str, tick: f64) -> (f64, f64) {
+pub(super) fn cpu_seconds(pid: &str, tick: f64) -> (f64, f64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which may hold spaces) start at field 3, `state`.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
@@ -127,7 +127,7 @@ fn cpu_seconds(pid: &str, tick: f64) -> (f64, f64) {
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`, 100 when it cannot be read).
-fn clock_tick() -> f64 {
+pub(super) fn clock_tick() -> f64 {
     Command::new("getconf")
         .arg("CLK_TCK")
         .output()
@@ -150,7 +150,7 @@ fn free_bytes(dir: &Path) -> Option<u64> {
     Some(kib * 1024)
 }
 
-fn agent(timeout: Duration) -> ureq::Agent {
+pub(super) fn agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(timeout))
@@ -170,9 +170,15 @@ fn answer(
     Ok((status, serde_json::from_str(&text).unwrap_or_default()))
 }
 
-/// Starts `serve` on a free loopback port with `data` as its folder; returns once
-/// `/api/v1/healthz` answers.
-fn start_server(index: &Path, key: &Path, data: &Path, log: &Path) -> Result<Server> {
+/// Starts `serve` on a free loopback port with `data` as its folder and `extra` flags;
+/// returns once `/api/v1/healthz` answers.
+pub(super) fn start_server(
+    index: &Path,
+    key: &Path,
+    data: &Path,
+    log: &Path,
+    extra: &[&str],
+) -> Result<Server> {
     let exe = std::env::current_exe().context("cannot find the breachcheck executable")?;
     let mut child = Command::new(&exe)
         .arg("serve")
@@ -190,6 +196,7 @@ fn start_server(index: &Path, key: &Path, data: &Path, log: &Path) -> Result<Ser
             "--rate-burst",
             "1000000",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(log).context("cannot create the server's log")?)
         .spawn()
@@ -356,7 +363,7 @@ fn upload_and_wait(
 }
 
 /// The nearest-rank percentile `p` (0–1) of sorted `v`.
-fn percentile(v: &[f64], p: f64) -> f64 {
+pub(super) fn percentile(v: &[f64], p: f64) -> f64 {
     if v.is_empty() {
         return 0.0;
     }
@@ -492,7 +499,7 @@ pub(super) fn run(
         .trim()
         .to_owned();
     let log = dir.join("serve.log");
-    let server = start_server(&index, &key, &data, &log)?;
+    let server = start_server(&index, &key, &data, &log, &[])?;
     let pid = server.child.id();
     std::thread::sleep(Duration::from_millis(500));
     let idle = Mem::read(pid).context("cannot read the server's memory")?;
