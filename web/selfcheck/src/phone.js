@@ -8,12 +8,39 @@ import { utf8 } from './bytes.js';
 
 const MAX_INPUT = 64;
 
-function parse(s, country) {
+// Telephone keypad letters (Google's ALPHA_MAPPINGS).
+const KEYPAD = { A: 2, B: 2, C: 2, D: 3, E: 3, F: 3, G: 4, H: 4, I: 4, J: 5, K: 5, L: 5, M: 6, N: 6, O: 6, P: 7, Q: 7, R: 7, S: 7, T: 8, U: 8, V: 8, W: 9, X: 9, Y: 9, Z: 9 };
+
+function parseOnce(s, country) {
   try {
     return parsePhoneNumberWithError(s, country ? { defaultCountry: country, extract: true } : { extract: true });
-  } catch {
-    return null;
+  } catch (e) {
+    return e && e.message === 'INVALID_COUNTRY' ? 'INVALID_COUNTRY' : null;
   }
+}
+
+/**
+ * Google's `parse` where libphonenumber-js differs:
+ * - vanity numbers: when the number (from its first "+" or digit on) holds 3 or more
+ *   ASCII letters, Google reads them as keypad digits ("1-800-FLOWERS"); an extension
+ *   ("ext. 12") is taken off first, so a parse that found one is kept as is;
+ * - an unknown country code after "+" with a region: Google drops the "+" and reads the
+ *   digits again with the region's international prefix ("+999 123…" in Finland, whose
+ *   prefixes include 999, is +1 23…), and fails unless a country code comes out of that.
+ */
+function parse(s, country) {
+  let n = parseOnce(s, country);
+  const start = s.search(/[+\uff0b\p{Nd}]/u);
+  const from = start < 0 ? '' : s.slice(start);
+  if ((from.match(/[A-Za-z]/g) || []).length >= 3 && !(n && typeof n === 'object' && n.ext)) {
+    n = parseOnce(s.replace(/[A-Za-z]/g, (c) => String(KEYPAD[c.toUpperCase()])), country);
+  }
+  if (n === 'INVALID_COUNTRY' && country && /^[+\uff0b]/.test(from)) {
+    const again = parseOnce(from.slice(1), country);
+    const source = again && typeof again === 'object' ? again.__countryCallingCodeSource : null;
+    n = source === 'FROM_NUMBER_WITH_IDD' || source === 'FROM_NUMBER_WITHOUT_PLUS_SIGN' ? again : null;
+  }
+  return n && typeof n === 'object' ? n : null;
 }
 
 /** The E.164 form of `raw` (national numbers read in `region`, ISO 3166 alpha-2), or null
