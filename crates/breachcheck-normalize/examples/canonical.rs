@@ -20,8 +20,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if line.trim().is_empty() {
             continue;
         }
-        let case: serde_json::Value = serde_json::from_str(&line)
-            .map_err(|e| format!("line {}: not JSON: {e}", n + 1))?;
+        let case: serde_json::Value =
+            serde_json::from_str(&line).map_err(|e| format!("line {}: not JSON: {e}", n + 1))?;
         let raw = case["raw"]
             .as_str()
             .ok_or_else(|| format!("line {}: no \"raw\" string", n + 1))?;

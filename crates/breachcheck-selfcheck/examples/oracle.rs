@@ -77,7 +77,11 @@ fn unb64(s: &str) -> Option<Vec<u8>> {
 
 fn answer(key: &ClaimKey, published: &Published, q: &Json) -> Result<Json, String> {
     if let Some(o) = q.get("output") {
-        let kind: Kind = o["kind"].as_str().unwrap_or("").parse().map_err(|e| format!("{e}"))?;
+        let kind: Kind = o["kind"]
+            .as_str()
+            .unwrap_or("")
+            .parse()
+            .map_err(|e| format!("{e}"))?;
         let value = o["value"].as_str().ok_or("no value")?;
         let seed = SecretKey::from_bytes(COMPANY).derive_subkey(SEED_CONTEXT);
         let mut info = b"breachcheck.selfcheck/v1 claim\0".to_vec();
@@ -99,7 +103,9 @@ fn answer(key: &ClaimKey, published: &Published, q: &Json) -> Result<Json, Strin
         .ok_or("bucket is a u32")?;
     let blinded = unb64(q["blinded"].as_str().ok_or("no blinded")?).ok_or("bad base64")?;
     let (evaluated, proof) = server::evaluate(key, &blinded).map_err(|e| e.to_string())?;
-    let entries = published.bucket_entries(bucket).map_err(|e| e.to_string())?;
+    let entries = published
+        .bucket_entries(bucket)
+        .map_err(|e| e.to_string())?;
     let path = published.bucket_proof(bucket).map_err(|e| e.to_string())?;
     let mut binary = Vec::new();
     binary.extend_from_slice(&evaluated);
