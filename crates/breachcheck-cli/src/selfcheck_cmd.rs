@@ -140,19 +140,20 @@ pub(crate) fn run(c: SelfcheckCommand) -> Result<()> {
             let key = crate::keyfile::read(&key)?;
             let region = read.region()?;
             let bar = crate::progress::Bar::new(!json);
-            let s = breachcheck_server::claims::publish(breachcheck_server::claims::PublishRequest {
-                data: &data,
-                database: database.as_deref(),
-                key: &key,
-                claim: &claim,
-                min_bucket,
-                sample: &sample,
-                index,
-                region,
-                options: read.options(),
-                by: &by,
-                progress: &bar,
-            })?;
+            let s =
+                breachcheck_server::claims::publish(breachcheck_server::claims::PublishRequest {
+                    data: &data,
+                    database: database.as_deref(),
+                    key: &key,
+                    claim: &claim,
+                    min_bucket,
+                    sample: &sample,
+                    index,
+                    region,
+                    options: read.options(),
+                    by: &by,
+                    progress: &bar,
+                })?;
             if json {
                 outln!("{}", serde_json::to_string_pretty(&s)?);
             } else {
@@ -227,7 +228,11 @@ pub(crate) fn run(c: SelfcheckCommand) -> Result<()> {
                     outln!(
                         "{:<24} {:<9} {} values from {} lines, verdict {}, published {}{}",
                         r.name,
-                        if r.withdrawn.is_some() { "withdrawn" } else { "live" },
+                        if r.withdrawn.is_some() {
+                            "withdrawn"
+                        } else {
+                            "live"
+                        },
                         r.values_published,
                         r.records,
                         r.verdict.as_deref().unwrap_or("unknown"),
@@ -498,7 +503,10 @@ mod tests {
         b.extend([7u8; 64]);
         b.extend([9u8; 92]);
         let (e, p, path, entries) = parse_binary_answer(&b).expect("parses");
-        assert_eq!((e.len(), p.len(), path.len(), entries.len()), (32, 64, 2, 2));
+        assert_eq!(
+            (e.len(), p.len(), path.len(), entries.len()),
+            (32, 64, 2, 2)
+        );
         assert_eq!(entries[1].tag, [9u8; 16]);
         assert!(parse_binary_answer(&b[..b.len() - 1]).is_err());
         assert!(parse_binary_answer(&b[..50]).is_err());
@@ -509,8 +517,8 @@ mod tests {
         let (k, c) = canonicalize(Some(" Ana.Lopez+news@GoogleMail.com ".into()), None, None)
             .expect("email");
         assert_eq!((k, c.as_str()), (Kind::Email, "analopez@gmail.com"));
-        let (k, c) = canonicalize(None, Some("030 901820".into()), Some("de".into()))
-            .expect("phone");
+        let (k, c) =
+            canonicalize(None, Some("030 901820".into()), Some("de".into())).expect("phone");
         assert_eq!((k, c.as_str()), (Kind::Phone, "+4930901820"));
         assert!(canonicalize(None, Some("030 901820".into()), Some("XX".into())).is_err());
         assert!(canonicalize(Some("not an address".into()), None, None).is_err());

@@ -104,7 +104,8 @@ pub struct Tx<'a> {
 
 /// The schema, applied in order; `{ID}` is the dialect's auto-numbered key column. A
 /// database records how many of these it has applied, so a newer server adds the rest.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE tokens (
     id {ID},
     name TEXT NOT NULL,
@@ -168,7 +169,8 @@ CREATE TABLE custody (
     entry TEXT NOT NULL,
     PRIMARY KEY (case_id, seq)
 );
-"#, r#"
+"#,
+    r#"
 CREATE TABLE settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -191,7 +193,8 @@ CREATE TABLE claims (
     withdrawn_reason TEXT
 );
 CREATE INDEX claims_name ON claims (name, id);
-"#];
+"#,
+];
 
 impl Db {
     /// Opens (creating when absent) the SQLite database at `path`.

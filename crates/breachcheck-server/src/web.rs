@@ -23,6 +23,9 @@ use std::sync::Arc;
 
 const SCRIPT: &str = include_str!("../assets/app.js");
 const STYLE: &str = include_str!("../assets/app.css");
+/// The self-check's browser client: canonicalization, RFC 9497 VOPRF client, bucket and
+/// entry checks, built from `web/selfcheck/` (vendored, minified; see its README).
+const SELFCHECK_SCRIPT: &str = include_str!("../assets/selfcheck.js");
 
 /// The pages' routes.
 pub fn routes() -> Router<Arc<App>> {
@@ -38,6 +41,10 @@ pub fn routes() -> Router<Arc<App>> {
         .route(
             "/assets/app.js",
             get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/assets/selfcheck.js",
+            get(|| async { asset(SELFCHECK_SCRIPT, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/assets/app.css",

@@ -507,6 +507,7 @@ fn uploads_and_requests_are_bounded() {
             max_upload: 1000,
             rate: (0.5, 6.0),
             sign: false,
+            ..Opts::default()
         },
     );
     let c = Client::new(&server);
@@ -678,12 +679,18 @@ fn self_check(
     let status = resp.status().as_u16();
     if status != 200 {
         if status == 429 {
-            assert!(resp.headers().get("retry-after").is_some(), "429 has Retry-After");
+            assert!(
+                resp.headers().get("retry-after").is_some(),
+                "429 has Retry-After"
+            );
         }
         return Err(status);
     }
     let bytes = resp.body_mut().read_to_vec().expect("body");
-    assert!(bytes.len() <= 16 * 1024 || !binary, "a binary answer over 16 KB");
+    assert!(
+        bytes.len() <= 16 * 1024 || !binary,
+        "a binary answer over 16 KB"
+    );
     let (evaluated, proof, path, entries) = if binary {
         let n = usize::from(bytes[96]);
         let path = bytes[97..97 + 32 * n]
@@ -721,8 +728,7 @@ fn self_check(
             .collect();
         (d(&a["evaluated"]), d(&a["proof"]), path, entries)
     };
-    Ok(q
-        .finish(&info, &evaluated, &proof, &entries, &path)
+    Ok(q.finish(&info, &evaluated, &proof, &entries, &path)
         .expect("a verified answer"))
 }
 
@@ -734,7 +740,10 @@ fn sample_values(w: &World) -> Vec<(breachcheck_selfcheck::Kind, String)> {
     for l in text.lines().skip(1) {
         let cells: Vec<&str> = l.split(',').collect();
         out.push((breachcheck_selfcheck::Kind::Email, cells[1].to_owned()));
-        out.push((breachcheck_selfcheck::Kind::Phone, cells[4].replace(' ', "")));
+        out.push((
+            breachcheck_selfcheck::Kind::Phone,
+            cells[4].replace(' ', ""),
+        ));
     }
     out
 }
@@ -747,30 +756,37 @@ fn selfcheck(pg: bool) {
     let server = start(&w, &data, database.clone(), &Opts::default());
     let c = Client::new(&server);
     // No claim yet: 404, on the page too.
-    assert_eq!(self_check(&c, "acme-2026-11", Kind::Email, "a@b.org", true), Err(404));
+    assert_eq!(
+        self_check(&c, "acme-2026-11", Kind::Email, "a@b.org", true),
+        Err(404)
+    );
     assert_eq!(c.get("/check/acme-2026-11", None).0, 404);
 
     // Published beside the running server, with the index it recorded.
     let key = SecretKey::from_bytes(KEY);
-    let published = breachcheck_server::claims::publish(breachcheck_server::claims::PublishRequest {
-        data: &data,
-        database: database.as_deref(),
-        key: &key,
-        claim: "acme-2026-11",
-        min_bucket: 20,
-        sample: &w.sample,
-        index: None,
-        region: None,
-        options: Default::default(),
-        by: "test",
-        progress: &breachcheck_pipeline::Silent,
-    })
-    .expect("publish");
+    let published =
+        breachcheck_server::claims::publish(breachcheck_server::claims::PublishRequest {
+            data: &data,
+            database: database.as_deref(),
+            key: &key,
+            claim: "acme-2026-11",
+            min_bucket: 20,
+            sample: &w.sample,
+            index: None,
+            region: None,
+            options: Default::default(),
+            by: "test",
+            progress: &breachcheck_pipeline::Silent,
+        })
+        .expect("publish");
     assert_eq!(published.row.records, 200);
     assert_eq!(published.row.values_published, 400);
     assert_eq!(published.row.verdict.as_deref(), Some("genuine"));
     assert_eq!(published.matched_lines, Some(200));
     assert!(published.bucket_sizes.0 >= 20);
+    // The server looked the claim up (not found) less than a second ago: it asks again
+    // after a second.
+    std::thread::sleep(Duration::from_millis(1100));
 
     // Every value of the sample is found, with what its line carries and "matched".
     let values = sample_values(&w);
@@ -807,8 +823,17 @@ fn selfcheck(pg: bool) {
         r#"{"bucket": 4294967295, "blinded": "4gH3BNyg6bE1GOMzpUCPO0MB6HDBW2ewVZcuYFhvVGI="}"#,
         "not json",
     ] {
-        let (s, b) = c.post("/api/v1/check/acme-2026-11", "none", body.as_bytes(), "application/json");
-        assert_eq!((s, error_code(&b)), (400, "bad_request".into()), "{body}: {b}");
+        let (s, b) = c.post(
+            "/api/v1/check/acme-2026-11",
+            "none",
+            body.as_bytes(),
+            "application/json",
+        );
+        assert_eq!(
+            (s, error_code(&b)),
+            (400, "bad_request".into()),
+            "{body}: {b}"
+        );
     }
     // The page: the form, the claim's facts; the value is never a form field sent anywhere.
     let (s, page) = c.get("/check/acme-2026-11", None);

@@ -33,11 +33,24 @@ fn own_cpu(tick: f64) -> f64 {
     cpu_seconds("self", tick).0
 }
 
-pub(super) fn run(dir: &Path, records: usize, lines: usize, seconds: f64, json: bool) -> Result<()> {
+pub(super) fn run(
+    dir: &Path,
+    records: usize,
+    lines: usize,
+    seconds: f64,
+    json: bool,
+) -> Result<()> {
     let tick = clock_tick();
     let export = dir.join("accounts.csv");
     let sample = dir.join(format!("selfcheck-sample-{lines}.csv"));
-    generate(&export, &[(lines, sample.clone())], records, false, false, false)?;
+    generate(
+        &export,
+        &[(lines, sample.clone())],
+        records,
+        false,
+        false,
+        false,
+    )?;
     let key_path = dir.join("bench.key");
     if !key_path.exists() {
         keyfile::generate(&key_path)?;
@@ -73,19 +86,20 @@ pub(super) fn run(dir: &Path, records: usize, lines: usize, seconds: f64, json: 
     }
     std::fs::create_dir_all(&data)?;
     let (cpu0, t) = (own_cpu(tick), Instant::now());
-    let published = breachcheck_server::claims::publish(breachcheck_server::claims::PublishRequest {
-        data: &data,
-        database: None,
-        key: &key,
-        claim: CLAIM,
-        min_bucket: breachcheck_selfcheck::bucket::DEFAULT_MIN_BUCKET,
-        sample: &sample,
-        index: Some(index.clone()),
-        region: None,
-        options: Default::default(),
-        by: "bench",
-        progress: &breachcheck_pipeline::Silent,
-    })?;
+    let published =
+        breachcheck_server::claims::publish(breachcheck_server::claims::PublishRequest {
+            data: &data,
+            database: None,
+            key: &key,
+            claim: CLAIM,
+            min_bucket: breachcheck_selfcheck::bucket::DEFAULT_MIN_BUCKET,
+            sample: &sample,
+            index: Some(index.clone()),
+            region: None,
+            options: Default::default(),
+            by: "bench",
+            progress: &breachcheck_pipeline::Silent,
+        })?;
     let publish_wall = t.elapsed().as_secs_f64();
     let publish_cpu = own_cpu(tick) - cpu0;
     let values = published.row.values_published as f64;
@@ -286,9 +300,7 @@ pub(super) fn run(dir: &Path, records: usize, lines: usize, seconds: f64, json: 
         return Ok(());
     }
     let met = |ok: bool| if ok { "met" } else { "NOT met" };
-    outln!(
-        "self-check bench: sample of {lines} lines against {records} records, {cores} cores"
-    );
+    outln!("self-check bench: sample of {lines} lines against {records} records, {cores} cores");
     outln!(
         "OPRF floor: {floor_rate:.0} evaluations/s on {cores} cores ({:.1} µs each per core)",
         cores as f64 / floor_rate * 1e6
