@@ -722,7 +722,8 @@ fn public_page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{} · breachcheck</title><link rel=\"stylesheet\" href=\"/assets/app.css\">\
+         <title>{} · breachcheck</title><link rel=\"icon\" href=\"data:,\">\
+         <link rel=\"stylesheet\" href=\"/assets/app.css\">\
          <script src=\"/assets/selfcheck.js\" defer></script></head><body>\
          <header><span class=\"brand\">breachcheck</span></header><main>{body}</main></body></html>",
         esc(title)
