@@ -220,8 +220,9 @@ pub struct CheckRequest {
     /// The bucket: the first `bucket_bits` bits of the value's public SHA-256.
     #[schema(minimum = 0, maximum = 16777215)]
     pub bucket: u32,
-    /// The blinded element (RFC 9497 `Blind`), standard base64 of 32 bytes.
-    #[schema(max_length = 64)]
+    /// The blinded element (RFC 9497 `Blind`), standard base64 of 32 bytes: a canonical
+    /// ristretto255 encoding (other 32-byte strings are refused with 400).
+    #[schema(pattern = "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")]
     pub blinded: String,
 }
 
@@ -240,8 +241,8 @@ pub struct CheckAnswer {
 }
 
 /// A claim's public info.
-#[utoipa::path(get, path = "/api/v1/check/{claim}/info", tag = "self-check",
-    params(("claim" = String, Path, description = "The claim's name", pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")),
+#[utoipa::path(get, path = "/api/v1/check/{claim}/info", tag = "self-check", operation_id = "check_info",
+    params(("claim" = String, Path, description = "The claim's name", pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", example = "acme-2026-11")),
     responses(
         (status = 200, description = "The claim's public info", body = CheckInfo),
         (status = 404, body = ErrorBody), (status = 410, description = "The claim was withdrawn", body = ErrorBody),
@@ -261,12 +262,13 @@ pub(crate) async fn info(
 /// A private query: the evaluation of a blinded value, its proof and the value's bucket.
 /// The server learns only the bucket; the answer is the same work whether or not the
 /// value is in the claim.
-#[utoipa::path(post, path = "/api/v1/check/{claim}", tag = "self-check",
-    params(("claim" = String, Path, description = "The claim's name", pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")),
+#[utoipa::path(post, path = "/api/v1/check/{claim}", tag = "self-check", operation_id = "check_query",
+    params(("claim" = String, Path, description = "The claim's name", pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", example = "acme-2026-11")),
     request_body = CheckRequest,
     responses(
         (status = 200, description = "The evaluation, its proof and the bucket (JSON, or bytes when asked with `Accept: application/octet-stream`)", body = CheckAnswer),
-        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 400, body = ErrorBody),
+        (status = 404, description = "No such claim, or no such bucket in it", body = ErrorBody),
         (status = 410, description = "The claim was withdrawn", body = ErrorBody),
         (status = 429, body = ErrorBody)))]
 pub(crate) async fn query(
@@ -292,10 +294,14 @@ pub(crate) async fn query(
     let blinded = B64
         .decode(req.blinded.as_bytes())
         .map_err(|_| Error::BadRequest("blinded is standard base64 of 32 bytes".into()))?;
+    let (Ok(entries), Ok(path)) = (
+        c.published.bucket_entries(req.bucket),
+        c.published.bucket_proof(req.bucket),
+    ) else {
+        return Err(Error::NotFound("bucket in this claim"));
+    };
     // One evaluation and one proof (~0.2 ms of CPU): answered on the request's thread.
     let (evaluated, proof) = breachcheck_selfcheck::evaluate(&c.key, &blinded)?;
-    let entries = c.published.bucket_entries(req.bucket)?;
-    let path = c.published.bucket_proof(req.bucket)?;
     let binary = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

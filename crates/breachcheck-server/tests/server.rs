@@ -816,12 +816,19 @@ fn selfcheck(pg: bool) {
             "outside value {i}"
         );
     }
-    // Malformed queries are 400 with a JSON error.
-    for body in [
-        "{}",
-        r#"{"bucket": 0, "blinded": "AAAA"}"#,
-        r#"{"bucket": 4294967295, "blinded": "4gH3BNyg6bE1GOMzpUCPO0MB6HDBW2ewVZcuYFhvVGI="}"#,
-        "not json",
+    // Malformed queries are 400 with a JSON error; a bucket the claim lacks, 404.
+    for (body, want) in [
+        ("{}", (400, "bad_request")),
+        (r#"{"bucket": 0, "blinded": "AAAA"}"#, (400, "bad_request")),
+        (
+            r#"{"bucket": 0, "blinded": "////////////////////////////////////////////8="}"#,
+            (400, "bad_request"),
+        ),
+        ("not json", (400, "bad_request")),
+        (
+            r#"{"bucket": 4294967295, "blinded": "4gH3BNyg6bE1GOMzpUCPO0MB6HDBW2ewVZcuYFhvVGI="}"#,
+            (404, "not_found"),
+        ),
     ] {
         let (s, b) = c.post(
             "/api/v1/check/acme-2026-11",
@@ -829,11 +836,7 @@ fn selfcheck(pg: bool) {
             body.as_bytes(),
             "application/json",
         );
-        assert_eq!(
-            (s, error_code(&b)),
-            (400, "bad_request".into()),
-            "{body}: {b}"
-        );
+        assert_eq!((s, error_code(&b).as_str()), want, "{body}: {b}");
     }
     // The page: the form, the claim's facts; the value is never a form field sent anywhere.
     let (s, page) = c.get("/check/acme-2026-11", None);
