@@ -45,12 +45,12 @@ pub struct CheckLimits {
 }
 
 impl Default for CheckLimits {
-    /// One query every 10 s per address on average (8,640 a day), 10 at once; 1,000 a
+    /// One query every 10 s per address on average (8,640 a day), 10 at once; 100 a
     /// second in all. The guessing budget these give is in the README.
     fn default() -> Self {
         CheckLimits {
             per_address: (0.1, 10.0),
-            global: (1000.0, 2000.0),
+            global: (100.0, 200.0),
         }
     }
 }
