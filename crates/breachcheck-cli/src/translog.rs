@@ -4,8 +4,7 @@ use crate::{keyfile, time};
 use anyhow::{bail, Context, Result};
 use breachcheck_log::{
     check_consistency, check_inclusion, verify_publication, verify_publication_entry,
-    ConsistencyProof, DirPublication, EntryAt, InclusionProof, Log, LogKey, Publication,
-    Statement,
+    ConsistencyProof, DirPublication, EntryAt, InclusionProof, Log, LogKey, Publication, Statement,
 };
 use clap::Subcommand;
 use std::path::{Path, PathBuf};

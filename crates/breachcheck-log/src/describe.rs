@@ -182,7 +182,9 @@ impl Statement {
                     command: sha256_check(report_sha256, "report.json"),
                 });
                 checks.push(Check {
-                    what: "The sample you hold is the one that was checked (save it as sample.csv).".into(),
+                    what:
+                        "The sample you hold is the one that was checked (save it as sample.csv)."
+                            .into(),
                     command: sha256_check(sample_sha256, "sample.csv"),
                 });
                 (
@@ -265,7 +267,9 @@ impl Statement {
                     facts.push(fact("Verdict", v.clone()));
                 }
                 checks.push(Check {
-                    what: "The sample you hold is the one the claim is about (save it as sample.csv).".into(),
+                    what:
+                        "The sample you hold is the one the claim is about (save it as sample.csv)."
+                            .into(),
                     command: sha256_check(sample_sha256, "sample.csv"),
                 });
                 (

@@ -1267,7 +1267,10 @@ mod tests {
         );
         let c = json(&claim());
         assert!(c.starts_with(r#"{"type":"selfcheck_claim","date":"2026-12-03","claim":"acme-2026-11","public_key":"abab"#), "{c}");
-        assert!(c.contains(r#""bucket_bits":6,"min_bucket":64,"entries":4096,"sample_sha256":"0101"#), "{c}");
+        assert!(
+            c.contains(r#""bucket_bits":6,"min_bucket":64,"entries":4096,"sample_sha256":"0101"#),
+            "{c}"
+        );
         assert!(c.ends_with(r#""verdict":"genuine"}"#), "{c}");
         let w = Statement::selfcheck_withdrawal("2026-12-05".into(), "x".into(), None);
         assert_eq!(
@@ -1330,15 +1333,28 @@ mod tests {
         log.publish(&out).expect("publish");
         let html = fs::read_to_string(out.join("index.html")).expect("page");
         let feed = fs::read_to_string(out.join("feed.xml")).expect("feed");
-        assert!(!html.contains("<script"), "no script, and the update's is escaped");
-        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;nothing&quot;"));
+        assert!(
+            !html.contains("<script"),
+            "no script, and the update's is escaped"
+        );
+        assert!(html
+            .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;nothing&quot;"));
         assert!(!html.contains('\u{0}') && !feed.contains('\u{0}'));
         assert!(feed.contains("&lt;script&gt;"));
         for (kind, title) in [
-            ("index_commitment", "Index commitment: 60 records in 1 system snapshot"),
-            ("verification", "Verification: genuine, 58 of 60 lines matched"),
+            (
+                "index_commitment",
+                "Index commitment: 60 records in 1 system snapshot",
+            ),
+            (
+                "verification",
+                "Verification: genuine, 58 of 60 lines matched",
+            ),
             ("audit_transcript", "Audit transcript"),
-            ("selfcheck_claim", "Self-check published for claim acme-2026-11"),
+            (
+                "selfcheck_claim",
+                "Self-check published for claim acme-2026-11",
+            ),
             ("update", "Public update"),
         ] {
             assert!(html.contains(&format!("data-kind=\"{kind}\"")), "{kind}");
@@ -1348,8 +1364,14 @@ mod tests {
         // Newest first, each with its anchor and its check command.
         let at = |s: &str, what: &str| s.find(what).unwrap_or_else(|| panic!("{what}"));
         for n in 1..5 {
-            assert!(at(&html, &format!("id=\"entry-{n}\"")) < at(&html, &format!("id=\"entry-{}\"", n - 1)));
-            assert!(at(&feed, &format!(":entry:{n}</id>")) < at(&feed, &format!(":entry:{}</id>", n - 1)));
+            assert!(
+                at(&html, &format!("id=\"entry-{n}\""))
+                    < at(&html, &format!("id=\"entry-{}\"", n - 1))
+            );
+            assert!(
+                at(&feed, &format!(":entry:{n}</id>"))
+                    < at(&feed, &format!(":entry:{}</id>", n - 1))
+            );
             assert!(html.contains(&format!("--entry {n}</code>")), "{n}");
         }
         assert!(html.contains("sha256sum --check"));
@@ -1371,7 +1393,9 @@ mod tests {
         assert!(html2.contains("Self-check withdrawn for claim acme-2026-11"));
         assert!(at(&html2, "id=\"entry-5\"") < at(&html2, "id=\"entry-4\""));
         assert!(feed2.contains("href=\"https://log.acme.example/index.html#entry-5\""));
-        assert!(feed2.contains("rel=\"self\" type=\"application/atom+xml\" href=\"https://log.acme.example/feed.xml\""));
+        assert!(feed2.contains(
+            "rel=\"self\" type=\"application/atom+xml\" href=\"https://log.acme.example/feed.xml\""
+        ));
         assert!(html2.contains("--from https://log.acme.example/ --public-key"));
         assert!(breachcheck_files::temp_files(&out).is_empty());
         // The published log still verifies with the pages beside it.

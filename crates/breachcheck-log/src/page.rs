@@ -53,7 +53,7 @@ article{border-bottom:1px solid #e4e4e4;padding:.5rem 0 1rem}\
 h2{font-size:1.2rem;margin:.5rem 0}\
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}\
 dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}\
-pre{background:#f4f4f4;padding:.5rem;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}\
+pre{background:#f4f4f4;padding:.5rem;overflow-x:auto;white-space:pre-wrap;overflow-wrap:break-word}\
 .muted{color:#555}";
 
 fn base64(bytes: &[u8]) -> String {
@@ -114,7 +114,7 @@ impl Pages<'_> {
     /// Entries newest first (the log's order is the order of statements).
     fn newest_first(&self) -> impl Iterator<Item = &(u64, Entry)> {
         let mut v: Vec<&(u64, Entry)> = self.entries.iter().collect();
-        v.sort_by(|a, b| b.0.cmp(&a.0));
+        v.sort_by_key(|e| std::cmp::Reverse(e.0));
         v.into_iter()
     }
 
@@ -133,7 +133,9 @@ impl Pages<'_> {
             "<title>Transparency log of {origin}</title>\n<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Statements of {origin}\" href=\"{}\">\n<style>{STYLE}</style>\n</head>\n<body>\n",
             text(&self.link("feed.xml"))
         ));
-        h.push_str(&format!("<header>\n<h1>Transparency log of {origin}</h1>\n"));
+        h.push_str(&format!(
+            "<header>\n<h1>Transparency log of {origin}</h1>\n"
+        ));
         h.push_str("<p>Every statement the company made about its records and about claimed leaks, signed and appended to a public, append-only log (a Merkle tree, RFC 9162). A statement cannot be changed or removed later without every copy of the log showing it. No statement holds personal data: only names of systems, counts, dates and hashes.</p>\n<dl>\n");
         for (label, value) in [
             ("Log", self.head.origin.clone()),
@@ -272,10 +274,13 @@ fn statement_date(e: &Entry) -> &str {
 fn day(d: &str) -> Option<&str> {
     let b = d.as_bytes();
     let shape = b.len() >= 10
-        && b[..10]
-            .iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        && b[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     shape.then(|| &d[..10])
 }
 
