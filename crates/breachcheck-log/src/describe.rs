@@ -90,6 +90,22 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 impl Statement {
     /// The statement in plain language, with the commands that check it against the log
     /// published at `at.from` under the key `at.verifier_key` (see [`Description`]).
+    ///
+    /// ```
+    /// use breachcheck_log::{EntryAt, Statement};
+    /// let s = Statement::Update { date: "2026-12-05".into(), text: "No match found.".into() };
+    /// let d = s.describe(&EntryAt {
+    ///     entry: 7,
+    ///     from: "https://log.acme.example/",
+    ///     verifier_key: "log.acme.example+1a2b3c4d+AXyz",
+    /// });
+    /// assert_eq!(d.title, "Public update");
+    /// assert_eq!(
+    ///     d.checks[0].command,
+    ///     "breachcheck log verify --from https://log.acme.example/ \
+    ///      --public-key 'log.acme.example+1a2b3c4d+AXyz' --entry 7"
+    /// );
+    /// ```
     pub fn describe(&self, at: &EntryAt<'_>) -> Description {
         let inclusion = Check {
             what: format!(

@@ -251,6 +251,15 @@ fn statements_proofs_publication_and_rewrites() {
         feed.contains(&format!("href=\"{base}index.html#entry-2\"")),
         "{feed}"
     );
+    // The page and the feed say what the statements say, and no value of the export.
+    for value in [
+        "jane.doe", "gmail", "Jane Doe", "2345678", "Li Wei", "qq.com",
+    ] {
+        assert!(
+            !page.contains(value) && !feed.contains(value),
+            "{value} reached the page"
+        );
+    }
     let over_http = bin()
         .args([
             "log",
