@@ -3,8 +3,8 @@
 use crate::{keyfile, time};
 use anyhow::{bail, Context, Result};
 use breachcheck_log::{
-    check_consistency, check_inclusion, verify_publication, ConsistencyProof, DirPublication,
-    InclusionProof, Log, LogKey, Publication, Statement,
+    check_consistency, check_inclusion, verify_publication, verify_publication_entry,
+    ConsistencyProof, DirPublication, EntryAt, InclusionProof, Log, LogKey, Publication, Statement,
 };
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
@@ -98,9 +98,10 @@ pub(crate) enum LogCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Copy the log's public files to a directory any static web server can host.
+    /// Copy the log's public files to a directory any static web server can host, with a
+    /// human page of every statement (index.html, no script) and an Atom feed (feed.xml).
     #[command(
-        after_help = "Example:\n  breachcheck log publish --log translog --out /var/www/log"
+        after_help = "Examples:\n  breachcheck log publish --log translog --out /var/www/log\n  breachcheck log publish --log translog --out /var/www/log --base-url https://log.acme.example/"
     )]
     Publish {
         /// Log directory.
@@ -109,6 +110,11 @@ pub(crate) enum LogCommand {
         /// Publication directory.
         #[arg(long)]
         out: PathBuf,
+        /// Where the publication is served (https://…): the page's and the feed's links
+        /// become absolute and their check commands read the log from there (without it,
+        /// links are relative and commands read the current directory).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
     },
     /// Check a published log without trusting its host (signature under the pinned key,
     /// every entry, the root; with --checkpoint, that an older checkpoint you kept is a
@@ -131,6 +137,11 @@ pub(crate) enum LogCommand {
         /// An inclusion or consistency proof to check against the published head.
         #[arg(long)]
         proof: Option<PathBuf>,
+        /// Also print entry N (0-based) as the verified log holds it: its statement, in
+        /// plain language and as JSON, and its leaf hash (what the log's page and feed
+        /// link to as `#entry-N`).
+        #[arg(long, value_name = "N")]
+        entry: Option<u64>,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -206,6 +217,21 @@ impl Publication for HttpPublication {
             .read_to_vec()
             .map_err(|e| fail(e.to_string()))
     }
+}
+
+/// `--base-url`: an http(s) URL, given a final `/` so file names join onto it.
+fn base_url_of(url: &str) -> Result<String> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        bail!("--base-url must be an https:// (or http://) URL, the address the publication is served at");
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        bail!("--base-url must not contain spaces or control characters");
+    }
+    Ok(if url.ends_with('/') {
+        url.to_owned()
+    } else {
+        format!("{url}/")
+    })
 }
 
 pub(crate) fn publication(from: &str) -> Box<dyn Publication> {
@@ -313,8 +339,9 @@ pub(crate) fn run(cmd: LogCommand) -> Result<()> {
             let p = Log::open(&log)?.prove_consistency(old_size)?;
             write_or_print(out.as_deref(), &serde_json::to_string_pretty(&p)?)?;
         }
-        LogCommand::Publish { log, out } => {
-            let head = Log::open(&log)?.publish(&out)?;
+        LogCommand::Publish { log, out, base_url } => {
+            let base_url = base_url.map(|u| base_url_of(&u)).transpose()?;
+            let head = Log::open(&log)?.publish_at(&out, base_url.as_deref())?;
             outln!(
                 "published {} entries of {} to {} (root {})",
                 head.size,
@@ -328,13 +355,28 @@ pub(crate) fn run(cmd: LogCommand) -> Result<()> {
             public_key,
             checkpoint,
             proof,
+            entry,
             json,
         } => {
             let src = publication(&from);
             let older = checkpoint
                 .map(|p| std::fs::read(&p).with_context(|| format!("cannot read {}", p.display())))
                 .transpose()?;
-            let v = verify_publication(src.as_ref(), public_key.as_deref(), older.as_deref())?;
+            let (v, kept) = match entry {
+                Some(n) => {
+                    let (v, e, leaf) = verify_publication_entry(
+                        src.as_ref(),
+                        public_key.as_deref(),
+                        older.as_deref(),
+                        n,
+                    )?;
+                    (v, Some((n, e, leaf)))
+                }
+                None => (
+                    verify_publication(src.as_ref(), public_key.as_deref(), older.as_deref())?,
+                    None,
+                ),
+            };
             let mut proof_kind = None;
             if let Some(p) = proof {
                 let text = std::fs::read_to_string(&p)
@@ -364,6 +406,11 @@ pub(crate) fn run(cmd: LogCommand) -> Result<()> {
                 if let Some(k) = &proof_kind {
                     out["proof"] = serde_json::Value::String(k.clone());
                 }
+                if let Some((n, e, leaf)) = &kept {
+                    out["entry"] = serde_json::json!({
+                        "index": n, "leaf_hash": leaf, "statement": e.statement,
+                    });
+                }
                 outln!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 outln!(
@@ -378,6 +425,23 @@ pub(crate) fn run(cmd: LogCommand) -> Result<()> {
                         .map(|k| format!("; proof checks: {k}"))
                         .unwrap_or_default()
                 );
+                if let Some((n, e, leaf)) = &kept {
+                    let d = e.statement.describe(&EntryAt {
+                        entry: *n,
+                        from: &from,
+                        verifier_key: public_key.as_deref().unwrap_or(""),
+                    });
+                    outln!(
+                        "entry {n} (leaf hash {leaf}), {}: {}\n{}",
+                        d.date,
+                        d.title,
+                        d.summary
+                    );
+                    for f in &d.facts {
+                        outln!("  {}: {}", f.label, f.value);
+                    }
+                    outln!("{}", serde_json::to_string_pretty(&e.statement)?);
+                }
                 if public_key.is_none() {
                     outln!("note: checked against the key the publication names; pin the log's key with --public-key to rule out a substituted log");
                 }

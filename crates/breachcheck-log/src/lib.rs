@@ -13,6 +13,11 @@
 //! hashes            the tree's stored hashes, 32 bytes each (for proofs)
 //! ```
 //!
+//! A publication (`Log::publish`) adds, for people and feed readers, `index.html` (every
+//! statement in plain language, newest first, under `#entry-N` anchors, with the commands
+//! that check it; no script) and `feed.xml` (Atom 1.0). Both are made from
+//! [`Statement::describe`] and are not part of what a client verifies.
+//!
 //! The directory is also the publication layout: any static web server can host it, and a
 //! client recomputes the root from the entries, checks the checkpoint's signature against
 //! the verifier key it pinned, and checks that an older checkpoint it kept is a prefix of
@@ -34,7 +39,12 @@
 //! are handed out.
 #![forbid(unsafe_code)]
 
+mod describe;
+mod page;
 mod statement;
+
+pub use describe::{Check, Description, EntryAt, Fact};
+pub use statement::SelfcheckFacts;
 
 use breachcheck_core::{hex, unhex};
 use serde::{Deserialize, Serialize};
@@ -214,6 +224,47 @@ pub enum Statement {
         date: String,
         /// The text.
         text: String,
+    },
+    /// "The company published a private self-check for claim NAME: public key P, entries
+    /// root R." Logged so that a customer's client can hold the company to the one
+    /// publication it made for a claim: a claim file served later with another key, salt
+    /// or root is not the one stated here. Every field is public (hex, counts, names); the
+    /// values themselves never reach the log. Build it with [`Statement::selfcheck_claim`]
+    /// (this crate does not depend on `breachcheck-selfcheck`: the caller copies the
+    /// fields of its `ClaimInfo`, hex-encoded).
+    SelfcheckClaim {
+        /// Date of the statement.
+        date: String,
+        /// The claim's name (as the self-check page and the claim file name it).
+        claim: String,
+        /// The claim's VOPRF public key (hex): every evaluation is proven against it.
+        public_key: String,
+        /// The publication's salt (hex).
+        salt: String,
+        /// Merkle root over the buckets (hex): a client checks its bucket against it.
+        entries_root: String,
+        /// Buckets are `0 .. 2^bucket_bits`.
+        bucket_bits: u8,
+        /// K: every bucket holds at least this many entries (dummies fill up).
+        min_bucket: u64,
+        /// Entries in all buckets, dummies included.
+        entries: u64,
+        /// SHA-256 of the leak sample the claim is about (hex).
+        sample_sha256: String,
+        /// The company's verdict on the sample, when it published one with the claim.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verdict: Option<String>,
+    },
+    /// "The company withdrew the self-check for claim NAME": the claim's publication is no
+    /// longer served (the claim entry stays in the log: the log only grows).
+    SelfcheckWithdrawal {
+        /// Date of the statement.
+        date: String,
+        /// The claim's name, as its [`Statement::SelfcheckClaim`] states it.
+        claim: String,
+        /// Why, in the company's words (no personal data: the log is public and permanent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
 }
 
@@ -749,14 +800,27 @@ impl Log {
 
     /// Copies the log's public files to `out` (a directory any web server can host):
     /// entries first, the checkpoint last, so a reader of `out` never sees a checkpoint
-    /// ahead of its entries.
+    /// ahead of its entries; then the human page `index.html` and the Atom feed
+    /// `feed.xml` of the same entries, with relative links (see [`Log::publish_at`]).
     pub fn publish(&self, out: &Path) -> Result<Head> {
+        self.publish_at(out, None)
+    }
+
+    /// [`Log::publish`], for a publication served at `base_url` (`https://…/`, ending in
+    /// `/`): the page's and the feed's links become absolute and the check commands they
+    /// print read the log from there. Without it they read `.`, the directory the reader
+    /// runs them in. Every file is written atomically (temporary file, then rename), so a
+    /// reader never sees half a page.
+    pub fn publish_at(&self, out: &Path, base_url: Option<&str>) -> Result<Head> {
         // Damage is not published: the log is verified as a client would first.
         verify_publication(&DirPublication(self.dir.clone()), None, None)?;
         let head = self.head()?;
         fs::create_dir_all(out.join("entries")).map_err(io(out))?;
+        let mut entries = Vec::new();
         for n in 0..head.size {
-            store(&out.join("entries"), &entry_name(n), &self.entry_bytes(n)?)?;
+            let bytes = self.entry_bytes(n)?;
+            store(&out.join("entries"), &entry_name(n), &bytes)?;
+            entries.push((n, parse_entry(n, &bytes)?));
         }
         let stored = self.checked_stored(&head)?;
         let bytes: Vec<u8> = stored.iter().flat_map(|h| h.0).collect();
@@ -765,6 +829,14 @@ impl Log {
             serde_json::to_vec_pretty(&self.meta).map_err(|_| Error::Malformed("log.json"))?;
         store(out, "log.json", &meta)?;
         store(out, "checkpoint", &self.checkpoint_note()?)?;
+        let pages = page::Pages {
+            head: &head,
+            verifier_key: &self.meta.verifier_key,
+            base_url,
+            entries: &entries,
+        };
+        store(out, "index.html", pages.html().as_bytes())?;
+        store(out, "feed.xml", pages.atom().as_bytes())?;
         Ok(head)
     }
 }
@@ -862,6 +934,35 @@ pub fn verify_publication(
     verifier_key: Option<&str>,
     older: Option<&[u8]>,
 ) -> Result<Verified> {
+    verify_publication_keeping(src, verifier_key, older, None).map(|(v, _)| v)
+}
+
+/// [`verify_publication`], and entry `n` of the publication as it was verified (read
+/// once: the entry returned is the very one whose hash went into the checked root, not a
+/// second download of it). What `breachcheck log verify --entry N` prints.
+pub fn verify_publication_entry(
+    src: &dyn Publication,
+    verifier_key: Option<&str>,
+    older: Option<&[u8]>,
+    n: u64,
+) -> Result<(Verified, Entry, String)> {
+    let (v, kept) = verify_publication_keeping(src, verifier_key, older, Some(n))?;
+    match kept {
+        Some((entry, leaf)) => Ok((v, entry, leaf)),
+        None => Err(Error::OutOfRange(format!(
+            "entry {n}: the published log holds {} entries",
+            v.head.size
+        ))),
+    }
+}
+
+fn verify_publication_keeping(
+    src: &dyn Publication,
+    verifier_key: Option<&str>,
+    older: Option<&[u8]>,
+    keep: Option<u64>,
+) -> Result<(Verified, Option<(Entry, String)>)> {
+    let mut kept = None;
     let meta: Meta = serde_json::from_slice(&src.get("log.json")?).map_err(|e| Error::BadFile {
         file: "log.json".into(),
         what: "log description",
@@ -887,6 +988,9 @@ pub fn verify_publication(
             });
         }
         leaves.push(tlog::record_hash(&bytes));
+        if keep == Some(n) {
+            kept = Some((entry, leaf_hash(&bytes)));
+        }
     }
     let stored = stored_from_leaves(&leaves)?;
     let want = tlog::stored_hash_count(head.size).saturating_mul(32);
@@ -912,11 +1016,14 @@ pub fn verify_publication(
             Some(old.size)
         }
     };
-    Ok(Verified {
-        head,
-        consistent_with,
-        entries: leaves.len() as u64,
-    })
+    Ok((
+        Verified {
+            head,
+            consistent_with,
+            entries: leaves.len() as u64,
+        },
+        kept,
+    ))
 }
 
 #[cfg(test)]
@@ -1084,6 +1191,215 @@ mod tests {
         log.append(&update(6), &k).expect("append");
         assert!(log.leftovers().expect("leftovers").is_empty());
         check().expect("whole");
+    }
+
+    fn claim() -> Statement {
+        Statement::selfcheck_claim(
+            "2026-12-03".into(),
+            SelfcheckFacts {
+                claim: "acme-2026-11".into(),
+                public_key: "ab".repeat(32),
+                salt: "cd".repeat(16),
+                entries_root: "ef".repeat(32),
+                bucket_bits: 6,
+                min_bucket: 64,
+                entries: 4096,
+                sample_sha256: "01".repeat(32),
+            },
+            Some("genuine".into()),
+        )
+    }
+
+    /// One statement of every kind, in log order.
+    fn every_kind() -> Vec<Statement> {
+        vec![
+            Statement::IndexCommitment {
+                date: "2026-12-01".into(),
+                systems: vec![SystemHeld {
+                    system: "accounts".into(),
+                    snapshot: "2026-11-30".into(),
+                    records: 60,
+                }],
+                records: 60,
+                commitment: "aa".repeat(32),
+                oprf_public_key: Some("bb".repeat(32)),
+                phone_regions: Some(vec!["DE".into(), "FR".into()]),
+            },
+            Statement::Verification {
+                date: "2026-12-02".into(),
+                sample_sha256: "cc".repeat(32),
+                verdict: "genuine".into(),
+                matched_lines: 58,
+                lines: 60,
+                report_sha256: "dd".repeat(32),
+                commitment: "aa".repeat(32),
+            },
+            Statement::AuditTranscript {
+                date: "2026-12-02".into(),
+                transcript_sha256: "ee".repeat(32),
+            },
+            claim(),
+            Statement::Update {
+                date: "2026-12-04".into(),
+                text: "We found <script>alert('x')</script> & \"nothing\" else.\u{0}".into(),
+            },
+            Statement::selfcheck_withdrawal(
+                "2026-12-05".into(),
+                "acme-2026-11".into(),
+                Some("The claim was resolved.".into()),
+            ),
+        ]
+    }
+
+    /// The new kinds keep the JSON shapes other readers parse, and the existing kinds
+    /// serialize byte for byte as before (their signatures depend on it).
+    #[test]
+    fn statement_json_shapes() {
+        let json = |s: &Statement| serde_json::to_string(s).expect("json");
+        let all = every_kind();
+        assert_eq!(
+            json(&all[2]),
+            r#"{"type":"audit_transcript","date":"2026-12-02","transcript_sha256":"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"}"#
+        );
+        assert_eq!(
+            json(&update(1)),
+            r#"{"type":"update","date":"2026-11-27","text":"update 1"}"#
+        );
+        let c = json(&claim());
+        assert!(c.starts_with(r#"{"type":"selfcheck_claim","date":"2026-12-03","claim":"acme-2026-11","public_key":"abab"#), "{c}");
+        assert!(
+            c.contains(r#""bucket_bits":6,"min_bucket":64,"entries":4096,"sample_sha256":"0101"#),
+            "{c}"
+        );
+        assert!(c.ends_with(r#""verdict":"genuine"}"#), "{c}");
+        let w = Statement::selfcheck_withdrawal("2026-12-05".into(), "x".into(), None);
+        assert_eq!(
+            json(&w),
+            r#"{"type":"selfcheck_withdrawal","date":"2026-12-05","claim":"x"}"#
+        );
+        for s in &all {
+            let back: Statement = serde_json::from_str(&json(s)).expect("parse");
+            assert_eq!(&back, s);
+        }
+    }
+
+    fn log_of(dir: &Path, statements: &[Statement]) -> Log {
+        let k = key();
+        let log = Log::init(dir, &k).expect("init");
+        for s in statements {
+            log.append(s, &k).expect("append");
+        }
+        log
+    }
+
+    /// Every kind is appended, signed, published and verified; a changed claim entry is
+    /// caught like any other.
+    #[test]
+    fn new_kinds_are_signed_and_verified() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("log");
+        let log = log_of(&dir, &every_kind());
+        let out = tmp.path().join("pub");
+        log.publish(&out).expect("publish");
+        let (v, e, leaf) = verify_publication_entry(
+            &DirPublication(out.clone()),
+            Some(log.verifier_key()),
+            None,
+            3,
+        )
+        .expect("verify");
+        assert_eq!((v.entries, &e.statement), (6, &claim()));
+        assert_eq!(leaf, leaf_hash(&log.entry_bytes(3).expect("entry")));
+        assert!(verify_publication_entry(&DirPublication(out.clone()), None, None, 6).is_err());
+        let f = out.join("entries").join(entry_name(3));
+        let text = fs::read_to_string(&f).expect("entry");
+        fs::write(&f, text.replace("\"bucket_bits\":6", "\"bucket_bits\":7")).expect("write");
+        assert!(matches!(
+            verify_published(&out, Some(log.verifier_key()), None),
+            Err(Error::EntrySignature { entry: 3, .. })
+        ));
+    }
+
+    /// The page and the feed: every kind described, free text escaped, newest first,
+    /// anchors and feed ids stable when the log grows and is published again, links
+    /// absolute under a base URL, every file written whole (no temporary file left).
+    #[test]
+    fn page_and_feed() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("log");
+        let all = every_kind();
+        let log = log_of(&dir, &all[..5]);
+        let out = tmp.path().join("pub");
+        log.publish(&out).expect("publish");
+        let html = fs::read_to_string(out.join("index.html")).expect("page");
+        let feed = fs::read_to_string(out.join("feed.xml")).expect("feed");
+        assert!(
+            !html.contains("<script"),
+            "no script, and the update's is escaped"
+        );
+        assert!(html
+            .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;nothing&quot;"));
+        assert!(!html.contains('\u{0}') && !feed.contains('\u{0}'));
+        assert!(feed.contains("&lt;script&gt;"));
+        for (kind, title) in [
+            (
+                "index_commitment",
+                "Index commitment: 60 records in 1 system snapshot",
+            ),
+            (
+                "verification",
+                "Verification: genuine, 58 of 60 lines matched",
+            ),
+            ("audit_transcript", "Audit transcript"),
+            (
+                "selfcheck_claim",
+                "Self-check published for claim acme-2026-11",
+            ),
+            ("update", "Public update"),
+        ] {
+            assert!(html.contains(&format!("data-kind=\"{kind}\"")), "{kind}");
+            assert!(html.contains(title), "{title}");
+            assert!(feed.contains(title), "{title}");
+        }
+        // Newest first, each with its anchor and its check command.
+        let at = |s: &str, what: &str| s.find(what).unwrap_or_else(|| panic!("{what}"));
+        for n in 1..5 {
+            assert!(
+                at(&html, &format!("id=\"entry-{n}\""))
+                    < at(&html, &format!("id=\"entry-{}\"", n - 1))
+            );
+            assert!(
+                at(&feed, &format!(":entry:{n}</id>"))
+                    < at(&feed, &format!(":entry:{}</id>", n - 1))
+            );
+            assert!(html.contains(&format!("--entry {n}</code>")), "{n}");
+        }
+        assert!(html.contains("sha256sum --check"));
+        assert!(html.contains("--from . --public-key"));
+        assert!(html.contains("href=\"feed.xml\""));
+        assert!(feed.contains("href=\"index.html#entry-4\""));
+        assert!(feed.contains("<updated>2026-12-04T00:00:00Z</updated>"));
+        // Republished with one more entry under a base URL: the old ids and anchors stay.
+        log.append(&all[5], &key()).expect("append");
+        log.publish_at(&out, Some("https://log.acme.example/"))
+            .expect("publish");
+        let html2 = fs::read_to_string(out.join("index.html")).expect("page");
+        let feed2 = fs::read_to_string(out.join("feed.xml")).expect("feed");
+        for n in 0..5 {
+            let id = format!("<id>urn:breachcheck:log:log.breachcheck.example:entry:{n}</id>");
+            assert!(feed.contains(&id) && feed2.contains(&id), "{id}");
+            assert!(html2.contains(&format!("id=\"entry-{n}\"")));
+        }
+        assert!(html2.contains("Self-check withdrawn for claim acme-2026-11"));
+        assert!(at(&html2, "id=\"entry-5\"") < at(&html2, "id=\"entry-4\""));
+        assert!(feed2.contains("href=\"https://log.acme.example/index.html#entry-5\""));
+        assert!(feed2.contains(
+            "rel=\"self\" type=\"application/atom+xml\" href=\"https://log.acme.example/feed.xml\""
+        ));
+        assert!(html2.contains("--from https://log.acme.example/ --public-key"));
+        assert!(breachcheck_files::temp_files(&out).is_empty());
+        // The published log still verifies with the pages beside it.
+        verify_published(&out, Some(log.verifier_key()), None).expect("verify");
     }
 
     proptest::proptest! {

@@ -79,6 +79,68 @@ impl Statement {
     }
 }
 
+/// What a self-check publication states about itself, as plain public fields (hex
+/// strings and counts), so this crate needs nothing of `breachcheck-selfcheck`: the caller
+/// copies them from its `ClaimInfo` (`public_key`, `salt` and `entries_root` hex-encoded
+/// with `breachcheck_core::hex`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelfcheckFacts {
+    /// The claim's name.
+    pub claim: String,
+    /// The claim's VOPRF public key (hex).
+    pub public_key: String,
+    /// The publication's salt (hex).
+    pub salt: String,
+    /// Merkle root over the buckets (hex).
+    pub entries_root: String,
+    /// Bucket bits.
+    pub bucket_bits: u8,
+    /// K, the smallest bucket.
+    pub min_bucket: u64,
+    /// Entries in all buckets, dummies included.
+    pub entries: u64,
+    /// SHA-256 of the leak sample the claim is about (hex).
+    pub sample_sha256: String,
+}
+
+impl Statement {
+    /// "On `date` the company published a private self-check for this claim", with the
+    /// company's verdict on the sample when it states one.
+    pub fn selfcheck_claim(date: String, facts: SelfcheckFacts, verdict: Option<String>) -> Self {
+        let SelfcheckFacts {
+            claim,
+            public_key,
+            salt,
+            entries_root,
+            bucket_bits,
+            min_bucket,
+            entries,
+            sample_sha256,
+        } = facts;
+        Statement::SelfcheckClaim {
+            date,
+            claim,
+            public_key,
+            salt,
+            entries_root,
+            bucket_bits,
+            min_bucket,
+            entries,
+            sample_sha256,
+            verdict,
+        }
+    }
+
+    /// "On `date` the company withdrew the self-check for `claim`", with its reason.
+    pub fn selfcheck_withdrawal(date: String, claim: String, reason: Option<String>) -> Self {
+        Statement::SelfcheckWithdrawal {
+            date,
+            claim,
+            reason,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -198,6 +198,68 @@ fn statements_proofs_publication_and_rewrites() {
         std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
     });
     assert!(up, "the web server did not start");
+    // Published again for that address: the page's command for entry 1, run as printed
+    // (through a shell, `breachcheck` on the PATH), checks it over HTTP.
+    let base = format!("{url}/");
+    run_ok(&[
+        "log",
+        "publish",
+        "--log",
+        p(&log),
+        "--out",
+        p(&site),
+        "--base-url",
+        &base,
+    ]);
+    let page = std::fs::read_to_string(site.join("index.html")).expect("page");
+    let command = page
+        .lines()
+        .filter_map(|l| l.strip_prefix("<pre><code>"))
+        .filter_map(|l| l.strip_suffix("</code></pre>"))
+        .find(|c| c.ends_with("--entry 1"))
+        .expect("entry 1's command")
+        .replace("&#39;", "'");
+    assert_eq!(
+        command,
+        format!("breachcheck log verify --from {base} --public-key '{key}' --entry 1")
+    );
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_breachcheck"))
+        .parent()
+        .expect("bin dir");
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let checked = std::process::Command::new("sh")
+        .args(["-c", &command])
+        .env("PATH", path)
+        .output()
+        .expect("sh");
+    let said = String::from_utf8_lossy(&checked.stdout);
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    assert!(
+        said.contains("entry 1 (leaf hash") && said.contains("\"type\": \"verification\""),
+        "{said}"
+    );
+    let feed = std::fs::read_to_string(site.join("feed.xml")).expect("feed");
+    assert!(
+        feed.contains(&format!("href=\"{base}index.html#entry-2\"")),
+        "{feed}"
+    );
+    // The page and the feed say what the statements say, and no value of the export.
+    for value in [
+        "jane.doe", "gmail", "Jane Doe", "2345678", "Li Wei", "qq.com",
+    ] {
+        assert!(
+            !page.contains(value) && !feed.contains(value),
+            "{value} reached the page"
+        );
+    }
     let over_http = bin()
         .args([
             "log",
