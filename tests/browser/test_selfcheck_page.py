@@ -106,11 +106,19 @@ def main():
         canon_phone = phone.replace(" ", "")
         secrets = [email, email.lower(), typed_email, phone, canon_phone, typed_phone, stranger]
 
-        server = Server(binary, demo, data, os.path.join(work, "server.log"))
+        # A transparency log the publication is stated in, and whose page the claim links.
+        translog, log_key = os.path.join(work, "translog"), os.path.join(work, "log.sign")
+        run([binary, "sign-key", "generate", "--out", log_key])
+        run([binary, "log", "init", "--log", translog, "--origin", "log.acme.example", "--sign-key", log_key])
+        log_url = "https://log.acme.example/log"
+        server = Server(binary, demo, data, os.path.join(work, "server.log"),
+                        extra=("--log", translog, "--log-url", log_url))
         try:
             published = json.loads(run([binary, "selfcheck", "publish", "--data", data,
                                         "--key", os.path.join(demo, "company.key"),
-                                        "--claim", CLAIM, "--json", sample]).stdout)
+                                        "--claim", CLAIM, "--log", translog, "--log-sign-key", log_key,
+                                        "--json", sample]).stdout)
+            check(published.get("log_entry") == 0, f"the publication is the log's entry 0: {published.get('log_entry')}")
             step(f"published {published['row']['values_published']} values, verdict {published['row']['verdict']}")
             check(published["row"]["verdict"] is not None, "publish found the server's index and verified")
             base = server.base
@@ -135,7 +143,12 @@ def main():
                     page.wait_for_timeout(1100)
                     resp = page.goto(f"{base}/check/{CLAIM}")
                     check(resp.status == 200, f"the claim page answered {resp.status}")
-                    check(published["info"]["public_key"] in page.content(), "the page shows the public key")
+                    html = page.content()
+                    check(published["info"]["public_key"] in html, "the page shows the public key")
+                    check(page.locator("#statements #entry-0").count() == 1,
+                          "the page lists the claim's statement from the log")
+                    check(f'href="{log_url}/feed.xml"' in html and f'href="{log_url}/index.html"' in html,
+                          "the page links the log's page and feed")
                     state, text = check_in_page(page, "email", typed_email)
                     step(f"e-mail of the sample: {state}: {text}")
                     check(state == "found" and "Found in 1 line" in text, f"the sample's e-mail was not found: {text}")
@@ -173,7 +186,14 @@ def main():
             step("the CLI client agrees")
 
             run([binary, "selfcheck", "withdraw", "--data", data, "--claim", CLAIM,
-                 "--reason", "replaced by a newer sample"])
+                 "--reason", "replaced by a newer sample", "--log", translog, "--log-sign-key", log_key])
+            # The log's own page states both, newest first, without script.
+            pub = os.path.join(work, "published-log")
+            run([binary, "log", "publish", "--log", translog, "--out", pub, "--base-url", log_url])
+            with open(os.path.join(pub, "index.html"), encoding="utf-8") as f:
+                log_page = f.read()
+            check(log_page.count(CLAIM) >= 2 and log_page.index("entry-1") < log_page.index("entry-0"),
+                  "the log's page states the claim and its withdrawal, newest first")
             with sync_playwright() as pw:
                 b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
                 try:

@@ -89,13 +89,13 @@ def sample_values(path):
 class Server:
     """`breachcheck serve` on a port the system picks, its output in a log file."""
 
-    def __init__(self, binary, demo, data, log_path):
+    def __init__(self, binary, demo, data, log_path, extra=()):
         self.log_path = log_path
         self.log = open(log_path, "w")
         self.proc = subprocess.Popen(
             [binary, "serve", "--index", os.path.join(demo, "index"),
              "--key", os.path.join(demo, "company.key"), "--data", data,
-             "--listen", "127.0.0.1:0", "--workers", "1"],
+             "--listen", "127.0.0.1:0", "--workers", "1", *extra],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self.base = None
         deadline = time.time() + 30

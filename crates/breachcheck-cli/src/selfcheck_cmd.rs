@@ -46,6 +46,14 @@ pub(crate) enum SelfcheckCommand {
         /// Who publishes (recorded with the claim).
         #[arg(long, default_value = "selfcheck publish")]
         by: String,
+        /// State the publication in this transparency log (with --log-sign-key): claim,
+        /// public key, salt, entries root, counts, the sample's SHA-256 and the verdict —
+        /// what clients pin.
+        #[arg(long, requires = "log_sign_key")]
+        log: Option<PathBuf>,
+        /// The log's signing key file.
+        #[arg(long, requires = "log")]
+        log_sign_key: Option<PathBuf>,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -72,6 +80,12 @@ pub(crate) enum SelfcheckCommand {
         /// Why (public: shown to whoever asks about the claim).
         #[arg(long)]
         reason: Option<String>,
+        /// State the withdrawal in this transparency log (with --log-sign-key).
+        #[arg(long, requires = "log_sign_key")]
+        log: Option<PathBuf>,
+        /// The log's signing key file.
+        #[arg(long, requires = "log")]
+        log_sign_key: Option<PathBuf>,
     },
     /// List the published claims.
     #[cfg(feature = "serve")]
@@ -133,11 +147,15 @@ pub(crate) fn run(c: SelfcheckCommand) -> Result<()> {
             min_bucket,
             index,
             by,
+            log,
+            log_sign_key,
             json,
             read,
             sample,
         } => {
             let key = crate::keyfile::read(&key)?;
+            // The log and its key are opened first: a publication is stated or not made.
+            let logged = open_log(log.as_deref(), log_sign_key.as_deref())?;
             let region = read.region()?;
             let bar = crate::progress::Bar::new(!json);
             let s =
@@ -154,8 +172,33 @@ pub(crate) fn run(c: SelfcheckCommand) -> Result<()> {
                     by: &by,
                     progress: &bar,
                 })?;
+            let head = match &logged {
+                Some((l, k)) => {
+                    let facts = breachcheck_log::SelfcheckFacts {
+                        claim: s.info.claim.clone(),
+                        public_key: s.info.public_key.to_hex(),
+                        salt: breachcheck_core::hex(&s.info.salt.0),
+                        entries_root: breachcheck_core::hex(&s.info.entries_root.0),
+                        bucket_bits: s.info.bucket_bits,
+                        min_bucket: s.info.min_bucket,
+                        entries: s.info.entries,
+                        sample_sha256: s.row.sample_sha256.clone(),
+                    };
+                    let st = breachcheck_log::Statement::selfcheck_claim(
+                        crate::translog::today(),
+                        facts,
+                        s.row.verdict.clone(),
+                    );
+                    Some(l.append(&st, k)?)
+                }
+                None => None,
+            };
             if json {
-                outln!("{}", serde_json::to_string_pretty(&s)?);
+                let mut v = serde_json::to_value(&s)?;
+                if let Some(h) = &head {
+                    v["log_entry"] = serde_json::json!(h.size - 1);
+                }
+                outln!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 outln!(
                     "published claim {:?}: {} distinct e-mails and phones from {} lines, {} entries in {} buckets of {} to {} (K = {})",
@@ -189,6 +232,12 @@ pub(crate) fn run(c: SelfcheckCommand) -> Result<()> {
                     s.seconds.publish,
                     s.row.name
                 );
+                if let Some(h) = head {
+                    outln!(
+                        "stated in the transparency log as entry {} (publish the log for clients to pin it)",
+                        h.size - 1
+                    );
+                }
             }
             Ok(())
         }
@@ -198,16 +247,29 @@ pub(crate) fn run(c: SelfcheckCommand) -> Result<()> {
             database,
             claim,
             reason,
+            log,
+            log_sign_key,
         } => {
+            let logged = open_log(log.as_deref(), log_sign_key.as_deref())?;
             let db = breachcheck_server::db::Db::open(database.as_deref(), &data)?;
-            match breachcheck_server::claims::withdraw(&db, &claim, reason.as_deref())? {
-                Some(row) => outln!(
-                    "withdrew claim {:?} (publication {}, {}): its queries are answered 410 Gone",
-                    row.name,
-                    row.id,
-                    row.withdrawn.as_deref().unwrap_or("")
-                ),
-                None => bail!("no published claim {claim:?} to withdraw (never published, or already withdrawn)"),
+            let Some(row) = breachcheck_server::claims::withdraw(&db, &claim, reason.as_deref())?
+            else {
+                bail!("no published claim {claim:?} to withdraw (never published, or already withdrawn)");
+            };
+            outln!(
+                "withdrew claim {:?} (publication {}, {}): its queries are answered 410 Gone",
+                row.name,
+                row.id,
+                row.withdrawn.as_deref().unwrap_or("")
+            );
+            if let Some((l, k)) = logged {
+                let st = breachcheck_log::Statement::selfcheck_withdrawal(
+                    crate::translog::today(),
+                    claim,
+                    reason,
+                );
+                let h = l.append(&st, &k)?;
+                outln!("stated in the transparency log as entry {}", h.size - 1);
             }
             Ok(())
         }
@@ -267,6 +329,22 @@ pub(crate) fn run(c: SelfcheckCommand) -> Result<()> {
             )?;
             print_answer(found.as_ref(), json)
         }
+    }
+}
+
+/// The transparency log and its signing key, when asked for.
+#[cfg(feature = "serve")]
+fn open_log(
+    log: Option<&std::path::Path>,
+    sign_key: Option<&std::path::Path>,
+) -> Result<Option<(breachcheck_log::Log, breachcheck_log::LogKey)>> {
+    match (log, sign_key) {
+        (Some(l), Some(k)) => {
+            let log = breachcheck_log::Log::open(l)?;
+            let key = crate::translog::signing_key(&log, k)?;
+            Ok(Some((log, key)))
+        }
+        _ => Ok(None),
     }
 }
 

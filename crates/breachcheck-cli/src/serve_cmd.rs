@@ -74,6 +74,9 @@ pub(crate) struct ServeArgs {
     /// folder on a web server): the self-check pages link its page and feed.
     #[arg(long, value_name = "URL")]
     log_url: Option<String>,
+    /// The transparency log's folder (`log init`): a claim's page lists its statements.
+    #[arg(long, value_name = "DIR")]
+    log: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -156,6 +159,7 @@ pub(crate) fn run(a: ServeArgs) -> Result<()> {
             global: (a.check_global_rate, a.check_global_rate.max(1.0) * 2.0),
         },
         log_url: a.log_url.clone(),
+        log_dir: a.log.clone(),
     };
     let workers = a.workers.unwrap_or_else(|| {
         std::thread::available_parallelism()

@@ -149,7 +149,7 @@ pub(crate) enum LogCommand {
 }
 
 /// The log's signing key: the seed in `sign_key` under the log's own origin name.
-fn signing_key(log: &Log, sign_key: &Path) -> Result<LogKey> {
+pub(crate) fn signing_key(log: &Log, sign_key: &Path) -> Result<LogKey> {
     let seed = keyfile::read_signing_seed(sign_key)?;
     let origin = log
         .head()
@@ -158,7 +158,7 @@ fn signing_key(log: &Log, sign_key: &Path) -> Result<LogKey> {
     Ok(LogKey::new(&origin, &seed)?)
 }
 
-fn today() -> String {
+pub(crate) fn today() -> String {
     time::now_rfc3339().chars().take(10).collect()
 }
 

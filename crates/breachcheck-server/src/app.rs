@@ -35,6 +35,8 @@ pub struct Config {
     /// Where the company's transparency log is published (its `index.html` and
     /// `feed.xml`), linked from the self-check pages.
     pub log_url: Option<String>,
+    /// The transparency log's folder: the self-check pages show a claim's statements.
+    pub log_dir: Option<PathBuf>,
 }
 
 /// Shared state.
@@ -61,6 +63,8 @@ pub struct App {
     pub checks: Checks,
     /// The published transparency log's address.
     pub log_url: Option<String>,
+    /// The transparency log's folder.
+    pub log_dir: Option<PathBuf>,
 }
 
 impl App {
@@ -91,6 +95,7 @@ impl App {
             tls: config.tls,
             checks: Checks::new(config.check),
             log_url: config.log_url,
+            log_dir: config.log_dir,
         }))
     }
 

@@ -706,6 +706,36 @@ pub(crate) async fn check_page(
         buckets = 1u64 << info.bucket_bits,
         k = info.min_bucket,
     );
+    let statements = {
+        let (name, sha) = (info.claim.clone(), info.sample_sha256.clone());
+        blocking(&app, move |app| Ok(claim_statements(app, &name, &sha)))
+            .await
+            .unwrap_or_default()
+    };
+    if !statements.is_empty() {
+        b.push_str(
+            "<h2>The company's statements about this claim</h2><ol id=\"statements\" reversed>",
+        );
+        for (n, d) in &statements {
+            let _ = write!(
+                b,
+                "<li id=\"entry-{n}\"><strong>{}</strong> <span class=\"date\">{}</span><p>{}</p>",
+                esc(&d.title),
+                esc(&d.date),
+                esc(&d.summary)
+            );
+            if let Some(c) = d.checks.first() {
+                let _ = write!(
+                    b,
+                    "<p>{}</p><pre><code>{}</code></pre>",
+                    esc(&c.what),
+                    esc(&c.command)
+                );
+            }
+            b.push_str("</li>");
+        }
+        b.push_str("</ol>");
+    }
     if let Some(url) = app.log_url.as_deref() {
         let u = esc(url.trim_end_matches('/'));
         let _ = write!(
@@ -728,4 +758,54 @@ fn public_page(title: &str, body: &str) -> Html<String> {
          <header><span class=\"brand\">breachcheck</span></header><main>{body}</main></body></html>",
         esc(title)
     ))
+}
+
+/// The statements of the transparency log about a claim — its publications and
+/// withdrawals, and the verifications of its sample — newest first, in plain language. An
+/// unreadable log shows none (the page still answers; the log's own page is the record).
+fn claim_statements(
+    app: &App,
+    claim: &str,
+    sample_sha256: &str,
+) -> Vec<(u64, breachcheck_log::Description)> {
+    use breachcheck_log::Statement;
+    let Some(dir) = app.log_dir.as_deref() else {
+        return Vec::new();
+    };
+    let Ok(log) = breachcheck_log::Log::open(dir) else {
+        tracing::warn!("the transparency log given to serve cannot be opened");
+        return Vec::new();
+    };
+    let Ok(head) = log.head() else {
+        return Vec::new();
+    };
+    let from = app.log_url.as_deref().unwrap_or("<published log URL>");
+    let key = log.verifier_key().to_owned();
+    let mut out = Vec::new();
+    for n in (0..head.size).rev() {
+        let Some(entry) = log
+            .entry_bytes(n)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<breachcheck_log::Entry>(&b).ok())
+        else {
+            continue;
+        };
+        let about = match &entry.statement {
+            Statement::SelfcheckClaim { claim: c, .. }
+            | Statement::SelfcheckWithdrawal { claim: c, .. } => c == claim,
+            Statement::Verification {
+                sample_sha256: s, ..
+            } => s == sample_sha256,
+            _ => false,
+        };
+        if about {
+            let at = breachcheck_log::EntryAt {
+                entry: n,
+                from,
+                verifier_key: &key,
+            };
+            out.push((n, entry.statement.describe(&at)));
+        }
+    }
+    out
 }

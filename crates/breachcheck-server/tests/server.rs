@@ -122,6 +122,7 @@ fn start(w: &World, data: &Path, database: Option<String>, o: &Opts) -> Running 
         tls: false,
         check: o.check,
         log_url: None,
+        log_dir: None,
     };
     let listen = Listen {
         addr: "127.0.0.1:0".parse().expect("addr"),
@@ -625,6 +626,7 @@ fn plain_http_beyond_loopback_is_refused() {
         tls: false,
         check: Default::default(),
         log_url: None,
+        log_dir: None,
     };
     let listen = Listen {
         addr: "0.0.0.0:0".parse().expect("addr"),
