@@ -6,8 +6,7 @@ use crate::ReadArgs;
 use anyhow::{bail, Context, Result};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use breachcheck_selfcheck::commitment::Hash;
-use breachcheck_selfcheck::{ClaimInfo, Disclosure, Entry, Kind, Query};
+use breachcheck_selfcheck::{ClaimInfo, Disclosure, Kind, Query};
 use clap::Subcommand;
 use serde::Serialize;
 #[cfg(feature = "serve")]
@@ -506,8 +505,8 @@ fn query(
     if status != 200 {
         return Err(refusal(status, &String::from_utf8_lossy(&bytes), retry));
     }
-    let (evaluated, proof, path, entries) = parse_binary_answer(&bytes)?;
-    Ok(q.finish(&info, evaluated, proof, &entries, &path)?)
+    let a = breachcheck_selfcheck::wire::Answer::decode(&bytes)?;
+    Ok(q.finish(&info, &a.evaluated, &a.proof, &a.entries, &a.bucket_proof)?)
 }
 
 /// The claim's info from the server's JSON (extra fields, such as the verdict class, are
@@ -536,59 +535,9 @@ fn claim_info(body: &str) -> Result<ClaimInfo> {
     Ok(info)
 }
 
-/// `evaluated (32) ‖ proof (64) ‖ n (1) ‖ n × 32 path ‖ entries × 46`.
-fn parse_binary_answer(b: &[u8]) -> Result<(&[u8], &[u8], Vec<Hash>, Vec<Entry>)> {
-    if b.len() < 97 {
-        bail!("the answer is too short");
-    }
-    let (evaluated, rest) = b.split_at(32);
-    let (proof, rest) = rest.split_at(64);
-    let n = usize::from(rest[0]);
-    let rest = &rest[1..];
-    if rest.len() < n * 32 || (rest.len() - n * 32) % 46 != 0 {
-        bail!("the answer's bucket is malformed");
-    }
-    let (path_bytes, entry_bytes) = rest.split_at(n * 32);
-    let path = path_bytes
-        .chunks_exact(32)
-        .map(|c| {
-            let mut h = [0u8; 32];
-            h.copy_from_slice(c);
-            Hash(h)
-        })
-        .collect();
-    let entries = entry_bytes
-        .chunks_exact(46)
-        .map(|c| {
-            let mut tag = [0u8; 16];
-            let mut sealed = [0u8; 30];
-            tag.copy_from_slice(&c[..16]);
-            sealed.copy_from_slice(&c[16..]);
-            Entry { tag, sealed }
-        })
-        .collect();
-    Ok((evaluated, proof, path, entries))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn binary_answers_parse_and_bad_ones_are_refused() {
-        let mut b = vec![1u8; 96];
-        b.push(2);
-        b.extend([7u8; 64]);
-        b.extend([9u8; 92]);
-        let (e, p, path, entries) = parse_binary_answer(&b).expect("parses");
-        assert_eq!(
-            (e.len(), p.len(), path.len(), entries.len()),
-            (32, 64, 2, 2)
-        );
-        assert_eq!(entries[1].tag, [9u8; 16]);
-        assert!(parse_binary_answer(&b[..b.len() - 1]).is_err());
-        assert!(parse_binary_answer(&b[..50]).is_err());
-    }
 
     #[test]
     fn values_are_canonicalized_like_the_sample() {

@@ -57,6 +57,7 @@ pub mod key;
 pub mod publish;
 mod seal;
 pub mod server;
+pub mod wire;
 
 pub use client::Query;
 pub use disclosure::{Disclosure, FIELD_KINDS};

@@ -307,17 +307,7 @@ pub(crate) async fn query(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/octet-stream"));
     if binary {
-        let mut out = Vec::with_capacity(32 + 64 + 1 + path.len() * 32 + entries.len() * 46);
-        out.extend_from_slice(&evaluated);
-        out.extend_from_slice(&proof);
-        out.push(u8::try_from(path.len()).unwrap_or(u8::MAX));
-        for h in &path {
-            out.extend_from_slice(&h.0);
-        }
-        for e in entries {
-            out.extend_from_slice(&e.tag);
-            out.extend_from_slice(&e.sealed);
-        }
+        let out = breachcheck_selfcheck::wire::Answer::encode(&evaluated, &proof, &path, entries);
         return Ok((
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/octet-stream")],
@@ -328,15 +318,7 @@ pub(crate) async fn query(
     Ok(Json(CheckAnswer {
         evaluated: B64.encode(evaluated),
         proof: B64.encode(proof),
-        entries: entries
-            .iter()
-            .map(|e| {
-                let mut b = [0u8; 46];
-                b[..16].copy_from_slice(&e.tag);
-                b[16..].copy_from_slice(&e.sealed);
-                B64.encode(b)
-            })
-            .collect(),
+        entries: entries.iter().map(|e| B64.encode(e.to_bytes())).collect(),
         bucket_proof: path.iter().map(|h| B64.encode(h.0)).collect(),
     })
     .into_response())

@@ -17,6 +17,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod check;
+mod check_page;
 pub mod claims;
 pub mod db;
 mod error;

@@ -694,19 +694,13 @@ fn self_check(
         "a binary answer over 16 KB"
     );
     let (evaluated, proof, path, entries) = if binary {
-        let n = usize::from(bytes[96]);
-        let path = bytes[97..97 + 32 * n]
-            .chunks_exact(32)
-            .map(|h| breachcheck_selfcheck::commitment::Hash(h.try_into().expect("32")))
-            .collect::<Vec<_>>();
-        let entries = bytes[97 + 32 * n..]
-            .chunks_exact(46)
-            .map(|e| breachcheck_selfcheck::Entry {
-                tag: e[..16].try_into().expect("16"),
-                sealed: e[16..].try_into().expect("30"),
-            })
-            .collect::<Vec<_>>();
-        (bytes[..32].to_vec(), bytes[32..96].to_vec(), path, entries)
+        let a = breachcheck_selfcheck::wire::Answer::decode(&bytes).expect("binary answer");
+        (
+            a.evaluated.to_vec(),
+            a.proof.to_vec(),
+            a.bucket_proof,
+            a.entries,
+        )
     } else {
         let a: Value = serde_json::from_slice(&bytes).expect("answer json");
         let d = |v: &Value| b64.decode(v.as_str().expect("string")).expect("base64");
