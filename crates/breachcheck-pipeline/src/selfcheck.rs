@@ -18,9 +18,10 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// The sample lines a verify run decided as the company's (a genuine evidence class or a
-/// joined row: the lines the verdict and the transparency log count as matched), as a
-/// bit set over line numbers. It is a [`MatchSink`], so a [`crate::Verifier`] run fills it.
+/// The sample lines a verify run matched to one of the company's records whole (a genuine
+/// evidence class: fuzzy record or stronger; a row joined from several records is not one
+/// record), as a bit set over line numbers. It is a [`MatchSink`], so a
+/// [`crate::Verifier`] run fills it; a server reads it back from a matches file.
 #[derive(Clone, Debug, Default)]
 pub struct MatchedLines {
     bits: Vec<u64>,
@@ -66,7 +67,7 @@ impl MatchedLines {
 
 impl MatchSink for MatchedLines {
     fn line(&mut self, line: u64, m: &LineMatch, _: &Manifest) -> Result<()> {
-        self.set(line, m.evidence.is_genuine() || m.joined);
+        self.set(line, m.evidence.is_genuine());
         Ok(())
     }
 }
@@ -96,65 +97,88 @@ fn kind_bit(name: &str) -> u32 {
         .map_or(0, |i| 1 << i)
 }
 
-/// The disclosure field kind of a canonicalized field.
-fn match_field_kind(f: MatchField) -> Option<&'static str> {
-    Some(match f {
-        MatchField::Email => "email",
-        MatchField::Phone => "phone",
-        MatchField::Name => "name",
-        MatchField::Address => "address",
-        MatchField::City => "city",
-        MatchField::PostalCode => "postal_code",
-        MatchField::Country => "country",
-        MatchField::BirthDate => "date_of_birth",
-        MatchField::Username => "username",
-        MatchField::CustomerId => "customer_id",
-        MatchField::OrderId => "order_id",
-        #[allow(unreachable_patterns)]
-        _ => return None,
+/// The disclosure field kind of a column's role.
+fn role_kind(r: FieldRole) -> Option<&'static str> {
+    use FieldRole as R;
+    Some(match r {
+        R::Email => "email",
+        R::Phone => "phone",
+        R::FirstName | R::LastName | R::FullName => "name",
+        R::Street | R::HouseNumber | R::Address => "address",
+        R::City => "city",
+        R::PostalCode => "postal_code",
+        R::Region => "region",
+        R::Country => "country",
+        R::BirthDate => "date_of_birth",
+        R::CustomerId => "customer_id",
+        R::OrderId => "order_id",
+        R::Username => "username",
+        R::NationalId => "national_id",
+        R::PasswordHash => "password_hash",
+        R::Ignore => return None,
     })
 }
 
-/// The disclosure field kind of a column the normalizer does not match on (it still tells
-/// a person what circulates about them).
-fn unmatched_role_kind(r: FieldRole) -> Option<&'static str> {
-    match r {
-        FieldRole::Region => Some("region"),
-        FieldRole::NationalId => Some("national_id"),
-        FieldRole::PasswordHash => Some("password_hash"),
-        _ => None,
-    }
+/// A part's roles with every column that canonicalizing e-mails and phones does not read
+/// set aside: the values come out as `verify` makes them, and names, addresses and dates
+/// are not canonicalized at all (they only need to be present to be named).
+fn value_roles(roles: &[FieldRole]) -> Vec<FieldRole> {
+    let read: Vec<FieldRole> = [MatchField::Email, MatchField::Phone]
+        .iter()
+        .flat_map(|m| Normalizer::roles_read(*m))
+        .copied()
+        .collect();
+    roles
+        .iter()
+        .map(|r| {
+            if read.contains(r) {
+                *r
+            } else {
+                FieldRole::Ignore
+            }
+        })
+        .collect()
 }
 
-/// One line's canonical e-mails and phones and the field kinds it carries.
-fn line_values(normalizer: &Normalizer, parts: &[PartContext], r: &RawRecord) -> LineValues {
+/// One line's canonical e-mails and phones and the field kinds it carries: e-mail and
+/// phone when a canonical one came out, any other kind when its cell holds something
+/// (not empty, not a `NULL`-like placeholder).
+fn line_values(
+    normalizer: &Normalizer,
+    parts: &[PartContext],
+    read: &[Vec<FieldRole>],
+    r: &RawRecord,
+) -> LineValues {
     let mut out = LineValues {
         line: r.line,
         fields: 0,
         values: Vec::new(),
     };
-    let Some(p) = parts.get(r.part as usize) else {
+    let (Some(p), Some(read)) = (parts.get(r.part as usize), read.get(r.part as usize)) else {
         return out;
     };
     let mut observe = |f: MatchField, v: &str| {
-        if v.is_empty() {
-            return;
-        }
-        if let Some(k) = match_field_kind(f) {
-            out.fields |= kind_bit(k);
-        }
-        match f {
-            MatchField::Email => out.values.push((Kind::Email, v.to_owned())),
-            MatchField::Phone => out.values.push((Kind::Phone, v.to_owned())),
-            _ => {}
+        let kind = match f {
+            MatchField::Email => Kind::Email,
+            MatchField::Phone => Kind::Phone,
+            _ => return,
+        };
+        if !v.is_empty() {
+            out.fields |= kind_bit(kind.as_str());
+            out.values.push((kind, v.to_owned()));
         }
     };
-    normalizer.observe_record(&p.roles, &r.cells, &p.hints, &mut observe);
+    normalizer.observe_record(read, &r.cells, &p.hints, &mut observe);
     for (role, cell) in p.roles.iter().zip(&r.cells) {
-        if let Some(k) = unmatched_role_kind(*role) {
-            if !cell.trim().is_empty() {
-                out.fields |= kind_bit(k);
-            }
+        if matches!(role, FieldRole::Email | FieldRole::Phone) {
+            continue;
+        }
+        let v = cell.trim();
+        if v.is_empty() || breachcheck_normalize::is_null_placeholder(v) {
+            continue;
+        }
+        if let Some(k) = role_kind(*role) {
+            out.fields |= kind_bit(k);
         }
     }
     out
@@ -197,9 +221,10 @@ pub fn selfcheck_values(
         None,
         |batch, parts| {
             records += batch.len() as u64;
+            let read: Vec<Vec<FieldRole>> = parts.iter().map(|p| value_roles(&p.roles)).collect();
             let lines: Vec<LineValues> = batch
                 .par_iter()
-                .map(|r| line_values(&normalizer, parts, r))
+                .map(|r| line_values(&normalizer, parts, &read, r))
                 .collect();
             for l in lines {
                 let line_matched = matched.is_some_and(|m| m.contains(l.line));

@@ -188,6 +188,8 @@ pub struct PublishSummary {
     pub index: Option<PathBuf>,
     /// Lines of the sample the verify run matched to the company's records.
     pub matched_lines: Option<u64>,
+    /// The server's job whose verification was reused (none: verified now, or no index).
+    pub verified_by_job: Option<i64>,
     /// Smallest and largest bucket.
     pub bucket_sizes: (usize, usize),
     /// Seconds spent verifying, reading values and evaluating the OPRF.
@@ -205,8 +207,9 @@ pub struct Timings {
     pub publish: f64,
 }
 
-/// Publishes claim `req.claim` from `req.sample`: verifies the sample against the index
-/// (when one is known) to learn which lines match the company's records, gathers every
+/// Publishes claim `req.claim` from `req.sample`: learns which lines match the company's
+/// records from the server's own verification of this sample against this index, else
+/// verifies it now (when an index is known), gathers every
 /// distinct canonical e-mail and phone with its disclosure, evaluates them under the
 /// claim's key, and stores the claim file and row. A claim published before under the same
 /// name is replaced (its rows stay).
@@ -220,6 +223,7 @@ pub fn publish(req: PublishRequest<'_>) -> Result<PublishSummary> {
     let sample_sha256 =
         breachcheck_ingest::sha256_file(req.sample).map_err(Error::io("cannot read the sample"))?;
     let mut timings = Timings::default();
+    let mut from_server_job = None;
     let (phone_regions, matched, verdict) = match &index {
         Some(dir) => {
             let opened = Index::open(dir).map_err(breachcheck_pipeline::Error::from)?;
@@ -227,21 +231,31 @@ pub fn publish(req: PublishRequest<'_>) -> Result<PublishSummary> {
                 .require_key(req.key)
                 .map_err(breachcheck_pipeline::Error::from)?;
             let regions = breachcheck_pipeline::company_phone_regions(opened.manifest());
+            let commitment = opened.manifest().commitment.root.clone();
             drop(opened);
-            let t = std::time::Instant::now();
-            let mut matched = MatchedLines::new();
-            let outputs = Mutex::new(breachcheck_files::Outputs::new());
-            let report = Verifier::new(req.key, dir)
-                .options(req.options.clone())
-                .region(req.region)
-                .progress(req.progress)
-                .run_with_sink(req.sample, &outputs, Some(&mut matched))?;
-            timings.verify = t.elapsed().as_secs_f64();
-            (
-                regions,
-                Some(matched),
-                Some(report.verdict.class.as_str().to_owned()),
-            )
+            // The server verified this very sample against this very index: its per-line
+            // outcomes are the verify run's, read back instead of verifying again.
+            if let Some((matched, verdict, job)) =
+                server_verification(&db, req.data, &sample_sha256, &commitment)?
+            {
+                from_server_job = Some(job);
+                (regions, Some(matched), Some(verdict))
+            } else {
+                let t = std::time::Instant::now();
+                let mut matched = MatchedLines::new();
+                let outputs = Mutex::new(breachcheck_files::Outputs::new());
+                let report = Verifier::new(req.key, dir)
+                    .options(req.options.clone())
+                    .region(req.region)
+                    .progress(req.progress)
+                    .run_with_sink(req.sample, &outputs, Some(&mut matched))?;
+                timings.verify = t.elapsed().as_secs_f64();
+                (
+                    regions,
+                    Some(matched),
+                    Some(report.verdict.class.as_str().to_owned()),
+                )
+            }
         }
         None => (Vec::new(), None, None),
     };
@@ -308,8 +322,70 @@ pub fn publish(req: PublishRequest<'_>) -> Result<PublishSummary> {
         info,
         index,
         matched_lines: matched.as_ref().map(MatchedLines::matched),
+        verified_by_job: from_server_job,
         seconds: timings,
     })
+}
+
+/// The newest verification the server made of the sample with SHA-256 `sample_sha256`
+/// against the index with commitment `commitment`: its matched lines (read from the job's
+/// matches file: a line matched when its evidence class is a whole-record one), its verdict
+/// class and its job id. `None` when there is none (or its files are gone).
+fn server_verification(
+    db: &Db,
+    data: &Path,
+    sample_sha256: &str,
+    commitment: &str,
+) -> Result<Option<(MatchedLines, String, i64)>> {
+    let rows = db.tx(|tx| {
+        tx.query(
+            "SELECT r.matches, r.summary, r.job_id, s.case_id FROM reports r \
+             JOIN samples s ON s.id = r.sample_id WHERE s.sha256 = $1 ORDER BY r.job_id DESC",
+            &[sample_sha256.into()],
+        )
+    })?;
+    for r in rows {
+        let (Some(matches), Ok(summary)) = (
+            r.opt_text(0),
+            serde_json::from_str::<serde_json::Value>(&r.text(1)),
+        ) else {
+            continue;
+        };
+        if summary["index_commitment"].as_str() != Some(commitment) {
+            continue;
+        }
+        let Some(class) = summary["class"].as_str() else {
+            continue;
+        };
+        let path = data.join("cases").join(r.int(3).to_string()).join(matches);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if let Some(m) = matched_lines_of_csv(&text) {
+            return Ok(Some((m, class.to_owned(), r.int(2))));
+        }
+    }
+    Ok(None)
+}
+
+/// Reads a matches file (`line,evidence,…`, the pipeline's `MatchesFile`) into the set of
+/// lines whose evidence is a whole-record match; `None` when it is not one.
+fn matched_lines_of_csv(text: &str) -> Option<MatchedLines> {
+    let mut lines = text.lines();
+    if !lines.next()?.starts_with("line,evidence,") {
+        return None;
+    }
+    let mut m = MatchedLines::new();
+    for l in lines {
+        let mut cells = l.splitn(3, ',');
+        let line: u64 = cells.next()?.parse().ok()?;
+        let evidence = cells.next()?;
+        let class = breachcheck_core::EvidenceClass::STRONGEST_FIRST
+            .into_iter()
+            .find(|c| c.as_str() == evidence)?;
+        m.set(line, class.is_genuine());
+    }
+    Some(m)
 }
 
 /// A claim loaded for answering: its file (checked against its row's hash and the key)

@@ -812,6 +812,61 @@ fn selfcheck(pg: bool) {
             "outside value {i}"
         );
     }
+    assert!(
+        published.verified_by_job.is_none(),
+        "verified by the publication"
+    );
+
+    // The incident team verifies the sample on the server; publishing again reuses that
+    // run (same matches), with a new salt: the earlier answers' tags are gone.
+    let t = tokens(&data, database.as_deref());
+    let (s, b) = c.post(
+        "/api/v1/cases",
+        &t.analyst,
+        br#"{"name":"claim"}"#,
+        "application/json",
+    );
+    assert_eq!(s, 201, "{b}");
+    let case_id = serde_json::from_str::<Value>(&b).expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let (s, b) = c.post(
+        &format!("/api/v1/cases/{case_id}/samples?filename=leak.csv"),
+        &t.analyst,
+        &std::fs::read(&w.sample).expect("sample"),
+        "application/octet-stream",
+    );
+    assert_eq!(s, 202, "{b}");
+    let job = serde_json::from_str::<Value>(&b).expect("json")["job_id"]
+        .as_i64()
+        .expect("job");
+    assert_eq!(c.wait_done(job, &t.analyst)["state"], "done");
+    let again = breachcheck_server::claims::publish(breachcheck_server::claims::PublishRequest {
+        data: &data,
+        database: database.as_deref(),
+        key: &key,
+        claim: "acme-2026-11",
+        min_bucket: 20,
+        sample: &w.sample,
+        index: None,
+        region: None,
+        options: Default::default(),
+        by: "test",
+        progress: &breachcheck_pipeline::Silent,
+    })
+    .expect("publish again");
+    assert_eq!(again.verified_by_job, Some(job));
+    assert_eq!(again.matched_lines, Some(200));
+    assert_eq!(again.row.verdict.as_deref(), Some("genuine"));
+    assert_ne!(again.info.salt, published.info.salt);
+    std::thread::sleep(Duration::from_millis(1100));
+    for (i, (kind, v)) in values.iter().enumerate().step_by(7) {
+        let got = self_check(&c, "acme-2026-11", *kind, v, true)
+            .expect("answered")
+            .unwrap_or_else(|| panic!("value {i} not found after republishing"));
+        assert_eq!(got.matched_company_records, Some(true));
+    }
+
     // Malformed queries are 400 with a JSON error; a bucket the claim lacks, 404.
     for (body, want) in [
         ("{}", (400, "bad_request")),
@@ -855,10 +910,14 @@ fn selfcheck(pg: bool) {
     assert!(s == 410 && page.contains("superseded"));
     server.stop().expect("stop");
 
-    // Nothing stored names a value that was asked about or published.
+    // Nothing stored names a value that was asked about or published (but the uploaded
+    // sample itself).
     let mut stored = Vec::new();
     collect_files(&data, &mut stored);
     for f in stored {
+        if f.components().any(|c| c.as_os_str() == "samples") {
+            continue;
+        }
         let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap_or_default()).into_owned();
         for (_, v) in values.iter().chain(&outside) {
             assert!(!text.contains(v.as_str()), "{} holds a value", f.display());
