@@ -1,7 +1,7 @@
 // The client against the real Rust publisher and server logic: the `oracle` example of
 // breachcheck-selfcheck (build it with `cargo build -p breachcheck-selfcheck --example
 // oracle`; BREACHCHECK_ORACLE names the binary, else $CARGO_TARGET_DIR or the workspace's
-// target/debug/examples/oracle). Skipped, saying so, when the binary is missing.
+// target/debug/examples/oracle). Skipped, saying so, when the binary is missing (a failure when CI is set).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,8 +15,12 @@ import * as claim from '../src/claim.js';
 import { fromBase64, fromHex, toBase64, utf8 } from '../src/bytes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const oracle = process.env.BREACHCHECK_ORACLE || join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'debug/examples/oracle');
-const skip = existsSync(oracle) ? false : `no oracle binary at ${oracle}: cargo build -p breachcheck-selfcheck --example oracle`;
+// A relative CARGO_TARGET_DIR is cargo's: relative to the workspace root, not to this folder.
+const oracle = process.env.BREACHCHECK_ORACLE || join(resolve(root, process.env.CARGO_TARGET_DIR || 'target'), 'debug/examples/oracle');
+const missing = `no oracle binary at ${oracle}: cargo build -p breachcheck-selfcheck --example oracle`;
+// In CI a missing oracle is a failure, not a skip: these are the tests against Rust.
+if (process.env.CI && !existsSync(oracle)) throw new Error(missing);
+const skip = existsSync(oracle) ? false : missing;
 
 const FIELDS = claim.FIELD_KINDS;
 const values = [];
