@@ -231,6 +231,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn eviction_walks_the_folder_and_counts_its_bytes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("segments")).expect("mkdir");
+        std::fs::write(dir.path().join("manifest.json"), [1u8; 100]).expect("write");
+        std::fs::write(dir.path().join("segments/a.seg"), [2u8; 5000]).expect("write");
+        assert_eq!(evict_from_page_cache(dir.path()).expect("evict"), 5100);
+        assert!(evict_from_page_cache(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
     fn csv_fields_quote_what_needs_it() {
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
