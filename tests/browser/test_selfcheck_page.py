@@ -145,6 +145,8 @@ def main():
                     check(resp.status == 200, f"the claim page answered {resp.status}")
                     html = page.content()
                     check(published["info"]["public_key"] in html, "the page shows the public key")
+                    check(page.locator("#selfcheck [name]").count() == 0,
+                          "a form field has a name: submitted without the script, it would send the value")
                     check(page.locator("#statements #entry-0").count() == 1,
                           "the page lists the claim's statement from the log")
                     check(f'href="{log_url}/feed.xml"' in html and f'href="{log_url}/index.html"' in html,

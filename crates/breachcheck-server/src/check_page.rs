@@ -43,7 +43,8 @@ fn verdict_words(class: Option<&str>) -> String {
     }
 }
 
-/// `GET /check/{claim}`: the public self-check page. The form is handled by
+/// `GET /check/{claim}`: the public self-check page. Its fields have no `name`, so a
+/// form submitted before (or without) the script carries no value anywhere. The form is handled by
 /// `selfcheck.js` in the browser: the value is canonicalized and blinded there, and only
 /// its bucket and blinded element are sent; the form never submits the value. Without
 /// script, the page says how to check with the command-line client instead.
@@ -88,9 +89,9 @@ pub(crate) async fn check_page(
          you were found.</p>\
          <form id=\"selfcheck\" data-claim=\"{n}\" data-info-url=\"/api/v1/check/{n}/info\" \
          data-check-url=\"/api/v1/check/{n}\" autocomplete=\"off\">\
-         <label>What <select name=\"kind\" id=\"kind\"><option value=\"email\">E-mail address</option>\
+         <label>What <select id=\"kind\"><option value=\"email\">E-mail address</option>\
          <option value=\"phone\">Phone number</option></select></label> \
-         <label>Country (for phone numbers without +code) <select name=\"country\" id=\"country\">\
+         <label>Country (for phone numbers without +code) <select id=\"country\">\
          <option value=\"\">—</option>",
         lines = info.lines,
         k = info.min_bucket,
@@ -100,7 +101,7 @@ pub(crate) async fn check_page(
     }
     let _ = write!(
         b,
-        "</select></label> <label>Value <input name=\"value\" id=\"value\" required \
+        "</select></label> <label>Value <input id=\"value\" required \
          spellcheck=\"false\" autocapitalize=\"off\"></label> \
          <button type=\"submit\" id=\"check\">Check privately</button></form>\
          <output id=\"selfcheck-result\" for=\"value\" aria-live=\"polite\"></output>\

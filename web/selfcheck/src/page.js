@@ -57,8 +57,8 @@ export function attach(doc = globalThis.document) {
     out.textContent = text;
     out.dataset.state = state;
   };
-  const country = form.querySelector('select[name=country]');
-  const kindSel = form.querySelector('select[name=kind]');
+  const country = form.querySelector('#country, select[name=country]');
+  const kindSel = form.querySelector('#kind, select[name=kind]');
   const sync = () => {
     if (country && kindSel) country.disabled = kindSel.value !== 'phone';
   };
@@ -74,7 +74,7 @@ export function attach(doc = globalThis.document) {
     if (button) button.disabled = true;
     show('Checking…', 'busy');
     try {
-      const input = form.querySelector('input[name=value]');
+      const input = form.querySelector('#value, input[name=value]');
       const result = await check({
         kind: kindSel ? kindSel.value : 'email',
         value: input ? input.value : '',
