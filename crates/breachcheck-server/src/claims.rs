@@ -112,22 +112,22 @@ pub fn list(db: &Db) -> Result<Vec<ClaimRow>> {
 /// what was published. Returns the withdrawn row, or `None` when there is no such claim or
 /// it was already withdrawn.
 pub fn withdraw(db: &Db, name: &str, reason: Option<&str>) -> Result<Option<ClaimRow>> {
-    let Some(row) = current(db, name)? else {
-        return Ok(None);
-    };
-    if row.withdrawn.is_some() {
-        return Ok(None);
-    }
-    db.tx(|tx| {
+    // One statement: a publication landing at the same time is either withdrawn or newer
+    // and live, never an older row withdrawn while the newest stays up.
+    let changed = db.tx(|tx| {
         tx.exec(
-            "UPDATE claims SET withdrawn = $1, withdrawn_reason = $2 WHERE id = $3",
+            "UPDATE claims SET withdrawn = $1, withdrawn_reason = $2 \
+             WHERE id = (SELECT MAX(id) FROM claims WHERE name = $3) AND withdrawn IS NULL",
             &[
                 breachcheck_pipeline::time::now_rfc3339().into(),
                 reason.map(str::to_owned).into(),
-                row.id.into(),
+                name.into(),
             ],
         )
     })?;
+    if changed == 0 {
+        return Ok(None);
+    }
     current(db, name)
 }
 
