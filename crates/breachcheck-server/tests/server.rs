@@ -744,6 +744,30 @@ fn sample_values(w: &World) -> Vec<(breachcheck_selfcheck::Kind, String)> {
     out
 }
 
+/// Publishes the world's sample as claim `claim` with K = `k`, beside a running server
+/// (the index is the one the server recorded).
+fn publish_claim(
+    w: &World,
+    data: &Path,
+    database: Option<&str>,
+    claim: &str,
+    k: usize,
+) -> breachcheck_server::Result<breachcheck_server::claims::PublishSummary> {
+    breachcheck_server::claims::publish(breachcheck_server::claims::PublishRequest {
+        data,
+        database,
+        key: &SecretKey::from_bytes(KEY),
+        claim,
+        min_bucket: k,
+        sample: &w.sample,
+        index: None,
+        region: None,
+        options: Default::default(),
+        by: "test",
+        progress: &breachcheck_pipeline::Silent,
+    })
+}
+
 fn selfcheck(pg: bool) {
     use breachcheck_selfcheck::Kind;
     let Some(database) = database(pg) else { return };
@@ -759,22 +783,8 @@ fn selfcheck(pg: bool) {
     assert_eq!(c.get("/check/acme-2026-11", None).0, 404);
 
     // Published beside the running server, with the index it recorded.
-    let key = SecretKey::from_bytes(KEY);
     let published =
-        breachcheck_server::claims::publish(breachcheck_server::claims::PublishRequest {
-            data: &data,
-            database: database.as_deref(),
-            key: &key,
-            claim: "acme-2026-11",
-            min_bucket: 20,
-            sample: &w.sample,
-            index: None,
-            region: None,
-            options: Default::default(),
-            by: "test",
-            progress: &breachcheck_pipeline::Silent,
-        })
-        .expect("publish");
+        publish_claim(&w, &data, database.as_deref(), "acme-2026-11", 20).expect("publish");
     assert_eq!(published.row.records, 200);
     assert_eq!(published.row.values_published, 400);
     assert_eq!(published.row.verdict.as_deref(), Some("genuine"));
@@ -841,20 +851,8 @@ fn selfcheck(pg: bool) {
         .as_i64()
         .expect("job");
     assert_eq!(c.wait_done(job, &t.analyst)["state"], "done");
-    let again = breachcheck_server::claims::publish(breachcheck_server::claims::PublishRequest {
-        data: &data,
-        database: database.as_deref(),
-        key: &key,
-        claim: "acme-2026-11",
-        min_bucket: 20,
-        sample: &w.sample,
-        index: None,
-        region: None,
-        options: Default::default(),
-        by: "test",
-        progress: &breachcheck_pipeline::Silent,
-    })
-    .expect("publish again");
+    let again =
+        publish_claim(&w, &data, database.as_deref(), "acme-2026-11", 20).expect("publish again");
     assert_eq!(again.verified_by_job, Some(job));
     assert_eq!(again.matched_lines, Some(200));
     assert_eq!(again.row.verdict.as_deref(), Some("genuine"));
@@ -947,21 +945,7 @@ fn selfcheck_guessing_is_rate_limited_per_address() {
         ..Opts::default()
     };
     let server = start(&w, &data, None, &o);
-    let key = SecretKey::from_bytes(KEY);
-    breachcheck_server::claims::publish(breachcheck_server::claims::PublishRequest {
-        data: &data,
-        database: None,
-        key: &key,
-        claim: "c1",
-        min_bucket: 10,
-        sample: &w.sample,
-        index: None,
-        region: None,
-        options: Default::default(),
-        by: "test",
-        progress: &breachcheck_pipeline::Silent,
-    })
-    .expect("publish");
+    publish_claim(&w, &data, None, "c1", 10).expect("publish");
     let c = Client::new(&server);
     let k = breachcheck_selfcheck::Kind::Email;
     for _ in 0..3 {
