@@ -28,41 +28,20 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 
 import feedparser
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import sync_playwright  # noqa: E402
 
-CHROMIUM = os.environ.get("BREACHCHECK_CHROMIUM", "/usr/bin/chromium")
-# The same flags as tests/browser/test_webapp.py.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The browser and its flags, and the failure helpers, shared with the web app test.
+from test_webapp import CHROMIUM, CHROMIUM_ARGS, Failure, check, run  # noqa: E402
+
 REPORT = "genuine-accounts"  # a demo report (reports/NAME.json) and its sample (samples/NAME.*)
 HOSTILE = "Update: <script>document.title='pwned'</script> & <img src=https://evil.example/x.png> \"quoted\""
 ORIGIN = "log.acme.example"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
 def step(msg):
     print(f"log page test: {msg}", flush=True)
-
-
-def run(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
 
 
 def build_log(binary, work):

@@ -35,31 +35,14 @@ import tempfile
 import threading
 import traceback
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import sync_playwright  # noqa: E402
 
-CHROMIUM = os.environ.get("BREACHCHECK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The browser and its flags, and the failure helpers, shared with the web app test.
+from test_webapp import CHROMIUM, CHROMIUM_ARGS, Failure, TIMEOUT_MS, check  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUNDLE = os.path.join(ROOT, "crates", "breachcheck-server", "assets", "selfcheck.js")
-TIMEOUT_MS = 30_000
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 def step(msg):
