@@ -86,7 +86,7 @@ impl Checks {
 
 /// Claim `name` as published now: from the cache when it was looked up less than
 /// [`REFRESH`] ago, else from the database (and its file, when the publication changed).
-async fn claim(app: &Arc<App>, name: &str) -> Result<Arc<Loaded>> {
+pub(crate) async fn claim(app: &Arc<App>, name: &str) -> Result<Arc<Loaded>> {
     if breachcheck_selfcheck::key::check_claim_name(name).is_err() {
         return Err(Error::NotFound("claim"));
     }
@@ -193,7 +193,8 @@ pub struct CheckInfo {
 }
 
 impl CheckInfo {
-    fn of(l: &Loaded) -> CheckInfo {
+    /// The info of a loaded claim.
+    pub(crate) fn of(l: &Loaded) -> CheckInfo {
         let i = l.published.info();
         CheckInfo {
             format: i.format.clone(),
@@ -322,14 +323,4 @@ pub(crate) async fn query(
         bucket_proof: path.iter().map(|h| B64.encode(h.0)).collect(),
     })
     .into_response())
-}
-
-/// The claim as the public page shows it, or why it cannot be shown.
-pub(crate) async fn page_claim(app: &Arc<App>, name: &str) -> Result<Arc<Loaded>> {
-    claim(app, name).await
-}
-
-/// The info shown on the page.
-pub(crate) fn page_info(l: &Loaded) -> CheckInfo {
-    CheckInfo::of(l)
 }

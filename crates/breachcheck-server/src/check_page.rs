@@ -52,7 +52,7 @@ pub(crate) async fn check_page(
     State(app): State<Arc<App>>,
     axum::extract::Path(name): axum::extract::Path<String>,
 ) -> Response {
-    let claim = match crate::check::page_claim(&app, &name).await {
+    let claim = match crate::check::claim(&app, &name).await {
         Ok(c) => c,
         Err(e @ Error::Gone(_)) => {
             return (
@@ -76,7 +76,7 @@ pub(crate) async fn check_page(
         }
         Err(e) => return e.into_response(),
     };
-    let info = crate::check::page_info(&claim);
+    let info = crate::check::CheckInfo::of(&claim);
     let n = esc(&info.claim);
     let mut b = String::new();
     let _ = write!(
