@@ -2,7 +2,9 @@
 //! records, each stage run as its own process so its peak memory is its own.
 use crate::keyfile;
 use anyhow::{bail, Context, Result};
-use breachcheck_synth::{people_stream, seller_noise, Population, SYSTEMS};
+use breachcheck_synth::{
+    people_stream, seller_noise, Population, SystemSpec, SYSTEMS, WIDE_ACCOUNTS,
+};
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,6 +19,7 @@ mod serve;
 pub(crate) const PEAK_RSS_ENV: &str = "BREACHCHECK_PRINT_PEAK_RSS";
 const PEAK_PREFIX: &str = "breachcheck-peak-rss-kib=";
 const ANON_PREFIX: &str = "breachcheck-anon-rss-kib=";
+const CPU_PREFIX: &str = "breachcheck-cpu-seconds=";
 
 #[derive(Args)]
 pub(crate) struct BenchArgs {
@@ -51,6 +54,12 @@ pub(crate) struct BenchArgs {
     /// side: both tools' times, bytes and the ratio.
     #[arg(long)]
     psi: bool,
+    /// Columns of the export and samples: `accounts` (the demo's accounts system: id,
+    /// e-mail, names, phone, birth date, country) or `wide` (ten columns: id, e-mail, first
+    /// and last name, phone, street, house number, city, postal code, country — the usual
+    /// CRM export, and the shape the index's size and CPU targets are stated for).
+    #[arg(long, value_enum, default_value_t = Shape::Accounts)]
+    shape: Shape,
     /// Working directory (default: a temporary one, removed afterwards).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -94,6 +103,22 @@ pub(crate) struct BenchArgs {
     verdicts: crate::verdicts::VerdictArgs,
 }
 
+/// The columns of a bench's export (see `BenchArgs::shape`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Shape {
+    Accounts,
+    Wide,
+}
+
+impl Shape {
+    fn system(self) -> &'static SystemSpec {
+        match self {
+            Shape::Accounts => &SYSTEMS[0],
+            Shape::Wide => &WIDE_ACCOUNTS,
+        }
+    }
+}
+
 /// Prints this process's peak resident set size (Linux `VmHWM`) for a parent bench.
 /// Also prints the anonymous part of the resident set at exit (heap, not pages of mapped
 /// files): the memory a run really holds, whereas mapped index pages are the page cache's
@@ -110,10 +135,14 @@ pub(crate) fn print_own_peak_rss() {
     };
     eprintln!("{PEAK_PREFIX}{}", field("VmHWM:"));
     eprintln!("{ANON_PREFIX}{}", field("RssAnon:"));
+    let (own, _) = serve::cpu_seconds("self", serve::clock_tick());
+    eprintln!("{CPU_PREFIX}{own}");
 }
 
 struct Stage {
     seconds: f64,
+    /// CPU seconds (user + system, all threads) the stage's process used.
+    cpu_seconds: f64,
     peak_kib: u64,
     anon_kib: u64,
 }
@@ -146,15 +175,17 @@ fn run_stage(args: &[&std::ffi::OsStr]) -> Result<Stage> {
     if !out.status.success() {
         bail!("bench stage failed: {}", stderr.trim());
     }
+    let field = |prefix: &str| stderr.lines().find_map(|l| l.strip_prefix(prefix));
     let read = |prefix: &str| {
-        stderr
-            .lines()
-            .find_map(|l| l.strip_prefix(prefix))
+        field(prefix)
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(0)
     };
     Ok(Stage {
         seconds,
+        cpu_seconds: field(CPU_PREFIX)
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0),
         peak_kib: read(PEAK_PREFIX),
         anon_kib: read(ANON_PREFIX),
     })
@@ -183,7 +214,9 @@ fn csv_line(cells: Vec<String>) -> String {
 /// person's e-mail differs: the next snapshot of a system that changed by 1%. With
 /// `distinct`, the k-th sample copies rows at offset k and fabricates from seed 43 + k,
 /// so samples of one size differ (otherwise they share copied rows and fabricated people).
+#[allow(clippy::too_many_arguments)]
 fn generate(
+    accounts: &SystemSpec,
     export: &Path,
     samples: &[(usize, PathBuf)],
     records: usize,
@@ -191,7 +224,6 @@ fn generate(
     noise: bool,
     distinct: bool,
 ) -> Result<()> {
-    let accounts = &SYSTEMS[0];
     let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(export)?);
     writeln!(w, "{}", accounts.columns.join(","))?;
     let email_col = accounts.columns.iter().position(|c| c.contains("mail"));
@@ -452,7 +484,15 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
         .map(|n| (*n, dir.join(format!("sample-{n}.csv"))))
         .collect();
     let t0 = Instant::now();
-    generate(&export, &samples, a.records, false, a.noise, false)?;
+    generate(
+        a.shape.system(),
+        &export,
+        &samples,
+        a.records,
+        false,
+        a.noise,
+        false,
+    )?;
     let gen_s = t0.elapsed().as_secs_f64();
     let key = dir.join("bench.key");
     if !key.exists() {
@@ -474,9 +514,11 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
         );
         outln!("  generate       {gen_s:8.1} s (not part of any figure below)");
         outln!(
-            "  index build    {:8.1} s  {:>10.0} records/s  peak RSS {:7.1} MiB  index {:.1} MiB ({:.1} bytes/record)",
+            "  index build    {:8.1} s  {:>10.0} records/s  CPU {:.1} s ({:.2} µs/record)  peak RSS {:7.1} MiB  index {:.1} MiB ({:.1} bytes/record)",
             build.seconds,
             a.records as f64 / build.seconds,
+            build.cpu_seconds,
+            1e6 * build.cpu_seconds / a.records.max(1) as f64,
             build.peak_kib as f64 / 1024.0,
             index_bytes as f64 / 1048576.0,
             index_bytes as f64 / a.records.max(1) as f64
@@ -496,10 +538,12 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
         let verdict = &r.verdict;
         if human {
             outln!(
-                "  verify {:>8}  {:8.2} s  {:>10.0} lines/s    peak RSS {:7.1} MiB (heap {:.1} MiB, the rest mapped index pages)  verdict {} ({:.1}% genuine)",
+                "  verify {:>8}  {:8.2} s  {:>10.0} lines/s  CPU {:.2} s ({:.1} µs/line)  peak RSS {:7.1} MiB (heap {:.1} MiB, the rest mapped index pages)  verdict {} ({:.1}% genuine)",
                 n,
                 v.seconds,
                 *n as f64 / v.seconds,
+                v.cpu_seconds,
+                1e6 * v.cpu_seconds / (*n).max(1) as f64,
                 v.peak_kib as f64 / 1024.0,
                 v.anon_kib as f64 / 1024.0,
                 verdict.class.as_str(),
@@ -516,9 +560,11 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
         }
         verifies.push(serde_json::json!({
             "lines": n, "seconds": v.seconds, "lines_per_second": *n as f64 / v.seconds,
+            "cpu_seconds": v.cpu_seconds, "cpu_us_per_line": 1e6 * v.cpu_seconds / (*n).max(1) as f64,
             "peak_rss_mib": v.peak_kib as f64 / 1024.0, "heap_rss_mib": v.anon_kib as f64 / 1024.0,
             "verdict": verdict.class, "genuine_fraction": verdict.genuine_fraction,
             "cold_seconds": cold.as_ref().map(|c| c.seconds),
+            "cold_cpu_seconds": cold.as_ref().map(|c| c.cpu_seconds),
             "cold_over_warm": cold.as_ref().map(|c| c.seconds / v.seconds.max(1e-9)),
         }));
     }
@@ -526,6 +572,7 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
         "records": a.records,
         "generate_seconds": gen_s,
         "build": {"seconds": build.seconds, "records_per_second": a.records as f64 / build.seconds, "peak_rss_mib": build.peak_kib as f64 / 1024.0,
+                  "cpu_seconds": build.cpu_seconds, "cpu_us_per_record": 1e6 * build.cpu_seconds / a.records.max(1) as f64,
                   "index_bytes": index_bytes, "bytes_per_record": index_bytes as f64 / a.records.max(1) as f64},
         "verify": verifies,
     });
@@ -624,7 +671,15 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
     }
     if a.delta {
         let second = dir.join("accounts-2.csv");
-        generate(&second, &[], a.records, true, false, false)?;
+        generate(
+            a.shape.system(),
+            &second,
+            &[],
+            a.records,
+            true,
+            false,
+            false,
+        )?;
         let before = dir_size(&index);
         let d = build_stage(&key, &index, "2026-02-28", &second, &[])?;
         let added = dir_size(&index).saturating_sub(before);

@@ -35,6 +35,28 @@ pub struct SystemSpec {
     pub columns: &'static [&'static str],
 }
 
+/// A ten-column customer export — id, e-mail, first and last name, phone, street, house
+/// number, city, postal code, country — the shape most CRM and shop exports take, and the
+/// one the size and speed targets of the index are stated for (`bench --shape wide`). Not
+/// one of the demo's systems.
+pub const WIDE_ACCOUNTS: SystemSpec = SystemSpec {
+    name: "accounts",
+    share_permille: 1000,
+    format: TableFormat::Csv(b','),
+    columns: &[
+        "customer_id",
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "street_name",
+        "house_number",
+        "city",
+        "postal_code",
+        "country",
+    ],
+};
+
 /// The demo company's systems.
 pub const SYSTEMS: [SystemSpec; 3] = [
     SystemSpec {

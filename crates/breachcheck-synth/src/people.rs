@@ -720,8 +720,8 @@ impl Person {
     }
 
     /// The person's values for `columns` (the names [`crate::SYSTEMS`] use: email,
-    /// first_name, last_name, full_name, phone, birth_date, country, street, postal_code,
-    /// city, customer_id, order_id), formatted as an accounts table would; unknown
+    /// first_name, last_name, full_name, phone, birth_date, country, street, street_name,
+    /// house_number, postal_code, city, customer_id, order_id), formatted as an accounts table would; unknown
     /// columns are empty. What canary records are made from.
     pub fn cells(&self, columns: &[&str]) -> Vec<String> {
         self.cells_as("accounts", columns, 0)
@@ -771,6 +771,8 @@ impl Person {
                 "country" if system == "orders" => c.display.to_owned(),
                 "country" => c.iso.to_owned(),
                 "street" => street.clone(),
+                "street_name" => k.street.clone(),
+                "house_number" => k.house.to_string(),
                 "postal_code" => k.postal.clone(),
                 "city" => k.city.clone(),
                 "consent" => "yes".to_owned(),

@@ -96,6 +96,7 @@ pub(super) fn run(
     let export = dir.join("accounts.csv");
     let sample = dir.join(format!("selfcheck-sample-{lines}.csv"));
     generate(
+        &breachcheck_synth::SYSTEMS[0],
         &export,
         &[(lines, sample.clone())],
         records,

@@ -430,7 +430,15 @@ pub(super) fn run(
         .map(|k| (lines, dir.join(format!("serve-sample-{k:03}.csv"))))
         .collect();
     let t = Instant::now();
-    generate(&export, &samples, records, false, false, true)?;
+    generate(
+        &breachcheck_synth::SYSTEMS[0],
+        &export,
+        &samples,
+        records,
+        false,
+        false,
+        true,
+    )?;
     let gen_s = t.elapsed().as_secs_f64();
     let key = dir.join("bench.key");
     if !key.exists() {
