@@ -249,8 +249,12 @@ impl LinkageModel {
     /// `system`, where `lr_sum` is Σ 2^score over all the line's candidates there (this one
     /// included). See the module documentation.
     pub fn posterior(&self, system: usize, score: f64, lr_sum: f64) -> f64 {
+        self.posterior_of_ratio(system, likelihood_ratio(score), lr_sum)
+    }
+
+    /// [`LinkageModel::posterior`] of a candidate whose likelihood ratio is `lr`.
+    fn posterior_of_ratio(&self, system: usize, lr: f64, lr_sum: f64) -> f64 {
         let (share, n) = self.prior(system);
-        let lr = likelihood_ratio(score);
         let denom = (1.0 - share) + share * lr_sum / n + share * (1.0 - BLOCKING_RECALL);
         if denom <= 0.0 {
             return 0.0;
@@ -389,13 +393,17 @@ impl LinkageModel {
         let n_lines = lines.len() as f64;
         let mut converged = false;
         let mut iterations = 0;
-        let mut scores = vec![0.0; patterns.len()];
+        // Per pattern, not per pair (a sample has a few hundred patterns and up to millions
+        // of pairs): its likelihood ratio, and the posterior weight its pairs add up to,
+        // spread over the fields' levels once per iteration.
+        let mut lrs = vec![0.0; patterns.len()];
+        let mut weight = vec![0.0; patterns.len()];
         for _ in 0..EM_MAX_ITERATIONS {
             iterations += 1;
-            for (s, p) in scores.iter_mut().zip(patterns) {
-                *s = self.score(p);
+            for (lr, p) in lrs.iter_mut().zip(patterns) {
+                *lr = likelihood_ratio(self.score(p));
             }
-            let mut at = [[0.0; LEVELS]; MatchField::COUNT];
+            weight.fill(0.0);
             let mut held = vec![0.0; self.systems.len()];
             let mut lines_with = vec![0u64; self.systems.len()];
             for line in lines {
@@ -404,17 +412,20 @@ impl LinkageModel {
                     if sys >= self.systems.len() {
                         continue;
                     }
-                    let lr_sum: f64 = group
-                        .iter()
-                        .map(|p| likelihood_ratio(scores[p.pattern as usize]))
-                        .sum();
+                    let lr_sum: f64 = group.iter().map(|p| lrs[p.pattern as usize]).sum();
                     lines_with[sys] += 1;
                     for p in group {
-                        let w = self.posterior(sys, scores[p.pattern as usize], lr_sum);
+                        let w = self.posterior_of_ratio(sys, lrs[p.pattern as usize], lr_sum);
                         held[sys] += w;
-                        for (f, l) in patterns[p.pattern as usize].iter().enumerate() {
-                            at[f][l.index()] += w;
-                        }
+                        weight[p.pattern as usize] += w;
+                    }
+                }
+            }
+            let mut at = [[0.0; LEVELS]; MatchField::COUNT];
+            for (levels, w) in patterns.iter().zip(&weight) {
+                if *w != 0.0 {
+                    for (f, l) in levels.iter().enumerate() {
+                        at[f][l.index()] += w;
                     }
                 }
             }
