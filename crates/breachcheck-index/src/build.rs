@@ -5,7 +5,8 @@ use crate::manifest::{
     SEGMENT_DIR,
 };
 use crate::segment::{
-    header, prefix_bits, root_of_digests, split_tag, RecordRow, Segment, BLOCK, FOOTER, LEAF_CHUNK,
+    header, page_file_bytes, page_file_path, page_values, prefix_bits, root_of_digests, split_tag,
+    RecordRow, Segment, BLOCK, FOOTER, LEAF_CHUNK,
 };
 use crate::{io_err, validate_snapshot, validate_system, Commitment, Error, Result, DIR_KIND};
 use breachcheck_core::SecretKey;
@@ -495,9 +496,13 @@ impl SegmentBuilder {
             out.write_all(&r.to_le_bytes()).map_err(e)?;
         }
         let hashing = out.into_inner().map_err(|err| e(err.into_error()))?;
-        let (mut inner, checksum, root, len) = hashing.finish().map_err(e)?;
+        let (mut inner, checksum, root, len, pages) = hashing.finish().map_err(e)?;
         inner.write_all(checksum.as_bytes()).map_err(e)?;
         inner.commit()?;
+        // The page file after the segment: a build killed in between leaves a segment
+        // without one, which reads check chunk by chunk (and a page file whose segment
+        // never made it into the manifest is a leftover the next writer removes).
+        breachcheck_files::write_atomic(&page_file_path(&dest), &page_file_bytes(&pages))?;
         Ok((
             len + FOOTER as u64,
             hex(&root),
@@ -562,6 +567,19 @@ pub(crate) fn leftovers(dir: &Path, manifest: &Manifest) -> Vec<PathBuf> {
                 .collect::<Vec<_>>(),
         ),
         (
+            SEGMENT_DIR,
+            crate::segment::PAGE_FILE_EXT,
+            manifest
+                .segments
+                .iter()
+                .map(|s| {
+                    page_file_path(Path::new(&s.file))
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect(),
+        ),
+        (
             AUDIT_DIR,
             "gcs",
             manifest
@@ -572,7 +590,12 @@ pub(crate) fn leftovers(dir: &Path, manifest: &Manifest) -> Vec<PathBuf> {
         ),
     ] {
         let d = dir.join(sub);
-        v.extend(breachcheck_files::temp_files(&d));
+        // A directory listed twice (segments and their page files) is swept once.
+        for t in breachcheck_files::temp_files(&d) {
+            if !v.contains(&t) {
+                v.push(t);
+            }
+        }
         if let Ok(entries) = std::fs::read_dir(&d) {
             let mut unlisted: Vec<PathBuf> = entries
                 .flatten()
@@ -719,12 +742,15 @@ impl LiveSet {
 }
 
 /// Hashes what passes through: BLAKE3 over everything (the footer checksum) and BLAKE3 of
-/// each 64 KiB chunk (the chunk digests, whose Merkle root is the segment root).
+/// each 64 KiB chunk (the chunk digests, whose Merkle root is the segment root), made from
+/// the chaining values of its 4 KiB pages, which it keeps for the page file.
 struct HashingWriter<W: Write> {
     inner: W,
     blake: blake3::Hasher,
     chunk: Vec<u8>,
     digests: Vec<u8>,
+    /// The pages' chaining values of every full chunk, in order.
+    pages: Vec<u8>,
     len: u64,
 }
 
@@ -735,13 +761,24 @@ impl<W: Write> HashingWriter<W> {
             blake: blake3::Hasher::new(),
             chunk: Vec::with_capacity(LEAF_CHUNK),
             digests: Vec::new(),
+            pages: Vec::new(),
             len: 0,
         }
     }
 
+    /// Digests the full chunk gathered and keeps its pages' chaining values.
+    fn full_chunk(&mut self) {
+        let (cvs, digest) = page_values(&self.chunk);
+        self.pages.extend(cvs.iter().flatten());
+        self.digests.extend_from_slice(&digest);
+        self.chunk.clear();
+    }
+
     /// Writes the chunk digests after the body; returns the writer, the checksum of
-    /// everything written, the segment root and the bytes written (body and digests).
-    fn finish(mut self) -> std::io::Result<(W, blake3::Hash, [u8; 32], u64)> {
+    /// everything written, the segment root, the bytes written (body and digests) and the
+    /// pages' chaining values of the full chunks.
+    #[allow(clippy::type_complexity)]
+    fn finish(mut self) -> std::io::Result<(W, blake3::Hash, [u8; 32], u64, Vec<u8>)> {
         if !self.chunk.is_empty() {
             self.digests
                 .extend_from_slice(blake3::hash(&self.chunk).as_bytes());
@@ -753,6 +790,7 @@ impl<W: Write> HashingWriter<W> {
             self.blake.finalize(),
             root_of_digests(&self.digests),
             self.len + self.digests.len() as u64,
+            self.pages,
         ))
     }
 }
@@ -769,9 +807,7 @@ impl<W: Write> Write for HashingWriter<W> {
             self.chunk.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
             if self.chunk.len() == LEAF_CHUNK {
-                self.digests
-                    .extend_from_slice(blake3::hash(&self.chunk).as_bytes());
-                self.chunk.clear();
+                self.full_chunk();
             }
         }
         Ok(n)

@@ -64,7 +64,7 @@ pub use manifest::{
 /// What an index's lock and messages call an index directory.
 pub const DIR_KIND: &str = "index";
 pub use recipe::Recipe;
-pub use segment::{Hit, RecordRow, Segment};
+pub use segment::{page_file_path, Hit, RecordRow, Segment, PAGE_FILE_EXT};
 
 use std::path::{Path, PathBuf};
 
@@ -170,6 +170,10 @@ pub struct Index {
     next: Vec<Option<u32>>,
 }
 
+/// Batches of fewer lookups than this are not prefetched: a line or two of lookups gains
+/// nothing from overlapping reads and would pay the advice's system calls.
+pub const PREFETCH_MIN: usize = 64;
+
 impl Index {
     /// Opens the index in `dir`: the manifest, checked against its own commitment (every
     /// byte of it that a report could state is covered), and every live segment, mapped
@@ -238,6 +242,28 @@ impl Index {
         out
     }
 
+    /// Starts reading, across segments, what lookups of `tags` will read (see
+    /// [`Segment::prefetch_lookups`]): call it before a large batch of lookups, so that on
+    /// a cold page cache their reads overlap instead of waiting one after another.
+    pub fn prefetch_lookups(&self, tags: &[u64]) {
+        for s in &self.segments {
+            s.prefetch_lookups(tags);
+        }
+    }
+
+    /// Starts reading what reads of the records `ids` ((segment, record), sorted) will
+    /// read (see [`Segment::prefetch_records`]).
+    pub fn prefetch_records(&self, ids: &[(u32, u32)]) {
+        let mut records = Vec::new();
+        for run in ids.chunk_by(|a, b| a.0 == b.0) {
+            if let Some(s) = self.segments.get(run[0].0 as usize) {
+                records.clear();
+                records.extend(run.iter().map(|(_, r)| *r));
+                s.prefetch_records(&records);
+            }
+        }
+    }
+
     /// Appends every posting with `tag`, across segments, to `out`.
     pub fn lookup_into(&self, tag: breachcheck_core::Tag, out: &mut Vec<Hit>) {
         for (i, s) in self.segments.iter().enumerate() {
@@ -286,6 +312,11 @@ impl Index {
             }
         }
         wanted.sort_unstable();
+        if wanted.len() >= PREFETCH_MIN {
+            let mut ids: Vec<u64> = wanted.iter().map(|w| w.0).collect();
+            ids.dedup();
+            self.prefetch_lookups(&ids);
+        }
         let mut hits = Vec::new();
         let mut at = 0;
         while at < wanted.len() {
@@ -397,6 +428,26 @@ impl Index {
             .enumerate()
         {
             seg.verify(meta)?;
+            let pages =
+                segment::page_file_path(&self.dir.join(manifest::SEGMENT_DIR).join(&meta.file));
+            let what = match seg.pages_intact() {
+                Some(false) => {
+                    Some("its pages' chaining values do not make up the segment's chunk digests")
+                }
+                None if pages.exists() => {
+                    Some("it is not a page file of this segment (wrong size or header)")
+                }
+                _ => None,
+            };
+            if let Some(what) = what {
+                return Err(Error::Corrupt {
+                    file: pages
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    what: format!("{what}: reads ignore it and check whole chunks; delete it, or rebuild the index, to clear this"),
+                });
+            }
             if let Some(a) = &meta.audit {
                 let path = self.dir.join(AUDIT_DIR).join(&a.file);
                 // Streamed: a set is hundreds of MB at 100M records.

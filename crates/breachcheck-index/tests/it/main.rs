@@ -424,6 +424,20 @@ fn a_reader_catches_every_flipped_byte_it_reads() {
     let clean = std::fs::read(&seg).expect("read");
     assert!(clean.len() > 3 * 65536, "{} bytes", clean.len());
     read_all(&Index::open(d.path()).expect("open"), &tags).expect("clean");
+    // With the page file (reads check 4 KiB pages) and without it (whole 64 KiB chunks).
+    let pages = breachcheck_index::page_file_path(&seg);
+    assert!(pages.exists(), "a build writes the page file");
+    let page_file = std::fs::read(&pages).expect("read");
+    for with_pages in [true, false] {
+        if !with_pages {
+            std::fs::remove_file(&pages).expect("remove the page file");
+        }
+        flip_bytes_and_read(d.path(), &seg, &clean, &tags);
+    }
+    std::fs::write(&pages, page_file).expect("restore");
+}
+
+fn flip_bytes_and_read(dir: &Path, seg: &Path, clean: &[u8], tags: &[breachcheck_core::Tag]) {
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut offsets: Vec<usize> = (0..64)
         .map(|_| {
@@ -443,10 +457,10 @@ fn a_reader_catches_every_flipped_byte_it_reads() {
         clean.len() - 40,
     ]);
     for at in offsets {
-        let mut bad = clean.clone();
+        let mut bad = clean.to_vec();
         bad[at] ^= 1 + (at % 255) as u8;
-        std::fs::write(&seg, &bad).expect("write");
-        let found = Index::open(d.path()).and_then(|idx| read_all(&idx, &tags));
+        std::fs::write(seg, &bad).expect("write");
+        let found = Index::open(dir).and_then(|idx| read_all(&idx, tags));
         assert!(
             matches!(
                 found,
@@ -454,11 +468,68 @@ fn a_reader_catches_every_flipped_byte_it_reads() {
             ),
             "byte {at}: {found:?}"
         );
-        let checked = Index::open(d.path()).and_then(|i| i.check());
+        let checked = Index::open(dir).and_then(|i| i.check());
         assert!(checked.is_err(), "index check missed byte {at}");
     }
-    std::fs::write(&seg, &clean).expect("restore");
+    std::fs::write(seg, clean).expect("restore");
+    Index::open(dir).expect("open").check().expect("clean");
+}
+
+/// A segment's page file (its pages' BLAKE3 chaining values) is checked against the
+/// committed chunk digests before a read relies on it: a damaged one changes no answer
+/// (reads fall back to whole chunks), `index check` names it, and one whose segment is
+/// not in the manifest is a leftover.
+#[test]
+fn a_damaged_page_file_changes_no_answer_and_is_reported() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let k = key(8);
+    let emails: Vec<String> = (0..20000).map(|i| format!("q{i}@example.org")).collect();
+    let meta = build(d.path(), &k, "crm", "2026-01-31", &as_refs(&emails)).expect("build");
+    let n = Normalizer::new(Tagger::new(&k), None);
+    let tags: Vec<breachcheck_core::Tag> = emails
+        .iter()
+        .map(|e| n.tag_record(&[FieldRole::Email], &[e.as_str()]).blocks[0].1)
+        .collect();
+    let answers = |idx: &Index| -> Vec<Vec<u32>> {
+        tags.iter()
+            .map(|t| idx.lookup(*t).iter().map(|h| h.record).collect())
+            .collect()
+    };
+    let clean_answers = answers(&Index::open(d.path()).expect("open"));
+    assert!(clean_answers.iter().all(|a| a.len() == 1));
+    let pages = breachcheck_index::page_file_path(&d.path().join("segments").join(&meta.file));
+    let clean = std::fs::read(&pages).expect("read");
+    assert!(clean.len() > 16 + 2 * 16 * 32, "{} bytes", clean.len());
+    for (what, bad) in [
+        ("a flipped chaining value", {
+            let mut b = clean.clone();
+            b[16 + 32 * 17 + 5] ^= 0x40;
+            b
+        }),
+        ("a flipped header", {
+            let mut b = clean.clone();
+            b[3] ^= 1;
+            b
+        }),
+        ("a truncated file", clean[..clean.len() - 32].to_vec()),
+    ] {
+        std::fs::write(&pages, &bad).expect("write");
+        let idx = Index::open(d.path()).expect("open");
+        assert_eq!(answers(&idx), clean_answers, "{what}");
+        idx.damage().expect("the segment itself is intact");
+        let e = idx.check().expect_err(what);
+        assert!(e.to_string().contains(".bcv"), "{what}: {e}");
+    }
+    std::fs::write(&pages, &clean).expect("restore");
     Index::open(d.path()).expect("open").check().expect("clean");
+    // A page file whose segment is not in the manifest is a dead writer's leftover.
+    let orphan = d
+        .path()
+        .join("segments")
+        .join("000009-crm-2026-02-28-system.bcv");
+    std::fs::write(&orphan, &clean).expect("write");
+    let left = Index::open(d.path()).expect("open").leftovers();
+    assert_eq!(left, vec![orphan]);
 }
 
 /// Every field of a segment's manifest entry is committed: an edited `live`, `bytes`,
