@@ -268,6 +268,91 @@ fn generate(
     Ok(())
 }
 
+/// The index's size and speed targets (issue 18) against this run's figures, each with
+/// whether it is met; `null` where this run did not measure it (no `--cold`, no sample of
+/// 1,000 lines or fewer). Printed as a summary line each when `human`.
+fn targets(figures: &serde_json::Value, human: bool) -> serde_json::Value {
+    let verify = figures["verify"].as_array().cloned().unwrap_or_default();
+    let f = |v: &serde_json::Value, k: &str| v[k].as_f64();
+    let cold_over_warm = verify
+        .iter()
+        .filter_map(|v| f(v, "cold_over_warm"))
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+    let small_cold = verify
+        .iter()
+        .filter(|v| v["lines"].as_u64().is_some_and(|n| n <= 1000))
+        .filter_map(|v| f(v, "cold_seconds"))
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+    let largest = verify
+        .iter()
+        .max_by_key(|v| v["lines"].as_u64().unwrap_or(0));
+    let cpu_per_line = largest.and_then(|v| f(v, "cpu_us_per_line"));
+    let bytes = f(&figures["build"], "bytes_per_record");
+    let records = figures["records"].as_f64().unwrap_or(0.0);
+    // Only a build of at least 100M records says what one of 100M takes.
+    let build_100m = (records >= 1e8)
+        .then(|| f(&figures["build"], "seconds"))
+        .flatten();
+    let rows = [
+        (
+            "cold_over_warm",
+            "cold / warm, largest of the samples",
+            cold_over_warm,
+            2.0,
+            "",
+        ),
+        (
+            "small_sample_cold_seconds",
+            "a 1,000-line verify, cold",
+            small_cold,
+            0.2,
+            " s",
+        ),
+        (
+            "cpu_us_per_line",
+            "CPU per line, largest sample, warm",
+            cpu_per_line,
+            5.0,
+            " µs",
+        ),
+        (
+            "bytes_per_record",
+            "index bytes per record (stated for wide)",
+            bytes,
+            64.0,
+            " B",
+        ),
+        (
+            "build_seconds_100m",
+            "build of 100M records",
+            build_100m,
+            300.0,
+            " s",
+        ),
+    ];
+    let mut out = serde_json::Map::new();
+    if human {
+        outln!("  targets:");
+    }
+    for (key, what, value, limit, unit) in rows {
+        let met = value.map(|v| v <= limit);
+        if human {
+            match value {
+                Some(v) => outln!(
+                    "    {what:<38} {v:>9.2}{unit}  (target <= {limit}{unit}: {})",
+                    if v <= limit { "met" } else { "missed" }
+                ),
+                None => outln!("    {what:<38} {:>9}  (not measured by this run)", "-"),
+            }
+        }
+        out.insert(
+            key.to_owned(),
+            serde_json::json!({"value": value, "target": limit, "met": met}),
+        );
+    }
+    serde_json::Value::Object(out)
+}
+
 /// Runs the Python side of a side-by-side comparison (`scripts/NAME` with `args`) and
 /// returns the JSON object it prints.
 fn python_side(name: &str, tool: &str, args: &[&Path]) -> Result<serde_json::Value> {
@@ -570,12 +655,14 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
     }
     let mut figures = serde_json::json!({
         "records": a.records,
+        "shape": match a.shape { Shape::Accounts => "accounts", Shape::Wide => "wide" },
         "generate_seconds": gen_s,
         "build": {"seconds": build.seconds, "records_per_second": a.records as f64 / build.seconds, "peak_rss_mib": build.peak_kib as f64 / 1024.0,
                   "cpu_seconds": build.cpu_seconds, "cpu_us_per_record": 1e6 * build.cpu_seconds / a.records.max(1) as f64,
                   "index_bytes": index_bytes, "bytes_per_record": index_bytes as f64 / a.records.max(1) as f64},
         "verify": verifies,
     });
+    figures["targets"] = targets(&figures, human);
     if a.duckdb {
         let (n, sample) = samples
             .iter()

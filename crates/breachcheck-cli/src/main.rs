@@ -281,6 +281,20 @@ enum IndexCommand {
         #[arg(long)]
         index: PathBuf,
     },
+    /// Bring an index written by an earlier version up to what this one writes, leaving its
+    /// commitment as it is: today, a page file for every segment without an intact one
+    /// (so that a small verify on a cold cache reads and checks 4 KiB pages, not 64 KiB
+    /// chunks). Every chunk is checked against its committed digest first.
+    #[command(after_help = "Example:
+  breachcheck index upgrade --index idx")]
+    Upgrade {
+        /// Index directory.
+        #[arg(long)]
+        index: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Give every system snapshot without one its audit set (as `index build --audit` does),
     /// from its recorded sources (files re-read and checked against their SHA-256): a new
     /// commitment, to publish with `log append --index`.
@@ -1057,6 +1071,31 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
                         .map(|p| p.strip_prefix(&index).unwrap_or(p).display().to_string())
                         .collect::<Vec<_>>()
                         .join(", ")
+                );
+            }
+            Ok(())
+        }
+        IndexCommand::Upgrade { index, json } => {
+            let up = breachcheck_index::upgrade(&index)?;
+            if json {
+                outln!(
+                    "{}",
+                    serde_json::json!({
+                        "page_files_written": up.page_files_written,
+                        "page_files_intact": up.page_files_intact,
+                    })
+                );
+            } else if up.page_files_written.is_empty() {
+                outln!(
+                    "up to date: every segment's page file is intact ({}); nothing written",
+                    up.page_files_intact
+                );
+            } else {
+                outln!(
+                    "wrote the page files of {} segment(s) ({}); {} were intact; the commitment is unchanged",
+                    up.page_files_written.len(),
+                    up.page_files_written.join(", "),
+                    up.page_files_intact
                 );
             }
             Ok(())

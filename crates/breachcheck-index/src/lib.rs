@@ -170,6 +170,37 @@ pub struct Index {
     next: Vec<Option<u32>>,
 }
 
+/// What [`upgrade`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Upgraded {
+    /// Segments that got a page file (they had none, or a damaged one).
+    pub page_files_written: Vec<String>,
+    /// Segments whose page file was already intact.
+    pub page_files_intact: usize,
+}
+
+/// Brings the index in `dir` up to what this version writes, without changing anything
+/// its commitment binds (so reports and log entries that name the commitment stay true):
+/// today, a page file for each segment without an intact one — indexes built before page
+/// files existed read whole 64 KiB chunks where a page file lets a small verify on a cold
+/// cache read and check only the 4 KiB pages it needs. Takes the index lock; every chunk is
+/// checked against its committed digest before its pages' values are written.
+pub fn upgrade(dir: &Path) -> Result<Upgraded> {
+    let _lock = DirLock::acquire(dir, DIR_KIND)?;
+    let index = Index::open(dir)?;
+    let mut done = Upgraded::default();
+    for (meta, seg) in index.manifest.segments.iter().zip(&index.segments) {
+        if seg.pages_intact() == Some(true) {
+            done.page_files_intact += 1;
+            continue;
+        }
+        let path = segment::page_file_path(&dir.join(manifest::SEGMENT_DIR).join(&meta.file));
+        breachcheck_files::write_atomic(&path, &seg.page_file()?)?;
+        done.page_files_written.push(meta.file.clone());
+    }
+    Ok(done)
+}
+
 /// Batches of fewer lookups than this are not prefetched: a line or two of lookups gains
 /// nothing from overlapping reads and would pay the advice's system calls.
 pub const PREFETCH_MIN: usize = 64;

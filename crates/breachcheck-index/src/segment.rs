@@ -744,6 +744,32 @@ impl Segment {
         }
     }
 
+    /// The bytes of this segment's page file, made from its chunks, each checked against
+    /// its committed digest on the way (a damaged chunk is an error, and no page file is
+    /// made for it). What `index upgrade` writes for a segment built without one.
+    pub(crate) fn page_file(&self) -> Result<Vec<u8>> {
+        let full = self.at.body_len / LEAF_CHUNK;
+        let mut cvs = Vec::with_capacity(full * PAGES_PER_CHUNK * DIGEST);
+        for c in 0..full {
+            self.scan_ahead(Cursor::Table, c * LEAF_CHUNK);
+            let (values, digest) = page_values(&self.map[c * LEAF_CHUNK..(c + 1) * LEAF_CHUNK]);
+            let want =
+                &self.map[self.at.body_len + c * DIGEST..self.at.body_len + (c + 1) * DIGEST];
+            if digest != want {
+                return Err(Error::Corrupt {
+                    file: self.name.clone(),
+                    what: format!(
+                        "bytes {} to {} do not match their digest",
+                        c * LEAF_CHUNK,
+                        (c + 1) * LEAF_CHUNK
+                    ),
+                });
+            }
+            cvs.extend(values.iter().flatten());
+        }
+        Ok(page_file_bytes(&cvs))
+    }
+
     /// Whether the page file (if any) makes up every full chunk's digest; what
     /// `index check` says of it. `None` without a page file.
     pub fn pages_intact(&self) -> Option<bool> {

@@ -161,4 +161,40 @@ fn one_segment_or_many_give_the_same_results() {
     // them: the copy is attributed to a snapshot that held all of them, the last one.
     assert_eq!(r1["verdict"]["snapshot"], "2026-03-31");
     assert_eq!(r2["verdict"]["snapshot"], "2026-03-31", "{}", r2["verdict"]);
+
+    // Page files change how reads are checked, never what they find: without them (an
+    // index built before they existed) the same lines match; `index upgrade` writes them
+    // back, byte for byte, and leaves the commitment alone.
+    let segments = many.join("segments");
+    let page_files: Vec<(std::path::PathBuf, Vec<u8>)> = std::fs::read_dir(&segments)
+        .expect("segments")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|f| f.extension().is_some_and(|x| x == "bcv"))
+        .map(|f| {
+            let bytes = std::fs::read(&f).expect("read");
+            (f, bytes)
+        })
+        .collect();
+    assert_eq!(page_files.len(), 4);
+    for (f, _) in &page_files {
+        std::fs::remove_file(f).expect("remove");
+    }
+    let root = read_json(&many.join("manifest.json"))["commitment"].clone();
+    let (r3, m3) = verify(dir, &k, &many, &sample, "many-without-pages");
+    assert_eq!(m3, m2);
+    assert_eq!(r3["matches"], r2["matches"]);
+    let up = run_ok(&["index", "upgrade", "--index", p(&many), "--json"]);
+    let up: serde_json::Value = serde_json::from_slice(&up.stdout).expect("json");
+    assert_eq!(
+        up["page_files_written"].as_array().map(Vec::len),
+        Some(4),
+        "{up}"
+    );
+    for (f, bytes) in &page_files {
+        assert_eq!(&std::fs::read(f).expect("read"), bytes);
+    }
+    assert_eq!(read_json(&many.join("manifest.json"))["commitment"], root);
+    let again = run_ok(&["index", "upgrade", "--index", p(&many)]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"));
 }

@@ -615,3 +615,47 @@ fn leftovers_are_reported_and_swept() {
         fresh.display()
     );
 }
+
+/// `index upgrade` gives a segment built without a page file (or with a damaged one) the
+/// page file a build writes now, byte for byte, without touching the commitment; it makes
+/// none from a damaged segment.
+#[test]
+fn upgrade_writes_missing_page_files_and_keeps_the_commitment() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let k = key(9);
+    let emails: Vec<String> = (0..20000).map(|i| format!("u{i}@example.org")).collect();
+    let meta = build(d.path(), &k, "crm", "2026-01-31", &as_refs(&emails)).expect("build");
+    let seg = d.path().join("segments").join(&meta.file);
+    let pages = breachcheck_index::page_file_path(&seg);
+    let built = std::fs::read(&pages).expect("read");
+    let root = Index::open(d.path())
+        .expect("open")
+        .manifest()
+        .commitment
+        .root
+        .clone();
+    std::fs::remove_file(&pages).expect("remove");
+    let up = breachcheck_index::upgrade(d.path()).expect("upgrade");
+    assert_eq!(up.page_files_written, vec![meta.file.clone()]);
+    assert_eq!(std::fs::read(&pages).expect("read"), built);
+    let up = breachcheck_index::upgrade(d.path()).expect("upgrade again");
+    assert!(up.page_files_written.is_empty());
+    assert_eq!(up.page_files_intact, 1);
+    let mut bad = built.clone();
+    bad[100] ^= 1;
+    std::fs::write(&pages, &bad).expect("write");
+    let up = breachcheck_index::upgrade(d.path()).expect("upgrade a damaged page file");
+    assert_eq!(up.page_files_written.len(), 1);
+    assert_eq!(std::fs::read(&pages).expect("read"), built);
+    let idx = Index::open(d.path()).expect("open");
+    assert_eq!(idx.manifest().commitment.root, root);
+    idx.check().expect("check");
+    // A damaged chunk of the segment: no page file is made from it.
+    std::fs::remove_file(&pages).expect("remove");
+    let mut segment = std::fs::read(&seg).expect("read");
+    segment[70_000] ^= 1;
+    std::fs::write(&seg, &segment).expect("write");
+    let e = breachcheck_index::upgrade(d.path()).expect_err("damaged segment");
+    assert!(matches!(e, Error::Corrupt { .. }), "{e}");
+    assert!(!pages.exists());
+}
