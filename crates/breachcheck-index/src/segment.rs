@@ -530,6 +530,8 @@ pub struct Segment {
     checked: Vec<AtomicU64>,
     /// The page file, when there is a usable one: reads then check pages, not chunks.
     pages: Option<Pages>,
+    /// Chunks and pages checked so far (for `BREACHCHECK_LOG=debug`: what a run read).
+    checks: [AtomicU64; 2],
     /// How far a front-to-back scan has asked the kernel to read ahead (see
     /// [`Segment::scan_ahead`]).
     scanned_to: [std::sync::atomic::AtomicUsize; 2],
@@ -647,6 +649,7 @@ impl Segment {
                     .collect(),
                 pages: Pages::open(path, at.body_len / LEAF_CHUNK, at.body_len),
                 scanned_to: Default::default(),
+                checks: Default::default(),
                 damage: OnceLock::new(),
                 map,
                 name,
@@ -729,6 +732,7 @@ impl Segment {
             }
             cw.fetch_or(cb, Ordering::Relaxed);
         }
+        self.checks[1].fetch_add(1, Ordering::Relaxed);
         let lo = p * PAGE;
         let cv = blake3::Hasher::new()
             .set_input_offset((lo - c * LEAF_CHUNK) as u64)
@@ -800,6 +804,7 @@ impl Segment {
             .map
             .advise_range(memmap2::Advice::WillNeed, lo, hi - lo);
         let want = &self.map[self.at.body_len + c * DIGEST..self.at.body_len + (c + 1) * DIGEST];
+        self.checks[0].fetch_add(1, Ordering::Relaxed);
         if blake3::hash(&self.map[lo..hi]).as_bytes() == want {
             word.fetch_or(bit, Ordering::Relaxed);
             true
@@ -808,6 +813,14 @@ impl Segment {
                 .get_or_init(|| format!("bytes {lo} to {hi} do not match their digest"));
             false
         }
+    }
+
+    /// Whole chunks and single pages checked (hence read) since the segment was opened.
+    pub fn checked(&self) -> (u64, u64) {
+        (
+            self.checks[0].load(Ordering::Relaxed),
+            self.checks[1].load(Ordering::Relaxed),
+        )
     }
 
     /// The first damage a read found, as an error naming the file: reads of a damaged

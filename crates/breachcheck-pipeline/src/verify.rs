@@ -215,9 +215,14 @@ impl<'a> Verifier<'a> {
             },
         )?;
         run.flush()?;
+        let (chunks, pages) = (0..index.manifest().segments.len())
+            .map(|i| index.segment(i).checked())
+            .fold((0, 0), |(c, p), (a, b)| (c + a, p + b));
         tracing::debug!(
             normalize_seconds = run.tag_time.as_secs_f64(),
             probe_seconds = run.probe_time.as_secs_f64(),
+            chunks_checked = chunks,
+            pages_checked = pages,
             "verify stages"
         );
         self.progress.end();
