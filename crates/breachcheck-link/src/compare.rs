@@ -97,16 +97,41 @@ pub(crate) struct Scored {
     pub(crate) score: f64,
 }
 
-pub(crate) fn score(rec: &TaggedRecord, row: &RecordRow, model: &LinkageModel) -> Scored {
-    let (levels, raw_agree) = levels(rec, row);
-    // Name in its own script only ever vetoes; it adds no weight of its own beyond the
-    // transliterated name's.
-    let mut scored = levels;
-    scored[MatchField::NameNative.index()] = Level::Missing;
-    Scored {
-        levels,
-        raw_agree,
-        score: model.score(&scored),
+/// A candidate record compared with a line: its agreement levels, computed once and then
+/// scored by whichever model is in force (the fit and the classification of a batch both
+/// use them).
+#[derive(Clone, Copy)]
+pub(crate) struct Compared<'r> {
+    pub(crate) segment: u32,
+    pub(crate) record: u32,
+    pub(crate) row: &'r RecordRow,
+    pub(crate) levels: Levels,
+    raw_agree: u16,
+}
+
+impl<'r> Compared<'r> {
+    pub(crate) fn new(rec: &TaggedRecord, segment: u32, record: u32, row: &'r RecordRow) -> Self {
+        let (levels, raw_agree) = levels(rec, row);
+        Compared {
+            segment,
+            record,
+            row,
+            levels,
+            raw_agree,
+        }
+    }
+
+    /// The levels' match weight under `model`.
+    pub(crate) fn scored(&self, model: &LinkageModel) -> Scored {
+        // Name in its own script only ever vetoes; it adds no weight of its own beyond the
+        // transliterated name's.
+        let mut scored = self.levels;
+        scored[MatchField::NameNative.index()] = Level::Missing;
+        Scored {
+            levels: self.levels,
+            raw_agree: self.raw_agree,
+            score: model.score(&scored),
+        }
     }
 }
 

@@ -359,16 +359,18 @@ impl<'a> Prober<'a> {
         self.neighbours = self.probe_neighbours(recs);
         model.set_densities(self.neighbours, self.held_records);
         self.sample_levels = Some((counts, pairs));
+        // Every line's candidates with their agreement levels, compared once for both the
+        // fit and the classification below.
+        let compared = self.compare_all(recs, &g);
         // Each line's candidates as (system, agreement levels), grouped by system.
-        let per_line: Vec<Vec<(u32, Levels)>> = (0..recs.len())
-            .into_par_iter()
-            .map(|i| {
-                let mut v: Vec<(u32, Levels)> = g
-                    .line(i)
-                    .into_iter()
-                    .map(|(s, _, row)| {
-                        let sys = self.system_of.get(s as usize).copied().unwrap_or(0);
-                        (sys, compare::levels(&recs[i], row).0)
+        let per_line: Vec<Vec<(u32, Levels)>> = compared
+            .par_iter()
+            .map(|line| {
+                let mut v: Vec<(u32, Levels)> = line
+                    .iter()
+                    .map(|c| {
+                        let sys = self.system_of.get(c.segment as usize).copied().unwrap_or(0);
+                        (sys, c.levels)
                     })
                     .collect();
                 v.sort_unstable();
@@ -406,7 +408,26 @@ impl<'a> Prober<'a> {
             "linkage model"
         );
         self.model = model;
-        self.classify(recs, &g)
+        self.classify(recs, &compared)
+    }
+
+    /// Each line's candidates (in (segment, record) order), compared with the line.
+    fn compare_all<'g>(
+        &self,
+        recs: &[TaggedRecord],
+        g: &'g Candidates,
+    ) -> Vec<Vec<compare::Compared<'g>>> {
+        (0..recs.len())
+            .into_par_iter()
+            .map(|i| {
+                g.line(i)
+                    .into_iter()
+                    .map(|(segment, record, row)| {
+                        compare::Compared::new(&recs[i], segment, record, row)
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// Per field, how often the sample's lines repeat each other's values next to how often
@@ -575,7 +596,8 @@ impl<'a> Prober<'a> {
     /// column, as those keys are the weak ones and a copied line rarely needs them.
     pub fn probe_batch(&self, recs: &[TaggedRecord]) -> Vec<LineMatch> {
         let g = self.candidates(recs);
-        self.classify(recs, &g)
+        let compared = self.compare_all(recs, &g);
+        self.classify(recs, &compared)
     }
 
     /// Both phases' candidates of a batch.
@@ -719,11 +741,15 @@ impl<'a> Prober<'a> {
         }
     }
 
-    fn classify(&self, recs: &[TaggedRecord], g: &Candidates) -> Vec<LineMatch> {
+    fn classify(
+        &self,
+        recs: &[TaggedRecord],
+        compared: &[Vec<compare::Compared>],
+    ) -> Vec<LineMatch> {
         let mut out: Vec<LineMatch> = recs
             .par_iter()
-            .enumerate()
-            .map(|(i, rec)| self.evaluate(rec, g.line(i).into_iter()))
+            .zip(compared)
+            .map(|(rec, line)| self.evaluate_compared(rec, line.iter().copied()))
             .collect();
         // What the lines' values are held as exactly, also where no candidate showed it
         // (the audit's definition: breachcheck_core::AuditField), looked up in tag order.
@@ -744,6 +770,19 @@ impl<'a> Prober<'a> {
         &self,
         rec: &TaggedRecord,
         candidates: impl Iterator<Item = (u32, u32, &'r RecordRow)>,
+    ) -> LineMatch {
+        self.evaluate_compared(
+            rec,
+            candidates
+                .map(|(segment, record, row)| compare::Compared::new(rec, segment, record, row)),
+        )
+    }
+
+    /// [`Prober::evaluate`] of candidates already compared with the line.
+    fn evaluate_compared<'r>(
+        &self,
+        rec: &TaggedRecord,
+        candidates: impl Iterator<Item = compare::Compared<'r>>,
     ) -> LineMatch {
         let mut best: Option<Candidate> = None;
         let mut per_segment: Vec<SegmentMatch> = Vec::new();
@@ -779,7 +818,7 @@ impl<'a> Prober<'a> {
         // First pass: every candidate's score, and per system the sum of likelihood
         // ratios the posterior weighs each candidate against.
         let scored: Vec<(u32, u32, &RecordRow, compare::Scored)> = candidates
-            .map(|(s, r, row)| (s, r, row, compare::score(rec, row, &self.model)))
+            .map(|c| (c.segment, c.record, c.row, c.scored(&self.model)))
             .collect();
         // Contact values and national ids that many of the company's records share (a
         // placeholder number, a household's phone): all of them are candidates, so count.
