@@ -98,17 +98,27 @@ fn print_inspection(found: &Inspection) {
 pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
     let index = Index::open(dir)?;
     let m = index.manifest();
+    let without_pages = index.segments_without_page_files();
     if json {
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&breachcheck_pipeline::index_info(m))?
-        );
+        let mut v = breachcheck_pipeline::index_info(m);
+        v["page_files"] = serde_json::json!({ "segments_without": without_pages });
+        outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     outln!("index:           {}", dir.display());
     outln!("format:          {}", m.format);
     outln!("rules version:   {}", m.rules_version);
     outln!("key fingerprint: {}", m.key_fingerprint);
+    if without_pages.is_empty() {
+        outln!("page files:      every segment has one");
+    } else {
+        outln!(
+            "page files:      {} of {} segments have none (small verifies on a cold cache read whole 64 KiB chunks): `breachcheck index upgrade --index {}` writes them",
+            without_pages.len(),
+            m.segments.len(),
+            dir.display()
+        );
+    }
     for name in m.systems() {
         outln!("system {name}:");
         for s in m

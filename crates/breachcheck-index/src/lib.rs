@@ -295,6 +295,18 @@ impl Index {
         }
     }
 
+    /// Files of the segments without a usable page file (built before page files existed,
+    /// or whose page file is of the wrong size): `index upgrade` writes them.
+    pub fn segments_without_page_files(&self) -> Vec<String> {
+        self.manifest
+            .segments
+            .iter()
+            .zip(&self.segments)
+            .filter(|(_, s)| !s.has_page_file())
+            .map(|(m, _)| m.file.clone())
+            .collect()
+    }
+
     /// Appends every posting with `tag`, across segments, to `out`.
     pub fn lookup_into(&self, tag: breachcheck_core::Tag, out: &mut Vec<Hit>) {
         for (i, s) in self.segments.iter().enumerate() {

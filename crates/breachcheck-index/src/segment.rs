@@ -815,6 +815,12 @@ impl Segment {
         }
     }
 
+    /// Whether the segment has a usable page file (see [`PAGE_FILE_EXT`]): without one, a
+    /// read checks (and on a cold cache reads) whole 64 KiB chunks.
+    pub fn has_page_file(&self) -> bool {
+        self.pages.is_some()
+    }
+
     /// Whole chunks and single pages checked (hence read) since the segment was opened.
     pub fn checked(&self) -> (u64, u64) {
         (

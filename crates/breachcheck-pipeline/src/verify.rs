@@ -157,6 +157,13 @@ impl<'a> Verifier<'a> {
     ) -> Result<Report> {
         let index = Index::open(&self.index)?;
         index.require_key(self.key)?;
+        let without_pages = index.segments_without_page_files().len();
+        if without_pages > 0 {
+            tracing::info!(
+                segments = without_pages,
+                "segments without a page file read whole 64 KiB chunks on a cold cache: `breachcheck index upgrade` writes them"
+            );
+        }
         let sha256 =
             breachcheck_ingest::sha256_file(sample_path).map_err(|source| Error::Read {
                 path: sample_path.to_owned(),

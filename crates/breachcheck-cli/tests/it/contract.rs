@@ -66,6 +66,7 @@ fn every_command_has_help_with_an_example() {
         vec!["index", "canaries"],
         vec!["index", "info"],
         vec!["index", "check"],
+        vec!["index", "upgrade"],
         vec!["index", "export"],
         vec!["index", "rekey"],
         vec!["canary", "generate"],

@@ -181,6 +181,18 @@ fn one_segment_or_many_give_the_same_results() {
         std::fs::remove_file(f).expect("remove");
     }
     let root = read_json(&many.join("manifest.json"))["commitment"].clone();
+    let info = |want: usize| {
+        let out = run_ok(&["index", "info", "--index", p(&many), "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(
+            v["page_files"]["segments_without"].as_array().map(Vec::len),
+            Some(want),
+            "{v}"
+        );
+    };
+    info(4);
+    let human = run_ok(&["index", "info", "--index", p(&many)]);
+    assert!(String::from_utf8_lossy(&human.stdout).contains("index upgrade"));
     let (r3, m3) = verify(dir, &k, &many, &sample, "many-without-pages");
     assert_eq!(m3, m2);
     assert_eq!(r3["matches"], r2["matches"]);
@@ -195,6 +207,7 @@ fn one_segment_or_many_give_the_same_results() {
         assert_eq!(&std::fs::read(f).expect("read"), bytes);
     }
     assert_eq!(read_json(&many.join("manifest.json"))["commitment"], root);
+    info(0);
     let again = run_ok(&["index", "upgrade", "--index", p(&many)]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"));
 }
