@@ -473,7 +473,16 @@ impl Index {
             seg.verify(meta)?;
             let pages =
                 segment::page_file_path(&self.dir.join(manifest::SEGMENT_DIR).join(&meta.file));
-            let what = match seg.pages_intact() {
+            // A page file that appeared after the segment was opened (an `index upgrade`
+            // beside this check) is judged as it is now.
+            let intact = match seg.pages_intact() {
+                None if pages.exists() => {
+                    Segment::open(&self.dir.join(manifest::SEGMENT_DIR).join(&meta.file))?
+                        .pages_intact()
+                }
+                known => known,
+            };
+            let what = match intact {
                 Some(false) => {
                     Some("its pages' chaining values do not make up the segment's chunk digests")
                 }
@@ -488,7 +497,7 @@ impl Index {
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default(),
-                    what: format!("{what}: reads ignore it and check whole chunks; delete it, or rebuild the index, to clear this"),
+                    what: format!("{what}: reads ignore it and check whole chunks; `breachcheck index upgrade` writes it again"),
                 });
             }
             if let Some(a) = &meta.audit {

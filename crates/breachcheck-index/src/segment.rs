@@ -22,8 +22,10 @@
 //! which the index commitment binds. Opening a segment recomputes the root from the
 //! digests and compares it with the manifest's (a few hashes per MiB); every later read
 //! checks the chunks it touches against their digests the first time it touches them (a
-//! bit per chunk remembers), so a reader never acts on a byte the commitment does not
-//! vouch for, and pays for hashing only what it reads, once. A chunk that does not match
+//! bit per chunk remembers) — or, with the segment's page file, only the 4 KiB pages it
+//! touches, against chaining values checked against the chunk digest first — so a reader
+//! never acts on a byte the commitment does not vouch for, and pays for hashing only what
+//! it reads, once. A chunk that does not match
 //! makes every read of the segment come back empty and is reported by
 //! [`Segment::damage`]: callers check it before they state anything.
 #![allow(unsafe_code)] // memory-mapping; see `Segment::open` for why it is sound.
@@ -48,8 +50,9 @@ pub(crate) const FOOTER: usize = 32;
 /// 15% of a large verify in decoding skipped rows).
 pub(crate) const BLOCK: usize = 8;
 pub(crate) const POSTING: usize = 8;
-/// Merkle leaves are the digests of 64 KiB chunks of the segment body; a read checks whole
-/// chunks, so this is also the most a first touch of a byte hashes (about 15 µs).
+/// Merkle leaves are the digests of 64 KiB chunks of the segment body; without a page file
+/// a read checks whole chunks, so this is also the most a first touch of a byte hashes
+/// (about 15 µs); with one, a 4 KiB page.
 pub(crate) const LEAF_CHUNK: usize = 64 * 1024;
 /// A chunk's digest is BLAKE3's tree over its bytes, so it is also the root of the
 /// chaining values of its 16 aligned 4 KiB pages (each a complete subtree of four BLAKE3
@@ -452,8 +455,10 @@ pub(crate) fn page_file_bytes(cvs: &[u8]) -> Vec<u8> {
 #[derive(Debug)]
 struct Pages {
     map: memmap2::Mmap,
-    /// One bit per chunk: its 16 chaining values make up its digest.
-    chunk_ok: Vec<AtomicU64>,
+    /// Per chunk, its 16 chaining values once they were found to make up its digest: a
+    /// copy, so that a page is always checked against values that were checked, whatever
+    /// happens to the mapped file afterwards.
+    verified: Vec<OnceLock<Box<[[u8; 32]; PAGES_PER_CHUNK]>>>,
     /// One bit per page: its bytes match its chaining value.
     page_ok: Vec<AtomicU64>,
     /// One bit per chunk: a prefetch found many of its pages wanted, so it is read and
@@ -469,9 +474,15 @@ impl Pages {
     /// Maps the page file of `segment` if there is one of the right size for `full_chunks`.
     fn open(segment: &Path, full_chunks: usize, body_len: usize) -> Option<Self> {
         let path = page_file_path(segment);
+        // Only a regular file (opening a FIFO of that name would block).
+        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
         let f = std::fs::File::open(&path).ok()?;
-        // SAFETY: as for the segment (see `Segment::map`); and every value read from the
-        // page file is checked against the segment's committed chunk digests before use.
+        // SAFETY: as for the segment (see `Segment::map`): page files are written whole and
+        // renamed into place, never modified. A chunk's values are read from the map once,
+        // checked against the committed chunk digest, and kept as a copy that every check
+        // of its pages uses (`Pages::verified`).
         let map = unsafe { memmap2::Mmap::map(&f) }.ok()?;
         #[cfg(unix)]
         let _ = map.advise(memmap2::Advice::Random);
@@ -485,9 +496,7 @@ impl Pages {
         }
         Some(Pages {
             map,
-            chunk_ok: (0..full_chunks.div_ceil(64))
-                .map(|_| AtomicU64::new(0))
-                .collect(),
+            verified: (0..full_chunks).map(|_| OnceLock::new()).collect(),
             page_ok: (0..body_len.div_ceil(PAGE).div_ceil(64))
                 .map(|_| AtomicU64::new(0))
                 .collect(),
@@ -549,8 +558,9 @@ impl Segment {
 
     /// Maps the segment `meta` describes, at `path`, and checks it against `meta`: the
     /// Merkle root recomputed from its chunk digests, its checksum, size and counts; then
-    /// its header's chunk. Every later read checks the chunks it touches (see the module
-    /// documentation), so nothing read from it is unvouched for.
+    /// its header's chunk. Every later read checks the chunks (or, with a page file, the
+    /// pages) it touches (see the module documentation), so nothing read from it is
+    /// unvouched for.
     pub fn open_committed(path: &Path, meta: &SegmentMeta) -> Result<Self> {
         let seg = Self::map(path)?;
         let corrupt = |what: &str| Error::Corrupt {
@@ -717,21 +727,23 @@ impl Segment {
         if self.damage.get().is_some() {
             return false;
         }
-        let cvs = pages.values(c);
-        let (cw, cb) = (&pages.chunk_ok[c / 64], 1u64 << (c % 64));
-        if cw.load(Ordering::Relaxed) & cb == 0 {
-            let want =
-                &self.map[self.at.body_len + c * DIGEST..self.at.body_len + (c + 1) * DIGEST];
-            if root_of_pages(&cvs) != want {
-                pages.bad.store(true, Ordering::Relaxed);
-                tracing::warn!(
-                    segment = %self.name,
-                    "the segment's page file does not match its chunk digests: ignored (reads check whole chunks; `index check` reports it)"
-                );
-                return false;
+        let cvs = match pages.verified[c].get() {
+            Some(cvs) => cvs,
+            None => {
+                let cvs = pages.values(c);
+                let want =
+                    &self.map[self.at.body_len + c * DIGEST..self.at.body_len + (c + 1) * DIGEST];
+                if root_of_pages(&cvs) != want {
+                    pages.bad.store(true, Ordering::Relaxed);
+                    tracing::warn!(
+                        segment = %self.name,
+                        "the segment's page file does not match its chunk digests: ignored (reads check whole chunks; `index check` reports it)"
+                    );
+                    return false;
+                }
+                pages.verified[c].get_or_init(|| Box::new(cvs))
             }
-            cw.fetch_or(cb, Ordering::Relaxed);
-        }
+        };
         self.checks[1].fetch_add(1, Ordering::Relaxed);
         let lo = p * PAGE;
         let cv = blake3::Hasher::new()
@@ -1161,10 +1173,10 @@ impl Segment {
         let slot = &self.scanned_to[cursor as usize];
         let to = slot.load(Ordering::Relaxed);
         // Still a window ahead of the scan, and the scan is not a new one from further back.
-        if (at + SCAN_WINDOW <= to && at + 4 * SCAN_WINDOW > to) || at >= self.at.body_len {
+        if (at + SCAN_WINDOW < to && at + 4 * SCAN_WINDOW > to) || at >= self.at.body_len {
             return;
         }
-        let from = if to > at && to < at + SCAN_WINDOW {
+        let from = if to > at && to <= at + 2 * SCAN_WINDOW {
             to
         } else {
             at
@@ -1240,13 +1252,12 @@ impl Segment {
                 .chunk_by(|a, b| a / PAGES_PER_CHUNK == b / PAGES_PER_CHUNK)
             {
                 let c = run[0] / PAGES_PER_CHUNK;
-                if pages.usable(c)
-                    && pages.chunk_ok[c / 64].load(Ordering::Relaxed) & (1u64 << (c % 64)) == 0
-                {
+                if pages.usable(c) && pages.verified[c].get().is_none() {
+                    // memmap2 aligns the range to whole pages.
                     let at = PAGE_FILE_HEADER + c * PAGES_PER_CHUNK * DIGEST;
                     let _ = pages.map.advise_range(
                         memmap2::Advice::WillNeed,
-                        at / PAGE * PAGE,
+                        at,
                         PAGES_PER_CHUNK * DIGEST,
                     );
                 }

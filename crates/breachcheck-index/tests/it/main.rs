@@ -659,3 +659,38 @@ fn upgrade_writes_missing_page_files_and_keeps_the_commitment() {
     assert!(matches!(e, Error::Corrupt { .. }), "{e}");
     assert!(!pages.exists());
 }
+
+/// Pages are checked against the chaining values as they were when checked against the
+/// commitment: a page and its value rewritten in place after the chunk's values were
+/// checked (a file changed under a running reader) is still caught.
+#[test]
+fn a_page_file_changed_under_a_reader_is_not_trusted() {
+    use blake3::hazmat::HasherExt;
+    use std::io::{Seek, SeekFrom, Write};
+    let d = tempfile::tempdir().expect("tempdir");
+    let k = key(10);
+    let emails: Vec<String> = (0..20000).map(|i| format!("w{i}@example.org")).collect();
+    let meta = build(d.path(), &k, "crm", "2026-01-31", &as_refs(&emails)).expect("build");
+    let path = d.path().join("segments").join(&meta.file);
+    // Opening checks the header: page 0 of chunk 0, and chunk 0's values.
+    let seg = breachcheck_index::Segment::open(&path).expect("open");
+    assert!(seg.has_page_file());
+    // Page 1 of chunk 0 (inside the record table) changed in place, and its value with it.
+    let mut page = std::fs::read(&path).expect("read")[4096..8192].to_vec();
+    page[100] ^= 0x5a;
+    let cv = blake3::Hasher::new()
+        .set_input_offset(4096)
+        .update(&page)
+        .finalize_non_root();
+    let mut f = std::fs::OpenOptions::new().write(true).open(&path).expect("open");
+    f.seek(SeekFrom::Start(4096)).expect("seek");
+    f.write_all(&page).expect("write");
+    let pages = breachcheck_index::page_file_path(&path);
+    let mut f = std::fs::OpenOptions::new().write(true).open(&pages).expect("open");
+    f.seek(SeekFrom::Start(16 + 32)).expect("seek");
+    f.write_all(&cv).expect("write");
+    drop(f);
+    // Every record read: the changed page is among them, and it is caught.
+    let _ = seg.rows().count();
+    assert!(seg.damage().is_some(), "a page rewritten with its value was accepted");
+}
