@@ -682,15 +682,24 @@ fn a_page_file_changed_under_a_reader_is_not_trusted() {
         .set_input_offset(4096)
         .update(&page)
         .finalize_non_root();
-    let mut f = std::fs::OpenOptions::new().write(true).open(&path).expect("open");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .expect("open");
     f.seek(SeekFrom::Start(4096)).expect("seek");
     f.write_all(&page).expect("write");
     let pages = breachcheck_index::page_file_path(&path);
-    let mut f = std::fs::OpenOptions::new().write(true).open(&pages).expect("open");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&pages)
+        .expect("open");
     f.seek(SeekFrom::Start(16 + 32)).expect("seek");
     f.write_all(&cv).expect("write");
     drop(f);
     // Every record read: the changed page is among them, and it is caught.
     let _ = seg.rows().count();
-    assert!(seg.damage().is_some(), "a page rewritten with its value was accepted");
+    assert!(
+        seg.damage().is_some(),
+        "a page rewritten with its value was accepted"
+    );
 }
