@@ -201,9 +201,9 @@ pub fn upgrade(dir: &Path) -> Result<Upgraded> {
     Ok(done)
 }
 
-/// Batches of fewer lookups than this are not prefetched: a line or two of lookups gains
-/// nothing from overlapping reads and would pay the advice's system calls.
-pub const PREFETCH_MIN: usize = 64;
+/// Batches of fewer lookups (or record reads) than this are not prefetched: a line or two
+/// of lookups gains nothing from overlapping reads and would pay the advice's system calls.
+const PREFETCH_MIN: usize = 64;
 
 impl Index {
     /// Opens the index in `dir`: the manifest, checked against its own commitment (every
@@ -274,9 +274,13 @@ impl Index {
     }
 
     /// Starts reading, across segments, what lookups of `tags` will read (see
-    /// [`Segment::prefetch_lookups`]): call it before a large batch of lookups, so that on
-    /// a cold page cache their reads overlap instead of waiting one after another.
+    /// [`Segment::prefetch_lookups`]): call it before a batch of lookups, so that on a cold
+    /// page cache their reads overlap instead of waiting one after another. Batches smaller
+    /// than 64 are left alone (`PREFETCH_MIN`).
     pub fn prefetch_lookups(&self, tags: &[u64]) {
+        if tags.len() < PREFETCH_MIN {
+            return;
+        }
         for s in &self.segments {
             s.prefetch_lookups(tags);
         }
@@ -285,6 +289,9 @@ impl Index {
     /// Starts reading what reads of the records `ids` ((segment, record), sorted) will
     /// read (see [`Segment::prefetch_records`]).
     pub fn prefetch_records(&self, ids: &[(u32, u32)]) {
+        if ids.len() < PREFETCH_MIN {
+            return;
+        }
         let mut records = Vec::new();
         for run in ids.chunk_by(|a, b| a.0 == b.0) {
             if let Some(s) = self.segments.get(run[0].0 as usize) {
@@ -355,11 +362,9 @@ impl Index {
             }
         }
         wanted.sort_unstable();
-        if wanted.len() >= PREFETCH_MIN {
-            let mut ids: Vec<u64> = wanted.iter().map(|w| w.0).collect();
-            ids.dedup();
-            self.prefetch_lookups(&ids);
-        }
+        let mut ids: Vec<u64> = wanted.iter().map(|w| w.0).collect();
+        ids.dedup();
+        self.prefetch_lookups(&ids);
         let mut hits = Vec::new();
         let mut at = 0;
         while at < wanted.len() {

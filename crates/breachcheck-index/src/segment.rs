@@ -395,9 +395,9 @@ enum Cursor {
 
 /// Pages a prefetch will ask for (see [`Segment::prefetch_lookups`]).
 #[derive(Default)]
-struct ChunkSet(Vec<usize>);
+struct PageSet(Vec<usize>);
 
-impl ChunkSet {
+impl PageSet {
     fn add(&mut self, c: usize) {
         // Lookups in tag order touch pages in order: most repeats are the last one.
         if self.0.last() != Some(&c) {
@@ -911,6 +911,18 @@ impl Segment {
     /// The record table bytes of row block `block`, checked, with the block's base source
     /// row; `None` if damaged.
     fn block_bytes(&self, block: usize) -> Option<(&[u8], usize, u64)> {
+        let (offset, end, base) = self.block_extent(block)?;
+        let (lo, hi) = (self.at.table_at + offset, self.at.table_at + end);
+        if !self.ensure(lo, hi) {
+            return None;
+        }
+        Some((&self.map[self.at.table_at..hi], offset, base))
+    }
+
+    /// Where row block `block` lies in the record table (offset and end) and its base
+    /// source row, from its directory entries (checked); `None` if damaged. The rows
+    /// themselves are not checked here (see [`Segment::block_bytes`]).
+    fn block_extent(&self, block: usize) -> Option<(usize, usize, u64)> {
         let entry = self.at.blocks_at + block * 16;
         if !self.ensure(entry, entry + 16) {
             return None;
@@ -932,11 +944,7 @@ impl Segment {
                 .get_or_init(|| "a row block lies outside the record table".into());
             return None;
         }
-        let (lo, hi) = (self.at.table_at + offset, self.at.table_at + end);
-        if !self.ensure(lo, hi) {
-            return None;
-        }
-        Some((&self.map[self.at.table_at..hi], offset, base))
+        Some((offset, end, base))
     }
 
     /// The record table row of record `i`; `None` if out of range or damaged.
@@ -1052,6 +1060,20 @@ impl Segment {
 
     /// The postings of bucket `b` as a checked index range; empty if damaged.
     fn bucket(&self, b: usize) -> (usize, usize) {
+        let (start, end) = self.bucket_range(b);
+        let (lo, hi) = (
+            self.at.postings_at + start * POSTING,
+            self.at.postings_at + end * POSTING,
+        );
+        if !self.ensure(lo, hi) {
+            return (0, 0);
+        }
+        (start, end)
+    }
+
+    /// The posting range of bucket `b` from its directory entries (checked, clamped to the
+    /// postings); empty if damaged. The postings themselves are not checked here.
+    fn bucket_range(&self, b: usize) -> (usize, usize) {
         let o = self.at.buckets_at + b * 8;
         if !self.ensure(o, o + 16) {
             return (0, 0);
@@ -1062,15 +1084,7 @@ impl Segment {
                 .min(self.at.postings)
         };
         let (start, end) = (clamp(self.raw_u64_at(o)), clamp(self.raw_u64_at(o + 8)));
-        let end = end.max(start);
-        let (lo, hi) = (
-            self.at.postings_at + start * POSTING,
-            self.at.postings_at + end * POSTING,
-        );
-        if !self.ensure(lo, hi) {
-            return (0, 0);
-        }
-        (start, end)
+        (start, end.max(start))
     }
 
     /// Posting `i`, in a bucket range [`Segment::bucket`] checked.
@@ -1091,7 +1105,7 @@ impl Segment {
     /// follow find their chunks in the page cache. On a warm cache this only costs a check
     /// of a bit per chunk.
     pub fn prefetch_lookups(&self, tags: &[u64]) {
-        let mut want = ChunkSet::default();
+        let mut want = PageSet::default();
         for &t in tags {
             let (b, _) = split_tag(t, self.at.bits);
             let o = self.at.buckets_at + b * 8;
@@ -1099,24 +1113,12 @@ impl Segment {
         }
         self.will_need(&mut want);
         for &t in tags {
-            let (b, _) = split_tag(t, self.at.bits);
-            let o = self.at.buckets_at + b * 8;
-            if !self.ensure(o, o + 16) {
-                return;
-            }
-            let clamp = |x: u64| {
-                usize::try_from(x)
-                    .unwrap_or(usize::MAX)
-                    .min(self.at.postings)
-            };
-            let (start, end) = (clamp(self.raw_u64_at(o)), clamp(self.raw_u64_at(o + 8)));
-            if start < end {
-                self.want_range(
-                    &mut want,
-                    self.at.postings_at + start * POSTING,
-                    self.at.postings_at + end * POSTING,
-                );
-            }
+            let (start, end) = self.bucket_range(split_tag(t, self.at.bits).0);
+            self.want_range(
+                &mut want,
+                self.at.postings_at + start * POSTING,
+                self.at.postings_at + end * POSTING,
+            );
         }
         self.will_need(&mut want);
     }
@@ -1125,7 +1127,7 @@ impl Segment {
     /// their row block directory entries, then those of their rows.
     pub fn prefetch_records(&self, ids: &[u32]) {
         let blocks = self.at.records.div_ceil(BLOCK);
-        let mut want = ChunkSet::default();
+        let mut want = PageSet::default();
         for &id in ids {
             let block = id as usize / BLOCK;
             if block < blocks {
@@ -1141,24 +1143,10 @@ impl Segment {
                 continue;
             }
             last = block;
-            let entry = self.at.blocks_at + block * 16;
-            let end_entry = if block + 1 < blocks {
-                entry + 24
-            } else {
-                entry + 16
-            };
-            if !self.ensure(entry, end_entry) {
+            let Some((offset, end, _)) = self.block_extent(block) else {
                 return;
-            }
-            let offset = usize::try_from(self.raw_u64_at(entry)).unwrap_or(usize::MAX);
-            let end = if block + 1 < blocks {
-                usize::try_from(self.raw_u64_at(entry + 16)).unwrap_or(usize::MAX)
-            } else {
-                self.at.table_len
             };
-            if offset < end && end <= self.at.table_len {
-                self.want_range(&mut want, self.at.table_at + offset, self.at.table_at + end);
-            }
+            self.want_range(&mut want, self.at.table_at + offset, self.at.table_at + end);
         }
         self.will_need(&mut want);
     }
@@ -1195,7 +1183,7 @@ impl Segment {
     /// Adds what checking body bytes `start..end` will read and has not read yet to
     /// `want`, as pages: those pages when the page file serves their chunk, else every
     /// page of each chunk (a chunk is checked whole).
-    fn want_range(&self, want: &mut ChunkSet, start: usize, end: usize) {
+    fn want_range(&self, want: &mut PageSet, start: usize, end: usize) {
         if start >= end || end > self.at.body_len {
             return;
         }
@@ -1223,7 +1211,7 @@ impl Segment {
     /// Asks the kernel to start reading the pages in `want` (runs of adjacent pages as
     /// one request) and empties it. A chunk with [`DENSE_PAGES`] or more pages wanted is
     /// read, and will be checked, whole.
-    fn will_need(&self, want: &mut ChunkSet) {
+    fn will_need(&self, want: &mut PageSet) {
         want.0.sort_unstable();
         want.0.dedup();
         if let Some(pages) = &self.pages {

@@ -303,18 +303,13 @@ impl<'a> Prober<'a> {
         let mut out = [(0u64, 0u64); 3];
         let mut buf = Vec::new();
         // The same lines' neighbours as the loop below looks up, asked for together first.
-        let mut tags: Vec<u64> = recs
+        let tags: Vec<u64> = recs
             .iter()
-            .map(|r| r.neighbours.iter().map(|t| t.0).filter(|t| *t != 0))
-            .filter(|t| t.clone().next().is_some())
+            .filter(|r| r.neighbours.iter().any(|t| t.0 != 0))
             .take(NEIGHBOUR_PROBES)
-            .flatten()
+            .flat_map(|r| r.neighbours.iter().map(|t| t.0).filter(|t| *t != 0))
             .collect();
-        if tags.len() >= breachcheck_index::PREFETCH_MIN {
-            tags.sort_unstable();
-            tags.dedup();
-            self.index.prefetch_lookups(&tags);
-        }
+        self.index.prefetch_lookups(&tags);
         let mut probed = 0usize;
         for r in recs {
             if probed >= NEIGHBOUR_PROBES {
@@ -645,9 +640,7 @@ impl<'a> Prober<'a> {
             .collect();
         weak.par_sort_unstable();
         weak.dedup();
-        if tags.len() >= breachcheck_index::PREFETCH_MIN {
-            self.index.prefetch_lookups(&tags);
-        }
+        self.index.prefetch_lookups(&tags);
         // Hits of each distinct tag, looked up in tag order, in parallel halves.
         let chunk = tags
             .len()
@@ -684,9 +677,7 @@ impl<'a> Prober<'a> {
         // Each distinct candidate read once, in record order.
         let mut cands: Vec<(u32, u32)> = pairs.iter().map(|(s, r, _)| (*s, *r)).collect();
         cands.dedup();
-        if cands.len() >= breachcheck_index::PREFETCH_MIN {
-            self.index.prefetch_records(&cands);
-        }
+        self.index.prefetch_records(&cands);
         let chunk = cands
             .len()
             .div_ceil(rayon::current_num_threads().max(1))

@@ -387,6 +387,26 @@ fn returning_and_duplicate_records() {
     assert_eq!(spans, vec![vec![0], vec![2]]);
 }
 
+/// A "crm" segment of 20,000 e-mail records (enough for several 64 KiB chunks) under key
+/// `k`, built in `dir`: its manifest entry, its file's path and each record's e-mail tag.
+fn many_emails(
+    dir: &Path,
+    k: &SecretKey,
+    prefix: char,
+) -> (SegmentMeta, std::path::PathBuf, Vec<breachcheck_core::Tag>) {
+    let emails: Vec<String> = (0..20000)
+        .map(|i| format!("{prefix}{i}@example.org"))
+        .collect();
+    let meta = build(dir, k, "crm", "2026-01-31", &as_refs(&emails)).expect("build");
+    let n = Normalizer::new(Tagger::new(k), None);
+    let tags = emails
+        .iter()
+        .map(|e| n.tag_record(&[FieldRole::Email], &[e.as_str()]).blocks[0].1)
+        .collect();
+    let seg = dir.join("segments").join(&meta.file);
+    (meta, seg, tags)
+}
+
 /// Reads everything a reader can read from `idx` (every lookup of `tags`, every record,
 /// every removal); returns the damage found, if any.
 fn read_all(idx: &Index, tags: &[breachcheck_core::Tag]) -> Result<(), Error> {
@@ -411,16 +431,7 @@ fn read_all(idx: &Index, tags: &[breachcheck_core::Tag]) -> Result<(), Error> {
 #[test]
 fn a_reader_catches_every_flipped_byte_it_reads() {
     let d = tempfile::tempdir().expect("tempdir");
-    let k = key(6);
-    // Enough records for several 64 KiB chunks.
-    let emails: Vec<String> = (0..20000).map(|i| format!("p{i}@example.org")).collect();
-    let meta = build(d.path(), &k, "crm", "2026-01-31", &as_refs(&emails)).expect("build");
-    let n = Normalizer::new(Tagger::new(&k), None);
-    let tags: Vec<breachcheck_core::Tag> = emails
-        .iter()
-        .map(|e| n.tag_record(&[FieldRole::Email], &[e.as_str()]).blocks[0].1)
-        .collect();
-    let seg = d.path().join("segments").join(&meta.file);
+    let (_, seg, tags) = many_emails(d.path(), &key(6), 'p');
     let clean = std::fs::read(&seg).expect("read");
     assert!(clean.len() > 3 * 65536, "{} bytes", clean.len());
     read_all(&Index::open(d.path()).expect("open"), &tags).expect("clean");
@@ -482,14 +493,7 @@ fn flip_bytes_and_read(dir: &Path, seg: &Path, clean: &[u8], tags: &[breachcheck
 #[test]
 fn a_damaged_page_file_changes_no_answer_and_is_reported() {
     let d = tempfile::tempdir().expect("tempdir");
-    let k = key(8);
-    let emails: Vec<String> = (0..20000).map(|i| format!("q{i}@example.org")).collect();
-    let meta = build(d.path(), &k, "crm", "2026-01-31", &as_refs(&emails)).expect("build");
-    let n = Normalizer::new(Tagger::new(&k), None);
-    let tags: Vec<breachcheck_core::Tag> = emails
-        .iter()
-        .map(|e| n.tag_record(&[FieldRole::Email], &[e.as_str()]).blocks[0].1)
-        .collect();
+    let (_, seg, tags) = many_emails(d.path(), &key(8), 'q');
     let answers = |idx: &Index| -> Vec<Vec<u32>> {
         tags.iter()
             .map(|t| idx.lookup(*t).iter().map(|h| h.record).collect())
@@ -497,7 +501,7 @@ fn a_damaged_page_file_changes_no_answer_and_is_reported() {
     };
     let clean_answers = answers(&Index::open(d.path()).expect("open"));
     assert!(clean_answers.iter().all(|a| a.len() == 1));
-    let pages = breachcheck_index::page_file_path(&d.path().join("segments").join(&meta.file));
+    let pages = breachcheck_index::page_file_path(&seg);
     let clean = std::fs::read(&pages).expect("read");
     assert!(clean.len() > 16 + 2 * 16 * 32, "{} bytes", clean.len());
     for (what, bad) in [
@@ -622,10 +626,7 @@ fn leftovers_are_reported_and_swept() {
 #[test]
 fn upgrade_writes_missing_page_files_and_keeps_the_commitment() {
     let d = tempfile::tempdir().expect("tempdir");
-    let k = key(9);
-    let emails: Vec<String> = (0..20000).map(|i| format!("u{i}@example.org")).collect();
-    let meta = build(d.path(), &k, "crm", "2026-01-31", &as_refs(&emails)).expect("build");
-    let seg = d.path().join("segments").join(&meta.file);
+    let (meta, seg, _) = many_emails(d.path(), &key(9), 'u');
     let pages = breachcheck_index::page_file_path(&seg);
     let built = std::fs::read(&pages).expect("read");
     let root = Index::open(d.path())
@@ -668,10 +669,7 @@ fn a_page_file_changed_under_a_reader_is_not_trusted() {
     use blake3::hazmat::HasherExt;
     use std::io::{Seek, SeekFrom, Write};
     let d = tempfile::tempdir().expect("tempdir");
-    let k = key(10);
-    let emails: Vec<String> = (0..20000).map(|i| format!("w{i}@example.org")).collect();
-    let meta = build(d.path(), &k, "crm", "2026-01-31", &as_refs(&emails)).expect("build");
-    let path = d.path().join("segments").join(&meta.file);
+    let (_, path, _) = many_emails(d.path(), &key(10), 'w');
     // Opening checks the header: page 0 of chunk 0, and chunk 0's values.
     let seg = breachcheck_index::Segment::open(&path).expect("open");
     assert!(seg.has_page_file());
