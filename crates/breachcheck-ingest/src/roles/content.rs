@@ -214,7 +214,14 @@ pub(super) fn stats(rows: &[Vec<String>], i: usize) -> Stats {
         s.epoch_ms += usize::from(epoch && v.len() == 13);
         s.epoch_s += usize::from(epoch && v.len() == 10);
         // Numbers with phone punctuation that are not phones.
-        let not_phone = ip || national_id || zip == Some(true) || epoch || looks_like_amount(v);
+        // `831-1859` is a Japanese postal code and a US local number alike; numbers of
+        // seven digits or fewer of a postal shape count as postal codes, which a city or
+        // street beside them confirms (a local number without its area code is rare in a
+        // customer table).
+        let postal = places::postal_shape(v);
+        let short_postal = postal.is_some() && v.bytes().filter(u8::is_ascii_digit).count() <= 7;
+        let not_phone =
+            ip || national_id || zip == Some(true) || epoch || looks_like_amount(v) || short_postal;
         let ph = !not_phone && phone::looks_like(v);
         s.phone += usize::from(ph);
         let marked =
@@ -258,7 +265,6 @@ pub(super) fn stats(rows: &[Vec<String>], i: usize) -> Stats {
             s.last_first += usize::from(places::is_last_comma_first(v));
         }
         // `SW1A 1AA` has words and a number too.
-        let postal = places::postal_shape(v);
         s.street += usize::from(looks_like_street(v) && postal.is_none());
         let with_digit = v.bytes().any(|b| b.is_ascii_digit());
         s.with_digit += usize::from(with_digit);

@@ -536,3 +536,14 @@ proptest! {
         prop_assert_eq!(&sql_roles, &want, "{:?} as SQL", header);
     }
 }
+
+/// Found by the property above: Japanese postal codes written `831-1859` beside German
+/// five-digit ones were read as a column of US local phone numbers.
+#[test]
+fn japanese_postal_codes_are_not_local_phone_numbers() {
+    let (header, body) = draw_table(3014585736570576936, 40);
+    assert!(body.iter().any(|r| r.iter().any(|c| c == "831-1859")));
+    let (want, tsv_roles, sql_roles) = with_and_without_header(&header, &body);
+    assert_eq!(tsv_roles, want);
+    assert_eq!(sql_roles, want);
+}
