@@ -52,6 +52,7 @@ mod commitment;
 mod manifest;
 mod recipe;
 mod segment;
+mod store;
 pub use breachcheck_files::DirLock;
 
 pub use audit_sets::AuditSetWriter;
@@ -65,6 +66,9 @@ pub use manifest::{
 pub const DIR_KIND: &str = "index";
 pub use recipe::Recipe;
 pub use segment::{page_file_path, Hit, RecordRow, Segment, PAGE_FILE_EXT};
+pub use store::{
+    exactly_held, exactly_held_batch, repetition_runs, splitmix_next, RecordStore, MAX_HITS_PER_TAG,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -330,13 +334,7 @@ impl Index {
     /// and address pair is a posting of its own), whatever candidates the linkage looked
     /// at; values in `known` are not looked up again.
     pub fn exactly_held(&self, rec: &breachcheck_normalize::TaggedRecord, known: u8) -> u8 {
-        let mut exact = [known];
-        self.exactly_held_batch(
-            std::slice::from_ref(rec),
-            &mut exact,
-            &breachcheck_core::AuditField::ALL,
-        );
-        exact[0]
+        store::exactly_held(self, rec, known)
     }
 
     /// [`Index::exactly_held`] of `fields` for many lines, adding to `exact[i]` what line
@@ -348,66 +346,7 @@ impl Index {
         exact: &mut [u8],
         fields: &[breachcheck_core::AuditField],
     ) {
-        use breachcheck_core::AuditField;
-        // (identity, field, line) of every value not yet known to be held.
-        let mut wanted: Vec<(u64, u8, u32)> = Vec::new();
-        for (i, (rec, known)) in recs.iter().zip(exact.iter()).enumerate() {
-            for &f in fields {
-                if known & (1u8 << (f as u8)) != 0 {
-                    continue;
-                }
-                if let Some(id) = f.identity(|m| rec.field(m).map(|t| t.canonical.0)) {
-                    wanted.push((id, f as u8, i as u32));
-                }
-            }
-        }
-        wanted.sort_unstable();
-        let mut ids: Vec<u64> = wanted.iter().map(|w| w.0).collect();
-        ids.dedup();
-        self.prefetch_lookups(&ids);
-        let mut hits = Vec::new();
-        let mut at = 0;
-        while at < wanted.len() {
-            let id = wanted[at].0;
-            let end = at + wanted[at..].partition_point(|w| w.0 == id);
-            hits.clear();
-            self.lookup_into(breachcheck_core::Tag(id), &mut hits);
-            hits.retain(|h| {
-                self.manifest
-                    .segments
-                    .get(h.segment as usize)
-                    .is_some_and(|m| m.kind == SegmentKind::System)
-            });
-            if !hits.is_empty() {
-                for &(_, f, line) in &wanted[at..end] {
-                    let Some(field) = AuditField::from_u8(f) else {
-                        continue;
-                    };
-                    let rec = &recs[line as usize];
-                    // The record must hold every part exactly (its check values), which
-                    // also rules out a chance collision of identities.
-                    let parts: Option<Vec<(breachcheck_core::MatchField, u32)>> = field
-                        .match_fields()
-                        .iter()
-                        .map(|m| rec.field(*m).map(|t| (*m, t.canonical.check())))
-                        .collect();
-                    let Some(parts) = parts else { continue };
-                    let held = hits.iter().any(|h| {
-                        self.segments[h.segment as usize]
-                            .record(h.record)
-                            .is_some_and(|row| {
-                                parts.iter().all(|(m, c)| {
-                                    row.present & m.bit() != 0 && row.canonical[m.index()] == *c
-                                })
-                            })
-                    });
-                    if held {
-                        exact[line as usize] |= 1u8 << f;
-                    }
-                }
-            }
-            at = end;
-        }
+        store::exactly_held_batch(self, recs, exact, fields);
     }
 
     /// Appends to `out` the segments (in snapshot order) whose snapshot held record
@@ -570,5 +509,38 @@ pub fn validate_snapshot(date: &str) -> Result<()> {
         Err(Error::InvalidName(
             "a snapshot is a date written YYYY-MM-DD (e.g. 2026-03-31)".into(),
         ))
+    }
+}
+
+impl RecordStore for Index {
+    fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    fn lookup_into(&self, tag: breachcheck_core::Tag, out: &mut Vec<Hit>) {
+        Index::lookup_into(self, tag, out);
+    }
+
+    fn record(&self, segment: u32, record: u32) -> Option<RecordRow> {
+        self.segments.get(segment as usize)?.record(record)
+    }
+
+    fn records_sorted(&self, segment: u32, ids: &[u32], out: &mut Vec<Option<RecordRow>>) {
+        match self.segments.get(segment as usize) {
+            Some(s) => s.records_sorted(ids, out),
+            None => out.extend(ids.iter().map(|_| None)),
+        }
+    }
+
+    fn presence(&self, segment: u32, record: u32, out: &mut Vec<u32>) {
+        Index::presence(self, segment, record, out);
+    }
+
+    fn prefetch_lookups(&self, tags: &[u64]) {
+        Index::prefetch_lookups(self, tags);
+    }
+
+    fn prefetch_records(&self, ids: &[(u32, u32)]) {
+        Index::prefetch_records(self, ids);
     }
 }

@@ -72,10 +72,7 @@ pub(crate) const PAGE_FILE_MAGIC: &[u8; 8] = b"BCPAGE1\n";
 pub(crate) const PAGE_FILE_HEADER: usize = 16;
 /// Extension of a segment's page file.
 pub const PAGE_FILE_EXT: &str = "bcv";
-/// At most this many hits per tag per segment are returned: a blocking tag shared by more
-/// records than this (a family sharing a phone, a shared test address) is not selective,
-/// and the per-record comparison decides among the first ones.
-const MAX_HITS_PER_TAG: usize = 256;
+use crate::store::MAX_HITS_PER_TAG;
 /// Bounds of the tag-prefix width: at least 8 bits, so every segment keeps at least 40 bits
 /// of each tag (what the Parquet export publishes); at most 24, so the bucket directory of
 /// even a 4-billion-posting segment stays at 128 MiB.
@@ -139,6 +136,26 @@ impl RecordRow {
             }
         }
         row
+    }
+
+    /// The row as bytes, for a store beyond one machine (the exported records table):
+    /// source file u16, then the encoding a segment stores. Check values and keyed
+    /// encodings only, never a value.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = self.source_file.to_le_bytes().to_vec();
+        self.encode_into(0, &mut out);
+        out
+    }
+
+    /// Reads back [`RecordRow::to_bytes`]; `None` unless `b` is exactly one row.
+    pub fn from_bytes(b: &[u8]) -> Option<Self> {
+        let source_file = u16::from_le_bytes([*b.first()?, *b.get(1)?]);
+        let (mut row, len) = Self::decode(b.get(2..)?, 0, true)?;
+        if len + 2 != b.len() {
+            return None;
+        }
+        row.source_file = source_file;
+        Some(row)
     }
 
     /// Appends the row's encoding: present u16, quirky u16, zigzag varint of the row delta,
@@ -1306,6 +1323,24 @@ impl Segment {
         })
     }
 
+    /// Every posting in stored order as (the tag bits this segment keeps — its
+    /// [`Segment::prefix_bits`] + 32 — left-aligned in a `u64`, record): what a store
+    /// beyond one machine needs to answer a lookup exactly as this segment does. Stops
+    /// early on damage (see [`Segment::damage`]).
+    pub fn postings_stored(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        let b = self.at.bits;
+        (0..1usize << b).flat_map(move |bucket| {
+            self.scan_ahead(Cursor::Directory, self.at.buckets_at + bucket * 8);
+            let (start, end) = self.bucket(bucket);
+            self.scan_ahead(Cursor::Table, self.at.postings_at + start * POSTING);
+            (start..end).map(move |i| {
+                let (rest, record) = self.posting(i);
+                let full = ((bucket as u64) << 32) | u64::from(rest);
+                (full << (32 - b), record)
+            })
+        })
+    }
+
     /// Records of earlier segments of the same system that this snapshot no longer holds,
     /// as `(segment, record)`. Empty if damaged (see [`Segment::damage`]).
     pub fn removed(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
@@ -1436,6 +1471,20 @@ mod tests {
             // Any truncation is refused, never misread.
             for cut in 0..buf.len() {
                 prop_assert!(RecordRow::decode(&buf[..cut], prev, true).is_none());
+            }
+        }
+
+        #[test]
+        fn row_bytes_round_trip(present: u16, quirky: u16, rows in any::<u64>(), seed: u32, file: u16, extra: u8) {
+            let mut r = row(present, quirky, rows, seed);
+            r.source_file = file;
+            let bytes = r.to_bytes();
+            prop_assert_eq!(RecordRow::from_bytes(&bytes), Some(r));
+            let mut longer = bytes.clone();
+            longer.push(extra);
+            prop_assert_eq!(RecordRow::from_bytes(&longer), None);
+            for cut in 0..bytes.len() {
+                prop_assert!(RecordRow::from_bytes(&bytes[..cut]).is_none());
             }
         }
 

@@ -46,7 +46,7 @@ pub use profile::{FieldLevel, LineProfile, RawState, CANARY, FIELD_LEVELS, JOINE
 
 use breachcheck_core::{BlockKind, Tag};
 use breachcheck_core::{EvidenceClass, MatchField};
-use breachcheck_index::{Index, RecordRow, SegmentKind};
+use breachcheck_index::{RecordRow, RecordStore, SegmentKind};
 use breachcheck_normalize::TaggedRecord;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -133,7 +133,7 @@ pub struct SegmentMatch {
 /// Probes sample lines against one index.
 #[derive(Debug)]
 pub struct Prober<'a> {
-    index: &'a Index,
+    index: &'a dyn RecordStore,
     /// Kind of each segment (system snapshot, canary set, reference corpus).
     kinds: Vec<SegmentKind>,
     /// System number of each segment: snapshots of one system share it (a record carried
@@ -215,7 +215,7 @@ fn settles(m: &LineMatch) -> bool {
 
 impl<'a> Prober<'a> {
     /// A prober over `index` with the default field weights.
-    pub fn new(index: &'a Index) -> Self {
+    pub fn new(index: &'a dyn RecordStore) -> Self {
         let segments = &index.manifest().segments;
         let kinds = segments.iter().map(|s| s.kind).collect();
         let mut populations: Vec<(String, u64)> = Vec::new();
@@ -432,32 +432,18 @@ impl<'a> Prober<'a> {
         let Some((sample, _)) = &self.sample_levels else {
             return Vec::new();
         };
-        // Records in runs at seeded random offsets of the system segments; each paired
-        // with records of other runs (neighbours in an export can share a country or a
-        // signup day).
-        const RUNS: usize = 32;
+        // Records in runs at seeded random offsets of the system segments
+        // (`repetition_runs`); each paired with records of other runs (neighbours in an
+        // export can share a country or a signup day).
         const RUN_LEN: usize = 128;
         const PARTNERS: usize = 16;
-        let mut next = splitmix(0x05ee_d0f1_dec5);
-        let segments: Vec<usize> = self
-            .index
-            .manifest()
-            .segments
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| s.kind == SegmentKind::System && self.index.segment(*i).records() > 0)
-            .map(|(i, _)| i)
-            .collect();
+        let (runs, state) = breachcheck_index::repetition_runs(self.index.manifest());
+        let mut next = splitmix(state);
         let mut rows: Vec<(usize, RecordRow)> = Vec::new();
-        if !segments.is_empty() {
-            for run in 0..RUNS {
-                let segment = self.index.segment(segments[run % segments.len()]);
-                let n = segment.records();
-                let start = (next() % n as u64) as usize;
-                for r in start..(start + RUN_LEN).min(n) {
-                    if let Some(row) = segment.record(r as u32) {
-                        rows.push((run, row));
-                    }
+        for (run, segment, start, end) in runs {
+            for r in start..end {
+                if let Some(row) = self.index.record(segment, r) {
+                    rows.push((run, row));
                 }
             }
         }
@@ -539,14 +525,14 @@ impl<'a> Prober<'a> {
         let mut hits = self.hits(rec, is_selective);
         let mut first = self.evaluate_hits(rec, &hits);
         if settles(&first) {
-            first.exact = self.index.exactly_held(rec, first.exact);
+            first.exact = breachcheck_index::exactly_held(self.index, rec, first.exact);
             return first;
         }
         hits.extend(self.hits(rec, |k| !is_selective(k)));
         hits.sort_unstable();
         hits.dedup();
         let mut m = self.evaluate_hits(rec, &hits);
-        m.exact = self.index.exactly_held(rec, m.exact);
+        m.exact = breachcheck_index::exactly_held(self.index, rec, m.exact);
         m
     }
 
@@ -554,7 +540,8 @@ impl<'a> Prober<'a> {
     fn hits(&self, rec: &TaggedRecord, want: impl Fn(BlockKind) -> bool) -> Vec<(u32, u32)> {
         let mut hits = Vec::new();
         for (kind, tag) in rec.blocks.iter().filter(|(k, _)| want(*k)) {
-            let found = self.index.lookup(*tag);
+            let mut found = Vec::new();
+            self.index.lookup_into(*tag, &mut found);
             if is_weak(*kind) && found.len() > WEAK_MAX_HITS {
                 continue;
             }
@@ -568,12 +555,7 @@ impl<'a> Prober<'a> {
     fn evaluate_hits(&self, rec: &TaggedRecord, hits: &[(u32, u32)]) -> LineMatch {
         let rows: Vec<(u32, u32, RecordRow)> = hits
             .iter()
-            .filter_map(|&(s, r)| {
-                self.index
-                    .segment(s as usize)
-                    .record(r)
-                    .map(|row| (s, r, row))
-            })
+            .filter_map(|&(s, r)| self.index.record(s, r).map(|row| (s, r, row)))
             .collect();
         self.evaluate(rec, rows.iter().map(|(s, r, row)| (*s, *r, row)))
     }
@@ -691,9 +673,7 @@ impl<'a> Prober<'a> {
                 for run in part.chunk_by(|a, b| a.0 == b.0) {
                     ids.clear();
                     ids.extend(run.iter().map(|(_, r)| *r));
-                    self.index
-                        .segment(run[0].0 as usize)
-                        .records_sorted(&ids, &mut out);
+                    self.index.records_sorted(run[0].0, &ids, &mut out);
                 }
                 out
             })
@@ -748,8 +728,7 @@ impl<'a> Prober<'a> {
         // for every line, so every record holding one was a candidate.
         let mut exact: Vec<u8> = out.iter().map(|m| m.exact).collect();
         let name_address = [breachcheck_core::AuditField::NameAddress];
-        self.index
-            .exactly_held_batch(recs, &mut exact, &name_address);
+        breachcheck_index::exactly_held_batch(self.index, recs, &mut exact, &name_address);
         for (m, e) in out.iter_mut().zip(exact) {
             m.exact = e;
         }
@@ -1102,13 +1081,7 @@ const WEAK_MAX_HITS: usize = 24;
 /// (same sample and index, same report).
 fn splitmix(seed: u64) -> impl FnMut() -> u64 {
     let mut state = seed;
-    move || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
+    move || breachcheck_index::splitmix_next(&mut state)
 }
 
 /// Mask of the personal (non-identifier) fields present in a record.

@@ -1,0 +1,162 @@
+//! What the linkage reads of an index, as a trait: an [`Index`](crate::Index) on this
+//! machine answers it from its memory-mapped segments; an engine beyond one machine (a
+//! Spark join of a sample's tags with the exported tables) answers it from the candidates
+//! it found. Both must answer every read the same, so that a verify over either writes the
+//! same report.
+use crate::{Hit, Manifest, RecordRow, SegmentKind};
+use breachcheck_core::{AuditField, MatchField, Tag};
+use breachcheck_normalize::TaggedRecord;
+
+/// The reads a verify makes of an index.
+pub trait RecordStore: Sync + std::fmt::Debug {
+    /// The index's manifest (checked against its commitment).
+    fn manifest(&self) -> &Manifest;
+
+    /// Appends every posting with `tag`, across segments (in segment order, each
+    /// segment's in its stored order, at most [`MAX_HITS_PER_TAG`] per segment), to `out`.
+    fn lookup_into(&self, tag: Tag, out: &mut Vec<Hit>);
+
+    /// Record `record` of segment `segment`; `None` if there is none (or it is damaged).
+    fn record(&self, segment: u32, record: u32) -> Option<RecordRow>;
+
+    /// Appends the rows of `ids` (ascending) of segment `segment` to `out`.
+    fn records_sorted(&self, segment: u32, ids: &[u32], out: &mut Vec<Option<RecordRow>>) {
+        out.extend(ids.iter().map(|r| self.record(segment, *r)));
+    }
+
+    /// Appends to `out` the segments whose snapshot held the record (see
+    /// [`Index::presence`](crate::Index::presence)).
+    fn presence(&self, segment: u32, record: u32, out: &mut Vec<u32>);
+
+    /// Asks for what lookups of `tags` will read, before they are made (a hint).
+    fn prefetch_lookups(&self, _tags: &[u64]) {}
+
+    /// Asks for what reads of the records `ids` will read, before they are made (a hint).
+    fn prefetch_records(&self, _ids: &[(u32, u32)]) {}
+}
+
+/// At most this many hits per tag per segment are returned: a blocking tag shared by more
+/// records than this (a family sharing a phone, a shared test address) is not selective,
+/// and the per-record comparison decides among the first ones.
+pub const MAX_HITS_PER_TAG: usize = 256;
+
+/// Which of `rec`'s audited values some record of a company system holds exactly (see
+/// [`Index::exactly_held`](crate::Index::exactly_held)), from any store.
+pub fn exactly_held(store: &dyn RecordStore, rec: &TaggedRecord, known: u8) -> u8 {
+    let mut exact = [known];
+    exactly_held_batch(
+        store,
+        std::slice::from_ref(rec),
+        &mut exact,
+        &AuditField::ALL,
+    );
+    exact[0]
+}
+
+/// [`exactly_held`] of `fields` for many lines, adding to `exact[i]` what line `i` holds:
+/// the identities are looked up in tag order (each once), so a large batch walks the index
+/// front to back instead of landing on a random page per line.
+pub fn exactly_held_batch(
+    store: &dyn RecordStore,
+    recs: &[TaggedRecord],
+    exact: &mut [u8],
+    fields: &[AuditField],
+) {
+    // (identity, field, line) of every value not yet known to be held.
+    let mut wanted: Vec<(u64, u8, u32)> = Vec::new();
+    for (i, (rec, known)) in recs.iter().zip(exact.iter()).enumerate() {
+        for &f in fields {
+            if known & (1u8 << (f as u8)) != 0 {
+                continue;
+            }
+            if let Some(id) = f.identity(|m| rec.field(m).map(|t| t.canonical.0)) {
+                wanted.push((id, f as u8, i as u32));
+            }
+        }
+    }
+    wanted.sort_unstable();
+    let mut ids: Vec<u64> = wanted.iter().map(|w| w.0).collect();
+    ids.dedup();
+    store.prefetch_lookups(&ids);
+    let segments = &store.manifest().segments;
+    let mut hits = Vec::new();
+    let mut at = 0;
+    while at < wanted.len() {
+        let id = wanted[at].0;
+        let end = at + wanted[at..].partition_point(|w| w.0 == id);
+        hits.clear();
+        store.lookup_into(Tag(id), &mut hits);
+        hits.retain(|h| {
+            segments
+                .get(h.segment as usize)
+                .is_some_and(|m| m.kind == SegmentKind::System)
+        });
+        if !hits.is_empty() {
+            for &(_, f, line) in &wanted[at..end] {
+                let Some(field) = AuditField::from_u8(f) else {
+                    continue;
+                };
+                let rec = &recs[line as usize];
+                // The record must hold every part exactly (its check values), which also
+                // rules out a chance collision of identities.
+                let parts: Option<Vec<(MatchField, u32)>> = field
+                    .match_fields()
+                    .iter()
+                    .map(|m| rec.field(*m).map(|t| (*m, t.canonical.check())))
+                    .collect();
+                let Some(parts) = parts else { continue };
+                let held = hits.iter().any(|h| {
+                    store.record(h.segment, h.record).is_some_and(|row| {
+                        parts.iter().all(|(m, c)| {
+                            row.present & m.bit() != 0 && row.canonical[m.index()] == *c
+                        })
+                    })
+                });
+                if held {
+                    exact[line as usize] |= 1u8 << f;
+                }
+            }
+        }
+        at = end;
+    }
+}
+
+/// Runs of records of the system segments that a verify reads to learn how often the
+/// company's own neighbouring records agree on a field (the repetition baseline): 32 runs
+/// of up to 128 records at seeded offsets, segment by segment in turn. A function of the
+/// manifest alone, so an engine beyond one machine can hand a verify the same rows.
+/// Returns (run, segment, first record, end) per run, and the seed generator's state
+/// after it, from which the verify draws the runs' pairs.
+pub fn repetition_runs(manifest: &Manifest) -> (Vec<(usize, u32, u32, u32)>, u64) {
+    const RUNS: usize = 32;
+    const RUN_LEN: u64 = 128;
+    let mut state: u64 = REPETITION_SEED;
+    let segments: Vec<(u32, u64)> = manifest
+        .segments
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind == SegmentKind::System && s.records > 0)
+        .map(|(i, s)| (i as u32, s.records))
+        .collect();
+    let mut out = Vec::new();
+    if !segments.is_empty() {
+        for run in 0..RUNS {
+            let (segment, n) = segments[run % segments.len()];
+            let start = splitmix_next(&mut state) % n;
+            out.push((run, segment, start as u32, (start + RUN_LEN).min(n) as u32));
+        }
+    }
+    (out, state)
+}
+
+const REPETITION_SEED: u64 = 0x05ee_d0f1_dec5;
+
+/// One step of SplitMix64 (the verify's seeded generator): advances `state`, returns the
+/// next value.
+pub fn splitmix_next(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
