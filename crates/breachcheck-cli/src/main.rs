@@ -108,7 +108,7 @@ enum Command {
     /// Write a sample's blocking tags (first 40 bits, as `index export` does) to Parquet,
     /// columns line and tag, to join with an index export in another engine.
     #[command(
-        after_help = "Example:\n  breachcheck tags --key company.key --out sample-tags.parquet sample.csv"
+        after_help = "Example:\n  breachcheck tags --key company.key --out sample-tags.parquet sample.csv\n  breachcheck tags --key company.key --manifest export/ --out sample-tags.parquet sample.csv"
     )]
     Tags {
         /// Secret key file (the index's).
@@ -117,6 +117,11 @@ enum Command {
         /// Parquet file to write.
         #[arg(long, value_name = "FILE.parquet")]
         out: PathBuf,
+        /// An index or export directory: normalize as a verify against it does, and write
+        /// every tag such a verify looks up (blocking tags, id neighbours, audited values),
+        /// for a join whose candidates `verify --candidates` scores.
+        #[arg(long, value_name = "DIR")]
+        manifest: Option<PathBuf>,
         #[command(flatten)]
         read: ReadArgs,
         /// The sample.
@@ -472,8 +477,13 @@ struct VerifyArgs {
     #[arg(long)]
     key: PathBuf,
     /// Index directory.
-    #[arg(long)]
-    index: PathBuf,
+    #[arg(long, required_unless_present = "candidates")]
+    index: Option<PathBuf>,
+    /// Score the candidates a Spark join found instead of reading an index: a directory
+    /// with the export's manifest.json and the sample_tags, postings and records tables
+    /// (see engines/spark/README.md). The report equals a verify against the index.
+    #[arg(long, value_name = "DIR", conflicts_with = "index")]
+    candidates: Option<PathBuf>,
     /// Where to write the JSON report.
     #[arg(long, value_name = "OUT.json")]
     json: PathBuf,
@@ -827,12 +837,27 @@ fn run(cli: Cli) -> Result<()> {
         Command::Tags {
             key,
             out,
+            manifest,
             read,
             sample,
         } => {
             let key = keyfile::read(&key)?;
-            let rows =
-                results::sample_tags(&key, &sample, &read.options(), read.region()?, &out, true)?;
+            let manifest = manifest
+                .as_deref()
+                .map(breachcheck_index::Manifest::load_checked)
+                .transpose()?;
+            if let Some(m) = &manifest {
+                m.require_key(&key)?;
+            }
+            let rows = results::sample_tags(
+                &key,
+                &sample,
+                &read.options(),
+                read.region()?,
+                manifest.as_ref(),
+                &out,
+                true,
+            )?;
             outln!("wrote {rows} tags to {}", out.display());
             Ok(())
         }

@@ -187,10 +187,14 @@ pub(crate) fn sample_tags(
     sample_path: &Path,
     opts: &IngestOptions,
     region: Option<Region>,
+    manifest: Option<&breachcheck_index::Manifest>,
     out: &Path,
     show_progress: bool,
 ) -> Result<u64> {
-    let normalizer = Normalizer::new(Tagger::new(key), region);
+    let mut normalizer = Normalizer::new(Tagger::new(key), region);
+    if let Some(m) = manifest {
+        normalizer = normalizer.with_phone_regions(breachcheck_pipeline::company_phone_regions(m));
+    }
     let mut file = breachcheck_export::TagFile::create(out, "line", "tag")?;
     breachcheck_pipeline::for_each_tagged_batch::<anyhow::Error>(
         sample_path,
@@ -199,8 +203,14 @@ pub(crate) fn sample_tags(
         &Bar::new(show_progress),
         |batch, tagged| {
             for (r, t) in batch.iter().zip(tagged) {
-                for (_, tag) in &t.blocks {
-                    file.push(r.line as i64, (tag.0 >> 24) as i64)?;
+                if manifest.is_some() {
+                    for tag in breachcheck_link::lookup_tags(t) {
+                        file.push(r.line as i64, (tag >> 24) as i64)?;
+                    }
+                } else {
+                    for (_, tag) in &t.blocks {
+                        file.push(r.line as i64, (tag.0 >> 24) as i64)?;
+                    }
                 }
             }
             Ok(())

@@ -42,7 +42,8 @@ pub(crate) fn run(a: VerifyArgs) -> Result<()> {
     let mut case = a.case.as_deref().map(Case::open).transpose()?;
 
     let outputs = Mutex::new(Outputs::new());
-    let report = Verifier::new(&key, &a.index)
+    let report = Verifier::new(&key, a.index.clone().unwrap_or_default())
+        .candidates(a.candidates.clone())
         .options(a.read.options())
         .region(region)
         .matches_out(a.matches_out.clone())

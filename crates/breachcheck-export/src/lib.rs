@@ -14,13 +14,13 @@
 //!
 //! A sample's tags, written by [`TagFile`] with columns `line` and `tag`, join on `tag`.
 //! Tags are keyed hashes: without the key they reveal nothing, and nothing else is written.
+mod candidates;
+mod table;
+
 use breachcheck_index::{Index, SegmentKind};
-use parquet::basic::Compression;
-use parquet::data_type::Int64Type;
-use parquet::file::properties::WriterProperties;
-use parquet::file::writer::SerializedFileWriter;
+pub use candidates::{join_candidates, CandidateStore, Joined};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use table::{Kind, Table, Value};
 
 /// Errors of exporting.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +50,32 @@ pub enum Error {
         #[source]
         source: parquet::errors::ParquetError,
     },
+    /// Reading a file or directory failed.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// Path involved.
+        path: PathBuf,
+        /// Underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reading a Parquet file failed.
+    #[error("cannot read Parquet file {}", path.display())]
+    ParquetRead {
+        /// File involved.
+        path: PathBuf,
+        /// Underlying error.
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+    /// A table's columns are not what this binary writes and reads.
+    #[error("{}: {what}", path.display())]
+    Schema {
+        /// File or directory involved.
+        path: PathBuf,
+        /// What is wrong with it (never a value).
+        what: String,
+    },
     /// The destination already exists.
     #[error(
         "{0} already exists; exports are written whole into a new directory, choose another --out"
@@ -60,105 +86,44 @@ pub enum Error {
 /// Result alias of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
         path: path.to_owned(),
         source: breachcheck_files::plain(source),
     }
 }
 
-/// Rows buffered per row group (16 bytes each).
-const ROW_GROUP: usize = 1 << 18;
-
 /// A Parquet file of two required `INT64` columns, written through a temporary file and
 /// renamed into place by [`TagFile::finish`].
 pub struct TagFile {
     dest: PathBuf,
-    writer: SerializedFileWriter<breachcheck_files::AtomicFile>,
-    a: Vec<i64>,
-    b: Vec<i64>,
-    rows: u64,
+    table: Table,
 }
 
 impl std::fmt::Debug for TagFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TagFile")
-            .field("dest", &self.dest)
-            .field("rows", &self.rows)
-            .finish()
+        f.debug_struct("TagFile").field("dest", &self.dest).finish()
     }
 }
 
 impl TagFile {
     /// Creates `dest` (its directory must exist) with columns named `first` and `second`.
     pub fn create(dest: &Path, first: &str, second: &str) -> Result<Self> {
-        let tmp = breachcheck_files::AtomicFile::create(dest)?;
-        let pq = |source| Error::Parquet {
-            path: dest.to_owned(),
-            source,
-        };
-        let schema = parquet::schema::parser::parse_message_type(&format!(
-            "message tags {{ required int64 {first}; required int64 {second}; }}"
-        ))
-        .map_err(pq)?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_created_by(format!("breachcheck {}", env!("CARGO_PKG_VERSION")))
-            .build();
-        let writer =
-            SerializedFileWriter::new(tmp, Arc::new(schema), Arc::new(props)).map_err(pq)?;
         Ok(TagFile {
             dest: dest.to_owned(),
-            writer,
-            a: Vec::with_capacity(ROW_GROUP),
-            b: Vec::with_capacity(ROW_GROUP),
-            rows: 0,
+            table: Table::create(dest, &[(first, Kind::Int64), (second, Kind::Int64)])?,
         })
     }
 
     /// Appends one row.
     pub fn push(&mut self, first: i64, second: i64) -> Result<()> {
-        self.a.push(first);
-        self.b.push(second);
-        self.rows += 1;
-        if self.a.len() >= ROW_GROUP {
-            self.flush_group()?;
-        }
-        Ok(())
-    }
-
-    fn flush_group(&mut self) -> Result<()> {
-        if self.a.is_empty() {
-            return Ok(());
-        }
-        let dest = self.dest.clone();
-        let pq = |source| Error::Parquet { path: dest, source };
-        let mut group = self.writer.next_row_group().map_err(pq.clone())?;
-        for values in [&self.a, &self.b] {
-            let Some(mut col) = group.next_column().map_err(pq.clone())? else {
-                break;
-            };
-            col.typed::<Int64Type>()
-                .write_batch(values, None, None)
-                .map_err(pq.clone())?;
-            col.close().map_err(pq.clone())?;
-        }
-        group.close().map_err(pq)?;
-        self.a.clear();
-        self.b.clear();
-        Ok(())
+        self.table
+            .push(&[Value::Int64(first), Value::Int64(second)])
     }
 
     /// Writes the footer, syncs and renames the file into place; returns its row count.
-    pub fn finish(mut self) -> Result<u64> {
-        self.flush_group()?;
-        let dest = self.dest.clone();
-        let file = self.writer.into_inner().map_err(|source| Error::Parquet {
-            path: dest.clone(),
-            source,
-        })?;
-        file.commit()?;
-        Ok(self.rows)
+    pub fn finish(self) -> Result<u64> {
+        self.table.finish()
     }
 }
 
@@ -169,9 +134,20 @@ pub struct Summary {
     pub partitions: Vec<(String, String, u64)>,
     /// Parquet files written.
     pub files: u64,
-    /// Rows over all files.
+    /// Rows over the tag files.
     pub rows: u64,
+    /// Rows of the postings table (every posting of every segment once).
+    pub postings: u64,
+    /// Rows of the records table (every stored record of every segment once).
+    pub records: u64,
 }
+
+/// Directory of the postings table under an export, and of a candidates directory.
+pub const POSTINGS_DIR: &str = "postings";
+/// Directory of the records table under an export, and of a candidates directory.
+pub const RECORDS_DIR: &str = "records";
+/// Directory of a candidates directory's table of the sample tags the join was given.
+pub const SAMPLE_TAGS_DIR: &str = "sample_tags";
 
 /// Hex digits of the tag prefix partitions (the first 4 of the 40 exported bits).
 const PREFIX_SHIFT: u32 = 36;
@@ -183,15 +159,7 @@ pub fn export_index(index: &Index, out: &Path) -> Result<Summary> {
     if out.exists() {
         return Err(Error::Exists(out.to_owned()));
     }
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-    let work = tempfile::Builder::new()
-        .prefix(".tmp-export-")
-        .tempdir_in(&parent)
-        .map_err(io(&parent))?;
+    let work = staging_dir(out)?;
     let segments = &index.manifest().segments;
     let mut summary = Summary::default();
     for (t, meta) in segments.iter().enumerate() {
@@ -248,9 +216,108 @@ pub fn export_index(index: &Index, out: &Path) -> Result<Summary> {
             .partitions
             .push((meta.system.clone(), meta.snapshot.clone(), rows));
     }
+    write_store_tables(index, work.path(), &mut summary)?;
+    index.manifest().store(work.path())?;
     // Every chunk read was checked on its first read: a damaged index exports nothing.
     index.damage()?;
-    let kept = work.keep();
-    std::fs::rename(&kept, out).map_err(io(out))?;
+    put_in_place(work, out)?;
     Ok(summary)
+}
+
+/// A temporary directory beside `out`, where a directory of tables is written before
+/// [`put_in_place`] renames it, so that it appears whole or not at all.
+pub(crate) fn staging_dir(out: &Path) -> Result<tempfile::TempDir> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+    tempfile::Builder::new()
+        .prefix(".tmp-export-")
+        .tempdir_in(&parent)
+        .map_err(io(&parent))
+}
+
+/// Renames the staged directory `work` to `out`.
+pub(crate) fn put_in_place(work: tempfile::TempDir, out: &Path) -> Result<()> {
+    let kept = work.keep();
+    std::fs::rename(&kept, out).map_err(io(out))
+}
+
+/// Writes the two tables a verify's reads come from (see [`CandidateStore`]), a file per
+/// segment of every kind:
+///
+/// - `postings/segment=N/part-0.parquet`: `tag` (the first 40 bits, the join key),
+///   `record` (`segment << 32 | record`), `stored` (the tag bits the segment keeps, left-
+///   aligned), `bits` (how many), `pos` (the posting's place in the segment, which orders
+///   a tag's postings as a lookup returns them);
+/// - `records/segment=N/part-0.parquet`: `record`, `system`, `kind`, `sampled` (read by
+///   every verify, see [`breachcheck_index::repetition_runs`]), `presence` (the segments
+///   whose snapshot held it, `u32` little-endian each) and `row` (its check values and keyed
+///   encodings, [`breachcheck_index::RecordRow::to_bytes`]).
+fn write_store_tables(index: &Index, out: &Path, summary: &mut Summary) -> Result<()> {
+    let (runs, _) = breachcheck_index::repetition_runs(index.manifest());
+    for (s, meta) in index.manifest().segments.iter().enumerate() {
+        let seg = index.segment(s);
+        let id = |r: u32| ((s as i64) << 32) | i64::from(r);
+        let dir = out.join(POSTINGS_DIR).join(format!("segment={s}"));
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let mut postings = Table::create(
+            &dir.join("part-0.parquet"),
+            &[
+                ("tag", Kind::Int64),
+                ("record", Kind::Int64),
+                ("stored", Kind::Int64),
+                ("bits", Kind::Int64),
+                ("pos", Kind::Int64),
+            ],
+        )?;
+        let bits = i64::from(seg.prefix_bits() + 32);
+        for (pos, (stored, r)) in seg.postings_stored().enumerate() {
+            postings.push(&[
+                Value::Int64((stored >> 24) as i64),
+                Value::Int64(id(r)),
+                Value::Int64(stored as i64),
+                Value::Int64(bits),
+                Value::Int64(pos as i64),
+            ])?;
+        }
+        summary.postings += postings.finish()?;
+        let dir = out.join(RECORDS_DIR).join(format!("segment={s}"));
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let mut records = Table::create(
+            &dir.join("part-0.parquet"),
+            &[
+                ("record", Kind::Int64),
+                ("system", Kind::Bytes { utf8: true }),
+                ("kind", Kind::Bytes { utf8: true }),
+                ("sampled", Kind::Bool),
+                ("presence", Kind::Bytes { utf8: false }),
+                ("row", Kind::Bytes { utf8: false }),
+            ],
+        )?;
+        let mut held = Vec::new();
+        let mut presence = Vec::new();
+        for (r, row) in seg.rows().enumerate() {
+            let r = r as u32;
+            held.clear();
+            index.presence(s as u32, r, &mut held);
+            presence.clear();
+            presence.extend(held.iter().flat_map(|h| h.to_le_bytes()));
+            let sampled = runs
+                .iter()
+                .any(|&(_, rs, start, end)| rs as usize == s && (start..end).contains(&r));
+            records.push(&[
+                Value::Int64(id(r)),
+                Value::Bytes(meta.system.as_bytes()),
+                Value::Bytes(meta.kind.as_str().as_bytes()),
+                Value::Bool(sampled),
+                Value::Bytes(&presence),
+                Value::Bytes(&row.to_bytes()),
+            ])?;
+        }
+        summary.records += records.finish()?;
+        summary.files += 2;
+    }
+    Ok(())
 }

@@ -217,14 +217,7 @@ impl Index {
     /// nothing is taken from a damaged file; [`Index::damage`] says whether a read found
     /// damage. A full check of every byte is [`Index::check`].
     pub fn open(dir: &Path) -> Result<Self> {
-        let manifest = Manifest::load(dir)?;
-        if manifest.rules_version != breachcheck_core::RULES_VERSION {
-            return Err(Error::RulesMismatch {
-                index: manifest.rules_version,
-                binary: breachcheck_core::RULES_VERSION,
-            });
-        }
-        manifest.verify()?;
+        let manifest = Manifest::load_checked(dir)?;
         let segments = manifest
             .segments
             .iter()
@@ -250,14 +243,7 @@ impl Index {
 
     /// Fails unless the index was built with `key`.
     pub fn require_key(&self, key: &breachcheck_core::SecretKey) -> Result<()> {
-        let given = key.fingerprint();
-        if self.manifest.key_fingerprint != given {
-            return Err(Error::KeyMismatch {
-                index: self.manifest.key_fingerprint.clone(),
-                given,
-            });
-        }
-        Ok(())
+        self.manifest.require_key(key)
     }
 
     /// The manifest.

@@ -223,6 +223,32 @@ impl Manifest {
         Ok(m)
     }
 
+    /// Loads `dir/manifest.json` as a reader must take it: written by this binary's rules
+    /// and checked against its own commitment ([`Manifest::verify`]).
+    pub fn load_checked(dir: &Path) -> Result<Self> {
+        let manifest = Manifest::load(dir)?;
+        if manifest.rules_version != breachcheck_core::RULES_VERSION {
+            return Err(Error::RulesMismatch {
+                index: manifest.rules_version,
+                binary: breachcheck_core::RULES_VERSION,
+            });
+        }
+        manifest.verify()?;
+        Ok(manifest)
+    }
+
+    /// Fails unless the index was built with `key`.
+    pub fn require_key(&self, key: &breachcheck_core::SecretKey) -> Result<()> {
+        let given = key.fingerprint();
+        if self.key_fingerprint != given {
+            return Err(Error::KeyMismatch {
+                index: self.key_fingerprint.clone(),
+                given,
+            });
+        }
+        Ok(())
+    }
+
     /// Checks that the commitment the manifest states is the one its segment entries make:
     /// every field of an entry is bound into its commitment leaf (see
     /// [`crate::CommitmentLeaf`]), so an edited count, source, recipe or audit set fails
@@ -238,8 +264,10 @@ impl Manifest {
         Ok(())
     }
 
-    /// Writes the manifest atomically: temporary file, fsync, rename, fsync of the directory.
-    pub(crate) fn store(&self, dir: &Path) -> Result<()> {
+    /// Writes the manifest atomically as `dir/manifest.json`: temporary file, fsync,
+    /// rename, fsync of the directory. (An export carries a copy, so that a verify over
+    /// its tables checks the same commitment.)
+    pub fn store(&self, dir: &Path) -> Result<()> {
         let json = serde_json::to_vec_pretty(self).map_err(|e| Error::BadManifest {
             path: dir.join(MANIFEST_FILE),
             reason: e.to_string(),

@@ -1084,6 +1084,23 @@ fn splitmix(seed: u64) -> impl FnMut() -> u64 {
     move || breachcheck_index::splitmix_next(&mut state)
 }
 
+/// Every tag a verify may look up for line `rec`, each once: its blocking tags (both
+/// phases), the neighbours of its ids and phone, and the identities of its audited values
+/// (see [`breachcheck_index::exactly_held`]). An engine beyond one machine joins these with
+/// the index's postings, so that the candidates it hands back answer every lookup.
+pub fn lookup_tags(rec: &TaggedRecord) -> Vec<u64> {
+    let mut tags: Vec<u64> = rec.blocks.iter().map(|(_, t)| t.0).collect();
+    tags.extend(rec.neighbours.iter().map(|t| t.0).filter(|t| *t != 0));
+    tags.extend(
+        breachcheck_core::AuditField::ALL
+            .iter()
+            .filter_map(|f| f.identity(|m| rec.field(m).map(|t| t.canonical.0))),
+    );
+    tags.sort_unstable();
+    tags.dedup();
+    tags
+}
+
 /// Mask of the personal (non-identifier) fields present in a record.
 pub fn pii_mask(rec: &TaggedRecord) -> u16 {
     rec.fields()

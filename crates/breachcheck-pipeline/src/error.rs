@@ -12,6 +12,17 @@ pub enum Error {
     /// The index could not be opened, read, extended or was found damaged.
     #[error(transparent)]
     Index(#[from] breachcheck_index::Error),
+    /// An export or a candidates directory could not be read.
+    #[error(transparent)]
+    Export(#[from] breachcheck_export::Error),
+    /// A verify over candidates found reads the candidates could not answer.
+    #[error("{gaps} reads of the index were not among the candidates in {}: were they joined with the tags of this sample (`breachcheck tags --manifest`) under the same export? Nothing is stated", dir.display())]
+    CandidateGaps {
+        /// The candidates directory.
+        dir: std::path::PathBuf,
+        /// Lookups and record reads left unanswered.
+        gaps: u64,
+    },
     /// An output could not be written or put in place.
     #[error(transparent)]
     Files(#[from] breachcheck_files::Error),

@@ -7,8 +7,9 @@ use crate::regions::company_phone_regions;
 use crate::stream::{begin, file_name, redacted_cells, stream, tag_batch};
 use crate::{Error, Result};
 use breachcheck_core::{SecretKey, Tagger};
+use breachcheck_export::CandidateStore;
 use breachcheck_files::Outputs;
-use breachcheck_index::{Index, Manifest};
+use breachcheck_index::{Index, Manifest, RecordStore};
 use breachcheck_ingest::{IngestOptions, Quarantined, Sample};
 use breachcheck_link::{LineMatch, Prober};
 use breachcheck_normalize::country::Region;
@@ -51,6 +52,7 @@ pub trait MatchSink {
 pub struct Verifier<'a> {
     key: &'a SecretKey,
     index: PathBuf,
+    candidates: Option<PathBuf>,
     options: IngestOptions,
     region: Option<Region>,
     matches_out: Option<PathBuf>,
@@ -67,6 +69,7 @@ impl<'a> Verifier<'a> {
         Verifier {
             key,
             index: index.into(),
+            candidates: None,
             options: IngestOptions::default(),
             region: None,
             matches_out: None,
@@ -76,6 +79,14 @@ impl<'a> Verifier<'a> {
             generated_at: None,
             file_name: None,
         }
+    }
+
+    /// Read the index from the candidates a join beyond this machine found (see
+    /// [`CandidateStore`]) instead of the index directory: the report is the one a verify
+    /// against the index writes, and nothing is stated if the candidates miss a read.
+    pub fn candidates(mut self, dir: Option<PathBuf>) -> Self {
+        self.candidates = dir;
+        self
     }
 
     /// How samples are read (delimiter, encoding, column map…); default: sniffed.
@@ -155,14 +166,20 @@ impl<'a> Verifier<'a> {
         outputs: &Mutex<Outputs>,
         sink: Option<&mut dyn MatchSink>,
     ) -> Result<Report> {
-        let index = Index::open(&self.index)?;
-        index.require_key(self.key)?;
-        let without_pages = index.segments_without_page_files().len();
-        if without_pages > 0 {
-            tracing::info!(
-                segments = without_pages,
-                "segments without a page file read whole 64 KiB chunks on a cold cache: `breachcheck index upgrade` writes them"
-            );
+        let source = match &self.candidates {
+            Some(dir) => Source::Candidates(CandidateStore::open(dir)?, dir.clone()),
+            None => Source::Index(Index::open(&self.index)?),
+        };
+        let index: &dyn RecordStore = source.store();
+        index.manifest().require_key(self.key)?;
+        if let Source::Index(index) = &source {
+            let without_pages = index.segments_without_page_files().len();
+            if without_pages > 0 {
+                tracing::info!(
+                    segments = without_pages,
+                    "segments without a page file read whole 64 KiB chunks on a cold cache: `breachcheck index upgrade` writes them"
+                );
+            }
         }
         let sha256 =
             breachcheck_ingest::sha256_file(sample_path).map_err(|source| Error::Read {
@@ -179,8 +196,8 @@ impl<'a> Verifier<'a> {
             .map(|p| QuarantineFile::create(p, outputs))
             .transpose()?;
         let mut run = Run {
-            index: &index,
-            prober: Prober::new(&index),
+            index,
+            prober: Prober::new(index),
             fitted: false,
             tally: Tally::new(index.manifest()),
             sink,
@@ -222,9 +239,7 @@ impl<'a> Verifier<'a> {
             },
         )?;
         run.flush()?;
-        let (chunks, pages) = (0..index.manifest().segments.len())
-            .map(|i| index.segment(i).checked())
-            .fold((0, 0), |(c, p), (a, b)| (c + a, p + b));
+        let (chunks, pages) = source.checked();
         tracing::debug!(
             normalize_seconds = run.tag_time.as_secs_f64(),
             probe_seconds = run.probe_time.as_secs_f64(),
@@ -270,14 +285,54 @@ impl<'a> Verifier<'a> {
         }
         // Nothing is stated from a damaged index: every chunk read (up to here, the last
         // read) was checked on its first read, and reads of a damaged one came back empty.
-        index.damage()?;
+        source.damage()?;
         Ok(report)
+    }
+}
+
+/// Where a verify's reads of the index come from.
+enum Source {
+    Index(Index),
+    /// The candidates a join beyond this machine found, and their directory.
+    Candidates(CandidateStore, PathBuf),
+}
+
+impl Source {
+    fn store(&self) -> &dyn RecordStore {
+        match self {
+            Source::Index(i) => i,
+            Source::Candidates(c, _) => c,
+        }
+    }
+
+    /// Chunks and pages checked, for the debug log.
+    fn checked(&self) -> (u64, u64) {
+        match self {
+            Source::Index(index) => (0..index.manifest().segments.len())
+                .map(|i| index.segment(i).checked())
+                .fold((0, 0), |(c, p), (a, b)| (c + a, p + b)),
+            Source::Candidates(..) => (0, 0),
+        }
+    }
+
+    /// Fails if a read found the index damaged, or the candidates without an answer.
+    fn damage(&self) -> Result<()> {
+        match self {
+            Source::Index(index) => Ok(index.damage()?),
+            Source::Candidates(c, dir) => match c.gaps() {
+                0 => Ok(()),
+                gaps => Err(Error::CandidateGaps {
+                    dir: dir.clone(),
+                    gaps,
+                }),
+            },
+        }
     }
 }
 
 /// One verification's state between batches.
 struct Run<'i, 's> {
-    index: &'i Index,
+    index: &'i dyn RecordStore,
     /// The first batch estimates the linkage model every later batch is scored with.
     prober: Prober<'i>,
     fitted: bool,

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `breachcheck` binary on data generated at test time.
 mod audit;
 mod canary;
+mod candidates;
 mod contract;
 mod custody;
 mod demo;

@@ -19,7 +19,7 @@ const LAST: [&str; 8] = [
 ];
 
 /// An accounts export of `rows` people (with a header line), people `from..from+rows`.
-fn export(from: u32, rows: u32) -> String {
+pub(crate) fn export(from: u32, rows: u32) -> String {
     let mut s = String::from("customer_id,email,first_name,last_name,phone,birth_date,city\n");
     for i in from..from + rows {
         let (f, l) = (FIRST[i as usize % 8], LAST[(i as usize / 8) % 8]);
@@ -40,7 +40,7 @@ fn export(from: u32, rows: u32) -> String {
 
 /// A seller's sample: 300 exported people reformatted (upper-case e-mails, E.164 phones,
 /// one name column, the customer id kept) and 100 made-up people without ids.
-fn sample() -> String {
+pub(crate) fn sample() -> String {
     let mut s = String::from("name;mail;tel;dob;customer_id\n");
     for i in (0..1200u32).step_by(4) {
         let (f, l) = (FIRST[i as usize % 8], LAST[(i as usize / 8) % 8]);

@@ -1,0 +1,171 @@
+//! `verify --candidates`: a verify over the candidates a join of the sample's tags with an
+//! index export found (the Spark path, joined here by the single-machine reference
+//! `join_candidates`) writes the report a verify against the index writes.
+use crate::segments::{export, sample};
+use crate::{build_args, key, p, read_json, run_fails, run_ok, verify_args};
+use std::path::Path;
+
+/// The report without the time it was made.
+fn timeless(mut r: serde_json::Value) -> serde_json::Value {
+    r.as_object_mut().expect("report").remove("generated_at");
+    r
+}
+
+fn tags(k: &Path, manifest: Option<&Path>, out: &Path, sample: &Path) {
+    let mut args = vec!["tags", "--key", p(k), "--out", p(out)];
+    if let Some(m) = manifest {
+        args.extend(["--manifest", p(m)]);
+    }
+    args.push(p(sample));
+    run_ok(&args);
+}
+
+#[test]
+fn a_verify_over_joined_candidates_writes_the_index_s_report() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let k = key(dir);
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    };
+    // Three snapshots of one system (people leave and arrive), another system beside it,
+    // and a canary set: every kind of segment and a presence that spans snapshots.
+    let idx = dir.join("idx");
+    let jan = write(
+        "jan.csv",
+        &(export(0, 600) + export(5000, 200).split_once('\n').expect("header").1),
+    );
+    run_ok(&build_args(&k, &idx, "accounts", "2026-01-31", &jan));
+    run_ok(&build_args(
+        &k,
+        &idx,
+        "orders",
+        "2026-01-31",
+        &write("orders.csv", &export(9000, 300)),
+    ));
+    run_ok(&build_args(
+        &k,
+        &idx,
+        "accounts",
+        "2026-02-28",
+        &write("feb.csv", &export(0, 900)),
+    ));
+    run_ok(&build_args(
+        &k,
+        &idx,
+        "accounts",
+        "2026-03-31",
+        &write("mar.csv", &export(0, 1200)),
+    ));
+    let canaries = dir.join("canaries.csv");
+    run_ok(&[
+        "canary",
+        "generate",
+        "--system",
+        "accounts",
+        "--count",
+        "20",
+        "--email-domain",
+        "kundenpost-relay.de",
+        "--phone-prefix",
+        "+4915790012",
+        "--out",
+        p(&canaries),
+        "--key",
+        p(&k),
+        "--index",
+        p(&idx),
+    ]);
+    // The seller's sample, with two of the canaries in it.
+    let mut text = sample();
+    for line in std::fs::read_to_string(&canaries)
+        .expect("canaries")
+        .lines()
+        .skip(1)
+        .take(2)
+    {
+        let c: Vec<&str> = line.split(',').collect();
+        text.push_str(&format!("{} {};{};;;\n", c[1], c[2], c[0]));
+    }
+    let smp = write("sample.csv", &text);
+
+    let local = dir.join("local.json");
+    let local_matches = dir.join("local.csv");
+    run_ok(
+        &[
+            verify_args(&k, &idx, &local),
+            vec!["--matches-out", p(&local_matches), p(&smp)],
+        ]
+        .concat(),
+    );
+
+    let exp = dir.join("export");
+    run_ok(&["index", "export", "--index", p(&idx), "--out", p(&exp)]);
+    let st = dir.join("sample-tags.parquet");
+    tags(&k, Some(&exp), &st, &smp);
+    let cand = dir.join("candidates");
+    let joined = breachcheck_export::join_candidates(&exp, &st, &cand).expect("join");
+    assert!(
+        joined.postings > 0 && joined.records > joined.postings / 10,
+        "{joined:?}"
+    );
+
+    let remote = dir.join("remote.json");
+    let remote_matches = dir.join("remote.csv");
+    run_ok(&[
+        "verify",
+        "--key",
+        p(&k),
+        "--candidates",
+        p(&cand),
+        "--json",
+        p(&remote),
+        "--matches-out",
+        p(&remote_matches),
+        p(&smp),
+    ]);
+    let (a, b) = (timeless(read_json(&local)), timeless(read_json(&remote)));
+    assert_eq!(a["matches"]["by_evidence"]["canary"], 2, "{}", a["matches"]);
+    assert_eq!(a, b, "the candidates' report differs from the index's");
+    assert_eq!(
+        std::fs::read(&local_matches).expect("local matches"),
+        std::fs::read(&remote_matches).expect("remote matches")
+    );
+
+    // The blocking tags alone (a join made without --manifest) miss the lookups of
+    // neighbours and audited values: the verify says so and states nothing.
+    let blocks = dir.join("blocks.parquet");
+    tags(&k, None, &blocks, &smp);
+    let partial = dir.join("partial");
+    breachcheck_export::join_candidates(&exp, &blocks, &partial).expect("join");
+    let refused = dir.join("refused.json");
+    let out = run_fails(&[
+        "verify",
+        "--key",
+        p(&k),
+        "--candidates",
+        p(&partial),
+        "--json",
+        p(&refused),
+        p(&smp),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not among the candidates"), "{err}");
+    assert!(!refused.exists());
+    // A candidates directory of another index's export is refused by its key.
+    let other_key = dir.join("other.key");
+    run_ok(&["key", "generate", "--out", p(&other_key)]);
+    let out = run_fails(&[
+        "verify",
+        "--key",
+        p(&other_key),
+        "--candidates",
+        p(&cand),
+        "--json",
+        p(&refused),
+        p(&smp),
+    ]);
+    assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+}

@@ -1,0 +1,392 @@
+//! A verify's reads answered from the candidates an engine beyond one machine found: the
+//! rows of the exported postings and records tables (see [`crate::export_index`]) that a
+//! join with a sample's tags (`breachcheck tags --manifest`) kept, with the manifest the
+//! export carried. `breachcheck verify --candidates DIR` scores them and writes the report
+//! a verify against the index itself writes.
+//!
+//! ```text
+//! DIR/manifest.json                the export's copy, checked against its commitment
+//! DIR/sample_tags/*.parquet        tag: the 40-bit tags the join was given
+//! DIR/postings/**/*.parquet        tag, record, stored, bits, pos: postings of those tags
+//! DIR/records/**/*.parquet         record, presence, row: every record a posting names,
+//!                                  and the sampled ones
+//! ```
+//!
+//! The store answers a lookup exactly as the segment would (the bits the segment keeps,
+//! its posting order, at most [`MAX_HITS_PER_TAG`] per segment). It refuses to guess what
+//! it was not given: a lookup of a tag the join was not given, or a read of a record it
+//! does not hold, is counted ([`CandidateStore::gaps`]) and the verify states nothing.
+use crate::table::{Kind, Table, Value};
+use crate::{Error, Result, POSTINGS_DIR, RECORDS_DIR, SAMPLE_TAGS_DIR};
+use breachcheck_core::Tag;
+use breachcheck_index::{Hit, Manifest, RecordRow, RecordStore, MAX_HITS_PER_TAG};
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::record::{Field, Row};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// One posting as an export stores it.
+#[derive(Clone, Copy, Debug)]
+struct Posting {
+    segment: u32,
+    record: u32,
+    /// The tag bits the segment keeps, left-aligned, and their mask.
+    stored: u64,
+    mask: u64,
+    pos: u64,
+}
+
+/// The candidates of one sample, in memory.
+#[derive(Debug)]
+pub struct CandidateStore {
+    manifest: Manifest,
+    /// Tags the join was given (first 40 bits).
+    asked: HashSet<u64>,
+    /// Postings by 40-bit tag, in (segment, position) order.
+    postings: HashMap<u64, Vec<Posting>>,
+    records: HashMap<(u32, u32), (RecordRow, Vec<u32>)>,
+    /// Reads that could not be answered from what the join found.
+    gaps: AtomicU64,
+}
+
+impl CandidateStore {
+    /// Reads the candidates directory `dir`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let manifest = Manifest::load_checked(dir)?;
+        let segments = manifest.segments.len();
+        let mut asked = HashSet::new();
+        for_each_row(&dir.join(SAMPLE_TAGS_DIR), &["tag"], |path, row, at| {
+            asked.insert(long(path, row, at[0])? as u64);
+            Ok(())
+        })?;
+        let mut postings: HashMap<u64, Vec<Posting>> = HashMap::new();
+        for_each_row(
+            &dir.join(POSTINGS_DIR),
+            &["tag", "record", "stored", "bits", "pos"],
+            |path, row, at| {
+                let tag = long(path, row, at[0])? as u64;
+                let (segment, record) = record_id(path, long(path, row, at[1])?, segments)?;
+                let bits = long(path, row, at[3])?;
+                if !(40..=64).contains(&bits) {
+                    return Err(schema(path, "a posting keeps fewer than 40 tag bits"));
+                }
+                let mask = u64::MAX << (64 - bits);
+                postings.entry(tag).or_default().push(Posting {
+                    segment,
+                    record,
+                    stored: long(path, row, at[2])? as u64 & mask,
+                    mask,
+                    pos: long(path, row, at[4])? as u64,
+                });
+                Ok(())
+            },
+        )?;
+        for v in postings.values_mut() {
+            v.sort_unstable_by_key(|p| (p.segment, p.pos));
+            v.dedup_by_key(|p| (p.segment, p.pos));
+        }
+        let mut records = HashMap::new();
+        for_each_row(
+            &dir.join(RECORDS_DIR),
+            &["record", "presence", "row"],
+            |path, row, at| {
+                let id = record_id(path, long(path, row, at[0])?, segments)?;
+                let presence = bytes(path, row, at[1])?;
+                if presence.len() % 4 != 0 {
+                    return Err(schema(path, "a presence list is not whole u32s"));
+                }
+                let held = presence
+                    .chunks_exact(4)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
+                let decoded = RecordRow::from_bytes(bytes(path, row, at[2])?)
+                    .ok_or_else(|| schema(path, "a record row cannot be read"))?;
+                records.insert(id, (decoded, held));
+                Ok(())
+            },
+        )?;
+        Ok(CandidateStore {
+            manifest,
+            asked,
+            postings,
+            records,
+            gaps: AtomicU64::new(0),
+        })
+    }
+
+    /// Lookups of tags the join was not given and reads of records it did not supply,
+    /// since the store was opened: a verify over a store with gaps states nothing.
+    pub fn gaps(&self) -> u64 {
+        self.gaps.load(Ordering::Relaxed)
+    }
+
+    /// Candidate postings and records held.
+    pub fn sizes(&self) -> (usize, usize) {
+        (
+            self.postings.values().map(Vec::len).sum(),
+            self.records.len(),
+        )
+    }
+}
+
+impl RecordStore for CandidateStore {
+    fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    fn lookup_into(&self, tag: Tag, out: &mut Vec<Hit>) {
+        let t40 = tag.0 >> 24;
+        if !self.asked.contains(&t40) {
+            self.gaps.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let Some(found) = self.postings.get(&t40) else {
+            return;
+        };
+        let mut segment = u32::MAX;
+        let mut in_segment = 0usize;
+        for p in found {
+            if tag.0 & p.mask != p.stored {
+                continue;
+            }
+            if p.segment != segment {
+                segment = p.segment;
+                in_segment = 0;
+            }
+            if in_segment < MAX_HITS_PER_TAG {
+                out.push(Hit {
+                    segment: p.segment,
+                    record: p.record,
+                });
+                in_segment += 1;
+            }
+        }
+    }
+
+    fn record(&self, segment: u32, record: u32) -> Option<RecordRow> {
+        match self.records.get(&(segment, record)) {
+            Some((row, _)) => Some(*row),
+            None => {
+                self.gaps.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    fn presence(&self, segment: u32, record: u32, out: &mut Vec<u32>) {
+        match self.records.get(&(segment, record)) {
+            Some((_, held)) => out.extend_from_slice(held),
+            None => {
+                self.gaps.fetch_add(1, Ordering::Relaxed);
+                out.push(segment);
+            }
+        }
+    }
+}
+
+fn schema(path: &Path, what: &str) -> Error {
+    Error::Schema {
+        path: path.to_owned(),
+        what: what.to_owned(),
+    }
+}
+
+/// (segment, record) of an exported record id, checked against the manifest.
+fn record_id(path: &Path, id: i64, segments: usize) -> Result<(u32, u32)> {
+    let (segment, record) = ((id as u64 >> 32) as u32, id as u32);
+    if segment as usize >= segments {
+        return Err(schema(
+            path,
+            "a record id names a segment the manifest lacks",
+        ));
+    }
+    Ok((segment, record))
+}
+
+fn long(path: &Path, row: &Row, i: usize) -> Result<i64> {
+    match row.get_column_iter().nth(i).map(|(_, f)| f) {
+        Some(Field::Long(v)) => Ok(*v),
+        Some(Field::Int(v)) => Ok(i64::from(*v)),
+        _ => Err(schema(path, "a column that should be INT64 is not")),
+    }
+}
+
+fn bytes<'r>(path: &Path, row: &'r Row, i: usize) -> Result<&'r [u8]> {
+    match row.get_column_iter().nth(i).map(|(_, f)| f) {
+        Some(Field::Bytes(v)) => Ok(v.data()),
+        _ => Err(schema(path, "a column that should be BINARY is not")),
+    }
+}
+
+/// Calls `f` on every row of every Parquet file under `dir` (recursively, as Spark and
+/// Hive partitioning lay them out; `_SUCCESS` and checksum files skipped) with the
+/// positions of the columns `names`. A missing directory is an error: a join always
+/// writes its tables, empty or not.
+fn for_each_row(
+    dir: &Path,
+    names: &[&str],
+    mut f: impl FnMut(&Path, &Row, &[usize]) -> Result<()>,
+) -> Result<()> {
+    let mut files = Vec::new();
+    parquet_files(dir, &mut files)?;
+    files.sort();
+    for path in files {
+        read_rows(&path, names, &mut f)?;
+    }
+    Ok(())
+}
+
+/// Calls `f` on every row of the Parquet file `path`, as [`for_each_row`] does.
+fn read_rows(
+    path: &Path,
+    names: &[&str],
+    mut f: impl FnMut(&Path, &Row, &[usize]) -> Result<()>,
+) -> Result<()> {
+    let read = |source| Error::ParquetRead {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source: breachcheck_files::plain(source),
+    })?;
+    let reader = SerializedFileReader::new(file).map_err(read)?;
+    let fields = reader.metadata().file_metadata().schema().get_fields();
+    let at: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            fields
+                .iter()
+                .position(|c| c.name() == *n)
+                .ok_or_else(|| schema(path, &format!("no column {n}")))
+        })
+        .collect::<Result<_>>()?;
+    for row in reader.get_row_iter(None).map_err(read)? {
+        f(path, &row.map_err(read)?, &at)?;
+    }
+    Ok(())
+}
+
+fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Read {
+        path: dir.to_owned(),
+        source: breachcheck_files::plain(source),
+    })?;
+    for e in entries {
+        let e = e.map_err(|source| Error::Read {
+            path: dir.to_owned(),
+            source: breachcheck_files::plain(source),
+        })?;
+        let path = e.path();
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || name.starts_with('_') {
+            continue;
+        }
+        if path.is_dir() {
+            parquet_files(&path, out)?;
+        } else if name.ends_with(".parquet") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// What [`join_candidates`] kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Joined {
+    /// Distinct 40-bit tags of the sample.
+    pub tags: u64,
+    /// Postings of those tags.
+    pub postings: u64,
+    /// Records those postings name, and the sampled ones.
+    pub records: u64,
+}
+
+/// The join the Spark job (`engines/spark/breachcheck_spark.py join`) runs, on one
+/// machine: the postings of an export whose tag is among `sample_tags` (a
+/// `breachcheck tags --manifest` file), the records they name and the sampled records,
+/// written to the new directory `out` in the layout [`CandidateStore::open`] reads. It is
+/// the reference the Spark job is tested against, and a way to hand a verify a small
+/// extract of a large export.
+pub fn join_candidates(export: &Path, sample_tags: &Path, out: &Path) -> Result<Joined> {
+    if out.exists() {
+        return Err(Error::Exists(out.to_owned()));
+    }
+    let manifest = Manifest::load_checked(export)?;
+    let mut tags: HashSet<u64> = HashSet::new();
+    read_rows(sample_tags, &["tag"], |path, row, at| {
+        tags.insert(long(path, row, at[0])? as u64);
+        Ok(())
+    })?;
+    let work = crate::staging_dir(out)?;
+    let mut joined = Joined {
+        tags: tags.len() as u64,
+        ..Joined::default()
+    };
+    let mut sorted: Vec<u64> = tags.iter().copied().collect();
+    sorted.sort_unstable();
+    let dir = work.path().join(SAMPLE_TAGS_DIR);
+    std::fs::create_dir_all(&dir).map_err(crate::io(&dir))?;
+    let mut file = Table::create(&dir.join("part-0.parquet"), &[("tag", Kind::Int64)])?;
+    for t in sorted {
+        file.push(&[Value::Int64(t as i64)])?;
+    }
+    file.finish()?;
+    let names = ["tag", "record", "stored", "bits", "pos"];
+    let dir = work.path().join(POSTINGS_DIR);
+    std::fs::create_dir_all(&dir).map_err(crate::io(&dir))?;
+    let mut file = Table::create(
+        &dir.join("part-0.parquet"),
+        &names.map(|n| (n, Kind::Int64)),
+    )?;
+    let mut wanted: HashSet<i64> = HashSet::new();
+    for_each_row(&export.join(POSTINGS_DIR), &names, |path, row, at| {
+        if tags.contains(&(long(path, row, at[0])? as u64)) {
+            let values: Vec<i64> = at
+                .iter()
+                .map(|i| long(path, row, *i))
+                .collect::<Result<_>>()?;
+            wanted.insert(values[1]);
+            file.push(&values.iter().map(|v| Value::Int64(*v)).collect::<Vec<_>>())?;
+        }
+        Ok(())
+    })?;
+    joined.postings = file.finish()?;
+    let dir = work.path().join(RECORDS_DIR);
+    std::fs::create_dir_all(&dir).map_err(crate::io(&dir))?;
+    let mut file = Table::create(
+        &dir.join("part-0.parquet"),
+        &[
+            ("record", Kind::Int64),
+            ("sampled", Kind::Bool),
+            ("presence", Kind::Bytes { utf8: false }),
+            ("row", Kind::Bytes { utf8: false }),
+        ],
+    )?;
+    for_each_row(
+        &export.join(RECORDS_DIR),
+        &["record", "sampled", "presence", "row"],
+        |path, row, at| {
+            let id = long(path, row, at[0])?;
+            let sampled = match row.get_column_iter().nth(at[1]).map(|(_, f)| f) {
+                Some(Field::Bool(b)) => *b,
+                _ => return Err(schema(path, "sampled is not BOOLEAN")),
+            };
+            if sampled || wanted.contains(&id) {
+                file.push(&[
+                    Value::Int64(id),
+                    Value::Bool(sampled),
+                    Value::Bytes(bytes(path, row, at[2])?),
+                    Value::Bytes(bytes(path, row, at[3])?),
+                ])?;
+            }
+            Ok(())
+        },
+    )?;
+    joined.records = file.finish()?;
+    manifest.store(work.path())?;
+    crate::put_in_place(work, out)?;
+    Ok(joined)
+}
