@@ -10,7 +10,13 @@
 //! (`segment << 32 | record`, stable for the index). A snapshot's files list every tag of
 //! every record the system held at that snapshot — carried records included — so one
 //! partition answers "was this in accounts at 2026-01-31" without knowing about deltas.
-//! `prefix` is the tag's first hex digit. Canary segments are not exported.
+//! `prefix` is the tag's first hex digit. Canary segments have no such partitions.
+//!
+//! Beside them, the two tables a verify reads, every segment's (canaries and reference
+//! corpora included): `postings/segment=N/` and `records/segment=N/`, and `manifest.json`
+//! (see [`export_index`]). A join of a sample's tags with them, on Spark
+//! (`engines/spark/breachcheck_spark.py`) or by [`join_candidates`], gives a candidates
+//! directory that [`CandidateStore`] reads for `verify --candidates`.
 //!
 //! A sample's tags, written by [`TagFile`] with columns `line` and `tag`, join on `tag`.
 //! Tags are keyed hashes: without the key they reveal nothing, and nothing else is written.
