@@ -6,8 +6,9 @@ use crate::manifest::{
 };
 use crate::segment::{
     header, page_file_bytes, page_file_path, page_values, prefix_bits, root_of_digests, split_tag,
-    RecordRow, Segment, BLOCK, FOOTER, LEAF_CHUNK,
+    Segment, BLOCK, FOOTER, LEAF_CHUNK,
 };
+use crate::Prepared;
 use crate::{io_err, validate_snapshot, validate_system, Commitment, Error, Result, DIR_KIND};
 use breachcheck_core::SecretKey;
 use breachcheck_files::DirLock;
@@ -238,6 +239,12 @@ impl SegmentBuilder {
     /// carried from the previous snapshot (an audit set holds only what is stored, as the
     /// earlier segment's set holds the rest).
     pub fn add_record(&mut self, source_row: u64, rec: &TaggedRecord) -> Added {
+        self.add_prepared(source_row, &Prepared::from_tagged(rec))
+    }
+
+    /// [`SegmentBuilder::add_record`] of a record prepared elsewhere (see [`Prepared`]):
+    /// the same segment as adding the record it was made from.
+    pub fn add_prepared(&mut self, source_row: u64, rec: &Prepared) -> Added {
         if rec.is_empty() {
             return Added::Empty;
         }
@@ -245,7 +252,9 @@ impl SegmentBuilder {
             s.rows += 1;
         }
         self.profile.add(rec);
-        let row = RecordRow::from_tagged(rec, source_row);
+        let mut row = rec.row;
+        row.source_file = 0;
+        row.source_row = source_row;
         if let Some(prev) = &mut self.previous {
             if prev.take(row.content_digest()) {
                 self.carried += 1;
@@ -274,17 +283,7 @@ impl SegmentBuilder {
                 self.error = Some(e);
             }
         }
-        for (_, tag) in &rec.blocks {
-            self.postings.push((tag.0, id));
-        }
-        // The record's name and address together, as one posting: how `exactly_held`
-        // finds a line's name+address the way an audit does, even when the name's tokens
-        // are too short to be blocking keys. (E-mails and phones are postings already:
-        // their block tags are their canonical tags, which is their identity too.)
-        let na = breachcheck_core::AuditField::NameAddress;
-        if let Some(identity) = na.identity(|f| rec.field(f).map(|t| t.canonical.0)) {
-            self.postings.push((identity, id));
-        }
+        self.postings.extend(rec.postings.iter().map(|t| (*t, id)));
         if self.postings.len() >= self.budget {
             self.spill();
         }

@@ -50,6 +50,7 @@ mod audit_sets;
 mod build;
 mod commitment;
 mod manifest;
+mod prepared;
 mod recipe;
 mod segment;
 mod store;
@@ -64,6 +65,7 @@ pub use manifest::{
 };
 /// What an index's lock and messages call an index directory.
 pub const DIR_KIND: &str = "index";
+pub use prepared::Prepared;
 pub use recipe::Recipe;
 pub use segment::{page_file_path, Hit, RecordRow, Segment, PAGE_FILE_EXT};
 pub use store::{

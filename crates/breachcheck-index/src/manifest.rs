@@ -116,18 +116,20 @@ pub struct SegmentProfile {
 
 impl SegmentProfile {
     /// Counts one record.
-    pub fn add(&mut self, rec: &breachcheck_normalize::TaggedRecord) {
+    pub fn add(&mut self, rec: &crate::Prepared) {
         self.records += 1;
-        for (f, t) in rec.fields() {
-            *self.fields.entry(f.as_str().to_owned()).or_insert(0) += 1;
-            if f.carries_quirks() {
-                *self
-                    .forms
-                    .entry(f.as_str().to_owned())
-                    .or_default()
-                    .entry(t.form)
-                    .or_insert(0) += 1;
+        for f in breachcheck_core::MatchField::ALL {
+            if rec.row.present & f.bit() != 0 {
+                *self.fields.entry(f.as_str().to_owned()).or_insert(0) += 1;
             }
+        }
+        for (f, form) in rec.field_forms() {
+            *self
+                .forms
+                .entry(f.as_str().to_owned())
+                .or_default()
+                .entry(form)
+                .or_insert(0) += 1;
         }
         if rec.phone_code != 0 {
             *self.phone_codes.entry(rec.phone_code).or_insert(0) += 1;
