@@ -20,6 +20,7 @@ mod bench;
 mod canary;
 mod demo;
 mod keyfile;
+mod prepared;
 mod progress;
 mod results;
 mod selfcheck_cmd;
@@ -240,11 +241,39 @@ enum IndexCommand {
         /// The SELECT whose rows are indexed (with --source); streamed with COPY.
         #[arg(long, value_name = "SQL", requires = "source")]
         query: Option<String>,
+        /// Merge the records Spark executors prepared (`index prepare`; text parts named in
+        /// source order, as `saveAsTextFile` writes them) instead of reading files: the
+        /// segment a build of the whole source makes (see engines/spark/README.md).
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["source", "files", "audit"])]
+        prepared: Option<PathBuf>,
+        /// With --prepared: the source's name, as the manifest records it.
+        #[arg(long, value_name = "NAME", requires = "prepared")]
+        source_name: Option<String>,
         #[command(flatten)]
         read: ReadArgs,
         /// Export files (any shape `inspect` reads: CSV/TSV/NDJSON/JSON/SQL/XLSX…, compressed or zipped).
-        #[arg(required_unless_present = "source")]
+        #[arg(required_unless_present_any = ["source", "prepared"])]
         files: Vec<PathBuf>,
+    },
+    /// Prepare records of a share of a source's lines for a build on Spark (run by the
+    /// executors of `engines/spark/breachcheck_spark.py build`, merged by
+    /// `index build --prepared`). Reads `LINE<TAB>BYTES` lines on stdin (1-based line of the
+    /// source, the line without its end), writes `LINE<TAB>r<TAB>BASE64` per record and
+    /// `LINE<TAB>q<TAB>REASON` per quarantined line on stdout: keyed tags and check values,
+    /// never a value.
+    #[command(
+        after_help = "Example:\n  printf '2\\tana@example.es,Ana\\n' | breachcheck index prepare --key company.key --head head.csv"
+    )]
+    Prepare {
+        /// Secret key file (a file the cluster ships to executors; never on a command line).
+        #[arg(long)]
+        key: PathBuf,
+        /// The source's first lines, at least its first 256 KiB (whole lines): how the
+        /// source is read is sniffed from them, as a build of the whole file does.
+        #[arg(long, value_name = "FILE")]
+        head: PathBuf,
+        #[command(flatten)]
+        read: ReadArgs,
     },
     /// Register planted canary records (same columns as a system export).
     #[command(
@@ -980,10 +1009,42 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
             audit,
             source,
             query,
+            prepared,
+            source_name,
             read,
             files,
         } => {
             let key = keyfile::read(&key)?;
+            if let Some(dir) = prepared {
+                let name = source_name.unwrap_or_else(|| {
+                    dir.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "prepared".into())
+                });
+                let s = breachcheck_pipeline::build_prepared(
+                    &index,
+                    &key,
+                    &system,
+                    &snapshot,
+                    &name,
+                    prepared::read_parts(&dir)?,
+                )?;
+                if json {
+                    let v = serde_json::json!({
+                        "schema": "breachcheck.index-build/v1",
+                        "records": s.records,
+                        "quarantined": s.quarantined,
+                        "without_usable_field": s.skipped_empty,
+                        "seconds": s.seconds,
+                        "segment": s.segment,
+                        "commitment": breachcheck_index::Index::open(&index)?.manifest().commitment,
+                    });
+                    outln!("{}", serde_json::to_string_pretty(&v)?);
+                } else {
+                    results::print_build(&s, &system, &snapshot);
+                }
+                return Ok(());
+            }
             let mut inputs: Vec<Input> = files.into_iter().map(Input::File).collect();
             if let (Some(url), Some(query)) = (source, query.as_ref()) {
                 inputs.push(Input::Postgres {
@@ -1013,6 +1074,10 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
                 results::print_build(&s, &system, &snapshot);
             }
             Ok(())
+        }
+        IndexCommand::Prepare { key, head, read } => {
+            let key = keyfile::read(&key)?;
+            prepared::prepare_stdin(&key, &head, &read.options(), read.region()?)
         }
         IndexCommand::Canaries {
             key,

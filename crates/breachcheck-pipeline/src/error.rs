@@ -37,6 +37,17 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// A temporary file could not be written.
+    #[error("cannot write a temporary file in {}", dir.display())]
+    TempFile {
+        /// The temporary directory.
+        dir: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// Prepared records (a build beyond one machine) that cannot be merged as given.
+    #[error("prepared records: {0}")]
+    Prepared(String),
     /// A directory the job needs could not be created.
     #[error("cannot create {}", path.display())]
     CreateDir {

@@ -169,3 +169,124 @@ fn a_verify_over_joined_candidates_writes_the_index_s_report() {
     ]);
     assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
 }
+
+/// Runs `index prepare` on `lines` (numbered from 1) behind `head`; its stdout.
+fn prepare(k: &Path, head: &Path, lines: &[(usize, &str)]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut child = crate::bin()
+        .args(["index", "prepare", "--key", p(k), "--head", p(head)])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input: String = lines.iter().map(|(n, l)| format!("{n}\t{l}\n")).collect();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("prepare");
+    writer.join().expect("writer").expect("stdin");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn records_prepared_in_parts_merge_into_the_segment_a_whole_build_makes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let k = key(dir);
+    // More than the 256 KiB a build sniffs how a file is read from, with a malformed line.
+    let mut text = export(0, 5000);
+    text.insert_str(
+        text.find("\nC000100").expect("row") + 1,
+        "C999999,\"unterminated,Ana\n",
+    );
+    assert!(text.len() > 300 * 1024);
+    let file = dir.join("accounts.csv");
+    std::fs::write(&file, &text).expect("write");
+    let whole = dir.join("whole");
+    run_ok(&build_args(&k, &whole, "accounts", "2026-01-31", &file));
+
+    // The head: whole lines covering the first 256 KiB.
+    let lines: Vec<(usize, &str)> = text.lines().enumerate().map(|(i, l)| (i + 1, l)).collect();
+    let mut covered = 0usize;
+    let head_lines = lines
+        .iter()
+        .take_while(|(_, l)| {
+            let before = covered;
+            covered += l.len() + 1;
+            before < 256 * 1024
+        })
+        .count();
+    let head = dir.join("head.csv");
+    let head_text: String = lines[..head_lines]
+        .iter()
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    std::fs::write(&head, head_text).expect("head");
+    // Three executors' shares, the first inside the head, the last past it.
+    let parts = dir.join("prepared");
+    std::fs::create_dir(&parts).expect("parts");
+    let cuts = [0, 900, head_lines + 700, lines.len()];
+    for (i, w) in cuts.windows(2).enumerate() {
+        let out = prepare(&k, &head, &lines[w[0]..w[1]]);
+        std::fs::write(parts.join(format!("part-{i:05}")), out).expect("part");
+    }
+    std::fs::write(parts.join("_SUCCESS"), "").expect("marker");
+    let merged = dir.join("merged");
+    let out = run_ok(&[
+        "index",
+        "build",
+        "--key",
+        p(&k),
+        "--index",
+        p(&merged),
+        "--system",
+        "accounts",
+        "--snapshot",
+        "2026-01-31",
+        "--prepared",
+        p(&parts),
+        "--json",
+    ]);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary["quarantined"], 1, "{summary}");
+    assert_eq!(summary["records"], 5000, "{summary}");
+    let segment = |idx: &Path| -> Vec<u8> {
+        let seg = std::fs::read_dir(idx.join("segments"))
+            .expect("segments")
+            .flatten()
+            .map(|e| e.path())
+            .find(|f| f.extension().is_some_and(|x| x == "bcs"))
+            .expect("a segment");
+        std::fs::read(seg).expect("read")
+    };
+    assert!(
+        segment(&whole) == segment(&merged),
+        "the merged segment differs from the whole build's"
+    );
+
+    // Out of order, the merge refuses.
+    let shuffled = dir.join("shuffled");
+    std::fs::create_dir(&shuffled).expect("dir");
+    std::fs::copy(parts.join("part-00000"), shuffled.join("part-00001")).expect("copy");
+    std::fs::copy(parts.join("part-00001"), shuffled.join("part-00000")).expect("copy");
+    let out = run_fails(&[
+        "index",
+        "build",
+        "--key",
+        p(&k),
+        "--index",
+        p(&dir.join("never")),
+        "--system",
+        "accounts",
+        "--snapshot",
+        "2026-01-31",
+        "--prepared",
+        p(&shuffled),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("out of source order"));
+}

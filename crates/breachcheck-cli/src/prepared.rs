@@ -1,0 +1,147 @@
+//! The text protocol between Spark executors and the merge of a build beyond one machine:
+//! `index prepare` reads `LINE<TAB>BYTES` lines and writes `LINE<TAB>r<TAB>BASE64` (a
+//! prepared record) or `LINE<TAB>q<TAB>REASON` (a quarantined line); `index build
+//! --prepared` reads the parts those lines were saved in, in name order. Text, because
+//! `RDD.pipe` and `saveAsTextFile` carry lines; base64, because a prepared record is bytes.
+use anyhow::{bail, Context, Result};
+use base64::Engine as _;
+use breachcheck_core::SecretKey;
+use breachcheck_index::Prepared;
+use breachcheck_ingest::IngestOptions;
+use breachcheck_normalize::country::Region;
+use breachcheck_pipeline::PreparedLine;
+use std::io::{BufRead, Read, Write};
+use std::path::Path;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD_NO_PAD;
+
+/// `index prepare`: stdin to stdout.
+pub(crate) fn prepare_stdin(
+    key: &SecretKey,
+    head: &Path,
+    options: &IngestOptions,
+    region: Option<Region>,
+) -> Result<()> {
+    let head =
+        std::fs::read(head).with_context(|| format!("cannot read the head {}", head.display()))?;
+    let mut input = Vec::new();
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut input)
+        .context("cannot read stdin")?;
+    let mut lines: Vec<(u64, Vec<u8>)> = Vec::new();
+    for (i, l) in input.split(|b| *b == b'\n').enumerate() {
+        if l.is_empty() {
+            continue;
+        }
+        let tab = l
+            .iter()
+            .position(|b| *b == b'\t')
+            .with_context(|| format!("stdin line {}: not LINE<TAB>BYTES", i + 1))?;
+        let n: u64 = std::str::from_utf8(&l[..tab])
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .filter(|n| *n > 0)
+            .with_context(|| format!("stdin line {}: the line number is not a number", i + 1))?;
+        if lines.last().is_some_and(|(last, _)| *last >= n) {
+            bail!("stdin line {}: line numbers must ascend", i + 1);
+        }
+        lines.push((n, l[tab + 1..].to_vec()));
+    }
+    drop(input);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut failed: Option<std::io::Error> = None;
+    breachcheck_pipeline::prepare_lines(key, options, region, &head, &lines, |p| {
+        let written = match &p {
+            PreparedLine::Record(n, rec) => {
+                writeln!(out, "{n}\tr\t{}", B64.encode(rec.to_bytes()))
+            }
+            PreparedLine::Quarantined(n, reason) => writeln!(out, "{n}\tq\t{reason}"),
+        };
+        written.map_err(|e| {
+            failed = Some(e);
+            breachcheck_pipeline::Error::Prepared("stdout closed".into())
+        })
+    })
+    .map_err(|e| match failed.take() {
+        Some(io) => anyhow::Error::from(io).context("cannot write stdout"),
+        None => e.into(),
+    })?;
+    out.flush().context("cannot write stdout")?;
+    Ok(())
+}
+
+/// The prepared records under `dir` (every file not starting with `_` or `.`, in name
+/// order, each `LINE<TAB>r|q<TAB>…` per line), as `build_prepared` takes them.
+pub(crate) fn read_parts(
+    dir: &Path,
+) -> Result<impl Iterator<Item = breachcheck_pipeline::Result<PreparedLine>>> {
+    let mut parts: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            !n.starts_with('_') && !n.starts_with('.') && e.path().is_file()
+        })
+        .map(|e| e.path())
+        .collect();
+    parts.sort();
+    if parts.is_empty() {
+        bail!("{} holds no prepared parts", dir.display());
+    }
+    let lines = parts.into_iter().flat_map(|path| {
+        let file = std::fs::File::open(&path).map(std::io::BufReader::new);
+        let (ok, err) = match file {
+            Ok(f) => (
+                Some(f.lines().enumerate().map({
+                    let path = path.clone();
+                    move |(i, l)| parse_line(&path, i + 1, l)
+                })),
+                None,
+            ),
+            Err(e) => (
+                None,
+                Some(Err(bad(&path, 0, &format!("cannot be read: {e}")))),
+            ),
+        };
+        ok.into_iter().flatten().chain(err)
+    });
+    Ok(lines)
+}
+
+fn bad(path: &Path, line: usize, what: &str) -> breachcheck_pipeline::Error {
+    breachcheck_pipeline::Error::Prepared(format!("{} line {line}: {what}", path.display()))
+}
+
+fn parse_line(
+    path: &Path,
+    i: usize,
+    line: std::io::Result<String>,
+) -> breachcheck_pipeline::Result<PreparedLine> {
+    let line = line.map_err(|e| bad(path, i, &format!("cannot be read: {e}")))?;
+    let mut f = line.splitn(3, '\t');
+    let (Some(n), Some(kind), Some(rest)) = (f.next(), f.next(), f.next()) else {
+        return Err(bad(path, i, "not LINE<TAB>r|q<TAB>…"));
+    };
+    let n: u64 = n
+        .parse()
+        .map_err(|_| bad(path, i, "the line number is not a number"))?;
+    match kind {
+        "r" => {
+            let bytes = B64
+                .decode(rest)
+                .map_err(|_| bad(path, i, "the record is not base64"))?;
+            let p = Prepared::from_bytes(&bytes)
+                .ok_or_else(|| bad(path, i, "the record cannot be read"))?;
+            Ok(PreparedLine::Record(n, p))
+        }
+        "q" => Ok(PreparedLine::Quarantined(n, rest.to_owned())),
+        _ => Err(bad(
+            path,
+            i,
+            "neither a record (r) nor a quarantined line (q)",
+        )),
+    }
+}
