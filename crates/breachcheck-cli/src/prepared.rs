@@ -135,7 +135,7 @@ fn parse_line(
                 .map_err(|_| bad(path, i, "the record is not base64"))?;
             let p = Prepared::from_bytes(&bytes)
                 .ok_or_else(|| bad(path, i, "the record cannot be read"))?;
-            Ok(PreparedLine::Record(n, p))
+            Ok(PreparedLine::Record(n, Box::new(p)))
         }
         "q" => Ok(PreparedLine::Quarantined(n, rest.to_owned())),
         _ => Err(bad(

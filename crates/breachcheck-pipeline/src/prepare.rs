@@ -22,7 +22,7 @@ use std::path::Path;
 #[derive(Debug)]
 pub enum PreparedLine {
     /// The record read at this (1-based physical) line of the source.
-    Record(u64, Prepared),
+    Record(u64, Box<Prepared>),
     /// The line was quarantined (malformed); its reason code.
     Quarantined(u64, String),
 }
@@ -92,7 +92,7 @@ pub fn prepare_lines(
             let tagged = tag_batch(&normalizer, roles, &batch);
             for (r, t) in batch.iter().zip(tagged) {
                 if let Some(n) = source_line(r.line) {
-                    if let Err(e) = on(PreparedLine::Record(n, Prepared::from_tagged(&t))) {
+                    if let Err(e) = on(PreparedLine::Record(n, Box::new(Prepared::from_tagged(&t)))) {
                         failed = Some(e);
                         return Err(Error::Sink("stopped".into()));
                     }
