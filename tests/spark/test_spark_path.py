@@ -1,11 +1,15 @@
 """The Spark path against a real Spark standalone cluster on loopback (one master, two
-workers, from the pyspark package): a company of --records records (two snapshots of its
-accounts system, the second 1% changed) is indexed and exported; a noisy leak sample's
-tags are joined with the export by `engines/spark/breachcheck_spark.py join` on the
-cluster; `breachcheck verify --candidates` scores the candidates. Its report and per-line
-matches must equal those of a verify against the index itself.
+workers, from the pyspark package), on a company of --records records (two snapshots of
+its accounts system, the second 1% changed):
 
-    python3 tests/spark/test_spark_join.py --bin target/debug/breachcheck --out target/spark
+- build: `engines/spark/breachcheck_spark.py build` prepares the first snapshot's export on
+  the executors and `breachcheck index build --prepared` merges it; the segment must be
+  byte for byte the one `breachcheck index build` made of the whole file;
+- join: a noisy leak sample's tags are joined with the index export on the cluster and
+  `breachcheck verify --candidates` scores the candidates; its report and per-line matches
+  must equal those of a verify against the index itself.
+
+    python3 tests/spark/test_spark_path.py --bin target/debug/breachcheck --out target/spark
 
 Prints the stages' times (and writes them to OUT/figures.json); exits non-zero on any
 difference.
@@ -29,7 +33,8 @@ def run(args, log=None, **kw):
     t = time.time()
     out = subprocess.run([str(a) for a in args], capture_output=True, text=True, **kw)
     if log is not None:
-        pathlib.Path(log).write_text(out.stdout + out.stderr)
+        pathlib.Path(log).write_text(out.stdout)
+        pathlib.Path(str(log) + ".err").write_text(out.stderr)
     if out.returncode != 0:
         sys.stderr.write(out.stdout[-4000:] + out.stderr[-8000:])
         raise SystemExit(f"failed: {' '.join(str(a) for a in args[:3])} …")
@@ -60,7 +65,9 @@ def main():
     # sample (half copied with a seller's noise, half made up).
     figures["generate_and_index_s"] = run(
         [bc, "bench", "--records", a.records, "--sample", a.sample, "--noise", "--delta",
-         "--dir", work], log=out / "bench.log")
+         "--json", "--dir", work], log=out / "bench.log")
+    bench = json.loads((out / "bench.log").read_text())
+    figures["local_build_s"] = bench["build"]["seconds"]
     key, index, sample = work / "bench.key", work / "index", work / f"sample-{a.sample}.csv"
 
     figures["local_verify_s"] = run(
@@ -73,16 +80,33 @@ def main():
         [bc, "tags", "--key", key, "--manifest", export, "--out", tags, sample])
 
     candidates = out / "candidates"
+    submit = [os.path.join(spark_home(), "bin", "spark-submit"), "--conf",
+              "spark.ui.enabled=false", "--executor-memory", "1g"]
+    env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1")
     t = time.time()
     with LocalCluster(out / "cluster") as master:
         figures["cluster_start_s"] = time.time() - t
+        prepared = out / "prepared"
+        figures["spark_prepare_s"] = run(
+            [*submit, "--master", master, ROOT / "engines" / "spark" / "breachcheck_spark.py",
+             "build", "--input", work / "accounts.csv", "--key", key, "--binary", bc,
+             "--out", prepared], log=out / "spark-build.log", env=env)
+        merged = out / "merged"
+        figures["merge_s"] = run(
+            [bc, "index", "build", "--key", key, "--index", merged, "--system", "accounts",
+             "--snapshot", "2026-01-31", "--prepared", prepared])
+        figures["spark_build_s"] = figures["spark_prepare_s"] + figures["merge_s"]
+        figures["spark_build_over_local"] = figures["spark_build_s"] / figures["local_build_s"]
+        first = sorted((index / "segments").glob("*.bcs"))[0]
+        built = sorted((merged / "segments").glob("*.bcs"))
+        if len(built) != 1 or built[0].read_bytes() != first.read_bytes():
+            raise SystemExit("the Spark build's segment differs from the local build's")
+        shutil.rmtree(prepared)
         figures["spark_join_s"] = run(
-            [os.path.join(spark_home(), "bin", "spark-submit"), "--master", master,
-             "--conf", "spark.ui.enabled=false", "--executor-memory", "1g",
-             "--conf", "spark.sql.shuffle.partitions=4",
+            [*submit, "--master", master, "--conf", "spark.sql.shuffle.partitions=4",
              ROOT / "engines" / "spark" / "breachcheck_spark.py", "join",
              "--export", export, "--sample-tags", tags, "--out", candidates],
-            log=out / "spark-join.log", env=dict(os.environ, SPARK_LOCAL_IP="127.0.0.1"))
+            log=out / "spark-join.log", env=env)
 
     figures["candidates_verify_s"] = run(
         [bc, "verify", "--key", key, "--candidates", candidates, "--json",
@@ -100,7 +124,8 @@ def main():
     figures["verdict"] = local["verdict"]["class"]
     (out / "figures.json").write_text(json.dumps(figures, indent=2))
     print(json.dumps(figures, indent=2))
-    print("ok: the Spark path's report and matches equal the local verify's")
+    print("ok: the Spark build's segment equals the local build's, and the Spark join's "
+          "report and matches equal the local verify's")
 
 
 if __name__ == "__main__":
