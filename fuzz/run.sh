@@ -10,7 +10,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
 seeds="$(mktemp -d)"
 trap 'rm -rf "$seeds"' EXIT
 ../target/debug/breachcheck demo --dir "$seeds/demo" --customers 200 >/dev/null
-mkdir -p corpus/ingest corpus/normalize corpus/segment corpus/log corpus/audit
+mkdir -p corpus/ingest corpus/normalize corpus/segment corpus/log corpus/audit corpus/prepared corpus/candidates
 for f in "$seeds"/demo/exports/* "$seeds"/demo/samples/*; do
   head -c 4096 "$f" > "corpus/ingest/$(basename "$f")"
 done
@@ -42,7 +42,30 @@ addr="$(awk '{print $3}' "$seeds/serve.out" | tr -d ';')"
 ../target/debug/breachcheck audit run --connect "$addr" --sign-key "$seeds/a.sign" \
   --transcript corpus/audit/transcript.json --json "$seeds/audit.json" "$seeds"/demo/samples/genuine-accounts.tsv 2>/dev/null
 wait
-for target in ingest normalize segment log audit; do
+# Prepared records of a real export (what Spark executors hand the merge), and the tables of
+# a real candidates directory (the first byte picks which table the rest replaces).
+demo_export="$seeds/demo/exports/accounts-2026-01-31.csv"
+awk 'NR > 1 && NR <= 9 { printf "%d\t%s\n", NR, $0 }' "$demo_export" > "$seeds/lines.tsv"
+../target/debug/breachcheck index prepare --key "$seeds/demo/company.key" --head "$demo_export" \
+  < "$seeds/lines.tsv" > "$seeds/prepared.tsv"
+python3 - "$seeds/prepared.tsv" corpus/prepared <<'PY'
+import base64, pathlib, sys
+for i, line in enumerate(pathlib.Path(sys.argv[1]).read_text().splitlines()):
+    n, kind, rest = line.split("\t", 2)
+    if kind == "r":
+        data = base64.b64decode(rest + "=" * (-len(rest) % 4))
+        pathlib.Path(sys.argv[2], f"real-{i}").write_bytes(data)
+PY
+../target/debug/breachcheck index export --index "$seeds/demo/index" --out "$seeds/export" >/dev/null
+../target/debug/breachcheck tags --key "$seeds/demo/company.key" --manifest "$seeds/export" \
+  --out "$seeds/st.parquet" "$seeds"/demo/samples/genuine-accounts.tsv >/dev/null
+for t in 0 1 2; do
+  table=(sample_tags postings records)
+  src="$(find "$seeds/export/${table[$t]}" -name '*.parquet' -print -quit 2>/dev/null || true)"
+  [ -n "$src" ] || src="$seeds/st.parquet"
+  { printf "\\x0$t"; head -c 60000 "$src"; } > "corpus/candidates/real-$t"
+done
+for target in ingest normalize segment log audit prepared candidates; do
   echo "fuzz $target for ${secs}s"
   rc=0
   RUSTC_BOOTSTRAP=1 cargo fuzz run -O "$target" -- -max_total_time="$secs" -max_len=65536 > "$seeds/$target.log" 2>&1 || rc=$?

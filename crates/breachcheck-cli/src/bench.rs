@@ -38,6 +38,14 @@ pub(crate) struct BenchArgs {
     /// and print both times and the ratio.
     #[arg(long)]
     duckdb: bool,
+    /// Also run the Spark path on a local standalone cluster (one master, two one-core
+    /// workers on loopback; Python package `pyspark`, which bundles Spark, and Java 17): the
+    /// export prepared on the executors and merged, checked byte for byte against the local
+    /// build, and the largest sample joined on the cluster and verified with
+    /// `--candidates`, checked against the local report. Prints the times and the Spark
+    /// build's time over the single-machine build's.
+    #[arg(long)]
+    spark: bool,
     /// Copied sample lines carry a seller's noise: typos in names, stripped diacritics,
     /// swapped name order, reformatted phones and dates (what fuzzy linkage is for).
     #[arg(long)]
@@ -328,6 +336,13 @@ fn targets(figures: &serde_json::Value, human: bool) -> serde_json::Value {
             build_100m,
             300.0,
             " s",
+        ),
+        (
+            "spark_build_over_local",
+            "Spark build / one-machine build",
+            f(&figures["spark"], "spark_build_over_local"),
+            3.0,
+            "x",
         ),
     ];
     let mut out = serde_json::Map::new();
@@ -653,9 +668,59 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
             "cold_over_warm": cold.as_ref().map(|c| c.seconds / v.seconds.max(1e-9)),
         }));
     }
+    let spark = if a.spark {
+        let (_, sample) = samples
+            .iter()
+            .max_by_key(|(n, _)| *n)
+            .context("no sample")?;
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../engines/spark/local_run.py");
+        let exe = std::env::current_exe().context("cannot find this binary")?;
+        let py = Command::new("python3")
+            .arg(&script)
+            .arg("--bin")
+            .arg(&exe)
+            .arg("--company")
+            .arg(&dir)
+            .arg("--sample")
+            .arg(sample)
+            .arg("--out")
+            .arg(dir.join("spark"))
+            .arg("--local-build-seconds")
+            .arg(build.seconds.to_string())
+            .output()
+            .context("cannot run python3 for the Spark path")?;
+        if !py.status.success() {
+            bail!(
+                "the Spark path failed: {}",
+                String::from_utf8_lossy(&py.stderr).trim()
+            );
+        }
+        let f: serde_json::Value =
+            serde_json::from_slice(&py.stdout).context("the Spark path printed no JSON")?;
+        if human {
+            let g = |k: &str| f[k].as_f64().unwrap_or(0.0);
+            outln!(
+                "  Spark, local cluster (2 workers of 1 core): build {:.1} s (executors {:.1} s + merge {:.1} s) = {:.2}x the single-machine build, segment identical; join {:.1} s (+ index export {:.1} s, sample tags {:.1} s); verify --candidates {:.2} s against {:.2} s on the index, report identical",
+                g("spark_build_s"),
+                g("spark_prepare_s"),
+                g("merge_s"),
+                g("spark_build_over_local"),
+                g("spark_join_s"),
+                g("export_s"),
+                g("tags_s"),
+                g("candidates_verify_s"),
+                g("local_verify_s"),
+            );
+        }
+        std::fs::remove_dir_all(dir.join("spark")).ok();
+        Some(f)
+    } else {
+        None
+    };
     let mut figures = serde_json::json!({
         "records": a.records,
         "shape": match a.shape { Shape::Accounts => "accounts", Shape::Wide => "wide" },
+        "spark": spark,
         "generate_seconds": gen_s,
         "build": {"seconds": build.seconds, "records_per_second": a.records as f64 / build.seconds, "peak_rss_mib": build.peak_kib as f64 / 1024.0,
                   "cpu_seconds": build.cpu_seconds, "cpu_us_per_record": 1e6 * build.cpu_seconds / a.records.max(1) as f64,

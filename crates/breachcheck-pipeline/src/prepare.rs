@@ -92,7 +92,8 @@ pub fn prepare_lines(
             let tagged = tag_batch(&normalizer, roles, &batch);
             for (r, t) in batch.iter().zip(tagged) {
                 if let Some(n) = source_line(r.line) {
-                    if let Err(e) = on(PreparedLine::Record(n, Box::new(Prepared::from_tagged(&t)))) {
+                    if let Err(e) = on(PreparedLine::Record(n, Box::new(Prepared::from_tagged(&t))))
+                    {
                         failed = Some(e);
                         return Err(Error::Sink("stopped".into()));
                     }
