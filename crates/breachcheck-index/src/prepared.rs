@@ -77,7 +77,7 @@ impl Prepared {
         out
     }
 
-    /// Reads back [`Prepared::to_bytes`]; `None` unless `b` is exactly one.
+    /// Reads back [`Prepared::to_bytes`]; `None` unless `b` is exactly the bytes of one.
     pub fn from_bytes(b: &[u8]) -> Option<Self> {
         let phone_code = u16::from_le_bytes([*b.first()?, *b.get(1)?]);
         let row_len = usize::from(u16::from_le_bytes([*b.get(2)?, *b.get(3)?]));
@@ -103,6 +103,7 @@ impl Prepared {
             forms,
             phone_code,
         })
+        .filter(|p| p.to_bytes() == b)
     }
 }
 
@@ -112,6 +113,23 @@ mod tests {
     use breachcheck_core::{FieldRole, SecretKey, Tagger};
     use breachcheck_normalize::Normalizer;
     use proptest::prelude::*;
+
+    /// Found by the `prepared` fuzz target: a row whose varint was longer than needed
+    /// read back to other bytes. Bytes that are not exactly one record's are refused.
+    #[test]
+    fn non_canonical_bytes_are_refused() {
+        let crash: [u8; 103] = [
+            33, 0, 55, 0, 0, 0, 199, 2, 3, 240, 48, 4, 90, 37, 172, 57, 16, 32, 0, 196, 136, 49,
+            165, 126, 81, 146, 201, 47, 105, 36, 150, 182, 3, 1, 10, 0, 19, 46, 8, 90, 37, 172, 57,
+            16, 32, 0, 196, 136, 49, 165, 126, 81, 146, 201, 47, 105, 36, 150, 182, 3, 1, 10, 0,
+            19, 46, 8, 26, 162, 72, 175, 34, 31, 149, 90, 200, 73, 189, 176, 72, 60, 44, 6, 199,
+            48, 154, 76, 17, 181, 20, 117, 72, 7, 75, 93, 81, 223, 214, 219, 200, 241, 137, 50,
+            129,
+        ];
+        if let Some(p) = Prepared::from_bytes(&crash) {
+            assert_eq!(p.to_bytes(), crash);
+        }
+    }
 
     proptest! {
         /// Any record prepared from a normalized line reads back from its bytes whole,

@@ -147,15 +147,14 @@ impl RecordRow {
         out
     }
 
-    /// Reads back [`RecordRow::to_bytes`]; `None` unless `b` is exactly one row.
+    /// Reads back [`RecordRow::to_bytes`]; `None` unless `b` is exactly the bytes of one
+    /// row (bits outside the fields, a longer varint than needed: refused, so that bytes
+    /// from beyond this machine read as one row or none).
     pub fn from_bytes(b: &[u8]) -> Option<Self> {
         let source_file = u16::from_le_bytes([*b.first()?, *b.get(1)?]);
         let (mut row, len) = Self::decode(b.get(2..)?, 0, true)?;
-        if len + 2 != b.len() {
-            return None;
-        }
         row.source_file = source_file;
-        Some(row)
+        (len + 2 == b.len() && row.to_bytes() == b).then_some(row)
     }
 
     /// Appends the row's encoding: present u16, quirky u16, zigzag varint of the row delta,
@@ -1486,6 +1485,10 @@ mod tests {
             for cut in 0..bytes.len() {
                 prop_assert!(RecordRow::from_bytes(&bytes[..cut]).is_none());
             }
+            // A bit outside the row's fields is refused, not dropped.
+            let mut stray = bytes.clone();
+            stray[3] |= 0x80;
+            prop_assert_eq!(RecordRow::from_bytes(&stray), None);
         }
 
         #[test]

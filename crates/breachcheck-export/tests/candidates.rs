@@ -1,0 +1,100 @@
+//! A candidates directory comes from beyond this machine: a damaged table is an error that
+//! names the file, never a crash, and a store that opens answers as the index does.
+use breachcheck_core::{FieldRole, SecretKey, Tagger};
+use breachcheck_export::{export_index, join_candidates, CandidateStore, TagFile};
+use breachcheck_index::{Index, RecordStore, SegmentBuilder, SegmentKind, SourceFile};
+use breachcheck_normalize::Normalizer;
+use std::path::Path;
+
+/// An index of 300 people, exported, and the candidates of the first 100 people's tags.
+fn candidates(dir: &Path) -> (Index, Vec<u64>, std::path::PathBuf) {
+    let key = SecretKey::from_bytes([8; 32]);
+    let n = Normalizer::new(Tagger::new(&key), None);
+    let idx = dir.join("idx");
+    let mut b =
+        SegmentBuilder::new(&idx, &key, "accounts", "2026-01-31", SegmentKind::System).expect("b");
+    b.add_source(SourceFile {
+        name: "a.csv".into(),
+        sha256: String::new(),
+        rows: 0,
+        location: None,
+    });
+    let roles = [FieldRole::Email, FieldRole::FirstName, FieldRole::LastName];
+    let mut tags = Vec::new();
+    for i in 0..300u64 {
+        let rec = n.tag_record(
+            &roles,
+            &[&format!("p{i}@example.org"), "Ana", &format!("Lee{i}")],
+        );
+        if i < 100 {
+            tags.extend(rec.blocks.iter().map(|(_, t)| t.0));
+        }
+        b.add(i + 2, &rec);
+    }
+    b.commit().expect("commit");
+    let index = Index::open(&idx).expect("open");
+    let export = dir.join("export");
+    export_index(&index, &export).expect("export");
+    let st = dir.join("st.parquet");
+    let mut f = TagFile::create(&st, "line", "tag").expect("tags");
+    for t in &tags {
+        f.push(1, (*t >> 24) as i64).expect("push");
+    }
+    f.finish().expect("finish");
+    let out = dir.join("candidates");
+    join_candidates(&export, &st, &out).expect("join");
+    (index, tags, out)
+}
+
+#[test]
+fn a_store_answers_its_tags_as_the_index_does() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (index, tags, dir) = candidates(tmp.path());
+    let store = CandidateStore::open(&dir).expect("open");
+    for t in &tags {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        RecordStore::lookup_into(&index, breachcheck_core::Tag(*t), &mut a);
+        store.lookup_into(breachcheck_core::Tag(*t), &mut b);
+        assert_eq!(a, b);
+        for h in &a {
+            assert_eq!(
+                RecordStore::record(&index, h.segment, h.record),
+                store.record(h.segment, h.record)
+            );
+        }
+    }
+    assert_eq!(store.gaps(), 0);
+    // A tag the join was not given is a gap, not an empty answer.
+    let mut none = Vec::new();
+    store.lookup_into(breachcheck_core::Tag(0x1234_5678_9abc_def0), &mut none);
+    assert!(none.is_empty());
+    assert_eq!(store.gaps(), 1);
+}
+
+#[test]
+fn a_damaged_table_is_an_error_naming_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (_, _, dir) = candidates(tmp.path());
+    for table in ["sample_tags", "postings", "records"] {
+        let file = dir.join(table).join("part-0.parquet");
+        let good = std::fs::read(&file).expect("read");
+        // Every byte of the file's first 2 KiB flipped in turn (the page headers and
+        // encoded values the reader decodes), and the file cut short.
+        let mut cases: Vec<Vec<u8>> = (0..good.len().min(2048))
+            .map(|i| {
+                let mut b = good.clone();
+                b[i] ^= 0x5a;
+                b
+            })
+            .collect();
+        cases.push(good[..good.len() / 2].to_vec());
+        for bad in cases {
+            std::fs::write(&file, &bad).expect("write");
+            if let Err(e) = CandidateStore::open(&dir) {
+                let msg = e.to_string();
+                assert!(msg.contains(table) || msg.contains("manifest"), "{msg}");
+            }
+        }
+        std::fs::write(&file, &good).expect("restore");
+    }
+}
