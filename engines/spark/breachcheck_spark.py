@@ -15,8 +15,9 @@ often the company's own records repeat a value (`sampled`), are kept. The result
 candidates directory that `breachcheck verify --candidates DIR` scores on one machine,
 writing the report a verify against the whole index writes.
 
-Only keyed tags and check values cross the cluster: no value, and not the key (the join
-needs none).
+In a join only keyed tags and check values cross the cluster: no value, and not the key
+(the join needs none). A build ships the key and the export's head to the executors, so it
+needs a cluster that authenticates and encrypts its traffic.
 
     spark-submit engines/spark/breachcheck_spark.py build \
         --input hdfs:///exports/accounts-2026-03-31.csv --key company.key \
@@ -31,6 +32,7 @@ The paths are any URI Spark reads and writes (file:, hdfs:, s3a:, abfss:, gs:, d
 """
 
 import argparse
+import json
 import sys
 
 from pyspark.sql import SparkSession, functions as F
@@ -74,17 +76,29 @@ def join(spark, export, sample_tags, out):
     wanted = records.join(named, "record", "left_semi").unionByName(
         records.where(F.col("sampled"))
     ).dropDuplicates(["record"])
+    # An export missing a file would give fewer candidates and a different report: its
+    # tables must hold every posting and record its manifest commits to.
+    manifest = json.loads(read_text(spark, f"{export}/manifest.json"))
+    want_postings = sum(s["postings"] for s in manifest["segments"])
+    want_records = sum(s["records"] for s in manifest["segments"])
+    have_postings, have_records = postings.count(), records.count()
+    if (have_postings, have_records) != (want_postings, want_records):
+        raise SystemExit(
+            f"{export} is incomplete: {have_postings} of {want_postings} postings and "
+            f"{have_records} of {want_records} records; export the index again")
     tags.write.parquet(f"{out}/sample_tags")
     hits.write.parquet(f"{out}/postings")
     wanted.write.parquet(f"{out}/records")
     copy_file(spark, f"{export}/manifest.json", f"{out}/manifest.json")
+    # What was written, for `verify --candidates` to check the directory is whole.
     counts = {
-        "tags": spark.read.parquet(f"{out}/sample_tags").count(),
+        "sample_tags": spark.read.parquet(f"{out}/sample_tags").count(),
         "postings": spark.read.parquet(f"{out}/postings").count(),
         "records": spark.read.parquet(f"{out}/records").count(),
     }
+    write_text(spark, f"{out}/counts.json", json.dumps(counts))
     print(
-        f"joined {counts['tags']} sample tags: {counts['postings']} postings, "
+        f"joined {counts['sample_tags']} sample tags: {counts['postings']} postings, "
         f"{counts['records']} records in {out}",
         file=sys.stderr,
     )
@@ -94,75 +108,153 @@ def join(spark, export, sample_tags, out):
 SNIFF_BYTES = 256 * 1024
 
 
-def build(spark, input_uri, key, binary, out):
+def write_text(spark, uri, text):
+    """Writes a small text file on any file system Spark knows."""
+    fs, path = hadoop_path(spark, uri)
+    stream = fs.create(path, True)
+    try:
+        stream.write(bytearray(text.encode("utf-8")))
+    finally:
+        stream.close()
+
+
+def read_text(spark, uri):
+    return spark.read.text(uri, wholetext=True).first()[0]
+
+
+def build(spark, input_uri, key, binary, out, read_args=(), insecure_loopback=False):
     """Executors prepare the records of their partitions of one system snapshot's export
     with the breachcheck binary (`index prepare`), so normalization and keyed hashing stay
-    one code path; the prepared records are saved as text parts in source order, for
-    `breachcheck index build --prepared` to merge into the snapshot's segment (the one a
-    build of the whole file makes).
+    one code path; every line's outcome is saved as text parts in source order, with
+    `_LINES` (the export's line count), for `breachcheck index build --prepared` to merge
+    into the snapshot's segment (the file a build of the whole export makes).
 
-    The key and the binary reach executors as files Spark ships (`SparkContext.addFile`),
-    never on a command line or in a log. The export must have one record per line (no
-    quoted line breaks) and `\n` line ends, as Spark splits it into lines.
+    The key, the binary and the export's head (its first 256 KiB of lines, where a build
+    sniffs how the file is read) reach executors as files Spark ships, never on a command
+    line or in a log; the key and the head are secrets, so the cluster must authenticate
+    and encrypt its traffic (`spark.authenticate`, `spark.network.crypto.enabled`). Lines
+    are read as raw bytes split on `\\n` only, so any encoding and `\\r\\n` ends read as a
+    local build reads them. The export must hold one record per line: `index prepare`
+    refuses quoted line breaks and formats other than delimited text and NDJSON.
     """
     import os
     import tempfile
+    import threading
 
     sc = spark.sparkContext
+    conf = sc.getConf()
+    secured = all(conf.get(k, "false").lower() == "true"
+                  for k in ("spark.authenticate", "spark.network.crypto.enabled"))
+    if not secured and not insecure_loopback:
+        raise SystemExit(
+            "build ships the company key and the export's head to the executors: run it on a "
+            "cluster with spark.authenticate=true and spark.network.crypto.enabled=true "
+            "(--insecure-loopback-cluster is for a test cluster on one machine)")
     fs, out_path = hadoop_path(spark, out)
     if fs.exists(out_path):
         raise SystemExit(f"{out} already exists; choose another --out")
-    lines = sc.textFile(input_uri, use_unicode=False)
-    # The head: the whole lines that cover the first 256 KiB, which is where a build
-    # sniffs how the file is read; every executor reads its lines behind it.
-    head, size, want = [], 0, 4096
-    while size < SNIFF_BYTES:
-        got = lines.take(want)
-        head, size = [], 0
-        for line in got:
-            if size >= SNIFF_BYTES:
-                break
+    in_fs, in_path = hadoop_path(spark, input_uri)
+    if not in_fs.getFileStatus(in_path).isFile():
+        raise SystemExit(f"{input_uri} is not one file: build one export file at a time")
+    rows = (spark.read.option("lineSep", "\n").text(input_uri)
+            .select(F.input_file_block_start().alias("start"),
+                    F.col("value").cast("binary").alias("line"))
+            .rdd)
+
+    # Line numbers: partitions must hold the file's lines in order (one file's splits are);
+    # checked, not assumed, as the merge needs every line once in order.
+    def summarize(i, it):
+        n, first, last, ordered = 0, None, None, True
+        for r in it:
+            if first is None:
+                first = r.start
+            if last is not None and r.start < last:
+                ordered = False
+            last = r.start
+            n += 1
+        yield (i, first, n, ordered)
+
+    sizes = sorted(rows.mapPartitionsWithIndex(summarize).collect())
+    starts = [first for _, first, n, _ in sizes if n > 0]
+    if any(not ordered for *_, ordered in sizes) or starts != sorted(starts):
+        raise SystemExit("Spark split the export out of order; cannot number its lines")
+    offsets, total = {}, 0
+    for i, _, n, _ in sizes:
+        offsets[i] = total
+        total += n
+    numbered = rows.mapPartitionsWithIndex(
+        lambda i, it: ((offsets[i] + k + 1, bytes(r.line)) for k, r in enumerate(it)))
+
+    # The head: the whole lines that cover the first 256 KiB.
+    head, size = [], 0
+    for i, _, n, _ in sizes:
+        if size >= SNIFF_BYTES:
+            break
+        if n == 0:
+            continue
+        budget = SNIFF_BYTES - size
+
+        def take(it, budget=budget):
+            got = 0
+            for _, line in it:
+                if got >= budget:
+                    break
+                got += len(line) + 1
+                yield line
+
+        for line in sc.runJob(numbered, take, [i]):
             head.append(line)
             size += len(line) + 1
-        if len(got) < want:
-            break
-        want *= 4
-    with tempfile.NamedTemporaryFile("wb", prefix="breachcheck-head-", delete=False) as f:
-        f.write(b"".join(line + b"\n" for line in head))
-        head_path = f.name
-    sc.addFile(head_path)
-    sc.addFile(os.path.abspath(key))
-    sc.addFile(os.path.abspath(binary))
-    head_name, key_name = os.path.basename(head_path), os.path.basename(key)
-    binary_name = os.path.basename(binary)
+    tmp = tempfile.NamedTemporaryFile("wb", prefix="breachcheck-head-", delete=False)
+    try:
+        with tmp:
+            tmp.write(b"".join(line + b"\n" for line in head))
+        sc.addFile(tmp.name)
+        sc.addFile(os.path.abspath(key))
+        sc.addFile(os.path.abspath(binary))
+        head_name, key_name = os.path.basename(tmp.name), os.path.basename(key)
+        binary_name = os.path.basename(binary)
+        extra = list(read_args)
 
-    def prepare(rows):
-        import stat
-        import subprocess
+        def prepare(it):
+            import stat
+            import subprocess
 
-        from pyspark import SparkFiles
+            from pyspark import SparkFiles
 
-        exe = SparkFiles.get(binary_name)
-        mode = os.stat(exe).st_mode
-        if not mode & stat.S_IXUSR:
-            os.chmod(exe, mode | stat.S_IXUSR)
-        data = b"".join(b"%d\t%s\n" % (n + 1, line) for line, n in rows)
-        if not data:
-            return iter(())
-        p = subprocess.run(
-            [exe, "index", "prepare", "--key", SparkFiles.get(key_name),
-             "--head", SparkFiles.get(head_name)],
-            input=data, capture_output=True,
-        )
-        if p.returncode != 0:
-            raise RuntimeError("breachcheck index prepare failed: "
-                               + p.stderr.decode("utf-8", "replace")[-2000:])
-        return iter(p.stdout.decode("ascii").splitlines())
+            exe = SparkFiles.get(binary_name)
+            mode = os.stat(exe).st_mode
+            if not mode & stat.S_IXUSR:
+                os.chmod(exe, mode | stat.S_IXUSR)
+            p = subprocess.Popen(
+                [exe, "index", "prepare", "--key", SparkFiles.get(key_name),
+                 "--head", SparkFiles.get(head_name), *extra],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            )
 
-    lines.zipWithIndex().mapPartitions(prepare).saveAsTextFile(out)
-    os.unlink(head_path)
-    print(f"prepared {input_uri} into {out}; merge with: breachcheck index build "
-          f"--prepared {out} …", file=sys.stderr)
+            def feed():
+                try:
+                    for n, line in it:
+                        p.stdin.write(b"%d\t%s\n" % (n, line))
+                finally:
+                    p.stdin.close()
+
+            feeder = threading.Thread(target=feed, daemon=True)
+            feeder.start()
+            for line in p.stdout:
+                yield line.rstrip(b"\n").decode("ascii")
+            feeder.join()
+            err = p.stderr.read()
+            if p.wait() != 0:
+                raise RuntimeError("breachcheck index prepare failed: "
+                                   + err.decode("utf-8", "replace")[-2000:])
+
+        numbered.mapPartitions(prepare).saveAsTextFile(out)
+        write_text(spark, f"{out.rstrip('/')}/_LINES", f"{total}\n")
+    finally:
+        os.unlink(tmp.name)
+    print(f"prepared the {total} lines of {input_uri} into {out}; merge with: "
+          f"breachcheck index build --prepared {out} …", file=sys.stderr)
 
 
 def main(argv=None):
@@ -183,6 +275,14 @@ def main(argv=None):
     b.add_argument("--key", required=True, help="the company key file, on the driver")
     b.add_argument("--binary", required=True, help="the breachcheck binary for the executors")
     b.add_argument("--out", required=True, help="where the prepared parts go (new)")
+    b.add_argument("--map", action="append", default=[], metavar="COLUMN=ROLE",
+                   help="column role override, as `index build --map` (repeatable)")
+    b.add_argument("--default-region", metavar="CC",
+                   help="region of phone numbers without a country, as `index build`")
+    b.add_argument("--encoding", help="forced text encoding, as `index build --encoding`")
+    b.add_argument("--insecure-loopback-cluster", action="store_true",
+                   help="allow a cluster without authentication and encryption (a test "
+                        "cluster on one machine only: the key crosses it)")
     args = parser.parse_args(argv)
     spark = SparkSession.builder.appName(f"breachcheck {args.command}").getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
@@ -190,7 +290,13 @@ def main(argv=None):
         if args.command == "join":
             join(spark, args.export, args.sample_tags, args.out)
         elif args.command == "build":
-            build(spark, args.input, args.key, args.binary, args.out)
+            read_args = [a for m in args.map for a in ("--map", m)]
+            if args.default_region:
+                read_args += ["--default-region", args.default_region]
+            if args.encoding:
+                read_args += ["--encoding", args.encoding]
+            build(spark, args.input, args.key, args.binary, args.out, read_args,
+                  args.insecure_loopback_cluster)
     finally:
         spark.stop()
 

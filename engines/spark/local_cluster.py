@@ -33,9 +33,11 @@ class LocalCluster:
         self.cores = cores
         self.memory = memory
         self.procs = []
+        self.logs = []
 
     def _start(self, name, args):
         log = open(self.workdir / f"{name}.log", "wb")
+        self.logs.append(log)
         env = dict(os.environ, SPARK_HOME=spark_home(), SPARK_LOCAL_IP="127.0.0.1",
                    SPARK_LOCAL_DIRS=str(self.workdir / "local"))
         p = subprocess.Popen(
@@ -91,4 +93,7 @@ class LocalCluster:
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, 9)
         self.procs = []
+        for log in self.logs:
+            log.close()
+        self.logs = []
         return False

@@ -77,7 +77,7 @@ def spark_path(bc, company, sample, out, local_build_s=None):
         prepared = out / "prepared"
         figures["spark_prepare_s"] = run(
             [*submit, "--master", master, job, "build", "--input", company / "accounts.csv",
-             "--key", key, "--binary", bc, "--out", prepared],
+             "--key", key, "--binary", bc, "--out", prepared, "--insecure-loopback-cluster"],
             log=out / "spark-build.log", env=env)
         merged = out / "merged"
         figures["merge_s"] = run(

@@ -241,10 +241,15 @@ enum IndexCommand {
         /// The SELECT whose rows are indexed (with --source); streamed with COPY.
         #[arg(long, value_name = "SQL", requires = "source")]
         query: Option<String>,
-        /// Merge the records Spark executors prepared (`index prepare`; text parts named in
-        /// source order, as `saveAsTextFile` writes them) instead of reading files: the
-        /// segment a build of the whole source makes (see engines/spark/README.md).
-        #[arg(long, value_name = "DIR", conflicts_with_all = ["source", "files", "audit"])]
+        /// Merge the records Spark executors prepared (`index prepare`; text parts in source
+        /// order with the job's `_SUCCESS` and `_LINES`) instead of reading files. The
+        /// segment file is the one a build of the whole source with the read options given
+        /// to `index prepare` makes (see engines/spark/README.md).
+        #[arg(
+            long,
+            value_name = "DIR",
+            conflicts_with_all = ["source", "files", "audit", "map", "default_region", "encoding"]
+        )]
         prepared: Option<PathBuf>,
         /// With --prepared: the source's name, as the manifest records it.
         #[arg(long, value_name = "NAME", requires = "prepared")]
@@ -258,9 +263,10 @@ enum IndexCommand {
     /// Prepare records of a share of a source's lines for a build on Spark (run by the
     /// executors of `engines/spark/breachcheck_spark.py build`, merged by
     /// `index build --prepared`). Reads `LINE<TAB>BYTES` lines on stdin (1-based line of the
-    /// source, the line without its end), writes `LINE<TAB>r<TAB>BASE64` per record and
-    /// `LINE<TAB>q<TAB>REASON` per quarantined line on stdout: keyed tags and check values,
-    /// never a value.
+    /// source, the line without its `\n`), writes per line `LINE<TAB>r<TAB>BASE64` (a
+    /// record), `LINE<TAB>q<TAB>REASON` (quarantined) or `LINE<TAB>s` (no record) on stdout:
+    /// keyed tags and check values, never a value. Refuses a source that is not one record
+    /// per line.
     #[command(
         after_help = "Example:\n  printf '2\\tana@example.es,Ana\\n' | breachcheck index prepare --key company.key --head head.csv"
     )]
@@ -1021,13 +1027,9 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_else(|| "prepared".into())
                 });
+                let (lines, parts) = prepared::read_parts(&dir)?;
                 let s = breachcheck_pipeline::build_prepared(
-                    &index,
-                    &key,
-                    &system,
-                    &snapshot,
-                    &name,
-                    prepared::read_parts(&dir)?,
+                    &index, &key, &system, &snapshot, &name, lines, parts,
                 )?;
                 if json {
                     let v = serde_json::json!({

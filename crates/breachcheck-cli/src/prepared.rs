@@ -1,8 +1,10 @@
 //! The text protocol between Spark executors and the merge of a build beyond one machine:
-//! `index prepare` reads `LINE<TAB>BYTES` lines and writes `LINE<TAB>r<TAB>BASE64` (a
-//! prepared record) or `LINE<TAB>q<TAB>REASON` (a quarantined line); `index build
-//! --prepared` reads the parts those lines were saved in, in name order. Text, because
-//! `RDD.pipe` and `saveAsTextFile` carry lines; base64, because a prepared record is bytes.
+//! `index prepare` reads `LINE<TAB>BYTES` lines and writes, per line, `LINE<TAB>r<TAB>BASE64`
+//! (a prepared record), `LINE<TAB>q<TAB>REASON` (a quarantined line) or `LINE<TAB>s` (no
+//! record: the header, a blank line); `index build --prepared` reads the parts those lines
+//! were saved in, in part order, and requires the job's `_SUCCESS` marker and every line
+//! of `_LINES` (the source's line count) accounted for once. Text, because Spark carries
+//! lines; base64, because a prepared record is bytes.
 use anyhow::{bail, Context, Result};
 use base64::Engine as _;
 use breachcheck_core::SecretKey;
@@ -58,6 +60,7 @@ pub(crate) fn prepare_stdin(
                 writeln!(out, "{n}\tr\t{}", B64.encode(rec.to_bytes()))
             }
             PreparedLine::Quarantined(n, reason) => writeln!(out, "{n}\tq\t{reason}"),
+            PreparedLine::Skipped(n) => writeln!(out, "{n}\ts"),
         };
         written.map_err(|e| {
             failed = Some(e);
@@ -72,26 +75,48 @@ pub(crate) fn prepare_stdin(
     Ok(())
 }
 
-/// The prepared records under `dir` (every file not starting with `_` or `.`, in name
-/// order, each `LINE<TAB>r|q<TAB>…` per line), as `build_prepared` takes them.
+/// The source's line count and the prepared lines under `dir` (every file not starting
+/// with `_` or `.`, in part order: `part-00002` before `part-00010`, `part-99999` before
+/// `part-100000`), as `build_prepared` takes them. The job's `_SUCCESS` marker and `_LINES`
+/// must be there: a directory copied or committed in part is refused.
 pub(crate) fn read_parts(
     dir: &Path,
-) -> Result<impl Iterator<Item = breachcheck_pipeline::Result<PreparedLine>>> {
-    let mut parts: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            let n = e.file_name();
-            let n = n.to_string_lossy();
-            !n.starts_with('_') && !n.starts_with('.') && e.path().is_file()
-        })
-        .map(|e| e.path())
-        .collect();
-    parts.sort();
+) -> Result<(
+    u64,
+    impl Iterator<Item = breachcheck_pipeline::Result<PreparedLine>>,
+)> {
+    if !dir.join("_SUCCESS").is_file() {
+        bail!(
+            "{} has no _SUCCESS marker: the job that prepared it did not finish, or it was copied in part",
+            dir.display()
+        );
+    }
+    let lines: u64 = std::fs::read_to_string(dir.join("_LINES"))
+        .with_context(|| format!("cannot read {}", dir.join("_LINES").display()))?
+        .trim()
+        .parse()
+        .with_context(|| format!("{} is not a line count", dir.join("_LINES").display()))?;
+    let mut parts: Vec<std::path::PathBuf> = Vec::new();
+    for e in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let e = e.with_context(|| format!("cannot read {}", dir.display()))?;
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !name.starts_with('_') && !name.starts_with('.') && e.path().is_file() {
+            parts.push(e.path());
+        }
+    }
+    let order = |p: &std::path::PathBuf| {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        (name.len(), name)
+    };
+    parts.sort_by_key(order);
     if parts.is_empty() {
         bail!("{} holds no prepared parts", dir.display());
     }
-    let lines = parts.into_iter().flat_map(|path| {
+    let items = parts.into_iter().flat_map(|path| {
         let file = std::fs::File::open(&path).map(std::io::BufReader::new);
         let (ok, err) = match file {
             Ok(f) => (
@@ -108,7 +133,7 @@ pub(crate) fn read_parts(
         };
         ok.into_iter().flatten().chain(err)
     });
-    Ok(lines)
+    Ok((lines, items))
 }
 
 fn bad(path: &Path, line: usize, what: &str) -> breachcheck_pipeline::Error {
@@ -122,12 +147,18 @@ fn parse_line(
 ) -> breachcheck_pipeline::Result<PreparedLine> {
     let line = line.map_err(|e| bad(path, i, &format!("cannot be read: {e}")))?;
     let mut f = line.splitn(3, '\t');
-    let (Some(n), Some(kind), Some(rest)) = (f.next(), f.next(), f.next()) else {
-        return Err(bad(path, i, "not LINE<TAB>r|q<TAB>…"));
+    let (Some(n), Some(kind)) = (f.next(), f.next()) else {
+        return Err(bad(path, i, "not LINE<TAB>r|q|s<TAB>…"));
     };
     let n: u64 = n
         .parse()
         .map_err(|_| bad(path, i, "the line number is not a number"))?;
+    if kind == "s" {
+        return Ok(PreparedLine::Skipped(n));
+    }
+    let Some(rest) = f.next() else {
+        return Err(bad(path, i, "not LINE<TAB>r|q<TAB>…"));
+    };
     match kind {
         "r" => {
             let bytes = B64

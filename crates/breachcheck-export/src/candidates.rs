@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! DIR/manifest.json                the export's copy, checked against its commitment
+//! DIR/counts.json                  rows the join wrote per table, checked against those read
 //! DIR/sample_tags/*.parquet        tag: the 40-bit tags the join was given
 //! DIR/postings/**/*.parquet        tag, record, stored, bits, pos: postings of those tags
 //! DIR/records/**/*.parquet         record, presence, row: every record a posting names,
@@ -37,6 +38,17 @@ struct Posting {
     pos: u64,
 }
 
+/// What a join wrote to a candidates directory (`counts.json`), checked when it is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Counts {
+    sample_tags: u64,
+    postings: u64,
+    records: u64,
+}
+
+/// File of a candidates directory with the join's [`Counts`].
+pub const COUNTS_FILE: &str = "counts.json";
+
 /// The candidates of one sample, in memory.
 #[derive(Debug)]
 pub struct CandidateStore {
@@ -55,9 +67,11 @@ impl CandidateStore {
     pub fn open(dir: &Path) -> Result<Self> {
         let manifest = Manifest::load_checked(dir)?;
         let segments = manifest.segments.len();
+        let mut rows = (0u64, 0u64, 0u64);
         let mut asked = HashSet::new();
         for_each_row(&dir.join(SAMPLE_TAGS_DIR), &["tag"], |path, row, at| {
             asked.insert(long(path, row, at[0])? as u64);
+            rows.0 += 1;
             Ok(())
         })?;
         let mut postings: HashMap<u64, Vec<Posting>> = HashMap::new();
@@ -72,10 +86,18 @@ impl CandidateStore {
                     return Err(schema(path, "a posting keeps fewer than 40 tag bits"));
                 }
                 let mask = u64::MAX << (64 - bits);
+                let stored = long(path, row, at[2])? as u64;
+                if stored >> 24 != tag {
+                    return Err(schema(
+                        path,
+                        "a posting's tag is not its stored bits' first 40",
+                    ));
+                }
+                rows.1 += 1;
                 postings.entry(tag).or_default().push(Posting {
                     segment,
                     record,
-                    stored: long(path, row, at[2])? as u64 & mask,
+                    stored: stored & mask,
                     mask,
                     pos: long(path, row, at[4])? as u64,
                 });
@@ -96,16 +118,52 @@ impl CandidateStore {
                 if presence.len() % 4 != 0 {
                     return Err(schema(path, "a presence list is not whole u32s"));
                 }
-                let held = presence
+                let held: Vec<u32> = presence
                     .chunks_exact(4)
                     .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                     .collect();
+                // The segment that stored it, then later snapshots of the index.
+                if held.first() != Some(&id.0)
+                    || held.windows(2).any(|w| w[0] >= w[1])
+                    || held.iter().any(|s| *s as usize >= segments)
+                {
+                    return Err(schema(path, "a presence list is not one of this index"));
+                }
+                rows.2 += 1;
                 let decoded = RecordRow::from_bytes(bytes(path, row, at[2])?)
                     .ok_or_else(|| schema(path, "a record row cannot be read"))?;
                 records.insert(id, (decoded, held));
                 Ok(())
             },
         )?;
+        // A table file lost in a copy, or a join committed in part, would answer lookups
+        // with fewer hits and no gap: the join's own counts must match what was read.
+        let counts = dir.join(COUNTS_FILE);
+        let want: Counts = std::fs::read(&counts)
+            .map_err(|source| Error::Read {
+                path: counts.clone(),
+                source: breachcheck_files::plain(source),
+            })
+            .and_then(|b| {
+                serde_json::from_slice(&b)
+                    .map_err(|_| schema(&counts, "not the counts a join writes"))
+            })?;
+        let read = [rows.0, rows.1, rows.2];
+        let wrote = [want.sample_tags, want.postings, want.records];
+        for ((table, r), w) in [SAMPLE_TAGS_DIR, POSTINGS_DIR, RECORDS_DIR]
+            .iter()
+            .zip(read)
+            .zip(wrote)
+        {
+            if r != w {
+                return Err(schema(
+                    &dir.join(table),
+                    &format!(
+                        "holds {r} rows where the join wrote {w}: a file is missing, cut short or damaged"
+                    ),
+                ));
+            }
+        }
         Ok(CandidateStore {
             manifest,
             asked,
@@ -408,6 +466,14 @@ pub fn join_candidates(export: &Path, sample_tags: &Path, out: &Path) -> Result<
     )?;
     joined.records = file.finish()?;
     manifest.store(work.path())?;
+    let counts = Counts {
+        sample_tags: joined.tags,
+        postings: joined.postings,
+        records: joined.records,
+    };
+    let path = work.path().join(COUNTS_FILE);
+    let json = serde_json::to_vec(&counts).map_err(|_| schema(&path, "counts"))?;
+    breachcheck_files::write_atomic(&path, &json)?;
     crate::put_in_place(work, out)?;
     Ok(joined)
 }

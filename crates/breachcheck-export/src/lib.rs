@@ -24,7 +24,7 @@ mod candidates;
 mod table;
 
 use breachcheck_index::{Index, SegmentKind};
-pub use candidates::{join_candidates, CandidateStore, Joined};
+pub use candidates::{join_candidates, CandidateStore, Joined, COUNTS_FILE};
 use std::path::{Path, PathBuf};
 use table::{Kind, Table, Value};
 

@@ -96,5 +96,11 @@ fn a_damaged_table_is_an_error_naming_it() {
             }
         }
         std::fs::write(&file, &good).expect("restore");
+        // A file lost in a copy: fewer rows than the join wrote, named.
+        std::fs::remove_file(&file).expect("remove");
+        let err = CandidateStore::open(&dir).expect_err("a lost file");
+        assert!(err.to_string().contains(table), "{err}");
+        std::fs::write(&file, &good).expect("restore");
     }
+    CandidateStore::open(&dir).expect("whole again");
 }

@@ -236,6 +236,7 @@ fn records_prepared_in_parts_merge_into_the_segment_a_whole_build_makes() {
         std::fs::write(parts.join(format!("part-{i:05}")), out).expect("part");
     }
     std::fs::write(parts.join("_SUCCESS"), "").expect("marker");
+    std::fs::write(parts.join("_LINES"), format!("{}\n", lines.len())).expect("count");
     let merged = dir.join("merged");
     let out = run_ok(&[
         "index",
@@ -269,24 +270,97 @@ fn records_prepared_in_parts_merge_into_the_segment_a_whole_build_makes() {
         "the merged segment differs from the whole build's"
     );
 
-    // Out of order, the merge refuses.
-    let shuffled = dir.join("shuffled");
-    std::fs::create_dir(&shuffled).expect("dir");
-    std::fs::copy(parts.join("part-00000"), shuffled.join("part-00001")).expect("copy");
-    std::fs::copy(parts.join("part-00001"), shuffled.join("part-00000")).expect("copy");
-    let out = run_fails(&[
-        "index",
-        "build",
-        "--key",
-        p(&k),
-        "--index",
-        p(&dir.join("never")),
-        "--system",
-        "accounts",
-        "--snapshot",
-        "2026-01-31",
-        "--prepared",
-        p(&shuffled),
-    ]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("out of source order"));
+    // Parts out of order, a part missing, or a job that did not finish: the merge refuses
+    // and commits nothing.
+    let merge_fails = |name: &str, arrange: &dyn Fn(&Path)| -> String {
+        let d = dir.join(name);
+        std::fs::create_dir(&d).expect("dir");
+        for f in [
+            "part-00000",
+            "part-00001",
+            "part-00002",
+            "_SUCCESS",
+            "_LINES",
+        ] {
+            std::fs::copy(parts.join(f), d.join(f)).expect("copy");
+        }
+        arrange(&d);
+        let idx = dir.join(format!("{name}-idx"));
+        let out = run_fails(&[
+            "index",
+            "build",
+            "--key",
+            p(&k),
+            "--index",
+            p(&idx),
+            "--system",
+            "accounts",
+            "--snapshot",
+            "2026-01-31",
+            "--prepared",
+            p(&d),
+        ]);
+        assert!(
+            !idx.join("manifest.json").exists(),
+            "{name}: an index was committed"
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = merge_fails("shuffled", &|d| {
+        std::fs::rename(d.join("part-00000"), d.join("tmp")).expect("mv");
+        std::fs::rename(d.join("part-00001"), d.join("part-00000")).expect("mv");
+        std::fs::rename(d.join("tmp"), d.join("part-00001")).expect("mv");
+    });
+    assert!(err.contains("lines 1 to 900 are missing"), "{err}");
+    let err = merge_fails("twice", &|d| {
+        std::fs::copy(d.join("part-00001"), d.join("part-00003")).expect("cp");
+    });
+    assert!(err.contains("out of source order"), "{err}");
+    let err = merge_fails("middle", &|d| {
+        std::fs::remove_file(d.join("part-00001")).expect("rm")
+    });
+    assert!(err.contains("missing"), "{err}");
+    let err = merge_fails("last", &|d| {
+        std::fs::remove_file(d.join("part-00002")).expect("rm")
+    });
+    assert!(err.contains("a part is missing"), "{err}");
+    let err = merge_fails("unfinished", &|d| {
+        std::fs::remove_file(d.join("_SUCCESS")).expect("rm")
+    });
+    assert!(err.contains("_SUCCESS"), "{err}");
+
+    // A share is refused when it would not read as the whole file does: a head that is
+    // not this file's start, or a record spanning lines (another share may hold its rest).
+    let other_head = dir.join("other-head.csv");
+    std::fs::write(&other_head, "email,first_name\nx@example.org,X\n").expect("head");
+    let refused = |head: &Path, share: &[(usize, &str)]| -> String {
+        use std::io::Write as _;
+        let mut child = crate::bin()
+            .args(["index", "prepare", "--key", p(&k), "--head", p(head)])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let input: String = share.iter().map(|(n, l)| format!("{n}\t{l}\n")).collect();
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("prepare");
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = refused(&other_head, &lines[..3]);
+    assert!(err.contains("differs from the head"), "{err}");
+    let small_head = dir.join("small-head.csv");
+    std::fs::write(&small_head, format!("{}\n", lines[0].1)).expect("head");
+    let quoted = [
+        (2, "C000001,\"ana"),
+        (3, "lee@example.org\",Ana,Lee,+49 151 1,1950-01-01,Berlin"),
+    ];
+    let err = refused(&small_head, &quoted);
+    assert!(err.contains("one record per line"), "{err}");
 }
