@@ -51,8 +51,9 @@ awk 'NR > 1 && NR <= 9 { printf "%d\t%s\n", NR, $0 }' "$demo_export" > "$seeds/l
 python3 - "$seeds/prepared.tsv" corpus/prepared <<'PY'
 import base64, pathlib, sys
 for i, line in enumerate(pathlib.Path(sys.argv[1]).read_text().splitlines()):
-    n, kind, rest = line.split("\t", 2)
-    if kind == "r":
+    fields = line.split("\t", 2)
+    if len(fields) == 3 and fields[1] == "r":
+        rest = fields[2]
         data = base64.b64decode(rest + "=" * (-len(rest) % 4))
         pathlib.Path(sys.argv[2], f"real-{i}").write_bytes(data)
 PY
