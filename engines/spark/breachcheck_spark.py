@@ -156,55 +156,47 @@ def build(spark, input_uri, key, binary, out, read_args=(), insecure_loopback=Fa
     in_fs, in_path = hadoop_path(spark, input_uri)
     if not in_fs.getFileStatus(in_path).isFile():
         raise SystemExit(f"{input_uri} is not one file: build one export file at a time")
-    rows = (spark.read.option("lineSep", "\n").text(input_uri)
-            .select(F.input_file_block_start().alias("start"),
-                    F.col("value").cast("binary").alias("line"))
-            .rdd)
-
-    # Line numbers: partitions must hold the file's lines in order (one file's splits are);
-    # checked, not assumed, as the merge needs every line once in order.
-    def summarize(i, it):
-        n, first, last, ordered = 0, None, None, True
-        for r in it:
-            if first is None:
-                first = r.start
-            if last is not None and r.start < last:
-                ordered = False
-            last = r.start
-            n += 1
-        yield (i, first, n, ordered)
-
-    sizes = sorted(rows.mapPartitionsWithIndex(summarize).collect())
-    starts = [first for _, first, n, _ in sizes if n > 0]
-    if any(not ordered for *_, ordered in sizes) or starts != sorted(starts):
-        raise SystemExit("Spark split the export out of order; cannot number its lines")
-    offsets, total = {}, 0
-    for i, _, n, _ in sizes:
-        offsets[i] = total
+    # Line numbers, computed in the JVM: a partition's rows keep the file's order, and
+    # partitions must follow one another in the file (one file's splits do; checked, not
+    # assumed, as the merge needs every line once in order). `monotonically_increasing_id`
+    # carries the row's place in its partition in its low 33 bits.
+    lines = (spark.read.option("lineSep", "\n").text(input_uri)
+             .select(F.spark_partition_id().alias("pid"),
+                     F.monotonically_increasing_id().alias("mid"),
+                     F.input_file_block_start().alias("start"),
+                     F.col("value").cast("binary").alias("line")))
+    sizes = sorted(
+        (r["pid"], r["n"], r["first"], r["last"])
+        for r in lines.groupBy("pid").agg(F.count("*").alias("n"),
+                                          F.min("start").alias("first"),
+                                          F.max("start").alias("last")).collect())
+    for (_, _, _, last), (_, _, first, _) in zip(sizes, sizes[1:]):
+        if first < last:
+            raise SystemExit("Spark split the export out of order; cannot number its lines")
+    offsets, total = [], 0
+    for pid, n, _, _ in sizes:
+        offsets += [F.lit(pid), F.lit(total)]
         total += n
-    numbered = rows.mapPartitionsWithIndex(
-        lambda i, it: ((offsets[i] + k + 1, bytes(r.line)) for k, r in enumerate(it)))
+    offset = F.element_at(F.create_map(*offsets), F.col("pid")) if offsets else F.lit(0)
+    numbered = lines.select(
+        (offset + F.col("mid").bitwiseAND((1 << 33) - 1) + 1).alias("n"), "line")
 
-    # The head: the whole lines that cover the first 256 KiB.
-    head, size = [], 0
-    for i, _, n, _ in sizes:
-        if size >= SNIFF_BYTES:
-            break
-        if n == 0:
-            continue
-        budget = SNIFF_BYTES - size
-
-        def take(it, budget=budget):
-            got = 0
-            for _, line in it:
-                if got >= budget:
-                    break
-                got += len(line) + 1
-                yield line
-
-        for line in sc.runJob(numbered, take, [i]):
+    # The head: the whole lines that cover the first 256 KiB (a limit reads the first
+    # partitions only).
+    head, size, want = [], 0, 4096
+    while True:
+        got = sorted((r[0], bytes(r[1])) for r in numbered.limit(want).collect())
+        head, size = [], 0
+        for _, line in got:
+            if size >= SNIFF_BYTES:
+                break
             head.append(line)
             size += len(line) + 1
+        if size >= SNIFF_BYTES or len(got) < want:
+            break
+        want *= 4
+    if any(n != i + 1 for i, (n, _) in enumerate(got[:len(head)])):
+        raise SystemExit("the export's first lines did not come first; cannot take its head")
     tmp = tempfile.NamedTemporaryFile("wb", prefix="breachcheck-head-", delete=False)
     try:
         with tmp:
@@ -234,8 +226,8 @@ def build(spark, input_uri, key, binary, out, read_args=(), insecure_loopback=Fa
 
             def feed():
                 try:
-                    for n, line in it:
-                        p.stdin.write(b"%d\t%s\n" % (n, line))
+                    for r in it:
+                        p.stdin.write(b"%d\t%s\n" % (r[0], r[1]))
                 finally:
                     p.stdin.close()
 
@@ -249,7 +241,7 @@ def build(spark, input_uri, key, binary, out, read_args=(), insecure_loopback=Fa
                 raise RuntimeError("breachcheck index prepare failed: "
                                    + err.decode("utf-8", "replace")[-2000:])
 
-        numbered.mapPartitions(prepare).saveAsTextFile(out)
+        numbered.rdd.mapPartitions(prepare).saveAsTextFile(out)
         write_text(spark, f"{out.rstrip('/')}/_LINES", f"{total}\n")
     finally:
         os.unlink(tmp.name)
