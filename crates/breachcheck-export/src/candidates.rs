@@ -46,7 +46,8 @@ struct Counts {
     records: u64,
 }
 
-/// File of a candidates directory with the join's [`Counts`].
+/// File of a candidates directory with the rows the join wrote per table (`sample_tags`,
+/// `postings`, `records`, as JSON).
 pub const COUNTS_FILE: &str = "counts.json";
 
 /// The candidates of one sample, in memory.
