@@ -331,7 +331,23 @@ fn read_rows_unguarded(
         path: path.to_owned(),
         source: breachcheck_files::plain(source),
     })?;
+    let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let reader = SerializedFileReader::new(file).map_err(read)?;
+    // A damaged footer can declare column chunks far larger than the file, which the
+    // reader would then try to allocate (found by the `candidates` fuzz target): sizes
+    // are checked against the file first. (Snappy expands at most about 6x, plus slack.)
+    for rg in reader.metadata().row_groups() {
+        for c in rg.columns() {
+            let (stored, plain) = (c.compressed_size(), c.uncompressed_size());
+            if stored < 0
+                || stored as u64 > file_len
+                || plain < 0
+                || plain as u64 > file_len.saturating_mul(8).saturating_add(1 << 20)
+            {
+                return Err(schema(path, "its column sizes do not fit the file"));
+            }
+        }
+    }
     let fields = reader.metadata().file_metadata().schema().get_fields();
     let at: Vec<usize> = names
         .iter()
