@@ -379,8 +379,14 @@ fn python_side(name: &str, tool: &str, args: &[&Path]) -> Result<serde_json::Val
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../scripts")
         .join(name);
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    python_json(&script, tool, &args)
+}
+
+/// Runs the Python script `script` with `args` and returns the JSON object it prints.
+fn python_json(script: &Path, tool: &str, args: &[&std::ffi::OsStr]) -> Result<serde_json::Value> {
     let py = Command::new("python3")
-        .arg(&script)
+        .arg(script)
         .args(args)
         .output()
         .with_context(|| format!("cannot run python3 for the {tool} comparison"))?;
@@ -680,28 +686,24 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
             .context("no sample")?;
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../engines/spark/local_run.py");
         let exe = std::env::current_exe().context("cannot find this binary")?;
-        let py = Command::new("python3")
-            .arg(&script)
-            .arg("--bin")
-            .arg(&exe)
-            .arg("--company")
-            .arg(&dir)
-            .arg("--sample")
-            .arg(sample)
-            .arg("--out")
-            .arg(dir.join("spark"))
-            .arg("--local-build-seconds")
-            .arg(build.seconds.to_string())
-            .output()
-            .context("cannot run python3 for the Spark path")?;
-        if !py.status.success() {
-            bail!(
-                "the Spark path failed: {}",
-                String::from_utf8_lossy(&py.stderr).trim()
-            );
-        }
-        let f: serde_json::Value =
-            serde_json::from_slice(&py.stdout).context("the Spark path printed no JSON")?;
+        let out = dir.join("spark");
+        let seconds = os(&build.seconds.to_string());
+        let f = python_json(
+            &script,
+            "Spark path",
+            &[
+                os("--bin").as_os_str(),
+                exe.as_os_str(),
+                os("--company").as_os_str(),
+                dir.as_os_str(),
+                os("--sample").as_os_str(),
+                sample.as_os_str(),
+                os("--out").as_os_str(),
+                out.as_os_str(),
+                os("--local-build-seconds").as_os_str(),
+                seconds.as_os_str(),
+            ],
+        )?;
         if human {
             let g = |k: &str| f[k].as_f64().unwrap_or(0.0);
             outln!(

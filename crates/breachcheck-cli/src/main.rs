@@ -1031,21 +1031,7 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
                 let s = breachcheck_pipeline::build_prepared(
                     &index, &key, &system, &snapshot, &name, lines, parts,
                 )?;
-                if json {
-                    let v = serde_json::json!({
-                        "schema": "breachcheck.index-build/v1",
-                        "records": s.records,
-                        "quarantined": s.quarantined,
-                        "without_usable_field": s.skipped_empty,
-                        "seconds": s.seconds,
-                        "segment": s.segment,
-                        "commitment": breachcheck_index::Index::open(&index)?.manifest().commitment,
-                    });
-                    outln!("{}", serde_json::to_string_pretty(&v)?);
-                } else {
-                    results::print_build(&s, &system, &snapshot);
-                }
-                return Ok(());
+                return results::report_build(&s, &index, &system, &snapshot, json);
             }
             let mut inputs: Vec<Input> = files.into_iter().map(Input::File).collect();
             if let (Some(url), Some(query)) = (source, query.as_ref()) {
@@ -1061,21 +1047,7 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
                 .recipe(read.recipe(query.as_deref(), audit))
                 .progress(&progress::Bar::new(!json))
                 .run()?;
-            if json {
-                let v = serde_json::json!({
-                    "schema": "breachcheck.index-build/v1",
-                    "records": s.records,
-                    "quarantined": s.quarantined,
-                    "without_usable_field": s.skipped_empty,
-                    "seconds": s.seconds,
-                    "segment": s.segment,
-                    "commitment": breachcheck_index::Index::open(&index)?.manifest().commitment,
-                });
-                outln!("{}", serde_json::to_string_pretty(&v)?);
-            } else {
-                results::print_build(&s, &system, &snapshot);
-            }
-            Ok(())
+            results::report_build(&s, &index, &system, &snapshot, json)
         }
         IndexCommand::Prepare { key, head, read } => {
             let key = keyfile::read(&key)?;

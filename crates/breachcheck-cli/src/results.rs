@@ -10,6 +10,32 @@ use breachcheck_normalize::Normalizer;
 use breachcheck_pipeline::{BuildSummary, Inspection};
 use std::path::Path;
 
+/// Prints what an index build did: the sentence, or with `json` the
+/// `breachcheck.index-build/v1` object with the index's new commitment.
+pub(crate) fn report_build(
+    s: &BuildSummary,
+    index: &Path,
+    system: &str,
+    snapshot: &str,
+    json: bool,
+) -> Result<()> {
+    if json {
+        let v = serde_json::json!({
+            "schema": "breachcheck.index-build/v1",
+            "records": s.records,
+            "quarantined": s.quarantined,
+            "without_usable_field": s.skipped_empty,
+            "seconds": s.seconds,
+            "segment": s.segment,
+            "commitment": Index::open(index)?.manifest().commitment,
+        });
+        outln!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print_build(s, system, snapshot);
+    }
+    Ok(())
+}
+
 /// Prints what an index build did.
 pub(crate) fn print_build(s: &BuildSummary, system: &str, snapshot: &str) {
     outln!(

@@ -179,14 +179,6 @@ impl CandidateStore {
     pub fn gaps(&self) -> u64 {
         self.gaps.load(Ordering::Relaxed)
     }
-
-    /// Candidate postings and records held.
-    pub fn sizes(&self) -> (usize, usize) {
-        (
-            self.postings.values().map(Vec::len).sum(),
-            self.records.len(),
-        )
-    }
 }
 
 impl RecordStore for CandidateStore {

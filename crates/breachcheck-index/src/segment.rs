@@ -1309,17 +1309,9 @@ impl Segment {
     /// Every posting as (the tag's first 40 bits, record), in tag order: what the
     /// Parquet export publishes. Stops early on damage (see [`Segment::damage`]).
     pub fn tags40(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
-        let b = self.at.bits;
-        (0..1usize << b).flat_map(move |bucket| {
-            self.scan_ahead(Cursor::Directory, self.at.buckets_at + bucket * 8);
-            let (start, end) = self.bucket(bucket);
-            self.scan_ahead(Cursor::Table, self.at.postings_at + start * POSTING);
-            (start..end).map(move |i| {
-                let (rest, record) = self.posting(i);
-                let full = ((bucket as u64) << 32) | u64::from(rest);
-                (full >> (b + 32 - 40), record)
-            })
-        })
+        // Every segment keeps at least 40 bits, left-aligned.
+        self.postings_stored()
+            .map(|(stored, record)| (stored >> 24, record))
     }
 
     /// Every posting in stored order as (the tag bits this segment keeps — its

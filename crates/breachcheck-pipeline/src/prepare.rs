@@ -80,6 +80,9 @@ pub fn prepare_lines(
     let mut after: Vec<u64> = Vec::new();
     let mut mine_in_head: HashSet<u64> = HashSet::new();
     for (n, bytes) in lines {
+        if *n == 0 {
+            return Err(Error::Prepared("line numbers start at 1".into()));
+        }
         if *n <= head_count {
             if head_lines[(*n - 1) as usize] != bytes.as_slice() {
                 return Err(Error::Prepared(format!(
