@@ -278,7 +278,7 @@ fn write_store_tables(index: &Index, out: &Path, summary: &mut Summary) -> Resul
                 ("pos", Kind::Int64),
             ],
         )?;
-        let bits = i64::from(seg.prefix_bits() + 32);
+        let bits = i64::from(seg.kept_tag_bits());
         for (pos, (stored, r)) in seg.postings_stored().enumerate() {
             postings.push(&[
                 Value::Int64((stored >> 24) as i64),

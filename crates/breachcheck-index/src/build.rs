@@ -5,8 +5,8 @@ use crate::manifest::{
     SEGMENT_DIR,
 };
 use crate::segment::{
-    header, page_file_bytes, page_file_path, page_values, prefix_bits, root_of_digests, split_tag,
-    Segment, BLOCK, FOOTER, LEAF_CHUNK,
+    header, page_file_bytes, page_file_path, page_values, posting_shape, root_of_digests,
+    split_tag, Segment, BLOCK, FOOTER, LEAF_CHUNK,
 };
 use crate::Prepared;
 use crate::{io_err, validate_snapshot, validate_system, Commitment, Error, Result, DIR_KIND};
@@ -80,6 +80,8 @@ pub struct SegmentBuilder {
     table_bytes: u64,
     blocks: Vec<(u64, u64)>,
     prev_row: u64,
+    /// Masks (present, quirky) of the row last stored: the next row's are relative to them.
+    prev_masks: (u16, u16),
     postings: Vec<(u64, u32)>,
     /// The run being sorted and written in the background, if any.
     spilling: Option<SpillJob>,
@@ -187,6 +189,7 @@ impl SegmentBuilder {
             table_bytes: 0,
             blocks: Vec::new(),
             prev_row: 0,
+            prev_masks: (0, 0),
             postings: Vec::new(),
             spilling: None,
             spare: Vec::new(),
@@ -265,11 +268,13 @@ impl SegmentBuilder {
         if self.stored.is_multiple_of(BLOCK as u64) {
             self.blocks.push((self.table_bytes, source_row));
             self.prev_row = source_row;
+            self.prev_masks = (0, 0);
         }
         self.stored += 1;
         self.row_buf.clear();
-        row.encode_into(self.prev_row, &mut self.row_buf);
+        row.encode_into(self.prev_row, self.prev_masks, &mut self.row_buf);
         self.prev_row = source_row;
+        self.prev_masks = (row.present, row.quirky);
         self.table_bytes += self.row_buf.len() as u64;
         if self.error.is_none() {
             let w = match &mut self.rows {
@@ -437,7 +442,7 @@ impl SegmentBuilder {
         let tmp = breachcheck_files::AtomicFile::create(&dest)?;
         // Small writes are gathered before they are hashed: BLAKE3 is fast on large slices.
         let mut out = std::io::BufWriter::with_capacity(1 << 20, HashingWriter::new(tmp));
-        let bits = prefix_bits(postings);
+        let (bits, suffix, record_bits) = posting_shape(postings, self.stored);
         out.write_all(&header(
             self.stored,
             postings,
@@ -461,7 +466,9 @@ impl SegmentBuilder {
             std::io::copy(&mut std::io::BufReader::with_capacity(1 << 20, f), &mut out)
                 .map_err(e)?;
         }
-        // The postings: a k-way merge of the sorted runs, counted per tag prefix.
+        // The postings: a k-way merge of the sorted runs, counted per tag prefix and packed
+        // (`suffix + record_bits` bits each, see `posting_shape`).
+        let mut packer = BitPacker::default();
         let mut starts = vec![0u64; (1usize << bits) + 1];
         let mut readers: Vec<std::io::BufReader<std::fs::File>> = self
             .runs
@@ -475,16 +482,20 @@ impl SegmentBuilder {
             }
         }
         while let Some(std::cmp::Reverse(((tag, rec), i))) = heap.pop() {
-            let (bucket, rest) = split_tag(tag, bits);
+            let (bucket, rest) = split_tag(tag, bits, suffix);
             starts[bucket + 1] += 1;
-            let mut p = [0u8; 8];
-            p[..4].copy_from_slice(&rest.to_le_bytes());
-            p[4..].copy_from_slice(&rec.to_le_bytes());
-            out.write_all(&p).map_err(e)?;
+            packer
+                .push(
+                    (u64::from(rest) << record_bits) | u64::from(rec),
+                    suffix + record_bits,
+                    &mut out,
+                )
+                .map_err(e)?;
             if let Some(next) = read_run_posting(&mut readers[i]).map_err(e)? {
                 heap.push(std::cmp::Reverse((next, i)));
             }
         }
+        packer.finish(&mut out).map_err(e)?;
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
         }
@@ -639,6 +650,33 @@ pub(crate) fn describe_files(files: &[PathBuf]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Writes values of up to 64 bits each, packed least significant bit first (what
+/// `Segment::posting` reads).
+#[derive(Default)]
+struct BitPacker {
+    acc: u128,
+    bits: u32,
+}
+
+impl BitPacker {
+    fn push(&mut self, v: u64, width: u32, out: &mut impl Write) -> std::io::Result<()> {
+        self.acc |= u128::from(v) << self.bits;
+        self.bits += width;
+        if self.bits >= 64 {
+            out.write_all(&(self.acc as u64).to_le_bytes())?;
+            self.acc >>= 64;
+            self.bits -= 64;
+        }
+        Ok(())
+    }
+
+    /// The last partial bytes.
+    fn finish(self, out: &mut impl Write) -> std::io::Result<()> {
+        let n = self.bits.div_ceil(8) as usize;
+        out.write_all(&(self.acc as u64).to_le_bytes()[..n])
+    }
 }
 
 fn read_run_posting(r: &mut impl std::io::Read) -> std::io::Result<Option<(u64, u32)>> {

@@ -67,7 +67,10 @@ pub use manifest::{
 pub const DIR_KIND: &str = "index";
 pub use prepared::Prepared;
 pub use recipe::Recipe;
-pub use segment::{page_file_path, Hit, RecordRow, Segment, PAGE_FILE_EXT};
+pub use segment::{
+    check_bytes, check_value, page_file_path, raw_check_value, Hit, RecordRow, Segment,
+    PAGE_FILE_EXT, RAW_CHECK_BYTES,
+};
 pub use store::{
     exactly_held, exactly_held_batch, repetition_runs, splitmix_next, RecordStore, MAX_HITS_PER_TAG,
 };

@@ -3,7 +3,8 @@ use crate::{io_err, Commitment, Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// Format tag of the manifest; bump on incompatible changes. v3: segments of format v4,
+/// Format tag of the manifest; bump on incompatible changes. v3: segments of format v4 and
+/// later (each segment's header says which; v5 packs postings and narrows check values),
 /// and commitment leaves that bind every field of a segment's entry.
 pub const MANIFEST_FORMAT: &str = "breachcheck.index/v3";
 pub(crate) const MANIFEST_FILE: &str = "manifest.json";

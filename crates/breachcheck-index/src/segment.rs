@@ -1,12 +1,12 @@
 //! Segment files: one immutable, checksummed file per (system, snapshot) or canary set.
 //!
-//! Layout v4 (all integers little-endian; drawn byte by byte in the crate README):
+//! Layout v5 (all integers little-endian; drawn byte by byte in the crate README):
 //! ```text
-//! header    64 bytes: magic "BCSEG04\n", version, rules, counts, prefix bits
+//! header    64 bytes: magic "BCSEG05\n", version, rules, counts, posting shape (b, s, r)
 //! sources   S × 8    first record of each source file
 //! blocks    ⌈R/8⌉ × 16    byte offset into the record table, source row of the block's first record
-//! records   T bytes  variable-length rows: masks, row delta, check values and fuzzy encodings of present fields
-//! postings  P × 8    (32 tag bits after the prefix, record), sorted, bucketed by tag prefix
+//! records   T bytes  variable-length rows: row delta (masks when they change), check values and fuzzy encodings of present fields
+//! postings  ⌈P(s+r)/8⌉  (s tag bits after the prefix, r-bit record), bit-packed, sorted, bucketed by tag prefix
 //! buckets   (2^b + 1) × 8   first posting of each tag prefix
 //! removed   D × 8    (segment, record) of earlier records gone in this snapshot, sorted
 //! digests   L × 32   BLAKE3 of each 64 KiB chunk of everything above (the body)
@@ -15,7 +15,8 @@
 //! Rows are variable-length (only present fields carry check values, and only quirky
 //! fields a raw check value), so a record is found through its block of 8: one offset per
 //! 8 rows (2 bytes a record), then at most 7 short rows skipped. Postings are partitioned by the top `b`
-//! bits of the tag into buckets of about 64, so a posting needs only the next 32 bits: a
+//! bits of the tag into buckets of about 64, so a posting needs only the next `s` bits (at
+//! least 16, and 40 in all) and as many record bits as the segment's records need: a
 //! lookup reads one bucket-directory entry and binary-searches a few hundred bytes.
 //!
 //! Integrity as it is read: the chunk digests are the leaves of the segment's Merkle root,
@@ -39,8 +40,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
-pub(crate) const MAGIC: &[u8; 8] = b"BCSEG04\n";
-pub(crate) const FORMAT_VERSION: u32 = 4;
+pub(crate) const MAGIC: &[u8; 8] = b"BCSEG05\n";
+pub(crate) const FORMAT_VERSION: u32 = 5;
 /// Bytes of one chunk digest.
 pub(crate) const DIGEST: usize = 32;
 pub(crate) const HEADER: usize = 64;
@@ -49,7 +50,17 @@ pub(crate) const FOOTER: usize = 32;
 /// record read within two or three cache lines at 2 bytes of directory per record (32 cost
 /// 15% of a large verify in decoding skipped rows).
 pub(crate) const BLOCK: usize = 8;
-pub(crate) const POSTING: usize = 8;
+/// Tag bits a posting keeps after its bucket's prefix, at least (and enough for
+/// [`MIN_KEPT_BITS`] in all). A lookup finds a posting of another tag with probability
+/// at most postings / 2^40 (7·10⁻⁵ for the 77M postings of 10M records, 7·10⁻³ for a
+/// segment of 10⁹ records), and 2^-16 times the bucket's postings where a segment keeps
+/// more than 40 bits. Such a hit
+/// costs a candidate comparison and nothing else: every use of a hit confirms it against
+/// the record's check values (comparison, `exactly_held`, the neighbour densities).
+pub(crate) const MIN_SUFFIX_BITS: u32 = 16;
+/// Tag bits every posting keeps in all (prefix and suffix): what the Parquet export
+/// publishes as the join key.
+pub(crate) const MIN_KEPT_BITS: u32 = 40;
 /// Merkle leaves are the digests of 64 KiB chunks of the segment body; without a page file
 /// a read checks whole chunks, so this is also the most a first touch of a byte hashes
 /// (about 15 µs); with one, a 4 KiB page.
@@ -87,14 +98,82 @@ pub(crate) fn prefix_bits(postings: u64) -> u32 {
         .clamp(MIN_PREFIX_BITS, MAX_PREFIX_BITS)
 }
 
-/// (bucket, the 32 tag bits after the `b`-bit prefix).
-pub(crate) fn split_tag(tag: u64, b: u32) -> (usize, u32) {
-    ((tag >> (64 - b)) as usize, ((tag << b) >> 32) as u32)
+/// The shape of a segment's postings: (prefix bits `b`, suffix bits `s`, record bits
+/// `r`). A posting is `s + r` bits, packed: the `s` tag bits after the prefix, then the
+/// record index in as few bits as the segment's records need.
+pub(crate) fn posting_shape(postings: u64, records: u64) -> (u32, u32, u32) {
+    let b = prefix_bits(postings);
+    let s = MIN_SUFFIX_BITS.max(MIN_KEPT_BITS.saturating_sub(b));
+    let r = (64 - records.saturating_sub(1).leading_zeros()).max(1);
+    (b, s, r)
+}
+
+/// (bucket, the `s` tag bits after the `b`-bit prefix).
+#[inline]
+pub(crate) fn split_tag(tag: u64, b: u32, s: u32) -> (usize, u32) {
+    ((tag >> (64 - b)) as usize, ((tag << b) >> (64 - s)) as u32)
+}
+
+/// Bytes of the canonical check value a row keeps for `f`: the low bits of the field's
+/// tag. A check is compared only once a candidate is known (a posting brought it), so
+/// what matters is how often two *different* values of the field agree by chance
+/// (`2^-8w`) next to how often two unrelated people really share the field (its u
+/// probability in the linkage model). Four bytes (2.3·10⁻¹⁰) for fields that identify a
+/// person or nearly do; three (6·10⁻⁸) for birth dates and postal codes, whose own u
+/// is 10⁻⁴–10⁻⁶ (one day in 60 years; one code of 10⁴–10⁶); two (1.5·10⁻⁵) for cities
+/// and countries, which unrelated customers share at 10⁻³ and more. Chance agreement so
+/// stays below 3% of real agreement for every field, and below 1 in 10⁴·u for most.
+pub const fn check_bytes(f: MatchField) -> usize {
+    match f {
+        MatchField::City | MatchField::Country => 2,
+        MatchField::PostalCode | MatchField::BirthDate => 3,
+        _ => 4,
+    }
+}
+
+/// Bytes of a raw-form check value: compared only when the canonical values agree (is
+/// the seller's spelling the system's own?), so 1.5·10⁻⁵ of chance agreement is noise.
+pub const RAW_CHECK_BYTES: usize = 2;
+
+/// Fields whose check is 2 and 3 bytes (see [`check_bytes`]), as masks: a row's length
+/// is then a few popcounts.
+const CHECK2: u16 = MatchField::City.bit() | MatchField::Country.bit();
+const CHECK3: u16 = MatchField::PostalCode.bit() | MatchField::BirthDate.bit();
+
+/// The check value a row keeps for a field whose tag is `tag` (what [`RecordRow::canonical`]
+/// and [`RecordRow::raw`] hold, and what a line's value is compared with).
+#[inline]
+pub fn check_value(f: MatchField, tag: Tag) -> u32 {
+    mask_bytes(tag.check(), check_bytes(f))
+}
+
+/// The raw-form check value a row keeps for a raw tag `tag`.
+#[inline]
+pub fn raw_check_value(tag: Tag) -> u32 {
+    mask_bytes(tag.check(), RAW_CHECK_BYTES)
+}
+
+#[inline]
+fn mask_bytes(v: u32, bytes: usize) -> u32 {
+    if bytes >= 4 {
+        v
+    } else {
+        v & ((1u32 << (8 * bytes)) - 1)
+    }
+}
+
+/// Bytes of the check values of a row with `present` fields, `quirky` of them raw too.
+#[inline]
+fn checks_len(present: u16, quirky: u16) -> usize {
+    4 * present.count_ones() as usize
+        - 2 * (present & CHECK2).count_ones() as usize
+        - (present & CHECK3).count_ones() as usize
+        + RAW_CHECK_BYTES * quirky.count_ones() as usize
 }
 
 /// One record of a segment's record table: where it came from and check values of its
-/// fields. Check values are the low 32 bits of the field tags: the candidate is already
-/// known when they are compared, so 32 bits keep false agreement below 1 in 4·10^9.
+/// fields. Check values are the low bits of the field tags, as wide as [`check_bytes`]
+/// says; raw-form ones [`RAW_CHECK_BYTES`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordRow {
     /// Index of the source file in the segment's `sources`.
@@ -105,13 +184,44 @@ pub struct RecordRow {
     pub present: u16,
     /// Fields whose raw form is a quirk (a subset of `present`).
     pub quirky: u16,
-    /// Canonical check values per field (0 where absent).
+    /// Canonical check values per field ([`check_value`]; 0 where absent).
     pub canonical: [u32; MatchField::COUNT],
-    /// Raw-form check values per field (0 unless the field is quirky).
+    /// Raw-form check values per field ([`raw_check_value`]; 0 unless the field is quirky).
     pub raw: [u32; MatchField::COUNT],
     /// Keyed fuzzy encodings per field (0 where absent or compared exactly only); their
     /// width per field is [`FuzzyKind::width`].
     pub fuzzy: [u64; MatchField::COUNT],
+}
+
+/// A varint's bytes appended to `out` (LEB128).
+fn put_varint(mut z: u64, out: &mut Vec<u8>) {
+    loop {
+        let byte = (z & 0x7f) as u8;
+        z >>= 7;
+        if z == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// The varint at `b[*pos..]`, advancing `pos`; `None` if it runs over `b` or 64 bits.
+#[inline]
+fn get_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
+    let (mut z, mut shift) = (0u64, 0u32);
+    loop {
+        let byte = *b.get(*pos)?;
+        *pos += 1;
+        if shift >= 64 {
+            return None;
+        }
+        z |= u64::from(byte & 0x7f) << shift;
+        shift += 7;
+        if byte & 0x80 == 0 {
+            return Some(z);
+        }
+    }
 }
 
 impl RecordRow {
@@ -128,22 +238,35 @@ impl RecordRow {
         };
         for (f, t) in rec.fields() {
             row.present |= f.bit();
-            row.canonical[f.index()] = t.canonical.check();
+            row.canonical[f.index()] = check_value(f, t.canonical);
             row.fuzzy[f.index()] = t.fuzzy & width_mask(f);
             if t.quirky {
                 row.quirky |= f.bit();
-                row.raw[f.index()] = t.raw.check();
+                row.raw[f.index()] = raw_check_value(t.raw);
             }
         }
         row
     }
 
+    /// Whether this row holds `f` with the canonical tag `tag` (as far as its check value
+    /// tells: see [`check_bytes`]).
+    #[inline]
+    pub fn agrees(&self, f: MatchField, tag: Tag) -> bool {
+        self.present & f.bit() != 0 && self.canonical[f.index()] == check_value(f, tag)
+    }
+
+    /// Whether this row holds `f` in the quirky raw form whose tag is `tag`.
+    #[inline]
+    pub fn raw_agrees(&self, f: MatchField, tag: Tag) -> bool {
+        self.quirky & f.bit() != 0 && self.raw[f.index()] == raw_check_value(tag)
+    }
+
     /// The row as bytes, for a store beyond one machine (the exported records table):
-    /// source file u16, then the encoding a segment stores. Check values and keyed
-    /// encodings only, never a value.
+    /// source file u16, then the encoding a segment stores (as a block's first row).
+    /// Check values and keyed encodings only, never a value.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = self.source_file.to_le_bytes().to_vec();
-        self.encode_into(0, &mut out);
+        self.encode_into(0, (0, 0), &mut out);
         out
     }
 
@@ -152,36 +275,36 @@ impl RecordRow {
     /// from beyond this machine read as one row or none).
     pub fn from_bytes(b: &[u8]) -> Option<Self> {
         let source_file = u16::from_le_bytes([*b.first()?, *b.get(1)?]);
-        let (mut row, len) = Self::decode(b.get(2..)?, 0, true)?;
+        let (mut row, len) = Self::decode(b.get(2..)?, 0, (0, 0), true)?;
         row.source_file = source_file;
         (len + 2 == b.len() && row.to_bytes() == b).then_some(row)
     }
 
-    /// Appends the row's encoding: present u16, quirky u16, zigzag varint of the row delta,
-    /// canonical checks of present fields, raw checks of quirky fields, fuzzy encodings of
-    /// present fields that have one (field order each).
-    pub(crate) fn encode_into(&self, prev_row: u64, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.present.to_le_bytes());
-        out.extend_from_slice(&self.quirky.to_le_bytes());
+    /// Appends the row's encoding after a row at `prev_row` with masks `prev_masks`
+    /// (present, quirky; `(0, 0)` for a block's first row): a varint of the zigzagged row
+    /// delta shifted left by one, its low bit set when the masks are the previous row's
+    /// (most rows of an export have the same fields: one byte for both, instead of four);
+    /// otherwise the present and quirky masks as varints; then the canonical checks of
+    /// present fields ([`check_bytes`] each), raw checks of quirky fields, and fuzzy
+    /// encodings of present fields that have one (field order each).
+    pub(crate) fn encode_into(&self, prev_row: u64, prev_masks: (u16, u16), out: &mut Vec<u8>) {
         let delta = self.source_row.wrapping_sub(prev_row) as i64;
-        let mut z = ((delta << 1) ^ (delta >> 63)) as u64;
-        loop {
-            let byte = (z & 0x7f) as u8;
-            z >>= 7;
-            if z == 0 {
-                out.push(byte);
-                break;
-            }
-            out.push(byte | 0x80);
+        let z = ((delta << 1) ^ (delta >> 63)) as u64;
+        let same = (self.present, self.quirky) == prev_masks;
+        // The shift drops the zigzag's top bit only for deltas beyond ±2^62 rows.
+        put_varint((z << 1) | u64::from(same), out);
+        if !same {
+            put_varint(u64::from(self.present), out);
+            put_varint(u64::from(self.quirky), out);
         }
         for f in MatchField::ALL {
             if self.present & f.bit() != 0 {
-                out.extend_from_slice(&self.canonical[f.index()].to_le_bytes());
+                out.extend_from_slice(&self.canonical[f.index()].to_le_bytes()[..check_bytes(f)]);
             }
         }
         for f in MatchField::ALL {
             if self.quirky & f.bit() != 0 {
-                out.extend_from_slice(&self.raw[f.index()].to_le_bytes());
+                out.extend_from_slice(&self.raw[f.index()].to_le_bytes()[..RAW_CHECK_BYTES]);
             }
         }
         for f in MatchField::ALL {
@@ -192,27 +315,31 @@ impl RecordRow {
         }
     }
 
-    /// Decodes the row at the start of `b`; returns it and its length, `None` if `b` is
-    /// too short or the varint runs over (a damaged table).
-    fn decode(b: &[u8], prev_row: u64, decode_checks: bool) -> Option<(Self, usize)> {
-        let present = u16::from_le_bytes([*b.first()?, *b.get(1)?]) & MatchField::ALL_BITS;
-        let quirky = u16::from_le_bytes([*b.get(2)?, *b.get(3)?]) & present;
-        let (mut z, mut shift, mut pos) = (0u64, 0u32, 4usize);
-        loop {
-            let byte = *b.get(pos)?;
-            pos += 1;
-            if shift >= 64 {
+    /// Decodes the row at the start of `b` (after a row at `prev_row` with `prev_masks`);
+    /// returns it and its length, `None` if `b` is too short, a varint runs over or a mask
+    /// has bits outside the fields (a damaged table).
+    #[inline]
+    fn decode(
+        b: &[u8],
+        prev_row: u64,
+        prev_masks: (u16, u16),
+        decode_checks: bool,
+    ) -> Option<(Self, usize)> {
+        let mut pos = 0usize;
+        let head = get_varint(b, &mut pos)?;
+        let (present, quirky) = if head & 1 == 1 {
+            prev_masks
+        } else {
+            let p = u16::try_from(get_varint(b, &mut pos)?).ok()?;
+            let q = u16::try_from(get_varint(b, &mut pos)?).ok()?;
+            if p & !MatchField::ALL_BITS != 0 || q & !p != 0 {
                 return None;
             }
-            z |= u64::from(byte & 0x7f) << shift;
-            shift += 7;
-            if byte & 0x80 == 0 {
-                break;
-            }
-        }
+            (p, q)
+        };
+        let z = head >> 1;
         let delta = ((z >> 1) as i64) ^ -((z & 1) as i64);
-        let len =
-            pos + 4 * (present.count_ones() + quirky.count_ones()) as usize + fuzzy_len(present);
+        let len = pos + checks_len(present, quirky) + fuzzy_len(present);
         if b.len() < len {
             return None;
         }
@@ -226,19 +353,20 @@ impl RecordRow {
             fuzzy: [0; MatchField::COUNT],
         };
         if decode_checks {
-            let read = |o: &mut usize| {
-                let v = u32::from_le_bytes([b[*o], b[*o + 1], b[*o + 2], b[*o + 3]]);
-                *o += 4;
-                v
+            let read = |o: &mut usize, w: usize| {
+                let mut v = [0u8; 4];
+                v[..w].copy_from_slice(&b[*o..*o + w]);
+                *o += w;
+                u32::from_le_bytes(v)
             };
             for f in MatchField::ALL {
                 if present & f.bit() != 0 {
-                    row.canonical[f.index()] = read(&mut pos);
+                    row.canonical[f.index()] = read(&mut pos, check_bytes(f));
                 }
             }
             for f in MatchField::ALL {
                 if quirky & f.bit() != 0 {
-                    row.raw[f.index()] = read(&mut pos);
+                    row.raw[f.index()] = read(&mut pos, RAW_CHECK_BYTES);
                 }
             }
             for f in MatchField::ALL {
@@ -252,6 +380,12 @@ impl RecordRow {
             }
         }
         Some((row, len))
+    }
+
+    /// The masks the next row's encoding is relative to.
+    #[inline]
+    fn masks(&self) -> (u16, u16) {
+        (self.present, self.quirky)
     }
 
     /// A 64-bit digest of the record's content (masks and check values, not its source
@@ -310,6 +444,10 @@ struct Layout {
     removed: usize,
     sources: usize,
     bits: u32,
+    /// Tag bits a posting keeps after the prefix.
+    suffix: u32,
+    /// Bits of a posting's record index.
+    record_bits: u32,
     sources_at: usize,
     blocks_at: usize,
     table_at: usize,
@@ -338,12 +476,16 @@ impl Layout {
         sources: u64,
         bits: u32,
     ) -> Option<(Self, u64)> {
+        let (_, suffix, record_bits) = posting_shape(postings, records);
+        let posting_bytes = postings
+            .checked_mul(u64::from(suffix + record_bits))?
+            .div_ceil(8);
         let blocks = records.div_ceil(BLOCK as u64);
         let sources_at = HEADER as u64;
         let blocks_at = sources_at.checked_add(sources.checked_mul(8)?)?;
         let table_at = blocks_at.checked_add(blocks.checked_mul(16)?)?;
         let postings_at = table_at.checked_add(table)?;
-        let buckets_at = postings_at.checked_add(postings.checked_mul(POSTING as u64)?)?;
+        let buckets_at = postings_at.checked_add(posting_bytes)?;
         let removed_at = buckets_at.checked_add(((1u64 << bits) + 1) * 8)?;
         let body = removed_at.checked_add(removed.checked_mul(8)?)?;
         let chunks = chunk_count(body);
@@ -358,6 +500,8 @@ impl Layout {
                 removed: us(removed)?,
                 sources: us(sources)?,
                 bits,
+                suffix,
+                record_bits,
                 sources_at: us(sources_at)?,
                 blocks_at: us(blocks_at)?,
                 table_at: us(table_at)?,
@@ -393,6 +537,9 @@ pub(crate) fn header(
     h[48..52].copy_from_slice(&sources.to_le_bytes());
     h[52..56].copy_from_slice(&bits.to_le_bytes());
     h[56..60].copy_from_slice(&(BLOCK as u32).to_le_bytes());
+    let (_, suffix, record_bits) = posting_shape(postings, records);
+    h[60..62].copy_from_slice(&(suffix as u16).to_le_bytes());
+    h[62..64].copy_from_slice(&(record_bits as u16).to_le_bytes());
     h
 }
 
@@ -635,7 +782,7 @@ impl Segment {
         };
         if map.len() < HEADER + DIGEST + FOOTER || &map[..8] != MAGIC {
             return Err(corrupt(
-                "not a segment file of this format (bad magic or too short; segments of format v3 and older are rebuilt with `breachcheck index build`)",
+                "not a segment file of this format (bad magic or too short): segments of format v4 and older are rebuilt with `breachcheck index build` (or `index rekey` from the recorded sources)",
             ));
         }
         let u32_at = |o: usize| u32::from_le_bytes([map[o], map[o + 1], map[o + 2], map[o + 3]]);
@@ -659,6 +806,10 @@ impl Segment {
         let (records, postings) = (u64_at(16), u64_at(24));
         if records > u64::from(u32::MAX) {
             return Err(corrupt("more records than a segment can address"));
+        }
+        let u16_at = |o: usize| u32::from(u16::from_le_bytes([map[o], map[o + 1]]));
+        if (bits, u16_at(60), u16_at(62)) != posting_shape(postings, records) {
+            return Err(corrupt("its postings' shape does not match its counts"));
         }
         let computed = Layout::compute(
             records,
@@ -885,16 +1036,6 @@ impl Segment {
         u64::from_le_bytes(self.map[o..o + 8].try_into().unwrap_or([0; 8]))
     }
 
-    /// A u32 in a range already checked.
-    fn raw_u32_at(&self, o: usize) -> u32 {
-        u32::from_le_bytes([
-            self.map[o],
-            self.map[o + 1],
-            self.map[o + 2],
-            self.map[o + 3],
-        ])
-    }
-
     /// Records stored in the segment (new or changed in its snapshot).
     pub fn records(&self) -> usize {
         self.at.records
@@ -972,12 +1113,14 @@ impl Segment {
         let block = i / BLOCK;
         let (table, offset, mut prev) = self.block_bytes(block)?;
         let mut pos = offset;
+        let mut masks = (0, 0);
         for _ in block * BLOCK..i {
-            let (row, len) = RecordRow::decode(table.get(pos..)?, prev, false)?;
+            let (row, len) = RecordRow::decode(table.get(pos..)?, prev, masks, false)?;
             prev = row.source_row;
+            masks = row.masks();
             pos += len;
         }
-        let (mut row, _) = RecordRow::decode(table.get(pos..)?, prev, true)?;
+        let (mut row, _) = RecordRow::decode(table.get(pos..)?, prev, masks, true)?;
         row.source_file = self.source_of(i as u32);
         Some(row)
     }
@@ -986,9 +1129,10 @@ impl Segment {
     /// damaged. Consecutive ids in one block are decoded in one forward pass instead of
     /// from the block start each time.
     pub fn records_sorted(&self, ids: &[u32], out: &mut Vec<Option<RecordRow>>) {
-        // Cursor: the next record to decode, its byte position and the previous row, in the
-        // current block's (checked) bytes.
+        // Cursor: the next record to decode, its byte position and the previous row (source
+        // row and masks), in the current block's (checked) bytes.
         let (mut next, mut pos, mut prev) = (usize::MAX, 0usize, 0u64);
+        let mut masks = (0u16, 0u16);
         let mut table: &[u8] = &[];
         for &id in ids {
             let i = id as usize;
@@ -1009,6 +1153,7 @@ impl Segment {
                         table = t;
                         pos = offset;
                         prev = base;
+                        masks = (0, 0);
                         next = (i / BLOCK) * BLOCK;
                     }
                     None => {
@@ -1022,12 +1167,13 @@ impl Segment {
             while next <= i {
                 let Some((row, len)) = table
                     .get(pos..)
-                    .and_then(|b| RecordRow::decode(b, prev, next == i))
+                    .and_then(|b| RecordRow::decode(b, prev, masks, next == i))
                 else {
                     next = usize::MAX;
                     break;
                 };
                 prev = row.source_row;
+                masks = row.masks();
                 pos += len;
                 next += 1;
                 if next == i + 1 {
@@ -1045,6 +1191,7 @@ impl Segment {
     /// early on damage (see [`Segment::damage`]).
     pub fn rows(&self) -> impl Iterator<Item = RecordRow> + '_ {
         let (mut pos, mut prev, mut i) = (0usize, 0u64, 0usize);
+        let mut masks = (0u16, 0u16);
         let mut table: &[u8] = &[];
         std::iter::from_fn(move || {
             if i >= self.at.records {
@@ -1057,10 +1204,11 @@ impl Segment {
                 table = t;
                 pos = offset;
                 prev = base;
+                masks = (0, 0);
             }
             let Some((mut row, len)) = table
                 .get(pos..)
-                .and_then(|b| RecordRow::decode(b, prev, true))
+                .and_then(|b| RecordRow::decode(b, prev, masks, true))
             else {
                 self.damage
                     .get_or_init(|| format!("record {i} cannot be read"));
@@ -1068,6 +1216,7 @@ impl Segment {
             };
             row.source_file = self.source_of(i as u32);
             prev = row.source_row;
+            masks = row.masks();
             pos += len;
             i += 1;
             Some(row)
@@ -1077,14 +1226,30 @@ impl Segment {
     /// The postings of bucket `b` as a checked index range; empty if damaged.
     fn bucket(&self, b: usize) -> (usize, usize) {
         let (start, end) = self.bucket_range(b);
-        let (lo, hi) = (
-            self.at.postings_at + start * POSTING,
-            self.at.postings_at + end * POSTING,
-        );
+        let (lo, hi) = self.posting_bytes(start, end);
         if !self.ensure(lo, hi) {
             return (0, 0);
         }
         (start, end)
+    }
+
+    /// Bits of one posting.
+    #[inline]
+    fn posting_width(&self) -> usize {
+        (self.at.suffix + self.at.record_bits) as usize
+    }
+
+    /// The bytes (of the file) postings `start..end` are packed in.
+    #[inline]
+    fn posting_bytes(&self, start: usize, end: usize) -> (usize, usize) {
+        if start >= end {
+            return (self.at.postings_at, self.at.postings_at);
+        }
+        let w = self.posting_width();
+        (
+            self.at.postings_at + start * w / 8,
+            self.at.postings_at + (end * w).div_ceil(8),
+        )
     }
 
     /// The posting range of bucket `b` from its directory entries (checked, clamped to the
@@ -1103,10 +1268,22 @@ impl Segment {
         (start, end.max(start))
     }
 
-    /// Posting `i`, in a bucket range [`Segment::bucket`] checked.
+    /// Posting `i` as (tag suffix, record), in a bucket range [`Segment::bucket`]
+    /// checked: its bits are read from the bytes they lie in and no others.
+    #[inline]
     fn posting(&self, i: usize) -> (u32, u32) {
-        let o = self.at.postings_at + i * POSTING;
-        (self.raw_u32_at(o), self.raw_u32_at(o + 4))
+        let w = self.posting_width();
+        let bit = i * w;
+        let (lo, hi) = (
+            self.at.postings_at + bit / 8,
+            self.at.postings_at + (bit + w).div_ceil(8),
+        );
+        let mut buf = [0u8; 16];
+        buf[..hi - lo].copy_from_slice(&self.map[lo..hi]);
+        let v = (u128::from_le_bytes(buf) >> (bit % 8)) as u64;
+        let v = if w == 64 { v } else { v & ((1u64 << w) - 1) };
+        let r = self.at.record_bits;
+        ((v >> r) as u32, (v & ((1u64 << r) - 1)) as u32)
     }
 
     /// Starts reading, without waiting for any of it, every chunk that lookups of `tags`
@@ -1123,18 +1300,15 @@ impl Segment {
     pub fn prefetch_lookups(&self, tags: &[u64]) {
         let mut want = PageSet::default();
         for &t in tags {
-            let (b, _) = split_tag(t, self.at.bits);
+            let b = (t >> (64 - self.at.bits)) as usize;
             let o = self.at.buckets_at + b * 8;
             self.want_range(&mut want, o, o + 16);
         }
         self.will_need(&mut want);
         for &t in tags {
-            let (start, end) = self.bucket_range(split_tag(t, self.at.bits).0);
-            self.want_range(
-                &mut want,
-                self.at.postings_at + start * POSTING,
-                self.at.postings_at + end * POSTING,
-            );
+            let (start, end) = self.bucket_range((t >> (64 - self.at.bits)) as usize);
+            let (lo, hi) = self.posting_bytes(start, end);
+            self.want_range(&mut want, lo, hi);
         }
         self.will_need(&mut want);
     }
@@ -1284,7 +1458,7 @@ impl Segment {
     }
 
     pub(crate) fn lookup(&self, tag: Tag, segment: u32, out: &mut Vec<Hit>) {
-        let (bucket, rest) = split_tag(tag.0, self.at.bits);
+        let (bucket, rest) = split_tag(tag.0, self.at.bits, self.at.suffix);
         let (start, end) = self.bucket(bucket);
         let (mut lo, mut hi) = (start, end);
         while lo < hi {
@@ -1314,20 +1488,26 @@ impl Segment {
             .map(|(stored, record)| (stored >> 24, record))
     }
 
+    /// Tag bits a posting of this segment keeps (prefix and suffix; at least 40): a
+    /// lookup finds the postings whose tags agree with it on these.
+    pub fn kept_tag_bits(&self) -> u32 {
+        self.at.bits + self.at.suffix
+    }
+
     /// Every posting in stored order as (the tag bits this segment keeps — its
-    /// [`Segment::prefix_bits`] + 32 — left-aligned in a `u64`, record): what a store
+    /// [`Segment::kept_tag_bits`] — left-aligned in a `u64`, record): what a store
     /// beyond one machine needs to answer a lookup exactly as this segment does. Stops
     /// early on damage (see [`Segment::damage`]).
     pub fn postings_stored(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
-        let b = self.at.bits;
+        let (b, s) = (self.at.bits, self.at.suffix);
         (0..1usize << b).flat_map(move |bucket| {
             self.scan_ahead(Cursor::Directory, self.at.buckets_at + bucket * 8);
             let (start, end) = self.bucket(bucket);
-            self.scan_ahead(Cursor::Table, self.at.postings_at + start * POSTING);
+            self.scan_ahead(Cursor::Table, self.posting_bytes(start, end).0);
             (start..end).map(move |i| {
                 let (rest, record) = self.posting(i);
-                let full = ((bucket as u64) << 32) | u64::from(rest);
-                (full << (32 - b), record)
+                let full = ((bucket as u64) << s) | u64::from(rest);
+                (full << (64 - b - s), record)
             })
         })
     }
@@ -1412,6 +1592,23 @@ impl Segment {
         if last != self.at.postings as u64 {
             return Err(corrupt("tag-prefix directory does not cover the postings"));
         }
+        // Postings in order within their bucket (what a lookup's binary search assumes),
+        // each naming a record the segment has.
+        let mut prev: Option<u64> = None;
+        let mut count = 0usize;
+        for (tag, record) in self.postings_stored() {
+            let key = tag >> (64 - self.kept_tag_bits());
+            if prev.is_some_and(|p| p > key) || record as usize >= self.at.records {
+                return Err(corrupt("a posting is out of order or names no record"));
+            }
+            prev = Some(key);
+            count += 1;
+        }
+        if count != self.at.postings {
+            return Err(self
+                .damage()
+                .unwrap_or_else(|| corrupt("the postings cannot be read to their end")));
+        }
         let removed: Vec<(u32, u32)> = self.removed().collect();
         if removed.windows(2).any(|w| w[0] >= w[1]) {
             return Err(corrupt("removals are not sorted"));
@@ -1439,12 +1636,13 @@ mod tests {
         };
         for f in MatchField::ALL {
             if present & f.bit() != 0 {
-                r.canonical[f.index()] = seed.wrapping_mul(f.index() as u32 + 7);
+                r.canonical[f.index()] =
+                    mask_bytes(seed.wrapping_mul(f.index() as u32 + 7), check_bytes(f));
                 r.fuzzy[f.index()] =
                     u64::from(seed).rotate_left(f.index() as u32 * 5) & width_mask(f);
             }
             if quirky & f.bit() != 0 {
-                r.raw[f.index()] = seed.wrapping_add(f.index() as u32);
+                r.raw[f.index()] = mask_bytes(seed.wrapping_add(f.index() as u32), RAW_CHECK_BYTES);
             }
         }
         r
@@ -1452,21 +1650,22 @@ mod tests {
 
     proptest! {
         #[test]
-        fn rows_round_trip(present: u16, quirky: u16, rows in any::<u64>(), prev in any::<u64>(), seed: u32) {
+        fn rows_round_trip(present: u16, quirky: u16, rows in 0u64..(1 << 61), prev in 0u64..(1 << 61), seed: u32, prev_present: u16, prev_quirky: u16, same: bool) {
             let r = row(present, quirky, rows, seed);
+            let masks = if same { r.masks() } else { (prev_present, prev_quirky) };
             let mut buf = Vec::new();
-            r.encode_into(prev, &mut buf);
-            let (back, len) = RecordRow::decode(&buf, prev, true).expect("decodes");
+            r.encode_into(prev, masks, &mut buf);
+            let (back, len) = RecordRow::decode(&buf, prev, masks, true).expect("decodes");
             prop_assert_eq!(len, buf.len());
             prop_assert_eq!(back, r);
             // Any truncation is refused, never misread.
             for cut in 0..buf.len() {
-                prop_assert!(RecordRow::decode(&buf[..cut], prev, true).is_none());
+                prop_assert!(RecordRow::decode(&buf[..cut], prev, masks, true).is_none());
             }
         }
 
         #[test]
-        fn row_bytes_round_trip(present: u16, quirky: u16, rows in any::<u64>(), seed: u32, file: u16, extra: u8) {
+        fn row_bytes_round_trip(present: u16, quirky: u16, rows in 0u64..(1 << 61), seed: u32, file: u16, extra: u8) {
             let mut r = row(present, quirky, rows, seed);
             r.source_file = file;
             let bytes = r.to_bytes();
@@ -1478,17 +1677,22 @@ mod tests {
                 prop_assert!(RecordRow::from_bytes(&bytes[..cut]).is_none());
             }
             // A bit outside the row's fields is refused, not dropped.
-            let mut stray = bytes.clone();
-            stray[3] |= 0x80;
+            let mut stray = file.to_le_bytes().to_vec();
+            put_varint(rows << 2, &mut stray);
+            put_varint(u64::from(r.present) | 1 << 15, &mut stray);
+            put_varint(u64::from(r.quirky), &mut stray);
+            stray.extend(std::iter::repeat_n(0u8, 100));
             prop_assert_eq!(RecordRow::from_bytes(&stray), None);
         }
 
         #[test]
-        fn tag_split_keeps_40_bits(tag: u64, postings in 0u64..(1 << 34)) {
-            let b = prefix_bits(postings);
-            let (bucket, rest) = split_tag(tag, b);
-            let full = ((bucket as u64) << 32) | u64::from(rest);
-            prop_assert_eq!(full >> (b + 32 - 40), tag >> 24);
+        fn tag_split_keeps_40_bits(tag: u64, postings in 0u64..(1 << 34), records in 0u64..(1 << 32)) {
+            let (b, s, r) = posting_shape(postings, records);
+            prop_assert!(b + s >= 40 && s >= MIN_SUFFIX_BITS && s + r <= 64);
+            prop_assert!(records <= 1 << r);
+            let (bucket, rest) = split_tag(tag, b, s);
+            let full = ((bucket as u64) << s) | u64::from(rest);
+            prop_assert_eq!(full >> (b + s - 40), tag >> 24);
         }
     }
 
@@ -1523,7 +1727,12 @@ mod tests {
                 blocks.push((table.len() as u64, r.source_row));
                 prev = r.source_row;
             }
-            r.encode_into(prev, &mut table);
+            let masks = if i % BLOCK == 0 {
+                (0, 0)
+            } else {
+                rows[i - 1].masks()
+            };
+            r.encode_into(prev, masks, &mut table);
             prev = r.source_row;
         }
         let bits = prefix_bits(0);

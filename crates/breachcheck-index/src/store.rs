@@ -99,18 +99,16 @@ pub fn exactly_held_batch(
                 let rec = &recs[line as usize];
                 // The record must hold every part exactly (its check values), which also
                 // rules out a chance collision of identities.
-                let parts: Option<Vec<(MatchField, u32)>> = field
+                let parts: Option<Vec<(MatchField, Tag)>> = field
                     .match_fields()
                     .iter()
-                    .map(|m| rec.field(*m).map(|t| (*m, t.canonical.check())))
+                    .map(|m| rec.field(*m).map(|t| (*m, t.canonical)))
                     .collect();
                 let Some(parts) = parts else { continue };
                 let held = hits.iter().any(|h| {
-                    store.record(h.segment, h.record).is_some_and(|row| {
-                        parts.iter().all(|(m, c)| {
-                            row.present & m.bit() != 0 && row.canonical[m.index()] == *c
-                        })
-                    })
+                    store
+                        .record(h.segment, h.record)
+                        .is_some_and(|row| parts.iter().all(|(m, t)| row.agrees(*m, *t)))
                 });
                 if held {
                     exact[line as usize] |= 1u8 << f;

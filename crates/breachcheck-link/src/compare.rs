@@ -60,9 +60,9 @@ pub(crate) fn levels(rec: &TaggedRecord, row: &RecordRow) -> (Levels, u16) {
             && rec
                 .phone_alternates
                 .iter()
-                .any(|a| a.0 != 0 && a.check() == row.canonical[i]);
-        out[i] = if row.canonical[i] == t.canonical.check() || alternate {
-            if t.quirky && row.quirky & f.bit() != 0 && row.raw[i] == t.raw.check() {
+                .any(|a| a.0 != 0 && row.agrees(f, *a));
+        out[i] = if row.agrees(f, t.canonical) || alternate {
+            if t.quirky && row.raw_agrees(f, t.raw) {
                 raw_agree |= f.bit();
             }
             Level::Exact
@@ -253,7 +253,7 @@ pub(crate) fn profile_levels(rec: &TaggedRecord, row: &RecordRow, levels: &Level
         let stored_quirky = row.quirky & f.bit() != 0;
         let state = match (t.quirky, stored_quirky) {
             (false, false) => RawState::None,
-            (true, true) if row.raw[f.index()] == t.raw.check() => RawState::Agree,
+            (true, true) if row.raw_agrees(f, t.raw) => RawState::Agree,
             _ => RawState::Differ,
         };
         p.set_raw_state(i, state);

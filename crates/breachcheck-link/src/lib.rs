@@ -161,6 +161,13 @@ pub struct Prober<'a> {
     model: LinkageModel,
 }
 
+/// The fields of [`TaggedRecord::neighbours`], in order.
+const NEIGHBOUR_FIELDS: [MatchField; 3] = [
+    MatchField::CustomerId,
+    MatchField::OrderId,
+    MatchField::Phone,
+];
+
 /// Lines of the fitting batch whose id neighbours are looked up: enough to estimate the
 /// id space's density to a few per cent.
 const NEIGHBOUR_PROBES: usize = 20_000;
@@ -324,10 +331,17 @@ impl<'a> Prober<'a> {
                 buf.clear();
                 self.index.lookup_into(*tag, &mut buf);
                 out[k].0 += 1;
-                out[k].1 += u64::from(
-                    buf.iter()
-                        .any(|h| self.kind(h.segment) == Some(SegmentKind::System)),
-                );
+                // A hit counts when its record holds the neighbour (its check value): a
+                // posting keeps 40 or more of the tag's bits, so up to one lookup in 10³
+                // finds another tag's posting, which would bias sparse densities.
+                let field = NEIGHBOUR_FIELDS[k];
+                out[k].1 += u64::from(buf.iter().any(|h| {
+                    self.kind(h.segment) == Some(SegmentKind::System)
+                        && self
+                            .index
+                            .record(h.segment, h.record)
+                            .is_some_and(|row| row.agrees(field, *tag))
+                }));
             }
             probed += usize::from(any);
         }
@@ -861,7 +875,7 @@ impl<'a> Prober<'a> {
                 let phone = MatchField::Phone;
                 let own_phone = rec
                     .field(phone)
-                    .is_some_and(|t| row.canonical[phone.index()] == t.canonical.check());
+                    .is_some_and(|t| row.agrees(phone, t.canonical));
                 for (mask, bit) in [
                     (MatchField::Email.bit(), EXACT_EMAIL),
                     (MatchField::Phone.bit(), EXACT_PHONE),

@@ -141,6 +141,37 @@ fn refusals_say_what_to_do() {
     ));
 }
 
+/// A segment of an older format (v4: 8-byte postings, 32-bit checks) is refused with the
+/// way out, never misread as v5 — by a verify (`Index::open`) and by `index check`.
+#[test]
+fn an_older_segment_format_is_refused_with_the_way_out() {
+    let d = tempfile::tempdir().expect("tempdir");
+    add(
+        d.path(),
+        &key(1),
+        "accounts",
+        "2026-01-31",
+        &["a@example.org"],
+    )
+    .expect("add");
+    let seg = std::fs::read_dir(d.path().join("segments"))
+        .expect("segments")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "bcs"))
+        .expect("a segment");
+    let mut bytes = std::fs::read(&seg).expect("read");
+    bytes[..8].copy_from_slice(b"BCSEG04\n");
+    bytes[8..12].copy_from_slice(&4u32.to_le_bytes());
+    std::fs::write(&seg, &bytes).expect("write");
+    let e = Index::open(d.path()).expect_err("v4 segment");
+    let msg = e.to_string();
+    assert!(matches!(e, Error::Corrupt { .. }), "{msg}");
+    assert!(
+        msg.contains("format v4 and older") && msg.contains("index build"),
+        "{msg}"
+    );
+}
+
 #[test]
 fn a_live_lock_is_respected_and_a_stale_one_taken_over() {
     let d = tempfile::tempdir().expect("tempdir");
