@@ -324,6 +324,7 @@ fn read_rows_unguarded(
         source: breachcheck_files::plain(source),
     })?;
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    check_footer(&file, file_len).map_err(|what| schema(path, what))?;
     let reader = SerializedFileReader::new(file).map_err(read)?;
     // A damaged footer can declare column chunks far larger than the file, which the
     // reader would then try to allocate (found by the `candidates` fuzz target): sizes
@@ -340,6 +341,10 @@ fn read_rows_unguarded(
             }
         }
     }
+    check_pages(&reader, file_len).map_err(|e| match e {
+        PageCheck::Read(source) => read(source),
+        PageCheck::Wrong(what) => schema(path, what),
+    })?;
     let fields = reader.metadata().file_metadata().schema().get_fields();
     let at: Vec<usize> = names
         .iter()
@@ -352,6 +357,183 @@ fn read_rows_unguarded(
         .collect::<Result<_>>()?;
     for row in reader.get_row_iter(None).map_err(read)? {
         f(path, &row.map_err(read)?, &at)?;
+    }
+    Ok(())
+}
+
+/// Checks a Parquet file's footer before the parquet crate parses it: the crate sizes a
+/// vector by each Thrift list's declared length before reading its elements (an 81 GB
+/// allocation from one damaged length, found by the `candidates` fuzz target: an abort no
+/// `catch_unwind` stops). Walks the footer's Thrift compact encoding (self-describing, so
+/// no schema is needed) and refuses any list, set, map or string that declares more
+/// elements than bytes remain — every element takes at least one — so what the crate then
+/// allocates is bounded by the footer's size. Written here because the `thrift` crate's
+/// own skip allocates each string at its declared length.
+fn check_footer(file: &std::fs::File, file_len: u64) -> std::result::Result<(), &'static str> {
+    use std::os::unix::fs::FileExt;
+    const DAMAGED: &str = "its footer is damaged (a length runs past its bytes)";
+    let mut tail = [0u8; 8];
+    if file_len < 12 || file.read_exact_at(&mut tail, file_len - 8).is_err() {
+        return Err("it is too short for a Parquet file");
+    }
+    if &tail[4..] != b"PAR1" {
+        return Err("it does not end as a Parquet file");
+    }
+    let len = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+    if len + 12 > file_len {
+        return Err(DAMAGED);
+    }
+    let mut footer = vec![0u8; len as usize];
+    file.read_exact_at(&mut footer, file_len - 8 - len)
+        .map_err(|_| DAMAGED)?;
+    let mut pos = 0;
+    skip_thrift(&footer, &mut pos, 12, false, 0).ok_or(DAMAGED)
+}
+
+/// Skips one Thrift compact-protocol value of type `ty` at `b[*pos..]`; `None` if it runs
+/// past `b`, declares more elements than bytes remain, nests deeper than 64 or has an
+/// unknown type. `in_list`: a boolean is then a byte of its own (in a field header it is
+/// the type itself).
+fn skip_thrift(b: &[u8], pos: &mut usize, ty: u8, in_list: bool, depth: u32) -> Option<()> {
+    fn varint(b: &[u8], pos: &mut usize) -> Option<u64> {
+        let (mut v, mut shift) = (0u64, 0u32);
+        loop {
+            let byte = *b.get(*pos)?;
+            *pos += 1;
+            if shift > 63 {
+                return None;
+            }
+            v |= u64::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+    }
+    let remaining = |pos: usize| b.len().saturating_sub(pos) as u64;
+    if depth > 64 {
+        return None;
+    }
+    match ty {
+        1 | 2 if in_list => *pos += 1,
+        1 | 2 => {}
+        3 => *pos += 1,
+        4..=6 => {
+            varint(b, pos)?;
+        }
+        7 => *pos += 8,
+        8 => {
+            let n = varint(b, pos)?;
+            if n > remaining(*pos) {
+                return None;
+            }
+            *pos += n as usize;
+        }
+        9 | 10 => {
+            let h = *b.get(*pos)?;
+            *pos += 1;
+            let n = match h >> 4 {
+                15 => varint(b, pos)?,
+                n => u64::from(n),
+            };
+            if n > remaining(*pos) {
+                return None;
+            }
+            for _ in 0..n {
+                skip_thrift(b, pos, h & 0x0f, true, depth + 1)?;
+            }
+        }
+        11 => {
+            let n = varint(b, pos)?;
+            if n > 0 {
+                if n.saturating_mul(2) > remaining(*pos) {
+                    return None;
+                }
+                let kv = *b.get(*pos)?;
+                *pos += 1;
+                for _ in 0..n {
+                    skip_thrift(b, pos, kv >> 4, true, depth + 1)?;
+                    skip_thrift(b, pos, kv & 0x0f, true, depth + 1)?;
+                }
+            }
+        }
+        12 => loop {
+            let h = *b.get(*pos)?;
+            *pos += 1;
+            if h == 0 {
+                break;
+            }
+            if h >> 4 == 0 {
+                varint(b, pos)?;
+            }
+            skip_thrift(b, pos, h & 0x0f, false, depth + 1)?;
+        },
+        _ => return None,
+    }
+    (*pos <= b.len()).then_some(())
+}
+
+/// Why [`check_pages`] refused a file.
+enum PageCheck {
+    Read(parquet::errors::ParquetError),
+    Wrong(&'static str),
+}
+
+/// Checks what the row reader would trust before it allocates: the parquet crate sizes a
+/// dictionary by its page header's value count before decoding a byte of it (an 80 GB
+/// allocation from one damaged header, found by the `candidates` fuzz target: an abort no
+/// `catch_unwind` stops), and the rows a file declares are what the store then holds.
+///
+/// So: every row group's rows are at most the file's bytes (a candidates table spends
+/// several bytes a row: random 40-bit tags, record ids, rows of check values), every
+/// dictionary page's values fit its decompressed bytes at the smallest size of its type,
+/// and every column chunk's data pages hold exactly its row group's rows (the tables are
+/// flat). Pages are read one at a time, each at most its declared size (bounded by the
+/// format at 2 GiB, and reserved, not touched, before it is filled).
+fn check_pages(
+    reader: &SerializedFileReader<std::fs::File>,
+    file_len: u64,
+) -> std::result::Result<(), PageCheck> {
+    use parquet::basic::{PageType, Type as Physical};
+    let mut declared = 0u64;
+    for (g, rg) in reader.metadata().row_groups().iter().enumerate() {
+        let rows = u64::try_from(rg.num_rows())
+            .map_err(|_| PageCheck::Wrong("a row group declares a negative row count"))?;
+        declared = declared.saturating_add(rows);
+        if declared > file_len {
+            return Err(PageCheck::Wrong("it declares more rows than it has bytes"));
+        }
+        let group = reader.get_row_group(g).map_err(PageCheck::Read)?;
+        for (c, col) in rg.columns().iter().enumerate() {
+            // The fewest bits one value of the column's type takes in a plain dictionary.
+            let min_bits: u64 = match col.column_type() {
+                Physical::BOOLEAN => 1,
+                Physical::INT32 | Physical::FLOAT | Physical::BYTE_ARRAY => 32,
+                Physical::INT64 | Physical::DOUBLE => 64,
+                Physical::INT96 => 96,
+                Physical::FIXED_LEN_BYTE_ARRAY => 8,
+            };
+            let mut values = 0u64;
+            let mut pages = group.get_column_page_reader(c).map_err(PageCheck::Read)?;
+            while let Some(page) = pages.get_next_page().map_err(PageCheck::Read)? {
+                let n = u64::from(page.num_values());
+                if page.page_type() == PageType::DICTIONARY_PAGE {
+                    if n.saturating_mul(min_bits) > 8 * page.buffer().len() as u64 {
+                        return Err(PageCheck::Wrong(
+                            "a dictionary page declares more values than its bytes hold",
+                        ));
+                    }
+                } else {
+                    values = values.saturating_add(n);
+                    if values > rows {
+                        return Err(PageCheck::Wrong("its pages hold more values than its rows"));
+                    }
+                }
+            }
+            if values != rows {
+                return Err(PageCheck::Wrong("its pages do not hold its rows"));
+            }
+        }
     }
     Ok(())
 }

@@ -104,3 +104,37 @@ fn a_damaged_table_is_an_error_naming_it() {
     }
     CandidateStore::open(&dir).expect("whole again");
 }
+
+/// A sample-tags file whose footer declares a list of 1.7 billion entries in a few KiB
+/// (found by the `candidates` fuzz target): the parquet crate would size a vector by that
+/// count before reading it — 81 GB, an abort no `catch_unwind` stops. The footer is walked
+/// first, and the file is refused by name.
+#[test]
+fn a_footer_declaring_more_entries_than_its_bytes_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (_, _, dir) = candidates(tmp.path());
+    let file = dir.join("sample_tags").join("part-0.parquet");
+    std::fs::write(&file, include_bytes!("data/footer-bomb.parquet")).expect("write");
+    let err = CandidateStore::open(&dir).expect_err("a damaged footer");
+    let msg = err.to_string();
+    assert!(msg.contains("sample_tags") && msg.contains("footer"), "{msg}");
+}
+
+/// A table that declares more rows than it has bytes (a run of one value encodes in almost
+/// nothing) is refused before its rows are held in memory: real candidates tables spend
+/// several bytes a row.
+#[test]
+fn a_table_declaring_more_rows_than_bytes_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (_, _, dir) = candidates(tmp.path());
+    let file = dir.join("sample_tags").join("part-0.parquet");
+    let mut f = TagFile::create(&file, "line", "tag").expect("tags");
+    for _ in 0..200_000 {
+        f.push(1, 7).expect("push");
+    }
+    f.finish().expect("finish");
+    assert!(std::fs::metadata(&file).expect("size").len() < 200_000);
+    let err = CandidateStore::open(&dir).expect_err("rows without bytes");
+    let msg = err.to_string();
+    assert!(msg.contains("sample_tags") && msg.contains("more rows"), "{msg}");
+}
