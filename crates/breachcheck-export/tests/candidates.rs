@@ -117,7 +117,10 @@ fn a_footer_declaring_more_entries_than_its_bytes_is_refused() {
     std::fs::write(&file, include_bytes!("data/footer-bomb.parquet")).expect("write");
     let err = CandidateStore::open(&dir).expect_err("a damaged footer");
     let msg = err.to_string();
-    assert!(msg.contains("sample_tags") && msg.contains("footer"), "{msg}");
+    assert!(
+        msg.contains("sample_tags") && msg.contains("footer"),
+        "{msg}"
+    );
 }
 
 /// A table that declares more rows than it has bytes (a run of one value encodes in almost
@@ -136,5 +139,8 @@ fn a_table_declaring_more_rows_than_bytes_is_refused() {
     assert!(std::fs::metadata(&file).expect("size").len() < 200_000);
     let err = CandidateStore::open(&dir).expect_err("rows without bytes");
     let msg = err.to_string();
-    assert!(msg.contains("sample_tags") && msg.contains("more rows"), "{msg}");
+    assert!(
+        msg.contains("sample_tags") && msg.contains("more rows"),
+        "{msg}"
+    );
 }

@@ -82,19 +82,18 @@ pub(crate) fn levels(rec: &TaggedRecord, row: &RecordRow) -> (Levels, u16) {
     (out, raw_agree)
 }
 
-fn mask(levels: &Levels, want: impl Fn(Level) -> bool) -> u16 {
-    MatchField::ALL
-        .into_iter()
-        .filter(|f| want(levels[f.index()]))
-        .fold(0, |m, f| m | f.bit())
-}
-
-/// A candidate's agreement levels, quirky raw agreement and match weight.
+/// A candidate's agreement levels, quirky raw agreement and match weight, with what the
+/// classification needs of its row (copied while the row is in cache: a large sample's
+/// rows are hundreds of MB, and touching one again later is a cache miss).
 #[derive(Clone, Copy)]
 pub(crate) struct Scored {
     pub(crate) levels: Levels,
     pub(crate) raw_agree: u16,
     pub(crate) score: f64,
+    /// The row's present fields, source file and source row.
+    pub(crate) present: u16,
+    pub(crate) source_file: u16,
+    pub(crate) source_row: u64,
 }
 
 /// A candidate record compared with a line: its agreement levels, computed once and then
@@ -107,6 +106,9 @@ pub(crate) struct Compared<'r> {
     pub(crate) row: &'r RecordRow,
     pub(crate) levels: Levels,
     raw_agree: u16,
+    present: u16,
+    source_file: u16,
+    source_row: u64,
 }
 
 impl<'r> Compared<'r> {
@@ -118,6 +120,9 @@ impl<'r> Compared<'r> {
             row,
             levels,
             raw_agree,
+            present: row.present,
+            source_file: row.source_file,
+            source_row: row.source_row,
         }
     }
 
@@ -131,38 +136,72 @@ impl<'r> Compared<'r> {
             levels: self.levels,
             raw_agree: self.raw_agree,
             score: model.score(&scored),
+            present: self.present,
+            source_file: self.source_file,
+            source_row: self.source_row,
         }
     }
 }
 
+/// What [`compare`] needs of the line, worked out once for all its candidates.
+#[derive(Clone, Copy)]
+pub(crate) struct LineFacts {
+    /// Its personal fields ([`pii_mask`]) but the name in its own script.
+    pub(crate) pii: u16,
+    /// Quirk-bearing fields it writes in a way few services share.
+    pub(crate) rare: u16,
+}
+
+impl LineFacts {
+    pub(crate) fn of(rec: &TaggedRecord, rare: u16) -> Self {
+        LineFacts {
+            pii: pii_mask(rec) & !MatchField::NameNative.bit(),
+            rare,
+        }
+    }
+}
+
+/// Fields that identify a person (see [`MatchField::is_identifying`]), as a mask.
+const IDENTIFYING: u16 = MatchField::Email.bit()
+    | MatchField::Phone.bit()
+    | MatchField::Name.bit()
+    | MatchField::Address.bit()
+    | MatchField::BirthDate.bit()
+    | MatchField::Username.bit()
+    | MatchField::NationalId.bit();
+
 pub(crate) fn compare(
-    rec: &TaggedRecord,
-    row: &RecordRow,
+    line: LineFacts,
     (segment, record): (u32, u32),
     is_canary: bool,
     scored: &Scored,
     posterior: f64,
-    rare: u16,
 ) -> Candidate {
+    let rare = line.rare;
     let Scored {
         levels,
         raw_agree,
         score,
+        ..
     } = *scored;
-    let agree = mask(&levels, |l| l == Level::Exact);
-    let close = mask(&levels, |l| matches!(l, Level::Close | Level::Near));
-    // A shared name token is neither agreement nor outright difference.
-    let token = mask(&levels, |l| l == Level::Token);
-    let disagree = mask(&levels, |l| l == Level::Differ) | token;
-    let native = MatchField::NameNative.bit();
-    let pii = pii_mask(rec) & !native;
+    // Every candidate of every line comes through here (millions for a large sample): the
+    // level masks in one pass over the fields.
+    let (mut agree, mut close, mut disagree) = (0u16, 0u16, 0u16);
+    for (i, l) in levels.iter().enumerate() {
+        let bit = 1u16 << i;
+        match l {
+            Level::Exact => agree |= bit,
+            Level::Close | Level::Near => close |= bit,
+            // A shared name token is neither agreement nor outright difference.
+            Level::Token | Level::Differ => disagree |= bit,
+            Level::Missing => {}
+        }
+    }
+    let pii = line.pii;
     let agree_pii = agree & pii;
     let ids = MatchField::CustomerId.bit() | MatchField::OrderId.bit();
     let contact = MatchField::Email.bit() | MatchField::Phone.bit() | MatchField::Username.bit();
-    let identifying = MatchField::ALL
-        .into_iter()
-        .filter(|f| f.is_identifying())
-        .fold(0u16, |m, f| m | f.bit());
+    let identifying = IDENTIFYING;
     let agree_identifying = agree & identifying;
     let near_identifying = (agree | close) & identifying;
     let evidence = if agree == 0 && close == 0 {
@@ -216,8 +255,8 @@ pub(crate) fn compare(
     Candidate {
         segment,
         record,
-        source_file: row.source_file,
-        source_row: row.source_row,
+        source_file: scored.source_file,
+        source_row: scored.source_row,
         agree,
         close,
         disagree,
@@ -259,4 +298,19 @@ pub(crate) fn profile_levels(rec: &TaggedRecord, row: &RecordRow, levels: &Level
         p.set_raw_state(i, state);
     }
     (p.levels, p.raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The mask `compare` uses is `MatchField::is_identifying`, field for field.
+    #[test]
+    fn identifying_mask_is_the_fields_own_word() {
+        let want = MatchField::ALL
+            .into_iter()
+            .filter(|f| f.is_identifying())
+            .fold(0u16, |m, f| m | f.bit());
+        assert_eq!(IDENTIFYING, want);
+    }
 }

@@ -658,8 +658,20 @@ impl<'a> Prober<'a> {
                     .collect::<Vec<_>>()
             })
             .collect();
-        // (segment, record, line) for every hit of every line.
-        let mut pairs: Vec<(u32, u32, u32)> = Vec::new();
+        // (segment, record, line) for every hit of every line: millions for a large
+        // sample's name keys, so sized once instead of grown by copying.
+        let total = {
+            let mut ti = 0usize;
+            let mut n = 0usize;
+            for (tag, _) in &wanted {
+                while tags[ti] != *tag {
+                    ti += 1;
+                }
+                n += found[ti].len();
+            }
+            n
+        };
+        let mut pairs: Vec<(u32, u32, u32)> = Vec::with_capacity(total);
         let mut ti = 0usize;
         for (tag, line) in &wanted {
             while tags[ti] != *tag {
@@ -791,6 +803,7 @@ impl<'a> Prober<'a> {
             .filter_map(|(i, f)| rec.field(*f).map(|t| (i, *f, t)))
             .filter(|(i, _, t)| t.quirky && self.forms.world(*i, t.form) <= RARE_FORM_SHARE)
             .fold(0u16, |m, (_, f, _)| m | f.bit());
+        let facts = compare::LineFacts::of(rec, rare);
         // Records taken for the line's person: (score, system, carries every column,
         // row, levels). Several people can qualify (one through the phone, another
         // through an id); only the best one's records are merged below.
@@ -840,11 +853,11 @@ impl<'a> Prober<'a> {
                 .find(|(s, _)| *s == sys)
                 .map_or(0.0, |(_, v)| *v);
             let posterior = self.model.posterior(sys as usize, sc.score, lr_sum);
-            let c = compare::compare(rec, row, (segment, record), is_canary, sc, posterior, rare);
+            let c = compare::compare(facts, (segment, record), is_canary, sc, posterior);
             if self.kind(segment) == Some(SegmentKind::System) {
                 let same_person = posterior >= 0.5 || c.agree & SAME_PERSON_FIELDS & !common != 0;
                 let carried = present & !MatchField::NameNative.bit();
-                let carries_all = carried & !row.present == 0;
+                let carries_all = carried & !sc.present == 0;
                 if same_person {
                     persons.push((sc.score, sys, carries_all, *row, sc.levels));
                 }
@@ -873,15 +886,17 @@ impl<'a> Prober<'a> {
                 // The line's own reading of a phone without a country, not another
                 // plausible one: the value an audit evaluates (breachcheck_core::AuditField).
                 let phone = MatchField::Phone;
-                let own_phone = rec
-                    .field(phone)
-                    .is_some_and(|t| row.agrees(phone, t.canonical));
+                // Read from the row only when the phone agrees (the row is likely out of cache).
+                let own_phone = || {
+                    rec.field(phone)
+                        .is_some_and(|t| row.agrees(phone, t.canonical))
+                };
                 for (mask, bit) in [
                     (MatchField::Email.bit(), EXACT_EMAIL),
                     (MatchField::Phone.bit(), EXACT_PHONE),
                     (name_address, EXACT_NAME_ADDRESS),
                 ] {
-                    if c.agree & mask == mask && (bit != EXACT_PHONE || own_phone) {
+                    if c.agree & mask == mask && (bit != EXACT_PHONE || own_phone()) {
                         exact |= bit;
                     }
                 }
