@@ -108,6 +108,17 @@ pub enum Error {
         /// Parser message (holds no values: the manifest has none).
         reason: String,
     },
+    /// A segment of an older format than this binary reads (its bytes are intact, but
+    /// laid out differently): the index is rebuilt, never misread.
+    #[error("index file {file} is of segment format v{version}, and this breachcheck reads v{current}; rebuild the index from its exports with `breachcheck index build` into a new directory (a format change keeps no bytes of the old one; the old index stays usable by the breachcheck that built it)")]
+    OldFormat {
+        /// File name under `segments/`.
+        file: String,
+        /// Its format version.
+        version: u32,
+        /// The version this binary reads.
+        current: u32,
+    },
     /// Built under other normalization rules.
     #[error("index uses normalize rules v{index}, this binary v{binary}; rebuild it with `breachcheck index build`")]
     RulesMismatch {

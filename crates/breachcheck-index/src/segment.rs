@@ -780,9 +780,19 @@ impl Segment {
             file: name.clone(),
             what: what.to_owned(),
         };
+        if map.len() >= 8 && &map[..6] == b"BCSEG0" && map[7] == b'\n' {
+            let version = u32::from(map[6].wrapping_sub(b'0'));
+            if (1..FORMAT_VERSION).contains(&version) {
+                return Err(Error::OldFormat {
+                    file: name,
+                    version,
+                    current: FORMAT_VERSION,
+                });
+            }
+        }
         if map.len() < HEADER + DIGEST + FOOTER || &map[..8] != MAGIC {
             return Err(corrupt(
-                "not a segment file of this format (bad magic or too short): segments of format v4 and older are rebuilt with `breachcheck index build` (or `index rekey` from the recorded sources)",
+                "not a segment file of this format (bad magic or too short)",
             ));
         }
         let u32_at = |o: usize| u32::from_le_bytes([map[o], map[o + 1], map[o + 2], map[o + 3]]);

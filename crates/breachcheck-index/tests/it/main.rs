@@ -165,9 +165,19 @@ fn an_older_segment_format_is_refused_with_the_way_out() {
     std::fs::write(&seg, &bytes).expect("write");
     let e = Index::open(d.path()).expect_err("v4 segment");
     let msg = e.to_string();
-    assert!(matches!(e, Error::Corrupt { .. }), "{msg}");
     assert!(
-        msg.contains("format v4 and older") && msg.contains("index build"),
+        matches!(
+            e,
+            Error::OldFormat {
+                version: 4,
+                current: 5,
+                ..
+            }
+        ),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("format v4") && msg.contains("index build") && !msg.contains("damaged"),
         "{msg}"
     );
 }
