@@ -1071,15 +1071,20 @@ impl<'a> Prober<'a> {
     }
 }
 
-/// A name token with a birth date or a postal code finds a copy whose other name token
-/// was mistyped or replaced; in a small index it names a handful of records, in a
-/// 100-million-record one a common token ("maria", "wang") with a birthday names dozens.
-/// Such a key no longer tells people apart: reading its records would cost more than
-/// everything else a line needs, for nothing the comparison could use.
+/// A name token with a birth date, a postal code or a street address finds a copy whose
+/// other name token was mistyped or replaced; in a small index it names a handful of
+/// records, in a 100-million-record one a common token ("maria", "wang") with a birthday
+/// names dozens, and with a common address ("1 main st", which every town has: the
+/// address carries no city) as many. Such a key no longer tells people apart: reading its
+/// records would cost more than everything else a line needs, for nothing the comparison
+/// could use. (Measured: a 100,000-line sample against 10M records read 57% of them
+/// through unbounded address keys.)
 fn is_weak(kind: BlockKind) -> bool {
     matches!(
         kind,
-        BlockKind::NameTokenBirthDate | BlockKind::NameTokenPostalCode
+        BlockKind::NameTokenBirthDate
+            | BlockKind::NameTokenPostalCode
+            | BlockKind::NameTokenAddress
     )
 }
 
