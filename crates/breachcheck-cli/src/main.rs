@@ -321,10 +321,13 @@ enum IndexCommand {
         #[arg(long)]
         index: PathBuf,
     },
-    /// Bring an index written by an earlier version up to what this one writes, leaving its
-    /// commitment as it is: today, a page file for every segment without an intact one
-    /// (so that a small verify on a cold cache reads and checks 4 KiB pages, not 64 KiB
-    /// chunks). Every chunk is checked against its committed digest first.
+    /// Bring an index written by an earlier version up to what this one writes: segments of
+    /// format v4 re-encoded in v5 (byte for byte what a v5 build of the same exports makes;
+    /// no key and no exports needed; the records stay, the commitment changes, so publish
+    /// the new one), and a page file for every segment without an intact one (so that a
+    /// small verify on a cold cache reads and checks 4 KiB pages, not 64 KiB chunks; this
+    /// leaves the commitment as it is). Every chunk is checked against its committed digest
+    /// first.
     #[command(after_help = "Example:
   breachcheck index upgrade --index idx")]
     Upgrade {
@@ -1145,18 +1148,36 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
                 outln!(
                     "{}",
                     serde_json::json!({
+                        "reencoded": up.reencoded.iter().map(|(from, to)| serde_json::json!({"from": from, "to": to})).collect::<Vec<_>>(),
+                        "commitment_before": up.commitment.as_ref().map(|(b, _)| &b.root),
+                        "commitment": up.commitment.as_ref().map(|(_, a)| &a.root),
                         "page_files_written": up.page_files_written,
                         "page_files_intact": up.page_files_intact,
                     })
                 );
-            } else if up.page_files_written.is_empty() {
+                return Ok(());
+            }
+            if let Some((before, after)) = &up.commitment {
+                outln!(
+                    "re-encoded {} segment(s) in this breachcheck's format ({}); the records are the same, the index commitment is new: {} (was {}); publish it with `breachcheck log append --index`",
+                    up.reencoded.len(),
+                    up.reencoded
+                        .iter()
+                        .map(|(from, to)| format!("{from} -> {to}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    after.root,
+                    before.root
+                );
+            }
+            if up.page_files_written.is_empty() {
                 outln!(
                     "up to date: every segment's page file is intact ({}); nothing written",
                     up.page_files_intact
                 );
             } else {
                 outln!(
-                    "wrote the page files of {} segment(s) ({}); {} were intact; the commitment is unchanged",
+                    "wrote the page files of {} segment(s) ({}); {} were intact; page files change nothing the commitment binds",
                     up.page_files_written.len(),
                     up.page_files_written.join(", "),
                     up.page_files_intact

@@ -655,13 +655,13 @@ pub(crate) fn describe_files(files: &[PathBuf]) -> String {
 /// Writes values of up to 64 bits each, packed least significant bit first (what
 /// `Segment::posting` reads).
 #[derive(Default)]
-struct BitPacker {
+pub(crate) struct BitPacker {
     acc: u128,
     bits: u32,
 }
 
 impl BitPacker {
-    fn push(&mut self, v: u64, width: u32, out: &mut impl Write) -> std::io::Result<()> {
+    pub(crate) fn push(&mut self, v: u64, width: u32, out: &mut impl Write) -> std::io::Result<()> {
         self.acc |= u128::from(v) << self.bits;
         self.bits += width;
         if self.bits >= 64 {
@@ -673,7 +673,7 @@ impl BitPacker {
     }
 
     /// The last partial bytes.
-    fn finish(self, out: &mut impl Write) -> std::io::Result<()> {
+    pub(crate) fn finish(self, out: &mut impl Write) -> std::io::Result<()> {
         let n = self.bits.div_ceil(8) as usize;
         out.write_all(&(self.acc as u64).to_le_bytes()[..n])
     }
@@ -781,7 +781,7 @@ impl LiveSet {
 /// Hashes what passes through: BLAKE3 over everything (the footer checksum) and BLAKE3 of
 /// each 64 KiB chunk (the chunk digests, whose Merkle root is the segment root), made from
 /// the chaining values of its 4 KiB pages, which it keeps for the page file.
-struct HashingWriter<W: Write> {
+pub(crate) struct HashingWriter<W: Write> {
     inner: W,
     blake: blake3::Hasher,
     chunk: Vec<u8>,
@@ -792,7 +792,7 @@ struct HashingWriter<W: Write> {
 }
 
 impl<W: Write> HashingWriter<W> {
-    fn new(inner: W) -> Self {
+    pub(crate) fn new(inner: W) -> Self {
         HashingWriter {
             inner,
             blake: blake3::Hasher::new(),
@@ -815,7 +815,7 @@ impl<W: Write> HashingWriter<W> {
     /// everything written, the segment root, the bytes written (body and digests) and the
     /// pages' chaining values of the full chunks.
     #[allow(clippy::type_complexity)]
-    fn finish(mut self) -> std::io::Result<(W, blake3::Hash, [u8; 32], u64, Vec<u8>)> {
+    pub(crate) fn finish(mut self) -> std::io::Result<(W, blake3::Hash, [u8; 32], u64, Vec<u8>)> {
         if !self.chunk.is_empty() {
             self.digests
                 .extend_from_slice(blake3::hash(&self.chunk).as_bytes());

@@ -50,6 +50,7 @@ mod audit_sets;
 mod build;
 mod commitment;
 mod manifest;
+mod migrate;
 mod prepared;
 mod recipe;
 mod segment;
@@ -110,7 +111,7 @@ pub enum Error {
     },
     /// A segment of an older format than this binary reads (its bytes are intact, but
     /// laid out differently): the index is rebuilt, never misread.
-    #[error("index file {file} is of segment format v{version}, and this breachcheck reads v{current}; rebuild the index from its exports with `breachcheck index build` into a new directory (a format change keeps no bytes of the old one; the old index stays usable by the breachcheck that built it)")]
+    #[error("index file {file} is of segment format v{version}, and this breachcheck reads v{current}; {way}")]
     OldFormat {
         /// File name under `segments/`.
         file: String,
@@ -118,6 +119,8 @@ pub enum Error {
         version: u32,
         /// The version this binary reads.
         current: u32,
+        /// What to do about it.
+        way: &'static str,
     },
     /// Built under other normalization rules.
     #[error("index uses normalize rules v{index}, this binary v{binary}; rebuild it with `breachcheck index build`")]
@@ -193,22 +196,58 @@ pub struct Index {
 /// What [`upgrade`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Upgraded {
+    /// Segments of an older format re-encoded in this one: (old file, new file).
+    pub reencoded: Vec<(String, String)>,
+    /// The index commitment before and after, when a re-encoding changed it (segment roots
+    /// are bytes of the format): publish the new one (`log append --index`).
+    pub commitment: Option<(Commitment, Commitment)>,
     /// Segments that got a page file (they had none, or a damaged one).
     pub page_files_written: Vec<String>,
     /// Segments whose page file was already intact.
     pub page_files_intact: usize,
 }
 
-/// Brings the index in `dir` up to what this version writes, without changing anything
-/// its commitment binds (so reports and log entries that name the commitment stay true):
-/// today, a page file for each segment without an intact one — indexes built before page
-/// files existed read whole 64 KiB chunks where a page file lets a small verify on a cold
-/// cache read and check only the 4 KiB pages it needs. Takes the index lock; every chunk is
-/// checked against its committed digest before its pages' values are written.
+/// Brings the index in `dir` up to what this version writes:
+///
+/// - a segment of format v4 is re-encoded in v5 (see `migrate`: byte for byte what a v5
+///   build of the same exports makes, without the key or the exports, every byte read
+///   checked against the old commitment first), the manifest then names the new segments
+///   and a new commitment (the records and what they hold are the same; the segment roots
+///   are not), and the old files are removed;
+/// - a page file for each segment without an intact one — indexes built before page
+///   files existed read whole 64 KiB chunks where a page file lets a small verify on a
+///   cold cache read and check only the 4 KiB pages it needs; this changes nothing the
+///   commitment binds.
+///
+/// Takes the index lock. A failure before the new manifest is written leaves the index as
+/// it was (new segment files are then leftovers the next writer removes).
 pub fn upgrade(dir: &Path) -> Result<Upgraded> {
     let _lock = DirLock::acquire(dir, DIR_KIND)?;
-    let index = Index::open(dir)?;
     let mut done = Upgraded::default();
+    let mut manifest = Manifest::load_checked(dir)?;
+    let seg_dir = dir.join(manifest::SEGMENT_DIR);
+    let mut old_files = Vec::new();
+    for meta in manifest.segments.iter_mut() {
+        let path = seg_dir.join(&meta.file);
+        if migrate::is_v4(&path)? {
+            let new = migrate::reencode_file(&path, meta, &seg_dir)?;
+            done.reencoded.push((meta.file.clone(), new.file.clone()));
+            old_files.push(path);
+            *meta = new;
+        }
+    }
+    if !done.reencoded.is_empty() {
+        let before = manifest.commitment.clone();
+        manifest.commitment = Commitment::compute(&manifest.segments, &manifest.key_fingerprint);
+        manifest.store(dir)?;
+        done.commitment = Some((before, manifest.commitment.clone()));
+        for old in old_files {
+            // Unlisted now; one left behind is a leftover the next writer removes.
+            let _ = std::fs::remove_file(segment::page_file_path(&old));
+            let _ = std::fs::remove_file(&old);
+        }
+    }
+    let index = Index::open(dir)?;
     for (meta, seg) in index.manifest.segments.iter().zip(&index.segments) {
         if seg.pages_intact() == Some(true) {
             done.page_files_intact += 1;

@@ -787,6 +787,11 @@ impl Segment {
                     file: name,
                     version,
                     current: FORMAT_VERSION,
+                    way: if version == 4 {
+                        "re-encode the index with `breachcheck index upgrade` (no key and no exports needed; the commitment changes, the records do not)"
+                    } else {
+                        "rebuild the index from its exports with `breachcheck index build` into a new directory"
+                    },
                 });
             }
         }

@@ -8,6 +8,7 @@ mod demo;
 mod faults;
 mod febrl;
 mod html;
+mod index_upgrade;
 mod malformed;
 mod outputs;
 mod privacy;

@@ -177,7 +177,7 @@ fn an_older_segment_format_is_refused_with_the_way_out() {
         "{msg}"
     );
     assert!(
-        msg.contains("format v4") && msg.contains("index build") && !msg.contains("damaged"),
+        msg.contains("format v4") && msg.contains("index upgrade") && !msg.contains("damaged"),
         "{msg}"
     );
 }
