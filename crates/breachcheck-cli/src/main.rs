@@ -322,7 +322,8 @@ enum IndexCommand {
         index: PathBuf,
     },
     /// Bring an index written by an earlier version up to what this one writes: segments of
-    /// format v4 re-encoded in v5 (byte for byte what a v5 build of the same exports makes;
+    /// format v4 re-encoded in v5 (what a v5 build of the same exports makes, byte for byte
+    /// but for rare records a later snapshot stored again where v5 would carry them;
     /// no key and no exports needed; the records stay, the commitment changes, so publish
     /// the new one), and a page file for every segment without an intact one (so that a
     /// small verify on a cold cache reads and checks 4 KiB pages, not 64 KiB chunks; this
@@ -1170,9 +1171,14 @@ fn index_command(cmd: IndexCommand) -> Result<()> {
                     before.root
                 );
             }
-            if up.page_files_written.is_empty() {
+            if up.page_files_written.is_empty() && up.reencoded.is_empty() {
                 outln!(
                     "up to date: every segment's page file is intact ({}); nothing written",
+                    up.page_files_intact
+                );
+            } else if up.page_files_written.is_empty() {
+                outln!(
+                    "every segment's page file is intact ({})",
                     up.page_files_intact
                 );
             } else {

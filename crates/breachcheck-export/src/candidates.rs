@@ -327,12 +327,17 @@ fn read_rows_unguarded(
     check_footer(&file, file_len).map_err(|what| schema(path, what))?;
     let reader = SerializedFileReader::new(file).map_err(read)?;
     // A damaged footer can declare column chunks far larger than the file, which the
-    // reader would then try to allocate (found by the `candidates` fuzz target): sizes
-    // are checked against the file first. (Snappy expands at most about 6x, plus slack.)
+    // reader would then try to allocate (found by the `candidates` fuzz target), or many
+    // chunks over the same bytes, which the page check below would read again and again:
+    // sizes are checked against the file first, one by one and in all. (Snappy expands at
+    // most about 6x, plus slack.)
+    let mut all_stored = 0u64;
     for rg in reader.metadata().row_groups() {
         for c in rg.columns() {
             let (stored, plain) = (c.compressed_size(), c.uncompressed_size());
+            all_stored = all_stored.saturating_add(stored.max(0) as u64);
             if stored < 0
+                || all_stored > file_len
                 || stored as u64 > file_len
                 || plain < 0
                 || plain as u64 > file_len.saturating_mul(8).saturating_add(1 << 20)
@@ -361,6 +366,9 @@ fn read_rows_unguarded(
     Ok(())
 }
 
+/// The largest footer a candidates table may have (see [`check_footer`]).
+const MAX_FOOTER: u64 = 16 << 20;
+
 /// Checks a Parquet file's footer before the parquet crate parses it: the crate sizes a
 /// vector by each Thrift list's declared length before reading its elements (an 81 GB
 /// allocation from one damaged length, found by the `candidates` fuzz target: an abort no
@@ -382,6 +390,12 @@ fn check_footer(file: &std::fs::File, file_len: u64) -> std::result::Result<(), 
     let len = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
     if len + 12 > file_len {
         return Err(DAMAGED);
+    }
+    // The crate reserves up to about 100 bytes per declared list entry, and an entry takes
+    // at least a byte: a footer's size bounds what it can make the crate allocate. A Spark
+    // join's footers are a few KiB to a few MiB.
+    if len > MAX_FOOTER {
+        return Err("its footer is larger than a candidates table's can be (16 MiB)");
     }
     let mut footer = vec![0u8; len as usize];
     file.read_exact_at(&mut footer, file_len - 8 - len)

@@ -144,3 +144,22 @@ fn a_table_declaring_more_rows_than_bytes_is_refused() {
         "{msg}"
     );
 }
+
+/// A footer larger than a candidates table's can be is refused before it is walked: the
+/// parquet crate reserves up to about 100 bytes per declared entry, so the footer's size
+/// bounds what it can make the crate allocate.
+#[test]
+fn an_oversized_footer_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (_, _, dir) = candidates(tmp.path());
+    let file = dir.join("sample_tags").join("part-0.parquet");
+    let footer = 17u32 << 20;
+    let mut bytes = b"PAR1".to_vec();
+    bytes.resize(4 + footer as usize, 0x19);
+    bytes.extend_from_slice(&footer.to_le_bytes());
+    bytes.extend_from_slice(b"PAR1");
+    std::fs::write(&file, &bytes).expect("write");
+    let err = CandidateStore::open(&dir).expect_err("an oversized footer");
+    let msg = err.to_string();
+    assert!(msg.contains("sample_tags") && msg.contains("16 MiB"), "{msg}");
+}

@@ -210,8 +210,10 @@ pub struct Upgraded {
 /// Brings the index in `dir` up to what this version writes:
 ///
 /// - a segment of format v4 is re-encoded in v5 (see `migrate`: byte for byte what a v5
-///   build of the same exports makes, without the key or the exports, every byte read
-///   checked against the old commitment first), the manifest then names the new segments
+///   build of the same exports makes, but for rare records a later snapshot stored again
+///   where a v5 build would carry them, which changes no answer; without the key or the
+///   exports, every byte read checked against the old commitment first), the manifest
+///   then names the new segments
 ///   and a new commitment (the records and what they hold are the same; the segment roots
 ///   are not), and the old files are removed;
 /// - a page file for each segment without an intact one — indexes built before page
