@@ -161,5 +161,8 @@ fn an_oversized_footer_is_refused() {
     std::fs::write(&file, &bytes).expect("write");
     let err = CandidateStore::open(&dir).expect_err("an oversized footer");
     let msg = err.to_string();
-    assert!(msg.contains("sample_tags") && msg.contains("16 MiB"), "{msg}");
+    assert!(
+        msg.contains("sample_tags") && msg.contains("16 MiB"),
+        "{msg}"
+    );
 }
