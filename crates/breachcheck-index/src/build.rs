@@ -449,7 +449,6 @@ impl SegmentBuilder {
             removed.len() as u64,
             self.table_bytes,
             self.sources.len() as u32,
-            bits,
         ))
         .map_err(e)?;
         for first in &self.source_first {

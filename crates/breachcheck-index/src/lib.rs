@@ -221,15 +221,17 @@ pub struct Upgraded {
 ///   cold cache read and check only the 4 KiB pages it needs; this changes nothing the
 ///   commitment binds.
 ///
-/// Takes the index lock. A failure before the new manifest is written leaves the index as
-/// it was (new segment files are then leftovers the next writer removes).
+/// Takes the index lock. A failure while re-encoding leaves the index as it was: the
+/// segment files re-encoded so far are removed again. (Should writing the manifest fail,
+/// they stay: a manifest that may have reached the disk could name them; unnamed, they are
+/// leftovers the next writer removes.)
 pub fn upgrade(dir: &Path) -> Result<Upgraded> {
     let _lock = DirLock::acquire(dir, DIR_KIND)?;
     let mut done = Upgraded::default();
     let mut manifest = Manifest::load_checked(dir)?;
     let seg_dir = dir.join(manifest::SEGMENT_DIR);
     let mut old_files = Vec::new();
-    for meta in manifest.segments.iter_mut() {
+    let reencoded = manifest.segments.iter_mut().try_for_each(|meta| {
         let path = seg_dir.join(&meta.file);
         if migrate::is_v4(&path)? {
             let new = migrate::reencode_file(&path, meta, &seg_dir)?;
@@ -237,6 +239,16 @@ pub fn upgrade(dir: &Path) -> Result<Upgraded> {
             old_files.push(path);
             *meta = new;
         }
+        Ok(())
+    });
+    if let Err(e) = reencoded {
+        // Nothing names the new files: they go, and the index is as it was.
+        for (_, new) in &done.reencoded {
+            let path = seg_dir.join(new);
+            let _ = std::fs::remove_file(segment::page_file_path(&path));
+            let _ = std::fs::remove_file(&path);
+        }
+        return Err(e);
     }
     if !done.reencoded.is_empty() {
         let before = manifest.commitment.clone();

@@ -19,8 +19,8 @@ use crate::build::{BitPacker, HashingWriter};
 use crate::commitment::hex;
 use crate::manifest::SegmentMeta;
 use crate::segment::{
-    check_bytes, header, page_file_bytes, page_file_path, posting_shape, root_of_digests,
-    RecordRow, BLOCK, DIGEST, FOOTER, HEADER, LEAF_CHUNK, RAW_CHECK_BYTES,
+    check_bytes, get_varint, header, page_file_bytes, page_file_path, posting_shape,
+    root_of_digests, RecordRow, BLOCK, DIGEST, FOOTER, HEADER, LEAF_CHUNK, RAW_CHECK_BYTES,
 };
 use crate::{io_err, Error, Result};
 use breachcheck_core::{FuzzyKind, MatchField};
@@ -166,6 +166,32 @@ impl<'a> V4<'a> {
         })
     }
 
+    /// Every row encoded as v5 stores it (each relative to the previous row of its block,
+    /// as `SegmentBuilder` writes them), handed to `f` with whether it starts a block and
+    /// its source row.
+    fn encode_rows(
+        &self,
+        file: &str,
+        mut f: impl FnMut(bool, u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let mut buf = Vec::new();
+        let mut prev = (0u64, (0u16, 0u16));
+        for (i, row) in self.rows().enumerate() {
+            let row = row.ok_or_else(|| Error::Corrupt {
+                file: file.to_owned(),
+                what: "a row cannot be read".into(),
+            })?;
+            if i % BLOCK == 0 {
+                prev = (row.source_row, (0, 0));
+            }
+            buf.clear();
+            row.encode_into(prev.0, prev.1, &mut buf);
+            f(i % BLOCK == 0, row.source_row, &buf)?;
+            prev = (row.source_row, (row.present, row.quirky));
+        }
+        Ok(())
+    }
+
     /// Posting `i` as (the 32 tag bits after the prefix, record).
     fn posting(&self, i: usize) -> (u32, u32) {
         let o = self.postings_at + i * 8;
@@ -179,19 +205,8 @@ impl<'a> V4<'a> {
 fn decode_v4_row(b: &[u8], prev_row: u64) -> Option<(RecordRow, usize)> {
     let present = u16::from_le_bytes([*b.first()?, *b.get(1)?]) & MatchField::ALL_BITS;
     let quirky = u16::from_le_bytes([*b.get(2)?, *b.get(3)?]) & present;
-    let (mut z, mut shift, mut pos) = (0u64, 0u32, 4usize);
-    loop {
-        let byte = *b.get(pos)?;
-        pos += 1;
-        if shift >= 64 {
-            return None;
-        }
-        z |= u64::from(byte & 0x7f) << shift;
-        shift += 7;
-        if byte & 0x80 == 0 {
-            break;
-        }
-    }
+    let mut pos = 4usize;
+    let z = get_varint(b, &mut pos)?;
     let delta = ((z >> 1) as i64) ^ -((z & 1) as i64);
     let mut row = RecordRow {
         source_file: 0,
@@ -262,19 +277,13 @@ pub(crate) fn reencode_v4(old: &[u8], meta: &SegmentMeta, seg_dir: &Path) -> Res
     // table, and its source row) and the table's length, which the header states.
     let mut blocks: Vec<(u64, u64)> = Vec::with_capacity(v4.records.div_ceil(BLOCK));
     let mut table_len = 0u64;
-    let mut buf = Vec::new();
-    let mut prev = (0u64, (0u16, 0u16));
-    for (i, row) in v4.rows().enumerate() {
-        let row = row.ok_or_else(|| corrupt("a row cannot be read"))?;
-        if i % BLOCK == 0 {
-            blocks.push((table_len, row.source_row));
-            prev = (row.source_row, (0, 0));
+    v4.encode_rows(&meta.file, |block_start, source_row, bytes| {
+        if block_start {
+            blocks.push((table_len, source_row));
         }
-        buf.clear();
-        row.encode_into(prev.0, prev.1, &mut buf);
-        table_len += buf.len() as u64;
-        prev = (row.source_row, (row.present, row.quirky));
-    }
+        table_len += bytes.len() as u64;
+        Ok(())
+    })?;
     let file = upgraded_name(&meta.file);
     let dest = seg_dir.join(&file);
     let e = |err| breachcheck_files::Error::io(breachcheck_files::Op::Write, &dest, err);
@@ -286,7 +295,6 @@ pub(crate) fn reencode_v4(old: &[u8], meta: &SegmentMeta, seg_dir: &Path) -> Res
         v4.removed as u64,
         table_len,
         v4.sources as u32,
-        bits,
     ))
     .map_err(e)?;
     out.write_all(&old[HEADER..v4.blocks_at]).map_err(e)?;
@@ -295,17 +303,9 @@ pub(crate) fn reencode_v4(old: &[u8], meta: &SegmentMeta, seg_dir: &Path) -> Res
         out.write_all(&base.to_le_bytes()).map_err(e)?;
     }
     // Second pass: the rows.
-    let mut prev = (0u64, (0u16, 0u16));
-    for (i, row) in v4.rows().enumerate() {
-        let row = row.ok_or_else(|| corrupt("a row cannot be read"))?;
-        if i % BLOCK == 0 {
-            prev = (row.source_row, (0, 0));
-        }
-        buf.clear();
-        row.encode_into(prev.0, prev.1, &mut buf);
-        out.write_all(&buf).map_err(e)?;
-        prev = (row.source_row, (row.present, row.quirky));
-    }
+    v4.encode_rows(&meta.file, |_, _, bytes| {
+        Ok(out.write_all(bytes).map_err(e)?)
+    })?;
     // The postings in their order, suffixes cut to v5's width.
     let mut packer = BitPacker::default();
     for i in 0..v4.postings {

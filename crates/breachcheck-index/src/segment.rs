@@ -208,7 +208,7 @@ fn put_varint(mut z: u64, out: &mut Vec<u8>) {
 
 /// The varint at `b[*pos..]`, advancing `pos`; `None` if it runs over `b` or 64 bits.
 #[inline]
-fn get_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
+pub(crate) fn get_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
     let (mut z, mut shift) = (0u64, 0u32);
     loop {
         let byte = *b.get(*pos)?;
@@ -517,15 +517,16 @@ impl Layout {
     }
 }
 
-/// Writes the 64-byte header.
+/// Writes the 64-byte header; the postings' shape (prefix, suffix and record bits) follows
+/// from the counts (`posting_shape`).
 pub(crate) fn header(
     records: u64,
     postings: u64,
     removed: u64,
     table: u64,
     sources: u32,
-    bits: u32,
 ) -> [u8; HEADER] {
+    let (bits, suffix, record_bits) = posting_shape(postings, records);
     let mut h = [0u8; HEADER];
     h[..8].copy_from_slice(MAGIC);
     h[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -537,7 +538,6 @@ pub(crate) fn header(
     h[48..52].copy_from_slice(&sources.to_le_bytes());
     h[52..56].copy_from_slice(&bits.to_le_bytes());
     h[56..60].copy_from_slice(&(BLOCK as u32).to_le_bytes());
-    let (_, suffix, record_bits) = posting_shape(postings, records);
     h[60..62].copy_from_slice(&(suffix as u16).to_le_bytes());
     h[62..64].copy_from_slice(&(record_bits as u16).to_le_bytes());
     h
@@ -1751,7 +1751,7 @@ mod tests {
             prev = r.source_row;
         }
         let bits = prefix_bits(0);
-        let mut out = header(rows.len() as u64, 0, 0, table.len() as u64, 1, bits).to_vec();
+        let mut out = header(rows.len() as u64, 0, 0, table.len() as u64, 1).to_vec();
         out.extend_from_slice(&0u64.to_le_bytes());
         for (o, b) in blocks {
             out.extend_from_slice(&o.to_le_bytes());

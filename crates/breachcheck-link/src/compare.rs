@@ -1,6 +1,5 @@
 //! Record-level comparison of a sample line with one candidate record.
 use crate::model::{Level, Levels, LinkageModel};
-use crate::pii_mask;
 use crate::profile::{FieldLevel, LineProfile, RawState, RAW_FIELDS};
 use breachcheck_core::{EvidenceClass, FuzzyKind, MatchField};
 use breachcheck_index::RecordRow;
@@ -146,19 +145,10 @@ impl<'r> Compared<'r> {
 /// What [`compare`] needs of the line, worked out once for all its candidates.
 #[derive(Clone, Copy)]
 pub(crate) struct LineFacts {
-    /// Its personal fields ([`pii_mask`]) but the name in its own script.
+    /// Its personal fields ([`crate::pii_mask`]) but the name in its own script.
     pub(crate) pii: u16,
     /// Quirk-bearing fields it writes in a way few services share.
     pub(crate) rare: u16,
-}
-
-impl LineFacts {
-    pub(crate) fn of(rec: &TaggedRecord, rare: u16) -> Self {
-        LineFacts {
-            pii: pii_mask(rec) & !MatchField::NameNative.bit(),
-            rare,
-        }
-    }
 }
 
 /// Fields that identify a person (see [`MatchField::is_identifying`]), as a mask.

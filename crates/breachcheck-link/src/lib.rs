@@ -803,7 +803,7 @@ impl<'a> Prober<'a> {
             .filter_map(|(i, f)| rec.field(*f).map(|t| (i, *f, t)))
             .filter(|(i, _, t)| t.quirky && self.forms.world(*i, t.form) <= RARE_FORM_SHARE)
             .fold(0u16, |m, (_, f, _)| m | f.bit());
-        let facts = compare::LineFacts::of(rec, rare);
+        let facts = compare::LineFacts { pii, rare };
         // Records taken for the line's person: (score, system, carries every column,
         // row, levels). Several people can qualify (one through the phone, another
         // through an id); only the best one's records are merged below.

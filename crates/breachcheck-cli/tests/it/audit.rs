@@ -3,7 +3,7 @@
 //! company that serves another set, another key, replays an old session or alters a
 //! message is caught; TLS with a certificate; the auditor pins the commitment from the
 //! transparency log; no value of either side reaches any output.
-use crate::{bin, build_args, key, p, read_json, run_fails, run_ok, verify_args};
+use crate::{bin, build_args, copy_dir, key, p, read_json, run_fails, run_ok, verify_args};
 use breachcheck_synth::{write_table, Population, Table, TableFormat};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -538,19 +538,6 @@ impl TapMkdir for PathBuf {
     fn tap_mkdir(self) -> Self {
         std::fs::create_dir_all(&self).expect("mkdir");
         self
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let dest = to.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).expect("copy");
-        }
     }
 }
 

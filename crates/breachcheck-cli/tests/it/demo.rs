@@ -1,5 +1,5 @@
 //! The demo's three samples get the verdicts their composition calls for.
-use crate::{p, run_ok};
+use crate::{copy_dir, p, run_ok};
 
 #[test]
 fn demo_verdicts_match_ground_truth() {
@@ -132,17 +132,4 @@ fn registered_breaches_sharpen_verdicts() {
     assert_eq!(v["class"], "recycled", "{v}");
     assert_eq!(v["genuine_fraction"]["estimate"].as_f64(), Some(0.0), "{v}");
     assert_eq!(v["hypotheses"][0]["hypothesis"], "recycled", "{v}");
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir") {
-        let e = e.expect("entry");
-        let target = to.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copy");
-        }
-    }
 }

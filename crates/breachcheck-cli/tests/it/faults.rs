@@ -11,7 +11,7 @@
 //! sets the kills per command (default 40; 250 gives the 1,000-kill run),
 //! `BREACHCHECK_FAULT_FLIPS=N` the flips per file kind (default 24),
 //! `BREACHCHECK_FAULT_SEED` the seed.
-use crate::{bin, build_args, key, p, read_json, run_ok, verify_args};
+use crate::{bin, build_args, copy_dir, key, p, read_json, run_ok, verify_args};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -90,18 +90,6 @@ fn temps(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir").flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copy");
-        }
-    }
 }
 
 /// A CSV export of `n` synthetic customers (made up here; no real person).

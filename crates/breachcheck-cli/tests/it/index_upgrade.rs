@@ -1,19 +1,7 @@
 //! `index upgrade` re-encodes an index of an older segment format without the key or the
 //! exports: what it writes is byte for byte what this version builds from the exports.
-use crate::{p, read_json, run_fails, run_ok, verify_args};
+use crate::{copy_dir, p, read_json, run_fails, run_ok, verify_args};
 use std::path::Path;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read").flatten() {
-        let path = e.path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&path, to.join(e.file_name())).expect("copy");
-        }
-    }
-}
 
 fn segments(idx: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(idx.join("segments"))
@@ -124,4 +112,39 @@ fn a_v4_index_is_re_encoded_as_the_v5_build_of_its_exports() {
         Some(0),
         "{again}"
     );
+}
+
+/// An upgrade that fails part way (the second segment is damaged) leaves the index as it
+/// was: the manifest untouched, no re-encoded file of the first segment behind, the lock
+/// released.
+#[test]
+fn a_failed_upgrade_leaves_the_index_as_it_was() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/index-v4");
+    let d = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixture, d.path());
+    let idx = d.path().join("index");
+    let second = idx.join("segments/000002-accounts-2026-02-28-system.bcs");
+    let mut bytes = std::fs::read(&second).expect("read");
+    bytes[200] ^= 0x01;
+    std::fs::write(&second, &bytes).expect("write");
+    let manifest = std::fs::read(idx.join("manifest.json")).expect("manifest");
+    let before = segments(&idx);
+    let failed = run_fails(&["index", "upgrade", "--index", p(&idx)]);
+    let msg = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        msg.contains("000002-accounts-2026-02-28-system.bcs"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read(idx.join("manifest.json")).expect("manifest"),
+        manifest
+    );
+    assert_eq!(segments(&idx), before);
+    let names: Vec<String> = std::fs::read_dir(idx.join("segments"))
+        .expect("segments")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("-v5")), "{names:?}");
+    assert!(!idx.join("LOCK").exists());
 }

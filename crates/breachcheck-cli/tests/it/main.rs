@@ -46,6 +46,20 @@ pub(crate) fn run_fails(args: &[&str]) -> Output {
     out
 }
 
+/// Copies the directory tree `from` to `to` (created), files and subdirectories.
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
+
 pub(crate) fn p(path: &Path) -> &str {
     path.to_str().expect("temp paths are UTF-8")
 }
