@@ -310,6 +310,20 @@ impl Index {
         })
     }
 
+    /// Reads ahead every segment's directories (see [`Segment::read_ahead_directories`])
+    /// when they add up to at most `budget` bytes, and says whether it did: past that, a
+    /// small sample would wait behind reads it does not need.
+    pub fn read_ahead_directories(&self, budget: u64) -> bool {
+        let total: u64 = self.segments.iter().map(Segment::directory_bytes).sum();
+        if total > budget {
+            return false;
+        }
+        for s in &self.segments {
+            s.read_ahead_directories();
+        }
+        true
+    }
+
     /// Fails unless the index was built with `key`.
     pub fn require_key(&self, key: &breachcheck_core::SecretKey) -> Result<()> {
         self.manifest.require_key(key)

@@ -79,43 +79,56 @@ pub fn exactly_held_batch(
     ids.dedup();
     store.prefetch_lookups(&ids);
     let segments = &store.manifest().segments;
-    let mut hits = Vec::new();
+    // Lookups first (in tag order); then the rows of their hits, asked for together
+    // before any is read: on a cold page cache, reading each hit's row as it comes would
+    // wait for every one in turn.
+    // (first and end of the identity's entries in `wanted`, its hits as a range of `hits`)
+    let mut found: Vec<(usize, usize, std::ops::Range<usize>)> = Vec::new();
+    let (mut hits, mut buf): (Vec<Hit>, Vec<Hit>) = (Vec::new(), Vec::new());
     let mut at = 0;
     while at < wanted.len() {
         let id = wanted[at].0;
         let end = at + wanted[at..].partition_point(|w| w.0 == id);
-        hits.clear();
-        store.lookup_into(Tag(id), &mut hits);
-        hits.retain(|h| {
+        buf.clear();
+        store.lookup_into(Tag(id), &mut buf);
+        let from = hits.len();
+        hits.extend(buf.iter().filter(|h| {
             segments
                 .get(h.segment as usize)
                 .is_some_and(|m| m.kind == SegmentKind::System)
-        });
-        if !hits.is_empty() {
-            for &(_, f, line) in &wanted[at..end] {
-                let Some(field) = AuditField::from_u8(f) else {
-                    continue;
-                };
-                let rec = &recs[line as usize];
-                // The record must hold every part exactly (its check values), which also
-                // rules out a chance collision of identities.
-                let parts: Option<Vec<(MatchField, Tag)>> = field
-                    .match_fields()
-                    .iter()
-                    .map(|m| rec.field(*m).map(|t| (*m, t.canonical)))
-                    .collect();
-                let Some(parts) = parts else { continue };
-                let held = hits.iter().any(|h| {
-                    store
-                        .record(h.segment, h.record)
-                        .is_some_and(|row| parts.iter().all(|(m, t)| row.agrees(*m, *t)))
-                });
-                if held {
-                    exact[line as usize] |= 1u8 << f;
-                }
-            }
+        }));
+        if hits.len() > from {
+            found.push((at, end, from..hits.len()));
         }
         at = end;
+    }
+    let mut rows: Vec<(u32, u32)> = hits.iter().map(|h| (h.segment, h.record)).collect();
+    rows.sort_unstable();
+    rows.dedup();
+    store.prefetch_records(&rows);
+    for (at, end, range) in found {
+        for &(_, f, line) in &wanted[at..end] {
+            let Some(field) = AuditField::from_u8(f) else {
+                continue;
+            };
+            let rec = &recs[line as usize];
+            // The record must hold every part exactly (its check values), which also
+            // rules out a chance collision of identities.
+            let parts: Option<Vec<(MatchField, Tag)>> = field
+                .match_fields()
+                .iter()
+                .map(|m| rec.field(*m).map(|t| (*m, t.canonical)))
+                .collect();
+            let Some(parts) = parts else { continue };
+            let held = hits[range.clone()].iter().any(|h| {
+                store
+                    .record(h.segment, h.record)
+                    .is_some_and(|row| parts.iter().all(|(m, t)| row.agrees(*m, *t)))
+            });
+            if held {
+                exact[line as usize] |= 1u8 << f;
+            }
+        }
     }
 }
 

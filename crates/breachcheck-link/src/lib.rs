@@ -46,7 +46,7 @@ pub use profile::{FieldLevel, LineProfile, RawState, CANARY, FIELD_LEVELS, JOINE
 
 use breachcheck_core::{BlockKind, Tag};
 use breachcheck_core::{EvidenceClass, MatchField};
-use breachcheck_index::{RecordRow, RecordStore, SegmentKind};
+use breachcheck_index::{Hit, RecordRow, RecordStore, SegmentKind};
 use breachcheck_normalize::TaggedRecord;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -308,42 +308,51 @@ impl<'a> Prober<'a> {
     /// company system) for customer ids, order ids and phone numbers.
     fn probe_neighbours(&self, recs: &[TaggedRecord]) -> [(u64, u64); 3] {
         let mut out = [(0u64, 0u64); 3];
-        let mut buf = Vec::new();
-        // The same lines' neighbours as the loop below looks up, asked for together first.
-        let tags: Vec<u64> = recs
+        let lines: Vec<&TaggedRecord> = recs
             .iter()
             .filter(|r| r.neighbours.iter().any(|t| t.0 != 0))
             .take(NEIGHBOUR_PROBES)
+            .collect();
+        // Lookups first, all asked for together; then the rows of their hits, asked for
+        // together: on a cold page cache, a row read per hit would wait for each in turn.
+        let tags: Vec<u64> = lines
+            .iter()
             .flat_map(|r| r.neighbours.iter().map(|t| t.0).filter(|t| *t != 0))
             .collect();
         self.index.prefetch_lookups(&tags);
-        let mut probed = 0usize;
-        for r in recs {
-            if probed >= NEIGHBOUR_PROBES {
-                break;
-            }
-            let mut any = false;
+        // (neighbour kind, its tag, its hits in system segments as a range of `hits`).
+        let mut probes: Vec<(usize, Tag, std::ops::Range<usize>)> = Vec::new();
+        let (mut hits, mut buf): (Vec<Hit>, Vec<Hit>) = (Vec::new(), Vec::new());
+        for r in &lines {
             for (k, tag) in r.neighbours.iter().enumerate() {
                 if tag.0 == 0 {
                     continue;
                 }
-                any = true;
                 buf.clear();
                 self.index.lookup_into(*tag, &mut buf);
                 out[k].0 += 1;
-                // A hit counts when its record holds the neighbour (its check value): a
-                // posting keeps 40 or more of the tag's bits, so up to one lookup in 10³
-                // finds another tag's posting, which would bias sparse densities.
-                let field = NEIGHBOUR_FIELDS[k];
-                out[k].1 += u64::from(buf.iter().any(|h| {
-                    self.kind(h.segment) == Some(SegmentKind::System)
-                        && self
-                            .index
-                            .record(h.segment, h.record)
-                            .is_some_and(|row| row.agrees(field, *tag))
-                }));
+                let from = hits.len();
+                hits.extend(
+                    buf.iter()
+                        .filter(|h| self.kind(h.segment) == Some(SegmentKind::System)),
+                );
+                probes.push((k, *tag, from..hits.len()));
             }
-            probed += usize::from(any);
+        }
+        let mut ids: Vec<(u32, u32)> = hits.iter().map(|h| (h.segment, h.record)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        self.index.prefetch_records(&ids);
+        for (k, tag, range) in probes {
+            // A hit counts when its record holds the neighbour (its check value): a
+            // posting keeps 40 or more of the tag's bits, so up to one lookup in 10³
+            // finds another tag's posting, which would bias sparse densities.
+            let field = NEIGHBOUR_FIELDS[k];
+            out[k].1 += u64::from(hits[range].iter().any(|h| {
+                self.index
+                    .record(h.segment, h.record)
+                    .is_some_and(|row| row.agrees(field, tag))
+            }));
         }
         out
     }
@@ -361,16 +370,21 @@ impl<'a> Prober<'a> {
     /// lines, far more than EM needs, and estimating once keeps every line of a sample
     /// scored by the same model.
     pub fn fit_and_probe(&mut self, recs: &[TaggedRecord]) -> Vec<LineMatch> {
+        let t = std::time::Instant::now();
         let g = self.candidates(recs);
+        let t_candidates = t.elapsed();
         let mut model = LinkageModel::default();
         let (counts, pairs) = Self::random_pair_levels(recs);
         model.set_u(&counts, pairs);
+        let t_random = t.elapsed();
         self.neighbours = self.probe_neighbours(recs);
         model.set_densities(self.neighbours, self.held_records);
         self.sample_levels = Some((counts, pairs));
+        let t_neighbours = t.elapsed();
         // Every line's candidates with their agreement levels, compared once for both the
         // fit and the classification below.
         let compared = self.compare_all(recs, &g);
+        let t_compared = t.elapsed();
         // Each line's candidates as (system, agreement levels), grouped by system.
         let per_line: Vec<Vec<(u32, Levels)>> = compared
             .par_iter()
@@ -409,15 +423,24 @@ impl<'a> Prober<'a> {
             })
             .collect();
         model.fit_m(&lines, &patterns, &self.populations);
+        let t_fit = t.elapsed();
+        self.model = model;
+        let classified = self.classify(recs, &compared);
+        // Where the first batch's time goes, cumulative (BREACHCHECK_LOG=debug).
         tracing::debug!(
-            random_pairs = model.fit.random_pairs,
-            candidate_pairs = model.fit.candidate_pairs,
+            random_pairs = self.model.fit.random_pairs,
+            candidate_pairs = self.model.fit.candidate_pairs,
             patterns = patterns.len(),
-            iterations = model.fit.iterations,
+            iterations = self.model.fit.iterations,
+            candidates_s = t_candidates.as_secs_f64(),
+            random_pairs_s = t_random.as_secs_f64(),
+            neighbours_s = t_neighbours.as_secs_f64(),
+            compared_s = t_compared.as_secs_f64(),
+            fitted_s = t_fit.as_secs_f64(),
+            classified_s = t.elapsed().as_secs_f64(),
             "linkage model"
         );
-        self.model = model;
-        self.classify(recs, &compared)
+        classified
     }
 
     /// Each line's candidates (in (segment, record) order), compared with the line.

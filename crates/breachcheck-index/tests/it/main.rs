@@ -742,3 +742,27 @@ fn a_page_file_changed_under_a_reader_is_not_trusted() {
         "a page rewritten with its value was accepted"
     );
 }
+
+/// A verify reads the directories ahead only within its budget, and reading them ahead
+/// vouches for nothing: the answers are the reads' own, checked as they are made.
+#[test]
+fn directories_are_read_ahead_within_a_budget() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let (_, seg, tags) = many_emails(d.path(), &key(9), 'r');
+    let idx = Index::open(d.path()).expect("open");
+    let bytes = idx.segment(0).directory_bytes();
+    let page_file = std::fs::metadata(breachcheck_index::page_file_path(&seg))
+        .expect("page file")
+        .len();
+    // The bucket and block directories, and the page file.
+    assert!(bytes > page_file, "{bytes} directory bytes");
+    assert!(bytes < std::fs::metadata(&seg).expect("segment").len());
+    let opened = idx.segment(0).checked();
+    assert!(!idx.read_ahead_directories(bytes - 1));
+    assert!(idx.read_ahead_directories(bytes));
+    assert_eq!(idx.segment(0).checked(), opened, "read ahead, not read");
+    for t in &tags {
+        assert_eq!(idx.lookup(*t).len(), 1);
+    }
+    idx.damage().expect("intact");
+}
