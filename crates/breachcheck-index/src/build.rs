@@ -42,6 +42,51 @@ fn write_run(postings: &mut Vec<(u64, u32)>) -> std::io::Result<(std::fs::File, 
     Ok((f, postings.len() as u64))
 }
 
+/// Postings a merge hands over at once (16 bytes each).
+const MERGE_BATCH: usize = 1 << 16;
+/// Batches a merge may run ahead of the writer.
+const MERGE_AHEAD: usize = 4;
+
+/// Merges sorted runs into one sorted stream of postings, sent to `tx` in batches of
+/// [`MERGE_BATCH`]; a read error is sent as the last batch. Stops when the receiver is
+/// gone (the writer failed).
+fn merge_runs(
+    mut readers: Vec<std::io::BufReader<std::fs::File>>,
+    tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<(u64, u32)>>>,
+) {
+    let mut merge = || -> std::io::Result<bool> {
+        let mut heap = std::collections::BinaryHeap::new();
+        for (i, r) in readers.iter_mut().enumerate() {
+            if let Some(p) = read_run_posting(r)? {
+                heap.push(std::cmp::Reverse((p, i)));
+            }
+        }
+        let mut batch = Vec::with_capacity(MERGE_BATCH);
+        // The smallest head is replaced in place by its run's next posting (one sift down,
+        // where a pop and a push would take two).
+        while let Some(mut top) = heap.peek_mut() {
+            let std::cmp::Reverse((p, i)) = *top;
+            batch.push(p);
+            match read_run_posting(&mut readers[i])? {
+                Some(next) => *top = std::cmp::Reverse((next, i)),
+                None => {
+                    std::collections::binary_heap::PeekMut::pop(top);
+                }
+            }
+            if batch.len() == MERGE_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(MERGE_BATCH));
+                if tx.send(Ok(full)).is_err() {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(batch.is_empty() || tx.send(Ok(batch)).is_ok())
+    };
+    if let Err(err) = merge() {
+        let _ = tx.send(Err(err));
+    }
+}
+
 /// What [`SegmentBuilder::add_record`] did with a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Added {
@@ -354,10 +399,16 @@ impl SegmentBuilder {
     /// fsynced and renamed, then the manifest likewise, so a crash at any point leaves the
     /// previous index intact (at worst an unreferenced temporary file remains).
     pub fn commit(mut self) -> Result<SegmentMeta> {
+        let started = std::time::Instant::now();
         if !self.postings.is_empty() || (self.runs.is_empty() && self.spilling.is_none()) {
             self.spill();
         }
         self.finish_spill();
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            runs = self.runs.len(),
+            "last posting run written"
+        );
         if let Some(e) = self.error.take() {
             return Err(io_err("cannot spool the records of a build in", &self.dir)(
                 e,
@@ -465,35 +516,39 @@ impl SegmentBuilder {
             std::io::copy(&mut std::io::BufReader::with_capacity(1 << 20, f), &mut out)
                 .map_err(e)?;
         }
+        tracing::debug!("record table copied");
         // The postings: a k-way merge of the sorted runs, counted per tag prefix and packed
-        // (`suffix + record_bits` bits each, see `posting_shape`).
+        // (`suffix + record_bits` bits each, see `posting_shape`). The merge runs on a
+        // thread of its own and hands over batches, so that merging and packing, hashing and
+        // writing share the two cores instead of taking turns on one (the build's last
+        // phase, single-threaded before: 6 s of a 63 s build of 10M records).
         let mut packer = BitPacker::default();
         let mut starts = vec![0u64; (1usize << bits) + 1];
-        let mut readers: Vec<std::io::BufReader<std::fs::File>> = self
+        let readers: Vec<std::io::BufReader<std::fs::File>> = self
             .runs
             .drain(..)
             .map(|(f, _)| std::io::BufReader::with_capacity(256 * 1024, f))
             .collect();
-        let mut heap = std::collections::BinaryHeap::new();
-        for (i, r) in readers.iter_mut().enumerate() {
-            if let Some(p) = read_run_posting(r).map_err(e)? {
-                heap.push(std::cmp::Reverse((p, i)));
+        std::thread::scope(|scope| -> Result<()> {
+            let (tx, rx) = std::sync::mpsc::sync_channel(MERGE_AHEAD);
+            scope.spawn(move || merge_runs(readers, &tx));
+            // Returning early drops `rx`, which stops the merge at its next batch.
+            for batch in rx.iter() {
+                for (tag, rec) in batch.map_err(e)? {
+                    let (bucket, rest) = split_tag(tag, bits, suffix);
+                    starts[bucket + 1] += 1;
+                    packer
+                        .push(
+                            (u64::from(rest) << record_bits) | u64::from(rec),
+                            suffix + record_bits,
+                            &mut out,
+                        )
+                        .map_err(e)?;
+                }
             }
-        }
-        while let Some(std::cmp::Reverse(((tag, rec), i))) = heap.pop() {
-            let (bucket, rest) = split_tag(tag, bits, suffix);
-            starts[bucket + 1] += 1;
-            packer
-                .push(
-                    (u64::from(rest) << record_bits) | u64::from(rec),
-                    suffix + record_bits,
-                    &mut out,
-                )
-                .map_err(e)?;
-            if let Some(next) = read_run_posting(&mut readers[i]).map_err(e)? {
-                heap.push(std::cmp::Reverse((next, i)));
-            }
-        }
+            Ok(())
+        })?;
+        tracing::debug!("postings merged");
         packer.finish(&mut out).map_err(e)?;
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
