@@ -164,8 +164,17 @@ fn parse_line(
             let bytes = B64
                 .decode(rest)
                 .map_err(|_| bad(path, i, "the record is not base64"))?;
-            let p = Prepared::from_bytes(&bytes)
-                .ok_or_else(|| bad(path, i, "the record cannot be read"))?;
+            let p = Prepared::from_bytes(&bytes).ok_or_else(|| {
+                bad(
+                    path,
+                    i,
+                    if Prepared::other_format(&bytes) {
+                        "the record was prepared by another release of breachcheck (its row format is not this one's): run `index prepare` on the executors with this release"
+                    } else {
+                        "the record cannot be read"
+                    },
+                )
+            })?;
             Ok(PreparedLine::Record(n, Box::new(p)))
         }
         "q" => Ok(PreparedLine::Quarantined(n, rest.to_owned())),

@@ -131,8 +131,7 @@ impl CandidateStore {
                     return Err(schema(path, "a presence list is not one of this index"));
                 }
                 rows.2 += 1;
-                let decoded = RecordRow::from_bytes(bytes(path, row, at[2])?)
-                    .ok_or_else(|| schema(path, "a record row cannot be read"))?;
+                let decoded = record_row(path, bytes(path, row, at[2])?)?;
                 records.insert(id, (decoded, held));
                 Ok(())
             },
@@ -241,6 +240,22 @@ fn schema(path: &Path, what: &str) -> Error {
         path: path.to_owned(),
         what: what.to_owned(),
     }
+}
+
+/// A record row of the records table; an error that says so when another release of
+/// breachcheck wrote it (an export older than this binary, say), not only that it is
+/// unreadable.
+fn record_row(path: &Path, b: &[u8]) -> Result<RecordRow> {
+    RecordRow::from_bytes(b).ok_or_else(|| {
+        schema(
+            path,
+            if RecordRow::other_format(b) {
+                "its record rows are not of this release's row format: export the index (`index export`) and join again with this release of breachcheck"
+            } else {
+                "a record row cannot be read"
+            },
+        )
+    })
 }
 
 /// (segment, record) of an exported record id, checked against the manifest.
@@ -681,4 +696,26 @@ pub fn join_candidates(export: &Path, sample_tags: &Path, out: &Path) -> Result<
     breachcheck_files::write_atomic(&path, &json)?;
     crate::put_in_place(work, out)?;
     Ok(joined)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows written by another release are named as such; damaged ones as unreadable.
+    #[test]
+    fn rows_of_another_release_are_named() {
+        let path = Path::new("records/part-0.parquet");
+        // A row with no field from source file 3: format, file, head (same masks as none).
+        let good = vec![breachcheck_index::ROW_BYTES_FORMAT, 3, 0, 1];
+        assert_eq!(record_row(path, &good).expect("a row").to_bytes(), good);
+        let mut older = good.clone();
+        older[0] = breachcheck_index::ROW_BYTES_FORMAT - 1;
+        let e = record_row(path, &older).expect_err("older").to_string();
+        assert!(e.contains("this release's row format"), "{e}");
+        let e = record_row(path, &good[..good.len() - 1])
+            .expect_err("cut")
+            .to_string();
+        assert!(e.contains("cannot be read"), "{e}");
+    }
 }

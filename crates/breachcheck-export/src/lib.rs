@@ -260,7 +260,8 @@ pub(crate) fn put_in_place(work: tempfile::TempDir, out: &Path) -> Result<()> {
 /// - `records/segment=N/part-0.parquet`: `record`, `system`, `kind`, `sampled` (read by
 ///   every verify, see [`breachcheck_index::repetition_runs`]), `presence` (the segments
 ///   whose snapshot held it, `u32` little-endian each) and `row` (its check values and keyed
-///   encodings, [`breachcheck_index::RecordRow::to_bytes`]).
+///   encodings, [`breachcheck_index::RecordRow::to_bytes`], whose first byte is the row
+///   format).
 fn write_store_tables(index: &Index, out: &Path, summary: &mut Summary) -> Result<()> {
     let (runs, _) = breachcheck_index::repetition_runs(index.manifest());
     for (s, meta) in index.manifest().segments.iter().enumerate() {

@@ -70,7 +70,7 @@ pub use prepared::Prepared;
 pub use recipe::Recipe;
 pub use segment::{
     check_bytes, check_value, page_file_path, raw_check_value, Hit, RecordRow, Segment,
-    PAGE_FILE_EXT, RAW_CHECK_BYTES,
+    PAGE_FILE_EXT, RAW_CHECK_BYTES, ROW_BYTES_FORMAT,
 };
 pub use store::{
     exactly_held, exactly_held_batch, repetition_runs, splitmix_next, RecordStore, MAX_HITS_PER_TAG,

@@ -77,6 +77,12 @@ impl Prepared {
         out
     }
 
+    /// Whether `b` holds a row of another format than this binary's (see
+    /// [`RecordRow::other_format`]): prepared by executors running another release.
+    pub fn other_format(b: &[u8]) -> bool {
+        b.get(4..).is_none_or(RecordRow::other_format)
+    }
+
     /// Reads back [`Prepared::to_bytes`]; `None` unless `b` is exactly the bytes of one.
     pub fn from_bytes(b: &[u8]) -> Option<Self> {
         let phone_code = u16::from_le_bytes([*b.first()?, *b.get(1)?]);
@@ -118,7 +124,7 @@ mod tests {
     /// read back to other bytes. Bytes that are not exactly one record's are refused.
     #[test]
     fn non_canonical_bytes_are_refused() {
-        let crash: [u8; 103] = [
+        let found: [u8; 103] = [
             33, 0, 55, 0, 0, 0, 199, 2, 3, 240, 48, 4, 90, 37, 172, 57, 16, 32, 0, 196, 136, 49,
             165, 126, 81, 146, 201, 47, 105, 36, 150, 182, 3, 1, 10, 0, 19, 46, 8, 90, 37, 172, 57,
             16, 32, 0, 196, 136, 49, 165, 126, 81, 146, 201, 47, 105, 36, 150, 182, 3, 1, 10, 0,
@@ -126,6 +132,14 @@ mod tests {
             48, 154, 76, 17, 181, 20, 117, 72, 7, 75, 93, 81, 223, 214, 219, 200, 241, 137, 50,
             129,
         ];
+        // As found (before rows carried their format byte), and with the byte: refused
+        // as another format, and as not one record's bytes.
+        assert!(Prepared::other_format(&found));
+        assert_eq!(Prepared::from_bytes(&found), None);
+        let mut crash = found.to_vec();
+        crash[2] += 1;
+        crash.insert(4, crate::ROW_BYTES_FORMAT);
+        assert!(!Prepared::other_format(&crash));
         if let Some(p) = Prepared::from_bytes(&crash) {
             assert_eq!(p.to_bytes(), crash);
         }

@@ -58,6 +58,10 @@ pub(crate) const BLOCK: usize = 8;
 /// costs a candidate comparison and nothing else: every use of a hit confirms it against
 /// the record's check values (comparison, `exactly_held`, the neighbour densities).
 pub(crate) const MIN_SUFFIX_BITS: u32 = 16;
+/// First byte of a row's bytes ([`RecordRow::to_bytes`]): the index format the row's
+/// encoding is that of. Rows cross machines (the export's records table, `index prepare`'s
+/// output), and a binary of another release must say so rather than call them damaged.
+pub const ROW_BYTES_FORMAT: u8 = FORMAT_VERSION as u8;
 /// Tag bits every posting keeps in all (prefix and suffix): what the Parquet export
 /// publishes as the join key.
 pub(crate) const MIN_KEPT_BITS: u32 = 40;
@@ -261,23 +265,36 @@ impl RecordRow {
         self.quirky & f.bit() != 0 && self.raw[f.index()] == raw_check_value(tag)
     }
 
-    /// The row as bytes, for a store beyond one machine (the exported records table):
-    /// source file u16, then the encoding a segment stores (as a block's first row).
-    /// Check values and keyed encodings only, never a value.
+    /// The row as bytes, for a store beyond one machine (the exported records table, the
+    /// records `index prepare` writes): the row format ([`ROW_BYTES_FORMAT`]), source file
+    /// u16, then the encoding a segment stores (as a block's first row). Check values and
+    /// keyed encodings only, never a value.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = self.source_file.to_le_bytes().to_vec();
+        let mut out = vec![ROW_BYTES_FORMAT];
+        out.extend_from_slice(&self.source_file.to_le_bytes());
         self.encode_into(0, (0, 0), &mut out);
         out
     }
 
     /// Reads back [`RecordRow::to_bytes`]; `None` unless `b` is exactly the bytes of one
-    /// row (bits outside the fields, a longer varint than needed: refused, so that bytes
-    /// from beyond this machine read as one row or none).
+    /// row of this format (bits outside the fields, a longer varint than needed: refused,
+    /// so that bytes from beyond this machine read as one row or none).
     pub fn from_bytes(b: &[u8]) -> Option<Self> {
-        let source_file = u16::from_le_bytes([*b.first()?, *b.get(1)?]);
-        let (mut row, len) = Self::decode(b.get(2..)?, 0, (0, 0), true)?;
+        if Self::other_format(b) {
+            return None;
+        }
+        let source_file = u16::from_le_bytes([*b.get(1)?, *b.get(2)?]);
+        let (mut row, len) = Self::decode(b.get(3..)?, 0, (0, 0), true)?;
         row.source_file = source_file;
-        (len + 2 == b.len() && row.to_bytes() == b).then_some(row)
+        (len + 3 == b.len() && row.to_bytes() == b).then_some(row)
+    }
+
+    /// Whether `b` is not a row of this binary's row format at all: written by another
+    /// version of breachcheck (an export or executors of an older release), which the
+    /// caller then names instead of calling the bytes damaged. Rows from before the format
+    /// byte start with their source file's low byte, rarely 5.
+    pub fn other_format(b: &[u8]) -> bool {
+        b.first() != Some(&ROW_BYTES_FORMAT)
     }
 
     /// Appends the row's encoding after a row at `prev_row` with masks `prev_masks`
@@ -1730,8 +1747,15 @@ mod tests {
             for cut in 0..bytes.len() {
                 prop_assert!(RecordRow::from_bytes(&bytes[..cut]).is_none());
             }
+            // Another format's row is refused as such.
+            let mut other = bytes.clone();
+            other[0] = ROW_BYTES_FORMAT - 1;
+            prop_assert!(RecordRow::other_format(&other));
+            prop_assert_eq!(RecordRow::from_bytes(&other), None);
+            prop_assert!(!RecordRow::other_format(&bytes));
             // A bit outside the row's fields is refused, not dropped.
-            let mut stray = file.to_le_bytes().to_vec();
+            let mut stray = vec![ROW_BYTES_FORMAT];
+            stray.extend_from_slice(&file.to_le_bytes());
             put_varint(rows << 2, &mut stray);
             put_varint(u64::from(r.present) | 1 << 15, &mut stray);
             put_varint(u64::from(r.quirky), &mut stray);

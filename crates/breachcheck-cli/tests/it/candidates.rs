@@ -328,6 +328,29 @@ fn records_prepared_in_parts_merge_into_the_segment_a_whole_build_makes() {
         std::fs::remove_file(d.join("_SUCCESS")).expect("rm")
     });
     assert!(err.contains("_SUCCESS"), "{err}");
+    // A record prepared by another release (its row's format byte): named as such.
+    let err = merge_fails("other-release", &|d| {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+        let part = std::fs::read_to_string(d.join("part-00000")).expect("read");
+        let mut changed = false;
+        let mut text = String::new();
+        for l in part.lines() {
+            let f: Vec<&str> = l.split('\t').collect();
+            if !changed && f.len() == 3 && f[1] == "r" {
+                changed = true;
+                let mut b = b64.decode(f[2]).expect("base64");
+                b[4] -= 1;
+                text.push_str(&format!("{}\tr\t{}\n", f[0], b64.encode(b)));
+            } else {
+                text.push_str(l);
+                text.push('\n');
+            }
+        }
+        assert!(changed);
+        std::fs::write(d.join("part-00000"), text).expect("write");
+    });
+    assert!(err.contains("another release"), "{err}");
 
     // A share is refused when it would not read as the whole file does: a head that is
     // not this file's start, or a record spanning lines (another share may hold its rest).
