@@ -131,7 +131,11 @@ impl CandidateStore {
                     return Err(schema(path, "a presence list is not one of this index"));
                 }
                 rows.2 += 1;
-                let decoded = record_row(path, bytes(path, row, at[2])?)?;
+                let sources = manifest
+                    .segments
+                    .get(id.0 as usize)
+                    .map_or(0, |s| s.sources.len());
+                let decoded = record_row(path, bytes(path, row, at[2])?, sources)?;
                 records.insert(id, (decoded, held));
                 Ok(())
             },
@@ -242,11 +246,11 @@ fn schema(path: &Path, what: &str) -> Error {
     }
 }
 
-/// A record row of the records table; an error that says so when another release of
-/// breachcheck wrote it (an export older than this binary, say), not only that it is
-/// unreadable.
-fn record_row(path: &Path, b: &[u8]) -> Result<RecordRow> {
-    RecordRow::from_bytes(b).ok_or_else(|| {
+/// A record row of the records table, of a segment with `sources` source files; an error
+/// that says so when another release of breachcheck wrote it (an export older than this
+/// binary, say), not only that it is unreadable.
+fn record_row(path: &Path, b: &[u8], sources: usize) -> Result<RecordRow> {
+    let row = RecordRow::from_bytes(b).ok_or_else(|| {
         schema(
             path,
             if RecordRow::other_format(b) {
@@ -255,7 +259,18 @@ fn record_row(path: &Path, b: &[u8]) -> Result<RecordRow> {
                 "a record row cannot be read"
             },
         )
-    })
+    })?;
+    // A row names one of its segment's source files. A row of an older release whose
+    // first byte is the format byte by chance (its source file's low byte) can read as a
+    // row of this one, with a source file of 0x8000 or above (see
+    // `RecordRow::other_format`).
+    if usize::from(row.source_file) >= sources {
+        return Err(schema(
+            path,
+            "a record row names a source file its segment does not have: damaged, or written by another release (export the index and join again with this release of breachcheck)",
+        ));
+    }
+    Ok(row)
 }
 
 /// (segment, record) of an exported record id, checked against the manifest.
@@ -708,14 +723,29 @@ mod tests {
         let path = Path::new("records/part-0.parquet");
         // A row with no field from source file 3: format, file, head (same masks as none).
         let good = vec![breachcheck_index::ROW_BYTES_FORMAT, 3, 0, 1];
-        assert_eq!(record_row(path, &good).expect("a row").to_bytes(), good);
+        assert_eq!(record_row(path, &good, 4).expect("a row").to_bytes(), good);
         let mut older = good.clone();
         older[0] = breachcheck_index::ROW_BYTES_FORMAT - 1;
-        let e = record_row(path, &older).expect_err("older").to_string();
+        let e = record_row(path, &older, 4).expect_err("older").to_string();
         assert!(e.contains("this release's row format"), "{e}");
-        let e = record_row(path, &good[..good.len() - 1])
+        let e = record_row(path, &good[..good.len() - 1], 4)
             .expect_err("cut")
             .to_string();
         assert!(e.contains("cannot be read"), "{e}");
+        // An older release's row of source file 5 whose head (0x81, …) reads on as a row
+        // of this format, of source file 0x8100: refused by its source file.
+        let older_of_file_5 = vec![5, 0, 0x81, 1];
+        assert_eq!(
+            RecordRow::from_bytes(&older_of_file_5).map(|r| r.source_file),
+            Some(0x8100)
+        );
+        let e = record_row(path, &older_of_file_5, 6)
+            .expect_err("misread")
+            .to_string();
+        assert!(e.contains("source file its segment does not have"), "{e}");
+        let e = record_row(path, &good, 3)
+            .expect_err("file 3 of 3")
+            .to_string();
+        assert!(e.contains("source file"), "{e}");
     }
 }

@@ -488,6 +488,7 @@ impl SegmentBuilder {
         postings: u64,
         removed: &[u64],
     ) -> Result<(u64, String, String)> {
+        let started = std::time::Instant::now();
         let dest = seg_dir.join(file);
         let e = |err| breachcheck_files::Error::io(breachcheck_files::Op::Write, &dest, err);
         let tmp = breachcheck_files::AtomicFile::create(&dest)?;
@@ -516,7 +517,10 @@ impl SegmentBuilder {
             std::io::copy(&mut std::io::BufReader::with_capacity(1 << 20, f), &mut out)
                 .map_err(e)?;
         }
-        tracing::debug!("record table copied");
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "record table copied"
+        );
         // The postings: a k-way merge of the sorted runs, counted per tag prefix and packed
         // (`suffix + record_bits` bits each, see `posting_shape`). The merge runs on a
         // thread of its own and hands over batches, so that merging and packing, hashing and
@@ -533,8 +537,11 @@ impl SegmentBuilder {
             let (tx, rx) = std::sync::mpsc::sync_channel(MERGE_AHEAD);
             scope.spawn(move || merge_runs(readers, &tx));
             // Returning early drops `rx`, which stops the merge at its next batch.
+            let mut merged = 0u64;
             for batch in rx.iter() {
-                for (tag, rec) in batch.map_err(e)? {
+                let batch = batch.map_err(e)?;
+                merged += batch.len() as u64;
+                for (tag, rec) in batch {
                     let (bucket, rest) = split_tag(tag, bits, suffix);
                     starts[bucket + 1] += 1;
                     packer
@@ -546,9 +553,17 @@ impl SegmentBuilder {
                         .map_err(e)?;
                 }
             }
+            // The header promised `postings`: a run file cut short (it reads as ending
+            // early) must fail the build, not commit a segment shorter than its header.
+            if merged != postings {
+                return Err(e(std::io::Error::other(format!(
+                    "the sorted runs held {merged} postings where {postings} were written"
+                )))
+                .into());
+            }
             Ok(())
         })?;
-        tracing::debug!("postings merged");
+        tracing::debug!(seconds = started.elapsed().as_secs_f64(), "postings merged");
         packer.finish(&mut out).map_err(e)?;
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
@@ -567,6 +582,10 @@ impl SegmentBuilder {
         // without one, which reads check chunk by chunk (and a page file whose segment
         // never made it into the manifest is a leftover the next writer removes).
         breachcheck_files::write_atomic(&page_file_path(&dest), &page_file_bytes(&pages))?;
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "segment and page file written (times from the start of the writing)"
+        );
         Ok((
             len + FOOTER as u64,
             hex(&root),
@@ -906,5 +925,49 @@ impl<W: Write> Write for HashingWriter<W> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use breachcheck_core::{FieldRole, Tagger};
+    use breachcheck_normalize::Normalizer;
+
+    /// A sorted run cut short reads as ending early: the build fails, naming the postings
+    /// missing, and commits nothing, rather than a segment shorter than its header.
+    #[test]
+    fn a_run_cut_short_fails_the_build() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let k = SecretKey::from_bytes([4; 32]);
+        let n = Normalizer::new(Tagger::new(&k), None);
+        let mut b = SegmentBuilder::new(d.path(), &k, "crm", "2026-01-31", SegmentKind::System)
+            .expect("builder")
+            .posting_budget(1024);
+        b.add_source(SourceFile {
+            name: "x.csv".into(),
+            sha256: String::new(),
+            rows: 0,
+            location: None,
+        });
+        for i in 0..2000u64 {
+            let email = format!("u{i}@example.org");
+            b.add(i + 2, &n.tag_record(&[FieldRole::Email], &[email.as_str()]));
+        }
+        b.finish_spill();
+        assert!(!b.runs.is_empty(), "a run was spilled");
+        b.runs[0]
+            .0
+            .set_len(RUN_POSTING as u64 * 10 + 5)
+            .expect("cut");
+        let err = b.commit().expect_err("a run cut short");
+        let mut chain = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(s) = source {
+            chain += &format!(": {s}");
+            source = s.source();
+        }
+        assert!(chain.contains("postings where"), "{chain}");
+        assert!(!d.path().join("manifest.json").exists());
     }
 }

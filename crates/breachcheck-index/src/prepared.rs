@@ -78,9 +78,12 @@ impl Prepared {
     }
 
     /// Whether `b` holds a row of another format than this binary's (see
-    /// [`RecordRow::other_format`]): prepared by executors running another release.
+    /// [`RecordRow::other_format`]): prepared by executors running another release. (A
+    /// prepared row's source file is always 0, so rows from before the format byte always
+    /// start with 0 here.) Bytes too short to hold a row are not another format: damaged.
     pub fn other_format(b: &[u8]) -> bool {
-        b.get(4..).is_none_or(RecordRow::other_format)
+        b.get(4..)
+            .is_some_and(|row| !row.is_empty() && RecordRow::other_format(row))
     }
 
     /// Reads back [`Prepared::to_bytes`]; `None` unless `b` is exactly the bytes of one.
@@ -140,6 +143,10 @@ mod tests {
         crash[2] += 1;
         crash.insert(4, crate::ROW_BYTES_FORMAT);
         assert!(!Prepared::other_format(&crash));
+        // Too short to hold a row: damaged, not another release's.
+        for cut in 0..5 {
+            assert!(!Prepared::other_format(&crash[..cut]));
+        }
         if let Some(p) = Prepared::from_bytes(&crash) {
             assert_eq!(p.to_bytes(), crash);
         }

@@ -291,8 +291,13 @@ impl RecordRow {
 
     /// Whether `b` is not a row of this binary's row format at all: written by another
     /// version of breachcheck (an export or executors of an older release), which the
-    /// caller then names instead of calling the bytes damaged. Rows from before the format
-    /// byte start with their source file's low byte, rarely 5.
+    /// caller then names instead of calling the bytes damaged.
+    ///
+    /// Rows from before the format byte start with their source file's low byte, which
+    /// is 5 for every row of a sixth source file (and the 262nd…): such a row is not
+    /// caught here, and about half of them read as a row of this format whose source file
+    /// is 0x8000 or above. Readers of rows from beyond this machine therefore also check
+    /// the source file against the segment's sources (`CandidateStore::open` does).
     pub fn other_format(b: &[u8]) -> bool {
         b.first() != Some(&ROW_BYTES_FORMAT)
     }

@@ -197,12 +197,12 @@ impl<'a> Verifier<'a> {
                 );
             }
         }
+        let opened_s = started.elapsed().as_secs_f64();
         let sha256 =
             breachcheck_ingest::sha256_file(sample_path).map_err(|source| Error::Read {
                 path: sample_path.to_owned(),
                 source,
             })?;
-        let opened_s = started.elapsed().as_secs_f64();
         let sample = Sample::open(sample_path, &self.options)?;
         let sniffed_s = started.elapsed().as_secs_f64();
         let normalizer = Normalizer::new(Tagger::new(self.key), self.region)
@@ -265,7 +265,7 @@ impl<'a> Verifier<'a> {
             probe_seconds = run.probe_time.as_secs_f64(),
             chunks_checked = chunks,
             pages_checked = pages,
-            "verify stages (times from the start of the verify: index opened, sample sniffed, sample read and probed)"
+            "verify stages (times from the start of the verify: index opened, sample hashed and sniffed, sample read and probed)"
         );
         self.progress.end();
         if let Some(q) = qfile {
