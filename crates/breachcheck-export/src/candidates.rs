@@ -532,8 +532,10 @@ enum PageCheck {
 /// several bytes a row: random 40-bit tags, record ids, rows of check values), every
 /// dictionary page's values fit its decompressed bytes at the smallest size of its type,
 /// and every column chunk's data pages hold exactly its row group's rows (the tables are
-/// flat). Pages are read one at a time, each at most its declared size (bounded by the
-/// format at 2 GiB, and reserved, not touched, before it is filled).
+/// flat). Data pages are counted by their headers and skipped, not decompressed (the row
+/// reader decompresses them once, after this check); dictionary pages are read one at a
+/// time, each at most its declared size (bounded by the format at 2 GiB, and reserved, not
+/// touched, before it is filled).
 fn check_pages(
     reader: &SerializedFileReader<std::fs::File>,
     file_len: u64,
@@ -559,19 +561,29 @@ fn check_pages(
             };
             let mut values = 0u64;
             let mut pages = group.get_column_page_reader(c).map_err(PageCheck::Read)?;
-            while let Some(page) = pages.get_next_page().map_err(PageCheck::Read)? {
-                let n = u64::from(page.num_values());
-                if page.page_type() == PageType::DICTIONARY_PAGE {
-                    if n.saturating_mul(min_bits) > 8 * page.buffer().len() as u64 {
+            // Data pages by their headers alone, skipped without being decompressed (the
+            // rows are read, and decompressed, once, after this check); a dictionary page is
+            // read, as its header does not say how many bytes its values take.
+            while let Some(meta) = pages.peek_next_page().map_err(PageCheck::Read)? {
+                if meta.is_dict {
+                    let Some(page) = pages.get_next_page().map_err(PageCheck::Read)? else {
+                        break;
+                    };
+                    let n = u64::from(page.num_values());
+                    if page.page_type() != PageType::DICTIONARY_PAGE
+                        || n.saturating_mul(min_bits) > 8 * page.buffer().len() as u64
+                    {
                         return Err(PageCheck::Wrong(
                             "a dictionary page declares more values than its bytes hold",
                         ));
                     }
                 } else {
+                    let n = meta.num_levels.or(meta.num_rows).unwrap_or(0) as u64;
                     values = values.saturating_add(n);
                     if values > rows {
                         return Err(PageCheck::Wrong("its pages hold more values than its rows"));
                     }
+                    pages.skip_next_page().map_err(PageCheck::Read)?;
                 }
             }
             if values != rows {
