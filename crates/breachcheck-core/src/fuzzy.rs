@@ -201,13 +201,16 @@ impl FuzzyTables {
             } else {
                 32
             };
-            // One keyed hash of the parts gathered (as `Tagger::keyed`): cheaper than a
-            // hasher fed part by part, and the same hash.
-            let mut buf = [0u8; 9];
-            buf[0] = field as u8;
-            let n = 1 + a.encode_utf8(&mut buf[1..]).len();
-            let n = n + b.encode_utf8(&mut buf[n..]).len();
-            u32::from(blake3::keyed_hash(&self.other, &buf[..n]).as_bytes()[0]) % width
+            let (mut ca, mut cb) = ([0u8; 4], [0u8; 4]);
+            let h = crate::tag::keyed_hash_of_parts(
+                &self.other,
+                &[
+                    &[field as u8],
+                    a.encode_utf8(&mut ca).as_bytes(),
+                    b.encode_utf8(&mut cb).as_bytes(),
+                ],
+            );
+            u32::from(h.as_bytes()[0]) % width
         }
     }
 }

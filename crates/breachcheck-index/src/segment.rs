@@ -1037,14 +1037,21 @@ impl Segment {
         self.pages.is_some()
     }
 
-    /// Bytes of what every lookup and every record read goes through before its posting or
-    /// row: the bucket directory, the row block directory and the page file's chaining
-    /// values (see [`Segment::read_ahead_directories`]).
+    /// What every lookup and every record read goes through before its posting or row, as
+    /// byte ranges of the segment: the row block directory and the bucket directory (the
+    /// page file's chaining values are the third directory, a file of their own).
+    fn directories(&self) -> [std::ops::Range<usize>; 2] {
+        [
+            self.at.blocks_at..self.at.table_at,
+            self.at.buckets_at..self.at.removed_at,
+        ]
+    }
+
+    /// Bytes of the directories (see [`Segment::read_ahead_directories`]): the bucket
+    /// directory, the row block directory and the page file.
     pub fn directory_bytes(&self) -> u64 {
-        let buckets = self.at.removed_at - self.at.buckets_at;
-        let blocks = self.at.table_at - self.at.blocks_at;
         let pages = self.pages.as_ref().map_or(0, |p| p.map.len());
-        (buckets + blocks + pages) as u64
+        (self.directories().iter().map(|r| r.len()).sum::<usize>() + pages) as u64
     }
 
     /// Asks the kernel to start reading the directories (see [`Segment::directory_bytes`])
@@ -1057,17 +1064,14 @@ impl Segment {
     /// and normalized, and each batch waits once instead of twice. Reads still check what
     /// they use against the commitment when they use it.
     pub fn read_ahead_directories(&self) {
+        // memmap2 aligns each range to whole pages.
         #[cfg(unix)]
         {
-            let _ = self.map.advise_range(
-                memmap2::Advice::WillNeed,
-                self.at.blocks_at / PAGE * PAGE,
-                self.at.table_at - self.at.blocks_at / PAGE * PAGE,
-            );
-            let from = self.at.buckets_at / PAGE * PAGE;
-            let _ =
-                self.map
-                    .advise_range(memmap2::Advice::WillNeed, from, self.at.removed_at - from);
+            for r in self.directories() {
+                let _ = self
+                    .map
+                    .advise_range(memmap2::Advice::WillNeed, r.start, r.len());
+            }
             if let Some(pages) = &self.pages {
                 let _ = pages
                     .map

@@ -33,6 +33,37 @@ pub trait RecordStore: Sync + std::fmt::Debug {
 
     /// Asks for what reads of the records `ids` will read, before they are made (a hint).
     fn prefetch_records(&self, _ids: &[(u32, u32)]) {}
+
+    /// Appends the hits of `tag` in system segments (not canary sets or reference corpora)
+    /// to `out`; returns where they are in it. What a reader that looks up first and reads
+    /// rows later keeps of each lookup (see [`RecordStore::prefetch_hits`]).
+    fn lookup_system_into(&self, tag: Tag, out: &mut Vec<Hit>) -> std::ops::Range<usize> {
+        let from = out.len();
+        self.lookup_into(tag, out);
+        let segments = &self.manifest().segments;
+        let mut kept = from;
+        for i in from..out.len() {
+            let h = out[i];
+            if segments
+                .get(h.segment as usize)
+                .is_some_and(|m| m.kind == SegmentKind::System)
+            {
+                out[kept] = h;
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
+        from..kept
+    }
+
+    /// Asks for the rows of `hits` together before any is read: on a cold page cache,
+    /// reading each hit's row as it comes would wait for every one in turn.
+    fn prefetch_hits(&self, hits: &[Hit]) {
+        let mut ids: Vec<(u32, u32)> = hits.iter().map(|h| (h.segment, h.record)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        self.prefetch_records(&ids);
+    }
 }
 
 /// At most this many hits per tag per segment are returned: a blocking tag shared by more
@@ -78,34 +109,21 @@ pub fn exactly_held_batch(
     let mut ids: Vec<u64> = wanted.iter().map(|w| w.0).collect();
     ids.dedup();
     store.prefetch_lookups(&ids);
-    let segments = &store.manifest().segments;
-    // Lookups first (in tag order); then the rows of their hits, asked for together
-    // before any is read: on a cold page cache, reading each hit's row as it comes would
-    // wait for every one in turn.
+    // Lookups first (in tag order), then the rows of their hits asked for together.
     // (first and end of the identity's entries in `wanted`, its hits as a range of `hits`)
     let mut found: Vec<(usize, usize, std::ops::Range<usize>)> = Vec::new();
-    let (mut hits, mut buf): (Vec<Hit>, Vec<Hit>) = (Vec::new(), Vec::new());
+    let mut hits: Vec<Hit> = Vec::new();
     let mut at = 0;
     while at < wanted.len() {
         let id = wanted[at].0;
         let end = at + wanted[at..].partition_point(|w| w.0 == id);
-        buf.clear();
-        store.lookup_into(Tag(id), &mut buf);
-        let from = hits.len();
-        hits.extend(buf.iter().filter(|h| {
-            segments
-                .get(h.segment as usize)
-                .is_some_and(|m| m.kind == SegmentKind::System)
-        }));
-        if hits.len() > from {
-            found.push((at, end, from..hits.len()));
+        let range = store.lookup_system_into(Tag(id), &mut hits);
+        if !range.is_empty() {
+            found.push((at, end, range));
         }
         at = end;
     }
-    let mut rows: Vec<(u32, u32)> = hits.iter().map(|h| (h.segment, h.record)).collect();
-    rows.sort_unstable();
-    rows.dedup();
-    store.prefetch_records(&rows);
+    store.prefetch_hits(&hits);
     for (at, end, range) in found {
         for &(_, f, line) in &wanted[at..end] {
             let Some(field) = AuditField::from_u8(f) else {

@@ -322,27 +322,17 @@ impl<'a> Prober<'a> {
         self.index.prefetch_lookups(&tags);
         // (neighbour kind, its tag, its hits in system segments as a range of `hits`).
         let mut probes: Vec<(usize, Tag, std::ops::Range<usize>)> = Vec::new();
-        let (mut hits, mut buf): (Vec<Hit>, Vec<Hit>) = (Vec::new(), Vec::new());
+        let mut hits: Vec<Hit> = Vec::new();
         for r in &lines {
             for (k, tag) in r.neighbours.iter().enumerate() {
                 if tag.0 == 0 {
                     continue;
                 }
-                buf.clear();
-                self.index.lookup_into(*tag, &mut buf);
                 out[k].0 += 1;
-                let from = hits.len();
-                hits.extend(
-                    buf.iter()
-                        .filter(|h| self.kind(h.segment) == Some(SegmentKind::System)),
-                );
-                probes.push((k, *tag, from..hits.len()));
+                probes.push((k, *tag, self.index.lookup_system_into(*tag, &mut hits)));
             }
         }
-        let mut ids: Vec<(u32, u32)> = hits.iter().map(|h| (h.segment, h.record)).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        self.index.prefetch_records(&ids);
+        self.index.prefetch_hits(&hits);
         for (k, tag, range) in probes {
             // A hit counts when its record holds the neighbour (its check value): a
             // posting keeps 40 or more of the tag's bits, so up to one lookup in 10³

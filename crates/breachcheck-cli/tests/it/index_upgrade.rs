@@ -3,6 +3,14 @@
 use crate::{copy_dir, p, read_json, run_fails, run_ok, verify_args};
 use std::path::Path;
 
+/// A copy of the committed v4 fixture (index, exports, key, samples) in a fresh directory.
+fn v4_fixture() -> tempfile::TempDir {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/index-v4");
+    let d = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixture, d.path());
+    d
+}
+
 fn segments(idx: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(idx.join("segments"))
         .expect("segments")
@@ -20,9 +28,7 @@ fn segments(idx: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn a_v4_index_is_re_encoded_as_the_v5_build_of_its_exports() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/index-v4");
-    let d = tempfile::tempdir().expect("tempdir");
-    copy_dir(&fixture, d.path());
+    let d = v4_fixture();
     let key = d.path().join("key");
     #[cfg(unix)]
     {
@@ -119,9 +125,7 @@ fn a_v4_index_is_re_encoded_as_the_v5_build_of_its_exports() {
 /// released.
 #[test]
 fn a_failed_upgrade_leaves_the_index_as_it_was() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/index-v4");
-    let d = tempfile::tempdir().expect("tempdir");
-    copy_dir(&fixture, d.path());
+    let d = v4_fixture();
     let idx = d.path().join("index");
     let second = idx.join("segments/000002-accounts-2026-02-28-system.bcs");
     let mut bytes = std::fs::read(&second).expect("read");
