@@ -10,8 +10,9 @@ The index export (`breachcheck index export`) holds, beside its per-snapshot tag
 partitions, the two tables a verify reads: `postings` (tag, record, stored, bits, pos)
 and `records` (record, system, kind, sampled, presence, row), and the manifest. A sample's
 tags (`breachcheck tags --manifest EXPORT`) are joined with the postings on the 40-bit
-tag; the records those postings name, and the records every verify reads to measure how
-often the company's own records repeat a value (`sampled`), are kept. The result is a
+tag, and the postings a verify reads are kept (see `join`); the records those postings
+name, and the records every verify reads to measure how often the company's own records
+repeat a value (`sampled`), are kept. The result is a
 candidates directory that `breachcheck verify --candidates DIR` scores on one machine,
 writing the report a verify against the whole index writes.
 
@@ -38,6 +39,7 @@ import sys
 from pyspark.sql import SparkSession, functions as F
 
 POSTINGS = ["tag", "record", "stored", "bits", "pos"]
+SAMPLE_TAGS = ["tag", "full", "most_hits", "per_segment"]
 RECORDS = ["record", "sampled", "presence", "row"]
 
 
@@ -61,16 +63,61 @@ def copy_file(spark, src, dst):
 
 
 def join(spark, export, sample_tags, out):
+    """The postings of the export a verify of the sample reads, the records they name and
+    the sampled records, as a candidates directory `out` (what `join_candidates` in the
+    breachcheck-export crate writes on one machine).
+
+    A posting is kept when it matches one of the sample's tags on every bit it keeps
+    (postings keep 40 or more; the join key is the first 40), is among the first
+    `per_segment` of that tag in its segment, and the tag is not a weak key (a name token
+    with a postal code, say) with more than `most_hits` such postings in all: the verify
+    skips those keys, and on a sample of many names their postings would be most of the
+    index. The tags skipped are listed, so the verify knows the skip from a gap.
+    """
+    from pyspark.sql import Window
+
     fs, out_path = hadoop_path(spark, out)
     if fs.exists(out_path):
         raise SystemExit(f"{out} already exists; choose another --out")
     export = export.rstrip("/")
     out = out.rstrip("/")
-    # Each distinct tag once: a sample repeats tags across lines and kinds.
-    tags = spark.read.parquet(sample_tags).select(F.col("tag").cast("long")).distinct()
-    tags = tags.cache()
+    given = spark.read.parquet(sample_tags)
+    missing = [c for c in SAMPLE_TAGS if c not in given.columns]
+    if missing:
+        raise SystemExit(
+            f"{sample_tags} is not a sample's tags file of this release (no column "
+            f"{missing[0]}): write it with this release's `breachcheck tags --manifest`")
+    # Each distinct tag once (a sample repeats tags across lines), read as the strictest
+    # line reads it: a tag that is a weak key on any line is one (0: no limit).
+    tags = (given.select(*(F.col(c).cast("long") for c in SAMPLE_TAGS))
+            .groupBy("full")
+            .agg(F.min("tag").alias("tag"), F.max("tag").alias("tag_max"),
+                 F.min(F.when(F.col("most_hits") > 0, F.col("most_hits"))).alias("most_hits"),
+                 F.min("per_segment").alias("per_segment"),
+                 F.max("per_segment").alias("per_segment_max"))
+            .fillna(0, ["most_hits"]).cache())
+    bad = tags.where((F.col("tag") != F.col("tag_max"))
+                     | (F.col("tag") != F.shiftrightunsigned("full", 24))
+                     | (F.col("per_segment") != F.col("per_segment_max"))
+                     | (F.col("per_segment") < 1) | (F.col("most_hits") < 0)).count()
+    if bad:
+        raise SystemExit(f"{sample_tags}: {bad} tags are not what `breachcheck tags` writes")
+    tags = tags.select("tag", "full", "most_hits", "per_segment")
     postings = spark.read.parquet(f"{export}/postings").select(*POSTINGS)
-    hits = postings.join(tags, "tag", "left_semi").cache()
+    mask = F.expr("shiftleft(-1L, 64 - bits)")
+    matched = postings.join(tags, "tag").where(
+        F.col("full").bitwiseAND(mask) == F.col("stored").bitwiseAND(mask))
+    # The first `per_segment` of each tag in each segment, in the segment's posting order.
+    first = Window.partitionBy("full", F.shiftrightunsigned("record", 32)).orderBy("pos")
+    read = (matched.withColumn("n", F.row_number().over(first))
+            .where(F.col("n") <= F.col("per_segment")).drop("n").cache())
+    skipped = (read.groupBy("full", "most_hits").count()
+               .where((F.col("most_hits") > 0) & (F.col("count") > F.col("most_hits")))
+               .select("full").cache())
+    hits = read.join(skipped, "full", "left_anti").select(*POSTINGS).distinct().cache()
+    asked = (tags.join(skipped.withColumn("skipped", F.lit(True)), "full", "left")
+             .fillna(False, ["skipped"])
+             .select("tag", "full", "skipped", "most_hits", "per_segment"))
     records = spark.read.parquet(f"{export}/records").select(*RECORDS)
     named = hits.select("record").distinct()
     wanted = records.join(named, "record", "left_semi").unionByName(
@@ -86,19 +133,22 @@ def join(spark, export, sample_tags, out):
         raise SystemExit(
             f"{export} is incomplete: {have_postings} of {want_postings} postings and "
             f"{have_records} of {want_records} records; export the index again")
-    tags.write.parquet(f"{out}/sample_tags")
+    asked.write.parquet(f"{out}/sample_tags")
     hits.write.parquet(f"{out}/postings")
     wanted.write.parquet(f"{out}/records")
     copy_file(spark, f"{export}/manifest.json", f"{out}/manifest.json")
     # What was written, for `verify --candidates` to check the directory is whole.
+    written = spark.read.parquet(f"{out}/sample_tags")
     counts = {
-        "sample_tags": spark.read.parquet(f"{out}/sample_tags").count(),
+        "sample_tags": written.count(),
+        "skipped": written.where(F.col("skipped")).count(),
         "postings": spark.read.parquet(f"{out}/postings").count(),
         "records": spark.read.parquet(f"{out}/records").count(),
     }
     write_text(spark, f"{out}/counts.json", json.dumps(counts))
     print(
-        f"joined {counts['sample_tags']} sample tags: {counts['postings']} postings, "
+        f"joined {counts['sample_tags']} sample tags ({counts['skipped']} weak keys with "
+        f"more hits than a verify reads skipped): {counts['postings']} postings, "
         f"{counts['records']} records in {out}",
         file=sys.stderr,
     )

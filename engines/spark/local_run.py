@@ -98,6 +98,8 @@ def spark_path(bc, company, sample, out, local_build_s=None):
              job, "join", "--export", export, "--sample-tags", tags, "--out", candidates],
             log=out / "spark-join.log", env=env)
 
+    joined = json.loads((candidates / "counts.json").read_text())
+    figures["joined"] = joined
     figures["candidates_verify_s"] = run(
         [bc, "verify", "--key", key, "--candidates", candidates, "--json",
          out / "remote.json", "--matches-out", out / "remote.csv", sample])

@@ -32,7 +32,7 @@ fn real() -> &'static Real {
         let mut tags = Vec::new();
         for i in 0..300 {
             let rec = n.tag_record(&roles, &[&format!("p{i}@example.org"), "Ana", &format!("Lee{i}")]);
-            tags.extend(rec.blocks.iter().map(|(_, t)| t.0 >> 24));
+            tags.extend(rec.blocks.iter().map(|(_, t)| t.0));
             b.add(i + 2, &rec);
         }
         b.commit().expect("commit");
@@ -40,9 +40,9 @@ fn real() -> &'static Real {
         let export = dir.path().join("export");
         breachcheck_export::export_index(&index, &export).expect("export");
         let st = dir.path().join("st.parquet");
-        let mut f = breachcheck_export::TagFile::create(&st, "line", "tag").expect("tags");
+        let mut f = breachcheck_export::SampleTagFile::create(&st).expect("tags");
         for t in tags.iter().take(200) {
-            f.push(1, *t as i64).expect("push");
+            f.push(1, *t, None).expect("push");
         }
         f.finish().expect("finish");
         let candidates = dir.path().join("candidates");
@@ -80,6 +80,7 @@ fuzz_target!(|data: &[u8]| {
         let mut hits = Vec::new();
         let tag = u64::from_le_bytes(bytes.get(..8).and_then(|b| b.try_into().ok()).unwrap_or([0; 8]));
         store.lookup_into(Tag(tag), &mut hits);
+        let _ = store.lookup_at_most_into(Tag(tag), 24, &mut hits);
         for h in hits.iter().take(16) {
             let _ = store.record(h.segment, h.record);
             let mut held = Vec::new();

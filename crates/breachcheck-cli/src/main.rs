@@ -106,8 +106,10 @@ enum Command {
     /// Make canary records to plant in a system.
     #[command(subcommand)]
     Canary(CanaryCommand),
-    /// Write a sample's blocking tags (first 40 bits, as `index export` does) to Parquet,
-    /// columns line and tag, to join with an index export in another engine.
+    /// Write a sample's tags to Parquet to join with an index export in another engine:
+    /// columns line, tag (first 40 bits, as `index export` does), full (the whole tag),
+    /// most_hits (a weak key the verify skips above this many hits; 0: never) and
+    /// per_segment (the hits a verify reads per segment).
     #[command(
         after_help = "Example:\n  breachcheck tags --key company.key --out sample-tags.parquet sample.csv\n  breachcheck tags --key company.key --manifest export/ --out sample-tags.parquet sample.csv"
     )]

@@ -205,9 +205,11 @@ pub(crate) fn info(dir: &Path, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// Writes the blocking tags of every line of `sample_path` (first 40 bits, the form
-/// `index export` publishes) to a Parquet file with columns `line` and `tag`, for joins in
-/// other engines. Returns the number of rows written.
+/// Writes the tags of every line of `sample_path` to a Parquet file (columns `line`,
+/// `tag` — the first 40 bits, the form `index export` publishes —, `full`, `most_hits` and
+/// `per_segment`, see [`breachcheck_export::SampleTagFile`]), for joins in other engines:
+/// with `manifest`, every tag a verify looks up; without, the blocking tags alone. Returns
+/// the number of rows written.
 pub(crate) fn sample_tags(
     key: &SecretKey,
     sample_path: &Path,
@@ -221,7 +223,7 @@ pub(crate) fn sample_tags(
     if let Some(m) = manifest {
         normalizer = normalizer.with_phone_regions(breachcheck_pipeline::company_phone_regions(m));
     }
-    let mut file = breachcheck_export::TagFile::create(out, "line", "tag")?;
+    let mut file = breachcheck_export::SampleTagFile::create(out)?;
     breachcheck_pipeline::for_each_tagged_batch::<anyhow::Error>(
         sample_path,
         opts,
@@ -229,14 +231,13 @@ pub(crate) fn sample_tags(
         &Bar::new(show_progress),
         |batch, tagged| {
             for (r, t) in batch.iter().zip(tagged) {
-                if manifest.is_some() {
-                    for tag in breachcheck_link::lookup_tags(t) {
-                        file.push(r.line as i64, (tag >> 24) as i64)?;
-                    }
+                let tags = if manifest.is_some() {
+                    breachcheck_link::lookup_tags(t)
                 } else {
-                    for (_, tag) in &t.blocks {
-                        file.push(r.line as i64, (tag.0 >> 24) as i64)?;
-                    }
+                    breachcheck_link::block_tags(t)
+                };
+                for t in tags {
+                    file.push(r.line, t.tag, t.most_hits)?;
                 }
             }
             Ok(())

@@ -7,16 +7,21 @@
 //! ```text
 //! DIR/manifest.json                the export's copy, checked against its commitment
 //! DIR/counts.json                  rows the join wrote per table, checked against those read
-//! DIR/sample_tags/*.parquet        tag: the 40-bit tags the join was given
-//! DIR/postings/**/*.parquet        tag, record, stored, bits, pos: postings of those tags
+//! DIR/sample_tags/*.parquet        tag, full, skipped, most_hits, per_segment: the tags
+//!                                  the join was given, and which it skipped as weak keys
+//!                                  with more hits than a verify reads
+//! DIR/postings/**/*.parquet        tag, record, stored, bits, pos: the postings of those
+//!                                  tags a verify reads
 //! DIR/records/**/*.parquet         record, presence, row: every record a posting names,
 //!                                  and the sampled ones
 //! ```
 //!
 //! The store answers a lookup exactly as the segment would (the bits the segment keeps,
-//! its posting order, at most [`MAX_HITS_PER_TAG`] per segment). It refuses to guess what
-//! it was not given: a lookup of a tag the join was not given, or a read of a record it
-//! does not hold, is counted ([`CandidateStore::gaps`]) and the verify states nothing.
+//! its posting order, at most [`MAX_HITS_PER_TAG`] per segment), and a lookup of a weak
+//! key the join skipped as the skip it is
+//! ([`RecordStore::lookup_at_most_into`]). It refuses to guess what it was not given: a
+//! lookup of a tag the join was not given or skipped, or a read of a record it does not
+//! hold, is counted ([`CandidateStore::gaps`]) and the verify states nothing.
 use crate::table::{Kind, Table, Value};
 use crate::{Error, Result, POSTINGS_DIR, RECORDS_DIR, SAMPLE_TAGS_DIR};
 use breachcheck_core::Tag;
@@ -42,6 +47,8 @@ struct Posting {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Counts {
     sample_tags: u64,
+    /// Of the sample tags, those skipped as weak keys with too many hits.
+    skipped: u64,
     postings: u64,
     records: u64,
 }
@@ -50,12 +57,30 @@ struct Counts {
 /// `postings`, `records`, as JSON).
 pub const COUNTS_FILE: &str = "counts.json";
 
+/// A sample tag the join was given.
+#[derive(Clone, Copy, Debug)]
+struct Asked {
+    /// A weak key with more than `most_hits` hits: the join kept none of them.
+    skipped: bool,
+    /// The verify skips the tag with more hits than this; 0: never.
+    most_hits: u64,
+}
+
+/// The columns of a candidates directory's `sample_tags` table, in order.
+const JOINED_TAG_COLUMNS: [(&str, Kind); 5] = [
+    ("tag", Kind::Int64),
+    ("full", Kind::Int64),
+    ("skipped", Kind::Bool),
+    ("most_hits", Kind::Int64),
+    ("per_segment", Kind::Int64),
+];
+
 /// The candidates of one sample, in memory.
 #[derive(Debug)]
 pub struct CandidateStore {
     manifest: Manifest,
-    /// Tags the join was given (first 40 bits).
-    asked: HashSet<u64>,
+    /// Tags the join was given (whole), and what it did with them.
+    asked: HashMap<u64, Asked>,
     /// Postings by 40-bit tag, in (segment, position) order.
     postings: HashMap<u64, Vec<Posting>>,
     records: HashMap<(u32, u32), (RecordRow, Vec<u32>)>,
@@ -69,11 +94,47 @@ impl CandidateStore {
         let manifest = Manifest::load_checked(dir)?;
         let segments = manifest.segments.len();
         let mut rows = (0u64, 0u64, 0u64);
-        let mut asked = HashSet::new();
-        for_each_row(&dir.join(SAMPLE_TAGS_DIR), &["tag"], |path, row, at| {
-            asked.insert(long(path, row, at[0])? as u64);
+        let mut skipped = 0u64;
+        let mut asked = HashMap::new();
+        let columns = JOINED_TAG_COLUMNS.map(|(name, _)| name);
+        for_each_row(&dir.join(SAMPLE_TAGS_DIR), &columns, |path, row, at| {
+            let (tag, full) = (long(path, row, at[0])? as u64, long(path, row, at[1])? as u64);
+            let skip = match row.get_column_iter().nth(at[2]).map(|(_, f)| f) {
+                Some(Field::Bool(b)) => *b,
+                _ => return Err(schema(path, "skipped is not BOOLEAN")),
+            };
+            let (most_hits, per_segment) = (long(path, row, at[3])?, long(path, row, at[4])?);
+            if full >> 24 != tag || most_hits < 0 {
+                return Err(schema(path, "a sample tag is not one a join writes"));
+            }
+            if per_segment != MAX_HITS_PER_TAG as i64 {
+                return Err(schema(
+                    path,
+                    "the join kept another number of hits per segment than this release reads: write the sample's tags and join again with this release",
+                ));
+            }
+            let seen = asked.insert(
+                full,
+                Asked {
+                    skipped: skip,
+                    most_hits: most_hits as u64,
+                },
+            );
+            if seen.is_some() {
+                return Err(schema(path, "a sample tag is listed twice"));
+            }
+            skipped += u64::from(skip);
             rows.0 += 1;
             Ok(())
+        })
+        .map_err(|e| match e {
+            Error::Schema { path, what } if what.starts_with("no column") => Error::Schema {
+                path,
+                what: format!(
+                    "{what}: written by the join of another release (write the sample's tags and join again with this release)"
+                ),
+            },
+            e => e,
         })?;
         let mut postings: HashMap<u64, Vec<Posting>> = HashMap::new();
         for_each_row(
@@ -152,6 +213,15 @@ impl CandidateStore {
                 serde_json::from_slice(&b)
                     .map_err(|_| schema(&counts, "not the counts a join writes"))
             })?;
+        if skipped != want.skipped {
+            return Err(schema(
+                &dir.join(SAMPLE_TAGS_DIR),
+                &format!(
+                    "marks {skipped} tags skipped where the join skipped {}",
+                    want.skipped
+                ),
+            ));
+        }
         let read = [rows.0, rows.1, rows.2];
         let wrote = [want.sample_tags, want.postings, want.records];
         for ((table, r), w) in [SAMPLE_TAGS_DIR, POSTINGS_DIR, RECORDS_DIR]
@@ -190,12 +260,11 @@ impl RecordStore for CandidateStore {
     }
 
     fn lookup_into(&self, tag: Tag, out: &mut Vec<Hit>) {
-        let t40 = tag.0 >> 24;
-        if !self.asked.contains(&t40) {
+        if self.asked.get(&tag.0).is_none_or(|a| a.skipped) {
             self.gaps.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let Some(found) = self.postings.get(&t40) else {
+        let Some(found) = self.postings.get(&(tag.0 >> 24)) else {
             return;
         };
         let mut segment = u32::MAX;
@@ -214,6 +283,26 @@ impl RecordStore for CandidateStore {
                     record: p.record,
                 });
                 in_segment += 1;
+            }
+        }
+    }
+
+    fn lookup_at_most_into(&self, tag: Tag, most: usize, out: &mut Vec<Hit>) -> bool {
+        match self.asked.get(&tag.0) {
+            // The join found more than `most_hits`, so more than `most`.
+            Some(a) if a.skipped && a.most_hits > 0 && most as u64 <= a.most_hits => false,
+            Some(a) if !a.skipped => {
+                let from = out.len();
+                self.lookup_into(tag, out);
+                if out.len() - from > most {
+                    out.truncate(from);
+                    return false;
+                }
+                true
+            }
+            _ => {
+                self.gaps.fetch_add(1, Ordering::Relaxed);
+                false
             }
         }
     }
@@ -622,63 +711,165 @@ fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 /// What [`join_candidates`] kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Joined {
-    /// Distinct 40-bit tags of the sample.
+    /// Distinct tags of the sample.
     pub tags: u64,
-    /// Postings of those tags.
+    /// Of those, weak keys with more hits than a verify reads: none of their postings
+    /// were kept.
+    pub skipped: u64,
+    /// Postings of the sample's tags that a verify reads.
     pub postings: u64,
     /// Records those postings name, and the sampled ones.
     pub records: u64,
 }
 
+/// What a sample's tags file says of one distinct tag (see [`crate::SampleTagFile`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Wanted {
+    /// The verify skips the tag with more hits than this; 0: never.
+    most_hits: u64,
+    /// The most hits of the tag the verify reads in one segment.
+    per_segment: u64,
+}
+
+/// The sample's tags of a tags file, each once, checked. A tag repeated on several lines
+/// is read as the strictest of them (a batch reads a tag that is a weak key on any line
+/// as one).
+fn read_sample_tags(sample_tags: &Path) -> Result<HashMap<u64, Wanted>> {
+    let mut tags: HashMap<u64, Wanted> = HashMap::new();
+    read_rows(sample_tags, &["tag", "full", "most_hits", "per_segment"], |path, row, at| {
+        let (tag, full) = (long(path, row, at[0])? as u64, long(path, row, at[1])? as u64);
+        let (most_hits, per_segment) = (long(path, row, at[2])?, long(path, row, at[3])?);
+        if full >> 24 != tag {
+            return Err(schema(path, "a tag is not its full tag's first 40 bits"));
+        }
+        if most_hits < 0 || per_segment < 1 {
+            return Err(schema(path, "a tag's hit limits are out of range"));
+        }
+        let w = Wanted {
+            most_hits: most_hits as u64,
+            per_segment: per_segment as u64,
+        };
+        let e = tags.entry(full).or_insert(w);
+        if e.per_segment != w.per_segment {
+            return Err(schema(path, "its tags disagree on the hits read per segment"));
+        }
+        e.most_hits = match (e.most_hits, w.most_hits) {
+            (0, m) | (m, 0) => m,
+            (a, b) => a.min(b),
+        };
+        Ok(())
+    })
+    .map_err(|e| match e {
+        Error::Schema { path, what } if what.starts_with("no column") => Error::Schema {
+            path,
+            what: format!(
+                "{what}: not a sample's tags file of this release (write it with this release's `breachcheck tags --manifest`)"
+            ),
+        },
+        e => e,
+    })?;
+    Ok(tags)
+}
+
 /// The join the Spark job (`engines/spark/breachcheck_spark.py join`) runs, on one
-/// machine: the postings of an export whose tag is among `sample_tags` (a
-/// `breachcheck tags --manifest` file), the records they name and the sampled records,
-/// written to the new directory `out` in the layout [`CandidateStore::open`] reads. It is
-/// the reference the Spark job is tested against, and a way to hand a verify a small
-/// extract of a large export.
+/// machine: of an export's postings, those a verify of the sample reads (see below), the
+/// records they name and the sampled records, written to the new directory `out` in the
+/// layout [`CandidateStore::open`] reads. It is the reference the Spark job is tested
+/// against, and a way to hand a verify a small extract of a large export.
+///
+/// A posting is kept when it matches one of the sample's tags (`sample_tags`, a
+/// `breachcheck tags --manifest` file) on every bit it keeps, is among the first
+/// `per_segment` of that tag in its segment, and the tag is not a weak key with more
+/// than `most_hits` such postings in all. A plain join on the 40-bit tag would also copy
+/// the postings of common name keys the verify skips: on a sample of many names most of
+/// the index.
 pub fn join_candidates(export: &Path, sample_tags: &Path, out: &Path) -> Result<Joined> {
     if out.exists() {
         return Err(Error::Exists(out.to_owned()));
     }
     let manifest = Manifest::load_checked(export)?;
-    let mut tags: HashSet<u64> = HashSet::new();
-    read_rows(sample_tags, &["tag"], |path, row, at| {
-        tags.insert(long(path, row, at[0])? as u64);
+    let tags = read_sample_tags(sample_tags)?;
+    // The sample's tags by their first 40 bits (the join key).
+    let mut groups: HashMap<u64, Vec<u64>> = HashMap::new();
+    for full in tags.keys() {
+        groups.entry(full >> 24).or_default().push(*full);
+    }
+    // Every posting that matches a sample tag on its kept bits, per tag, as
+    // (segment, pos, the posting's columns).
+    let names = ["tag", "record", "stored", "bits", "pos"];
+    let mut matched: HashMap<u64, Vec<(u32, i64, [i64; 5])>> = HashMap::new();
+    for_each_row(&export.join(POSTINGS_DIR), &names, |path, row, at| {
+        let Some(fulls) = groups.get(&(long(path, row, at[0])? as u64)) else {
+            return Ok(());
+        };
+        let mut v = [0i64; 5];
+        for (slot, i) in v.iter_mut().zip(at) {
+            *slot = long(path, row, *i)?;
+        }
+        if !(40..=64).contains(&v[3]) {
+            return Err(schema(path, "a posting keeps fewer than 40 tag bits"));
+        }
+        let mask = u64::MAX << (64 - v[3]);
+        for full in fulls {
+            if full & mask == v[2] as u64 & mask {
+                let segment = (v[1] as u64 >> 32) as u32;
+                matched.entry(*full).or_default().push((segment, v[4], v));
+            }
+        }
         Ok(())
     })?;
+    // What the verify reads of each tag.
+    let mut kept: HashMap<(u32, i64), [i64; 5]> = HashMap::new();
+    let mut skipped: HashSet<u64> = HashSet::new();
+    for (full, mut hits) in matched {
+        let want = tags[&full];
+        hits.sort_unstable_by_key(|(segment, pos, _)| (*segment, *pos));
+        hits.dedup_by_key(|(segment, pos, _)| (*segment, *pos));
+        let mut read = Vec::with_capacity(hits.len());
+        for run in hits.chunk_by(|a, b| a.0 == b.0) {
+            read.extend(run.iter().take(want.per_segment as usize));
+        }
+        if want.most_hits > 0 && read.len() as u64 > want.most_hits {
+            skipped.insert(full);
+            continue;
+        }
+        for (segment, pos, v) in read {
+            kept.insert((segment, pos), v);
+        }
+    }
     let work = crate::staging_dir(out)?;
     let mut joined = Joined {
         tags: tags.len() as u64,
+        skipped: skipped.len() as u64,
         ..Joined::default()
     };
-    let mut sorted: Vec<u64> = tags.iter().copied().collect();
-    sorted.sort_unstable();
+    let mut sorted: Vec<(&u64, &Wanted)> = tags.iter().collect();
+    sorted.sort_unstable_by_key(|(full, _)| **full);
     let dir = work.path().join(SAMPLE_TAGS_DIR);
     std::fs::create_dir_all(&dir).map_err(crate::io(&dir))?;
-    let mut file = Table::create(&dir.join("part-0.parquet"), &[("tag", Kind::Int64)])?;
-    for t in sorted {
-        file.push(&[Value::Int64(t as i64)])?;
+    let mut file = Table::create(&dir.join("part-0.parquet"), &JOINED_TAG_COLUMNS)?;
+    for (full, want) in sorted {
+        file.push(&[
+            Value::Int64((full >> 24) as i64),
+            Value::Int64(*full as i64),
+            Value::Bool(skipped.contains(full)),
+            Value::Int64(want.most_hits as i64),
+            Value::Int64(want.per_segment as i64),
+        ])?;
     }
     file.finish()?;
-    let names = ["tag", "record", "stored", "bits", "pos"];
     let dir = work.path().join(POSTINGS_DIR);
     std::fs::create_dir_all(&dir).map_err(crate::io(&dir))?;
     let mut file = Table::create(
         &dir.join("part-0.parquet"),
         &names.map(|n| (n, Kind::Int64)),
     )?;
-    let mut wanted: HashSet<i64> = HashSet::new();
-    for_each_row(&export.join(POSTINGS_DIR), &names, |path, row, at| {
-        if tags.contains(&(long(path, row, at[0])? as u64)) {
-            let values: Vec<i64> = at
-                .iter()
-                .map(|i| long(path, row, *i))
-                .collect::<Result<_>>()?;
-            wanted.insert(values[1]);
-            file.push(&values.iter().map(|v| Value::Int64(*v)).collect::<Vec<_>>())?;
-        }
-        Ok(())
-    })?;
+    let mut postings: Vec<[i64; 5]> = kept.into_values().collect();
+    postings.sort_unstable_by_key(|v| (v[1] as u64 >> 32, v[4]));
+    let wanted: HashSet<i64> = postings.iter().map(|v| v[1]).collect();
+    for v in &postings {
+        file.push(&v.map(Value::Int64))?;
+    }
     joined.postings = file.finish()?;
     let dir = work.path().join(RECORDS_DIR);
     std::fs::create_dir_all(&dir).map_err(crate::io(&dir))?;
@@ -715,6 +906,7 @@ pub fn join_candidates(export: &Path, sample_tags: &Path, out: &Path) -> Result<
     manifest.store(work.path())?;
     let counts = Counts {
         sample_tags: joined.tags,
+        skipped: joined.skipped,
         postings: joined.postings,
         records: joined.records,
     };

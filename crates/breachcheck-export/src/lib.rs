@@ -18,8 +18,9 @@
 //! (`engines/spark/breachcheck_spark.py`) or by [`join_candidates`], gives a candidates
 //! directory that [`CandidateStore`] reads for `verify --candidates`.
 //!
-//! A sample's tags, written by [`TagFile`] with columns `line` and `tag`, join on `tag`.
-//! Tags are keyed hashes: without the key they reveal nothing, and nothing else is written.
+//! A sample's tags, written by [`SampleTagFile`] with columns `line`, `tag`, `full`,
+//! `most_hits` and `per_segment`, join on `tag`. Tags are keyed hashes: without the key
+//! they reveal nothing, and nothing else is written.
 mod candidates;
 mod table;
 
@@ -125,6 +126,58 @@ impl TagFile {
     pub fn push(&mut self, first: i64, second: i64) -> Result<()> {
         self.table
             .push(&[Value::Int64(first), Value::Int64(second)])
+    }
+
+    /// Writes the footer, syncs and renames the file into place; returns its row count.
+    pub fn finish(self) -> Result<u64> {
+        self.table.finish()
+    }
+}
+
+/// A sample's tags file (`breachcheck tags`): per line of the sample, every tag a verify
+/// of it may look up, with what a join needs to copy exactly the postings the verify
+/// reads. Columns, all `INT64`:
+///
+/// - `line`: the sample line;
+/// - `tag`: the tag's first 40 bits, the join key of the exported postings;
+/// - `full`: the whole tag (its 64 bits as a signed integer): postings keep 40 or more of
+///   a tag's bits, so two tags can share 40 and the join tells them apart by `full`;
+/// - `most_hits`: the verify skips this tag when it has more hits than this in all (a
+///   weak key), so a join copies none of them; 0 when it reads every hit;
+/// - `per_segment`: the most hits of one tag the verify reads in one segment
+///   ([`MAX_HITS_PER_TAG`](breachcheck_index::MAX_HITS_PER_TAG)): the first ones in the
+///   segment's posting order.
+pub struct SampleTagFile {
+    table: Table,
+}
+
+impl std::fmt::Debug for SampleTagFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SampleTagFile").finish_non_exhaustive()
+    }
+}
+
+/// The columns of a [`SampleTagFile`], in order.
+pub const SAMPLE_TAG_COLUMNS: [&str; 5] = ["line", "tag", "full", "most_hits", "per_segment"];
+
+impl SampleTagFile {
+    /// Creates `dest` (its directory must exist).
+    pub fn create(dest: &Path) -> Result<Self> {
+        Ok(SampleTagFile {
+            table: Table::create(dest, &SAMPLE_TAG_COLUMNS.map(|c| (c, Kind::Int64)))?,
+        })
+    }
+
+    /// Appends tag `tag` of sample line `line`, which a verify skips when it has more than
+    /// `most_hits` hits (`None`: never).
+    pub fn push(&mut self, line: u64, tag: u64, most_hits: Option<usize>) -> Result<()> {
+        self.table.push(&[
+            Value::Int64(line as i64),
+            Value::Int64((tag >> 24) as i64),
+            Value::Int64(tag as i64),
+            Value::Int64(most_hits.map_or(0, |m| m as i64)),
+            Value::Int64(breachcheck_index::MAX_HITS_PER_TAG as i64),
+        ])
     }
 
     /// Writes the footer, syncs and renames the file into place; returns its row count.

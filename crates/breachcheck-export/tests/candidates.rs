@@ -1,7 +1,7 @@
 //! A candidates directory comes from beyond this machine: a damaged table is an error that
 //! names the file, never a crash, and a store that opens answers as the index does.
 use breachcheck_core::{FieldRole, SecretKey, Tagger};
-use breachcheck_export::{export_index, join_candidates, CandidateStore, TagFile};
+use breachcheck_export::{export_index, join_candidates, CandidateStore, SampleTagFile, TagFile};
 use breachcheck_index::{Index, RecordStore, SegmentBuilder, SegmentKind, SourceFile};
 use breachcheck_normalize::Normalizer;
 use std::path::Path;
@@ -36,9 +36,9 @@ fn candidates(dir: &Path) -> (Index, Vec<u64>, std::path::PathBuf) {
     let export = dir.join("export");
     export_index(&index, &export).expect("export");
     let st = dir.join("st.parquet");
-    let mut f = TagFile::create(&st, "line", "tag").expect("tags");
+    let mut f = SampleTagFile::create(&st).expect("tags");
     for t in &tags {
-        f.push(1, (*t >> 24) as i64).expect("push");
+        f.push(1, *t, None).expect("push");
     }
     f.finish().expect("finish");
     let out = dir.join("candidates");
@@ -68,6 +68,162 @@ fn a_store_answers_its_tags_as_the_index_does() {
     let mut none = Vec::new();
     store.lookup_into(breachcheck_core::Tag(0x1234_5678_9abc_def0), &mut none);
     assert!(none.is_empty());
+    assert_eq!(store.gaps(), 1);
+}
+
+/// The join copies what a verify reads, not every posting that shares a tag's 40 bits: a
+/// weak key with more hits than the verify reads (here 40 people of one name in one
+/// postal code) is skipped whole, a tag shared by more records than a segment answers
+/// (300 with one e-mail) keeps the first ones, and tags that share 40 bits with the
+/// sample's are told apart by their whole bits. The store answers every lookup as the
+/// index does.
+#[test]
+fn the_join_keeps_what_a_verify_reads() {
+    use breachcheck_core::{BlockKind, Tag};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let key = SecretKey::from_bytes([9; 32]);
+    let n = Normalizer::new(Tagger::new(&key), None);
+    let idx = dir.join("idx");
+    let mut b =
+        SegmentBuilder::new(&idx, &key, "accounts", "2026-01-31", SegmentKind::System).expect("b");
+    b.add_source(SourceFile {
+        name: "a.csv".into(),
+        sha256: String::new(),
+        rows: 0,
+        location: None,
+    });
+    let roles = [
+        FieldRole::Email,
+        FieldRole::FirstName,
+        FieldRole::LastName,
+        FieldRole::PostalCode,
+    ];
+    // 40 Ana Lees in 10115 (a weak key of 40 hits), 10 Bo Kims in 20095 (10 hits), and
+    // 300 records of one shared e-mail; the rest one of a kind.
+    let person = |i: u64| -> [String; 4] {
+        match i {
+            0..40 => [
+                format!("a{i}@example.org"),
+                "Ana".into(),
+                "Lee".into(),
+                "10115".into(),
+            ],
+            40..50 => [
+                format!("b{i}@example.org"),
+                "Bo".into(),
+                "Kim".into(),
+                "20095".into(),
+            ],
+            50..350 => [
+                "shared@example.org".into(),
+                format!("N{i}"),
+                format!("M{i}"),
+                format!("{}", 30000 + i),
+            ],
+            _ => [
+                format!("p{i}@example.org"),
+                format!("Q{i}"),
+                format!("R{i}"),
+                format!("{}", 40000 + i),
+            ],
+        }
+    };
+    let mut recs = Vec::new();
+    for i in 0..400u64 {
+        let v = person(i);
+        let rec = n.tag_record(&roles, &[&v[0], &v[1], &v[2], &v[3]]);
+        b.add(i + 2, &rec);
+        recs.push(rec);
+    }
+    b.commit().expect("commit");
+    let index = Index::open(&idx).expect("open");
+    let export = dir.join("export");
+    export_index(&index, &export).expect("export");
+    // The sample: one line of each kind of person, its blocking tags, with name keys weak
+    // (as the linkage reads them), and each tag also with its low bits changed: a tag the
+    // sample could hold that shares the first 40 bits.
+    let weak = |k: BlockKind| {
+        matches!(
+            k,
+            BlockKind::NameTokenPostalCode
+                | BlockKind::NameTokenBirthDate
+                | BlockKind::NameTokenAddress
+        )
+    };
+    let mut asked: Vec<(u64, Option<usize>)> = Vec::new();
+    for i in [0, 40, 60, 380] {
+        for (k, t) in &recs[i].blocks {
+            let most = weak(*k).then_some(24);
+            asked.push((t.0, most));
+            asked.push((t.0 ^ 0x00ff_f0f0, most));
+        }
+    }
+    let st = dir.join("st.parquet");
+    let mut f = SampleTagFile::create(&st).expect("tags");
+    for (t, most) in &asked {
+        f.push(7, *t, *most).expect("push");
+    }
+    f.finish().expect("finish");
+    let out = dir.join("candidates");
+    let joined = join_candidates(&export, &st, &out).expect("join");
+    let store = CandidateStore::open(&out).expect("open");
+    let mut skipped = 0;
+    for (t, most) in &asked {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        match most {
+            Some(m) => {
+                let read = RecordStore::lookup_at_most_into(&index, Tag(*t), *m, &mut a);
+                assert_eq!(read, store.lookup_at_most_into(Tag(*t), *m, &mut b));
+                skipped += usize::from(!read);
+            }
+            None => {
+                RecordStore::lookup_into(&index, Tag(*t), &mut a);
+                store.lookup_into(Tag(*t), &mut b);
+            }
+        }
+        assert_eq!(a, b);
+        for h in &a {
+            assert_eq!(
+                RecordStore::record(&index, h.segment, h.record),
+                store.record(h.segment, h.record)
+            );
+        }
+    }
+    assert_eq!(store.gaps(), 0);
+    // The Ana Lee key (and its 40-bit twin, which matches the postings that keep only 40
+    // bits) is skipped; the Bo Kim key is read; the shared e-mail gives 256.
+    assert!(
+        skipped >= 1 && skipped as u64 == joined.skipped,
+        "{joined:?}"
+    );
+    let mut shared = Vec::new();
+    RecordStore::lookup_into(
+        &index,
+        recs[60]
+            .field(breachcheck_core::MatchField::Email)
+            .expect("e-mail")
+            .canonical,
+        &mut shared,
+    );
+    assert_eq!(shared.len(), breachcheck_index::MAX_HITS_PER_TAG);
+    // Fewer postings than a plain join on 40 bits copies (the 300 sharers' and the 40
+    // Ana Lees' alone are 340): the sharers beyond the first 256 and the Ana Lees are left
+    // out.
+    assert!(joined.postings < 300, "{joined:?}");
+    // A skipped key read in full is a gap: the store cannot answer it.
+    let ana = asked
+        .iter()
+        .find(|(t, most)| {
+            most.is_some() && {
+                let mut v = Vec::new();
+                !RecordStore::lookup_at_most_into(&index, Tag(*t), 24, &mut v)
+            }
+        })
+        .expect("a skipped key");
+    let mut v = Vec::new();
+    store.lookup_into(Tag(ana.0), &mut v);
+    assert!(v.is_empty());
     assert_eq!(store.gaps(), 1);
 }
 

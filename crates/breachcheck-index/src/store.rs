@@ -16,6 +16,24 @@ pub trait RecordStore: Sync + std::fmt::Debug {
     /// segment's in its stored order, at most [`MAX_HITS_PER_TAG`] per segment), to `out`.
     fn lookup_into(&self, tag: Tag, out: &mut Vec<Hit>);
 
+    /// Appends the hits of `tag` (as [`RecordStore::lookup_into`]) when there are at most
+    /// `most`, and returns true; appends nothing and returns false when there are more.
+    ///
+    /// Why a read of its own: a weak key (a name token with a postal code, say) shared by
+    /// many records says nothing about any of them, and the linkage skips it. A join
+    /// beyond one machine can then leave such a key's postings and records out (on a
+    /// sample of many names they are most of what a plain join would copy) and still
+    /// answer this read exactly.
+    fn lookup_at_most_into(&self, tag: Tag, most: usize, out: &mut Vec<Hit>) -> bool {
+        let from = out.len();
+        self.lookup_into(tag, out);
+        if out.len() - from > most {
+            out.truncate(from);
+            return false;
+        }
+        true
+    }
+
     /// Record `record` of segment `segment`; `None` if there is none (or it is damaged).
     fn record(&self, segment: u32, record: u32) -> Option<RecordRow>;
 

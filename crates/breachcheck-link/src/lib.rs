@@ -568,9 +568,13 @@ impl<'a> Prober<'a> {
         let mut hits = Vec::new();
         for (kind, tag) in rec.blocks.iter().filter(|(k, _)| want(*k)) {
             let mut found = Vec::new();
-            self.index.lookup_into(*tag, &mut found);
-            if is_weak(*kind) && found.len() > WEAK_MAX_HITS {
-                continue;
+            match most_hits(*kind) {
+                Some(most) => {
+                    if !self.index.lookup_at_most_into(*tag, most, &mut found) {
+                        continue;
+                    }
+                }
+                None => self.index.lookup_into(*tag, &mut found),
             }
             hits.extend(found.into_iter().map(|h| (h.segment, h.record)));
         }
@@ -662,9 +666,15 @@ impl<'a> Prober<'a> {
                 part.iter()
                     .map(|t| {
                         buf.clear();
-                        self.index.lookup_into(Tag(*t), &mut buf);
-                        if buf.len() > WEAK_MAX_HITS && weak.binary_search(t).is_ok() {
-                            return Vec::new();
+                        if weak.binary_search(t).is_ok() {
+                            if !self
+                                .index
+                                .lookup_at_most_into(Tag(*t), WEAK_MAX_HITS, &mut buf)
+                            {
+                                return Vec::new();
+                            }
+                        } else {
+                            self.index.lookup_into(Tag(*t), &mut buf);
                         }
                         buf.iter().map(|h| (h.segment, h.record)).collect()
                     })
@@ -1124,6 +1134,24 @@ const SAME_PERSON_LIST: [MatchField; 4] = [
 /// A weak key with more records than this is skipped (see [`is_weak`]).
 const WEAK_MAX_HITS: usize = 24;
 
+/// How many hits a verify reads of a key of kind `kind` at most: it skips a weak key
+/// with more ([`WEAK_MAX_HITS`]); `None` for the others, which it always reads.
+fn most_hits(kind: BlockKind) -> Option<usize> {
+    is_weak(kind).then_some(WEAK_MAX_HITS)
+}
+
+/// A tag a verify may look up (see [`lookup_tags`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LookupTag {
+    /// The whole tag.
+    pub tag: u64,
+    /// The verify skips this tag when it has more hits than this (a weak key, see
+    /// [`RecordStore::lookup_at_most_into`](breachcheck_index::RecordStore::lookup_at_most_into));
+    /// `None`: it reads every hit (at most
+    /// [`MAX_HITS_PER_TAG`](breachcheck_index::MAX_HITS_PER_TAG) a segment).
+    pub most_hits: Option<usize>,
+}
+
 /// SplitMix64 from `seed`: a fixed, dependency-free sequence, so sampling is reproducible
 /// (same sample and index, same report).
 fn splitmix(seed: u64) -> impl FnMut() -> u64 {
@@ -1135,16 +1163,47 @@ fn splitmix(seed: u64) -> impl FnMut() -> u64 {
 /// phases), the neighbours of its ids and phone, and the identities of its audited values
 /// (see [`breachcheck_index::exactly_held`]). An engine beyond one machine joins these with
 /// the index's postings, so that the candidates it hands back answer every lookup.
-pub fn lookup_tags(rec: &TaggedRecord) -> Vec<u64> {
-    let mut tags: Vec<u64> = rec.blocks.iter().map(|(_, t)| t.0).collect();
-    tags.extend(rec.neighbours.iter().map(|t| t.0).filter(|t| *t != 0));
+pub fn lookup_tags(rec: &TaggedRecord) -> Vec<LookupTag> {
+    let mut tags = block_tags(rec);
+    let every = |tag: u64| LookupTag {
+        tag,
+        most_hits: None,
+    };
+    tags.extend(
+        rec.neighbours
+            .iter()
+            .map(|t| t.0)
+            .filter(|t| *t != 0)
+            .map(every),
+    );
     tags.extend(
         breachcheck_core::AuditField::ALL
             .iter()
-            .filter_map(|f| f.identity(|m| rec.field(m).map(|t| t.canonical.0))),
+            .filter_map(|f| f.identity(|m| rec.field(m).map(|t| t.canonical.0)))
+            .map(every),
     );
-    tags.sort_unstable();
-    tags.dedup();
+    once_each(tags)
+}
+
+/// The blocking tags of line `rec` alone, each once (see [`lookup_tags`]).
+pub fn block_tags(rec: &TaggedRecord) -> Vec<LookupTag> {
+    once_each(
+        rec.blocks
+            .iter()
+            .map(|(kind, t)| LookupTag {
+                tag: t.0,
+                most_hits: most_hits(*kind),
+            })
+            .collect(),
+    )
+}
+
+/// Each tag once, in tag order. A tag looked up as a weak key anywhere is read as one
+/// (as a batch reads it, see `Prober::gather`); tags of different kinds never coincide,
+/// as a kind is part of what is hashed.
+fn once_each(mut tags: Vec<LookupTag>) -> Vec<LookupTag> {
+    tags.sort_unstable_by_key(|t| (t.tag, t.most_hits.is_none(), t.most_hits));
+    tags.dedup_by_key(|t| t.tag);
     tags
 }
 
