@@ -321,15 +321,24 @@ impl<'a> Prober<'a> {
             .collect();
         self.index.prefetch_lookups(&tags);
         // (neighbour kind, its tag, its hits in system segments as a range of `hits`).
+        // A tag repeated across lines (a shared phone number) is looked up and its hits
+        // kept once: one common tag on every probed line would otherwise hold its hits
+        // 20,000 times over.
         let mut probes: Vec<(usize, Tag, std::ops::Range<usize>)> = Vec::new();
         let mut hits: Vec<Hit> = Vec::new();
+        let mut seen: std::collections::HashMap<u64, std::ops::Range<usize>> =
+            std::collections::HashMap::new();
         for r in &lines {
             for (k, tag) in r.neighbours.iter().enumerate() {
                 if tag.0 == 0 {
                     continue;
                 }
                 out[k].0 += 1;
-                probes.push((k, *tag, self.index.lookup_system_into(*tag, &mut hits)));
+                let range = seen
+                    .entry(tag.0)
+                    .or_insert_with(|| self.index.lookup_system_into(*tag, &mut hits))
+                    .clone();
+                probes.push((k, *tag, range));
             }
         }
         self.index.prefetch_hits(&hits);

@@ -395,3 +395,75 @@ fn a_common_name_at_a_common_address_reads_no_records() {
     // One line at a time, the same.
     assert!(prober.probe(&lines[0]).best.is_none());
 }
+
+/// An index that counts the lookups of each tag.
+#[derive(Debug)]
+struct Counting {
+    index: Index,
+    lookups: std::sync::Mutex<std::collections::HashMap<u64, usize>>,
+}
+
+impl breachcheck_index::RecordStore for Counting {
+    fn manifest(&self) -> &breachcheck_index::Manifest {
+        self.index.manifest()
+    }
+    fn lookup_into(&self, tag: breachcheck_core::Tag, out: &mut Vec<breachcheck_index::Hit>) {
+        *self.lookups.lock().expect("lock").entry(tag.0).or_default() += 1;
+        self.index.lookup_into(tag, out);
+    }
+    fn record(&self, segment: u32, record: u32) -> Option<breachcheck_index::RecordRow> {
+        breachcheck_index::RecordStore::record(&self.index, segment, record)
+    }
+    fn presence(&self, segment: u32, record: u32, out: &mut Vec<u32>) {
+        self.index.presence(segment, record, out);
+    }
+}
+
+/// The density of a sample's ids and phones among the company's is measured by looking up
+/// their neighbours; a neighbour shared by many lines (one phone number on every line of a
+/// call-centre export) is looked up once, not once a line, and its hits held once.
+#[test]
+fn a_neighbour_shared_by_many_lines_is_looked_up_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = SecretKey::from_bytes([14; 32]);
+    let n = Normalizer::new(Tagger::new(&key), None);
+    let roles = [FieldRole::Email, FieldRole::Phone, FieldRole::CustomerId];
+    let mut b = builder(dir.path(), &key, "crm", "2026-01-01");
+    for i in 0..50u64 {
+        let rec = n.tag_record(
+            &roles,
+            &[
+                &format!("p{i}@example.org"),
+                "+49 30 1234567",
+                &format!("K{:06}", 1000 + i),
+            ],
+        );
+        b.add(i + 2, &rec);
+    }
+    b.commit().expect("commit");
+    let store = Counting {
+        index: Index::open(dir.path()).expect("open"),
+        lookups: Default::default(),
+    };
+    let lines: Vec<_> = (0..200u64)
+        .map(|i| {
+            n.tag_record(
+                &roles,
+                &[
+                    &format!("q{i}@example.net"),
+                    "+49 30 1234567",
+                    &format!("K{:06}", 900_000 + i),
+                ],
+            )
+        })
+        .collect();
+    let phone_neighbour = lines[0].neighbours[2];
+    assert!(
+        phone_neighbour.0 != 0 && lines.iter().all(|l| l.neighbours[2] == phone_neighbour),
+        "every line has the same phone neighbour"
+    );
+    let mut prober = Prober::new(&store);
+    prober.fit_and_probe(&lines);
+    let lookups = store.lookups.lock().expect("lock");
+    assert_eq!(lookups.get(&phone_neighbour.0), Some(&1));
+}
