@@ -87,30 +87,43 @@ def join(spark, export, sample_tags, out):
         raise SystemExit(
             f"{sample_tags} is not a sample's tags file of this release (no column "
             f"{missing[0]}): write it with this release's `breachcheck tags --manifest`")
+    given = given.select(*(F.col(c).cast("long") for c in SAMPLE_TAGS))
+    # What `breachcheck tags` writes: no nulls, the tag the first 40 bits of the whole tag,
+    # limits in range (as `join_candidates` checks them, before any is merged).
+    bad = given.where(
+        F.col("tag").isNull() | F.col("full").isNull() | F.col("most_hits").isNull()
+        | F.col("per_segment").isNull()
+        | (F.col("tag") != F.shiftrightunsigned("full", 24))
+        | (F.col("most_hits") < 0) | (F.col("per_segment") < 1)).count()
+    if bad:
+        raise SystemExit(f"{sample_tags}: {bad} rows are not what `breachcheck tags` writes")
     # Each distinct tag once (a sample repeats tags across lines), read as the strictest
     # line reads it: a tag that is a weak key on any line is one (0: no limit).
-    tags = (given.select(*(F.col(c).cast("long") for c in SAMPLE_TAGS))
+    tags = (given
             .groupBy("full")
             .agg(F.min("tag").alias("tag"), F.max("tag").alias("tag_max"),
                  F.min(F.when(F.col("most_hits") > 0, F.col("most_hits"))).alias("most_hits"),
                  F.min("per_segment").alias("per_segment"),
                  F.max("per_segment").alias("per_segment_max"))
             .fillna(0, ["most_hits"]).cache())
-    bad = tags.where((F.col("tag") != F.col("tag_max"))
-                     | (F.col("tag") != F.shiftrightunsigned("full", 24))
-                     | (F.col("per_segment") != F.col("per_segment_max"))
-                     | (F.col("per_segment") < 1) | (F.col("most_hits") < 0)).count()
+    bad = tags.where(F.col("per_segment") != F.col("per_segment_max")).count()
     if bad:
-        raise SystemExit(f"{sample_tags}: {bad} tags are not what `breachcheck tags` writes")
+        raise SystemExit(f"{sample_tags}: its rows disagree on the hits read per segment "
+                         f"of {bad} tags")
     tags = tags.select("tag", "full", "most_hits", "per_segment")
     postings = spark.read.parquet(f"{export}/postings").select(*POSTINGS)
     mask = F.expr("shiftleft(-1L, 64 - bits)")
+    # A posting keeps 40 to 64 bits; one that claims otherwise (a damaged export: the JVM
+    # would wrap the shift) is passed on for `verify --candidates` to refuse, not dropped.
+    odd = (F.col("bits") < 40) | (F.col("bits") > 64)
     matched = postings.join(tags, "tag").where(
-        F.col("full").bitwiseAND(mask) == F.col("stored").bitwiseAND(mask))
-    # The first `per_segment` of each tag in each segment, in the segment's posting order.
+        odd | (F.col("full").bitwiseAND(mask) == F.col("stored").bitwiseAND(mask)))
+    # The first `per_segment` of each tag in each segment, in the segment's posting order
+    # (a posting repeated by a copy counts once: same rank, then dropped).
     first = Window.partitionBy("full", F.shiftrightunsigned("record", 32)).orderBy("pos")
-    read = (matched.withColumn("n", F.row_number().over(first))
-            .where(F.col("n") <= F.col("per_segment")).drop("n").cache())
+    read = (matched.withColumn("n", F.dense_rank().over(first))
+            .where(F.col("n") <= F.col("per_segment")).drop("n")
+            .dropDuplicates(["full", "record", "pos"]).cache())
     skipped = (read.groupBy("full", "most_hits").count()
                .where((F.col("most_hits") > 0) & (F.col("count") > F.col("most_hits")))
                .select("full").cache())

@@ -104,7 +104,8 @@ impl CandidateStore {
                 _ => return Err(schema(path, "skipped is not BOOLEAN")),
             };
             let (most_hits, per_segment) = (long(path, row, at[3])?, long(path, row, at[4])?);
-            if full >> 24 != tag || most_hits < 0 {
+            // A skipped tag had more hits than its limit, so it has one.
+            if full >> 24 != tag || most_hits < 0 || (skip && most_hits == 0) {
                 return Err(schema(path, "a sample tag is not one a join writes"));
             }
             if per_segment != MAX_HITS_PER_TAG as i64 {
@@ -951,5 +952,251 @@ mod tests {
             .expect_err("file 3 of 3")
             .to_string();
         assert!(e.contains("source file"), "{e}");
+    }
+
+    /// An exported index of 50 people: 30 Ana Lees of one postal code (a weak key of 30
+    /// hits), the rest one of a kind.
+    fn exported(dir: &Path) -> (breachcheck_index::Index, PathBuf, Vec<u64>) {
+        use breachcheck_core::{FieldRole, SecretKey, Tagger};
+        use breachcheck_index::{Index, SegmentBuilder, SegmentKind, SourceFile};
+        let key = SecretKey::from_bytes([5; 32]);
+        let n = breachcheck_normalize::Normalizer::new(Tagger::new(&key), None);
+        let idx = dir.join("idx");
+        let mut b = SegmentBuilder::new(&idx, &key, "accounts", "2026-01-31", SegmentKind::System)
+            .expect("builder");
+        b.add_source(SourceFile {
+            name: "a.csv".into(),
+            sha256: String::new(),
+            rows: 0,
+            location: None,
+        });
+        let roles = [
+            FieldRole::Email,
+            FieldRole::FirstName,
+            FieldRole::LastName,
+            FieldRole::PostalCode,
+        ];
+        let mut weak = Vec::new();
+        for i in 0..50u64 {
+            let (first, last, postal) = if i < 30 {
+                ("Ana".to_owned(), "Lee".to_owned(), "10115".to_owned())
+            } else {
+                (format!("Q{i}"), format!("R{i}"), format!("{}", 40000 + i))
+            };
+            let email = format!("p{i}@example.org");
+            let rec = n.tag_record(&roles, &[&email, &first, &last, &postal]);
+            if i == 0 {
+                weak.extend(
+                    rec.blocks
+                        .iter()
+                        .filter(|(k, _)| *k == breachcheck_core::BlockKind::NameTokenPostalCode)
+                        .map(|(_, t)| t.0),
+                );
+            }
+            b.add(i + 2, &rec);
+        }
+        b.commit().expect("commit");
+        let index = Index::open(&idx).expect("open");
+        let export = dir.join("export");
+        crate::export_index(&index, &export).expect("export");
+        (index, export, weak)
+    }
+
+    /// A sample's tags file of rows `[line, tag, full, most_hits, per_segment]`.
+    fn tags_file(path: &Path, rows: &[[i64; 5]]) {
+        let columns = crate::SAMPLE_TAG_COLUMNS.map(|c| (c, Kind::Int64));
+        let mut t = Table::create(path, &columns).expect("create");
+        for r in rows {
+            t.push(&r.map(Value::Int64)).expect("push");
+        }
+        t.finish().expect("finish");
+    }
+
+    /// A weak key the join skips, and a tag of the same first 40 bits read in full: a
+    /// segment keeps 40 bits, so the twin's postings are the weak key's, kept for the twin
+    /// and answered for it as the index answers, while the weak key is answered as the
+    /// skip.
+    #[test]
+    fn a_skipped_weak_key_beside_its_40_bit_twin() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (index, export, weak) = exported(tmp.path());
+        assert!(!weak.is_empty());
+        let twin = |t: u64| t ^ 0x0012_3456;
+        let mut rows = Vec::new();
+        for t in &weak {
+            rows.push([1, (t >> 24) as i64, *t as i64, 24, 256]);
+            rows.push([2, (twin(*t) >> 24) as i64, twin(*t) as i64, 0, 256]);
+        }
+        let st = tmp.path().join("st.parquet");
+        tags_file(&st, &rows);
+        let out = tmp.path().join("candidates");
+        let joined = join_candidates(&export, &st, &out).expect("join");
+        assert_eq!(joined.skipped as usize, weak.len());
+        let store = CandidateStore::open(&out).expect("open");
+        for t in &weak {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            assert!(!RecordStore::lookup_at_most_into(
+                &index,
+                Tag(*t),
+                24,
+                &mut a
+            ));
+            assert!(!store.lookup_at_most_into(Tag(*t), 24, &mut b));
+            RecordStore::lookup_into(&index, Tag(twin(*t)), &mut a);
+            store.lookup_into(Tag(twin(*t)), &mut b);
+            assert_eq!(a.len(), 30);
+            assert_eq!(a, b);
+        }
+        assert_eq!(store.gaps(), 0);
+    }
+
+    /// Postings that keep all 64 bits (the export's schema allows 40 to 64; today's
+    /// segments keep 40): the join and the store tell tags sharing 40 bits apart by every
+    /// bit kept, and a weak key's count is of its own postings alone.
+    #[test]
+    fn postings_of_more_bits_tell_tags_apart() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (_, export, _) = exported(tmp.path());
+        let a: u64 = 0xdead_beef_4200_0001;
+        let (b, c) = (a ^ 0xff, a ^ 0xff00);
+        let t40 = (a >> 24) as i64;
+        let file = export
+            .join(POSTINGS_DIR)
+            .join("segment=0")
+            .join("part-0.parquet");
+        let mut t = Table::create(
+            &file,
+            &["tag", "record", "stored", "bits", "pos"].map(|n| (n, Kind::Int64)),
+        )
+        .expect("table");
+        // In posting order: a, b, a, c, c.
+        for (pos, (stored, record)) in [(a, 0i64), (b, 1), (a, 2), (c, 3), (c, 4)]
+            .into_iter()
+            .enumerate()
+        {
+            t.push(&[
+                Value::Int64(t40),
+                Value::Int64(record),
+                Value::Int64(stored as i64),
+                Value::Int64(64),
+                Value::Int64(pos as i64),
+            ])
+            .expect("push");
+        }
+        t.finish().expect("finish");
+        let st = tmp.path().join("st.parquet");
+        tags_file(
+            &st,
+            &[
+                [1, t40, a as i64, 0, 256],
+                [1, t40, b as i64, 1, 256],
+                [1, t40, c as i64, 1, 256],
+            ],
+        );
+        let out = tmp.path().join("candidates");
+        let joined = join_candidates(&export, &st, &out).expect("join");
+        assert_eq!((joined.skipped, joined.postings), (1, 3), "{joined:?}");
+        let store = CandidateStore::open(&out).expect("open");
+        let records = |v: &[Hit]| v.iter().map(|h| h.record).collect::<Vec<_>>();
+        let mut v = Vec::new();
+        store.lookup_into(Tag(a), &mut v);
+        assert_eq!(records(&v), [0, 2]);
+        v.clear();
+        assert!(store.lookup_at_most_into(Tag(b), 1, &mut v));
+        assert_eq!(records(&v), [1]);
+        v.clear();
+        assert!(!store.lookup_at_most_into(Tag(c), 1, &mut v));
+        assert!(v.is_empty());
+        assert_eq!(store.gaps(), 0);
+    }
+
+    /// A tags file or candidates directory that is not what this release writes is refused
+    /// with an error that names it and says why, never a panic or a guess.
+    #[test]
+    fn tags_and_candidates_not_of_this_release_are_refused() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (_, export, weak) = exported(tmp.path());
+        let t = weak[0];
+        let t40 = (t >> 24) as i64;
+        let cases: [(&str, Vec<[i64; 5]>, &str); 5] = [
+            ("tag", vec![[1, t40 + 1, t as i64, 0, 256]], "first 40 bits"),
+            ("most", vec![[1, t40, t as i64, -1, 256]], "out of range"),
+            ("per0", vec![[1, t40, t as i64, 0, 0]], "out of range"),
+            (
+                "disagree",
+                vec![[1, t40, t as i64, 0, 256], [2, t40, t as i64, 0, 255]],
+                "disagree",
+            ),
+            ("ok", vec![[1, t40, t as i64, 24, 256]], ""),
+        ];
+        for (name, rows, want) in cases {
+            let st = tmp.path().join(format!("{name}.parquet"));
+            tags_file(&st, &rows);
+            let out = tmp.path().join(name);
+            match join_candidates(&export, &st, &out) {
+                Err(e) => assert!(
+                    !want.is_empty() && e.to_string().contains(want),
+                    "{name}: {e}"
+                ),
+                Ok(j) => assert!(want.is_empty() && j.skipped == 1, "{name}: {j:?}"),
+            }
+        }
+        // A tags file of an older release (two columns).
+        let st = tmp.path().join("old.parquet");
+        let mut f = crate::TagFile::create(&st, "line", "tag").expect("file");
+        f.push(1, t40).expect("push");
+        f.finish().expect("finish");
+        let e = join_candidates(&export, &st, &tmp.path().join("old"))
+            .expect_err("an older tags file")
+            .to_string();
+        assert!(
+            e.contains("no column full") && e.contains("this release"),
+            "{e}"
+        );
+
+        // Candidates directories made from the good one, then altered.
+        let good = tmp.path().join("ok");
+        CandidateStore::open(&good).expect("the join's own output");
+        let table = good.join(SAMPLE_TAGS_DIR).join("part-0.parquet");
+        let original = std::fs::read(&table).expect("read");
+        // (tag, full, skipped, most_hits, per_segment)
+        type Row = (i64, i64, bool, i64, i64);
+        let rewrite = |rows: &[Row]| {
+            let mut f = Table::create(&table, &JOINED_TAG_COLUMNS).expect("create");
+            for (tag, full, skipped, most, per) in rows {
+                f.push(&[
+                    Value::Int64(*tag),
+                    Value::Int64(*full),
+                    Value::Bool(*skipped),
+                    Value::Int64(*most),
+                    Value::Int64(*per),
+                ])
+                .expect("push");
+            }
+            f.finish().expect("finish");
+        };
+        let full = t as i64;
+        let altered: [(&[Row], &str); 5] = [
+            (&[(t40, full, false, 24, 256)], "skipped 1"),
+            (&[(t40, full, true, 24, 200)], "hits per segment"),
+            (&[(t40 + 1, full, true, 24, 256)], "not one a join writes"),
+            (&[(t40, full, true, 0, 256)], "not one a join writes"),
+            (
+                &[(t40, full, true, 24, 256), (t40, full, true, 24, 256)],
+                "listed twice",
+            ),
+        ];
+        for (rows, want) in altered {
+            rewrite(rows);
+            let e = CandidateStore::open(&good).expect_err(want).to_string();
+            assert!(e.contains(want) && e.contains("sample_tags"), "{want}: {e}");
+        }
+        let mut f = crate::TagFile::create(&table, "tag", "x").expect("file");
+        f.push(t40, 0).expect("push");
+        f.finish().expect("finish");
+        let e = CandidateStore::open(&good).expect_err("old").to_string();
+        assert!(e.contains("another release"), "{e}");
+        std::fs::write(&table, original).expect("restore");
+        CandidateStore::open(&good).expect("whole again");
     }
 }

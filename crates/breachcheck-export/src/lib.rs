@@ -20,7 +20,8 @@
 //!
 //! A sample's tags, written by [`SampleTagFile`] with columns `line`, `tag`, `full`,
 //! `most_hits` and `per_segment`, join on `tag`. Tags are keyed hashes: without the key
-//! they reveal nothing, and nothing else is written.
+//! they reveal no value. Beside them a tags file says which are weak name keys (those with
+//! a `most_hits` limit), the structure of a line but none of its values.
 mod candidates;
 mod table;
 
@@ -170,12 +171,18 @@ impl SampleTagFile {
 
     /// Appends tag `tag` of sample line `line`, which a verify skips when it has more than
     /// `most_hits` hits (`None`: never).
-    pub fn push(&mut self, line: u64, tag: u64, most_hits: Option<usize>) -> Result<()> {
+    pub fn push(
+        &mut self,
+        line: u64,
+        tag: u64,
+        most_hits: Option<std::num::NonZeroUsize>,
+    ) -> Result<()> {
+        let most = most_hits.map_or(0, |m| i64::try_from(m.get()).unwrap_or(i64::MAX));
         self.table.push(&[
             Value::Int64(line as i64),
             Value::Int64((tag >> 24) as i64),
             Value::Int64(tag as i64),
-            Value::Int64(most_hits.map_or(0, |m| m as i64)),
+            Value::Int64(most),
             Value::Int64(breachcheck_index::MAX_HITS_PER_TAG as i64),
         ])
     }

@@ -162,7 +162,8 @@ fn the_join_keeps_what_a_verify_reads() {
     let st = dir.join("st.parquet");
     let mut f = SampleTagFile::create(&st).expect("tags");
     for (t, most) in &asked {
-        f.push(7, *t, *most).expect("push");
+        f.push(7, *t, most.and_then(std::num::NonZeroUsize::new))
+            .expect("push");
     }
     f.finish().expect("finish");
     let out = dir.join("candidates");

@@ -1158,7 +1158,7 @@ pub struct LookupTag {
     /// [`RecordStore::lookup_at_most_into`](breachcheck_index::RecordStore::lookup_at_most_into));
     /// `None`: it reads every hit (at most
     /// [`MAX_HITS_PER_TAG`](breachcheck_index::MAX_HITS_PER_TAG) a segment).
-    pub most_hits: Option<usize>,
+    pub most_hits: Option<std::num::NonZeroUsize>,
 }
 
 /// SplitMix64 from `seed`: a fixed, dependency-free sequence, so sampling is reproducible
@@ -1201,7 +1201,7 @@ pub fn block_tags(rec: &TaggedRecord) -> Vec<LookupTag> {
             .iter()
             .map(|(kind, t)| LookupTag {
                 tag: t.0,
-                most_hits: most_hits(*kind),
+                most_hits: most_hits(*kind).and_then(std::num::NonZeroUsize::new),
             })
             .collect(),
     )
