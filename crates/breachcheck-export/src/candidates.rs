@@ -26,8 +26,8 @@ use crate::table::{Kind, Table, Value};
 use crate::{Error, Result, POSTINGS_DIR, RECORDS_DIR, SAMPLE_TAGS_DIR};
 use breachcheck_core::Tag;
 use breachcheck_index::{Hit, Manifest, RecordRow, RecordStore, MAX_HITS_PER_TAG};
+use parquet::data_type::ByteArray;
 use parquet::file::reader::{FileReader, SerializedFileReader};
-use parquet::record::{Field, Row};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -97,20 +97,17 @@ impl CandidateStore {
         let mut skipped = 0u64;
         let mut asked = HashMap::new();
         let columns = JOINED_TAG_COLUMNS.map(|(name, _)| name);
-        for_each_row(&dir.join(SAMPLE_TAGS_DIR), &columns, |path, row, at| {
-            let (tag, full) = (long(path, row, at[0])? as u64, long(path, row, at[1])? as u64);
-            let skip = match row.get_column_iter().nth(at[2]).map(|(_, f)| f) {
-                Some(Field::Bool(b)) => *b,
-                _ => return Err(schema(path, "skipped is not BOOLEAN")),
-            };
-            let (most_hits, per_segment) = (long(path, row, at[3])?, long(path, row, at[4])?);
+        for_each_row(&dir.join(SAMPLE_TAGS_DIR), &columns, |row| {
+            let (tag, full) = (row.long(0)? as u64, row.long(1)? as u64);
+            let skip = row.flag(2)?;
+            let (most_hits, per_segment) = (row.long(3)?, row.long(4)?);
             // A skipped tag had more hits than its limit, so it has one.
             if full >> 24 != tag || most_hits < 0 || (skip && most_hits == 0) {
-                return Err(schema(path, "a sample tag is not one a join writes"));
+                return Err(schema(row.path, "a sample tag is not one a join writes"));
             }
             if per_segment != MAX_HITS_PER_TAG as i64 {
                 return Err(schema(
-                    path,
+                    row.path,
                     "the join kept another number of hits per segment than this release reads: write the sample's tags and join again with this release",
                 ));
             }
@@ -122,7 +119,7 @@ impl CandidateStore {
                 },
             );
             if seen.is_some() {
-                return Err(schema(path, "a sample tag is listed twice"));
+                return Err(schema(row.path, "a sample tag is listed twice"));
             }
             skipped += u64::from(skip);
             rows.0 += 1;
@@ -141,18 +138,18 @@ impl CandidateStore {
         for_each_row(
             &dir.join(POSTINGS_DIR),
             &["tag", "record", "stored", "bits", "pos"],
-            |path, row, at| {
-                let tag = long(path, row, at[0])? as u64;
-                let (segment, record) = record_id(path, long(path, row, at[1])?, segments)?;
-                let bits = long(path, row, at[3])?;
+            |row| {
+                let tag = row.long(0)? as u64;
+                let (segment, record) = record_id(row.path, row.long(1)?, segments)?;
+                let bits = row.long(3)?;
                 if !(40..=64).contains(&bits) {
-                    return Err(schema(path, "a posting keeps fewer than 40 tag bits"));
+                    return Err(schema(row.path, "a posting keeps fewer than 40 tag bits"));
                 }
                 let mask = u64::MAX << (64 - bits);
-                let stored = long(path, row, at[2])? as u64;
+                let stored = row.long(2)? as u64;
                 if stored >> 24 != tag {
                     return Err(schema(
-                        path,
+                        row.path,
                         "a posting's tag is not its stored bits' first 40",
                     ));
                 }
@@ -162,7 +159,7 @@ impl CandidateStore {
                     record,
                     stored: stored & mask,
                     mask,
-                    pos: long(path, row, at[4])? as u64,
+                    pos: row.long(4)? as u64,
                 });
                 Ok(())
             },
@@ -175,11 +172,11 @@ impl CandidateStore {
         for_each_row(
             &dir.join(RECORDS_DIR),
             &["record", "presence", "row"],
-            |path, row, at| {
-                let id = record_id(path, long(path, row, at[0])?, segments)?;
-                let presence = bytes(path, row, at[1])?;
+            |row| {
+                let id = record_id(row.path, row.long(0)?, segments)?;
+                let presence = row.bytes(1)?;
                 if presence.len() % 4 != 0 {
-                    return Err(schema(path, "a presence list is not whole u32s"));
+                    return Err(schema(row.path, "a presence list is not whole u32s"));
                 }
                 let held: Vec<u32> = presence
                     .chunks_exact(4)
@@ -190,14 +187,14 @@ impl CandidateStore {
                     || held.windows(2).any(|w| w[0] >= w[1])
                     || held.iter().any(|s| *s as usize >= segments)
                 {
-                    return Err(schema(path, "a presence list is not one of this index"));
+                    return Err(schema(row.path, "a presence list is not one of this index"));
                 }
                 rows.2 += 1;
                 let sources = manifest
                     .segments
                     .get(id.0 as usize)
                     .map_or(0, |s| s.sources.len());
-                let decoded = record_row(path, bytes(path, row, at[2])?, sources)?;
+                let decoded = record_row(row.path, row.bytes(2)?, sources)?;
                 records.insert(id, (decoded, held));
                 Ok(())
             },
@@ -375,19 +372,144 @@ fn record_id(path: &Path, id: i64, segments: usize) -> Result<(u32, u32)> {
     Ok((segment, record))
 }
 
-fn long(path: &Path, row: &Row, i: usize) -> Result<i64> {
-    match row.get_column_iter().nth(i).map(|(_, f)| f) {
-        Some(Field::Long(v)) => Ok(*v),
-        Some(Field::Int(v)) => Ok(i64::from(*v)),
-        _ => Err(schema(path, "a column that should be INT64 is not")),
+/// One row group's values of the columns a reader asked for, read column by column.
+///
+/// Why not the `parquet` crate's row API: it builds every row as a list of named fields,
+/// a few allocations a value; a candidates directory of a large sample holds millions of
+/// rows, and reading them was most of `verify --candidates`.
+enum Column {
+    Int64(Vec<i64>),
+    Bool(Vec<bool>),
+    Bytes(Vec<ByteArray>),
+    /// A physical type no table of a join has.
+    Other,
+}
+
+/// Row `i` of a row group's [`Column`]s, in the order the reader named them.
+struct RowAt<'a> {
+    /// The file, for errors.
+    path: &'a Path,
+    columns: &'a [Column],
+    i: usize,
+}
+
+impl RowAt<'_> {
+    /// The `INT64` (or `INT32`) value of the `k`-th column asked for.
+    fn long(&self, k: usize) -> Result<i64> {
+        match self.columns.get(k) {
+            Some(Column::Int64(v)) => v
+                .get(self.i)
+                .copied()
+                .ok_or_else(|| schema(self.path, "a column is shorter than its row group")),
+            _ => Err(schema(self.path, "a column that should be INT64 is not")),
+        }
+    }
+
+    /// The `BOOLEAN` value of the `k`-th column asked for.
+    fn flag(&self, k: usize) -> Result<bool> {
+        match self.columns.get(k) {
+            Some(Column::Bool(v)) => v
+                .get(self.i)
+                .copied()
+                .ok_or_else(|| schema(self.path, "a column is shorter than its row group")),
+            _ => Err(schema(self.path, "a column that should be BOOLEAN is not")),
+        }
+    }
+
+    /// The `BYTE_ARRAY` value of the `k`-th column asked for.
+    fn bytes(&self, k: usize) -> Result<&[u8]> {
+        match self.columns.get(k) {
+            Some(Column::Bytes(v)) => v
+                .get(self.i)
+                .map(|b| b.data())
+                .ok_or_else(|| schema(self.path, "a column is shorter than its row group")),
+            _ => Err(schema(self.path, "a column that should be BINARY is not")),
+        }
     }
 }
 
-fn bytes<'r>(path: &Path, row: &'r Row, i: usize) -> Result<&'r [u8]> {
-    match row.get_column_iter().nth(i).map(|(_, f)| f) {
-        Some(Field::Bytes(v)) => Ok(v.data()),
-        _ => Err(schema(path, "a column that should be BINARY is not")),
+/// Reads all `rows` values of column `c` of a row group. A null (Spark writes its columns
+/// as optional) or fewer values than the row group declares is an error: a join writes
+/// neither.
+fn read_column(
+    path: &Path,
+    rg: &dyn parquet::file::reader::RowGroupReader,
+    c: usize,
+    rows: usize,
+) -> Result<Column> {
+    use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+    use parquet::data_type::DataType;
+    fn all<T: DataType>(
+        path: &Path,
+        r: &mut ColumnReaderImpl<T>,
+        rows: usize,
+        nullable: bool,
+    ) -> Result<Vec<T::T>> {
+        // At most what the row group declares, and never more than the check of its
+        // pages let through (see `check_pages`).
+        let mut values = Vec::with_capacity(rows.min(1 << 20));
+        let mut levels = Vec::new();
+        let mut read = 0;
+        while read < rows {
+            levels.clear();
+            let (records, _, _) = r
+                .read_records(
+                    rows - read,
+                    nullable.then_some(&mut levels),
+                    None,
+                    &mut values,
+                )
+                .map_err(|source| Error::ParquetRead {
+                    path: path.to_owned(),
+                    source,
+                })?;
+            if records == 0 {
+                break;
+            }
+            read += records;
+            if values.len() != read {
+                return Err(schema(
+                    path,
+                    "a column holds a null where a join writes none",
+                ));
+            }
+        }
+        if read != rows {
+            return Err(schema(
+                path,
+                "a column holds fewer values than its row group declares",
+            ));
+        }
+        Ok(values)
     }
+    let descr = rg.metadata().column(c).column_descr_ptr();
+    if descr.max_rep_level() > 0 {
+        return Err(schema(
+            path,
+            "a column is repeated where a join writes one value a row",
+        ));
+    }
+    let nullable = descr.max_def_level() > 0;
+    let reader = rg
+        .get_column_reader(c)
+        .map_err(|source| Error::ParquetRead {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(match reader {
+        ColumnReader::Int64ColumnReader(mut r) => Column::Int64(all(path, &mut r, rows, nullable)?),
+        ColumnReader::Int32ColumnReader(mut r) => Column::Int64(
+            all(path, &mut r, rows, nullable)?
+                .into_iter()
+                .map(i64::from)
+                .collect(),
+        ),
+        ColumnReader::BoolColumnReader(mut r) => Column::Bool(all(path, &mut r, rows, nullable)?),
+        ColumnReader::ByteArrayColumnReader(mut r) => {
+            Column::Bytes(all(path, &mut r, rows, nullable)?)
+        }
+        _ => Column::Other,
+    })
 }
 
 /// Calls `f` on every row of every Parquet file under `dir` (recursively, as Spark and
@@ -397,7 +519,7 @@ fn bytes<'r>(path: &Path, row: &'r Row, i: usize) -> Result<&'r [u8]> {
 fn for_each_row(
     dir: &Path,
     names: &[&str],
-    mut f: impl FnMut(&Path, &Row, &[usize]) -> Result<()>,
+    mut f: impl FnMut(&RowAt<'_>) -> Result<()>,
 ) -> Result<()> {
     let mut files = Vec::new();
     parquet_files(dir, &mut files)?;
@@ -417,7 +539,7 @@ fn for_each_row(
 fn read_rows(
     path: &Path,
     names: &[&str],
-    mut f: impl FnMut(&Path, &Row, &[usize]) -> Result<()>,
+    mut f: impl FnMut(&RowAt<'_>) -> Result<()>,
 ) -> Result<()> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         read_rows_unguarded(path, names, &mut f)
@@ -433,7 +555,7 @@ fn read_rows(
 fn read_rows_unguarded(
     path: &Path,
     names: &[&str],
-    f: &mut impl FnMut(&Path, &Row, &[usize]) -> Result<()>,
+    f: &mut impl FnMut(&RowAt<'_>) -> Result<()>,
 ) -> Result<()> {
     let read = |source| Error::ParquetRead {
         path: path.to_owned(),
@@ -470,18 +592,32 @@ fn read_rows_unguarded(
         PageCheck::Read(source) => read(source),
         PageCheck::Wrong(what) => schema(path, what),
     })?;
-    let fields = reader.metadata().file_metadata().schema().get_fields();
+    // Leaf columns by their whole path: a table of a join is flat.
+    let leaves = reader.metadata().file_metadata().schema_descr().columns();
     let at: Vec<usize> = names
         .iter()
         .map(|n| {
-            fields
+            leaves
                 .iter()
-                .position(|c| c.name() == *n)
+                .position(|c| c.path().parts() == [*n])
                 .ok_or_else(|| schema(path, &format!("no column {n}")))
         })
         .collect::<Result<_>>()?;
-    for row in reader.get_row_iter(None).map_err(read)? {
-        f(path, &row.map_err(read)?, &at)?;
+    for g in 0..reader.num_row_groups() {
+        let rg = reader.get_row_group(g).map_err(read)?;
+        let rows = usize::try_from(rg.metadata().num_rows())
+            .map_err(|_| schema(path, "a row group declares fewer than no rows"))?;
+        let columns: Vec<Column> = at
+            .iter()
+            .map(|c| read_column(path, rg.as_ref(), *c, rows))
+            .collect::<Result<_>>()?;
+        for i in 0..rows {
+            f(&RowAt {
+                path,
+                columns: &columns,
+                i,
+            })?;
+        }
     }
     Ok(())
 }
@@ -737,14 +873,14 @@ struct Wanted {
 /// as one).
 fn read_sample_tags(sample_tags: &Path) -> Result<HashMap<u64, Wanted>> {
     let mut tags: HashMap<u64, Wanted> = HashMap::new();
-    read_rows(sample_tags, &["tag", "full", "most_hits", "per_segment"], |path, row, at| {
-        let (tag, full) = (long(path, row, at[0])? as u64, long(path, row, at[1])? as u64);
-        let (most_hits, per_segment) = (long(path, row, at[2])?, long(path, row, at[3])?);
+    read_rows(sample_tags, &["tag", "full", "most_hits", "per_segment"], |row| {
+        let (tag, full) = (row.long(0)? as u64, row.long(1)? as u64);
+        let (most_hits, per_segment) = (row.long(2)?, row.long(3)?);
         if full >> 24 != tag {
-            return Err(schema(path, "a tag is not its full tag's first 40 bits"));
+            return Err(schema(row.path, "a tag is not its full tag's first 40 bits"));
         }
         if most_hits < 0 || per_segment < 1 {
-            return Err(schema(path, "a tag's hit limits are out of range"));
+            return Err(schema(row.path, "a tag's hit limits are out of range"));
         }
         let w = Wanted {
             most_hits: most_hits as u64,
@@ -752,7 +888,7 @@ fn read_sample_tags(sample_tags: &Path) -> Result<HashMap<u64, Wanted>> {
         };
         let e = tags.entry(full).or_insert(w);
         if e.per_segment != w.per_segment {
-            return Err(schema(path, "its tags disagree on the hits read per segment"));
+            return Err(schema(row.path, "its tags disagree on the hits read per segment"));
         }
         e.most_hits = match (e.most_hits, w.most_hits) {
             (0, m) | (m, 0) => m,
@@ -799,16 +935,16 @@ pub fn join_candidates(export: &Path, sample_tags: &Path, out: &Path) -> Result<
     // (segment, pos, the posting's columns).
     let names = ["tag", "record", "stored", "bits", "pos"];
     let mut matched: HashMap<u64, Vec<(u32, i64, [i64; 5])>> = HashMap::new();
-    for_each_row(&export.join(POSTINGS_DIR), &names, |path, row, at| {
-        let Some(fulls) = groups.get(&(long(path, row, at[0])? as u64)) else {
+    for_each_row(&export.join(POSTINGS_DIR), &names, |row| {
+        let Some(fulls) = groups.get(&(row.long(0)? as u64)) else {
             return Ok(());
         };
         let mut v = [0i64; 5];
-        for (slot, i) in v.iter_mut().zip(at) {
-            *slot = long(path, row, *i)?;
+        for (i, slot) in v.iter_mut().enumerate() {
+            *slot = row.long(i)?;
         }
         if !(40..=64).contains(&v[3]) {
-            return Err(schema(path, "a posting keeps fewer than 40 tag bits"));
+            return Err(schema(row.path, "a posting keeps fewer than 40 tag bits"));
         }
         let mask = u64::MAX << (64 - v[3]);
         for full in fulls {
@@ -886,18 +1022,15 @@ pub fn join_candidates(export: &Path, sample_tags: &Path, out: &Path) -> Result<
     for_each_row(
         &export.join(RECORDS_DIR),
         &["record", "sampled", "presence", "row"],
-        |path, row, at| {
-            let id = long(path, row, at[0])?;
-            let sampled = match row.get_column_iter().nth(at[1]).map(|(_, f)| f) {
-                Some(Field::Bool(b)) => *b,
-                _ => return Err(schema(path, "sampled is not BOOLEAN")),
-            };
+        |row| {
+            let id = row.long(0)?;
+            let sampled = row.flag(1)?;
             if sampled || wanted.contains(&id) {
                 file.push(&[
                     Value::Int64(id),
                     Value::Bool(sampled),
-                    Value::Bytes(bytes(path, row, at[2])?),
-                    Value::Bytes(bytes(path, row, at[3])?),
+                    Value::Bytes(row.bytes(2)?),
+                    Value::Bytes(row.bytes(3)?),
                 ])?;
             }
             Ok(())
