@@ -29,6 +29,12 @@ use breachcheck_index::{Hit, Manifest, RecordRow, RecordStore, MAX_HITS_PER_TAG}
 use parquet::data_type::ByteArray;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use std::collections::{HashMap, HashSet};
+
+/// A hash map for keys that are keyed hashes and record ids (see the workspace manifest).
+type FastMap<K, V> = foldhash::HashMap<K, V>;
+
+/// A store's records: where each record's row is, and where its presence list is.
+type RecordMap = FastMap<(u32, u32), (u32, u32, u32)>;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -80,10 +86,15 @@ const JOINED_TAG_COLUMNS: [(&str, Kind); 5] = [
 pub struct CandidateStore {
     manifest: Manifest,
     /// Tags the join was given (whole), and what it did with them.
-    asked: HashMap<u64, Asked>,
-    /// Postings by 40-bit tag, in (segment, position) order.
-    postings: HashMap<u64, Vec<Posting>>,
-    records: HashMap<(u32, u32), (RecordRow, Vec<u32>)>,
+    asked: FastMap<u64, Asked>,
+    /// Postings with their 40-bit tag, in (tag, segment, position) order.
+    postings: Vec<(u64, Posting)>,
+    /// Records: where the row is in `rows`, and where its presence list is in `held`.
+    records: RecordMap,
+    /// Every record's row, one after another.
+    rows: Vec<RecordRow>,
+    /// Every record's presence list, one after another.
+    held: Vec<u32>,
     /// Reads that could not be answered from what the join found.
     gaps: AtomicU64,
 }
@@ -93,11 +104,79 @@ impl CandidateStore {
     pub fn open(dir: &Path) -> Result<Self> {
         let manifest = Manifest::load_checked(dir)?;
         let segments = manifest.segments.len();
-        let mut rows = (0u64, 0u64, 0u64);
-        let mut skipped = 0u64;
-        let mut asked = HashMap::new();
-        let columns = JOINED_TAG_COLUMNS.map(|(name, _)| name);
-        for_each_row(&dir.join(SAMPLE_TAGS_DIR), &columns, |row| {
+        // What the join wrote, checked against what is read below: a table file lost in a
+        // copy, or a join committed in part, would answer lookups with fewer hits and no
+        // gap.
+        let counts = dir.join(COUNTS_FILE);
+        let want: Counts = std::fs::read(&counts)
+            .map_err(|source| Error::Read {
+                path: counts.clone(),
+                source: breachcheck_files::plain(source),
+            })
+            .and_then(|b| {
+                serde_json::from_slice(&b)
+                    .map_err(|_| schema(&counts, "not the counts a join writes"))
+            })?;
+        // Room for what the join says it wrote, within reason: the counts come from beyond
+        // this machine too.
+        let room = |n: u64| usize::try_from(n.min(1 << 24)).unwrap_or(0);
+        // Source files per segment: a record row names one of its segment's.
+        let sources: Vec<usize> = manifest.segments.iter().map(|s| s.sources.len()).collect();
+        // The records table (most of a directory's bytes) is read beside the other two.
+        let records_table = || -> Result<(RecordMap, Vec<RecordRow>, Vec<u32>, u64)> {
+            let mut read_records = 0u64;
+            let mut records = FastMap::default();
+            records.reserve(room(want.records));
+            let mut all_rows: Vec<RecordRow> = Vec::with_capacity(room(want.records));
+            let mut all_held: Vec<u32> = Vec::with_capacity(room(want.records));
+            for_each_row(
+                &dir.join(RECORDS_DIR),
+                &["record", "presence", "row"],
+                |row| {
+                    let id = record_id(row.path, row.long(0)?, segments)?;
+                    let presence = row.bytes(1)?;
+                    if presence.len() % 4 != 0 {
+                        return Err(schema(row.path, "a presence list is not whole u32s"));
+                    }
+                    let from = all_held.len();
+                    all_held.extend(
+                        presence
+                            .chunks_exact(4)
+                            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+                    );
+                    let held = &all_held[from..];
+                    // The segment that stored it, then later snapshots of the index.
+                    if held.first() != Some(&id.0)
+                        || held.windows(2).any(|w| w[0] >= w[1])
+                        || held.iter().any(|s| *s as usize >= segments)
+                    {
+                        return Err(schema(row.path, "a presence list is not one of this index"));
+                    }
+                    read_records += 1;
+                    let sources = sources.get(id.0 as usize).copied().unwrap_or(0);
+                    let decoded = record_row(row.path, row.bytes(2)?, sources)?;
+                    let (n, at, len) = (
+                        u32::try_from(all_rows.len()),
+                        u32::try_from(from),
+                        u32::try_from(held.len()),
+                    );
+                    let (Ok(n), Ok(at), Ok(len)) = (n, at, len) else {
+                        return Err(schema(row.path, "it holds more than a store holds"));
+                    };
+                    all_rows.push(decoded);
+                    records.insert(id, (n, at, len));
+                    Ok(())
+                },
+            )?;
+            Ok((records, all_rows, all_held, read_records))
+        };
+        std::thread::scope(|scope| {
+            let records_thread = scope.spawn(records_table);
+            let mut rows = (0u64, 0u64, 0u64);
+            let mut skipped = 0u64;
+            let mut asked = FastMap::default();
+            let columns = JOINED_TAG_COLUMNS.map(|(name, _)| name);
+            for_each_row(&dir.join(SAMPLE_TAGS_DIR), &columns, |row| {
             let (tag, full) = (row.long(0)? as u64, row.long(1)? as u64);
             let skip = row.flag(2)?;
             let (most_hits, per_segment) = (row.long(3)?, row.long(4)?);
@@ -134,114 +213,79 @@ impl CandidateStore {
             },
             e => e,
         })?;
-        let mut postings: HashMap<u64, Vec<Posting>> = HashMap::new();
-        for_each_row(
-            &dir.join(POSTINGS_DIR),
-            &["tag", "record", "stored", "bits", "pos"],
-            |row| {
-                let tag = row.long(0)? as u64;
-                let (segment, record) = record_id(row.path, row.long(1)?, segments)?;
-                let bits = row.long(3)?;
-                if !(40..=64).contains(&bits) {
-                    return Err(schema(row.path, "a posting keeps fewer than 40 tag bits"));
-                }
-                let mask = u64::MAX << (64 - bits);
-                let stored = row.long(2)? as u64;
-                if stored >> 24 != tag {
-                    return Err(schema(
-                        row.path,
-                        "a posting's tag is not its stored bits' first 40",
+            let mut postings: Vec<(u64, Posting)> = Vec::with_capacity(room(want.postings));
+            for_each_row(
+                &dir.join(POSTINGS_DIR),
+                &["tag", "record", "stored", "bits", "pos"],
+                |row| {
+                    let tag = row.long(0)? as u64;
+                    let (segment, record) = record_id(row.path, row.long(1)?, segments)?;
+                    let bits = row.long(3)?;
+                    if !(40..=64).contains(&bits) {
+                        return Err(schema(row.path, "a posting keeps fewer than 40 tag bits"));
+                    }
+                    let mask = u64::MAX << (64 - bits);
+                    let stored = row.long(2)? as u64;
+                    if stored >> 24 != tag {
+                        return Err(schema(
+                            row.path,
+                            "a posting's tag is not its stored bits' first 40",
+                        ));
+                    }
+                    rows.1 += 1;
+                    postings.push((
+                        tag,
+                        Posting {
+                            segment,
+                            record,
+                            stored: stored & mask,
+                            mask,
+                            pos: row.long(4)? as u64,
+                        },
                     ));
-                }
-                rows.1 += 1;
-                postings.entry(tag).or_default().push(Posting {
-                    segment,
-                    record,
-                    stored: stored & mask,
-                    mask,
-                    pos: row.long(4)? as u64,
-                });
-                Ok(())
-            },
-        )?;
-        for v in postings.values_mut() {
-            v.sort_unstable_by_key(|p| (p.segment, p.pos));
-            v.dedup_by_key(|p| (p.segment, p.pos));
-        }
-        let mut records = HashMap::new();
-        for_each_row(
-            &dir.join(RECORDS_DIR),
-            &["record", "presence", "row"],
-            |row| {
-                let id = record_id(row.path, row.long(0)?, segments)?;
-                let presence = row.bytes(1)?;
-                if presence.len() % 4 != 0 {
-                    return Err(schema(row.path, "a presence list is not whole u32s"));
-                }
-                let held: Vec<u32> = presence
-                    .chunks_exact(4)
-                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect();
-                // The segment that stored it, then later snapshots of the index.
-                if held.first() != Some(&id.0)
-                    || held.windows(2).any(|w| w[0] >= w[1])
-                    || held.iter().any(|s| *s as usize >= segments)
-                {
-                    return Err(schema(row.path, "a presence list is not one of this index"));
-                }
-                rows.2 += 1;
-                let sources = manifest
-                    .segments
-                    .get(id.0 as usize)
-                    .map_or(0, |s| s.sources.len());
-                let decoded = record_row(row.path, row.bytes(2)?, sources)?;
-                records.insert(id, (decoded, held));
-                Ok(())
-            },
-        )?;
-        // A table file lost in a copy, or a join committed in part, would answer lookups
-        // with fewer hits and no gap: the join's own counts must match what was read.
-        let counts = dir.join(COUNTS_FILE);
-        let want: Counts = std::fs::read(&counts)
-            .map_err(|source| Error::Read {
-                path: counts.clone(),
-                source: breachcheck_files::plain(source),
-            })
-            .and_then(|b| {
-                serde_json::from_slice(&b)
-                    .map_err(|_| schema(&counts, "not the counts a join writes"))
-            })?;
-        if skipped != want.skipped {
-            return Err(schema(
-                &dir.join(SAMPLE_TAGS_DIR),
-                &format!(
-                    "marks {skipped} tags skipped where the join skipped {}",
-                    want.skipped
-                ),
-            ));
-        }
-        let read = [rows.0, rows.1, rows.2];
-        let wrote = [want.sample_tags, want.postings, want.records];
-        for ((table, r), w) in [SAMPLE_TAGS_DIR, POSTINGS_DIR, RECORDS_DIR]
-            .iter()
-            .zip(read)
-            .zip(wrote)
-        {
-            if r != w {
+                    Ok(())
+                },
+            )?;
+            postings.sort_unstable_by_key(|(t, p)| (*t, p.segment, p.pos));
+            postings.dedup_by_key(|(t, p)| (*t, p.segment, p.pos));
+            let (records, all_rows, all_held, read_records) = records_thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            rows.2 = read_records;
+            if skipped != want.skipped {
                 return Err(schema(
+                    &dir.join(SAMPLE_TAGS_DIR),
+                    &format!(
+                        "marks {skipped} tags skipped where the join skipped {}",
+                        want.skipped
+                    ),
+                ));
+            }
+            let read = [rows.0, rows.1, rows.2];
+            let wrote = [want.sample_tags, want.postings, want.records];
+            for ((table, r), w) in [SAMPLE_TAGS_DIR, POSTINGS_DIR, RECORDS_DIR]
+                .iter()
+                .zip(read)
+                .zip(wrote)
+            {
+                if r != w {
+                    return Err(schema(
                     &dir.join(table),
                     &format!(
                         "holds {r} rows where the join wrote {w}: a file is missing, cut short or damaged"
                     ),
                 ));
+                }
             }
-        }
-        Ok(CandidateStore {
-            manifest,
-            asked,
-            postings,
-            records,
-            gaps: AtomicU64::new(0),
+            Ok(CandidateStore {
+                manifest,
+                asked,
+                postings,
+                records,
+                rows: all_rows,
+                held: all_held,
+                gaps: AtomicU64::new(0),
+            })
         })
     }
 
@@ -262,12 +306,12 @@ impl RecordStore for CandidateStore {
             self.gaps.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let Some(found) = self.postings.get(&(tag.0 >> 24)) else {
-            return;
-        };
+        let t40 = tag.0 >> 24;
+        let from = self.postings.partition_point(|(t, _)| *t < t40);
+        let found = self.postings[from..].iter().take_while(|(t, _)| *t == t40);
         let mut segment = u32::MAX;
         let mut in_segment = 0usize;
-        for p in found {
+        for (_, p) in found {
             if tag.0 & p.mask != p.stored {
                 continue;
             }
@@ -307,7 +351,7 @@ impl RecordStore for CandidateStore {
 
     fn record(&self, segment: u32, record: u32) -> Option<RecordRow> {
         match self.records.get(&(segment, record)) {
-            Some((row, _)) => Some(*row),
+            Some((n, _, _)) => self.rows.get(*n as usize).copied(),
             None => {
                 self.gaps.fetch_add(1, Ordering::Relaxed);
                 None
@@ -317,7 +361,10 @@ impl RecordStore for CandidateStore {
 
     fn presence(&self, segment: u32, record: u32, out: &mut Vec<u32>) {
         match self.records.get(&(segment, record)) {
-            Some((_, held)) => out.extend_from_slice(held),
+            Some((_, at, len)) => {
+                let (at, len) = (*at as usize, *len as usize);
+                out.extend_from_slice(self.held.get(at..at + len).unwrap_or_default());
+            }
             None => {
                 self.gaps.fetch_add(1, Ordering::Relaxed);
                 out.push(segment);
