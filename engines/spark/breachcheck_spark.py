@@ -89,27 +89,30 @@ def join(spark, export, sample_tags, out):
             f"{missing[0]}): write it with this release's `breachcheck tags --manifest`")
     given = given.select(*(F.col(c).cast("long") for c in SAMPLE_TAGS))
     # What `breachcheck tags` writes: no nulls, the tag the first 40 bits of the whole tag,
-    # limits in range (as `join_candidates` checks them, before any is merged).
-    bad = given.where(
-        F.col("tag").isNull() | F.col("full").isNull() | F.col("most_hits").isNull()
-        | F.col("per_segment").isNull()
-        | (F.col("tag") != F.shiftrightunsigned("full", 24))
-        | (F.col("most_hits") < 0) | (F.col("per_segment") < 1)).count()
-    if bad:
-        raise SystemExit(f"{sample_tags}: {bad} rows are not what `breachcheck tags` writes")
+    # limits in range (as `join_candidates` checks them, row by row).
+    odd_row = (F.col("tag").isNull() | F.col("full").isNull() | F.col("most_hits").isNull()
+               | F.col("per_segment").isNull()
+               | (F.col("tag") != F.shiftrightunsigned("full", 24))
+               | (F.col("most_hits") < 0) | (F.col("per_segment") < 1))
     # Each distinct tag once (a sample repeats tags across lines), read as the strictest
     # line reads it: a tag that is a weak key on any line is one (0: no limit).
     tags = (given
             .groupBy("full")
-            .agg(F.min("tag").alias("tag"), F.max("tag").alias("tag_max"),
+            .agg(F.first("tag").alias("tag"),
                  F.min(F.when(F.col("most_hits") > 0, F.col("most_hits"))).alias("most_hits"),
                  F.min("per_segment").alias("per_segment"),
-                 F.max("per_segment").alias("per_segment_max"))
+                 F.max("per_segment").alias("per_segment_max"),
+                 F.sum(F.when(odd_row, 1).otherwise(0)).alias("odd_rows"))
             .fillna(0, ["most_hits"]).cache())
-    bad = tags.where(F.col("per_segment") != F.col("per_segment_max")).count()
-    if bad:
+    odd = tags.agg(F.sum("odd_rows").alias("rows"),
+                   F.sum(F.when(F.col("per_segment") != F.col("per_segment_max"), 1)
+                         .otherwise(0)).alias("tags")).first()
+    if odd["rows"]:
+        raise SystemExit(f"{sample_tags}: {odd['rows']} rows are not what `breachcheck tags` "
+                         "writes")
+    if odd["tags"]:
         raise SystemExit(f"{sample_tags}: its rows disagree on the hits read per segment "
-                         f"of {bad} tags")
+                         f"of {odd['tags']} tags")
     tags = tags.select("tag", "full", "most_hits", "per_segment")
     postings = spark.read.parquet(f"{export}/postings").select(*POSTINGS)
     mask = F.expr("shiftleft(-1L, 64 - bits)")
