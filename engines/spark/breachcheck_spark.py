@@ -40,6 +40,9 @@ from pyspark.sql import SparkSession, functions as F
 
 POSTINGS = ["tag", "record", "stored", "bits", "pos"]
 SAMPLE_TAGS = ["tag", "full", "most_hits", "per_segment"]
+# Rows of a small side of a join sent whole to every executor instead of shuffling the
+# large side (see `join`): 4M rows are 32–128 MB, within an executor's memory.
+BROADCAST_ROWS = 4_000_000
 RECORDS = ["record", "sampled", "presence", "row"]
 
 
@@ -104,23 +107,28 @@ def join(spark, export, sample_tags, out):
                  F.max("per_segment").alias("per_segment_max"),
                  F.sum(F.when(odd_row, 1).otherwise(0)).alias("odd_rows"))
             .fillna(0, ["most_hits"]).cache())
-    odd = tags.agg(F.sum("odd_rows").alias("rows"),
+    stats = tags.agg(F.count("*").alias("tags"), F.sum("odd_rows").alias("rows"),
                    F.sum(F.when(F.col("per_segment") != F.col("per_segment_max"), 1)
-                         .otherwise(0)).alias("tags")).first()
-    if odd["rows"]:
-        raise SystemExit(f"{sample_tags}: {odd['rows']} rows are not what `breachcheck tags` "
+                         .otherwise(0)).alias("disagree")).first()
+    if stats["rows"]:
+        raise SystemExit(f"{sample_tags}: {stats['rows']} rows are not what `breachcheck tags` "
                          "writes")
-    if odd["tags"]:
+    if stats["disagree"]:
         raise SystemExit(f"{sample_tags}: its rows disagree on the hits read per segment "
-                         f"of {odd['tags']} tags")
+                         f"of {stats['disagree']} tags")
     tags = tags.select("tag", "full", "most_hits", "per_segment")
     postings = spark.read.parquet(f"{export}/postings").select(*POSTINGS)
     mask = F.expr("shiftleft(-1L, 64 - bits)")
     # A posting keeps 40 to 64 bits; one that claims otherwise (a damaged export: the JVM
     # would wrap the shift) is passed on for `verify --candidates` to refuse, not dropped.
-    odd = (F.col("bits") < 40) | (F.col("bits") > 64)
+    odd_bits = (F.col("bits") < 40) | (F.col("bits") > 64)
+    # A claim's sample has up to a few million distinct tags (32 bytes each here): sent to
+    # every executor, they spare the shuffle of the whole postings table, the largest of
+    # the join. A larger sample (a whole dump) is joined by a shuffle, as Spark chooses.
+    if stats["tags"] <= BROADCAST_ROWS:
+        tags = F.broadcast(tags)
     matched = postings.join(tags, "tag").where(
-        odd | (F.col("full").bitwiseAND(mask) == F.col("stored").bitwiseAND(mask)))
+        odd_bits | (F.col("full").bitwiseAND(mask) == F.col("stored").bitwiseAND(mask)))
     # The first `per_segment` of each tag in each segment, in the segment's posting order
     # (a posting repeated by a copy counts once: same rank, then dropped).
     first = Window.partitionBy("full", F.shiftrightunsigned("record", 32)).orderBy("pos")
@@ -135,7 +143,11 @@ def join(spark, export, sample_tags, out):
              .fillna(False, ["skipped"])
              .select("tag", "full", "skipped", "most_hits", "per_segment"))
     records = spark.read.parquet(f"{export}/records").select(*RECORDS)
-    named = hits.select("record").distinct()
+    named = hits.select("record").distinct().cache()
+    # The records the postings name, likewise sent to the executors when they are few (8
+    # bytes each), sparing the shuffle of the records table.
+    if named.count() <= BROADCAST_ROWS:
+        named = F.broadcast(named)
     wanted = records.join(named, "record", "left_semi").unionByName(
         records.where(F.col("sampled"))
     ).dropDuplicates(["record"])
