@@ -1155,7 +1155,7 @@ pub struct LookupTag {
     /// The whole tag.
     pub tag: u64,
     /// The verify skips this tag when it has more hits than this (a weak key, see
-    /// [`RecordStore::lookup_at_most_into`](breachcheck_index::RecordStore::lookup_at_most_into));
+    /// [`RecordStore::lookup_at_most_into`]);
     /// `None`: it reads every hit (at most
     /// [`MAX_HITS_PER_TAG`](breachcheck_index::MAX_HITS_PER_TAG) a segment).
     pub most_hits: Option<std::num::NonZeroUsize>,
