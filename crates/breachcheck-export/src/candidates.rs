@@ -103,7 +103,6 @@ impl CandidateStore {
     /// Reads the candidates directory `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
         let manifest = Manifest::load_checked(dir)?;
-        let segments = manifest.segments.len();
         // What the join wrote, checked against what is read below: a table file lost in a
         // copy, or a join committed in part, would answer lookups with fewer hits and no
         // gap.
@@ -117,175 +116,47 @@ impl CandidateStore {
                 serde_json::from_slice(&b)
                     .map_err(|_| schema(&counts, "not the counts a join writes"))
             })?;
-        // Room for what the join says it wrote, within reason: the counts come from beyond
-        // this machine too.
-        let room = |n: u64| usize::try_from(n.min(1 << 24)).unwrap_or(0);
-        // Source files per segment: a record row names one of its segment's.
-        let sources: Vec<usize> = manifest.segments.iter().map(|s| s.sources.len()).collect();
         // The records table (most of a directory's bytes) is read beside the other two.
-        let records_table = || -> Result<(RecordMap, Vec<RecordRow>, Vec<u32>, u64)> {
-            let mut read_records = 0u64;
-            let mut records = FastMap::default();
-            records.reserve(room(want.records));
-            let mut all_rows: Vec<RecordRow> = Vec::with_capacity(room(want.records));
-            let mut all_held: Vec<u32> = Vec::with_capacity(room(want.records));
-            for_each_row(
-                &dir.join(RECORDS_DIR),
-                &["record", "presence", "row"],
-                |row| {
-                    let id = record_id(row.path, row.long(0)?, segments)?;
-                    let presence = row.bytes(1)?;
-                    if presence.len() % 4 != 0 {
-                        return Err(schema(row.path, "a presence list is not whole u32s"));
-                    }
-                    let from = all_held.len();
-                    all_held.extend(
-                        presence
-                            .chunks_exact(4)
-                            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-                    );
-                    let held = &all_held[from..];
-                    // The segment that stored it, then later snapshots of the index.
-                    if held.first() != Some(&id.0)
-                        || held.windows(2).any(|w| w[0] >= w[1])
-                        || held.iter().any(|s| *s as usize >= segments)
-                    {
-                        return Err(schema(row.path, "a presence list is not one of this index"));
-                    }
-                    read_records += 1;
-                    let sources = sources.get(id.0 as usize).copied().unwrap_or(0);
-                    let decoded = record_row(row.path, row.bytes(2)?, sources)?;
-                    let (n, at, len) = (
-                        u32::try_from(all_rows.len()),
-                        u32::try_from(from),
-                        u32::try_from(held.len()),
-                    );
-                    let (Ok(n), Ok(at), Ok(len)) = (n, at, len) else {
-                        return Err(schema(row.path, "it holds more than a store holds"));
-                    };
-                    all_rows.push(decoded);
-                    records.insert(id, (n, at, len));
-                    Ok(())
-                },
-            )?;
-            Ok((records, all_rows, all_held, read_records))
-        };
-        std::thread::scope(|scope| {
-            let records_thread = scope.spawn(records_table);
-            let mut rows = (0u64, 0u64, 0u64);
-            let mut skipped = 0u64;
-            let mut asked = FastMap::default();
-            let columns = JOINED_TAG_COLUMNS.map(|(name, _)| name);
-            for_each_row(&dir.join(SAMPLE_TAGS_DIR), &columns, |row| {
-            let (tag, full) = (row.long(0)? as u64, row.long(1)? as u64);
-            let skip = row.flag(2)?;
-            let (most_hits, per_segment) = (row.long(3)?, row.long(4)?);
-            // A skipped tag had more hits than its limit, so it has one.
-            if full >> 24 != tag || most_hits < 0 || (skip && most_hits == 0) {
-                return Err(schema(row.path, "a sample tag is not one a join writes"));
-            }
-            if per_segment != MAX_HITS_PER_TAG as i64 {
-                return Err(schema(
-                    row.path,
-                    "the join kept another number of hits per segment than this release reads: write the sample's tags and join again with this release",
-                ));
-            }
-            let seen = asked.insert(
-                full,
-                Asked {
-                    skipped: skip,
-                    most_hits: most_hits as u64,
-                },
-            );
-            if seen.is_some() {
-                return Err(schema(row.path, "a sample tag is listed twice"));
-            }
-            skipped += u64::from(skip);
-            rows.0 += 1;
-            Ok(())
-        })
-        .map_err(|e| match e {
-            Error::Schema { path, what } if what.starts_with("no column") => Error::Schema {
-                path,
-                what: format!(
-                    "{what}: written by the join of another release (write the sample's tags and join again with this release)"
+        let (front, back) = std::thread::scope(|scope| {
+            let back = scope.spawn(|| read_records(dir, &manifest, &want));
+            let front = read_asked(dir, &want)
+                .and_then(|asked| Ok((asked, read_postings(dir, &manifest, &want)?)));
+            (front, back.join())
+        });
+        let ((asked, skipped, tag_rows), (postings, posting_rows)) = front?;
+        let (records, rows, held, record_rows) =
+            back.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        if skipped != want.skipped {
+            return Err(schema(
+                &dir.join(SAMPLE_TAGS_DIR),
+                &format!(
+                    "marks {skipped} tags skipped where the join skipped {}",
+                    want.skipped
                 ),
-            },
-            e => e,
-        })?;
-            let mut postings: Vec<(u64, Posting)> = Vec::with_capacity(room(want.postings));
-            for_each_row(
-                &dir.join(POSTINGS_DIR),
-                &["tag", "record", "stored", "bits", "pos"],
-                |row| {
-                    let tag = row.long(0)? as u64;
-                    let (segment, record) = record_id(row.path, row.long(1)?, segments)?;
-                    let bits = row.long(3)?;
-                    if !(40..=64).contains(&bits) {
-                        return Err(schema(row.path, "a posting keeps fewer than 40 tag bits"));
-                    }
-                    let mask = u64::MAX << (64 - bits);
-                    let stored = row.long(2)? as u64;
-                    if stored >> 24 != tag {
-                        return Err(schema(
-                            row.path,
-                            "a posting's tag is not its stored bits' first 40",
-                        ));
-                    }
-                    rows.1 += 1;
-                    postings.push((
-                        tag,
-                        Posting {
-                            segment,
-                            record,
-                            stored: stored & mask,
-                            mask,
-                            pos: row.long(4)? as u64,
-                        },
-                    ));
-                    Ok(())
-                },
-            )?;
-            postings.sort_unstable_by_key(|(t, p)| (*t, p.segment, p.pos));
-            postings.dedup_by_key(|(t, p)| (*t, p.segment, p.pos));
-            let (records, all_rows, all_held, read_records) = records_thread
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            rows.2 = read_records;
-            if skipped != want.skipped {
+            ));
+        }
+        let read = [tag_rows, posting_rows, record_rows];
+        let wrote = [want.sample_tags, want.postings, want.records];
+        for ((table, r), w) in [SAMPLE_TAGS_DIR, POSTINGS_DIR, RECORDS_DIR]
+            .iter()
+            .zip(read)
+            .zip(wrote)
+        {
+            if r != w {
                 return Err(schema(
-                    &dir.join(SAMPLE_TAGS_DIR),
-                    &format!(
-                        "marks {skipped} tags skipped where the join skipped {}",
-                        want.skipped
-                    ),
-                ));
-            }
-            let read = [rows.0, rows.1, rows.2];
-            let wrote = [want.sample_tags, want.postings, want.records];
-            for ((table, r), w) in [SAMPLE_TAGS_DIR, POSTINGS_DIR, RECORDS_DIR]
-                .iter()
-                .zip(read)
-                .zip(wrote)
-            {
-                if r != w {
-                    return Err(schema(
                     &dir.join(table),
-                    &format!(
-                        "holds {r} rows where the join wrote {w}: a file is missing, cut short or damaged"
-                    ),
+                    &format!("holds {r} rows where the join wrote {w}: {INCOMPLETE}"),
                 ));
-                }
             }
-            Ok(CandidateStore {
-                manifest,
-                asked,
-                postings,
-                records,
-                rows: all_rows,
-                held: all_held,
-                gaps: AtomicU64::new(0),
-            })
+        }
+        Ok(CandidateStore {
+            manifest,
+            asked,
+            postings,
+            records,
+            rows,
+            held,
+            gaps: AtomicU64::new(0),
         })
     }
 
@@ -378,6 +249,169 @@ fn schema(path: &Path, what: &str) -> Error {
         path: path.to_owned(),
         what: what.to_owned(),
     }
+}
+
+/// Why a table's row count differs from the join's.
+const INCOMPLETE: &str = "a file is missing, cut short or damaged";
+
+/// Room for `n` rows the join says it wrote, within reason: the counts come from beyond
+/// this machine too.
+fn room(n: u64) -> usize {
+    usize::try_from(n.min(1 << 24)).unwrap_or(0)
+}
+
+/// A candidates directory's `sample_tags` table: the tags the join was given, how many it
+/// skipped, and its rows.
+fn read_asked(dir: &Path, want: &Counts) -> Result<(FastMap<u64, Asked>, u64, u64)> {
+    let (mut skipped, mut rows) = (0u64, 0u64);
+    let mut asked = FastMap::default();
+    asked.reserve(room(want.sample_tags));
+    let columns = JOINED_TAG_COLUMNS.map(|(name, _)| name);
+    for_each_row(&dir.join(SAMPLE_TAGS_DIR), &columns, |row| {
+        let (tag, full) = (row.long(0)? as u64, row.long(1)? as u64);
+        let skip = row.flag(2)?;
+        let (most_hits, per_segment) = (row.long(3)?, row.long(4)?);
+        // A skipped tag had more hits than its limit, so it has one.
+        if full >> 24 != tag || most_hits < 0 || (skip && most_hits == 0) {
+            return Err(schema(row.path, "a sample tag is not one a join writes"));
+        }
+        if per_segment != MAX_HITS_PER_TAG as i64 {
+            return Err(schema(row.path, OTHER_PER_SEGMENT));
+        }
+        let asked_before = asked.insert(
+            full,
+            Asked {
+                skipped: skip,
+                most_hits: most_hits as u64,
+            },
+        );
+        if asked_before.is_some() {
+            return Err(schema(row.path, "a sample tag is listed twice"));
+        }
+        skipped += u64::from(skip);
+        rows += 1;
+        Ok(())
+    })
+    .map_err(|e| match e {
+        Error::Schema { path, what } if what.starts_with("no column") => Error::Schema {
+            path,
+            what: format!("{what}: {OTHER_RELEASE}"),
+        },
+        e => e,
+    })?;
+    Ok((asked, skipped, rows))
+}
+
+/// Why a join's `per_segment` differs from this release's.
+const OTHER_PER_SEGMENT: &str = "the join kept another number of hits per segment than this release reads: write the sample's tags and join again with this release";
+/// Why a candidates table lacks a column this release reads.
+const OTHER_RELEASE: &str =
+    "written by the join of another release (write the sample's tags and join again with this release)";
+
+/// A candidates directory's `postings` table, in (tag, segment, position) order, and its
+/// rows.
+fn read_postings(
+    dir: &Path,
+    manifest: &Manifest,
+    want: &Counts,
+) -> Result<(Vec<(u64, Posting)>, u64)> {
+    let segments = manifest.segments.len();
+    let mut rows = 0u64;
+    let mut postings: Vec<(u64, Posting)> = Vec::with_capacity(room(want.postings));
+    for_each_row(
+        &dir.join(POSTINGS_DIR),
+        &["tag", "record", "stored", "bits", "pos"],
+        |row| {
+            let tag = row.long(0)? as u64;
+            let (segment, record) = record_id(row.path, row.long(1)?, segments)?;
+            let bits = row.long(3)?;
+            if !(40..=64).contains(&bits) {
+                return Err(schema(row.path, "a posting keeps fewer than 40 tag bits"));
+            }
+            let mask = u64::MAX << (64 - bits);
+            let stored = row.long(2)? as u64;
+            if stored >> 24 != tag {
+                return Err(schema(
+                    row.path,
+                    "a posting's tag is not its stored bits' first 40",
+                ));
+            }
+            rows += 1;
+            postings.push((
+                tag,
+                Posting {
+                    segment,
+                    record,
+                    stored: stored & mask,
+                    mask,
+                    pos: row.long(4)? as u64,
+                },
+            ));
+            Ok(())
+        },
+    )?;
+    postings.sort_unstable_by_key(|(t, p)| (*t, p.segment, p.pos));
+    postings.dedup_by_key(|(t, p)| (*t, p.segment, p.pos));
+    Ok((postings, rows))
+}
+
+/// A candidates directory's `records` table: where each record's row and presence list
+/// are, the rows, the presence lists one after another, and the table's rows.
+fn read_records(
+    dir: &Path,
+    manifest: &Manifest,
+    want: &Counts,
+) -> Result<(RecordMap, Vec<RecordRow>, Vec<u32>, u64)> {
+    let segments = manifest.segments.len();
+    let mut rows = 0u64;
+    let mut records = FastMap::default();
+    records.reserve(room(want.records));
+    let mut all_rows: Vec<RecordRow> = Vec::with_capacity(room(want.records));
+    let mut all_held: Vec<u32> = Vec::with_capacity(room(want.records));
+    for_each_row(
+        &dir.join(RECORDS_DIR),
+        &["record", "presence", "row"],
+        |row| {
+            let id = record_id(row.path, row.long(0)?, segments)?;
+            let presence = row.bytes(1)?;
+            if presence.len() % 4 != 0 {
+                return Err(schema(row.path, "a presence list is not whole u32s"));
+            }
+            let from = all_held.len();
+            all_held.extend(
+                presence
+                    .chunks_exact(4)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+            let held = &all_held[from..];
+            // The segment that stored it, then later snapshots of the index.
+            if held.first() != Some(&id.0)
+                || held.windows(2).any(|w| w[0] >= w[1])
+                || held.iter().any(|s| *s as usize >= segments)
+            {
+                return Err(schema(row.path, "a presence list is not one of this index"));
+            }
+            rows += 1;
+            // A record row names one of its segment's source files.
+            let sources = manifest
+                .segments
+                .get(id.0 as usize)
+                .map_or(0, |s| s.sources.len());
+            let decoded = record_row(row.path, row.bytes(2)?, sources)?;
+            let (n, at, len) = (
+                u32::try_from(all_rows.len()),
+                u32::try_from(from),
+                u32::try_from(held.len()),
+            );
+            let (Ok(n), Ok(at), Ok(len)) = (n, at, len) else {
+                return Err(schema(row.path, "it holds more than a store holds"));
+            };
+            all_rows.push(decoded);
+            records.insert(id, (n, at, len));
+            Ok(())
+        },
+    )?;
+    Ok((records, all_rows, all_held, rows))
 }
 
 /// A record row of the records table, of a segment with `sources` source files; an error
