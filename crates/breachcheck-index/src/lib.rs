@@ -590,6 +590,26 @@ impl RecordStore for Index {
         Index::lookup_into(self, tag, out);
     }
 
+    /// As the provided method, but a lookup stops at the first hit past `most`: a weak key
+    /// of hundreds of records is known to be one after `most + 1` postings.
+    fn lookup_at_most_into(
+        &self,
+        tag: breachcheck_core::Tag,
+        most: usize,
+        out: &mut Vec<Hit>,
+    ) -> bool {
+        let from = out.len();
+        for (i, s) in self.segments.iter().enumerate() {
+            let found = out.len() - from;
+            s.lookup_limited(tag, i as u32, most + 1 - found, out);
+            if out.len() - from > most {
+                out.truncate(from);
+                return false;
+            }
+        }
+        true
+    }
+
     fn record(&self, segment: u32, record: u32) -> Option<RecordRow> {
         self.segments.get(segment as usize)?.record(record)
     }

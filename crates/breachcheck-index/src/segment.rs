@@ -1538,6 +1538,13 @@ impl Segment {
     }
 
     pub(crate) fn lookup(&self, tag: Tag, segment: u32, out: &mut Vec<Hit>) {
+        self.lookup_limited(tag, segment, MAX_HITS_PER_TAG, out);
+    }
+
+    /// [`Segment::lookup`] of at most `limit` hits (and never more than
+    /// [`MAX_HITS_PER_TAG`]), the first ones in posting order.
+    pub(crate) fn lookup_limited(&self, tag: Tag, segment: u32, limit: usize, out: &mut Vec<Hit>) {
+        let limit = limit.min(MAX_HITS_PER_TAG);
         let (bucket, rest) = split_tag(tag.0, self.at.bits, self.at.suffix);
         let (start, end) = self.bucket(bucket);
         let (mut lo, mut hi) = (start, end);
@@ -1550,7 +1557,7 @@ impl Segment {
             }
         }
         let mut i = lo;
-        while i < end && i - lo < MAX_HITS_PER_TAG {
+        while i < end && i - lo < limit {
             let (r, record) = self.posting(i);
             if r != rest {
                 break;

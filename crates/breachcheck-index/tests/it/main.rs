@@ -766,3 +766,77 @@ fn directories_are_read_ahead_within_a_budget() {
     }
     idx.damage().expect("intact");
 }
+
+/// An index behind the trait's provided reads only.
+#[derive(Debug)]
+struct Plain(Index);
+
+impl breachcheck_index::RecordStore for Plain {
+    fn manifest(&self) -> &breachcheck_index::Manifest {
+        self.0.manifest()
+    }
+    fn lookup_into(&self, tag: breachcheck_core::Tag, out: &mut Vec<breachcheck_index::Hit>) {
+        self.0.lookup_into(tag, out);
+    }
+    fn record(&self, segment: u32, record: u32) -> Option<breachcheck_index::RecordRow> {
+        breachcheck_index::RecordStore::record(&self.0, segment, record)
+    }
+    fn presence(&self, segment: u32, record: u32, out: &mut Vec<u32>) {
+        self.0.presence(segment, record, out);
+    }
+}
+
+/// The index stops a capped lookup at the first hit past the cap, and answers exactly as
+/// a whole lookup followed by a count would: the same hits when there are few enough, none
+/// and `false` when there are more, across segments and past a segment's own cap.
+#[test]
+fn a_capped_lookup_answers_as_a_whole_one() {
+    use breachcheck_index::RecordStore;
+    let d = tempfile::tempdir().expect("tempdir");
+    let k = key(4);
+    let crm: Vec<String> = (0..340)
+        .map(|i| match i {
+            0..300 => "family@example.org".to_owned(),
+            300..320 => "pair@example.org".to_owned(),
+            _ => format!("p{i}@example.org"),
+        })
+        .collect();
+    let shop: Vec<String> = (0..30)
+        .map(|i| match i {
+            0..10 => "pair@example.org".to_owned(),
+            _ => format!("q{i}@example.org"),
+        })
+        .collect();
+    let crm: Vec<&str> = crm.iter().map(String::as_str).collect();
+    let shop: Vec<&str> = shop.iter().map(String::as_str).collect();
+    add(d.path(), &k, "crm", "2026-01-31", &crm).expect("crm");
+    add(d.path(), &k, "shop", "2026-01-31", &shop).expect("shop");
+    let index = Index::open(d.path()).expect("open");
+    let n = Normalizer::new(Tagger::new(&k), None);
+    let tag = |e: &str| n.tag_record(&[FieldRole::Email], &[e]).blocks[0].1;
+    let plain = Plain(Index::open(d.path()).expect("open"));
+    for e in [
+        "family@example.org",
+        "pair@example.org",
+        "p330@example.org",
+        "none@x.org",
+    ] {
+        for most in [0, 1, 5, 19, 20, 29, 30, 31, 255, 256, 257, 1000] {
+            let (mut a, mut b) = (
+                vec![breachcheck_index::Hit {
+                    segment: 9,
+                    record: 9,
+                }],
+                Vec::new(),
+            );
+            b.push(a[0]);
+            let fast = index.lookup_at_most_into(tag(e), most, &mut a);
+            let whole = plain.lookup_at_most_into(tag(e), most, &mut b);
+            assert_eq!((fast, &a), (whole, &b), "{e} {most}");
+        }
+    }
+    let mut v = Vec::new();
+    assert!(!index.lookup_at_most_into(tag("pair@example.org"), 29, &mut v));
+    assert!(index.lookup_at_most_into(tag("pair@example.org"), 30, &mut v));
+    assert_eq!(v.len(), 30);
+}
