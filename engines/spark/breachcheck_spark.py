@@ -41,8 +41,9 @@ from pyspark.sql import SparkSession, functions as F
 POSTINGS = ["tag", "record", "stored", "bits", "pos"]
 SAMPLE_TAGS = ["tag", "full", "most_hits", "per_segment"]
 # Rows of a small side of a join sent whole to every executor instead of shuffling the
-# large side (see `join`): 4M rows are 32–128 MB, within an executor's memory.
-BROADCAST_ROWS = 4_000_000
+# large side (see `join`): 2M rows are 16–64 MB, a few hundred MB as the executors' hash
+# table, within the 1 GB executors of the local test cluster.
+BROADCAST_ROWS = 2_000_000
 RECORDS = ["record", "sampled", "presence", "row"]
 
 
