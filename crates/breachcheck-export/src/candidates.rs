@@ -207,11 +207,7 @@ impl RecordStore for CandidateStore {
             Some(a) if !a.skipped => {
                 let from = out.len();
                 self.lookup_into(tag, out);
-                if out.len() - from > most {
-                    out.truncate(from);
-                    return false;
-                }
-                true
+                breachcheck_index::at_most(out, from, most)
             }
             _ => {
                 self.gaps.fetch_add(1, Ordering::Relaxed);

@@ -6,19 +6,25 @@ use breachcheck_index::{Index, RecordStore, SegmentBuilder, SegmentKind, SourceF
 use breachcheck_normalize::Normalizer;
 use std::path::Path;
 
-/// An index of 300 people, exported, and the candidates of the first 100 people's tags.
-fn candidates(dir: &Path) -> (Index, Vec<u64>, std::path::PathBuf) {
-    let key = SecretKey::from_bytes([8; 32]);
-    let n = Normalizer::new(Tagger::new(&key), None);
-    let idx = dir.join("idx");
+/// A builder of one accounts snapshot with one source file.
+fn builder(idx: &Path, key: &SecretKey) -> SegmentBuilder {
     let mut b =
-        SegmentBuilder::new(&idx, &key, "accounts", "2026-01-31", SegmentKind::System).expect("b");
+        SegmentBuilder::new(idx, key, "accounts", "2026-01-31", SegmentKind::System).expect("b");
     b.add_source(SourceFile {
         name: "a.csv".into(),
         sha256: String::new(),
         rows: 0,
         location: None,
     });
+    b
+}
+
+/// An index of 300 people, exported, and the candidates of the first 100 people's tags.
+fn candidates(dir: &Path) -> (Index, Vec<u64>, std::path::PathBuf) {
+    let key = SecretKey::from_bytes([8; 32]);
+    let n = Normalizer::new(Tagger::new(&key), None);
+    let idx = dir.join("idx");
+    let mut b = builder(&idx, &key);
     let roles = [FieldRole::Email, FieldRole::FirstName, FieldRole::LastName];
     let mut tags = Vec::new();
     for i in 0..300u64 {
@@ -85,14 +91,7 @@ fn the_join_keeps_what_a_verify_reads() {
     let key = SecretKey::from_bytes([9; 32]);
     let n = Normalizer::new(Tagger::new(&key), None);
     let idx = dir.join("idx");
-    let mut b =
-        SegmentBuilder::new(&idx, &key, "accounts", "2026-01-31", SegmentKind::System).expect("b");
-    b.add_source(SourceFile {
-        name: "a.csv".into(),
-        sha256: String::new(),
-        rows: 0,
-        location: None,
-    });
+    let mut b = builder(&idx, &key);
     let roles = [
         FieldRole::Email,
         FieldRole::FirstName,

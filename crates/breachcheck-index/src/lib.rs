@@ -73,7 +73,8 @@ pub use segment::{
     PAGE_FILE_EXT, RAW_CHECK_BYTES, ROW_BYTES_FORMAT,
 };
 pub use store::{
-    exactly_held, exactly_held_batch, repetition_runs, splitmix_next, RecordStore, MAX_HITS_PER_TAG,
+    at_most, exactly_held, exactly_held_batch, repetition_runs, splitmix_next, RecordStore,
+    MAX_HITS_PER_TAG,
 };
 
 use std::path::{Path, PathBuf};
@@ -602,8 +603,7 @@ impl RecordStore for Index {
         for (i, s) in self.segments.iter().enumerate() {
             let found = out.len() - from;
             s.lookup_limited(tag, i as u32, most + 1 - found, out);
-            if out.len() - from > most {
-                out.truncate(from);
+            if !store::at_most(out, from, most) {
                 return false;
             }
         }

@@ -27,11 +27,7 @@ pub trait RecordStore: Sync + std::fmt::Debug {
     fn lookup_at_most_into(&self, tag: Tag, most: usize, out: &mut Vec<Hit>) -> bool {
         let from = out.len();
         self.lookup_into(tag, out);
-        if out.len() - from > most {
-            out.truncate(from);
-            return false;
-        }
-        true
+        at_most(out, from, most)
     }
 
     /// Record `record` of segment `segment`; `None` if there is none (or it is damaged).
@@ -82,6 +78,17 @@ pub trait RecordStore: Sync + std::fmt::Debug {
         ids.dedup();
         self.prefetch_records(&ids);
     }
+}
+
+/// Keeps the hits appended to `out` since `from` when there are at most `most` of them and
+/// returns true; drops them and returns false when there are more (the rule of
+/// [`RecordStore::lookup_at_most_into`], for stores that override it).
+pub fn at_most(out: &mut Vec<Hit>, from: usize, most: usize) -> bool {
+    if out.len() - from > most {
+        out.truncate(from);
+        return false;
+    }
+    true
 }
 
 /// At most this many hits per tag per segment are returned: a blocking tag shared by more
