@@ -341,7 +341,15 @@ impl<'a> Prober<'a> {
                 probes.push((k, *tag, range));
             }
         }
-        self.index.prefetch_hits(&hits);
+        // One record holding the neighbour settles it, and a hit is another tag's only by
+        // chance: each tag's first hit is asked for ahead, the others read only where it
+        // does not hold the neighbour (as in `exactly_held_batch`).
+        let firsts: Vec<Hit> = seen
+            .values()
+            .filter(|range| !range.is_empty())
+            .map(|range| hits[range.start])
+            .collect();
+        self.index.prefetch_hits(&firsts);
         for (k, tag, range) in probes {
             // A hit counts when its record holds the neighbour (its check value): a
             // posting keeps 40 or more of the tag's bits, so up to one lookup in 10³
@@ -370,13 +378,17 @@ impl<'a> Prober<'a> {
     /// scored by the same model.
     pub fn fit_and_probe(&mut self, recs: &[TaggedRecord]) -> Vec<LineMatch> {
         let t = std::time::Instant::now();
-        let g = self.candidates(recs);
-        let t_candidates = t.elapsed();
+        // The neighbour probe depends on the lines alone: run beside the candidates' reads,
+        // its waits on a cold page cache overlap with theirs.
+        let ((g, t_candidates), neighbours) = rayon::join(
+            || (self.candidates(recs), t.elapsed()),
+            || self.probe_neighbours(recs),
+        );
+        self.neighbours = neighbours;
         let mut model = LinkageModel::default();
         let (counts, pairs) = Self::random_pair_levels(recs);
         model.set_u(&counts, pairs);
         let t_random = t.elapsed();
-        self.neighbours = self.probe_neighbours(recs);
         model.set_densities(self.neighbours, self.held_records);
         self.sample_levels = Some((counts, pairs));
         let t_neighbours = t.elapsed();
