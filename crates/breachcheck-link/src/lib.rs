@@ -437,7 +437,8 @@ impl<'a> Prober<'a> {
         let t_fit = t.elapsed();
         self.model = model;
         let classified = self.classify(recs, &compared);
-        // Where the first batch's time goes, cumulative (BREACHCHECK_LOG=debug).
+        // Where the first batch's time goes, cumulative (BREACHCHECK_LOG=debug); the
+        // neighbour probe ran beside the candidates, so `neighbours_s` is `random_pairs_s`.
         tracing::debug!(
             random_pairs = self.model.fit.random_pairs,
             candidate_pairs = self.model.fit.candidate_pairs,
