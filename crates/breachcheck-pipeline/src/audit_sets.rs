@@ -31,7 +31,7 @@ pub fn audit_set_from_sources(
     what: &str,
     progress: &dyn Progress,
 ) -> Result<(Vec<u8>, breachcheck_index::AuditSetMeta)> {
-    let normalizer = Normalizer::new(Tagger::new(key), region);
+    let normalizer = Normalizer::new(Tagger::new(key), region).for_index();
     let mut audit = AuditSetBuilder::new(key)?;
     for (i, input) in inputs.iter().enumerate() {
         let opened = input.open(spool_dir)?;

@@ -219,7 +219,7 @@ impl<'a> IndexJob<'a> {
     pub fn run(self) -> Result<BuildSummary> {
         let start = std::time::Instant::now();
         let (system, snapshot) = (self.system.as_str(), self.snapshot.as_str());
-        let normalizer = Normalizer::new(Tagger::new(self.key), self.region);
+        let normalizer = Normalizer::new(Tagger::new(self.key), self.region).for_index();
         let mut builder = SegmentBuilder::new(&self.dir, self.key, system, snapshot, self.kind)?;
         let mut audit = (self
             .recipe

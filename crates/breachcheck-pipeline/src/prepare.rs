@@ -105,7 +105,7 @@ pub fn prepare_lines(
             after.get((t - head_count - 1) as usize).copied()
         }
     };
-    let normalizer = Normalizer::new(Tagger::new(key), region);
+    let normalizer = Normalizer::new(Tagger::new(key), region).for_index();
     let sample = Sample::open(&temp.path(), options)
         .map_err(|e| Error::Prepared(format!("the lines given cannot be read as a source: {e}")))?;
     let mut out: HashMap<u64, PreparedLine> = HashMap::new();
