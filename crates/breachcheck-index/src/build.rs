@@ -138,7 +138,7 @@ pub struct SegmentBuilder {
     recipe: Option<crate::Recipe>,
     audit: Option<(Vec<u8>, AuditSetMeta)>,
     /// How the snapshot's records are written (every record added, carried ones too).
-    profile: crate::SegmentProfile,
+    profile: crate::manifest::ProfileCounts,
     /// The first I/O error while spooling; reported by `commit` (so `add` stays infallible).
     error: Option<std::io::Error>,
 }
@@ -243,7 +243,7 @@ impl SegmentBuilder {
             previous,
             recipe: None,
             audit: None,
-            profile: crate::SegmentProfile::default(),
+            profile: crate::manifest::ProfileCounts::default(),
             error: None,
         })
     }
@@ -471,7 +471,7 @@ impl SegmentBuilder {
                 }
                 None => None,
             },
-            profile: std::mem::take(&mut self.profile),
+            profile: self.profile.profile(),
         };
         let mut manifest = self.manifest;
         manifest.segments.push(meta.clone());

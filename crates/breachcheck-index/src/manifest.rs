@@ -1,5 +1,6 @@
 //! The manifest: which segments are live, what they hold, and the commitment over them.
 use crate::{io_err, Commitment, Error, Result};
+use breachcheck_core::MatchField;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -115,33 +116,85 @@ pub struct SegmentProfile {
     pub phone_codes: std::collections::BTreeMap<u16, u64>,
 }
 
-impl SegmentProfile {
-    /// Counts one record. Names are looked up before they are copied: a build counts every
-    /// record, and a copy of each present field's name per record was a percent of its CPU.
-    pub fn add(&mut self, rec: &crate::Prepared) {
+/// A [`SegmentProfile`] being counted, record by record, in arrays: a build counts every
+/// record, and the profile's maps, keyed by field names, cost a few percent of its CPU in
+/// name comparisons and copies.
+#[derive(Debug)]
+pub(crate) struct ProfileCounts {
+    records: u64,
+    fields: [u64; MatchField::COUNT],
+    forms: Vec<[u64; 256]>,
+    /// Records per calling code below 1,000 (every code there is), by code.
+    phone_codes: Vec<u64>,
+    /// Any other code (none exists; kept rather than lost).
+    other_codes: std::collections::BTreeMap<u16, u64>,
+}
+
+impl Default for ProfileCounts {
+    fn default() -> Self {
+        ProfileCounts {
+            records: 0,
+            fields: [0; MatchField::COUNT],
+            forms: vec![[0; 256]; MatchField::COUNT],
+            phone_codes: vec![0; 1000],
+            other_codes: Default::default(),
+        }
+    }
+}
+
+impl ProfileCounts {
+    /// Counts one record.
+    pub(crate) fn add(&mut self, rec: &crate::Prepared) {
         self.records += 1;
-        for f in breachcheck_core::MatchField::ALL {
+        for f in MatchField::ALL {
             if rec.row.present & f.bit() != 0 {
-                match self.fields.get_mut(f.as_str()) {
-                    Some(n) => *n += 1,
-                    None => {
-                        self.fields.insert(f.as_str().to_owned(), 1);
-                    }
-                }
+                self.fields[f.index()] += 1;
             }
         }
         for (f, form) in rec.field_forms() {
-            let classes = match self.forms.get_mut(f.as_str()) {
-                Some(classes) => classes,
-                None => self.forms.entry(f.as_str().to_owned()).or_default(),
-            };
-            *classes.entry(form).or_insert(0) += 1;
+            self.forms[f.index()][usize::from(form)] += 1;
         }
-        if rec.phone_code != 0 {
-            *self.phone_codes.entry(rec.phone_code).or_insert(0) += 1;
+        match self.phone_codes.get_mut(usize::from(rec.phone_code)) {
+            _ if rec.phone_code == 0 => {}
+            Some(n) => *n += 1,
+            None => *self.other_codes.entry(rec.phone_code).or_insert(0) += 1,
         }
     }
 
+    /// The profile counted: what counting each record into the maps gives.
+    pub(crate) fn profile(&self) -> SegmentProfile {
+        let name = |f: MatchField| f.as_str().to_owned();
+        let mut codes = self.other_codes.clone();
+        for (code, n) in self.phone_codes.iter().enumerate() {
+            if let (Ok(code), true) = (u16::try_from(code), *n > 0) {
+                codes.insert(code, *n);
+            }
+        }
+        SegmentProfile {
+            records: self.records,
+            fields: MatchField::ALL
+                .into_iter()
+                .filter(|f| self.fields[f.index()] > 0)
+                .map(|f| (name(f), self.fields[f.index()]))
+                .collect(),
+            forms: MatchField::ALL
+                .into_iter()
+                .filter_map(|f| {
+                    let classes: std::collections::BTreeMap<u8, u64> = (0..=u8::MAX)
+                        .filter_map(|c| {
+                            let n = self.forms[f.index()][usize::from(c)];
+                            (n > 0).then_some((c, n))
+                        })
+                        .collect();
+                    (!classes.is_empty()).then(|| (name(f), classes))
+                })
+                .collect(),
+            phone_codes: codes,
+        }
+    }
+}
+
+impl SegmentProfile {
     /// SHA-256 of the profile's JSON (maps in key order, so deterministic), hex: what the
     /// commitment binds.
     pub fn digest(&self) -> String {
