@@ -354,3 +354,70 @@ impl Manifest {
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     Ok(breachcheck_files::write_atomic_in(dir, name, bytes)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use breachcheck_core::{FieldRole, SecretKey, Tagger};
+    use breachcheck_normalize::Normalizer;
+
+    /// The profile a build counts in arrays is the one counting each record into the maps
+    /// gives, with fields and forms absent from every record left out, and a calling code
+    /// past the array's end (none exists) kept.
+    #[test]
+    fn a_profile_counted_in_arrays_is_the_one_counted_in_maps() {
+        let key = SecretKey::from_bytes([9; 32]);
+        let n = Normalizer::new(Tagger::new(&key), None);
+        let roles = [
+            FieldRole::Email,
+            FieldRole::FullName,
+            FieldRole::Phone,
+            FieldRole::PostalCode,
+            FieldRole::Country,
+        ];
+        let rows = [
+            [
+                "a@example.org",
+                "Ann Lee",
+                "+49 151 23456789",
+                "10115",
+                "DE",
+            ],
+            ["B@Example.org", "", "0151 23456789", "10 115", "DE"],
+            ["", "Bo Li", "+1 (201) 555-0123", "", "US"],
+            ["c@example.org", "Cy Ng", "", "", ""],
+        ];
+        let mut records: Vec<crate::Prepared> = rows
+            .iter()
+            .map(|r| crate::Prepared::from_tagged(&n.tag_record(&roles, r)))
+            .collect();
+        let mut odd = records[0].clone();
+        odd.phone_code = 4321;
+        records.push(odd);
+        let mut counts = ProfileCounts::default();
+        let mut want = SegmentProfile::default();
+        for rec in &records {
+            counts.add(rec);
+            want.records += 1;
+            for f in MatchField::ALL {
+                if rec.row.present & f.bit() != 0 {
+                    *want.fields.entry(f.as_str().to_owned()).or_insert(0) += 1;
+                }
+            }
+            for (f, form) in rec.field_forms() {
+                *want
+                    .forms
+                    .entry(f.as_str().to_owned())
+                    .or_default()
+                    .entry(form)
+                    .or_insert(0) += 1;
+            }
+            if rec.phone_code != 0 {
+                *want.phone_codes.entry(rec.phone_code).or_insert(0) += 1;
+            }
+        }
+        assert!(want.forms.values().any(|classes| classes.len() > 1));
+        assert_eq!(counts.profile(), want);
+        assert_eq!(counts.profile().digest(), want.digest());
+    }
+}
