@@ -148,11 +148,14 @@ pub fn exactly_held_batch(
         }
         at = end;
     }
-    // Any one record holding every part settles a value, and a hit is another identity's
-    // only by chance agreement on 40 or more bits: so each identity's first hit is asked
-    // for ahead, and the others are read only where it does not hold the value. A name at
-    // an address shared by many records (a street and number without a city) has hundreds
-    // of hits; asking for all of them made up most of a cold 1,000-line verify's reads.
+    // Any one record holding every part settles a value, and the first hit nearly always
+    // does: so each identity's first hit is asked for ahead, and the others are read (one
+    // wait each on a cold cache) only where it does not hold the value — a chance agreement
+    // on 40 or more bits, or, for a phone, a record without a country that holds the number
+    // only as another reading of a national number (`phone_alternates` are postings too).
+    // A name at an address shared by many records (a street and number without a city) has
+    // hundreds of hits; asking for all of them made up most of a cold 1,000-line verify's
+    // reads.
     let firsts: Vec<Hit> = found
         .iter()
         .map(|(_, _, range)| hits[range.start])

@@ -341,9 +341,9 @@ impl<'a> Prober<'a> {
                 probes.push((k, *tag, range));
             }
         }
-        // One record holding the neighbour settles it, and a hit is another tag's only by
-        // chance: each tag's first hit is asked for ahead, the others read only where it
-        // does not hold the neighbour (as in `exactly_held_batch`).
+        // One record holding the neighbour settles it, and the first hit nearly always does:
+        // each tag's first hit is asked for ahead, the others read only where it does not
+        // hold the neighbour (see `exactly_held_batch` for when that happens).
         let firsts: Vec<Hit> = seen
             .values()
             .filter(|range| !range.is_empty())

@@ -117,8 +117,10 @@ pub struct Normalizer {
     /// Regions of the company's customers' numbers, most common first (see
     /// [`Normalizer::with_phone_regions`]).
     phone_regions: Vec<Region>,
-    /// Whether [`Signals`] are worked out (not for a company's records, see
-    /// [`Normalizer::for_index`]).
+    /// Whether what only [`Signals`] need is worked out: false for a company's records
+    /// (see [`Normalizer::for_index`]), which then skip a phone number's type where the
+    /// record's country says how to read the number (other signals cost little and are
+    /// still set).
     signals: bool,
 }
 
@@ -914,6 +916,8 @@ mod tests {
             ["Anne Martin", "06 12 34 56 78", ""],
             ["Not A Number", "+49 10 12345678", "DE"],
             ["Not Either", "+49 10 12345678", ""],
+            // E.164 stored without its "+": read internationally only if valid, in both.
+            ["Jan Kowalski", "4915123456789", "DE"],
         ];
         for row in &rows {
             let a = sample.tag_record(&roles, row);
