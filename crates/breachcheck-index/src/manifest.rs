@@ -154,10 +154,11 @@ impl ProfileCounts {
         for (f, form) in rec.field_forms() {
             self.forms[f.index()][usize::from(form)] += 1;
         }
-        match self.phone_codes.get_mut(usize::from(rec.phone_code)) {
-            _ if rec.phone_code == 0 => {}
-            Some(n) => *n += 1,
-            None => *self.other_codes.entry(rec.phone_code).or_insert(0) += 1,
+        if rec.phone_code != 0 {
+            match self.phone_codes.get_mut(usize::from(rec.phone_code)) {
+                Some(n) => *n += 1,
+                None => *self.other_codes.entry(rec.phone_code).or_insert(0) += 1,
+            }
         }
     }
 

@@ -433,41 +433,41 @@ impl breachcheck_index::RecordStore for Counting {
     }
 }
 
+/// A company of 50 records that share the phone number `held` (each with its own e-mail
+/// and customer id), behind a counting store, and 200 lines that share `+49 30 1234567`
+/// (e-mails and ids nobody has): the lines' phone neighbour is `+49 30 1234568`.
+fn shared_phone(
+    dir: &std::path::Path,
+    key: u8,
+    held: &str,
+) -> (Counting, Vec<breachcheck_normalize::TaggedRecord>) {
+    let key = SecretKey::from_bytes([key; 32]);
+    let n = Normalizer::new(Tagger::new(&key), None);
+    let roles = [FieldRole::Email, FieldRole::Phone, FieldRole::CustomerId];
+    let mut b = builder(dir, &key, "crm", "2026-01-01");
+    for i in 0..50u64 {
+        let email = format!("p{i}@example.org");
+        let id = format!("K{:06}", 1000 + i);
+        b.add(i + 2, &n.tag_record(&roles, &[&email, held, &id]));
+    }
+    b.commit().expect("commit");
+    let lines = (0..200u64)
+        .map(|i| {
+            let email = format!("q{i}@example.net");
+            let id = format!("K{:06}", 900_000 + i);
+            n.tag_record(&roles, &[&email, "+49 30 1234567", &id])
+        })
+        .collect();
+    (Counting::new(Index::open(dir).expect("open")), lines)
+}
+
 /// The density of a sample's ids and phones among the company's is measured by looking up
 /// their neighbours; a neighbour shared by many lines (one phone number on every line of a
 /// call-centre export) is looked up once, not once a line, and its hits held once.
 #[test]
 fn a_neighbour_shared_by_many_lines_is_looked_up_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let key = SecretKey::from_bytes([14; 32]);
-    let n = Normalizer::new(Tagger::new(&key), None);
-    let roles = [FieldRole::Email, FieldRole::Phone, FieldRole::CustomerId];
-    let mut b = builder(dir.path(), &key, "crm", "2026-01-01");
-    for i in 0..50u64 {
-        let rec = n.tag_record(
-            &roles,
-            &[
-                &format!("p{i}@example.org"),
-                "+49 30 1234567",
-                &format!("K{:06}", 1000 + i),
-            ],
-        );
-        b.add(i + 2, &rec);
-    }
-    b.commit().expect("commit");
-    let store = Counting::new(Index::open(dir.path()).expect("open"));
-    let lines: Vec<_> = (0..200u64)
-        .map(|i| {
-            n.tag_record(
-                &roles,
-                &[
-                    &format!("q{i}@example.net"),
-                    "+49 30 1234567",
-                    &format!("K{:06}", 900_000 + i),
-                ],
-            )
-        })
-        .collect();
+    let (store, lines) = shared_phone(dir.path(), 14, "+49 30 1234567");
     let phone_neighbour = lines[0].neighbours[2];
     assert!(
         phone_neighbour.0 != 0 && lines.iter().all(|l| l.neighbours[2] == phone_neighbour),
@@ -485,36 +485,8 @@ fn a_neighbour_shared_by_many_lines_is_looked_up_once() {
 #[test]
 fn a_neighbour_held_by_many_records_asks_ahead_for_one_row() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let key = SecretKey::from_bytes([16; 32]);
-    let n = Normalizer::new(Tagger::new(&key), None);
-    let roles = [FieldRole::Email, FieldRole::Phone, FieldRole::CustomerId];
-    let mut b = builder(dir.path(), &key, "crm", "2026-01-01");
-    for i in 0..50u64 {
-        let rec = n.tag_record(
-            &roles,
-            &[
-                &format!("p{i}@example.org"),
-                "+49 30 1234568",
-                &format!("K{:06}", 1000 + i),
-            ],
-        );
-        b.add(i + 2, &rec);
-    }
-    b.commit().expect("commit");
-    let store = Counting::new(Index::open(dir.path()).expect("open"));
-    // Lines one number below the shared one: its neighbour, held by all 50 records.
-    let lines: Vec<_> = (0..200u64)
-        .map(|i| {
-            n.tag_record(
-                &roles,
-                &[
-                    &format!("q{i}@example.net"),
-                    "+49 30 1234567",
-                    &format!("K{:06}", 900_000 + i),
-                ],
-            )
-        })
-        .collect();
+    // The lines' neighbour is the number all 50 records hold.
+    let (store, lines) = shared_phone(dir.path(), 16, "+49 30 1234568");
     let mut prober = Prober::new(&store);
     prober.fit_and_probe(&lines);
     assert_eq!(

@@ -767,22 +767,38 @@ fn directories_are_read_ahead_within_a_budget() {
     idx.damage().expect("intact");
 }
 
-/// An index behind the trait's provided reads only.
+/// An index behind the trait's provided reads only, recording the rows it is asked to read
+/// ahead.
 #[derive(Debug)]
-struct Plain(Index);
+struct Provided {
+    index: Index,
+    asked: std::sync::Mutex<Vec<(u32, u32)>>,
+}
 
-impl breachcheck_index::RecordStore for Plain {
+impl Provided {
+    fn new(index: Index) -> Self {
+        Provided {
+            index,
+            asked: Default::default(),
+        }
+    }
+}
+
+impl breachcheck_index::RecordStore for Provided {
     fn manifest(&self) -> &breachcheck_index::Manifest {
-        self.0.manifest()
+        self.index.manifest()
     }
     fn lookup_into(&self, tag: breachcheck_core::Tag, out: &mut Vec<breachcheck_index::Hit>) {
-        self.0.lookup_into(tag, out);
+        self.index.lookup_into(tag, out);
     }
     fn record(&self, segment: u32, record: u32) -> Option<breachcheck_index::RecordRow> {
-        breachcheck_index::RecordStore::record(&self.0, segment, record)
+        breachcheck_index::RecordStore::record(&self.index, segment, record)
     }
     fn presence(&self, segment: u32, record: u32, out: &mut Vec<u32>) {
-        self.0.presence(segment, record, out);
+        self.index.presence(segment, record, out);
+    }
+    fn prefetch_records(&self, ids: &[(u32, u32)]) {
+        self.asked.lock().expect("lock").extend_from_slice(ids);
     }
 }
 
@@ -814,7 +830,7 @@ fn a_capped_lookup_answers_as_a_whole_one() {
     let index = Index::open(d.path()).expect("open");
     let n = Normalizer::new(Tagger::new(&k), None);
     let tag = |e: &str| n.tag_record(&[FieldRole::Email], &[e]).blocks[0].1;
-    let plain = Plain(Index::open(d.path()).expect("open"));
+    let plain = Provided::new(Index::open(d.path()).expect("open"));
     for e in [
         "family@example.org",
         "pair@example.org",
@@ -839,31 +855,6 @@ fn a_capped_lookup_answers_as_a_whole_one() {
     assert!(!index.lookup_at_most_into(tag("pair@example.org"), 29, &mut v));
     assert!(index.lookup_at_most_into(tag("pair@example.org"), 30, &mut v));
     assert_eq!(v.len(), 30);
-}
-
-/// An index that records which rows it was asked to read ahead.
-#[derive(Debug)]
-struct AskedAhead {
-    index: Index,
-    asked: std::sync::Mutex<Vec<(u32, u32)>>,
-}
-
-impl breachcheck_index::RecordStore for AskedAhead {
-    fn manifest(&self) -> &breachcheck_index::Manifest {
-        self.index.manifest()
-    }
-    fn lookup_into(&self, tag: breachcheck_core::Tag, out: &mut Vec<breachcheck_index::Hit>) {
-        self.index.lookup_into(tag, out);
-    }
-    fn record(&self, segment: u32, record: u32) -> Option<breachcheck_index::RecordRow> {
-        breachcheck_index::RecordStore::record(&self.index, segment, record)
-    }
-    fn presence(&self, segment: u32, record: u32, out: &mut Vec<u32>) {
-        self.index.presence(segment, record, out);
-    }
-    fn prefetch_records(&self, ids: &[(u32, u32)]) {
-        self.asked.lock().expect("lock").extend_from_slice(ids);
-    }
 }
 
 /// A name at an address that many records share (a street and number carry no city) has
@@ -892,10 +883,7 @@ fn an_identity_held_by_many_records_asks_ahead_for_one_row() {
         );
     }
     b.commit().expect("commit");
-    let store = AskedAhead {
-        index: Index::open(dir.path()).expect("open"),
-        asked: Default::default(),
-    };
+    let store = Provided::new(Index::open(dir.path()).expect("open"));
     // 80 lines of the shared name and address, 20 of a name nobody at it has.
     let lines: Vec<_> = (0..100u64)
         .map(|i| {
