@@ -278,6 +278,73 @@ mod tests {
         assert_eq!(canonical(&"9".repeat(200), None), None);
     }
 
+    /// Every region's example number of every type it has, read back from its national and
+    /// international forms (and from the national form in full-width digits) to the same
+    /// E.164, valid and of its type. What it guards: the vendored library compiles its
+    /// numbering-plan patterns with ASCII digit classes (third_party/rlibphonenumber); every
+    /// region's patterns of every type must still compile and still say what Google's
+    /// metadata says of its own examples (the same checks passed on the crate as published).
+    #[test]
+    fn every_regions_examples_read_back_valid_and_of_their_type() {
+        let full_width = |s: &str| -> String {
+            s.chars()
+                .map(|c| match c.to_digit(10) {
+                    Some(d) => char::from_u32(0xFF10 + d).unwrap_or(c),
+                    None => c,
+                })
+                .collect()
+        };
+        let mut checked = 0;
+        let mut regions = 0;
+        with_util(|util| {
+            for region in util.get_supported_regions() {
+                regions += 1;
+                for kind in util
+                    .get_supported_types_for_region(region)
+                    .unwrap_or_default()
+                {
+                    let Ok(example) = util.get_example_number_for_type_and_region(region, kind)
+                    else {
+                        continue;
+                    };
+                    let e164 = util.format(&example, PhoneNumberFormat::E164).into_owned();
+                    let national = util
+                        .format(&example, PhoneNumberFormat::National)
+                        .into_owned();
+                    let international = util
+                        .format(&example, PhoneNumberFormat::International)
+                        .into_owned();
+                    let of_kind = util.get_number_type(&example);
+                    assert!(
+                        of_kind == kind
+                            || (of_kind == PhoneNumberType::FixedLineOrMobile
+                                && matches!(
+                                    kind,
+                                    PhoneNumberType::FixedLine | PhoneNumberType::Mobile
+                                )),
+                        "{region:?} {kind:?}: {of_kind:?}"
+                    );
+                    for (text, from) in [(international, None), (national.clone(), Some(region))] {
+                        let read = read(&text, from, true);
+                        let read = read.unwrap_or_else(|| panic!("{region:?} {kind:?}: unread"));
+                        assert_eq!(read.e164, e164, "{region:?} {kind:?}");
+                        assert!(read.valid, "{region:?} {kind:?}");
+                    }
+                    // The library's own reading of other scripts' digits (this crate folds
+                    // them before, see `fold`) must still reach the same patterns.
+                    let wide: PhoneNumber = util
+                        .parse(full_width(&national), Some(region))
+                        .unwrap_or_else(|e| panic!("{region:?} {kind:?}: {e:?}"));
+                    assert_eq!(wide, example, "{region:?} {kind:?}");
+                    checked += 1;
+                }
+            }
+            Some(())
+        });
+        // All of the metadata's regions, most of their types.
+        assert!(regions >= 240 && checked >= 1000, "{regions} {checked}");
+    }
+
     #[test]
     fn looks_like_phone_not_date() {
         assert!(looks_like("+33 6 12 34 56 78"));
