@@ -56,8 +56,45 @@ pub fn e164(raw: &str, region: Option<Region>) -> Option<(String, u16)> {
     read(raw, region, false).map(|p| (p.e164, p.country_code))
 }
 
+/// `s` with every decimal digit of another script (full-width `０`–`９`, Arabic-Indic
+/// `٠`–`٩`, Devanagari, …) written as its ASCII digit, full-width punctuation (`＋`, `－`,
+/// `（`…) and the ideographic space as their ASCII forms, other characters as they are.
+///
+/// Why: a Japanese or Chinese export writes phone numbers in full-width forms, an Arabic
+/// one in Arabic-Indic digits; the same person's number must read the same whichever a
+/// seller's copy uses. The digit values are the phone library's own table (every Unicode
+/// decimal digit), so what this reads is what the library would.
+pub fn ascii_forms(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut buf = [0u8; 4];
+    let out = with_util(|util| {
+        Some(
+            s.chars()
+                .map(|c| match c {
+                    _ if c.is_ascii() => c,
+                    '\u{3000}' => ' ',
+                    // Full-width forms of ASCII's printable characters.
+                    '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                    _ => {
+                        let digit = util.normalize_digits_only(c.encode_utf8(&mut buf));
+                        digit
+                            .chars()
+                            .next()
+                            .filter(|_| digit.len() == 1)
+                            .unwrap_or(c)
+                    }
+                })
+                .collect::<String>(),
+        )
+    });
+    out.map_or(std::borrow::Cow::Borrowed(s), std::borrow::Cow::Owned)
+}
+
 /// [`canonical`]; with `typed` false, `valid` and `mobile` are not looked up (false).
 fn read(raw: &str, region: Option<Region>, typed: bool) -> Option<CanonicalPhone> {
+    let raw = ascii_forms(raw);
     let s = raw.trim();
     if s.is_empty() || s.len() > MAX_INPUT {
         return None;
@@ -122,6 +159,7 @@ fn read(raw: &str, region: Option<Region>, typed: bool) -> Option<CanonicalPhone
 /// `raw` read as an international number written without its "+" or "00": digits only
 /// (spaces, dots and dashes aside), at least 8 of them, not starting with a trunk 0.
 pub fn international_digits(raw: &str) -> Option<CanonicalPhone> {
+    let raw = ascii_forms(raw);
     let s = raw.trim();
     if s.len() > MAX_INPUT
         || s.starts_with('0')
@@ -163,6 +201,7 @@ pub fn regions_of_codes(
 /// The region of a number written with its country code (`+…` or `00…`), for finding a
 /// sample's dominant region; `None` for national formats or unknown codes.
 pub fn international_region(raw: &str) -> Option<String> {
+    let raw = ascii_forms(raw);
     let s = raw.trim();
     if !(s.starts_with('+') || s.starts_with("00")) || s.len() > MAX_INPUT {
         return None;
@@ -180,6 +219,7 @@ pub fn international_region(raw: &str) -> Option<String> {
 /// Whether a value looks like a phone number, for role inference: phone punctuation only,
 /// 7 to 15 digits, not shaped like a date.
 pub fn looks_like(raw: &str) -> bool {
+    let raw = ascii_forms(raw);
     let s = raw.trim();
     if s.len() > MAX_INPUT || crate::date::looks_like(s) {
         return false;
@@ -343,6 +383,45 @@ mod tests {
         });
         // All of the metadata's regions, most of their types.
         assert!(regions >= 240 && checked >= 1000, "{regions} {checked}");
+    }
+
+    #[test]
+    fn digits_of_other_scripts_read_as_their_ascii_digits() {
+        let jp = Some("+81312345678".to_owned());
+        assert_eq!(e164("03-1234-5678", Some("JP")), jp);
+        // Full-width digits, hyphens, plus and the ideographic space (Japanese, Chinese).
+        assert_eq!(e164("０３－１２３４－５６７８", Some("JP")), jp);
+        assert_eq!(
+            e164("＋８１\u{3000}３\u{3000}１２３４\u{3000}５６７８", None),
+            jp
+        );
+        // Arabic-Indic (Egypt) and Extended Arabic-Indic (Iran) digits.
+        assert_eq!(
+            e164("٠١٠٠ ١٢٣ ٤٥٦٧", Some("EG")),
+            e164("0100 123 4567", Some("EG"))
+        );
+        assert!(e164("0100 123 4567", Some("EG")).is_some());
+        assert_eq!(
+            e164("۰۹۱۲ ۳۴۵ ۶۷۸۹", Some("IR")),
+            e164("0912 345 6789", Some("IR"))
+        );
+        assert!(e164("0912 345 6789", Some("IR")).is_some());
+        assert!(canonical(
+            "０３－１２３４－５６７８",
+            Some(Region::from_code("JP").expect("a region"))
+        )
+        .is_some_and(|p| p.valid));
+        // Role inference sees a phone column whatever its digits.
+        assert!(looks_like("０９０－１２３４－５６７８"));
+        assert!(looks_like("٠١٠٠ ١٢٣ ٤٥٦٧"));
+        assert_eq!(
+            international_region("＋８１ ３ １２３４ ５６７８").as_deref(),
+            Some("JP")
+        );
+        assert!(international_digits("８１ ３ １２３４ ５６７８").is_some());
+        // Other characters are left as they are.
+        assert_eq!(ascii_forms("電話：０３ 1ⅷ"), "電話:03 1ⅷ");
+        assert_eq!(e164("０３", Some("JP")), None);
     }
 
     #[test]

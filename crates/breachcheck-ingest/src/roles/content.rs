@@ -224,12 +224,14 @@ pub(super) fn stats(rows: &[Vec<String>], i: usize) -> Stats {
             ip || national_id || zip == Some(true) || epoch || looks_like_amount(v) || short_postal;
         let ph = !not_phone && phone::looks_like(v);
         s.phone += usize::from(ph);
+        // Full-width and other scripts' digits and punctuation read as ASCII's.
+        let pv = phone::ascii_forms(v);
         let marked =
-            v.starts_with('+') || v.starts_with('0') || v.contains([' ', '-', '(', '/', '.']);
+            pv.starts_with('+') || pv.starts_with('0') || pv.contains([' ', '-', '(', '/', '.']);
         s.phone_marked += usize::from(ph && marked);
-        if !marked && v.bytes().all(|b| b.is_ascii_digit()) {
+        if !marked && pv.bytes().all(|b| b.is_ascii_digit()) {
             s.digits_only += 1;
-            s.phone_digits += usize::from(ph && looks_like_phone_digits(v));
+            s.phone_digits += usize::from(ph && looks_like_phone_digits(&pv));
         }
         let is_date = date::looks_like(v);
         s.date += usize::from(is_date);
@@ -1235,6 +1237,41 @@ mod tests {
             }],
         );
         assert_eq!(got[1], R::Phone);
+    }
+
+    /// A Japanese export's phone numbers in full-width digits and hyphens, an Egyptian one's
+    /// in Arabic-Indic digits: phone columns, as their ASCII forms would be.
+    #[test]
+    fn phones_in_other_scripts_digits_are_phones() {
+        let to = |s: String, zero: u32| -> String {
+            s.chars()
+                .map(|c| match (c, c.to_digit(10)) {
+                    (_, Some(d)) => char::from_u32(zero + d).unwrap_or(c),
+                    ('-', _) if zero == 0xFF10 => '－',
+                    _ => c,
+                })
+                .collect()
+        };
+        let jp = |i: usize| format!("090-{}-{}", digits(i, 9, 4), digits(i, 10, 4));
+        let eg = |i: usize| format!("010{} {} {}", i % 3, digits(i, 9, 3), digits(i, 10, 4));
+        let full_width = |i: usize| to(jp(i), 0xFF10);
+        let arabic_indic = |i: usize| to(eg(i), 0x0660);
+        for column in [
+            &jp as &dyn Fn(usize) -> String,
+            &eg,
+            &full_width,
+            &arabic_indic,
+        ] {
+            let got = roles(
+                100,
+                &[
+                    &|i| pick(FIRST, i, 1).to_owned(),
+                    &|i| pick(LAST, i, 2).to_owned(),
+                    column,
+                ],
+            );
+            assert_eq!(got, [R::FirstName, R::LastName, R::Phone], "{}", column(1));
+        }
     }
 
     #[test]
