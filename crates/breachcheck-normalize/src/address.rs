@@ -227,7 +227,7 @@ pub fn city(raw: &str) -> Option<String> {
 /// or hyphens; US ZIP+4 cut to five digits; leading zeros that spreadsheets drop restored
 /// where the country's codes have a fixed length.
 pub fn postal_code(raw: &str, country: Option<&str>) -> Option<String> {
-    let mut s: String = raw
+    let mut s: String = crate::ascii_forms(raw)
         .trim()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())

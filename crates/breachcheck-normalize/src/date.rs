@@ -5,7 +5,7 @@
 /// `month_first` decides `03/04/1985` (true: March 4th, as in the US); a first part above
 /// 12 decides by itself.
 pub fn canonical(raw: &str, month_first: bool) -> Option<String> {
-    let (y, m, d) = parse(raw.trim(), month_first)?;
+    let (y, m, d) = parse(crate::ascii_forms(raw).trim(), month_first)?;
     Some(format!("{y:04}-{m:02}-{d:02}"))
 }
 
@@ -80,6 +80,7 @@ pub fn order_evidence(raw: &str) -> Option<bool> {
 
 /// Whether a value looks like a date, for role inference.
 pub fn looks_like(raw: &str) -> bool {
+    let raw = crate::ascii_forms(raw);
     let s = raw.trim();
     s.len() >= 8 && s.len() <= 25 && parse(s, false).is_some()
 }

@@ -45,6 +45,7 @@ const MAX_LEN: usize = 254;
 
 /// The canonical form of an e-mail address, or `None` when the input is not an address.
 pub fn canonical(raw: &str) -> Option<String> {
+    let raw = crate::ascii_forms(raw);
     let s = raw.trim();
     // "Ana López <ana@example.es>": the address is inside the angle brackets.
     let s = match (s.rfind('<'), s.ends_with('>')) {
@@ -177,6 +178,7 @@ pub fn domain_kind(canonical: &str) -> DomainKind {
 
 /// Whether a value looks like an e-mail address, for role inference.
 pub fn looks_like(raw: &str) -> bool {
+    let raw = crate::ascii_forms(raw);
     let s = raw.trim();
     s.len() >= 6 && s.contains('@') && canonical(s).is_some()
 }

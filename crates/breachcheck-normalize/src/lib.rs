@@ -38,4 +38,5 @@ pub use record::{
     is_null_placeholder, FieldTags, Normalizer, PartHints, Signals, TaggedRecord,
     MAX_PHONE_ALTERNATES,
 };
+pub use text::ascii_forms;
 pub use value::{canonical_value, Invalid};

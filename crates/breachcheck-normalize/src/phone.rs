@@ -56,45 +56,21 @@ pub fn e164(raw: &str, region: Option<Region>) -> Option<(String, u16)> {
     read(raw, region, false).map(|p| (p.e164, p.country_code))
 }
 
-/// `s` with every decimal digit of another script (full-width `０`–`９`, Arabic-Indic
-/// `٠`–`٩`, Devanagari, …) written as its ASCII digit, full-width punctuation (`＋`, `－`,
-/// `（`…) and the ideographic space as their ASCII forms, other characters as they are.
-///
-/// Why: a Japanese or Chinese export writes phone numbers in full-width forms, an Arabic
-/// one in Arabic-Indic digits; the same person's number must read the same whichever a
-/// seller's copy uses. The digit values are the phone library's own table (every Unicode
-/// decimal digit), so what this reads is what the library would.
-pub fn ascii_forms(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.is_ascii() {
-        return std::borrow::Cow::Borrowed(s);
-    }
+/// The decimal value of `c` if it is a decimal digit of any script (`٣`, `３`, `३`…),
+/// from the phone library's table of Unicode's decimal digits; for
+/// [`crate::ascii_forms`].
+pub(crate) fn digit_value(c: char) -> Option<char> {
     let mut buf = [0u8; 4];
-    let out = with_util(|util| {
-        Some(
-            s.chars()
-                .map(|c| match c {
-                    _ if c.is_ascii() => c,
-                    '\u{3000}' => ' ',
-                    // Full-width forms of ASCII's printable characters.
-                    '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-                    _ => {
-                        let digit = util.normalize_digits_only(c.encode_utf8(&mut buf));
-                        digit
-                            .chars()
-                            .next()
-                            .filter(|_| digit.len() == 1)
-                            .unwrap_or(c)
-                    }
-                })
-                .collect::<String>(),
-        )
-    });
-    out.map_or(std::borrow::Cow::Borrowed(s), std::borrow::Cow::Owned)
+    with_util(|util| {
+        let digit = util.normalize_digits_only(c.encode_utf8(&mut buf));
+        let mut chars = digit.chars();
+        chars.next().filter(|_| chars.next().is_none())
+    })
 }
 
 /// [`canonical`]; with `typed` false, `valid` and `mobile` are not looked up (false).
 fn read(raw: &str, region: Option<Region>, typed: bool) -> Option<CanonicalPhone> {
-    let raw = ascii_forms(raw);
+    let raw = crate::ascii_forms(raw);
     let s = raw.trim();
     if s.is_empty() || s.len() > MAX_INPUT {
         return None;
@@ -159,7 +135,7 @@ fn read(raw: &str, region: Option<Region>, typed: bool) -> Option<CanonicalPhone
 /// `raw` read as an international number written without its "+" or "00": digits only
 /// (spaces, dots and dashes aside), at least 8 of them, not starting with a trunk 0.
 pub fn international_digits(raw: &str) -> Option<CanonicalPhone> {
-    let raw = ascii_forms(raw);
+    let raw = crate::ascii_forms(raw);
     let s = raw.trim();
     if s.len() > MAX_INPUT
         || s.starts_with('0')
@@ -201,7 +177,7 @@ pub fn regions_of_codes(
 /// The region of a number written with its country code (`+…` or `00…`), for finding a
 /// sample's dominant region; `None` for national formats or unknown codes.
 pub fn international_region(raw: &str) -> Option<String> {
-    let raw = ascii_forms(raw);
+    let raw = crate::ascii_forms(raw);
     let s = raw.trim();
     if !(s.starts_with('+') || s.starts_with("00")) || s.len() > MAX_INPUT {
         return None;
@@ -219,7 +195,7 @@ pub fn international_region(raw: &str) -> Option<String> {
 /// Whether a value looks like a phone number, for role inference: phone punctuation only,
 /// 7 to 15 digits, not shaped like a date.
 pub fn looks_like(raw: &str) -> bool {
-    let raw = ascii_forms(raw);
+    let raw = crate::ascii_forms(raw);
     let s = raw.trim();
     if s.len() > MAX_INPUT || crate::date::looks_like(s) {
         return false;
@@ -420,7 +396,7 @@ mod tests {
         );
         assert!(international_digits("８１ ３ １２３４ ５６７８").is_some());
         // Other characters are left as they are.
-        assert_eq!(ascii_forms("電話：０３ 1ⅷ"), "電話:03 1ⅷ");
+        assert_eq!(crate::ascii_forms("電話：０３ 1ⅷ"), "電話:03 1ⅷ");
         assert_eq!(e164("０３", Some("JP")), None);
     }
 

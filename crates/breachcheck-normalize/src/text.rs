@@ -1,4 +1,5 @@
-//! Folding shared by names, cities and addresses.
+//! Folding shared by names, cities and addresses, and the ASCII forms of the fields written
+//! in ASCII (phone numbers, e-mail addresses, postal codes, dates, identifiers).
 use unicode_normalization::UnicodeNormalization;
 
 /// NFKC, transliteration of any script to Latin (`deunicode`, which also drops
@@ -12,6 +13,33 @@ pub(crate) fn fold(s: &str) -> String {
     }
     let nfkc: String = s.nfkc().collect();
     fold_latin(&deunicode::deunicode(&nfkc))
+}
+
+/// `s` with every decimal digit of another script (full-width `０`–`９`, Arabic-Indic
+/// `٠`–`٩`, Devanagari, …) written as its ASCII digit, full-width punctuation and letters
+/// (`＋`, `－`, `＠`, `ａ`…) and the ideographic space as their ASCII forms, other
+/// characters as they are.
+///
+/// Why: a Japanese or Chinese export writes phone numbers, postal codes and dates in
+/// full-width forms, an Arabic one in Arabic-Indic digits; the same person's values must
+/// read the same whichever a seller's copy uses. Names, streets and cities have [`fold`]
+/// (NFKC and transliteration); the fields whose canonical form is ASCII go through this
+/// first. The digit values are the phone library's table of Unicode's decimal digits.
+pub fn ascii_forms(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                _ if c.is_ascii() => c,
+                '\u{3000}' => ' ',
+                // Full-width forms of ASCII's printable characters.
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                _ => crate::phone::digit_value(c).unwrap_or(c),
+            })
+            .collect(),
+    )
 }
 
 /// [`fold`]'s last step, on text already in Latin letters.

@@ -129,4 +129,57 @@ mod tests {
         );
         assert_eq!(c(FieldRole::FullName, "  "), Err(Invalid::Empty));
     }
+
+    /// Every field whose canonical form is ASCII reads the same from full-width forms (a
+    /// Japanese or Chinese export) and from Arabic-Indic or Extended Arabic-Indic digits
+    /// (an Egyptian or Iranian one) as from ASCII.
+    #[test]
+    fn other_scripts_digits_and_full_width_forms_read_as_ascii() {
+        let wide = |s: &str| -> String {
+            s.chars()
+                .map(|c| match c {
+                    '!'..='~' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
+                    ' ' => '\u{3000}',
+                    _ => c,
+                })
+                .collect()
+        };
+        let digits = |s: &str, zero: u32| -> String {
+            s.chars()
+                .map(|c| match c.to_digit(10) {
+                    Some(d) => char::from_u32(zero + d).unwrap_or(c),
+                    None => c,
+                })
+                .collect()
+        };
+        let cases = [
+            (FieldRole::Phone, "03-1234-5678", "JP"),
+            (FieldRole::Phone, "0100 123 4567", "EG"),
+            (FieldRole::Email, "taro.yamada@example.co.jp", "JP"),
+            (FieldRole::PostalCode, "100-0001", "JP"),
+            (FieldRole::PostalCode, "11511", "EG"),
+            (FieldRole::BirthDate, "1985-03-02", "JP"),
+            (FieldRole::BirthDate, "02/03/1985", "EG"),
+            (FieldRole::CustomerId, "C0012345", "JP"),
+            (FieldRole::OrderId, "4711", "EG"),
+            (FieldRole::NationalId, "29001011234567", "EG"),
+        ];
+        for (role, ascii, cc) in cases {
+            let want = canonical_value(role, ascii, Some(cc), None);
+            assert!(want.is_ok(), "{role:?} {ascii}: {want:?}");
+            let mut forms = vec![wide(ascii)];
+            if role != FieldRole::Email {
+                forms.push(digits(ascii, 0x0660));
+                forms.push(digits(ascii, 0x06F0));
+                forms.push(digits(ascii, 0xFF10));
+            }
+            for form in forms {
+                assert_eq!(
+                    canonical_value(role, &form, Some(cc), None),
+                    want,
+                    "{role:?} {form}"
+                );
+            }
+        }
+    }
 }

@@ -225,7 +225,7 @@ pub(super) fn stats(rows: &[Vec<String>], i: usize) -> Stats {
         let ph = !not_phone && phone::looks_like(v);
         s.phone += usize::from(ph);
         // Full-width and other scripts' digits and punctuation read as ASCII's.
-        let pv = phone::ascii_forms(v);
+        let pv = breachcheck_normalize::ascii_forms(v);
         let marked =
             pv.starts_with('+') || pv.starts_with('0') || pv.contains([' ', '-', '(', '/', '.']);
         s.phone_marked += usize::from(ph && marked);
