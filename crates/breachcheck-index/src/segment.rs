@@ -759,6 +759,15 @@ impl Segment {
         if hex(footer) != meta.checksum {
             return Err(corrupt("its checksum differs from the manifest's"));
         }
+        // The digests are read whole, front to back, but the map is advised random: on a
+        // cold page cache that was one wait per 4 KiB page (about 8 ms for the 0.5 MB of
+        // a 10M-record segment). Ask for them at once instead.
+        #[cfg(unix)]
+        let _ = seg.map.advise_range(
+            memmap2::Advice::WillNeed,
+            seg.at.body_len,
+            seg.at.chunks * DIGEST,
+        );
         if hex(&root_of_digests(seg.digests())) != meta.root {
             return Err(corrupt(
                 "its chunk digests do not make up the committed Merkle root",
