@@ -5,7 +5,7 @@
 /// `month_first` decides `03/04/1985` (true: March 4th, as in the US); a first part above
 /// 12 decides by itself.
 pub fn canonical(raw: &str, month_first: bool) -> Option<String> {
-    let (y, m, d) = parse(crate::ascii_forms(raw).trim(), month_first)?;
+    let (y, m, d) = crate::text::or_ascii_forms(raw, |raw| parse(raw.trim(), month_first))?;
     Some(format!("{y:04}-{m:02}-{d:02}"))
 }
 

@@ -45,7 +45,11 @@ const MAX_LEN: usize = 254;
 
 /// The canonical form of an e-mail address, or `None` when the input is not an address.
 pub fn canonical(raw: &str) -> Option<String> {
-    let raw = crate::ascii_forms(raw);
+    crate::text::or_ascii_forms(raw, canonical_of)
+}
+
+/// [`canonical`] of text as it is.
+fn canonical_of(raw: &str) -> Option<String> {
     let s = raw.trim();
     // "Ana López <ana@example.es>": the address is inside the angle brackets.
     let s = match (s.rfind('<'), s.ends_with('>')) {

@@ -70,7 +70,11 @@ pub(crate) fn digit_value(c: char) -> Option<char> {
 
 /// [`canonical`]; with `typed` false, `valid` and `mobile` are not looked up (false).
 fn read(raw: &str, region: Option<Region>, typed: bool) -> Option<CanonicalPhone> {
-    let raw = crate::ascii_forms(raw);
+    crate::text::or_ascii_forms(raw, |raw| read_as_is(raw, region, typed))
+}
+
+/// [`read`] of text as it is.
+fn read_as_is(raw: &str, region: Option<Region>, typed: bool) -> Option<CanonicalPhone> {
     let s = raw.trim();
     if s.is_empty() || s.len() > MAX_INPUT {
         return None;
@@ -135,7 +139,10 @@ fn read(raw: &str, region: Option<Region>, typed: bool) -> Option<CanonicalPhone
 /// `raw` read as an international number written without its "+" or "00": digits only
 /// (spaces, dots and dashes aside), at least 8 of them, not starting with a trunk 0.
 pub fn international_digits(raw: &str) -> Option<CanonicalPhone> {
-    let raw = crate::ascii_forms(raw);
+    crate::text::or_ascii_forms(raw, international_digits_as_is)
+}
+
+fn international_digits_as_is(raw: &str) -> Option<CanonicalPhone> {
     let s = raw.trim();
     if s.len() > MAX_INPUT
         || s.starts_with('0')
@@ -177,7 +184,10 @@ pub fn regions_of_codes(
 /// The region of a number written with its country code (`+…` or `00…`), for finding a
 /// sample's dominant region; `None` for national formats or unknown codes.
 pub fn international_region(raw: &str) -> Option<String> {
-    let raw = crate::ascii_forms(raw);
+    crate::text::or_ascii_forms(raw, international_region_as_is)
+}
+
+fn international_region_as_is(raw: &str) -> Option<String> {
     let s = raw.trim();
     if !(s.starts_with('+') || s.starts_with("00")) || s.len() > MAX_INPUT {
         return None;

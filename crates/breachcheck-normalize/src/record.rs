@@ -580,7 +580,7 @@ const MAX_NAME_TOKENS: usize = 4;
 /// Identifiers compare case-insensitively without surrounding space or leading zeros
 /// (spreadsheets drop them, systems pad them).
 pub(crate) fn identifier(raw: &str) -> String {
-    let t = crate::ascii_forms(raw).trim().to_lowercase();
+    let t = raw.trim().to_lowercase();
     let stripped = t.trim_start_matches('0');
     if stripped.is_empty() && !t.is_empty() {
         "0".to_owned()
@@ -613,8 +613,7 @@ fn neighbour(id: &str) -> Option<String> {
 /// written `123-45-6789`, `123 45 6789` or `123456789` by different systems. Leading zeros
 /// are kept (they are part of the number, unlike a padded internal id).
 pub(crate) fn national_id(raw: &str) -> String {
-    crate::ascii_forms(raw)
-        .chars()
+    raw.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_uppercase)
         .collect()

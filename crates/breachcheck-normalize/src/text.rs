@@ -23,8 +23,9 @@ pub(crate) fn fold(s: &str) -> String {
 /// Why: a Japanese or Chinese export writes phone numbers, postal codes and dates in
 /// full-width forms, an Arabic one in Arabic-Indic digits; the same person's values must
 /// read the same whichever a seller's copy uses. Names, streets and cities have [`fold`]
-/// (NFKC and transliteration); the fields whose canonical form is ASCII go through this
-/// first. The digit values are the phone library's table of Unicode's decimal digits.
+/// (NFKC and transliteration); the fields whose canonical form is ASCII read these forms
+/// through [`or_ascii_forms`]. The digit values are the phone library's table of
+/// Unicode's decimal digits.
 pub fn ascii_forms(s: &str) -> std::borrow::Cow<'_, str> {
     if s.is_ascii() {
         return std::borrow::Cow::Borrowed(s);
@@ -40,6 +41,24 @@ pub fn ascii_forms(s: &str) -> std::borrow::Cow<'_, str> {
             })
             .collect(),
     )
+}
+
+/// `read(raw)`; where that reads nothing and `raw` is not ASCII, `read` of its
+/// [`ascii_forms`].
+///
+/// Why only then: a value that read as something under these rules must keep its tag, or
+/// an index built before would silently stop matching it (what `RULES_VERSION` guards).
+/// Values that read as nothing had no tag, so reading them now changes no tag of an
+/// existing index. Identifiers keep their characters for the same reason: written in
+/// full-width digits, they already had a tag.
+pub(crate) fn or_ascii_forms<T>(raw: &str, read: impl Fn(&str) -> Option<T>) -> Option<T> {
+    read(raw).or_else(|| {
+        if raw.is_ascii() {
+            None
+        } else {
+            read(&ascii_forms(raw))
+        }
+    })
 }
 
 /// [`fold`]'s last step, on text already in Latin letters.
