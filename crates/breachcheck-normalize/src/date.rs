@@ -1,5 +1,6 @@
 //! Dates of birth to ISO 8601 (`YYYY-MM-DD`). Hand-written: the formats are few and a date
-//! crate would add build time for what is a dozen lines of parsing.
+//! crate would add build time for what is a dozen lines of parsing, and the date crates
+//! read English month names only.
 
 /// Canonical ISO date, or `None` if `raw` is not a plausible calendar date.
 /// `month_first` decides `03/04/1985` (true: March 4th, as in the US); a first part above
@@ -9,7 +10,225 @@ pub fn canonical(raw: &str, month_first: bool) -> Option<String> {
     Some(format!("{y:04}-{m:02}-{d:02}"))
 }
 
+/// Numeric dates first; what they do not read, as a date with its month written in words
+/// or with CJK year, month and day marks. (Only what the numeric forms read as nothing:
+/// a value that read as a date under these rules keeps its reading.)
 fn parse(s: &str, month_first: bool) -> Option<(u32, u32, u32)> {
+    numeric(s, month_first)
+        .or_else(|| marked(s))
+        .or_else(|| worded(s))
+}
+
+/// `1985年3月2日` (Japanese, Chinese) and `1985년 3월 2일` (Korean): year, month and day,
+/// each followed by its mark.
+fn marked(s: &str) -> Option<(u32, u32, u32)> {
+    let mut n = [0u32; 3];
+    let mut rest = s.trim();
+    for (i, marks) in [['年', '년'], ['月', '월'], ['日', '일']]
+        .iter()
+        .enumerate()
+    {
+        let end = rest.find(|c: char| marks.contains(&c))?;
+        let digits = rest[..end].trim();
+        if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        n[i] = digits.parse().ok()?;
+        rest = &rest[end..];
+        rest = rest[rest.chars().next()?.len_utf8()..].trim_start();
+    }
+    if !rest.is_empty() || n[0] < 1000 {
+        return None;
+    }
+    valid(n[0], n[1], n[2])
+}
+
+/// Month names and their common abbreviations, folded (lower case, no accents), in
+/// English, German, French, Spanish, Italian, Portuguese and Dutch. No name or
+/// abbreviation means two different months across these languages.
+const MONTHS: [&[&str]; 12] = [
+    &[
+        "january", "jan", "januar", "janner", "janvier", "janv", "enero", "ene", "gennaio", "gen",
+        "janeiro", "januari",
+    ],
+    &[
+        "february",
+        "feb",
+        "februar",
+        "fevrier",
+        "fevr",
+        "fev",
+        "febrero",
+        "febbraio",
+        "fevereiro",
+        "februari",
+    ],
+    &[
+        "march", "mar", "marz", "maerz", "mars", "marzo", "marco", "maart", "mrt",
+    ],
+    &["april", "apr", "avril", "avr", "abril", "abr", "aprile"],
+    &["may", "mai", "mayo", "maggio", "mag", "maio", "mei"],
+    &[
+        "june", "jun", "juni", "juin", "junio", "giugno", "giu", "junho",
+    ],
+    &[
+        "july", "jul", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho",
+    ],
+    &["august", "aug", "aout", "agosto", "ago", "augustus"],
+    &[
+        "september",
+        "sep",
+        "sept",
+        "septembre",
+        "septiembre",
+        "setiembre",
+        "set",
+        "settembre",
+        "setembro",
+    ],
+    &[
+        "october", "oct", "oktober", "okt", "octobre", "octubre", "ottobre", "ott", "outubro",
+        "out",
+    ],
+    &["november", "nov", "novembre", "noviembre", "novembro"],
+    &[
+        "december",
+        "dec",
+        "dezember",
+        "dez",
+        "decembre",
+        "diciembre",
+        "dic",
+        "dicembre",
+        "dezembro",
+    ],
+];
+
+/// Words a written date may carry besides its day, month and year: weekdays (English,
+/// German, French, Spanish, Italian, Portuguese, Dutch, full and short) and joining words
+/// ("2 de marzo de 1985", "the 2nd of March").
+const FILLERS: &[&str] = &[
+    "monday",
+    "mon",
+    "tuesday",
+    "tue",
+    "tues",
+    "wednesday",
+    "wed",
+    "thursday",
+    "thu",
+    "thur",
+    "thurs",
+    "friday",
+    "fri",
+    "saturday",
+    "sat",
+    "sunday",
+    "sun",
+    "montag",
+    "dienstag",
+    "mittwoch",
+    "donnerstag",
+    "freitag",
+    "samstag",
+    "sonntag",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "lunes",
+    "martes",
+    "miercoles",
+    "jueves",
+    "viernes",
+    "sabado",
+    "domingo",
+    "lunedi",
+    "martedi",
+    "mercoledi",
+    "giovedi",
+    "venerdi",
+    "segunda",
+    "terca",
+    "quarta",
+    "quinta",
+    "sexta",
+    "feira",
+    "maandag",
+    "dinsdag",
+    "woensdag",
+    "donderdag",
+    "vrijdag",
+    "zaterdag",
+    "zondag",
+    "de",
+    "del",
+    "of",
+    "the",
+    "le",
+    "den",
+    "der",
+];
+
+/// `2 March 1985`, `March 2nd, 1985`, `02-MAR-1985`, `2. März 1985`, `1er mars 1985`,
+/// `2 de marzo de 1985`, `Sat, 02 Mar 1985 00:00:00`: a day, a month in words and a year
+/// of four digits, in any order, with weekdays, joining words and a time of day around
+/// them. Two-digit years stay unread, as in numeric dates.
+fn worded(s: &str) -> Option<(u32, u32, u32)> {
+    if !s.chars().any(|c| c.is_alphabetic()) {
+        return None;
+    }
+    // A time of day ("00:00:00", "10:30") and its zone ("+0000", "GMT") are not part of
+    // the date.
+    let without_time: String = s
+        .split_whitespace()
+        .filter(|w| {
+            let zone = w.starts_with('+')
+                || (w.starts_with('-') && w.len() > 1)
+                || ["gmt", "utc", "z"].contains(&w.to_ascii_lowercase().as_str());
+            !(w.contains(':') || zone)
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let folded = crate::text::fold(&without_time);
+    let (mut day, mut month, mut year) = (None, None, None);
+    for word in folded.split(' ').filter(|w| !w.is_empty()) {
+        if FILLERS.contains(&word) {
+            continue;
+        }
+        if let Some(m) = MONTHS.iter().position(|names| names.contains(&word)) {
+            if month.replace(m as u32 + 1).is_some() {
+                return None;
+            }
+            continue;
+        }
+        let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        let suffix = &word[digits.len()..];
+        if digits.is_empty()
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+            || !["", "st", "nd", "rd", "th", "er", "e", "o"].contains(&suffix)
+        {
+            return None;
+        }
+        let n: u32 = digits.parse().ok()?;
+        let slot = if digits.len() == 4 && suffix.is_empty() {
+            &mut year
+        } else if digits.len() <= 2 {
+            &mut day
+        } else {
+            return None;
+        };
+        if slot.replace(n).is_some() {
+            return None;
+        }
+    }
+    valid(year?, month?, day?)
+}
+
+fn numeric(s: &str, month_first: bool) -> Option<(u32, u32, u32)> {
     // Drop a time part: "1985-03-02T00:00:00", "1985-03-02 00:00:00".
     let s = s.split(['T', ' ']).next()?;
     if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
@@ -82,7 +301,7 @@ pub fn order_evidence(raw: &str) -> Option<bool> {
 pub fn looks_like(raw: &str) -> bool {
     let raw = crate::ascii_forms(raw);
     let s = raw.trim();
-    s.len() >= 8 && s.len() <= 25 && parse(s, false).is_some()
+    s.len() >= 8 && s.len() <= 40 && parse(s, false).is_some()
 }
 
 #[cfg(test)]
@@ -100,6 +319,64 @@ mod tests {
         assert_eq!(canonical("1985-03-02T00:00:00Z", false), want);
         assert_eq!(canonical("1985/3/2", false), want);
         assert_eq!(canonical("31/12/1985", true).as_deref(), Some("1985-12-31"));
+    }
+
+    #[test]
+    fn months_in_words_and_cjk_marks() {
+        let want = Some("1985-03-02".to_owned());
+        for s in [
+            "2 March 1985",
+            "2 Mar 1985",
+            "March 2, 1985",
+            "Mar 2nd, 1985",
+            "the 2nd of March 1985",
+            "02-MAR-1985",
+            "02-Mar-1985",
+            "Sat, 02 Mar 1985 00:00:00 +0000",
+            "Saturday, March 2, 1985",
+            "2. März 1985",
+            "2. Maerz 1985",
+            "2 mars 1985",
+            "samedi 2 mars 1985",
+            "2 de marzo de 1985",
+            "2 marzo 1985",
+            "2 de março de 1985",
+            "2 maart 1985",
+            "1985年3月2日",
+            "1985年03月02日",
+            "1985년 3월 2일",
+        ] {
+            assert_eq!(canonical(s, false), want, "{s}");
+            assert_eq!(canonical(s, true), want, "{s}");
+            assert!(looks_like(s), "{s}");
+        }
+        assert_eq!(
+            canonical("1er août 1985", false).as_deref(),
+            Some("1985-08-01")
+        );
+        assert_eq!(
+            canonical("31 dic 1985", false).as_deref(),
+            Some("1985-12-31")
+        );
+        assert_eq!(
+            canonical("Okt. 3, 1990", false).as_deref(),
+            Some("1990-10-03")
+        );
+        for s in [
+            "2 March 85",
+            "02-MAR-85",
+            "31 February 1985",
+            "March 1985",
+            "2 March",
+            "2 3 March 1985",
+            "2 March May 1985",
+            "March the second 1985",
+            "Main Street 12",
+            "1985年3月",
+            "85年3月2日",
+        ] {
+            assert_eq!(canonical(s, false), None, "{s}");
+        }
     }
 
     #[test]
