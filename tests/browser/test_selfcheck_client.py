@@ -188,14 +188,33 @@ def gen_phone(rng):
     return {"kind": "phone", "region": given, "raw": rng.choice(SPACES[:5]) + raw + rng.choice(SPACES[:5])}
 
 
+def full_width(s):
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else ("\u3000" if c == " " else c) for c in s)
+
+
+def other_digits(s, zero):
+    return "".join(chr(zero + int(c)) if c in "0123456789" else c for c in s)
+
+
 def gen_cases(seed, count):
     rng = random.Random(seed)
     cases = []
     for i in range(count):
         if i % 2 == 0:
-            cases.append({"kind": "email", "region": None, "raw": gen_email(rng)})
+            case = {"kind": "email", "region": None, "raw": gen_email(rng)}
         else:
-            cases.append(gen_phone(rng))
+            case = gen_phone(rng)
+        # As a Japanese IME, an Arabic or a Hindi keyboard types them: both sides read
+        # full-width forms and other scripts' digits as ASCII where the text as written
+        # reads as nothing (breachcheck-normalize's `ascii_forms`, the page's ascii.js).
+        r = rng.random()
+        if r < 0.04:
+            case["raw"] = full_width(case["raw"])
+        elif r < 0.06:
+            case["raw"] = other_digits(case["raw"], rng.choice([0x0660, 0x06F0, 0x0966]))
+        elif r < 0.07:
+            case["raw"] = case["raw"].replace("-", "\u30fc")
+        cases.append(case)
     return cases
 
 

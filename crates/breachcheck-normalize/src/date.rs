@@ -301,7 +301,11 @@ pub fn order_evidence(raw: &str) -> Option<bool> {
 pub fn looks_like(raw: &str) -> bool {
     let raw = crate::ascii_forms(raw);
     let s = raw.trim();
-    s.len() >= 8 && s.len() <= 40 && parse(s, false).is_some()
+    // Numeric dates up to 25 bytes (as under the rules before dates in words); a date in
+    // words or with CJK marks up to 40 ("Wednesday, 25 September 1985").
+    s.len() >= 8
+        && ((s.len() <= 25 && numeric(s, false).is_some())
+            || (s.len() <= 40 && marked(s).or_else(|| worded(s)).is_some()))
 }
 
 #[cfg(test)]
@@ -354,6 +358,11 @@ mod tests {
             canonical("1er août 1985", false).as_deref(),
             Some("1985-08-01")
         );
+        // Role inference: dates in words up to 40 bytes, numeric ones up to 25 as before (a
+        // timestamp with microseconds and a zone is not a birth date).
+        assert!(looks_like("Wednesday, 25 September 1985"));
+        assert!(!looks_like("2023-05-17 14:22:31.482913+00"));
+        assert!(looks_like("2023-05-17 14:22:31"));
         assert_eq!(
             canonical("31 dic 1985", false).as_deref(),
             Some("1985-12-31")

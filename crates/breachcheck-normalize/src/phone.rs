@@ -12,6 +12,10 @@ use rlibphonenumber::{PhoneNumber, PhoneNumberFormat, PhoneNumberType, PhoneNumb
 /// 2.15–2.31 s per thread; `bench --cold`, 10M records).
 static UTIL: std::sync::OnceLock<Option<PhoneNumberUtil>> = std::sync::OnceLock::new();
 
+/// The vendored `rlibphonenumber` (third_party/rlibphonenumber, `PATCHES.md`) is the one in
+/// use: the published crate has no such constant, so a build with it would not compile.
+const _VENDORED: &str = rlibphonenumber::BREACHCHECK_PATCHED;
+
 /// Runs `f` with the process's phone utility (`None` only if the built-in metadata failed
 /// to load, which the tests would show).
 fn with_util<T>(f: impl FnOnce(&PhoneNumberUtil) -> Option<T>) -> Option<T> {
@@ -205,9 +209,13 @@ fn international_region_as_is(raw: &str) -> Option<String> {
 /// Whether a value looks like a phone number, for role inference: phone punctuation only,
 /// 7 to 15 digits, not shaped like a date.
 pub fn looks_like(raw: &str) -> bool {
+    // Three bytes a character at most in the forms `ascii_forms` reads.
+    if raw.len() > 3 * MAX_INPUT {
+        return false;
+    }
     let raw = crate::ascii_forms(raw);
     let s = raw.trim();
-    if s.len() > MAX_INPUT || crate::date::looks_like(s) {
+    if s.len() > MAX_INPUT {
         return false;
     }
     let mut digits = 0;
@@ -218,7 +226,8 @@ pub fn looks_like(raw: &str) -> bool {
             _ => return false,
         }
     }
-    (7..=15).contains(&digits)
+    // The character check first: it settles most cells, and the date check reads words.
+    (7..=15).contains(&digits) && !crate::date::looks_like(s)
 }
 
 #[cfg(test)]
@@ -397,8 +406,12 @@ mod tests {
             Some(Region::from_code("JP").expect("a region"))
         )
         .is_some_and(|p| p.valid));
+        // Katakana prolonged-sound marks and Unicode dashes as hyphens.
+        assert_eq!(e164("０３ー１２３４ー５６７８", Some("JP")), jp);
+        assert_eq!(e164("03‐1234‐5678", Some("JP")), jp);
         // Role inference sees a phone column whatever its digits.
         assert!(looks_like("０９０－１２３４－５６７８"));
+        assert!(looks_like("０９０ー１２３４ー５６７８"));
         assert!(looks_like("٠١٠٠ ١٢٣ ٤٥٦٧"));
         assert_eq!(
             international_region("＋８１ ３ １２３４ ５６７８").as_deref(),

@@ -17,15 +17,17 @@ pub(crate) fn fold(s: &str) -> String {
 
 /// `s` with every decimal digit of another script (full-width `０`–`９`, Arabic-Indic
 /// `٠`–`٩`, Devanagari, …) written as its ASCII digit, full-width punctuation and letters
-/// (`＋`, `－`, `＠`, `ａ`…) and the ideographic space as their ASCII forms, other
-/// characters as they are.
+/// (`＋`, `－`, `＠`, `ａ`…) and the ideographic space as their ASCII forms, the dashes
+/// phone numbers and dates are written with (`‐`–`―`, `−`, and the katakana `ー`) as `-`,
+/// other characters as they are.
 ///
 /// Why: a Japanese or Chinese export writes phone numbers, postal codes and dates in
 /// full-width forms, an Arabic one in Arabic-Indic digits; the same person's values must
-/// read the same whichever a seller's copy uses. Names, streets and cities have [`fold`]
+/// read the same whichever a seller's copy uses. Names, streets and cities have `fold`
 /// (NFKC and transliteration); the fields whose canonical form is ASCII read these forms
-/// through [`or_ascii_forms`]. The digit values are the phone library's table of
-/// Unicode's decimal digits.
+/// through `or_ascii_forms`, only where the text as written reads as nothing. The digit
+/// values are the phone library's table of Unicode's decimal digits. The self-check's
+/// browser client does the same (`web/selfcheck/src/ascii.js`): change both.
 pub fn ascii_forms(s: &str) -> std::borrow::Cow<'_, str> {
     if s.is_ascii() {
         return std::borrow::Cow::Borrowed(s);
@@ -37,6 +39,7 @@ pub fn ascii_forms(s: &str) -> std::borrow::Cow<'_, str> {
                 '\u{3000}' => ' ',
                 // Full-width forms of ASCII's printable characters.
                 '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{30FC}' | '\u{FF70}' => '-',
                 _ => crate::phone::digit_value(c).unwrap_or(c),
             })
             .collect(),
@@ -53,13 +56,18 @@ pub fn ascii_forms(s: &str) -> std::borrow::Cow<'_, str> {
 /// full-width digits, they already had a tag.
 pub(crate) fn or_ascii_forms<T>(raw: &str, read: impl Fn(&str) -> Option<T>) -> Option<T> {
     read(raw).or_else(|| {
-        if raw.is_ascii() {
+        // No phone number, e-mail address, postal code or date is longer (254 bytes of
+        // ASCII at most, three bytes a character in full-width forms).
+        if raw.is_ascii() || raw.len() > MAX_ASCII_FORMS_INPUT {
             None
         } else {
             read(&ascii_forms(raw))
         }
     })
 }
+
+/// Longest text [`or_ascii_forms`] reads again.
+const MAX_ASCII_FORMS_INPUT: usize = 1024;
 
 /// [`fold`]'s last step, on text already in Latin letters.
 fn fold_latin(latin: &str) -> String {

@@ -44,6 +44,11 @@ pub mod serde;
 
 pub use phonenumberutil::phonenumberutil_internal::PhoneNumberUtil;
 
-
 pub mod metadata_validator;
 pub mod phonenumber_mask;
+
+/// breachcheck's vendored copy (see `PATCHES.md`): numbering-plan patterns are compiled with
+/// ASCII digit classes. `breachcheck-normalize` refers to this constant, so a build that
+/// silently used the published crate instead would not compile.
+#[doc(hidden)]
+pub const BREACHCHECK_PATCHED: &str = "ascii-digit-classes";

@@ -5,6 +5,7 @@
 // of WHATWG "domain to ASCII", which the `idna` crate's `domain_to_ascii` implements.
 import tr46 from 'tr46';
 import { utf8 } from './bytes.js';
+import { orAsciiForms } from './ascii.js';
 
 const DOTS_AND_PLUS = ['gmail.com', 'googlemail.com'];
 const PLUS_ONLY = [
@@ -74,6 +75,10 @@ export function domainToAscii(domain) {
 
 /** The canonical form of an e-mail address, or null when the input is not an address. */
 export function canonicalEmail(raw) {
+  return orAsciiForms(raw, canonicalAsIs);
+}
+
+function canonicalAsIs(raw) {
   if (typeof raw !== 'string') return null;
   let s = rustTrim(raw);
   // "Ana López <ana@example.es>": the address is inside the angle brackets.

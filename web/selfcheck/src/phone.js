@@ -5,6 +5,7 @@
 import { parsePhoneNumberWithError, getCountryCallingCode, isSupportedCountry } from 'libphonenumber-js/max';
 import { rustTrim } from './email.js';
 import { utf8 } from './bytes.js';
+import { orAsciiForms } from './ascii.js';
 
 const MAX_INPUT = 64;
 
@@ -47,6 +48,10 @@ function parse(s, country) {
  * when the text cannot be a phone number. Invalid but parseable numbers get a form too,
  * as in Rust. */
 export function canonicalPhone(raw, region) {
+  return orAsciiForms(raw, (s) => canonicalAsIs(s, region));
+}
+
+function canonicalAsIs(raw, region) {
   if (typeof raw !== 'string') return null;
   let s = rustTrim(raw);
   if (s.length === 0 || utf8(s).length > MAX_INPUT) return null;

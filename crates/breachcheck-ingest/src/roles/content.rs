@@ -202,41 +202,44 @@ pub(super) fn stats(rows: &[Vec<String>], i: usize) -> Stats {
         .filter(|v| !v.is_empty() && !breachcheck_normalize::is_null_placeholder(v))
     {
         s.n += 1;
+        // The shapes of numbers, dates and e-mail addresses are read on the value's ASCII
+        // forms: full-width and other scripts' digits and punctuation as ASCII's (a
+        // Japanese export's `１００－０００１` is a postal code, as `100-0001` is).
+        let pv = breachcheck_normalize::ascii_forms(v);
+        let a: &str = &pv;
         s.email += usize::from(email::looks_like(v));
-        let ip = looks_like_ip(v);
-        let national_id = !ip && looks_like_national_id(v);
-        let zip = zip_shape(v);
+        let ip = looks_like_ip(a);
+        let national_id = !ip && looks_like_national_id(a);
+        let zip = zip_shape(a);
         s.ip += usize::from(ip);
         s.national_id += usize::from(national_id);
         s.zip += usize::from(zip.is_some());
         s.zip4 += usize::from(zip == Some(true));
-        let epoch = looks_like_epoch(v);
-        s.epoch_ms += usize::from(epoch && v.len() == 13);
-        s.epoch_s += usize::from(epoch && v.len() == 10);
+        let epoch = looks_like_epoch(a);
+        s.epoch_ms += usize::from(epoch && a.len() == 13);
+        s.epoch_s += usize::from(epoch && a.len() == 10);
         // Numbers with phone punctuation that are not phones.
         // `831-1859` is a Japanese postal code and a US local number alike; numbers of
         // seven digits or fewer of a postal shape count as postal codes, which a city or
         // street beside them confirms (a local number without its area code is rare in a
         // customer table).
-        let postal = places::postal_shape(v);
-        let short_postal = postal.is_some() && v.bytes().filter(u8::is_ascii_digit).count() <= 7;
+        let postal = places::postal_shape(a);
+        let short_postal = postal.is_some() && a.bytes().filter(u8::is_ascii_digit).count() <= 7;
         let not_phone =
-            ip || national_id || zip == Some(true) || epoch || looks_like_amount(v) || short_postal;
-        let ph = !not_phone && phone::looks_like(v);
+            ip || national_id || zip == Some(true) || epoch || looks_like_amount(a) || short_postal;
+        let ph = !not_phone && phone::looks_like(a);
         s.phone += usize::from(ph);
-        // Full-width and other scripts' digits and punctuation read as ASCII's.
-        let pv = breachcheck_normalize::ascii_forms(v);
         let marked =
-            pv.starts_with('+') || pv.starts_with('0') || pv.contains([' ', '-', '(', '/', '.']);
+            a.starts_with('+') || a.starts_with('0') || a.contains([' ', '-', '(', '/', '.']);
         s.phone_marked += usize::from(ph && marked);
-        if !marked && pv.bytes().all(|b| b.is_ascii_digit()) {
+        if !marked && a.bytes().all(|b| b.is_ascii_digit()) {
             s.digits_only += 1;
-            s.phone_digits += usize::from(ph && looks_like_phone_digits(&pv));
+            s.phone_digits += usize::from(ph && looks_like_phone_digits(a));
         }
-        let is_date = date::looks_like(v);
+        let is_date = date::looks_like(a);
         s.date += usize::from(is_date);
         if is_date {
-            let year = date::canonical(v, false)
+            let year = date::canonical(a, false)
                 .and_then(|d| d.get(..4).and_then(|y| y.parse::<u32>().ok()));
             s.recent_dates += usize::from(year.is_some_and(|y| y >= 2010));
         }
@@ -268,15 +271,15 @@ pub(super) fn stats(rows: &[Vec<String>], i: usize) -> Stats {
         }
         // `SW1A 1AA` has words and a number too.
         s.street += usize::from(looks_like_street(v) && postal.is_none());
-        let with_digit = v.bytes().any(|b| b.is_ascii_digit());
+        let with_digit = a.bytes().any(|b| b.is_ascii_digit());
         s.with_digit += usize::from(with_digit);
         if v.chars().any(char::is_alphabetic) {
             s.street_word += usize::from(places::has_street_word(v));
         }
         if with_digit {
-            s.house += usize::from(places::is_house_number(v));
-            let digits_only = v.bytes().all(|b| b.is_ascii_digit());
-            s.short_number += usize::from(digits_only && v.len() <= 3);
+            s.house += usize::from(places::is_house_number(a));
+            let digits_only = a.bytes().all(|b| b.is_ascii_digit());
+            s.short_number += usize::from(digits_only && a.len() <= 3);
             match postal {
                 Some(PostalShape::Patterned) => {
                     s.postal += 1;
@@ -285,14 +288,14 @@ pub(super) fn stats(rows: &[Vec<String>], i: usize) -> Stats {
                 Some(PostalShape::Digits(_)) => {
                     s.postal += 1;
                     s.postal_digits += 1;
-                    if let Some(d) = v.bytes().next().filter(u8::is_ascii_digit) {
+                    if let Some(d) = a.bytes().next().filter(u8::is_ascii_digit) {
                         s.postal_leads |= 1 << (d - b'0');
                     }
                 }
                 None => {}
             }
-            if digits_only && v.len() <= 18 {
-                if let Ok(x) = v.parse::<u64>() {
+            if digits_only && a.len() <= 18 {
+                if let Ok(x) = a.parse::<u64>() {
                     if let Some(p) = previous {
                         s.number_pairs += 1;
                         s.ascending += usize::from(x > p);
@@ -1272,6 +1275,18 @@ mod tests {
             );
             assert_eq!(got, [R::FirstName, R::LastName, R::Phone], "{}", column(1));
         }
+        // Japanese postal codes (`100-0001`) are not phones in full-width digits either:
+        // the shapes that keep numbers out of the phone column read the ASCII forms too.
+        let postal = |i: usize| format!("{}-{}", digits(i, 7, 3), digits(i, 8, 4));
+        let postal_wide = |i: usize| to(postal(i), 0xFF10);
+        let city = |i: usize| pick(CITIES, i, 4).to_owned();
+        let ascii = roles(100, &[&|i| pick(LAST, i, 2).to_owned(), &postal, &city]);
+        let wide = roles(
+            100,
+            &[&|i| pick(LAST, i, 2).to_owned(), &postal_wide, &city],
+        );
+        assert_ne!(ascii[1], R::Phone);
+        assert_eq!(wide, ascii, "{}", postal_wide(1));
     }
 
     #[test]
