@@ -1,5 +1,5 @@
-//! Folding shared by names, cities and addresses, and the ASCII forms of the fields written
-//! in ASCII (phone numbers, e-mail addresses, postal codes, dates, identifiers).
+//! Folding shared by names, cities and addresses, and the ASCII forms that phone numbers,
+//! e-mail addresses, postal codes and dates are read in where they read as nothing as written.
 use unicode_normalization::UnicodeNormalization;
 
 /// NFKC, transliteration of any script to Latin (`deunicode`, which also drops
