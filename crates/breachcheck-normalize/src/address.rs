@@ -227,11 +227,11 @@ pub fn city(raw: &str) -> Option<String> {
 /// or hyphens; US ZIP+4 cut to five digits; leading zeros that spreadsheets drop restored
 /// where the country's codes have a fixed length.
 pub fn postal_code(raw: &str, country: Option<&str>) -> Option<String> {
-    crate::text::or_ascii_forms(raw, |raw| postal_code_of(raw, country))
+    crate::text::or_ascii_forms(raw, |raw| postal_code_as_is(raw, country))
 }
 
 /// [`postal_code`] of text as it is.
-fn postal_code_of(raw: &str, country: Option<&str>) -> Option<String> {
+fn postal_code_as_is(raw: &str, country: Option<&str>) -> Option<String> {
     let mut s: String = raw
         .trim()
         .chars()

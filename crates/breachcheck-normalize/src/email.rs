@@ -45,11 +45,11 @@ const MAX_LEN: usize = 254;
 
 /// The canonical form of an e-mail address, or `None` when the input is not an address.
 pub fn canonical(raw: &str) -> Option<String> {
-    crate::text::or_ascii_forms(raw, canonical_of)
+    crate::text::or_ascii_forms(raw, canonical_as_is)
 }
 
 /// [`canonical`] of text as it is.
-fn canonical_of(raw: &str) -> Option<String> {
+fn canonical_as_is(raw: &str) -> Option<String> {
     let s = raw.trim();
     // "Ana López <ana@example.es>": the address is inside the angle brackets.
     let s = match (s.rfind('<'), s.ends_with('>')) {

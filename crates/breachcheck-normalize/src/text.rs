@@ -97,9 +97,33 @@ pub(crate) fn is_cjk(c: char) -> bool {
         | 0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F | 0x20000..=0x2FA1F)
 }
 
+/// `s` with its ASCII digits written in the script whose zero is `zero` (`0xFF10`
+/// full-width, `0x0660` Arabic-Indic…): the forms tests read back through [`ascii_forms`].
+#[cfg(test)]
+pub(crate) fn in_digits_of(s: &str, zero: u32) -> String {
+    s.chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_u32(zero + d).unwrap_or(c),
+            None => c,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_forms_are_read_again_only_where_the_text_reads_nothing_and_is_short() {
+        let read = |s: &str| s.bytes().all(|b| b == b'7').then_some(s.len());
+        assert_eq!(or_ascii_forms("777", read), Some(3));
+        assert_eq!(or_ascii_forms("７７７", read), Some(3));
+        assert_eq!(or_ascii_forms("abc", read), None);
+        let long = in_digits_of(&"7".repeat(400), 0xFF10);
+        assert!(long.len() > MAX_ASCII_FORMS_INPUT);
+        assert_eq!(or_ascii_forms(&long, read), None);
+        assert_eq!(or_ascii_forms(&long[..300], read), Some(100));
+    }
 
     proptest::proptest! {
         /// The ASCII shortcut gives what NFKC and transliteration would have given.

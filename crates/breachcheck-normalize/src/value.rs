@@ -145,14 +145,6 @@ mod tests {
                 })
                 .collect()
         };
-        let digits = |s: &str, zero: u32| -> String {
-            s.chars()
-                .map(|c| match c.to_digit(10) {
-                    Some(d) => char::from_u32(zero + d).unwrap_or(c),
-                    None => c,
-                })
-                .collect()
-        };
         let cases = [
             (FieldRole::Phone, "03-1234-5678", "JP"),
             (FieldRole::Phone, "0100 123 4567", "EG"),
@@ -167,9 +159,9 @@ mod tests {
             assert!(want.is_ok(), "{role:?} {ascii}: {want:?}");
             let mut forms = vec![wide(ascii)];
             if role != FieldRole::Email {
-                forms.push(digits(ascii, 0x0660));
-                forms.push(digits(ascii, 0x06F0));
-                forms.push(digits(ascii, 0xFF10));
+                forms.push(crate::text::in_digits_of(ascii, 0x0660));
+                forms.push(crate::text::in_digits_of(ascii, 0x06F0));
+                forms.push(crate::text::in_digits_of(ascii, 0xFF10));
             }
             for form in forms {
                 assert_eq!(
