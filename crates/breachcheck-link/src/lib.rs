@@ -412,7 +412,7 @@ impl<'a> Prober<'a> {
             })
             .collect();
         // Patterns interned: a few dozen distinct ones stand for millions of pairs.
-        let mut interned: std::collections::HashMap<Levels, u32> = std::collections::HashMap::new();
+        let mut interned: rustc_hash::FxHashMap<Levels, u32> = rustc_hash::FxHashMap::default();
         let mut patterns: Vec<Levels> = Vec::new();
         let lines: Vec<Vec<PairRef>> = per_line
             .iter()
