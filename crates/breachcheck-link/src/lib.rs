@@ -412,7 +412,7 @@ impl<'a> Prober<'a> {
             })
             .collect();
         // Patterns interned: a few dozen distinct ones stand for millions of pairs.
-        let mut interned: rustc_hash::FxHashMap<Levels, u32> = rustc_hash::FxHashMap::default();
+        let mut interned: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
         let mut patterns: Vec<Levels> = Vec::new();
         let lines: Vec<Vec<PairRef>> = per_line
             .iter()
@@ -421,7 +421,7 @@ impl<'a> Prober<'a> {
             .map(|(v, _)| {
                 v.iter()
                     .map(|(sys, levels)| {
-                        let id = *interned.entry(*levels).or_insert_with(|| {
+                        let id = *interned.entry(model::packed(levels)).or_insert_with(|| {
                             patterns.push(*levels);
                             (patterns.len() - 1) as u32
                         });
@@ -543,28 +543,51 @@ impl<'a> Prober<'a> {
     /// score, does not depend on how the index is split into segments.
     fn random_pair_levels(recs: &[TaggedRecord]) -> ([[u64; LEVELS]; MatchField::COUNT], u64) {
         const PAIRS: u64 = 1 << 17;
-        let mut counts = [[0u64; LEVELS]; MatchField::COUNT];
         let lines: Vec<&TaggedRecord> = recs.iter().filter(|r| !r.is_empty()).collect();
         let n = lines.len() as u64;
         if n < 2 {
-            return (counts, 0);
+            return ([[0u64; LEVELS]; MatchField::COUNT], 0);
         }
-        let rows: Vec<RecordRow> = lines.iter().map(|r| RecordRow::from_tagged(r, 0)).collect();
+        let rows: Vec<RecordRow> = lines
+            .par_iter()
+            .map(|r| RecordRow::from_tagged(r, 0))
+            .collect();
+        // The pairs are drawn in sequence (the seed fixes them); compared in parallel, and
+        // counted in integers, so the sums do not depend on how threads shared the work.
         let mut next = splitmix(0x9e37_79b9_7f4a_7c15);
-        let mut pairs = 0u64;
-        for _ in 0..PAIRS.min(n * (n - 1)) {
-            let i = (next() % n) as usize;
-            let j = (next() % n) as usize;
-            // A line repeated word for word is one person twice, not two who agree.
-            if i == j || rows[i].canonical == rows[j].canonical {
-                continue;
-            }
-            let (levels, _) = compare::levels(lines[i], &rows[j]);
-            for (f, l) in levels.iter().enumerate() {
-                counts[f][l.index()] += 1;
-            }
-            pairs += 1;
-        }
+        let drawn: Vec<(u32, u32)> = (0..PAIRS.min(n * (n - 1)))
+            .map(|_| ((next() % n) as u32, (next() % n) as u32))
+            .collect();
+        let (counts, pairs) = drawn
+            .par_chunks(4096)
+            .map(|part| {
+                let mut counts = [[0u64; LEVELS]; MatchField::COUNT];
+                let mut pairs = 0u64;
+                for &(i, j) in part {
+                    let (i, j) = (i as usize, j as usize);
+                    // A line repeated word for word is one person twice, not two who agree.
+                    if i == j || rows[i].canonical == rows[j].canonical {
+                        continue;
+                    }
+                    let (levels, _) = compare::levels(lines[i], &rows[j]);
+                    for (f, l) in levels.iter().enumerate() {
+                        counts[f][l.index()] += 1;
+                    }
+                    pairs += 1;
+                }
+                (counts, pairs)
+            })
+            .reduce(
+                || ([[0u64; LEVELS]; MatchField::COUNT], 0),
+                |(mut a, p), (b, q)| {
+                    for (x, y) in a.iter_mut().zip(&b) {
+                        for (u, v) in x.iter_mut().zip(y) {
+                            *u += v;
+                        }
+                    }
+                    (a, p + q)
+                },
+            );
         (counts, pairs)
     }
 
@@ -725,7 +748,7 @@ impl<'a> Prober<'a> {
             pairs.extend(found[ti].iter().map(|(s, r)| (*s, *r, *line)));
         }
         drop(found);
-        pairs.sort_unstable();
+        pairs.par_sort_unstable();
         pairs.dedup();
         // Each distinct candidate read once, in record order.
         let mut cands: Vec<(u32, u32)> = pairs.iter().map(|(s, r, _)| (*s, *r)).collect();
@@ -767,7 +790,7 @@ impl<'a> Prober<'a> {
             "probe batch"
         );
         drop(pairs);
-        by_line.sort_unstable();
+        by_line.par_sort_unstable();
         let mut starts = vec![0usize; recs.len() + 1];
         for (line, _) in &by_line {
             starts[*line as usize + 1] += 1;

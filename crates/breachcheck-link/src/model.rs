@@ -25,6 +25,7 @@
 //! expectation–maximisation over the candidate pairs blocking found, u held fixed.
 
 use breachcheck_core::{FuzzyKind, MatchField};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Agreement level of one field between a line and a candidate.
@@ -115,6 +116,8 @@ const M_PRIOR_PAIRS: f64 = 50.0;
 const U_MIN_SEEN: u64 = 5;
 const EM_MAX_ITERATIONS: usize = 100;
 const EM_TOLERANCE: f64 = 1e-7;
+/// Distinct lines an EM pass hands a thread at a time (fixed, so that the sums are).
+const EM_CHUNK: usize = 2048;
 
 /// Probability that blocking finds a held person's record among the candidates; the rest
 /// of the probability mass of "held" sits on records blocking did not find. Measured on
@@ -417,25 +420,49 @@ impl LinkageModel {
             for (lr, p) in lrs.iter_mut().zip(patterns) {
                 *lr = likelihood_ratio(self.score(p));
             }
+            // Over the distinct lines in parallel, in fixed chunks merged in order, so that
+            // the sums (and so the model) do not depend on how threads shared the work.
+            let systems = self.systems.len();
+            let parts: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> = distinct
+                .par_chunks(EM_CHUNK)
+                .map(|part| {
+                    let mut held = vec![0.0; systems];
+                    let mut lines_with = vec![0.0; systems];
+                    let mut weight = vec![0.0; patterns.len()];
+                    for &(line, count) in part {
+                        for group in line.chunk_by(|a, b| a.system == b.system) {
+                            let sys = group[0].system as usize;
+                            if sys >= systems {
+                                continue;
+                            }
+                            let lr_sum: f64 = group.iter().map(|p| lrs[p.pattern as usize]).sum();
+                            lines_with[sys] += count;
+                            // A candidate's posterior is its ratio times a factor of the
+                            // group's (`posterior_of_ratio`): one division a group, not one
+                            // a pair.
+                            let per_ratio = count * self.posterior_per_ratio(sys, lr_sum);
+                            for p in group {
+                                let w = (per_ratio * lrs[p.pattern as usize]).min(count);
+                                held[sys] += w;
+                                weight[p.pattern as usize] += w;
+                            }
+                        }
+                    }
+                    (held, lines_with, weight)
+                })
+                .collect();
             weight.fill(0.0);
-            let mut held = vec![0.0; self.systems.len()];
-            let mut lines_with = vec![0.0; self.systems.len()];
-            for &(line, count) in &distinct {
-                for group in line.chunk_by(|a, b| a.system == b.system) {
-                    let sys = group[0].system as usize;
-                    if sys >= self.systems.len() {
-                        continue;
-                    }
-                    let lr_sum: f64 = group.iter().map(|p| lrs[p.pattern as usize]).sum();
-                    lines_with[sys] += count;
-                    // A candidate's posterior is its ratio times a factor of the group's
-                    // (`posterior_of_ratio`): one division a group, not one a pair.
-                    let per_ratio = count * self.posterior_per_ratio(sys, lr_sum);
-                    for p in group {
-                        let w = (per_ratio * lrs[p.pattern as usize]).min(count);
-                        held[sys] += w;
-                        weight[p.pattern as usize] += w;
-                    }
+            let mut held = vec![0.0; systems];
+            let mut lines_with = vec![0.0; systems];
+            for (h, l, w) in parts {
+                for (a, b) in held.iter_mut().zip(h) {
+                    *a += b;
+                }
+                for (a, b) in lines_with.iter_mut().zip(l) {
+                    *a += b;
+                }
+                for (a, b) in weight.iter_mut().zip(w) {
+                    *a += b;
                 }
             }
             let mut at = [[0.0; LEVELS]; MatchField::COUNT];
@@ -477,6 +504,15 @@ impl LinkageModel {
         self.fit.iterations = iterations;
         self.fit.converged = converged;
     }
+}
+
+/// `levels` as one number, three bits a field: equal exactly when the levels are, and
+/// hashed in one step where the array would take one a field.
+pub(crate) fn packed(levels: &Levels) -> u64 {
+    const _: () = assert!(LEVELS <= 8 && 3 * MatchField::COUNT <= 64);
+    levels
+        .iter()
+        .fold(0u64, |acc, l| (acc << 3) | l.index() as u64)
 }
 
 /// `lines` with each distinct one once, in first-seen order, and how many times it occurs.
