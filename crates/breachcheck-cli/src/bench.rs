@@ -155,6 +155,20 @@ struct Stage {
     anon_kib: u64,
 }
 
+/// Samples of at most this many lines are verified [`SHORT_SAMPLE_RUNS`] times.
+const SHORT_SAMPLE_LINES: usize = 10_000;
+/// Runs of a short sample, warm and cold each: odd, so that the median is a run.
+const SHORT_SAMPLE_RUNS: usize = 5;
+
+/// The run of median time among `runs` (an odd number of them), and the fastest and
+/// slowest times; `None` for no runs.
+fn median_run(mut runs: Vec<Stage>) -> Option<(Stage, (f64, f64))> {
+    runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let range = (runs.first()?.seconds, runs.last()?.seconds);
+    let mid = runs.len() / 2;
+    Some((runs.swap_remove(mid), range))
+}
+
 /// `breachcheck verify` of `sample` against `index` as its own process, the report to
 /// `report` (what both the size bench and the server bench time).
 fn verify_stage(key: &Path, index: &Path, report: &Path, sample: &Path) -> Result<Stage> {
@@ -282,18 +296,17 @@ fn generate(
 fn targets(figures: &serde_json::Value, human: bool) -> serde_json::Value {
     let verify = figures["verify"].as_array().cloned().unwrap_or_default();
     let f = |v: &serde_json::Value, k: &str| v[k].as_f64();
-    let cold_over_warm = verify
+    let largest = verify
         .iter()
-        .filter_map(|v| f(v, "cold_over_warm"))
-        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+        .max_by_key(|v| v["lines"].as_u64().unwrap_or(0));
+    // The issue states cold / warm for the large samples (100,000 lines at 10M records, 1M
+    // at 100M); a short sample has its own target, in seconds, below.
+    let cold_over_warm = largest.and_then(|v| f(v, "cold_over_warm"));
     let small_cold = verify
         .iter()
         .filter(|v| v["lines"].as_u64().is_some_and(|n| n <= 1000))
         .filter_map(|v| f(v, "cold_seconds"))
         .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-    let largest = verify
-        .iter()
-        .max_by_key(|v| v["lines"].as_u64().unwrap_or(0));
     let cpu_per_line = largest.and_then(|v| f(v, "cpu_us_per_line"));
     let bytes = f(&figures["build"], "bytes_per_record");
     let records = figures["records"].as_f64().unwrap_or(0.0);
@@ -327,7 +340,7 @@ fn targets(figures: &serde_json::Value, human: bool) -> serde_json::Value {
         ),
         (
             "small_sample_cold_seconds",
-            "a 1,000-line verify, cold",
+            "a 1,000-line verify, cold (median run)",
             small_cold,
             0.2,
             " s",
@@ -656,12 +669,28 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
     let mut verifies = Vec::new();
     for (n, path) in &samples {
         let report = dir.join(format!("report-{n}.json"));
-        let v = verify_stage(&key, &index, &report, path)?;
-        let cold = if a.cold {
-            breachcheck_files::evict_from_page_cache(&index)?;
-            Some(verify_stage(&key, &index, &report, path)?)
+        // A short verify takes a fifth of a second, and one run of it says more about the
+        // machine's moment than about the verify (cold runs of 1,000 lines spread over
+        // 0.17–0.26 s here): short samples run several times, warm and cold alternating,
+        // and their figures are the median run's.
+        let runs = if *n <= SHORT_SAMPLE_LINES {
+            SHORT_SAMPLE_RUNS
         } else {
-            None
+            1
+        };
+        let mut warm_runs = Vec::with_capacity(runs);
+        let mut cold_runs = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            warm_runs.push(verify_stage(&key, &index, &report, path)?);
+            if a.cold {
+                breachcheck_files::evict_from_page_cache(&index)?;
+                cold_runs.push(verify_stage(&key, &index, &report, path)?);
+            }
+        }
+        let (v, warm_range) = median_run(warm_runs).context("no verify run")?;
+        let (cold, cold_range) = match median_run(cold_runs) {
+            Some((c, r)) => (Some(c), Some(r)),
+            None => (None, None),
         };
         let r = breachcheck_report::Report::from_json(&std::fs::read(&report)?)?;
         let verdict = &r.verdict;
@@ -686,6 +715,21 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
                     c.seconds / v.seconds.max(1e-9)
                 );
             }
+            if runs > 1 {
+                let range = |(lo, hi): (f64, f64)| format!("{lo:.3}–{hi:.3} s");
+                outln!(
+                    "           median of {runs} runs{}: warm {}{}",
+                    if a.cold {
+                        " each, warm and cold alternating"
+                    } else {
+                        ""
+                    },
+                    range(warm_range),
+                    cold_range
+                        .map(|r| format!(", cold {}", range(r)))
+                        .unwrap_or_default()
+                );
+            }
         }
         verifies.push(serde_json::json!({
             "lines": n, "seconds": v.seconds, "lines_per_second": *n as f64 / v.seconds,
@@ -695,6 +739,9 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
             "cold_seconds": cold.as_ref().map(|c| c.seconds),
             "cold_cpu_seconds": cold.as_ref().map(|c| c.cpu_seconds),
             "cold_over_warm": cold.as_ref().map(|c| c.seconds / v.seconds.max(1e-9)),
+            "runs": runs,
+            "seconds_range": [warm_range.0, warm_range.1],
+            "cold_seconds_range": cold_range.map(|(lo, hi)| [lo, hi]),
         }));
     }
     let spark = if a.spark {
@@ -897,7 +944,43 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::targets;
+    use super::{median_run, targets, Stage};
+
+    /// Cold against warm is the largest sample's (as the issue states it, for 100,000
+    /// lines at 10M records and 1M at 100M), not the worst of all samples': a short
+    /// sample's cold run is judged by its own target, in seconds.
+    #[test]
+    fn cold_over_warm_is_the_largest_samples() {
+        let figures = serde_json::json!({
+            "records": 10_000_000,
+            "build": {"seconds": 50.0, "bytes_per_record": 106.9},
+            "verify": [
+                {"lines": 100_000, "seconds": 1.3, "cold_seconds": 1.9, "cold_over_warm": 1.46},
+                {"lines": 1000, "seconds": 0.12, "cold_seconds": 0.26, "cold_over_warm": 2.17},
+            ],
+        });
+        let t = targets(&figures, false);
+        assert_eq!(t["cold_over_warm"]["value"], 1.46);
+        assert_eq!(t["cold_over_warm"]["met"], true);
+        assert_eq!(t["small_sample_cold_seconds"]["value"], 0.26);
+        assert_eq!(t["small_sample_cold_seconds"]["met"], false);
+    }
+
+    /// The median run of several is the middle one by time, with the others' range.
+    #[test]
+    fn median_run_is_the_middle_one() {
+        let run = |seconds: f64| Stage {
+            seconds,
+            cpu_seconds: seconds * 2.0,
+            peak_kib: 0,
+            anon_kib: 0,
+        };
+        let (m, range) =
+            median_run(vec![run(0.26), run(0.17), run(0.2), run(0.19), run(0.23)]).expect("runs");
+        assert_eq!((m.seconds, m.cpu_seconds), (0.2, 0.4));
+        assert_eq!(range, (0.17, 0.26));
+        assert!(median_run(Vec::new()).is_none());
+    }
 
     /// The dump scenario is stated only for a sample of 10M lines or more at 100M records or
     /// more, from its cold run; other runs say it was not measured.
