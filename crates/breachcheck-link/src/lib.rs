@@ -704,28 +704,41 @@ impl<'a> Prober<'a> {
             .len()
             .div_ceil(rayon::current_num_threads().max(1))
             .max(1);
-        let found: Vec<Vec<(u32, u32)>> = tags
+        // Each part's hits in one vector, with where each tag's end: a vector a tag would be
+        // hundreds of thousands of small allocations for a large sample.
+        let parts: Vec<(Vec<(u32, u32)>, Vec<usize>)> = tags
             .par_chunks(chunk)
-            .flat_map_iter(|part| {
+            .map(|part| {
                 let mut buf = Vec::new();
-                part.iter()
-                    .map(|t| {
-                        buf.clear();
-                        if weak.binary_search(t).is_ok() {
-                            if !self
-                                .index
-                                .lookup_at_most_into(Tag(*t), WEAK_MAX_HITS, &mut buf)
-                            {
-                                return Vec::new();
-                            }
-                        } else {
-                            self.index.lookup_into(Tag(*t), &mut buf);
-                        }
-                        buf.iter().map(|h| (h.segment, h.record)).collect()
-                    })
-                    .collect::<Vec<_>>()
+                let mut hits = Vec::new();
+                let mut ends = Vec::with_capacity(part.len());
+                for t in part {
+                    buf.clear();
+                    let keep = if weak.binary_search(t).is_ok() {
+                        self.index
+                            .lookup_at_most_into(Tag(*t), WEAK_MAX_HITS, &mut buf)
+                    } else {
+                        self.index.lookup_into(Tag(*t), &mut buf);
+                        true
+                    };
+                    if keep {
+                        hits.extend(buf.iter().map(|h| (h.segment, h.record)));
+                    }
+                    ends.push(hits.len());
+                }
+                (hits, ends)
             })
             .collect();
+        // Tag i's hits are `found[bounds[i]..bounds[i + 1]]`.
+        let mut found: Vec<(u32, u32)> = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+        let mut bounds: Vec<usize> = Vec::with_capacity(tags.len() + 1);
+        bounds.push(0);
+        for (hits, ends) in parts {
+            let base = found.len();
+            bounds.extend(ends.iter().map(|e| base + e));
+            found.extend(hits);
+        }
+        let hits_of = |i: usize| &found[bounds[i]..bounds[i + 1]];
         // (segment, record, line) for every hit of every line: millions for a large
         // sample's name keys, so sized once instead of grown by copying.
         let total = {
@@ -735,7 +748,7 @@ impl<'a> Prober<'a> {
                 while tags[ti] != *tag {
                     ti += 1;
                 }
-                n += found[ti].len();
+                n += hits_of(ti).len();
             }
             n
         };
@@ -745,7 +758,7 @@ impl<'a> Prober<'a> {
             while tags[ti] != *tag {
                 ti += 1;
             }
-            pairs.extend(found[ti].iter().map(|(s, r)| (*s, *r, *line)));
+            pairs.extend(hits_of(ti).iter().map(|(s, r)| (*s, *r, *line)));
         }
         drop(found);
         pairs.par_sort_unstable();
