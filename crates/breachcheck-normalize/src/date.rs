@@ -43,13 +43,16 @@ fn marked(s: &str) -> Option<(u32, u32, u32)> {
     valid(n[0], n[1], n[2])
 }
 
-/// Month names and their common abbreviations, folded (lower case, no accents), in
-/// English, German, French, Spanish, Italian, Portuguese and Dutch. No name or
-/// abbreviation means two different months across these languages.
+/// Month names and their common abbreviations, folded (lower case, no accents, other
+/// scripts transliterated as `text::fold` does), in English, German, French, Spanish,
+/// Italian, Portuguese, Dutch, Swedish, Danish, Russian (both cases: `марта`, `март`),
+/// Polish (both cases) and Turkish. No name or abbreviation means two different months
+/// across these languages (`month_names_are_unambiguous`); for that, Polish and Czech
+/// `listopad` (November, but October in Croatian) is left out.
 const MONTHS: [&[&str]; 12] = [
     &[
         "january", "jan", "januar", "janner", "janvier", "janv", "enero", "ene", "gennaio", "gen",
-        "janeiro", "januari",
+        "janeiro", "januari", "ianvaria", "ianvar", "ianv", "stycznia", "styczen", "sty", "ocak",
     ],
     &[
         "february",
@@ -62,19 +65,37 @@ const MONTHS: [&[&str]; 12] = [
         "febbraio",
         "fevereiro",
         "februari",
+        "fevralia",
+        "fevral",
+        "lutego",
+        "luty",
+        "lut",
+        "subat",
+        "febr",
     ],
     &[
-        "march", "mar", "marz", "maerz", "mars", "marzo", "marco", "maart", "mrt",
-    ],
-    &["april", "apr", "avril", "avr", "abril", "abr", "aprile"],
-    &["may", "mai", "mayo", "maggio", "mag", "maio", "mei"],
-    &[
-        "june", "jun", "juni", "juin", "junio", "giugno", "giu", "junho",
+        "march", "mar", "marz", "maerz", "mars", "marzo", "marco", "maart", "mrt", "marta", "mart",
+        "marca", "marzec", "marts",
     ],
     &[
-        "july", "jul", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho",
+        "april", "apr", "avril", "avr", "abril", "abr", "aprile", "aprelia", "aprel", "kwietnia",
+        "kwiecien", "kwi", "nisan",
     ],
-    &["august", "aug", "aout", "agosto", "ago", "augustus"],
+    &[
+        "may", "mai", "mayo", "maggio", "mag", "maio", "mei", "maia", "maja", "maj", "mayis",
+    ],
+    &[
+        "june", "jun", "juni", "juin", "junio", "giugno", "giu", "junho", "iiunia", "iiun",
+        "czerwca", "czerwiec", "cze", "haziran",
+    ],
+    &[
+        "july", "jul", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho", "iiulia",
+        "iiul", "lipca", "lipiec", "lip", "temmuz",
+    ],
+    &[
+        "august", "aug", "aout", "agosto", "ago", "augustus", "avgusta", "avgust", "avg",
+        "sierpnia", "sierpien", "sie", "agustos", "augusti",
+    ],
     &[
         "september",
         "sep",
@@ -85,12 +106,44 @@ const MONTHS: [&[&str]; 12] = [
         "set",
         "settembre",
         "setembro",
+        "sentiabria",
+        "sentiabr",
+        "sen",
+        "sent",
+        "wrzesnia",
+        "wrzesien",
+        "wrz",
+        "eylul",
     ],
     &[
-        "october", "oct", "oktober", "okt", "octobre", "octubre", "ottobre", "ott", "outubro",
+        "october",
+        "oct",
+        "oktober",
+        "okt",
+        "octobre",
+        "octubre",
+        "ottobre",
+        "ott",
+        "outubro",
         "out",
+        "oktiabria",
+        "oktiabr",
+        "pazdziernika",
+        "pazdziernik",
+        "paz",
+        "ekim",
     ],
-    &["november", "nov", "novembre", "noviembre", "novembro"],
+    &[
+        "november",
+        "nov",
+        "novembre",
+        "noviembre",
+        "novembro",
+        "noiabria",
+        "noiabr",
+        "noia",
+        "kasim",
+    ],
     &[
         "december",
         "dec",
@@ -101,12 +154,20 @@ const MONTHS: [&[&str]; 12] = [
         "dic",
         "dicembre",
         "dezembro",
+        "dekabria",
+        "dekabr",
+        "dek",
+        "grudnia",
+        "grudzien",
+        "gru",
+        "aralik",
     ],
 ];
 
 /// Words a written date may carry besides its day, month and year: weekdays (English,
-/// German, French, Spanish, Italian, Portuguese, Dutch, full and short) and joining words
-/// ("2 de marzo de 1985", "the 2nd of March").
+/// German, French, Spanish, Italian, Portuguese, Dutch, full and short, except the
+/// Spanish, French and Italian `mar`, which is March), joining words ("2 de marzo de
+/// 1985", "the 2nd of March") and the year's word ("1 января 2000 г.").
 const FILLERS: &[&str] = &[
     "monday",
     "mon",
@@ -164,6 +225,23 @@ const FILLERS: &[&str] = &[
     "vrijdag",
     "zaterdag",
     "zondag",
+    "lun",
+    "mie",
+    "mer",
+    "jue",
+    "jeu",
+    "gio",
+    "vie",
+    "ven",
+    "sab",
+    "sam",
+    "dom",
+    "dim",
+    "seg",
+    "ter",
+    "qua",
+    "qui",
+    "sex",
     "de",
     "del",
     "of",
@@ -171,6 +249,11 @@ const FILLERS: &[&str] = &[
     "le",
     "den",
     "der",
+    // Russian "г." and "года", Polish "r." and "roku": the year's word after its number.
+    "g",
+    "goda",
+    "r",
+    "roku",
 ];
 
 /// `2 March 1985`, `March 2nd, 1985`, `02-MAR-1985`, `2. März 1985`, `1er mars 1985`,
@@ -323,6 +406,53 @@ mod tests {
         assert_eq!(canonical("1985-03-02T00:00:00Z", false), want);
         assert_eq!(canonical("1985/3/2", false), want);
         assert_eq!(canonical("31/12/1985", true).as_deref(), Some("1985-12-31"));
+    }
+
+    /// Russian (Cyrillic, either case), Polish, Turkish, Swedish and Danish months, short
+    /// weekdays of the Romance languages and the year's word read as the date they write.
+    #[test]
+    fn months_in_more_languages() {
+        for (s, want) in [
+            ("15 марта 1985", "1985-03-15"),
+            ("15 МАРТА 1985", "1985-03-15"),
+            ("1 января 2000 г.", "2000-01-01"),
+            ("1 января 2000 года", "2000-01-01"),
+            ("март 3 1990", "1990-03-03"),
+            ("3 stycznia 1990", "1990-01-03"),
+            ("5 maja 1985 r.", "1985-05-05"),
+            ("21 października 1979", "1979-10-21"),
+            ("12 Ekim 1975", "1975-10-12"),
+            ("29 Şubat 1988", "1988-02-29"),
+            ("2 augusti 1985", "1985-08-02"),
+            ("15. marts 1985", "1985-03-15"),
+            ("sáb, 2 abr 1985", "1985-04-02"),
+            ("sáb 2 mar 1985", "1985-03-02"),
+            ("dom 31 dic 1989", "1989-12-31"),
+            ("seg, 4 mar 1985", "1985-03-04"),
+        ] {
+            assert_eq!(canonical(s, false).as_deref(), Some(want), "{s}");
+            assert!(looks_like(s), "{s}");
+        }
+        // Not dates: no month, two months, a two-digit year, February 30th.
+        for s in ["15 1985 г.", "3 stycznia marca 1990", "12 Ekim 75", "30 lutego 1990"] {
+            assert_eq!(canonical(s, false), None, "{s}");
+        }
+    }
+
+    /// Every month name stands for one month and is no filler word, so that no written
+    /// date reads as two different ones.
+    #[test]
+    fn month_names_are_unambiguous() {
+        let mut seen = std::collections::HashMap::new();
+        for (m, names) in MONTHS.iter().enumerate() {
+            for name in *names {
+                assert_eq!(crate::text::fold(name), *name, "{name} is not folded");
+                assert!(!FILLERS.contains(name), "{name} is a filler too");
+                if let Some(other) = seen.insert(*name, m) {
+                    assert_eq!(other, m, "{name} names two months");
+                }
+            }
+        }
     }
 
     #[test]
