@@ -159,6 +159,7 @@ struct Stage {
 const SHORT_SAMPLE_LINES: usize = 10_000;
 /// Runs of a short sample, warm and cold each: odd, so that the median is a run.
 const SHORT_SAMPLE_RUNS: usize = 5;
+const _: () = assert!(SHORT_SAMPLE_RUNS % 2 == 1);
 
 /// The run of median time among `runs` (an odd number of them), and the fastest and
 /// slowest times; `None` for no runs.
@@ -333,7 +334,7 @@ fn targets(figures: &serde_json::Value, human: bool) -> serde_json::Value {
     let rows = [
         (
             "cold_over_warm",
-            "cold / warm, largest of the samples",
+            "cold / warm, largest sample",
             cold_over_warm,
             2.0,
             "",
@@ -678,6 +679,8 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
         } else {
             1
         };
+        // Every run writes the same report (a verify's result does not depend on the cache or
+        // the run), so the one left is the median run's too.
         let mut warm_runs = Vec::with_capacity(runs);
         let mut cold_runs = Vec::with_capacity(runs);
         for _ in 0..runs {

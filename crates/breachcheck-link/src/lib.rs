@@ -412,7 +412,7 @@ impl<'a> Prober<'a> {
             })
             .collect();
         // Patterns interned: a few dozen distinct ones stand for millions of pairs.
-        let mut interned: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
+        let mut interned: foldhash::HashMap<u64, u32> = foldhash::HashMap::default();
         let mut patterns: Vec<Levels> = Vec::new();
         let lines: Vec<Vec<PairRef>> = per_line
             .iter()
@@ -555,8 +555,8 @@ impl<'a> Prober<'a> {
         // The pairs are drawn in sequence (the seed fixes them); compared in parallel, and
         // counted in integers, so the sums do not depend on how threads shared the work.
         let mut next = splitmix(0x9e37_79b9_7f4a_7c15);
-        let drawn: Vec<(u32, u32)> = (0..PAIRS.min(n * (n - 1)))
-            .map(|_| ((next() % n) as u32, (next() % n) as u32))
+        let drawn: Vec<(usize, usize)> = (0..PAIRS.min(n * (n - 1)))
+            .map(|_| ((next() % n) as usize, (next() % n) as usize))
             .collect();
         let (counts, pairs) = drawn
             .par_chunks(4096)
@@ -564,7 +564,6 @@ impl<'a> Prober<'a> {
                 let mut counts = [[0u64; LEVELS]; MatchField::COUNT];
                 let mut pairs = 0u64;
                 for &(i, j) in part {
-                    let (i, j) = (i as usize, j as usize);
                     // A line repeated word for word is one person twice, not two who agree.
                     if i == j || rows[i].canonical == rows[j].canonical {
                         continue;
@@ -699,14 +698,14 @@ impl<'a> Prober<'a> {
         weak.par_sort_unstable();
         weak.dedup();
         self.index.prefetch_lookups(&tags);
-        // Hits of each distinct tag, looked up in tag order, in parallel halves.
+        // Hits of each distinct tag, looked up in tag order, a part of the tags a thread.
         let chunk = tags
             .len()
             .div_ceil(rayon::current_num_threads().max(1))
             .max(1);
-        // Each part's hits in one vector, with where each tag's end: a vector a tag would be
-        // hundreds of thousands of small allocations for a large sample.
-        let parts: Vec<(Vec<(u32, u32)>, Vec<usize>)> = tags
+        // Each part's hits in one vector, with the end of each tag's hits in it (a vector a
+        // tag would be hundreds of thousands of small allocations for a large sample).
+        let parts: Vec<_> = tags
             .par_chunks(chunk)
             .map(|part| {
                 let mut buf = Vec::new();

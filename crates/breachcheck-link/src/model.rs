@@ -257,12 +257,10 @@ impl LinkageModel {
 
     /// [`LinkageModel::posterior`] of a candidate whose likelihood ratio is `lr`.
     fn posterior_of_ratio(&self, system: usize, lr: f64, lr_sum: f64) -> f64 {
-        let (share, n) = self.prior(system);
-        let denom = (1.0 - share) + share * lr_sum / n + share * (1.0 - BLOCKING_RECALL);
-        if denom <= 0.0 {
-            return 0.0;
+        match self.posterior_terms(system, lr_sum) {
+            Some((share, n, denom)) => (share * lr / n / denom).clamp(0.0, 1.0),
+            None => 0.0,
         }
-        (share * lr / n / denom).clamp(0.0, 1.0)
     }
 
     /// What a candidate's posterior is per unit of its likelihood ratio, among candidates
@@ -270,12 +268,19 @@ impl LinkageModel {
     /// factor [`LinkageModel::posterior_of_ratio`] multiplies the ratio by, for EM, which
     /// computes it once for all of a line's candidates in a system.
     fn posterior_per_ratio(&self, system: usize, lr_sum: f64) -> f64 {
+        match self.posterior_terms(system, lr_sum) {
+            Some((share, n, denom)) => share / n / denom,
+            None => 0.0,
+        }
+    }
+
+    /// The system's share and population, and the posterior's denominator for candidates
+    /// whose ratios sum to `lr_sum` (see the module documentation); `None` where it is not
+    /// positive. One place for the formula, so that EM fits the model classification uses.
+    fn posterior_terms(&self, system: usize, lr_sum: f64) -> Option<(f64, f64, f64)> {
         let (share, n) = self.prior(system);
         let denom = (1.0 - share) + share * lr_sum / n + share * (1.0 - BLOCKING_RECALL);
-        if denom <= 0.0 {
-            return 0.0;
-        }
-        share / n / denom
+        (denom > 0.0).then_some((share, n, denom))
     }
 
     /// Chance that one unrelated record matches `rec` as a record (full or fuzzy): it must
@@ -522,7 +527,7 @@ pub(crate) fn packed(levels: &Levels) -> u64 {
 /// into a few thousand such groups (one exact candidate, one fuzzy one, none), so
 /// iterating over the groups instead of the lines makes each iteration that much cheaper.
 fn distinct_lines(lines: &[Vec<PairRef>]) -> Vec<(&[PairRef], f64)> {
-    let mut at: rustc_hash::FxHashMap<&[PairRef], usize> = rustc_hash::FxHashMap::default();
+    let mut at: foldhash::HashMap<&[PairRef], usize> = foldhash::HashMap::default();
     let mut distinct: Vec<(&[PairRef], f64)> = Vec::new();
     for line in lines {
         let i = *at.entry(line.as_slice()).or_insert_with(|| {
@@ -592,6 +597,152 @@ mod tests {
         assert!(p > 0.99, "{p}");
         let p = model.posterior(0, model.score(&patterns[2]), close + others);
         assert!(p < 0.001, "{p}");
+    }
+
+    /// Lines of candidates across three systems, of twenty agreement patterns, some lines
+    /// repeated: the data of the two tests below.
+    fn em_data() -> (Vec<Vec<PairRef>>, Vec<Levels>) {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: u64| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) % n
+        };
+        let patterns: Vec<Levels> = (0..20)
+            .map(|_| {
+                let mut l = [Level::Missing; MatchField::COUNT];
+                for f in [
+                    MatchField::Name,
+                    MatchField::Email,
+                    MatchField::BirthDate,
+                    MatchField::City,
+                ] {
+                    l[f.index()] = Level::ALL[next(LEVELS as u64) as usize];
+                }
+                l
+            })
+            .collect();
+        let mut lines: Vec<Vec<PairRef>> = (0..3000)
+            .map(|_| {
+                let mut line: Vec<PairRef> = (0..next(7))
+                    .map(|_| PairRef {
+                        system: next(3) as u32,
+                        pattern: next(20) as u32,
+                    })
+                    .collect();
+                line.sort_by_key(|p| (p.system, p.pattern));
+                line
+            })
+            .collect();
+        lines.extend(lines[..500].to_vec());
+        (lines, patterns)
+    }
+
+    /// EM as it was written before lines were grouped: every pair's posterior on its own,
+    /// one line after another. The oracle of `em_over_distinct_lines_is_the_per_pair_em`.
+    fn per_pair_em(model: &mut LinkageModel, lines: &[Vec<PairRef>], patterns: &[Levels]) {
+        let prior_m = model.m;
+        let n_lines = lines.len() as f64;
+        for _ in 0..EM_MAX_ITERATIONS {
+            let lrs: Vec<f64> = patterns
+                .iter()
+                .map(|p| likelihood_ratio(model.score(p)))
+                .collect();
+            let mut weight = vec![0.0; patterns.len()];
+            let mut held = vec![0.0; model.systems.len()];
+            let mut lines_with = vec![0.0; model.systems.len()];
+            for line in lines {
+                for group in line.chunk_by(|a, b| a.system == b.system) {
+                    let sys = group[0].system as usize;
+                    let lr_sum: f64 = group.iter().map(|p| lrs[p.pattern as usize]).sum();
+                    lines_with[sys] += 1.0;
+                    for p in group {
+                        let w = model.posterior_of_ratio(sys, lrs[p.pattern as usize], lr_sum);
+                        held[sys] += w;
+                        weight[p.pattern as usize] += w;
+                    }
+                }
+            }
+            let mut at = [[0.0; LEVELS]; MatchField::COUNT];
+            for (levels, w) in patterns.iter().zip(&weight) {
+                for (f, l) in levels.iter().enumerate() {
+                    at[f][l.index()] += w;
+                }
+            }
+            let mut change = 0.0f64;
+            for (sys, prior) in model.systems.iter_mut().enumerate() {
+                let s = prior.share;
+                let none = s * (1.0 - BLOCKING_RECALL) / ((1.0 - s) + s * (1.0 - BLOCKING_RECALL));
+                let without = n_lines - lines_with[sys];
+                let share = ((held[sys] + without * none) / n_lines).clamp(1e-6, 1.0 - 1e-6);
+                change = change.max((share - prior.share).abs());
+                prior.share = share;
+            }
+            for i in 0..MatchField::COUNT {
+                let seen: f64 = at[i][1..].iter().sum();
+                let mut m = [0.0; LEVELS];
+                for l in 1..LEVELS {
+                    if prior_m[i][l] > 0.0 || at[i][l] > 0.0 {
+                        m[l] = (at[i][l] + M_PRIOR_PAIRS * prior_m[i][l]) / (seen + M_PRIOR_PAIRS);
+                    }
+                    change = change.max((m[l] - model.m[i][l]).abs());
+                }
+                model.m[i] = m;
+            }
+            if change < EM_TOLERANCE {
+                break;
+            }
+        }
+    }
+
+    /// The EM of `fit_m` — distinct lines once with their count, one division a line's
+    /// system, passes in parallel — fits the model the plain per-pair loop fits (to
+    /// rounding), and the same to the last bit on one thread and on four.
+    #[test]
+    fn em_over_distinct_lines_is_the_per_pair_em() {
+        let (lines, patterns) = em_data();
+        let populations = [
+            ("crm".to_owned(), 100_000),
+            ("shop".to_owned(), 20_000),
+            ("club".to_owned(), 5_000),
+        ];
+        let fit = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("thread pool");
+            pool.install(|| {
+                let mut model = LinkageModel::default();
+                model.fit_m(&lines, &patterns, &populations);
+                model
+            })
+        };
+        let (one, four) = (fit(1), fit(4));
+        assert_eq!(one.m, four.m);
+        assert_eq!(one.systems, four.systems);
+        assert_eq!(one.fit, four.fit);
+
+        let mut oracle = LinkageModel {
+            systems: one
+                .systems
+                .iter()
+                .map(|s| SystemPrior {
+                    share: 0.5,
+                    ..s.clone()
+                })
+                .collect(),
+            ..LinkageModel::default()
+        };
+        per_pair_em(&mut oracle, &lines, &patterns);
+        for (a, b) in one.systems.iter().zip(&oracle.systems) {
+            assert!((a.share - b.share).abs() < 1e-6, "{} {}", a.share, b.share);
+        }
+        for (a, b) in one.m.iter().flatten().zip(oracle.m.iter().flatten()) {
+            assert!((a - b).abs() < 1e-6, "{a} {b}");
+        }
+        // The fit moved away from its priors: the comparison above is not of two defaults.
+        assert!(one.systems.iter().any(|s| (s.share - 0.5).abs() > 0.01));
     }
 
     #[test]

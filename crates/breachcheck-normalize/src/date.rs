@@ -47,12 +47,14 @@ fn marked(s: &str) -> Option<(u32, u32, u32)> {
 /// scripts transliterated as `text::fold` does), in English, German, French, Spanish,
 /// Italian, Portuguese, Dutch, Swedish, Danish, Russian (both cases: `марта`, `март`),
 /// Polish (both cases) and Turkish. No name or abbreviation means two different months
-/// across these languages (`month_names_are_unambiguous`); for that, Polish and Czech
-/// `listopad` (November, but October in Croatian) is left out.
+/// across these languages (`month_names_are_unambiguous`), nor in Croatian, which is not
+/// read: Polish `listopad` (November; October in Croatian) and `lip.` (July; June in
+/// Croatian) are left out.
 const MONTHS: [&[&str]; 12] = [
     &[
         "january", "jan", "januar", "janner", "janvier", "janv", "enero", "ene", "gennaio", "gen",
         "janeiro", "januari", "ianvaria", "ianvar", "ianv", "stycznia", "styczen", "sty", "ocak",
+        "oca",
     ],
     &[
         "february",
@@ -71,6 +73,7 @@ const MONTHS: [&[&str]; 12] = [
         "luty",
         "lut",
         "subat",
+        "sub",
         "febr",
     ],
     &[
@@ -79,22 +82,22 @@ const MONTHS: [&[&str]; 12] = [
     ],
     &[
         "april", "apr", "avril", "avr", "abril", "abr", "aprile", "aprelia", "aprel", "kwietnia",
-        "kwiecien", "kwi", "nisan",
+        "kwiecien", "kwi", "nisan", "nis",
     ],
     &[
         "may", "mai", "mayo", "maggio", "mag", "maio", "mei", "maia", "maja", "maj", "mayis",
     ],
     &[
         "june", "jun", "juni", "juin", "junio", "giugno", "giu", "junho", "iiunia", "iiun",
-        "czerwca", "czerwiec", "cze", "haziran",
+        "czerwca", "czerwiec", "cze", "haziran", "haz",
     ],
     &[
         "july", "jul", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho", "iiulia",
-        "iiul", "lipca", "lipiec", "lip", "temmuz",
+        "iiul", "lipca", "lipiec", "temmuz", "tem",
     ],
     &[
         "august", "aug", "aout", "agosto", "ago", "augustus", "avgusta", "avgust", "avg",
-        "sierpnia", "sierpien", "sie", "agustos", "augusti",
+        "sierpnia", "sierpien", "sie", "agustos", "agu", "augusti",
     ],
     &[
         "september",
@@ -114,6 +117,7 @@ const MONTHS: [&[&str]; 12] = [
         "wrzesien",
         "wrz",
         "eylul",
+        "eyl",
     ],
     &[
         "october",
@@ -132,6 +136,7 @@ const MONTHS: [&[&str]; 12] = [
         "pazdziernik",
         "paz",
         "ekim",
+        "eki",
     ],
     &[
         "november",
@@ -143,6 +148,7 @@ const MONTHS: [&[&str]; 12] = [
         "noiabr",
         "noia",
         "kasim",
+        "kas",
     ],
     &[
         "december",
@@ -161,13 +167,15 @@ const MONTHS: [&[&str]; 12] = [
         "grudzien",
         "gru",
         "aralik",
+        "ara",
     ],
 ];
 
-/// Words a written date may carry besides its day, month and year: weekdays (English,
-/// German, French, Spanish, Italian, Portuguese, Dutch, full and short, except the
-/// Spanish, French and Italian `mar`, which is March), joining words ("2 de marzo de
-/// 1985", "the 2nd of March") and the year's word ("1 января 2000 г.").
+/// Words a written date may carry besides its day, month and year: weekdays in full
+/// (English, German, French, Spanish, Italian, Portuguese, Dutch), their three-letter
+/// forms in English, Spanish, French, Italian and Portuguese (not the Spanish, French and
+/// Italian `mar`, which is March; not the two-letter German and Dutch ones), joining words
+/// ("2 de marzo de 1985", "the 2nd of March") and the year's word ("1 января 2000 г.").
 const FILLERS: &[&str] = &[
     "monday",
     "mon",
@@ -212,6 +220,8 @@ const FILLERS: &[&str] = &[
     "mercoledi",
     "giovedi",
     "venerdi",
+    "sabato",
+    "domenica",
     "segunda",
     "terca",
     "quarta",
@@ -429,12 +439,19 @@ mod tests {
             ("sáb 2 mar 1985", "1985-03-02"),
             ("dom 31 dic 1989", "1989-12-31"),
             ("seg, 4 mar 1985", "1985-03-04"),
+            ("sabato 2 marzo 1985", "1985-03-02"),
+            ("2 Eki 1985", "1985-10-02"),
         ] {
             assert_eq!(canonical(s, false).as_deref(), Some(want), "{s}");
             assert!(looks_like(s), "{s}");
         }
         // Not dates: no month, two months, a two-digit year, February 30th.
-        for s in ["15 1985 г.", "3 stycznia marca 1990", "12 Ekim 75", "30 lutego 1990"] {
+        for s in [
+            "15 1985 г.",
+            "3 stycznia marca 1990",
+            "12 Ekim 75",
+            "30 lutego 1990",
+        ] {
             assert_eq!(canonical(s, false), None, "{s}");
         }
     }
