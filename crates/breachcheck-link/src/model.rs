@@ -745,6 +745,29 @@ mod tests {
         assert!(one.systems.iter().any(|s| (s.share - 0.5).abs() > 0.01));
     }
 
+    /// Two agreement patterns pack to the same number only when they are the same: the
+    /// fit interns patterns by their packed form.
+    #[test]
+    fn packed_levels_are_one_to_one() {
+        let mut seen = std::collections::HashMap::new();
+        // Every level in every field, and pairs of fields at every two levels.
+        for f in 0..MatchField::COUNT {
+            for g in 0..MatchField::COUNT {
+                for a in Level::ALL {
+                    for b in Level::ALL {
+                        let mut l = [Level::Missing; MatchField::COUNT];
+                        l[f] = a;
+                        l[g] = b;
+                        if let Some(other) = seen.insert(packed(&l), l) {
+                            assert_eq!(other, l);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(seen.len() > 2_000, "{}", seen.len());
+    }
+
     #[test]
     fn unseen_levels_keep_their_prior_u() {
         let mut model = LinkageModel::default();

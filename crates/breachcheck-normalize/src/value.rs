@@ -41,7 +41,7 @@ impl fmt::Display for Invalid {
             Invalid::PhoneImpossible { e164 } => {
                 write!(f, "{e164} is not a possible number in its region")
             }
-            Invalid::Date => f.write_str("not a calendar date (two-digit years are ambiguous)"),
+            Invalid::Date => f.write_str("not a calendar date with a four-digit year"),
             Invalid::Country => f.write_str("not a known country code or name"),
             Invalid::Nothing => f.write_str("nothing left after folding"),
             Invalid::NotNormalized(r) => write!(f, "role {r} is not normalized"),
