@@ -691,10 +691,7 @@ pub(crate) fn run(a: &BenchArgs) -> Result<()> {
             }
         }
         let (v, warm_range) = median_run(warm_runs).context("no verify run")?;
-        let (cold, cold_range) = match median_run(cold_runs) {
-            Some((c, r)) => (Some(c), Some(r)),
-            None => (None, None),
-        };
+        let (cold, cold_range) = median_run(cold_runs).unzip();
         let r = breachcheck_report::Report::from_json(&std::fs::read(&report)?)?;
         let verdict = &r.verdict;
         if human {

@@ -415,92 +415,25 @@ impl LinkageModel {
         let distinct = distinct_lines(lines);
         let mut converged = false;
         let mut iterations = 0;
-        // Per pattern, not per pair (a sample has a few hundred patterns and up to millions
-        // of pairs): its likelihood ratio, and the posterior weight its pairs add up to,
-        // spread over the fields' levels once per iteration.
-        let mut lrs = vec![0.0; patterns.len()];
-        let mut weight = vec![0.0; patterns.len()];
         for _ in 0..EM_MAX_ITERATIONS {
             iterations += 1;
-            for (lr, p) in lrs.iter_mut().zip(patterns) {
-                *lr = likelihood_ratio(self.score(p));
-            }
+            // Per pattern, not per pair (a sample has a few hundred patterns and up to
+            // millions of pairs).
+            let lrs: Vec<f64> = patterns
+                .iter()
+                .map(|p| likelihood_ratio(self.score(p)))
+                .collect();
             // Over the distinct lines in parallel, in fixed chunks merged in order, so that
             // the sums (and so the model) do not depend on how threads shared the work.
-            let systems = self.systems.len();
-            let parts: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> = distinct
+            let parts: Vec<Expected> = distinct
                 .par_chunks(EM_CHUNK)
-                .map(|part| {
-                    let mut held = vec![0.0; systems];
-                    let mut lines_with = vec![0.0; systems];
-                    let mut weight = vec![0.0; patterns.len()];
-                    for &(line, count) in part {
-                        for group in line.chunk_by(|a, b| a.system == b.system) {
-                            let sys = group[0].system as usize;
-                            if sys >= systems {
-                                continue;
-                            }
-                            let lr_sum: f64 = group.iter().map(|p| lrs[p.pattern as usize]).sum();
-                            lines_with[sys] += count;
-                            // A candidate's posterior is its ratio times a factor of the
-                            // group's (`posterior_of_ratio`): one division a group, not one
-                            // a pair.
-                            let per_ratio = count * self.posterior_per_ratio(sys, lr_sum);
-                            for p in group {
-                                let w = (per_ratio * lrs[p.pattern as usize]).min(count);
-                                held[sys] += w;
-                                weight[p.pattern as usize] += w;
-                            }
-                        }
-                    }
-                    (held, lines_with, weight)
-                })
+                .map(|part| self.expect(part, &lrs))
                 .collect();
-            weight.fill(0.0);
-            let mut held = vec![0.0; systems];
-            let mut lines_with = vec![0.0; systems];
-            for (h, l, w) in parts {
-                for (a, b) in held.iter_mut().zip(h) {
-                    *a += b;
-                }
-                for (a, b) in lines_with.iter_mut().zip(l) {
-                    *a += b;
-                }
-                for (a, b) in weight.iter_mut().zip(w) {
-                    *a += b;
-                }
+            let mut expected = Expected::new(self.systems.len(), patterns.len());
+            for part in parts {
+                expected.add(&part);
             }
-            let mut at = [[0.0; LEVELS]; MatchField::COUNT];
-            for (levels, w) in patterns.iter().zip(&weight) {
-                if *w != 0.0 {
-                    for (f, l) in levels.iter().enumerate() {
-                        at[f][l.index()] += w;
-                    }
-                }
-            }
-            let mut change = 0.0f64;
-            for (sys, prior) in self.systems.iter_mut().enumerate() {
-                // Lines without a candidate here are held (by a record blocking missed) with
-                // the posterior of "no candidate".
-                let s = prior.share;
-                let none = s * (1.0 - BLOCKING_RECALL) / ((1.0 - s) + s * (1.0 - BLOCKING_RECALL));
-                let without = n_lines - lines_with[sys];
-                let share = ((held[sys] + without * none) / n_lines).clamp(1e-6, 1.0 - 1e-6);
-                change = change.max((share - prior.share).abs());
-                prior.share = share;
-            }
-            for i in 0..MatchField::COUNT {
-                let seen: f64 = at[i][1..].iter().sum();
-                let mut m = [0.0; LEVELS];
-                for l in 1..LEVELS {
-                    if prior_m[i][l] > 0.0 || at[i][l] > 0.0 {
-                        m[l] = (at[i][l] + M_PRIOR_PAIRS * prior_m[i][l]) / (seen + M_PRIOR_PAIRS);
-                    }
-                    change = change.max((m[l] - self.m[i][l]).abs());
-                }
-                self.m[i] = m;
-            }
-            if change < EM_TOLERANCE {
+            if self.maximize(&expected, patterns, &prior_m, n_lines) < EM_TOLERANCE {
                 converged = true;
                 break;
             }
@@ -508,6 +441,108 @@ impl LinkageModel {
         self.fit.candidate_pairs = pairs;
         self.fit.iterations = iterations;
         self.fit.converged = converged;
+    }
+
+    /// EM's E-step over `lines` (distinct lines and how often each occurs), the patterns'
+    /// likelihood ratios being `lrs`.
+    fn expect(&self, lines: &[(&[PairRef], f64)], lrs: &[f64]) -> Expected {
+        let systems = self.systems.len();
+        let mut e = Expected::new(systems, lrs.len());
+        for &(line, count) in lines {
+            for group in line.chunk_by(|a, b| a.system == b.system) {
+                let sys = group[0].system as usize;
+                if sys >= systems {
+                    continue;
+                }
+                let lr_sum: f64 = group.iter().map(|p| lrs[p.pattern as usize]).sum();
+                e.lines_with[sys] += count;
+                // A candidate's posterior is its ratio times a factor of the group's
+                // (`posterior_of_ratio`): one division a group, not one a pair.
+                let per_ratio = count * self.posterior_per_ratio(sys, lr_sum);
+                for p in group {
+                    let w = (per_ratio * lrs[p.pattern as usize]).min(count);
+                    e.held[sys] += w;
+                    e.weight[p.pattern as usize] += w;
+                }
+            }
+        }
+        e
+    }
+
+    /// EM's M-step: every system's share and m from what the E-step gathered over
+    /// `n_lines` lines, m drawn towards `prior_m`; returns the largest change of any of
+    /// them (EM stops when it falls below [`EM_TOLERANCE`]).
+    fn maximize(
+        &mut self,
+        e: &Expected,
+        patterns: &[Levels],
+        prior_m: &[[f64; LEVELS]; MatchField::COUNT],
+        n_lines: f64,
+    ) -> f64 {
+        let mut at = [[0.0; LEVELS]; MatchField::COUNT];
+        for (levels, w) in patterns.iter().zip(&e.weight) {
+            if *w != 0.0 {
+                for (f, l) in levels.iter().enumerate() {
+                    at[f][l.index()] += w;
+                }
+            }
+        }
+        let mut change = 0.0f64;
+        for (sys, prior) in self.systems.iter_mut().enumerate() {
+            // Lines without a candidate here are held (by a record blocking missed) with
+            // the posterior of "no candidate".
+            let s = prior.share;
+            let none = s * (1.0 - BLOCKING_RECALL) / ((1.0 - s) + s * (1.0 - BLOCKING_RECALL));
+            let without = n_lines - e.lines_with[sys];
+            let share = ((e.held[sys] + without * none) / n_lines).clamp(1e-6, 1.0 - 1e-6);
+            change = change.max((share - prior.share).abs());
+            prior.share = share;
+        }
+        for i in 0..MatchField::COUNT {
+            let seen: f64 = at[i][1..].iter().sum();
+            let mut m = [0.0; LEVELS];
+            for l in 1..LEVELS {
+                if prior_m[i][l] > 0.0 || at[i][l] > 0.0 {
+                    m[l] = (at[i][l] + M_PRIOR_PAIRS * prior_m[i][l]) / (seen + M_PRIOR_PAIRS);
+                }
+                change = change.max((m[l] - self.m[i][l]).abs());
+            }
+            self.m[i] = m;
+        }
+        change
+    }
+}
+
+/// What an E-step of the fit gathers: per system, the posterior mass of its held lines and
+/// the lines with a candidate there; per agreement pattern, the posterior weight its pairs
+/// add up to.
+#[derive(Debug, Clone)]
+struct Expected {
+    held: Vec<f64>,
+    lines_with: Vec<f64>,
+    weight: Vec<f64>,
+}
+
+impl Expected {
+    fn new(systems: usize, patterns: usize) -> Self {
+        Expected {
+            held: vec![0.0; systems],
+            lines_with: vec![0.0; systems],
+            weight: vec![0.0; patterns],
+        }
+    }
+
+    /// Adds what another part of the lines gathered.
+    fn add(&mut self, other: &Expected) {
+        for (a, b) in [
+            (&mut self.held, &other.held),
+            (&mut self.lines_with, &other.lines_with),
+            (&mut self.weight, &other.weight),
+        ] {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
     }
 }
 
@@ -639,8 +674,9 @@ mod tests {
         (lines, patterns)
     }
 
-    /// EM as it was written before lines were grouped: every pair's posterior on its own,
-    /// one line after another. The oracle of `em_over_distinct_lines_is_the_per_pair_em`.
+    /// EM's E-step as it was written before lines were grouped — every pair's posterior on
+    /// its own, one line after another — with the fit's own M-step. The oracle of
+    /// `em_over_distinct_lines_is_the_per_pair_em`.
     fn per_pair_em(model: &mut LinkageModel, lines: &[Vec<PairRef>], patterns: &[Levels]) {
         let prior_m = model.m;
         let n_lines = lines.len() as f64;
@@ -649,48 +685,20 @@ mod tests {
                 .iter()
                 .map(|p| likelihood_ratio(model.score(p)))
                 .collect();
-            let mut weight = vec![0.0; patterns.len()];
-            let mut held = vec![0.0; model.systems.len()];
-            let mut lines_with = vec![0.0; model.systems.len()];
+            let mut e = Expected::new(model.systems.len(), patterns.len());
             for line in lines {
                 for group in line.chunk_by(|a, b| a.system == b.system) {
                     let sys = group[0].system as usize;
                     let lr_sum: f64 = group.iter().map(|p| lrs[p.pattern as usize]).sum();
-                    lines_with[sys] += 1.0;
+                    e.lines_with[sys] += 1.0;
                     for p in group {
                         let w = model.posterior_of_ratio(sys, lrs[p.pattern as usize], lr_sum);
-                        held[sys] += w;
-                        weight[p.pattern as usize] += w;
+                        e.held[sys] += w;
+                        e.weight[p.pattern as usize] += w;
                     }
                 }
             }
-            let mut at = [[0.0; LEVELS]; MatchField::COUNT];
-            for (levels, w) in patterns.iter().zip(&weight) {
-                for (f, l) in levels.iter().enumerate() {
-                    at[f][l.index()] += w;
-                }
-            }
-            let mut change = 0.0f64;
-            for (sys, prior) in model.systems.iter_mut().enumerate() {
-                let s = prior.share;
-                let none = s * (1.0 - BLOCKING_RECALL) / ((1.0 - s) + s * (1.0 - BLOCKING_RECALL));
-                let without = n_lines - lines_with[sys];
-                let share = ((held[sys] + without * none) / n_lines).clamp(1e-6, 1.0 - 1e-6);
-                change = change.max((share - prior.share).abs());
-                prior.share = share;
-            }
-            for i in 0..MatchField::COUNT {
-                let seen: f64 = at[i][1..].iter().sum();
-                let mut m = [0.0; LEVELS];
-                for l in 1..LEVELS {
-                    if prior_m[i][l] > 0.0 || at[i][l] > 0.0 {
-                        m[l] = (at[i][l] + M_PRIOR_PAIRS * prior_m[i][l]) / (seen + M_PRIOR_PAIRS);
-                    }
-                    change = change.max((m[l] - model.m[i][l]).abs());
-                }
-                model.m[i] = m;
-            }
-            if change < EM_TOLERANCE {
+            if model.maximize(&e, patterns, &prior_m, n_lines) < EM_TOLERANCE {
                 break;
             }
         }
