@@ -79,7 +79,6 @@ const MONTHS: [&[&str]; 12] = [
         "oca",
         "leden",
         "ledna",
-        
         "januara",
         "sijecanj",
         "sijecnja",

@@ -101,6 +101,9 @@ pub fn render(f: &Finding) -> String {
         Finding::ForeignIds { lines } => format!(
             "{lines} line(s) match a customer on contact details while their id column names an id the company's record does not have: the ids are another system's"
         ),
+        Finding::RenumberedIds { field, lines } => format!(
+            "the {field} column names none of the company's ids on the {lines} line(s) of its customers that carry it: the seller's own numbering, another system's ids or the company's rewritten, which cannot tell a copy from another service — not weighed"
+        ),
         Finding::Source {
             system,
             lines: k,

@@ -471,9 +471,15 @@ impl Tally {
                 overlap: fits.full.overlap(),
             });
         }
-        let foreign = self.foreign_id_lines();
+        let foreign = self.foreign_id_lines(&inputs.renumbered);
         if foreign > 0 {
             findings.push(Finding::ForeignIds { lines: foreign });
+        }
+        for f in &inputs.renumbered {
+            findings.push(Finding::RenumberedIds {
+                field: f.as_str().to_owned(),
+                lines: self.member_lines_with(*f),
+            });
         }
         let (system, snapshot, window) = if company {
             self.attribution(&inputs, &fits.full, &mut findings)
@@ -586,15 +592,33 @@ impl Tally {
             .sum()
     }
 
-    /// Lines whose contact details are a customer's while their id column names another id.
-    fn foreign_id_lines(&self) -> u64 {
+    /// Lines whose contact details are a customer's while their id column names another id
+    /// (columns `renumbered` as a whole are not counted: see `source::renumbered_ids`).
+    fn foreign_id_lines(&self, renumbered: &[MatchField]) -> u64 {
         self.profiles
             .iter()
             .filter(|(p, _)| {
                 p.is_member()
                     && [MatchField::CustomerId, MatchField::OrderId]
                         .iter()
+                        .filter(|f| !renumbered.contains(f))
                         .any(|f| p.level(*f) == breachcheck_link::FieldLevel::Differ)
+            })
+            .map(|(_, n)| *n)
+            .sum()
+    }
+
+    /// Lines of the company's customers that carry `field`.
+    fn member_lines_with(&self, field: MatchField) -> u64 {
+        self.profiles
+            .iter()
+            .filter(|(p, _)| {
+                p.is_member()
+                    && !matches!(
+                        p.level(field),
+                        breachcheck_link::FieldLevel::Absent
+                            | breachcheck_link::FieldLevel::LineOnly
+                    )
             })
             .map(|(_, n)| *n)
             .sum()
@@ -957,7 +981,7 @@ fn next_steps(class: VerdictClass, system: Option<&str>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{SystemInfo, Tally, VerdictClass};
+    use crate::{Finding, SystemInfo, Tally, VerdictClass};
     use breachcheck_core::{EvidenceClass, MatchField};
     use breachcheck_index::{Commitment, Manifest, SegmentKind};
     use breachcheck_link::{FieldLevel, LineProfile, CANARY};
@@ -1112,6 +1136,49 @@ mod tests {
     }
 
     #[test]
+    fn an_id_column_that_names_none_of_the_companys_ids_is_not_weighed() {
+        // A copy whose seller numbered the rows (or rewrote the ids): contact details and
+        // names agree with the record on every line, the id on none. It is a copy.
+        let mut t = tally();
+        add(&mut t, 1999, Some(OTHER_SERVICE), EvidenceClass::FullRecord);
+        add(&mut t, 1, None, EvidenceClass::None);
+        let v = t.verdict();
+        assert_eq!(v.class, VerdictClass::Genuine, "{:?}", v.findings);
+        assert!(
+            v.genuine_fraction.estimate > 0.98,
+            "{:?}",
+            v.genuine_fraction
+        );
+        assert!(v
+            .findings
+            .iter()
+            .any(|f| matches!(f, Finding::RenumberedIds { lines: 1999, .. })));
+        assert!(!v
+            .findings
+            .iter()
+            .any(|f| matches!(f, Finding::ForeignIds { .. })));
+
+        // Where the column does name the company's ids, a line whose id differs still
+        // weighs as another system's: a copy with another service's lines beside it.
+        let mut t = tally();
+        add(&mut t, 1000, Some(COPY), EvidenceClass::InternalId);
+        add(&mut t, 1000, Some(OTHER_SERVICE), EvidenceClass::FullRecord);
+        let v = t.verdict();
+        assert!(
+            !v.findings
+                .iter()
+                .any(|f| matches!(f, Finding::RenumberedIds { .. })),
+            "{:?}",
+            v.findings
+        );
+        assert!(v
+            .findings
+            .iter()
+            .any(|f| matches!(f, Finding::ForeignIds { lines: 1000 })));
+        assert!(v.genuine_fraction.estimate < 0.7, "{:?}", v.findings);
+    }
+
+    #[test]
     fn rendered_findings_name_each_story() {
         let mut t = tally();
         add(&mut t, 300, Some(OTHER_SERVICE), EvidenceClass::FullRecord);
@@ -1132,8 +1199,7 @@ mod tests {
             [
                 "no_company_lines",
                 "matched",
-                "same_people_other_data",
-                "foreign_ids",
+                "renumbered_ids",
                 "no_reference",
                 "hypotheses",
                 "baseline"

@@ -85,6 +85,14 @@ pub enum Finding {
         /// Lines.
         lines: u64,
     },
+    /// An id column that names none of the company's ids on the lines of its customers
+    /// (a seller's row numbers, its own ids, or the company's rewritten): not weighed.
+    RenumberedIds {
+        /// The field (`customer_id`, `order_id`).
+        field: String,
+        /// Lines of the company's customers carrying the column.
+        lines: u64,
+    },
     /// The system (and snapshots) the copied lines agree with.
     Source {
         /// System.

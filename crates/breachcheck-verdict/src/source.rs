@@ -155,6 +155,9 @@ pub(crate) struct Inputs {
     pub held: f64,
     /// Per [`RAW_FIELDS`] entry, how common the sample's way of writing the field is.
     pub common: [f64; 5],
+    /// Id fields (customer and order id) whose column names none of the company's ids on
+    /// the lines of its customers: taken out of the profiles (see [`renumbered_ids`]).
+    pub renumbered: Vec<MatchField>,
 }
 
 impl Inputs {
@@ -223,7 +226,23 @@ impl Inputs {
         }
         let mut profiles: Vec<(LineProfile, u64)> =
             t.profiles.iter().map(|(p, n)| (*p, *n)).collect();
+        let renumbered = renumbered_ids(&profiles);
+        if !renumbered.is_empty() {
+            for (p, _) in &mut profiles {
+                for f in &renumbered {
+                    p.set_level(*f, FieldLevel::Absent);
+                }
+            }
+        }
         profiles.sort_unstable();
+        // Profiles that differed only in a column taken out are one profile now.
+        profiles.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            if same {
+                a.1 += b.1;
+            }
+            same
+        });
         Inputs {
             profiles,
             company,
@@ -231,8 +250,46 @@ impl Inputs {
             u,
             held: t.held_records.max(1.0),
             common: t.common_forms(),
+            renumbered,
         }
     }
+}
+
+/// Fewest lines of the company's customers carrying an id column before the column is
+/// judged as a whole ([`renumbered_ids`]).
+const RENUMBERED_MIN_LINES: u64 = 20;
+
+/// Id fields whose column is not the company's numbering at all: of the lines whose person
+/// the company holds and which carry the id, at most 1 in 50 agree with the person's record
+/// (at least [`RENUMBERED_MIN_LINES`] such lines).
+///
+/// Why they are taken out of the model: sellers number the rows of what they sell, add
+/// their own `user_id`, or rewrite the company's ids (a prefix stripped, padding changed).
+/// A column that names none of the company's ids then differs on every copied line, and a
+/// copy — whose id agrees on nearly every line — could not explain a single one: a plain
+/// copy read as "the company's customers as another source holds them" (held-out samples:
+/// a genuine copy with a row number read recycled, genuine fraction 0%). Another service's
+/// own ids differ the same way, so such a column cannot tell a copy from another service:
+/// it weighs for neither, as if the seller had left it out, and the verdict rests on the
+/// other columns. An id column that agrees on some lines keeps its weight, line by line.
+pub(crate) fn renumbered_ids(profiles: &[(LineProfile, u64)]) -> Vec<MatchField> {
+    [MatchField::CustomerId, MatchField::OrderId]
+        .into_iter()
+        .filter(|f| {
+            let (mut compared, mut agree) = (0u64, 0u64);
+            for (p, n) in profiles.iter().filter(|(p, _)| p.is_member()) {
+                match p.level(*f) {
+                    FieldLevel::Exact | FieldLevel::Close | FieldLevel::Near => {
+                        compared += n;
+                        agree += n;
+                    }
+                    FieldLevel::Token | FieldLevel::Differ => compared += n,
+                    _ => {}
+                }
+            }
+            compared >= RENUMBERED_MIN_LINES && agree * 50 <= compared
+        })
+        .collect()
 }
 
 /// Constraints of a nested fit.
@@ -1299,6 +1356,7 @@ mod tests {
             u,
             held: 100_000.0,
             common: [0.4; 5],
+            renumbered: Vec::new(),
         }
     }
 
