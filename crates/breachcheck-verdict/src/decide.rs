@@ -1158,6 +1158,24 @@ mod tests {
             .iter()
             .any(|f| matches!(f, Finding::ForeignIds { .. })));
 
+        // Where many lines are not customers, the column may be another service's ids,
+        // and keeps its weight.
+        let mut t = tally();
+        add(&mut t, 600, Some(CHANCE), EvidenceClass::Partial);
+        add(&mut t, 400, None, EvidenceClass::None);
+        let v = t.verdict();
+        assert!(
+            !v.findings
+                .iter()
+                .any(|f| matches!(f, Finding::RenumberedIds { .. })),
+            "{:?}",
+            v.findings
+        );
+        assert!(v
+            .findings
+            .iter()
+            .any(|f| matches!(f, Finding::ForeignIds { lines: 600 })));
+
         // Where the column does name the company's ids, a line whose id differs still
         // weighs as another system's: a copy with another service's lines beside it.
         let mut t = tally();
@@ -1199,7 +1217,8 @@ mod tests {
             [
                 "no_company_lines",
                 "matched",
-                "renumbered_ids",
+                "same_people_other_data",
+                "foreign_ids",
                 "no_reference",
                 "hypotheses",
                 "baseline"
