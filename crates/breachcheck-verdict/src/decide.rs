@@ -803,6 +803,19 @@ impl Tally {
                 let snap = top.and_then(name);
                 (Some(system), snap, None)
             }
+            // No copied line's best record is this system's (its people are another
+            // system's too, whose record the linkage preferred): a system of one snapshot
+            // still dates its copy, as every record it holds is in that snapshot.
+            _ if snapshots.len() == 1 => {
+                let only = snapshots[0].to_owned();
+                findings.push(Finding::Dating {
+                    system: system.clone(),
+                    from: only.clone(),
+                    to: only.clone(),
+                    bounded: (false, false),
+                });
+                (Some(system), Some(only.clone()), Some([only.clone(), only]))
+            }
             _ => (Some(system), None, None),
         }
     }
@@ -1194,6 +1207,66 @@ mod tests {
             .iter()
             .any(|f| matches!(f, Finding::ForeignIds { lines: 1000 })));
         assert!(v.genuine_fraction.estimate < 0.7, "{:?}", v.findings);
+    }
+
+    #[test]
+    fn a_copy_of_a_system_is_dated_by_its_own_snapshots() {
+        // "accounts" has two snapshots, "shop" one and a share of accounts' people. A copy
+        // of shop (its columns) whose lines' best records are accounts' carries accounts'
+        // spans, which say nothing of shop's snapshots.
+        let mut t = tally();
+        t.systems.push(SystemInfo {
+            name: "shop".into(),
+            kind: SegmentKind::System,
+            live: 2_000,
+            fields: 0,
+        });
+        for (system, snapshot) in [
+            ("accounts", "2021-01-31"),
+            ("accounts", "2021-06-30"),
+            ("shop", "2021-06-30"),
+        ] {
+            t.segments.push(crate::SegmentCount {
+                system: system.into(),
+                snapshot: snapshot.into(),
+                canary: false,
+                reference: false,
+                full_or_better: 0,
+                any_match: 0,
+                complete: 0,
+                joined: 0,
+            });
+        }
+        for (n, span) in [(1700, (0, 1)), (250, (1, 1)), (50, (0, 0))] {
+            let mut p = LineProfile {
+                members: 0b11,
+                complete: 0b10,
+                system: 1,
+                span,
+                ..LineProfile::default()
+            };
+            for f in [MatchField::Email, MatchField::Name, MatchField::Phone] {
+                p.set_level(f, FieldLevel::Exact);
+            }
+            *t.profiles.entry(p).or_insert(0) += n;
+            *t.by_evidence.entry(EvidenceClass::FullRecord).or_insert(0) += n;
+            t.records += n;
+        }
+        let v = t.verdict();
+        assert_eq!(v.system.as_deref(), Some("shop"), "{:?}", v.findings);
+        assert_eq!(
+            v.snapshot_window,
+            Some(["2021-06-30".to_owned(), "2021-06-30".to_owned()]),
+            "{:?}",
+            v.findings
+        );
+        assert!(
+            !v.findings
+                .iter()
+                .any(|f| matches!(f, Finding::DatingMixed { .. })),
+            "{:?}",
+            v.findings
+        );
     }
 
     #[test]

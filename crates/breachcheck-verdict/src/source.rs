@@ -131,6 +131,8 @@ pub(crate) struct CompanySystem {
     pub share: f64,
     /// Fields most of its records carry (0: unknown, taken as every field).
     pub fields: u16,
+    /// Its snapshot dates, oldest first (what a line's span positions name).
+    pub snapshots: Vec<String>,
 }
 
 /// Most lines an unrelated person matches a customer on an e-mail, login or national id
@@ -180,6 +182,12 @@ impl Inputs {
                 name: s.name.clone(),
                 share: (s.live as f64 / largest).clamp(MIN_SHARE, 1.0),
                 fields: s.fields,
+                snapshots: t
+                    .segments
+                    .iter()
+                    .filter(|g| g.is_system() && g.system == s.name)
+                    .map(|g| g.snapshot.clone())
+                    .collect(),
             })
             .collect();
         let references = t
@@ -253,6 +261,38 @@ impl Inputs {
             renumbered,
         }
     }
+}
+
+/// The line's span (first and last snapshot its best record was present in) as positions
+/// among company system `j`'s snapshots. The span is the best record's system's: for a
+/// copy of another system (whose people the best record's system holds too) it is taken
+/// by date, as the snapshots of `j` within those dates; `None` when `j` has none there.
+/// (Positions of two systems' snapshots only agree when they were taken on the same
+/// dates: a copy of a one-snapshot system read a two-snapshot system's span as "copies
+/// taken at different moments".)
+fn span_in(inputs: &Inputs, p: &LineProfile, j: usize) -> Option<(u8, u8)> {
+    if p.span.0 == 0xff {
+        return None;
+    }
+    let to = &inputs.company[j];
+    if u32::from(p.system) == to.number + 1 {
+        return Some(p.span);
+    }
+    let from = inputs
+        .company
+        .iter()
+        .find(|s| s.number + 1 == u32::from(p.system))?;
+    let first = from.snapshots.get(usize::from(p.span.0))?;
+    let last = from.snapshots.get(usize::from(p.span.1))?;
+    let mut within = to
+        .snapshots
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| first <= *d && *d <= last)
+        .map(|(i, _)| i);
+    let a = within.next()?;
+    let b = within.last().unwrap_or(a);
+    Some((u8::try_from(a).ok()?, u8::try_from(b).ok()?))
 }
 
 /// Fewest lines of the company's customers carrying an id column before the column is
@@ -991,11 +1031,11 @@ pub(crate) fn fit(inputs: &Inputs, constraint: &Constraint, start: Option<&Fitte
                 lines[j] += r;
                 if j < c {
                     copy_resp += r;
-                    if p.span.0 != 0xff && r > 0.0 {
+                    if let Some(span) = span_in(inputs, p, j).filter(|_| r > 0.0) {
                         let v = &mut spans[j];
-                        match v.iter_mut().find(|(s, _)| *s == p.span) {
+                        match v.iter_mut().find(|(s, _)| *s == span) {
                             Some((_, x)) => *x += r,
-                            None => v.push((p.span, r)),
+                            None => v.push((span, r)),
                         }
                     }
                 } else {
@@ -1368,6 +1408,7 @@ mod tests {
                     name: format!("s{i}"),
                     share: *s,
                     fields: 0,
+                    snapshots: Vec::new(),
                 })
                 .collect(),
             references: Vec::new(),
