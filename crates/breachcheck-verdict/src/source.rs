@@ -291,7 +291,7 @@ fn span_in(inputs: &Inputs, p: &LineProfile, j: usize) -> Option<(u8, u8)> {
         .filter(|(_, d)| first <= *d && *d <= last)
         .map(|(i, _)| i);
     let a = within.next()?;
-    let b = within.last().unwrap_or(a);
+    let b = within.next_back().unwrap_or(a);
     Some((u8::try_from(a).ok()?, u8::try_from(b).ok()?))
 }
 
