@@ -1270,6 +1270,61 @@ mod tests {
     }
 
     #[test]
+    fn unmatched_lines_are_no_unseen_customers_of_a_pattern_that_recognises_nobody() {
+        // Made-up people: e-mail and phone someone else's; a common name in a coarse postal
+        // code and the country agree with some record, which the linkage may take for the
+        // person. Such a pattern is not one that recognises a person, and the lines that
+        // match nothing must not become customers the model cannot see.
+        use MatchField::{Country, Email, Name, Phone, PostalCode};
+        let mut t = tally();
+        let mut chance = LineProfile {
+            members: 1,
+            complete: 1,
+            system: 1,
+            span: (0xff, 0xff),
+            ..LineProfile::default()
+        };
+        for (f, l) in [
+            (Email, Differ),
+            (Phone, Differ),
+            (Name, Exact),
+            (PostalCode, Exact),
+            (Country, Exact),
+        ] {
+            chance.set_level(f, l);
+        }
+        let mut nothing = LineProfile {
+            span: (0xff, 0xff),
+            ..LineProfile::default()
+        };
+        for f in [Email, Phone, Name, PostalCode, Country] {
+            nothing.set_level(f, FieldLevel::LineOnly);
+        }
+        for (p, n, class) in [
+            (chance, 600, EvidenceClass::Partial),
+            (nothing, 1000, EvidenceClass::None),
+        ] {
+            *t.profiles.entry(p).or_insert(0) += n;
+            *t.by_evidence.entry(class).or_insert(0) += n;
+            t.records += n;
+        }
+        let v = t.verdict();
+        assert!(
+            !matches!(v.class, VerdictClass::Recycled | VerdictClass::Compilation),
+            "{:?} {:?}",
+            v.class,
+            v.findings
+        );
+        assert!(
+            !v.findings
+                .iter()
+                .any(|f| matches!(f, Finding::SamePeopleOtherData { .. })),
+            "{:?}",
+            v.findings
+        );
+    }
+
+    #[test]
     fn rendered_findings_name_each_story() {
         let mut t = tally();
         add(&mut t, 300, Some(OTHER_SERVICE), EvidenceClass::FullRecord);
