@@ -475,10 +475,10 @@ impl Tally {
         if foreign > 0 {
             findings.push(Finding::ForeignIds { lines: foreign });
         }
-        for f in &inputs.renumbered {
+        for (f, lines) in &inputs.renumbered {
             findings.push(Finding::RenumberedIds {
                 field: f.as_str().to_owned(),
-                lines: self.member_lines_with(*f),
+                lines: *lines,
             });
         }
         let (system, snapshot, window) = if company {
@@ -592,33 +592,19 @@ impl Tally {
             .sum()
     }
 
-    /// Lines whose contact details are a customer's while their id column names another id
-    /// (columns `renumbered` as a whole are not counted: see `source::renumbered_ids`).
-    fn foreign_id_lines(&self, renumbered: &[MatchField]) -> u64 {
+    /// Lines whose contact details are a customer's (as the source model counts customers:
+    /// see `source::recognisable`) while their id column names another id (columns
+    /// `renumbered` as a whole are not counted: see `source::renumbered_ids`).
+    fn foreign_id_lines(&self, renumbered: &[(MatchField, u64)]) -> u64 {
         self.profiles
             .iter()
             .filter(|(p, _)| {
                 p.is_member()
+                    && source::recognisable(p)
                     && [MatchField::CustomerId, MatchField::OrderId]
                         .iter()
-                        .filter(|f| !renumbered.contains(f))
+                        .filter(|f| !renumbered.iter().any(|(r, _)| r == *f))
                         .any(|f| p.level(*f) == breachcheck_link::FieldLevel::Differ)
-            })
-            .map(|(_, n)| *n)
-            .sum()
-    }
-
-    /// Lines of the company's customers that carry `field`.
-    fn member_lines_with(&self, field: MatchField) -> u64 {
-        self.profiles
-            .iter()
-            .filter(|(p, _)| {
-                p.is_member()
-                    && !matches!(
-                        p.level(field),
-                        breachcheck_link::FieldLevel::Absent
-                            | breachcheck_link::FieldLevel::LineOnly
-                    )
             })
             .map(|(_, n)| *n)
             .sum()
@@ -779,11 +765,18 @@ impl Tally {
                 let (Some(from), Some(to)) = (name(lf), name(el)) else {
                     return (Some(system), None, None);
                 };
+                // Spans taken by date from another system's records say when the person
+                // was held, not when this system's records first and last were: no bound.
+                let by_date = fit.by_date.get(best).copied().unwrap_or(0.0) >= 0.5;
                 findings.push(Finding::Dating {
                     system: system.clone(),
                     from: from.clone(),
                     to: to.clone(),
-                    bounded: (lf > 0, (el as usize) + 1 < snapshots.len()),
+                    bounded: if by_date {
+                        (false, false)
+                    } else {
+                        (lf > 0, (el as usize) + 1 < snapshots.len())
+                    },
                 });
                 (Some(system), Some(from.clone()), Some([from, to]))
             }
@@ -1267,6 +1260,35 @@ mod tests {
             "{:?}",
             v.findings
         );
+        // accounts' spans say when the people were held, not when shop's records first
+        // were: the window claims no bound.
+        assert!(
+            v.findings.iter().any(|f| matches!(
+                f,
+                Finding::Dating {
+                    bounded: (false, false),
+                    ..
+                }
+            )),
+            "{:?}",
+            v.findings
+        );
+
+        // Where accounts' snapshots fall outside shop's, no span says anything of shop: its
+        // one snapshot still dates the copy.
+        for s in &mut t.segments {
+            if s.system == "accounts" {
+                s.snapshot = s.snapshot.replace("2021-06-30", "2021-03-31");
+            }
+        }
+        let v = t.verdict();
+        assert_eq!(v.system.as_deref(), Some("shop"), "{:?}", v.findings);
+        assert_eq!(
+            v.snapshot_window,
+            Some(["2021-06-30".to_owned(), "2021-06-30".to_owned()]),
+            "{:?}",
+            v.findings
+        );
     }
 
     #[test]
@@ -1319,6 +1341,63 @@ mod tests {
             !v.findings
                 .iter()
                 .any(|f| matches!(f, Finding::SamePeopleOtherData { .. })),
+            "{:?}",
+            v.findings
+        );
+    }
+
+    #[test]
+    fn a_copy_dated_through_another_systems_records_claims_no_bound() {
+        // shop's snapshots (Jan 15, Jun 30) are not accounts' (Jan 31, Jun 30): a copy of
+        // shop whose best records are accounts' present only on Jun 30 says when accounts
+        // held those people, not that shop's records first appear on Jun 30.
+        let mut t = tally();
+        t.systems.push(SystemInfo {
+            name: "shop".into(),
+            kind: SegmentKind::System,
+            live: 2_000,
+            fields: 0,
+        });
+        for (system, snapshot) in [
+            ("accounts", "2021-01-31"),
+            ("accounts", "2021-06-30"),
+            ("shop", "2021-01-15"),
+            ("shop", "2021-06-30"),
+        ] {
+            t.segments.push(crate::SegmentCount {
+                system: system.into(),
+                snapshot: snapshot.into(),
+                canary: false,
+                reference: false,
+                full_or_better: 0,
+                any_match: 0,
+                complete: 0,
+                joined: 0,
+            });
+        }
+        let mut p = LineProfile {
+            members: 0b11,
+            complete: 0b10,
+            system: 1,
+            span: (1, 1),
+            ..LineProfile::default()
+        };
+        for f in [MatchField::Email, MatchField::Name, MatchField::Phone] {
+            p.set_level(f, FieldLevel::Exact);
+        }
+        t.profiles.insert(p, 2000);
+        t.by_evidence.insert(EvidenceClass::FullRecord, 2000);
+        t.records = 2000;
+        let v = t.verdict();
+        assert_eq!(v.system.as_deref(), Some("shop"), "{:?}", v.findings);
+        assert!(
+            v.findings.iter().any(|f| matches!(
+                f,
+                Finding::Dating {
+                    bounded: (false, false),
+                    ..
+                }
+            )),
             "{:?}",
             v.findings
         );
