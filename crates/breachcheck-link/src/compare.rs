@@ -176,14 +176,18 @@ pub(crate) fn compare(
     } = *scored;
     // Every candidate of every line comes through here (millions for a large sample): the
     // level masks in one pass over the fields.
-    let (mut agree, mut close, mut disagree) = (0u16, 0u16, 0u16);
+    let (mut agree, mut close, mut disagree, mut differ) = (0u16, 0u16, 0u16, 0u16);
     for (i, l) in levels.iter().enumerate() {
         let bit = 1u16 << i;
         match l {
             Level::Exact => agree |= bit,
             Level::Close | Level::Near => close |= bit,
             // A shared name token is neither agreement nor outright difference.
-            Level::Token | Level::Differ => disagree |= bit,
+            Level::Token => disagree |= bit,
+            Level::Differ => {
+                disagree |= bit;
+                differ |= bit;
+            }
             Level::Missing => {}
         }
     }
@@ -210,13 +214,13 @@ pub(crate) fn compare(
     } else if agree & ids != 0
         && posterior >= FUZZY_POSTERIOR
         && (near_identifying != 0
-            || (agree_pii.count_ones() >= 2 && disagree & pii & identifying == 0))
+            || (agree_pii.count_ones() >= 2 && differ & pii & identifying == 0))
     {
         // An id hit counts only when the model, which weighs the hit by how dense the id
         // space is, says the record is the line's person: in a dense space a made-up id
         // names a real customer by chance. Fields that only place a person (city, postal
         // code, country) confirm it only where no identifying field the line carries
-        // differs: a forged id that exists, in the record's city, on a line whose name,
+        // differs outright (a shared name token, an initial, does not veto it): a forged id that exists, in the record's city, on a line whose name,
         // e-mail and phone are all someone else's, is a chance hit (held-out fabricated
         // samples read a compilation on one such line).
         EvidenceClass::InternalId
@@ -314,7 +318,7 @@ mod tests {
     #[test]
     fn a_forged_id_in_the_records_city_is_no_internal_id() {
         use MatchField::{City, Country, CustomerId, Email, Name, Phone, PostalCode};
-        let class = |differ: &[MatchField]| {
+        let class = |other: &[(MatchField, Level)]| {
             let mut levels = [Level::Missing; MatchField::COUNT];
             let mut pii = 0u16;
             for f in [CustomerId, City, PostalCode, Country] {
@@ -323,8 +327,8 @@ mod tests {
             for f in [City, PostalCode, Country] {
                 pii |= f.bit();
             }
-            for f in differ {
-                levels[f.index()] = Level::Differ;
+            for (f, l) in other {
+                levels[f.index()] = *l;
                 pii |= f.bit();
             }
             let scored = Scored {
@@ -340,7 +344,13 @@ mod tests {
         // A sample of ids and places only: the places confirm the id.
         assert_eq!(class(&[]), EvidenceClass::InternalId);
         // Name, e-mail and phone are someone else's: a chance hit.
-        assert_ne!(class(&[Name, Email, Phone]), EvidenceClass::InternalId);
-        assert_ne!(class(&[Name]), EvidenceClass::InternalId);
+        let d = Level::Differ;
+        assert_ne!(
+            class(&[(Name, d), (Email, d), (Phone, d)]),
+            EvidenceClass::InternalId
+        );
+        assert_ne!(class(&[(Name, d)]), EvidenceClass::InternalId);
+        // A name that shares a token (an initial, one of two surnames) does not veto it.
+        assert_eq!(class(&[(Name, Level::Token)]), EvidenceClass::InternalId);
     }
 }
