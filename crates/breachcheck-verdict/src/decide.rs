@@ -1202,11 +1202,9 @@ mod tests {
         assert!(v.genuine_fraction.estimate < 0.7, "{:?}", v.findings);
     }
 
-    #[test]
-    fn a_copy_of_a_system_is_dated_by_its_own_snapshots() {
-        // "accounts" has two snapshots, "shop" one and a share of accounts' people. A copy
-        // of shop (its columns) whose lines' best records are accounts' carries accounts'
-        // spans, which say nothing of shop's snapshots.
+    /// The one-system tally plus "shop" (2,000 customers, a share of accounts' people), with
+    /// segments of (system, snapshot), oldest first per system.
+    fn with_shop(segments: &[(&str, &str)]) -> Tally {
         let mut t = tally();
         t.systems.push(SystemInfo {
             name: "shop".into(),
@@ -1214,14 +1212,10 @@ mod tests {
             live: 2_000,
             fields: 0,
         });
-        for (system, snapshot) in [
-            ("accounts", "2021-01-31"),
-            ("accounts", "2021-06-30"),
-            ("shop", "2021-06-30"),
-        ] {
+        for (system, snapshot) in segments {
             t.segments.push(crate::SegmentCount {
-                system: system.into(),
-                snapshot: snapshot.into(),
+                system: (*system).into(),
+                snapshot: (*snapshot).into(),
                 canary: false,
                 reference: false,
                 full_or_better: 0,
@@ -1230,17 +1224,37 @@ mod tests {
                 joined: 0,
             });
         }
+        t
+    }
+
+    /// A line of shop's columns whose person both systems hold, its best record accounts'
+    /// present in the snapshots `span`.
+    fn shop_copy_line(span: (u8, u8)) -> LineProfile {
+        let mut p = LineProfile {
+            members: 0b11,
+            complete: 0b10,
+            system: 1,
+            span,
+            ..LineProfile::default()
+        };
+        for f in [MatchField::Email, MatchField::Name, MatchField::Phone] {
+            p.set_level(f, FieldLevel::Exact);
+        }
+        p
+    }
+
+    #[test]
+    fn a_copy_of_a_system_is_dated_by_its_own_snapshots() {
+        // "accounts" has two snapshots, "shop" one and a share of accounts' people. A copy
+        // of shop (its columns) whose lines' best records are accounts' carries accounts'
+        // spans, which say nothing of shop's snapshots.
+        let mut t = with_shop(&[
+            ("accounts", "2021-01-31"),
+            ("accounts", "2021-06-30"),
+            ("shop", "2021-06-30"),
+        ]);
         for (n, span) in [(1700, (0, 1)), (250, (1, 1)), (50, (0, 0))] {
-            let mut p = LineProfile {
-                members: 0b11,
-                complete: 0b10,
-                system: 1,
-                span,
-                ..LineProfile::default()
-            };
-            for f in [MatchField::Email, MatchField::Name, MatchField::Phone] {
-                p.set_level(f, FieldLevel::Exact);
-            }
+            let p = shop_copy_line(span);
             *t.profiles.entry(p).or_insert(0) += n;
             *t.by_evidence.entry(EvidenceClass::FullRecord).or_insert(0) += n;
             t.records += n;
@@ -1351,40 +1365,13 @@ mod tests {
         // shop's snapshots (Jan 15, Jun 30) are not accounts' (Jan 31, Jun 30): a copy of
         // shop whose best records are accounts' present only on Jun 30 says when accounts
         // held those people, not that shop's records first appear on Jun 30.
-        let mut t = tally();
-        t.systems.push(SystemInfo {
-            name: "shop".into(),
-            kind: SegmentKind::System,
-            live: 2_000,
-            fields: 0,
-        });
-        for (system, snapshot) in [
+        let mut t = with_shop(&[
             ("accounts", "2021-01-31"),
             ("accounts", "2021-06-30"),
             ("shop", "2021-01-15"),
             ("shop", "2021-06-30"),
-        ] {
-            t.segments.push(crate::SegmentCount {
-                system: system.into(),
-                snapshot: snapshot.into(),
-                canary: false,
-                reference: false,
-                full_or_better: 0,
-                any_match: 0,
-                complete: 0,
-                joined: 0,
-            });
-        }
-        let mut p = LineProfile {
-            members: 0b11,
-            complete: 0b10,
-            system: 1,
-            span: (1, 1),
-            ..LineProfile::default()
-        };
-        for f in [MatchField::Email, MatchField::Name, MatchField::Phone] {
-            p.set_level(f, FieldLevel::Exact);
-        }
+        ]);
+        let p = shop_copy_line((1, 1));
         t.profiles.insert(p, 2000);
         t.by_evidence.insert(EvidenceClass::FullRecord, 2000);
         t.records = 2000;

@@ -1564,40 +1564,27 @@ mod tests {
         // by another source only: the e-mail's rate follows the lines (a person types an
         // address the same way everywhere), the postal code's stays near the services'
         // rate, so that those lines keep counting for a copy.
-        let mut l = line(&[(Email, Exact), (Name, Exact)], 1);
-        l.set_level(MatchField::PostalCode, Exact);
-        l.set_raw_state(0, RawState::Agree);
-        l.set_raw_state(3, RawState::Agree);
-        let mut i = inputs(vec![(l, 100)], &[1.0]);
-        i.common = [0.3, 0.4, 0.4, 0.09, 0.4];
-        let none = fit(
-            &i,
-            &Constraint {
+        // The other source's raw-form rates fitted to 100 such lines, with no copies.
+        let rates_of = |email: RawState, postal: RawState, common: [f64; 5]| {
+            let mut l = line(&[(Email, Exact), (Name, Exact)], 1);
+            l.set_level(MatchField::PostalCode, Exact);
+            l.set_raw_state(0, email);
+            l.set_raw_state(3, postal);
+            let mut i = inputs(vec![(l, 100)], &[1.0]);
+            i.common = common;
+            let none = Constraint {
                 genuine: Some(0.0),
                 ..Constraint::default()
-            },
-            None,
-        );
-        let rates = none.params.r_other[1];
+            };
+            fit(&i, &none, None).params.r_other[1]
+        };
+        let rates = rates_of(RawState::Agree, RawState::Agree, [0.3, 0.4, 0.4, 0.09, 0.4]);
         assert!(rates[0] > 0.9, "{rates:?}");
         assert!(rates[3] < 0.5, "{rates:?}");
 
         // A list that never writes them the company's way is what services do anyway: the
         // rate follows the lines down, and such lines cost the other source nothing.
-        let mut l = line(&[(Email, Exact), (Name, Exact)], 1);
-        l.set_level(MatchField::PostalCode, Exact);
-        l.set_raw_state(3, RawState::Differ);
-        let mut i = inputs(vec![(l, 100)], &[1.0]);
-        i.common = [0.3, 0.4, 0.4, 0.4, 0.4];
-        let none = fit(
-            &i,
-            &Constraint {
-                genuine: Some(0.0),
-                ..Constraint::default()
-            },
-            None,
-        );
-        let rates = none.params.r_other[1];
+        let rates = rates_of(RawState::None, RawState::Differ, [0.3, 0.4, 0.4, 0.4, 0.4]);
         assert!(rates[3] < 0.05, "{rates:?}");
     }
 
